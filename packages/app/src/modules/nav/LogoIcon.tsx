@@ -1,0 +1,3 @@
+import { CometMark } from './CometMark';
+
+export const LogoIcon = () => <CometMark size={30} />;

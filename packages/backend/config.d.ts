@@ -1,0 +1,19 @@
+export interface Config {
+  /** Comet's own settings. */
+  comet?: {
+    /**
+     * Serves example projects as read-only git repositories at /api/example-repos/<name>.git.
+     */
+    exampleRepos?: {
+      /**
+       * A folder whose sub-folders each become a repository (relative to the backend's
+       * working directory). Unset: the example repositories are off.
+       */
+      sourceDir?: string;
+      /**
+       * Where the bare repositories are kept. Default: `.data/git` beside the examples.
+       */
+      targetDir?: string;
+    };
+  };
+}

@@ -1,0 +1,128 @@
+/*
+ * Comet backend: one Backstage backend that serves the API and the built frontend on one port.
+ */
+import { createBackend } from '@backstage/backend-defaults';
+import { ConfigSources } from '@backstage/config-loader';
+import { mkdir } from 'node:fs/promises';
+import {
+  checkConfig,
+  checkEnvReferences,
+  checkPortFree,
+  PreflightError,
+} from './preflight';
+import { configFilesFromArgs, findEnvReferences } from './envReferences';
+import { exampleReposPlugin } from './exampleRepos/plugin';
+
+/** Variables that may be unset in production, e.g. a PostgreSQL password under trust auth. */
+const OPTIONAL_ENV = ['POSTGRES_PASSWORD'];
+
+async function preflight(): Promise<string> {
+  const unset = checkEnvReferences(
+    findEnvReferences(configFilesFromArgs(process.argv.slice(2), process.cwd())),
+    process.env,
+    { production: process.env.NODE_ENV === 'production', optional: OPTIONAL_ENV },
+  );
+  for (const reference of unset) {
+    process.stderr.write(
+      `Comet: ${reference.key} is left out because ${reference.variable} is not set (${reference.file})\n`,
+    );
+  }
+  const config = await ConfigSources.toConfig(
+    ConfigSources.default({ argv: process.argv, env: process.env }),
+  );
+  try {
+    checkConfig(config);
+    // Folders the embedded defaults write to; created here so a fresh clone just starts.
+    for (const key of [
+      'backend.workingDirectory',
+      'backend.database.connection.directory',
+    ]) {
+      const dir = config.getOptional(key);
+      if (typeof dir === 'string' && dir !== ':memory:') {
+        await mkdir(dir, { recursive: true });
+      }
+    }
+    const listen = config.getOptional('backend.listen');
+    let port = 7007;
+    let host: string | undefined;
+    if (typeof listen === 'string') {
+      const [listenHost, listenPort] = listen.split(':');
+      port = Number(listenPort) || port;
+      host = listenHost || undefined;
+    } else if (listen && typeof listen === 'object') {
+      port = config.getOptionalNumber('backend.listen.port') ?? port;
+      host = config.getOptionalString('backend.listen.host');
+    }
+    await checkPortFree(port, host);
+    return config.getOptionalString('app.baseUrl') ?? `http://localhost:${port}`;
+  } finally {
+    config.close();
+  }
+}
+
+async function main() {
+  let url: string;
+  try {
+    url = await preflight();
+  } catch (error) {
+    if (error instanceof PreflightError) {
+      process.stderr.write(`\nComet cannot start: ${error.message}\n\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const backend = createBackend();
+
+  backend.add(import('@backstage/plugin-app-backend'));
+  backend.add(import('@backstage/plugin-proxy-backend'));
+  backend.add(import('@backstage/plugin-events-backend'));
+
+  // Sign-in: guest for the embedded defaults, GitHub in production
+  backend.add(import('@backstage/plugin-auth-backend'));
+  backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+  backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
+
+  backend.add(import('@backstage/plugin-catalog-backend'));
+  backend.add(
+    import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+  );
+  backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+  // Entities that failed to process, for the catalog's error view
+  backend.add(
+    import('@backstage/plugin-catalog-backend-module-unprocessed'),
+  );
+
+  backend.add(import('@backstage/plugin-scaffolder-backend'));
+  backend.add(
+    import('@backstage/plugin-scaffolder-backend-module-notifications'),
+  );
+
+  backend.add(import('@backstage/plugin-permission-backend'));
+  backend.add(
+    import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  );
+
+  // Search: PostgreSQL's full-text engine in production, in-memory Lunr on SQLite
+  backend.add(import('@backstage/plugin-search-backend'));
+  backend.add(import('@backstage/plugin-search-backend-module-pg'));
+  backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+  backend.add(import('@backstage/plugin-user-settings-backend'));
+  backend.add(import('@backstage/plugin-notifications-backend'));
+  backend.add(import('@backstage/plugin-signals-backend'));
+
+  // Every action registered by a Comet plugin is reachable at /api/mcp-actions/v1
+  backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
+  // Example projects served as git repositories, the source of the example components
+  backend.add(exampleReposPlugin);
+
+  await backend.start();
+  process.stdout.write(`\nComet is ready at ${url}\n\n`);
+}
+
+main().catch(error => {
+  process.stderr.write(`\nComet failed to start: ${error?.stack ?? error}\n`);
+  process.exit(1);
+});
