@@ -20,7 +20,9 @@ describe('App', () => {
 
     await waitFor(
       () => {
-        expect(rendered.getByRole('button', { name: 'Enter' })).toBeInTheDocument();
+        expect(
+          rendered.getByRole('button', { name: 'Enter' }),
+        ).toBeInTheDocument();
       },
       { timeout: 10000 },
     );

@@ -18,9 +18,14 @@ const OPTIONAL_ENV = ['POSTGRES_PASSWORD'];
 
 async function preflight(): Promise<string> {
   const unset = checkEnvReferences(
-    findEnvReferences(configFilesFromArgs(process.argv.slice(2), process.cwd())),
+    findEnvReferences(
+      configFilesFromArgs(process.argv.slice(2), process.cwd()),
+    ),
     process.env,
-    { production: process.env.NODE_ENV === 'production', optional: OPTIONAL_ENV },
+    {
+      production: process.env.NODE_ENV === 'production',
+      optional: OPTIONAL_ENV,
+    },
   );
   for (const reference of unset) {
     process.stderr.write(
@@ -54,7 +59,9 @@ async function preflight(): Promise<string> {
       host = config.getOptionalString('backend.listen.host');
     }
     await checkPortFree(port, host);
-    return config.getOptionalString('app.baseUrl') ?? `http://localhost:${port}`;
+    return (
+      config.getOptionalString('app.baseUrl') ?? `http://localhost:${port}`
+    );
   } finally {
     config.close();
   }
@@ -89,9 +96,7 @@ async function main() {
   );
   backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
   // Entities that failed to process, for the catalog's error view
-  backend.add(
-    import('@backstage/plugin-catalog-backend-module-unprocessed'),
-  );
+  backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
 
   backend.add(import('@backstage/plugin-scaffolder-backend'));
   backend.add(

@@ -17,7 +17,10 @@ describe('checkConfig', () => {
       check({
         backend: {
           ...base.backend,
-          database: { client: 'better-sqlite3', connection: { directory: 'x' } },
+          database: {
+            client: 'better-sqlite3',
+            connection: { directory: 'x' },
+          },
         },
       }),
     ).not.toThrow();
@@ -31,7 +34,9 @@ describe('checkConfig', () => {
           database: { client: 'pg', connection: { user: 'comet' } },
         },
       }),
-    ).toThrow('backend.database.connection.host: is missing (set POSTGRES_HOST)');
+    ).toThrow(
+      'backend.database.connection.host: is missing (set POSTGRES_HOST)',
+    );
   });
 
   it('rejects a port that is not a number', () => {
@@ -64,7 +69,9 @@ describe('checkConfig', () => {
   it('rejects an unknown database client', () => {
     expect(
       check({ backend: { ...base.backend, database: { client: 'mysql2' } } }),
-    ).toThrow('backend.database.client: must be "pg" (PostgreSQL) or "better-sqlite3"');
+    ).toThrow(
+      'backend.database.client: must be "pg" (PostgreSQL) or "better-sqlite3"',
+    );
   });
 
   it('requires a redis URL for the redis cache, without echoing its password', () => {
@@ -95,12 +102,12 @@ describe('checkConfig', () => {
   });
 
   it('requires absolute base URLs', () => {
-    expect(() => checkConfig(new ConfigReader({ backend: base.backend }))).toThrow(
-      'app.baseUrl: is missing (set COMET_BASE_URL',
+    expect(() =>
+      checkConfig(new ConfigReader({ backend: base.backend })),
+    ).toThrow('app.baseUrl: is missing (set COMET_BASE_URL');
+    expect(check({ app: { baseUrl: 'localhost' } })).toThrow(
+      'app.baseUrl: must be an absolute URL, got "localhost"',
     );
-    expect(
-      check({ app: { baseUrl: 'localhost' } }),
-    ).toThrow('app.baseUrl: must be an absolute URL, got "localhost"');
   });
 });
 

@@ -60,9 +60,7 @@ function requirePort(config: Config, key: string) {
   ) {
     throw new PreflightError(
       key,
-      `must be a port number between 1 and 65535, got ${JSON.stringify(
-        value,
-      )}`,
+      `must be a port number between 1 and 65535, got ${JSON.stringify(value)}`,
       ENV_HINTS[key],
     );
   }
@@ -77,9 +75,7 @@ function requirePort(config: Config, key: string) {
 export function checkConfig(config: Config): void {
   for (const key of ['app.baseUrl', 'backend.baseUrl']) {
     const url = requireString(config, key);
-    try {
-      new URL(url);
-    } catch {
+    if (!URL.canParse(url)) {
       throw new PreflightError(
         key,
         `must be an absolute URL, got "${url}"`,
@@ -151,7 +147,8 @@ export function checkEnvReferences(
   );
   const fatal = unset.filter(
     reference =>
-      options.production && !(options.optional ?? []).includes(reference.variable),
+      options.production &&
+      !(options.optional ?? []).includes(reference.variable),
   );
   if (fatal.length > 0) {
     const [first] = fatal;
@@ -161,9 +158,7 @@ export function checkEnvReferences(
     throw new PreflightError(
       first.key,
       `needs the environment variable ${first.variable}, which is not set (${first.file})`,
-      others.length
-        ? `also unset: ${others.join(', ')}`
-        : undefined,
+      others.length ? `also unset: ${others.join(', ')}` : undefined,
     );
   }
   return unset;

@@ -5,8 +5,10 @@ class Ledger {
   }
 
   post({ debit, credit, amountCents, reference }) {
-    if (debit === credit) throw new Error('debit and credit accounts must differ');
-    if (!Number.isInteger(amountCents) || amountCents <= 0) throw new RangeError('amountCents must be positive');
+    if (debit === credit)
+      throw new Error('debit and credit accounts must differ');
+    if (!Number.isInteger(amountCents) || amountCents <= 0)
+      throw new RangeError('amountCents must be positive');
     this.entries.push({ debit, credit, amountCents, reference });
   }
 

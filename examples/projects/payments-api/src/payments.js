@@ -7,10 +7,19 @@ function capture({ amountCents, currency }) {
   if (!CURRENCIES.has(currency)) {
     throw new RangeError(`unsupported currency ${currency}`);
   }
-  return { paymentId: `pay_${Date.now().toString(36)}`, amountCents, currency, refundedCents: 0, status: 'captured' };
+  return {
+    paymentId: `pay_${Date.now().toString(36)}`,
+    amountCents,
+    currency,
+    refundedCents: 0,
+    status: 'captured',
+  };
 }
 
-function refund(payment, amountCents = payment.amountCents - payment.refundedCents) {
+function refund(
+  payment,
+  amountCents = payment.amountCents - payment.refundedCents,
+) {
   const refundable = payment.amountCents - payment.refundedCents;
   if (amountCents < 1 || amountCents > refundable) {
     throw new RangeError(`can refund between 1 and ${refundable} cents`);
@@ -19,7 +28,8 @@ function refund(payment, amountCents = payment.amountCents - payment.refundedCen
   return {
     ...payment,
     refundedCents,
-    status: refundedCents === payment.amountCents ? 'refunded' : 'partially_refunded',
+    status:
+      refundedCents === payment.amountCents ? 'refunded' : 'partially_refunded',
   };
 }
 

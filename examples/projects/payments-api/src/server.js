@@ -8,9 +8,13 @@ const server = http.createServer((req, res) => {
     req.on('end', () => {
       try {
         const payment = capture(JSON.parse(body));
-        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify(payment));
+        res
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(JSON.stringify(payment));
       } catch (error) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: error.message }));
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: error.message }));
       }
     });
     return;

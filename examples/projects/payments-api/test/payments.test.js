@@ -9,8 +9,14 @@ test('captures a payment', () => {
 });
 
 test('rejects a zero amount and an unknown currency', () => {
-  assert.throws(() => capture({ amountCents: 0, currency: 'EUR' }), /positive integer/);
-  assert.throws(() => capture({ amountCents: 100, currency: 'XXX' }), /unsupported currency/);
+  assert.throws(
+    () => capture({ amountCents: 0, currency: 'EUR' }),
+    /positive integer/,
+  );
+  assert.throws(
+    () => capture({ amountCents: 100, currency: 'XXX' }),
+    /unsupported currency/,
+  );
 });
 
 test('refunds in part, then in full', () => {

@@ -14,6 +14,13 @@ for (const file of files) {
   new vm.Script(code, { filename: file }); // throws on a syntax error
   fs.writeFileSync(path.join(dist, file), code);
 }
-const manifest = { name: require('../package.json').name, files, builtAt: new Date().toISOString() };
-fs.writeFileSync(path.join(dist, 'manifest.json'), JSON.stringify(manifest, null, 2));
+const manifest = {
+  name: require('../package.json').name,
+  files,
+  builtAt: new Date().toISOString(),
+};
+fs.writeFileSync(
+  path.join(dist, 'manifest.json'),
+  JSON.stringify(manifest, null, 2),
+);
 console.log(`built ${files.length} file(s) into dist/`);

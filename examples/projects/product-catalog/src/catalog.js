@@ -6,7 +6,9 @@ const PRODUCTS = [
 
 function search(query = '', { inStockOnly = false } = {}) {
   const q = query.trim().toLowerCase();
-  return PRODUCTS.filter(p => p.name.toLowerCase().includes(q)).filter(p => !inStockOnly || p.stock > 0);
+  return PRODUCTS.filter(p => p.name.toLowerCase().includes(q)).filter(
+    p => !inStockOnly || p.stock > 0,
+  );
 }
 
 function price(sku, quantity = 1) {

@@ -4,7 +4,10 @@ const { search, price } = require('../src/catalog');
 
 test('searches by name, optionally in stock only', () => {
   assert.equal(search('comet').length, 3);
-  assert.deepEqual(search('comet', { inStockOnly: true }).map(p => p.sku), ['MUG-01', 'CAP-01']);
+  assert.deepEqual(
+    search('comet', { inStockOnly: true }).map(p => p.sku),
+    ['MUG-01', 'CAP-01'],
+  );
 });
 
 test('prices a quantity and rejects an unknown sku', () => {

@@ -1,7 +1,9 @@
 function addItem(cart, item) {
   const existing = cart.items.find(i => i.sku === item.sku);
   const items = existing
-    ? cart.items.map(i => (i.sku === item.sku ? { ...i, quantity: i.quantity + item.quantity } : i))
+    ? cart.items.map(i =>
+        i.sku === item.sku ? { ...i, quantity: i.quantity + item.quantity } : i,
+      )
     : [...cart.items, item];
   return { ...cart, items };
 }

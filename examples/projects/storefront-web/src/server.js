@@ -6,5 +6,7 @@ const page = `<!doctype html><html><head><title>Comet shop</title></head>
 </body></html>`;
 
 http
-  .createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(page))
+  .createServer((req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(page),
+  )
   .listen(Number(process.env.PORT ?? 8082), '127.0.0.1');

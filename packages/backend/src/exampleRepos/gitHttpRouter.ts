@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import express from 'express';
 import Router from 'express-promise-router';
 
-const REPO_PATH = /^\/([a-z0-9][a-z0-9-]*)\.git(\/info\/refs|\/git-upload-pack|\/HEAD)$/;
+const REPO_PATH =
+  /^\/([a-z0-9][a-z0-9-]*)\.git(\/info\/refs|\/git-upload-pack|\/HEAD)$/;
 
 /**
  * Serves bare repositories read-only over git's smart HTTP protocol by running
@@ -92,7 +93,9 @@ export function createGitHttpRouter(options: {
       child.on('close', code => {
         if (code !== 0) {
           options.logger.warn(
-            `git http-backend exited with ${code} for ${req.method} ${req.path}: ${stderr.trim()}`,
+            `git http-backend exited with ${code} for ${req.method} ${
+              req.path
+            }: ${stderr.trim()}`,
           );
         }
         if (headerBuffer && !res.headersSent) {

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
-const BACKEND_DIR = path.resolve(__dirname, '../..');
+const BACKEND_DIR = resolvePackagePath('backend');
 export const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
 
 /** A free TCP port on loopback. */
@@ -96,15 +97,17 @@ export class CometProcess {
       }
       if (this.exitCode !== undefined) {
         throw new Error(
-          `Comet exited with ${this.exitCode} before it was ready:\n${this.output.slice(
-            -4000,
-          )}`,
+          `Comet exited with ${
+            this.exitCode
+          } before it was ready:\n${this.output.slice(-4000)}`,
         );
       }
       await new Promise(r => setTimeout(r, 200));
     }
     throw new Error(
-      `Comet was not ready within ${timeoutMs} ms:\n${this.output.slice(-4000)}`,
+      `Comet was not ready within ${timeoutMs} ms:\n${this.output.slice(
+        -4000,
+      )}`,
     );
   }
 

@@ -14,7 +14,7 @@ import { CometProcess, eventually, freePort, REPO_ROOT } from './CometProcess';
 const execFileAsync = promisify(execFile);
 jest.setTimeout(180_000);
 
-const FIXTURES = path.resolve(__dirname, '../__fixtures__');
+const FIXTURES = path.join(REPO_ROOT, 'packages/backend/src/__fixtures__');
 const POSTGRES_URL =
   process.env.COMET_TEST_POSTGRES_URL ??
   'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -29,7 +29,10 @@ function catalogLocations() {
   ] as const;
   const lines = ['catalog:', '  locations:'];
   for (const [file, allow] of files) {
-    lines.push(`    - type: file`, `      target: ${path.join(REPO_ROOT, file)}`);
+    lines.push(
+      `    - type: file`,
+      `      target: ${path.join(REPO_ROOT, file)}`,
+    );
     if (allow) {
       lines.push(`      rules:`, `        - allow: ${allow}`);
     }
@@ -52,7 +55,9 @@ async function getJson(url: string, token?: string) {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
   if (!response.ok) {
-    throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+    throw new Error(
+      `${url} answered ${response.status}: ${await response.text()}`,
+    );
   }
   return response.json();
 }
@@ -118,12 +123,17 @@ describe('Comet on its embedded defaults (SQLite)', () => {
     const readiness = await fetch(`${baseUrl}/.backstage/health/v1/readiness`);
     expect(readiness.status).toBe(200);
 
-    const refresh = await fetch(`${baseUrl}/api/auth/guest/refresh?env=development`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    });
+    const refresh = await fetch(
+      `${baseUrl}/api/auth/guest/refresh?env=development`,
+      {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      },
+    );
     expect(refresh.status).toBe(200);
     const session = await refresh.json();
-    expect(session.backstageIdentity.identity.userEntityRef).toBe('user:default/guest');
+    expect(session.backstageIdentity.identity.userEntityRef).toBe(
+      'user:default/guest',
+    );
     guestToken = session.backstageIdentity.token;
   });
 
@@ -136,21 +146,32 @@ describe('Comet on its embedded defaults (SQLite)', () => {
   it('serves the example catalog, and a broken file does not stop the others', async () => {
     const names = await eventually(async () => {
       const found = await componentNames(baseUrl, guestToken);
-      return [...EXAMPLE_COMPONENTS, 'smoke-valid'].every(n => found.includes(n))
+      return [...EXAMPLE_COMPONENTS, 'smoke-valid'].every(n =>
+        found.includes(n),
+      )
         ? found
         : undefined;
     });
-    expect(names).toEqual(expect.arrayContaining([...EXAMPLE_COMPONENTS, 'smoke-valid']));
+    expect(names).toEqual(
+      expect.arrayContaining([...EXAMPLE_COMPONENTS, 'smoke-valid']),
+    );
     expect(names).not.toContain('smoke-broken');
 
     // The catalog's error view (the "Unprocessed entities" page) lists both: the file that
     // is not YAML under its location, and the entity that fails validation.
     const errors = await eventually(async () => {
       const text = JSON.stringify([
-        await getJson(`${baseUrl}/api/catalog/entities/unprocessed/failed`, guestToken),
-        await getJson(`${baseUrl}/api/catalog/entities/unprocessed/pending`, guestToken),
+        await getJson(
+          `${baseUrl}/api/catalog/entities/unprocessed/failed`,
+          guestToken,
+        ),
+        await getJson(
+          `${baseUrl}/api/catalog/entities/unprocessed/pending`,
+          guestToken,
+        ),
       ]);
-      return text.includes('broken-entities.yaml') && text.includes('smoke-invalid')
+      return text.includes('broken-entities.yaml') &&
+        text.includes('smoke-invalid')
         ? text
         : undefined;
     });
@@ -173,10 +194,14 @@ describe('Comet on its embedded defaults (SQLite)', () => {
       `${baseUrl}/api/example-repos/payments-api.git`,
       target,
     ]);
-    expect(fs.existsSync(path.join(target, '.comet', 'pipeline.yaml'))).toBe(true);
+    expect(fs.existsSync(path.join(target, '.comet', 'pipeline.yaml'))).toBe(
+      true,
+    );
     expect(fs.existsSync(path.join(target, 'package.json'))).toBe(true);
 
-    const missing = await fetch(`${baseUrl}/api/example-repos/nope.git/info/refs?service=git-upload-pack`);
+    const missing = await fetch(
+      `${baseUrl}/api/example-repos/nope.git/info/refs?service=git-upload-pack`,
+    );
     expect(missing.status).toBe(404);
     const push = await fetch(
       `${baseUrl}/api/example-repos/payments-api.git/info/refs?service=git-receive-pack`,
@@ -264,7 +289,9 @@ describe('Comet in production (PostgreSQL, Redis, GitHub sign-in)', () => {
       [`${prefix}%`],
     );
     for (const row of rows) {
-      await client.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+      await client.query(
+        `DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`,
+      );
     }
     await client.end();
   });
@@ -282,7 +309,9 @@ describe('Comet in production (PostgreSQL, Redis, GitHub sign-in)', () => {
 
     const names = await eventually(async () => {
       const found = await componentNames(baseUrl, token);
-      return EXAMPLE_COMPONENTS.every(n => found.includes(n)) ? found : undefined;
+      return EXAMPLE_COMPONENTS.every(n => found.includes(n))
+        ? found
+        : undefined;
     });
     expect(names).toEqual(expect.arrayContaining(EXAMPLE_COMPONENTS));
 
@@ -298,9 +327,12 @@ describe('Comet in production (PostgreSQL, Redis, GitHub sign-in)', () => {
     );
 
     // Guest sign-in is off in production
-    const guest = await fetch(`${baseUrl}/api/auth/guest/refresh?env=production`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    });
+    const guest = await fetch(
+      `${baseUrl}/api/auth/guest/refresh?env=production`,
+      {
+        headers: { 'x-requested-with': 'XMLHttpRequest' },
+      },
+    );
     expect(guest.ok).toBe(false);
     await comet.stop();
   });
@@ -331,20 +363,25 @@ describe('Comet in production (PostgreSQL, Redis, GitHub sign-in)', () => {
       { COMET_BASE_URL: '' },
       'app.baseUrl: needs the environment variable COMET_BASE_URL, which is not set (app-config.production.yaml)',
     ],
-  ])('stops with one message naming the key when %s', async (_, env, message) => {
-    port = await freePort();
-    const broken = CometProcess.start({
-      configs: ['app-config.production.yaml'],
-      overrides: overrides(),
-      env: Object.fromEntries(
-        Object.entries({ ...productionEnv(), ...env }).filter(([, v]) => v !== ''),
-      ),
-      nodeEnv: 'production',
-    });
-    const code = await broken.exit();
-    await broken.stop();
-    expect(code).toBe(1);
-    expect(broken.output).toContain(`Comet cannot start: ${message}`);
-    expect(broken.output).not.toContain('smoke-client-secret');
-  });
+  ])(
+    'stops with one message naming the key when %s',
+    async (_, env, message) => {
+      port = await freePort();
+      const broken = CometProcess.start({
+        configs: ['app-config.production.yaml'],
+        overrides: overrides(),
+        env: Object.fromEntries(
+          Object.entries({ ...productionEnv(), ...env }).filter(
+            ([, v]) => v !== '',
+          ),
+        ),
+        nodeEnv: 'production',
+      });
+      const code = await broken.exit();
+      await broken.stop();
+      expect(code).toBe(1);
+      expect(broken.output).toContain(`Comet cannot start: ${message}`);
+      expect(broken.output).not.toContain('smoke-client-secret');
+    },
+  );
 });

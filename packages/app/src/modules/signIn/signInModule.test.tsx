@@ -30,7 +30,6 @@ function renderPage(comet: object) {
             getBackstageIdentity: jest.fn(async () => undefined),
             getProfile: jest.fn(async () => undefined),
             getAccessToken: jest.fn(),
-            getIdToken: jest.fn(),
             signIn: jest.fn(),
             signOut: jest.fn(),
             sessionState$: jest.fn(),

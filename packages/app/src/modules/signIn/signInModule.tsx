@@ -1,7 +1,11 @@
 import { createFrontendModule } from '@backstage/frontend-plugin-api';
 import { SignInPageBlueprint } from '@backstage/plugin-app-react';
 import { SignInPage, SignInProviderConfig } from '@backstage/core-components';
-import { configApiRef, githubAuthApiRef, useApi } from '@backstage/core-plugin-api';
+import {
+  configApiRef,
+  githubAuthApiRef,
+  useApi,
+} from '@backstage/core-plugin-api';
 import type { SignInPageProps } from '@backstage/plugin-app-react';
 
 const githubProvider: SignInProviderConfig = {
