@@ -16,10 +16,11 @@ app_fingerprint() {
     cd "$COMET_ROOT" &&
       {
         cat yarn.lock
-        find packages/app/src packages/app/public packages/app/package.json packages/app/config.d.ts \
-          plugins -path '*/node_modules' -prune -o -type f \
+        local paths=(packages/app/src packages/app/public packages/app/package.json packages/app/config.d.ts)
+        [[ -d plugins ]] && paths+=(plugins)
+        find "${paths[@]}" -path '*/node_modules' -prune -o \
           \( -path 'plugins/*-backend*' -o -path 'plugins/*-node/*' \) -prune -o \
-          -type f -printf '%p %s %T@\n' 2>/dev/null | sort
+          -type f -printf '%p %s %T@\n' 2>/dev/null | sort || true
       } | sha256sum | cut -d' ' -f1
   )
 }
@@ -90,8 +91,8 @@ cmd_start() {
   local configs=()
   config_args configs "$@"
   comet_setup
-  build_app
   check_config "${configs[@]}"
+  build_app
   local node_env="${COMET_NODE_ENV:-development}"
   if [[ " ${configs[*]} " == *production* ]]; then
     node_env="${COMET_NODE_ENV:-production}"

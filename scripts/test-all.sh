@@ -47,8 +47,9 @@ export CI="${CI:-true}"
 stage "type check (yarn tsc)" yarn tsc
 stage "lint (yarn lint:all)" yarn lint:all
 stage "formatting (yarn prettier:check)" yarn prettier:check
-stage "unit and integration tests (yarn test:all)" yarn test:all
+# The boot smoke tests serve the built frontend, so it is built first.
 stage "frontend build" bash scripts/comet.sh build-app
+stage "unit and integration tests (yarn test:all)" yarn test:all
 stage "end-to-end tests in Chromium (yarn test:e2e)" yarn test:e2e
 
 echo

@@ -113,22 +113,25 @@ export class CometProcess {
 
   /** Waits for the process to exit on its own. */
   async exit(timeoutMs = 60_000): Promise<number | null> {
-    return Promise.race([
-      this.exited,
-      new Promise<number | null>((_, reject) =>
-        setTimeout(
-          () =>
-            reject(
-              new Error(
-                `Comet did not exit within ${timeoutMs} ms:\n${this.output.slice(
-                  -4000,
-                )}`,
-              ),
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<number | null>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `Comet did not exit within ${timeoutMs} ms:\n${this.output.slice(
+                -4000,
+              )}`,
             ),
-          timeoutMs,
-        ),
-      ),
-    ]);
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Stops the backend with SIGINT, as Ctrl-C does, and cleans up. */
