@@ -51,6 +51,11 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 function startComet() {
   const started = process.hrtime.bigint();
   const child = spawn(
@@ -58,6 +63,8 @@ function startComet() {
     [path.join(root, 'scripts/comet.sh'), 'start', '--config', configFile],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let output = '';
   const ready = new Promise((resolve, reject) => {
     const onData = chunk => {
@@ -89,12 +96,43 @@ function rssMb(pid) {
   return kb / 1024;
 }
 
+/** Waits until the catalog has ingested the example components (right after a first start). */
+async function catalogIngested() {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    try {
+      const session = await (
+        await fetch(`${baseUrl}/api/auth/guest/refresh?env=development`, {
+          headers: { 'x-requested-with': 'XMLHttpRequest' },
+        })
+      ).json();
+      const body = await (
+        await fetch(`${baseUrl}/api/catalog/entities/by-query?filter=kind=component&limit=50`, {
+          headers: { authorization: `Bearer ${session.backstageIdentity.token}` },
+        })
+      ).json();
+      if (body.items.some(e => e.metadata.name === 'storefront-web')) return;
+    } catch {
+      // not yet
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error('the catalog did not ingest the examples within 2 minutes');
+}
+
 async function signedInState(browser) {
+  await catalogIngested();
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(baseUrl);
   await page.getByRole('button', { name: 'Enter' }).click();
-  await page.getByRole('table').waitFor();
+  try {
+    // The catalog may still be ingesting the examples right after the first start
+    await page.getByRole('link', { name: 'Storefront', exact: true }).waitFor({ timeout: 90_000 });
+  } catch (error) {
+    await page.screenshot({ path: path.join(dataDir, 'signed-in-failure.png') });
+    throw error;
+  }
   const state = await context.storageState();
   await context.close();
   return state;
@@ -158,6 +196,9 @@ const results = { start: [], rss: [], catalog: [], signIn: [], js: undefined };
 {
   const warmup = startComet();
   await warmup.ready;
+  // Stopping before the first ingestion finishes would leave the catalog's claimed rows
+  // waiting for Backstage's processing interval (up to 150 s) on the next start.
+  await catalogIngested();
   await stopComet(warmup.child);
 }
 

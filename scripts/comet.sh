@@ -32,8 +32,13 @@ build_app() {
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$fingerprint" && -f "$COMET_ROOT/packages/app/dist/index.html" ]]; then
     return
   fi
-  comet_log "building the frontend (once, and again only when it changes; takes a few minutes)"
-  (cd "$COMET_ROOT" && yarn workspace app build) || comet_die "the frontend build failed"
+  comet_log "building the frontend (once, and again only when it changes)"
+  mkdir -p "$COMET_ROOT/.data"
+  local log="$COMET_ROOT/.data/frontend-build.log"
+  if ! (cd "$COMET_ROOT" && yarn workspace app build) >"$log" 2>&1; then
+    tail -40 "$log" >&2
+    comet_die "the frontend build failed; the whole log is in .data/frontend-build.log"
+  fi
   echo "$fingerprint" >"$stamp"
 }
 
