@@ -107,9 +107,14 @@ async function catalogIngested() {
         })
       ).json();
       const body = await (
-        await fetch(`${baseUrl}/api/catalog/entities/by-query?filter=kind=component&limit=50`, {
-          headers: { authorization: `Bearer ${session.backstageIdentity.token}` },
-        })
+        await fetch(
+          `${baseUrl}/api/catalog/entities/by-query?filter=kind=component&limit=50`,
+          {
+            headers: {
+              authorization: `Bearer ${session.backstageIdentity.token}`,
+            },
+          },
+        )
       ).json();
       if (body.items.some(e => e.metadata.name === 'storefront-web')) return;
     } catch {
@@ -128,9 +133,13 @@ async function signedInState(browser) {
   await page.getByRole('button', { name: 'Enter' }).click();
   try {
     // The catalog may still be ingesting the examples right after the first start
-    await page.getByRole('link', { name: 'Storefront', exact: true }).waitFor({ timeout: 90_000 });
+    await page
+      .getByRole('link', { name: 'Storefront', exact: true })
+      .waitFor({ timeout: 90_000 });
   } catch (error) {
-    await page.screenshot({ path: path.join(dataDir, 'signed-in-failure.png') });
+    await page.screenshot({
+      path: path.join(dataDir, 'signed-in-failure.png'),
+    });
     throw error;
   }
   const state = await context.storageState();

@@ -120,6 +120,9 @@ async function main() {
   // Every action registered by a Comet plugin is reachable at /api/mcp-actions/v1
   backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+  // Comet's pipelines: pipeline-as-code, the run queue, live logs, triggers
+  backend.add(import('@internal/plugin-pipelines-backend'));
+
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);
 

@@ -105,6 +105,8 @@ describe('Comet on its embedded defaults (SQLite)', () => {
         'comet:',
         '  exampleRepos:',
         `    targetDir: ${path.join(dataDir, 'git')}`,
+        'pipelines:',
+        `  dataDir: ${path.join(dataDir, 'pipelines')}`,
         catalogLocations(),
       ].join('\n'),
     });

@@ -1,0 +1,39 @@
+export interface Config {
+  /** Comet's pipeline engine. Every key is optional; the defaults suit one machine. */
+  pipelines?: {
+    /**
+     * Where workspaces and artifacts are kept (local executor). Default: `.data/pipelines`
+     * under the backend's working directory.
+     */
+    dataDir?: string;
+    /** Jobs one backend replica runs at once. Default 4. */
+    concurrency?: number;
+    /** How long a claimed job stays claimed without a heartbeat. Default 30. */
+    leaseSeconds?: number;
+    /** How often a running job renews its lease (and notices a cancel). Default 5. */
+    heartbeatSeconds?: number;
+    /** SIGTERM-to-SIGKILL delay for a cancelled or timed-out step. Default 10. */
+    killGracePeriodSeconds?: number;
+    /** On shutdown, how long running jobs may finish before they are cancelled. Default 20. */
+    shutdownGraceSeconds?: number;
+    /** Stored log bytes per run before the log is truncated. Default 52428800 (50 MB). */
+    logLimitBytes?: number;
+    worker?: {
+      /** Set false for a replica that serves the API but runs no jobs. Default true. */
+      enabled?: boolean;
+    };
+    github?: {
+      /**
+       * The secret of the GitHub webhook that posts to /api/pipelines/webhooks/github.
+       * Unset: webhooks are refused with a message naming this key.
+       * @visibility secret
+       */
+      webhookSecret?: string;
+    };
+    /**
+     * Secrets pipelines reference as `${{ secrets.NAME }}`; masked in every log.
+     * @visibility secret
+     */
+    secrets?: { [name: string]: string };
+  };
+}

@@ -1,0 +1,78 @@
+import { InputError, NotFoundError } from '@backstage/errors';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export type PipelineFile = {
+  text: string;
+  /** The commit the file was read at. */
+  commit: string;
+};
+
+/**
+ * Reads pipeline files straight from an entity's git repository at a branch or commit, with a
+ * shallow fetch into a throw-away folder.
+ */
+export class GitPipelineSource {
+  static create(options?: { timeoutMs?: number }) {
+    return new GitPipelineSource(options?.timeoutMs ?? 60_000);
+  }
+
+  private constructor(private readonly timeoutMs: number) {}
+
+  async readFile(options: {
+    repositoryUrl: string;
+    ref?: string;
+    filePath: string;
+  }): Promise<PipelineFile> {
+    const { repositoryUrl, filePath } = options;
+    const ref = options.ref ?? 'HEAD';
+    if (path.isAbsolute(filePath) || filePath.split('/').includes('..')) {
+      throw new InputError(
+        `Pipeline path "${filePath}" must be relative to the repository and must not contain ".."`,
+      );
+    }
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-pipeline-src-'));
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: dir,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_CONFIG_NOSYSTEM: '1',
+    };
+    const git = (args: string[]) =>
+      execFileAsync('git', args, { cwd: dir, env, timeout: this.timeoutMs });
+    try {
+      await git(['init', '--quiet']);
+      try {
+        await git(['fetch', '--quiet', '--depth', '1', repositoryUrl, ref]);
+      } catch (error) {
+        const stderr = String((error as { stderr?: string }).stderr ?? error)
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join(' ');
+        throw new InputError(
+          `Cannot fetch ${ref} from ${repositoryUrl}: ${stderr}`,
+        );
+      }
+      const commit = (await git(['rev-parse', 'FETCH_HEAD'])).stdout.trim();
+      try {
+        const { stdout } = await git(['show', `FETCH_HEAD:${filePath}`]);
+        return { text: stdout, commit };
+      } catch {
+        throw new NotFoundError(
+          `Pipeline file ${filePath} does not exist in ${repositoryUrl} at ${ref} (${commit.slice(
+            0,
+            12,
+          )})`,
+        );
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+}

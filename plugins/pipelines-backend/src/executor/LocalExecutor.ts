@@ -1,0 +1,750 @@
+import { ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { accessSync, constants as fsConstants, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type {
+  PipelineExecutor,
+  PipelineScriptRequest,
+  PipelineScriptResult,
+  PipelineWorkspace,
+  PipelineWorkspaceRequest,
+} from '@internal/plugin-pipelines-node';
+import { LogLineSplitter } from '../logs/LogLineSplitter';
+import { isProcessGroupAlive, signalProcessGroup } from './processGroup';
+
+export type LocalExecutorOptions = {
+  /** Where workspaces are created: `<workspaceRoot>/<runId>/<jobRunId>-<random>`. */
+  workspaceRoot: string;
+  logger: LoggerService;
+  /** How long a step has after SIGTERM before its process group is SIGKILLed. */
+  killGracePeriodMs?: number;
+  /** The limit for each git command of the checkout. */
+  gitTimeoutMs?: number;
+};
+
+const DEFAULT_KILL_GRACE_PERIOD_MS = 10_000;
+const DEFAULT_GIT_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** setTimeout's maximum; longer delays fire immediately. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long to wait for stdout/stderr to close after the step and its group are gone. */
+const STREAM_CLOSE_SLACK_MS = 2_000;
+
+/**
+ * Runs steps as child processes on the backend's machine.
+ *
+ * - A workspace is a shallow checkout of one commit in
+ *   `<workspaceRoot>/<runId>/<jobRunId>-<random>`.
+ * - A step's script is written to a private temp file and run with `bash`; its environment is
+ *   exactly the step's `env` plus `PATH` and `HOME` (a per-job home next to the workspace,
+ *   shared by the job's steps) — nothing else of the backend's environment.
+ * - Each step runs in its own process group. On cancel or timeout the whole group gets SIGTERM,
+ *   then SIGKILL after the grace period. Processes a step leaves behind when it exits are
+ *   terminated the same way, so no step outlives its result.
+ */
+export class LocalExecutor implements PipelineExecutor {
+  readonly id = 'local';
+
+  readonly #root: string;
+  readonly #logger: LoggerService;
+  readonly #graceMs: number;
+  readonly #gitTimeoutMs: number;
+  readonly #bash: string;
+  /** Per-workspace HOME directories for workspaces outside the workspace root. */
+  readonly #externalHomes = new Map<string, Promise<string>>();
+
+  static create(options: LocalExecutorOptions): LocalExecutor {
+    return new LocalExecutor(options);
+  }
+
+  private constructor(options: LocalExecutorOptions) {
+    if (!options.workspaceRoot) {
+      throw new Error('LocalExecutor needs a workspaceRoot');
+    }
+    this.#root = path.resolve(options.workspaceRoot);
+    this.#logger = options.logger;
+    this.#graceMs = nonNegative(
+      options.killGracePeriodMs,
+      DEFAULT_KILL_GRACE_PERIOD_MS,
+    );
+    this.#gitTimeoutMs = nonNegative(
+      options.gitTimeoutMs,
+      DEFAULT_GIT_TIMEOUT_MS,
+    );
+    this.#bash = findExecutable('bash') ?? 'bash';
+  }
+
+  async prepareWorkspace(
+    request: PipelineWorkspaceRequest,
+  ): Promise<PipelineWorkspace> {
+    const { runId, jobRunId, repositoryUrl, ref } = request;
+    if (
+      !repositoryUrl ||
+      repositoryUrl.startsWith('-') ||
+      /\0/.test(repositoryUrl)
+    ) {
+      throw new Error(
+        `Invalid repository URL ${JSON.stringify(
+          redactUrl(repositoryUrl ?? ''),
+        )}`,
+      );
+    }
+    if (
+      ref !== undefined &&
+      (ref === '' || ref.startsWith('-') || /[\s\0]/.test(ref))
+    ) {
+      throw new Error(`Invalid git ref ${JSON.stringify(ref)}`);
+    }
+
+    const runDir = path.join(this.#root, sanitizePathSegment(runId));
+    await fs.mkdir(runDir, { recursive: true });
+    const dir = await fs.mkdtemp(
+      path.join(runDir, `${sanitizePathSegment(jobRunId)}-`),
+    );
+
+    const env = {
+      PATH: process.env.PATH ?? DEFAULT_PATH,
+      HOME: process.env.HOME ?? os.homedir(),
+      GIT_TERMINAL_PROMPT: '0',
+    };
+    const git = (args: string[]) =>
+      execGit(args, { cwd: dir, env, timeoutMs: this.#gitTimeoutMs });
+    const source = `${redactUrl(repositoryUrl)}${ref ? ` at ${ref}` : ''}`;
+
+    try {
+      const init = await git(['init', '--quiet']);
+      if (init.failure) {
+        throw new Error(
+          `Could not create a git repository in ${dir}: ${init.failure}`,
+        );
+      }
+      const fetch = await git([
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--depth',
+        '1',
+        '--',
+        repositoryUrl,
+        ref ?? 'HEAD',
+      ]);
+      if (fetch.failure) {
+        throw new Error(
+          `Could not fetch ${source}: ${redactCredentials(
+            fetch.failure,
+            repositoryUrl,
+          )}`,
+        );
+      }
+      const checkout = await git([
+        'checkout',
+        '--quiet',
+        '--detach',
+        'FETCH_HEAD',
+      ]);
+      if (checkout.failure) {
+        throw new Error(`Could not check out ${source}: ${checkout.failure}`);
+      }
+      const revParse = await git(['rev-parse', 'HEAD']);
+      if (revParse.failure) {
+        throw new Error(
+          `Could not read the commit checked out from ${source}: ${revParse.failure}`,
+        );
+      }
+      const commit = revParse.stdout.trim();
+      this.#logger.debug(`Checked out ${source} (${commit}) in ${dir}`);
+      return { dir, commit };
+    } catch (error) {
+      await this.#removeWorkspaceDirs(dir).catch(cleanupError =>
+        this.#logger.warn(
+          `Could not remove the failed workspace ${dir}: ${String(
+            cleanupError,
+          )}`,
+        ),
+      );
+      throw error;
+    }
+  }
+
+  async runScript(
+    request: PipelineScriptRequest,
+  ): Promise<PipelineScriptResult> {
+    const { workspace, script, env, signal } = request;
+    validateEnv(env);
+    const cwd = path.resolve(workspace.dir);
+    const stat = await fs.stat(cwd).catch(() => undefined);
+    if (!stat?.isDirectory()) {
+      throw new Error(`The workspace ${cwd} does not exist`);
+    }
+    if (signal.aborted) {
+      return { exitCode: null, terminatedBy: 'cancel' };
+    }
+
+    const home = await this.#homeFor(cwd);
+    const scriptDir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-step-'));
+    try {
+      await fs.chmod(scriptDir, 0o700);
+      const scriptFile = path.join(scriptDir, 'step.sh');
+      await fs.writeFile(scriptFile, `set -eo pipefail\n${script}\n`, {
+        mode: 0o700,
+        flag: 'wx',
+      });
+      const childEnv: Record<string, string> = {
+        ...env,
+        PATH: env.PATH ?? process.env.PATH ?? DEFAULT_PATH,
+        HOME: env.HOME ?? home,
+      };
+      return await this.#run(scriptFile, cwd, childEnv, request);
+    } finally {
+      await fs
+        .rm(scriptDir, { recursive: true, force: true })
+        .catch(error =>
+          this.#logger.warn(
+            `Could not remove the step's script directory ${scriptDir}: ${String(
+              error,
+            )}`,
+          ),
+        );
+    }
+  }
+
+  async collectArtifacts(
+    workspace: PipelineWorkspace,
+    paths: string[],
+    targetDir: string,
+  ): Promise<string[]> {
+    const dir = path.resolve(workspace.dir);
+    // Validate everything before copying anything.
+    const entries = paths.map(original => ({
+      original,
+      relative: validateArtifactPath(original),
+    }));
+    const realDir = await fs.realpath(dir);
+    const target = path.resolve(targetDir);
+    const copied: string[] = [];
+
+    for (const { original, relative } of entries) {
+      let source: string;
+      try {
+        source = await fs.realpath(path.join(dir, relative));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+          continue; // missing (or a dangling symlink): the caller reports it
+        }
+        throw error;
+      }
+      if (!isInside(realDir, source, true)) {
+        throw new Error(
+          `Artifact path ${JSON.stringify(
+            original,
+          )} resolves outside the workspace`,
+        );
+      }
+      const destination = path.join(target, relative);
+      await fs.mkdir(path.dirname(destination), { recursive: true });
+      await fs.cp(source, destination, {
+        recursive: true,
+        force: true,
+        verbatimSymlinks: true,
+        // Symlinks are copied as links, and only when they point inside the workspace.
+        filter: async src => {
+          const linkStat = await fs.lstat(src);
+          if (!linkStat.isSymbolicLink()) {
+            return true;
+          }
+          const resolved = await fs.realpath(src).catch(() => undefined);
+          return resolved !== undefined && isInside(realDir, resolved, true);
+        },
+      });
+      copied.push(original);
+    }
+    return copied;
+  }
+
+  async cleanupWorkspace(workspace: PipelineWorkspace): Promise<void> {
+    const dir = path.resolve(workspace.dir);
+    const external = this.#externalHomes.get(dir);
+    if (external) {
+      this.#externalHomes.delete(dir);
+      await removeTree(await external.catch(() => ''));
+    }
+    if (!this.#isManagedWorkspace(dir)) {
+      throw new Error(
+        `Refusing to remove ${dir}: it is not a workspace under ${this.#root}`,
+      );
+    }
+    await this.#removeWorkspaceDirs(dir);
+  }
+
+  /** Removes a workspace, its HOME, and its run directory when that is left empty. */
+  async #removeWorkspaceDirs(dir: string): Promise<void> {
+    await removeTree(dir);
+    await removeTree(homeDirFor(dir));
+    const runDir = path.dirname(dir);
+    if (isInside(this.#root, runDir, false)) {
+      await fs.rmdir(runDir).catch(() => {
+        // not empty (other jobs of the run), or already gone
+      });
+    }
+  }
+
+  #isManagedWorkspace(dir: string): boolean {
+    const relative = path.relative(this.#root, dir);
+    const segments = relative.split(path.sep);
+    return (
+      isInside(this.#root, dir, false) &&
+      segments.length === 2 &&
+      !segments.includes('..')
+    );
+  }
+
+  /** HOME for the steps of a job: next to its workspace, or a temp dir for foreign ones. */
+  async #homeFor(dir: string): Promise<string> {
+    if (this.#isManagedWorkspace(dir)) {
+      const home = homeDirFor(dir);
+      await fs.mkdir(home, { recursive: true, mode: 0o700 });
+      return home;
+    }
+    let home = this.#externalHomes.get(dir);
+    if (!home) {
+      home = fs.mkdtemp(path.join(os.tmpdir(), 'comet-home-'));
+      this.#externalHomes.set(dir, home);
+      home.catch(() => this.#externalHomes.delete(dir));
+    }
+    return home;
+  }
+
+  #run(
+    scriptFile: string,
+    cwd: string,
+    env: Record<string, string>,
+    request: PipelineScriptRequest,
+  ): Promise<PipelineScriptResult> {
+    const { signal, onOutput, timeoutMs } = request;
+    const logger = this.#logger;
+    const graceMs = this.#graceMs;
+
+    return new Promise<PipelineScriptResult>((resolve, reject) => {
+      let child: ChildProcessByStdio<null, Readable, Readable>;
+      try {
+        child = spawn(this.#bash, [scriptFile], {
+          cwd,
+          env,
+          detached: true, // its own process group, so the whole step can be signalled
+          stdio: ['ignore', 'pipe', 'pipe'],
+          windowsHide: true,
+        });
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const pgid = child.pid;
+
+      let settled = false;
+      let exited = false;
+      let terminatedBy: PipelineScriptResult['terminatedBy'];
+      let timeoutTimer: NodeJS.Timeout | undefined;
+      let killTimer: NodeJS.Timeout | undefined;
+      let forceCloseTimer: NodeJS.Timeout | undefined;
+
+      const deliver = (stream: 'stdout' | 'stderr') => (text: string) => {
+        try {
+          onOutput({ stream, text });
+        } catch (error) {
+          logger.warn(`A step output listener threw: ${String(error)}`);
+        }
+      };
+      const stdout = new LogLineSplitter(deliver('stdout'));
+      const stderr = new LogLineSplitter(deliver('stderr'));
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+      const signalGroup = (sig: NodeJS.Signals) => {
+        if (pgid === undefined) {
+          return;
+        }
+        try {
+          signalProcessGroup(pgid, sig);
+        } catch (error) {
+          logger.warn(
+            `Could not send ${sig} to process group ${pgid}: ${String(error)}`,
+          );
+        }
+      };
+      /** SIGTERM now, SIGKILL after the grace period if anything is still alive. */
+      const terminateGroup = () => {
+        if (killTimer || pgid === undefined) {
+          return;
+        }
+        signalGroup('SIGTERM');
+        killTimer = setTimeout(() => {
+          if (isProcessGroupAlive(pgid)) {
+            logger.debug(
+              `Process group ${pgid} outlived the ${graceMs} ms grace period; sending SIGKILL`,
+            );
+            signalGroup('SIGKILL');
+          }
+        }, graceMs);
+      };
+      const terminate = (reason: 'timeout' | 'cancel') => {
+        if (exited || terminatedBy) {
+          return;
+        }
+        terminatedBy = reason;
+        terminateGroup();
+      };
+      const onAbort = () => terminate('cancel');
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (
+        timeoutMs !== undefined &&
+        Number.isFinite(timeoutMs) &&
+        timeoutMs > 0
+      ) {
+        timeoutTimer = setTimeout(
+          () => terminate('timeout'),
+          Math.min(timeoutMs, MAX_TIMER_MS),
+        );
+      }
+      const stopWatching = () => {
+        clearTimeout(timeoutTimer);
+        signal.removeEventListener('abort', onAbort);
+      };
+
+      child.on('error', error => {
+        if (pgid === undefined && !settled) {
+          // bash could not be started at all
+          settled = true;
+          stopWatching();
+          reject(new Error(`Could not start ${this.#bash}: ${error.message}`));
+        } else {
+          logger.warn(`Step process error: ${error.message}`);
+        }
+      });
+
+      child.once('exit', () => {
+        exited = true;
+        stopWatching();
+        if (pgid !== undefined && isProcessGroupAlive(pgid)) {
+          if (!terminatedBy) {
+            logger.info(
+              'The step left processes running after it exited; terminating them',
+            );
+          }
+          terminateGroup();
+        }
+        // Something that escaped the group may still hold stdout/stderr open; do not wait forever.
+        forceCloseTimer = setTimeout(() => {
+          child.stdout.destroy();
+          child.stderr.destroy();
+        }, graceMs + STREAM_CLOSE_SLACK_MS);
+      });
+
+      child.once('close', (code: number | null) => {
+        clearTimeout(forceCloseTimer);
+        void (async () => {
+          if (pgid !== undefined && killTimer) {
+            const gone = await waitUntil(
+              () => !isProcessGroupAlive(pgid),
+              graceMs + STREAM_CLOSE_SLACK_MS,
+            );
+            if (gone) {
+              clearTimeout(killTimer);
+            } else {
+              logger.warn(
+                `Processes of group ${pgid} are still alive after SIGKILL`,
+              );
+            }
+          }
+          stdout.end();
+          stderr.end();
+          if (!settled) {
+            settled = true;
+            resolve(
+              terminatedBy
+                ? { exitCode: code, terminatedBy }
+                : { exitCode: code },
+            );
+          }
+        })();
+      });
+    });
+  }
+}
+
+type GitResult = {
+  stdout: string;
+  /** Why the command failed (git's stderr, trimmed to its last 5 lines), or undefined. */
+  failure?: string;
+};
+
+/** Output kept per stream of a git command; git's own output is tiny, this is a safety cap. */
+const MAX_GIT_OUTPUT_BYTES = 1024 * 1024;
+
+/** Keeps the last `max` bytes written to it. */
+class BoundedBuffer {
+  readonly #max: number;
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  push(chunk: Buffer) {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#size - this.#chunks[0].length >= this.#max) {
+      this.#size -= this.#chunks.shift()!.length;
+    }
+  }
+
+  toString() {
+    return Buffer.concat(this.#chunks).toString('utf8');
+  }
+}
+
+/**
+ * Runs git with an argument array (never through a shell), with a time limit.
+ *
+ * This uses `spawn` rather than `execFile` because `execFile` drops the `detached` option: git
+ * runs in its own session, so it has no controlling terminal to prompt on (ssh passphrases,
+ * host keys) and the whole group (remote helpers, ssh) is killed on timeout.
+ */
+function execGit(
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<GitResult> {
+  return new Promise(resolve => {
+    let timedOut = false;
+    let settled = false;
+    const stdout = new BoundedBuffer(MAX_GIT_OUTPUT_BYTES);
+    const stderr = new BoundedBuffer(MAX_GIT_OUTPUT_BYTES);
+    const child = spawn('git', args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      if (child.pid !== undefined) {
+        try {
+          signalProcessGroup(child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }
+    }, Math.min(options.timeoutMs, MAX_TIMER_MS));
+    const finish = (result: GitResult) => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolve(result);
+      }
+    };
+
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.on('error', error => {
+      finish({
+        stdout: '',
+        failure:
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'git is not installed (not found on PATH)'
+            : `git ${args[0]} could not be started: ${error.message}`,
+      });
+    });
+    child.on('close', (code, signal) => {
+      const out = stdout.toString();
+      if (code === 0) {
+        finish({ stdout: out });
+      } else if (timedOut) {
+        finish({
+          stdout: out,
+          failure: `git ${args[0]} timed out after ${Math.round(
+            options.timeoutMs / 1000,
+          )} s`,
+        });
+      } else {
+        finish({
+          stdout: out,
+          failure:
+            lastLines(stderr.toString(), 5) ||
+            `git ${args[0]} exited with ${code ?? signal}`,
+        });
+      }
+    });
+  });
+}
+
+function lastLines(text: string, count: number): string {
+  return text
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line.length > 0)
+    .slice(-count)
+    .join('\n');
+}
+
+/** Hides credentials in a URL (`https://token@host/...`, `https://user:pass@host/...`). */
+export function redactUrl(url: string): string {
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i,
+    (_match, scheme: string, userinfo: string) => {
+      if (/^https?:\/\/$/i.test(scheme)) {
+        return `${scheme}***@`;
+      }
+      const colon = userinfo.indexOf(':');
+      return colon === -1
+        ? `${scheme}${userinfo}@`
+        : `${scheme}${userinfo.slice(0, colon)}:***@`;
+    },
+  );
+}
+
+function redactCredentials(text: string, url: string): string {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/([^/@]*)@/i.exec(url);
+  let result = text.split(url).join(redactUrl(url));
+  if (match && match[1]) {
+    const userinfo = match[1];
+    result = result.split(userinfo).join('***');
+    const password = userinfo.slice(userinfo.indexOf(':') + 1);
+    if (userinfo.includes(':') && password.length >= 4) {
+      result = result.split(password).join('***');
+    }
+  }
+  return result;
+}
+
+/** A safe single path segment: `test (shard=1)` -> `test_shard_1_`; never `.` or `..`. */
+function sanitizePathSegment(value: string): string {
+  const cleaned = String(value ?? '')
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 64);
+  return cleaned || '_';
+}
+
+function validateEnv(env: Record<string, string>): void {
+  for (const [key, value] of Object.entries(env)) {
+    if (!key || key.includes('=') || key.includes('\0')) {
+      throw new Error(
+        `Invalid environment variable name ${JSON.stringify(key)}`,
+      );
+    }
+    if (typeof value !== 'string' || value.includes('\0')) {
+      throw new Error(
+        `The environment variable ${key} must be a string without NUL characters`,
+      );
+    }
+  }
+}
+
+/** A relative path inside the workspace, normalized; throws for absolute and `..` paths. */
+function validateArtifactPath(original: string): string {
+  if (typeof original !== 'string' || original.trim() === '') {
+    throw new Error('Artifact paths must be non-empty');
+  }
+  if (original.includes('\0')) {
+    throw new Error(`Invalid artifact path ${JSON.stringify(original)}`);
+  }
+  if (path.isAbsolute(original) || path.win32.isAbsolute(original)) {
+    throw new Error(
+      `Artifact path ${JSON.stringify(
+        original,
+      )} must be relative to the workspace`,
+    );
+  }
+  if (original.split(/[\\/]+/).includes('..')) {
+    throw new Error(
+      `Artifact path ${JSON.stringify(original)} must not contain '..'`,
+    );
+  }
+  return path.normalize(original).replace(/[\\/]+$/, '') || '.';
+}
+
+/** Whether `child` is inside `parent` (or equal to it when `allowEqual`). */
+function isInside(parent: string, child: string, allowEqual: boolean): boolean {
+  const relative = path.relative(parent, child);
+  if (relative === '') {
+    return allowEqual;
+  }
+  return (
+    !relative.startsWith(`..${path.sep}`) &&
+    relative !== '..' &&
+    !path.isAbsolute(relative)
+  );
+}
+
+function homeDirFor(workspaceDir: string): string {
+  return `${workspaceDir}.home`;
+}
+
+/** rm -rf, also for trees with read-only directories (Go's module cache, for one). */
+async function removeTree(target: string): Promise<void> {
+  if (!target) {
+    return;
+  }
+  try {
+    await fs.rm(target, { recursive: true, force: true, maxRetries: 2 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') {
+      throw error;
+    }
+    await makeWritable(target);
+    await fs.rm(target, { recursive: true, force: true, maxRetries: 2 });
+  }
+}
+
+async function makeWritable(dir: string): Promise<void> {
+  const stat = await fs.lstat(dir).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    return;
+  }
+  await fs.chmod(dir, 0o700).catch(() => {});
+  const entries = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    await makeWritable(path.join(dir, entry));
+  }
+}
+
+function nonNegative(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value >= 0
+    ? value
+    : fallback;
+}
+
+function findExecutable(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? DEFAULT_PATH).split(path.delimiter)) {
+    if (!dir) {
+      continue;
+    }
+    const candidate = path.join(dir, name);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+async function waitUntil(
+  condition: () => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() >= deadline) {
+      return false;
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  return true;
+}

@@ -1,0 +1,6 @@
+/**
+ * Comet's pipelines backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { pipelinesPlugin as default } from './plugin';

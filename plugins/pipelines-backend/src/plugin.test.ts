@@ -1,0 +1,684 @@
+/*
+ * The pipelines plugin end to end inside a test backend: REST API, permissions, the engine,
+ * the real database (SQLite and PostgreSQL), the local executor running real bash steps in
+ * checkouts of a real git repository.
+ */
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { pipelinesPlugin } from './plugin';
+
+jest.setTimeout(120_000);
+
+const SECRET = 'hunter2-very-secret';
+const WEBHOOK_SECRET = 'webhook-secret-for-tests';
+
+const FILES: Record<string, string> = {
+  'package.json': '{"name":"demo","version":"1.0.0"}\n',
+  '.comet/pipeline.yaml': `
+name: build
+on:
+  manual: {}
+  push:
+    branches: [main]
+params:
+  greeting:
+    type: string
+    default: hello
+  loud:
+    type: boolean
+    default: false
+jobs:
+  build:
+    steps:
+      - name: Greet
+        run: |
+          echo "\${{ params.greeting }} from $COMET_ENTITY_REF"
+          echo "token is \${{ secrets.DEPLOY_TOKEN }}"
+          echo "$DEPLOY_TOKEN" | base64
+          echo "leak=\${LEAKED_FROM_BACKEND:-none}"
+        env:
+          DEPLOY_TOKEN: \${{ secrets.DEPLOY_TOKEN }}
+      - name: Loud
+        if: params.loud == 'true'
+        run: echo LOUD
+      - name: Package
+        run: mkdir -p dist && echo built > dist/out.txt
+    artifacts: [dist/]
+`,
+  '.comet/slow.yaml': `
+name: slow
+jobs:
+  wait:
+    steps:
+      - run: echo started; sleep 60; echo never
+`,
+  '.comet/gate.yaml': `
+name: gated
+jobs:
+  build:
+    steps:
+      - run: echo building
+  approve:
+    needs: [build]
+    approval:
+      description: Ship it?
+  deploy:
+    needs: [approve]
+    steps:
+      - run: echo deploying
+      - name: Smoke check
+        run: |
+          echo "smoke check failed: /healthz answered 503" >&2
+          exit 1
+`,
+  '.comet/dag.yaml': `
+name: dag
+jobs:
+  lint:
+    steps:
+      - run: echo lint
+  test:
+    needs: [lint]
+    matrix:
+      shard: ['1', '2']
+    steps:
+      - run: echo "shard \${{ matrix.shard }}"
+  package:
+    needs: [test]
+    steps:
+      - run: echo package
+`,
+  '.comet/broken.yaml': `
+name: broken
+jobs:
+  a:
+    needs: [b]
+    steps: [{ run: echo a }]
+  b:
+    needs: [a]
+    steps: [{ run: echo b }]
+`,
+  '.comet/missing-command.yaml': `
+name: missing
+jobs:
+  build:
+    retry: 1
+    steps:
+      - run: definitely-not-a-command --version
+`,
+};
+
+function makeRepository(dir: string) {
+  for (const [file, text] of Object.entries(FILES)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  const env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    GIT_AUTHOR_NAME: 't',
+    GIT_AUTHOR_EMAIL: 't@example.com',
+    GIT_COMMITTER_NAME: 't',
+    GIT_COMMITTER_EMAIL: 't@example.com',
+  };
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: dir, env }).toString().trim();
+  git('init', '--quiet', '--initial-branch=main');
+  git('add', '.');
+  git('commit', '--quiet', '-m', 'init');
+  return git('rev-parse', 'HEAD');
+}
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+describe.each(databases.eachSupportedId())(
+  'pipelines plugin on %s',
+  databaseId => {
+    let tmp: string;
+    let commit: string;
+    let server: any;
+    let stopBackend: () => Promise<void>;
+    const entityRef = 'component:default/demo';
+    const user = mockCredentials.user.header();
+
+    beforeAll(async () => {
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-pipelines-'));
+      const repo = path.join(tmp, 'repo');
+      fs.mkdirSync(repo);
+      commit = makeRepository(repo);
+      process.env.LEAKED_FROM_BACKEND = 'backend-secret-env';
+      const knex = await databases.init(databaseId);
+      const backend = await startTestBackend({
+        features: [
+          pipelinesPlugin,
+          mockServices.database.factory({ knex }),
+          mockServices.rootConfig.factory({
+            data: {
+              pipelines: {
+                dataDir: path.join(tmp, 'data'),
+                heartbeatSeconds: 1,
+                killGracePeriodSeconds: 1,
+                secrets: { DEPLOY_TOKEN: SECRET },
+                github: { webhookSecret: WEBHOOK_SECRET },
+              },
+            },
+          }),
+          catalogServiceMock.factory({
+            entities: [
+              {
+                apiVersion: 'backstage.io/v1alpha1',
+                kind: 'Component',
+                metadata: {
+                  name: 'demo',
+                  namespace: 'default',
+                  annotations: {
+                    'backstage.io/source-location': `url:file://${repo}`,
+                    'comet.dev/pipelines':
+                      '.comet/pipeline.yaml,.comet/slow.yaml,.comet/gate.yaml,.comet/dag.yaml,.comet/broken.yaml,.comet/missing-command.yaml',
+                    'github.com/project-slug': 'acme/demo',
+                  },
+                },
+                spec: {
+                  type: 'service',
+                  owner: 'team-a',
+                  lifecycle: 'production',
+                },
+              },
+              {
+                apiVersion: 'backstage.io/v1alpha1',
+                kind: 'Component',
+                metadata: { name: 'no-source', namespace: 'default' },
+                spec: {
+                  type: 'service',
+                  owner: 'team-a',
+                  lifecycle: 'production',
+                },
+              },
+            ],
+          }),
+        ],
+      });
+      server = backend.server;
+      stopBackend = () => backend.stop();
+    });
+
+    afterAll(async () => {
+      delete process.env.LEAKED_FROM_BACKEND;
+      await stopBackend?.();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    async function trigger(body: object) {
+      return request(server)
+        .post('/api/pipelines/runs')
+        .set('Authorization', user)
+        .send(body);
+    }
+
+    async function waitFor(runId: string, done: (run: PipelineRun) => boolean) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const res = await request(server)
+          .get(`/api/pipelines/runs/${runId}`)
+          .set('Authorization', user);
+        expect(res.status).toBe(200);
+        if (done(res.body)) return res.body as PipelineRun;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `run did not get there: ${JSON.stringify(res.body, null, 1)}`,
+          );
+        }
+        await new Promise(r => setTimeout(r, 200));
+      }
+    }
+
+    const finished = (run: PipelineRun) =>
+      ['succeeded', 'failed', 'cancelled', 'skipped'].includes(run.status);
+
+    async function logText(runId: string) {
+      const res = await request(server)
+        .get(`/api/pipelines/runs/${runId}/logs?limit=10000`)
+        .set('Authorization', user);
+      expect(res.status).toBe(200);
+      return (res.body.lines as Array<{ text: string }>)
+        .map(l => l.text)
+        .join('\n');
+    }
+
+    it('runs a pipeline from the repository to success, with params, masked secrets and an isolated env', async () => {
+      const res = await trigger({ entityRef, params: { greeting: 'hej' } });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        provider: 'comet',
+        entityRef,
+        pipeline: 'build',
+        pipelinePath: '.comet/pipeline.yaml',
+        number: 1,
+        trigger: { type: 'manual', actor: 'user:default/mock' },
+        commit: { sha: commit },
+        params: { greeting: 'hej', loud: false },
+      });
+      const run = await waitFor(res.body.runId, finished);
+      expect(run.status).toBe('succeeded');
+      expect(run.jobs[0].steps.map(s => [s.name, s.status])).toEqual([
+        ['Greet', 'succeeded'],
+        ['Loud', 'skipped'],
+        ['Package', 'succeeded'],
+      ]);
+      const log = await logText(run.runId);
+      expect(log).toContain(`hej from ${entityRef}`);
+      expect(log).toContain('token is ***');
+      expect(log).not.toContain(SECRET);
+      expect(log).not.toContain(
+        Buffer.from(`${SECRET}\n`).toString('base64').slice(0, 16),
+      );
+      expect(log).toContain('leak=none');
+      expect(log).toContain('Kept artifacts: dist/');
+      const artifact = path.join(
+        tmp,
+        'data',
+        'artifacts',
+        run.runId,
+        'build',
+        'dist',
+        'out.txt',
+      );
+      expect(fs.readFileSync(artifact, 'utf8')).toBe('built\n');
+    });
+
+    it('numbers runs per pipeline and lists them newest first', async () => {
+      const second = await trigger({ entityRef });
+      await waitFor(second.body.runId, finished);
+      const list = await request(server)
+        .get(
+          `/api/pipelines/runs?entityRef=${encodeURIComponent(
+            entityRef,
+          )}&pipeline=build&limit=1`,
+        )
+        .set('Authorization', user);
+      expect(list.status).toBe(200);
+      expect(list.body.runs).toHaveLength(1);
+      expect(list.body.runs[0].number).toBe(2);
+      expect(list.body.nextCursor).toBeDefined();
+      const next = await request(server)
+        .get(
+          `/api/pipelines/runs?entityRef=${encodeURIComponent(
+            entityRef,
+          )}&pipeline=build&limit=1&cursor=${encodeURIComponent(
+            list.body.nextCursor,
+          )}`,
+        )
+        .set('Authorization', user);
+      expect(next.body.runs[0].number).toBe(1);
+    });
+
+    it('runs a DAG with a matrix in dependency order', async () => {
+      const res = await trigger({ entityRef, pipelinePath: '.comet/dag.yaml' });
+      expect(res.status).toBe(201);
+      expect(res.body.jobs.map((j: any) => [j.jobRunId, j.needs])).toEqual([
+        ['lint', []],
+        ['test (shard=1)', ['lint']],
+        ['test (shard=2)', ['lint']],
+        ['package', ['test (shard=1)', 'test (shard=2)']],
+      ]);
+      const run = await waitFor(res.body.runId, finished);
+      expect(run.status).toBe('succeeded');
+      const byId = Object.fromEntries(run.jobs.map(j => [j.jobRunId, j]));
+      expect(Date.parse(byId.package.startedAt!)).toBeGreaterThanOrEqual(
+        Date.parse(byId['test (shard=2)'].finishedAt!),
+      );
+      const log = await logText(run.runId);
+      expect(log).toContain('shard 1');
+      expect(log).toContain('shard 2');
+    });
+
+    it('waits at an approval gate, then reports the failing step', async () => {
+      const res = await trigger({
+        entityRef,
+        pipelinePath: '.comet/gate.yaml',
+      });
+      const waiting = await waitFor(
+        res.body.runId,
+        run => run.status === 'waiting',
+      );
+      expect(waiting.jobs.find(j => j.jobId === 'approve')).toMatchObject({
+        status: 'waiting',
+        approval: { description: 'Ship it?' },
+      });
+      expect(waiting.jobs.find(j => j.jobId === 'deploy')!.status).toBe(
+        'queued',
+      );
+
+      const approved = await request(server)
+        .post(`/api/pipelines/runs/${res.body.runId}/jobs/approve/decision`)
+        .set('Authorization', user)
+        .send({ decision: 'approve', comment: 'go' });
+      expect(approved.status).toBe(200);
+      const again = await request(server)
+        .post(`/api/pipelines/runs/${res.body.runId}/jobs/approve/decision`)
+        .set('Authorization', user)
+        .send({ decision: 'approve' });
+      expect(again.status).toBe(400);
+      expect(again.body.error.message).toContain('is not waiting for approval');
+
+      const run = await waitFor(res.body.runId, finished);
+      expect(run.status).toBe('failed');
+      const deploy = run.jobs.find(j => j.jobId === 'deploy')!;
+      expect(deploy.steps.map(s => [s.name, s.status, s.exitCode])).toEqual([
+        ['echo deploying', 'succeeded', 0],
+        ['Smoke check', 'failed', 1],
+      ]);
+      expect(deploy.error).toBe(
+        'Step "Smoke check" failed: Exited with code 1',
+      );
+      expect(await logText(run.runId)).toContain(
+        'smoke check failed: /healthz answered 503',
+      );
+    });
+
+    it('cancels a long run and terminates its step', async () => {
+      const res = await trigger({
+        entityRef,
+        pipelinePath: '.comet/slow.yaml',
+      });
+      await waitFor(
+        res.body.runId,
+        run => run.jobs[0].steps[0].status === 'running',
+      );
+      const cancel = await request(server)
+        .post(`/api/pipelines/runs/${res.body.runId}/cancel`)
+        .set('Authorization', user);
+      expect(cancel.status).toBe(200);
+      const run = await waitFor(
+        res.body.runId,
+        r =>
+          r.status === 'cancelled' && r.jobs[0].steps[0].status !== 'running',
+      );
+      expect(run.jobs[0].status).toBe('cancelled');
+      expect(run.error ?? run.jobs[0].error).toContain(
+        'Cancelled by user:default/mock',
+      );
+      const log = await logText(run.runId);
+      const lines = log.split('\n');
+      expect(lines).toContain('started');
+      expect(lines).not.toContain('never');
+    });
+
+    it('retries a job whose command is not found, then fails it clearly', async () => {
+      const res = await trigger({
+        entityRef,
+        pipelinePath: '.comet/missing-command.yaml',
+      });
+      const run = await waitFor(res.body.runId, finished);
+      expect(run.status).toBe('failed');
+      expect(run.jobs[0].attempt).toBe(2);
+      expect(run.jobs[0].error).toContain('Command not found (exit code 127)');
+      const log = await logText(run.runId);
+      expect(log).toContain('definitely-not-a-command: command not found');
+      expect(log).toContain('Retrying job build (attempt 2 of 2)');
+    });
+
+    it('re-runs only the failed jobs of a run', async () => {
+      const res = await trigger({
+        entityRef,
+        pipelinePath: '.comet/gate.yaml',
+      });
+      await waitFor(res.body.runId, run => run.status === 'waiting');
+      await request(server)
+        .post(`/api/pipelines/runs/${res.body.runId}/jobs/approve/decision`)
+        .set('Authorization', user)
+        .send({ decision: 'reject', comment: 'not today' });
+      const rejected = await waitFor(res.body.runId, finished);
+      expect(rejected.status).toBe('failed');
+      expect(rejected.jobs.find(j => j.jobId === 'approve')!.error).toContain(
+        'not today',
+      );
+      expect(rejected.jobs.find(j => j.jobId === 'deploy')!.status).toBe(
+        'skipped',
+      );
+
+      const rerun = await request(server)
+        .post(`/api/pipelines/runs/${res.body.runId}/rerun`)
+        .set('Authorization', user)
+        .send({ failedOnly: true });
+      expect(rerun.status).toBe(201);
+      expect(rerun.body.trigger).toMatchObject({
+        type: 'rerun',
+        rerunOf: res.body.runId,
+      });
+      const build = rerun.body.jobs.find((j: any) => j.jobId === 'build');
+      expect(build.status).toBe('succeeded');
+      const waiting = await waitFor(
+        rerun.body.runId,
+        run => run.status === 'waiting',
+      );
+      expect(waiting.jobs.find(j => j.jobId === 'approve')!.status).toBe(
+        'waiting',
+      );
+      await request(server)
+        .post(`/api/pipelines/runs/${rerun.body.runId}/cancel`)
+        .set('Authorization', user);
+    });
+
+    it('explains bad input', async () => {
+      const invalid = await trigger({
+        entityRef,
+        pipelinePath: '.comet/broken.yaml',
+      });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.error.message).toMatch(
+        /^\.comet\/broken\.yaml:\d+:\d+: Cyclic needs/,
+      );
+
+      const unknownPipeline = await trigger({
+        entityRef,
+        pipelinePath: '.comet/nope.yaml',
+      });
+      expect(unknownPipeline.status).toBe(400);
+      expect(unknownPipeline.body.error.message).toContain(
+        'has no pipeline .comet/nope.yaml',
+      );
+
+      const noEntity = await trigger({ entityRef: 'component:default/ghost' });
+      expect(noEntity.status).toBe(404);
+      expect(noEntity.body.error.message).toContain(
+        'No entity component:default/ghost',
+      );
+
+      const noSource = await trigger({
+        entityRef: 'component:default/no-source',
+      });
+      expect(noSource.status).toBe(400);
+      expect(noSource.body.error.message).toContain(
+        'has no backstage.io/source-location',
+      );
+
+      const badParam = await trigger({ entityRef, params: { loud: 'maybe' } });
+      expect(badParam.status).toBe(400);
+      expect(badParam.body.error.message).toBe(
+        'Parameter "loud" must be true or false, got "maybe"',
+      );
+
+      const unknownParam = await trigger({
+        entityRef,
+        params: { colour: 'red' },
+      });
+      expect(unknownParam.body.error.message).toBe(
+        'Unknown parameter "colour"; build takes greeting, loud',
+      );
+
+      const missingField = await trigger({});
+      expect(missingField.status).toBe(400);
+      expect(missingField.body.error.message).toContain(
+        'entityRef is required',
+      );
+
+      const noRun = await request(server)
+        .get('/api/pipelines/runs/nope')
+        .set('Authorization', user);
+      expect(noRun.status).toBe(404);
+    });
+
+    it('validates a pipeline file with line and column', async () => {
+      const res = await request(server)
+        .post('/api/pipelines/validate')
+        .set('Authorization', user)
+        .send({
+          yaml: 'name: x\njobs:\n  a:\n    steps:\n      - uses: nope/nope\n',
+          file: 'p.yaml',
+        });
+      expect(res.status).toBe(200);
+      expect(res.body.ok).toBe(false);
+      expect(res.body.issues[0]).toMatchObject({
+        file: 'p.yaml',
+        line: 5,
+        path: 'jobs.a.steps[0].uses',
+      });
+    });
+
+    it('streams the live log with resume from a cursor', async () => {
+      const res = await trigger({ entityRef, pipelinePath: '.comet/dag.yaml' });
+      const stream = await request(server)
+        .get(`/api/pipelines/runs/${res.body.runId}/logs/stream`)
+        .set('Authorization', user)
+        .buffer(true)
+        .parse((response, callback) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on('end', () => callback(null, text));
+        });
+      expect(stream.status).toBe(200);
+      const events = String(stream.body);
+      expect(events).toContain('event: end');
+      const ids = [...events.matchAll(/^id: (\d+)$/gm)].map(m => Number(m[1]));
+      expect(ids.length).toBeGreaterThan(5);
+      expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+      expect(new Set(ids).size).toBe(ids.length);
+
+      // Resuming after the third line gives exactly the rest, no line twice
+      const resumed = await request(server)
+        .get(`/api/pipelines/runs/${res.body.runId}/logs/stream`)
+        .set('Authorization', user)
+        .set('Last-Event-ID', String(ids[2]))
+        .buffer(true)
+        .parse((response, callback) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on('end', () => callback(null, text));
+        });
+      const resumedIds = [
+        ...String(resumed.body).matchAll(/^id: (\d+)$/gm),
+      ].map(m => Number(m[1]));
+      expect(resumedIds).toEqual(ids.slice(3));
+    });
+
+    it('triggers on a signed GitHub push and refuses a bad signature', async () => {
+      const body = JSON.stringify({
+        ref: 'refs/heads/main',
+        after: commit,
+        repository: { full_name: 'acme/demo' },
+        sender: { login: 'octocat' },
+      });
+      const sign = (secret: string) =>
+        `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+      const bad = await request(server)
+        .post('/api/pipelines/webhooks/github')
+        .set('content-type', 'application/json')
+        .set('x-github-event', 'push')
+        .set('x-github-delivery', 'd-1')
+        .set('x-hub-signature-256', sign('wrong'))
+        .send(body);
+      expect(bad.status).toBe(401);
+
+      const started = Date.now();
+      const good = await request(server)
+        .post('/api/pipelines/webhooks/github')
+        .set('content-type', 'application/json')
+        .set('x-github-event', 'push')
+        .set('x-github-delivery', `d-${databaseId}`)
+        .set('x-hub-signature-256', sign(WEBHOOK_SECRET))
+        .send(body);
+      expect(good.status).toBe(202);
+      expect(Date.now() - started).toBeLessThan(1000);
+      const duplicate = await request(server)
+        .post('/api/pipelines/webhooks/github')
+        .set('content-type', 'application/json')
+        .set('x-github-event', 'push')
+        .set('x-github-delivery', `d-${databaseId}`)
+        .set('x-hub-signature-256', sign(WEBHOOK_SECRET))
+        .send(body);
+      expect(duplicate.body).toMatchObject({ duplicate: true });
+
+      // Only the pipeline with `on.push.branches: [main]` runs
+      const deadline = Date.now() + 20_000;
+      let pushRuns: PipelineRun[] = [];
+      while (Date.now() < deadline && pushRuns.length === 0) {
+        const list = await request(server)
+          .get(
+            `/api/pipelines/runs?entityRef=${encodeURIComponent(
+              entityRef,
+            )}&limit=50`,
+          )
+          .set('Authorization', user);
+        pushRuns = (list.body.runs as PipelineRun[]).filter(
+          r => r.trigger.type === 'push',
+        );
+        await new Promise(r => setTimeout(r, 200));
+      }
+      expect(
+        pushRuns.map(r => [r.pipeline, r.branch, r.trigger.actor]),
+      ).toEqual([['build', 'main', 'github:octocat']]);
+    });
+  },
+);
+
+describe('pipelines permissions', () => {
+  it('refuses to trigger without pipelines.run.create', async () => {
+    const backend = await startTestBackend({
+      features: [
+        pipelinesPlugin,
+        mockServices.permissions.factory({ result: AuthorizeResult.DENY }),
+        catalogServiceMock.factory({
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: { name: 'demo', namespace: 'default' },
+              spec: { type: 'service', owner: 'a', lifecycle: 'x' },
+            },
+          ],
+        }),
+      ],
+    });
+    const res = await request(backend.server)
+      .post('/api/pipelines/runs')
+      .set('Authorization', mockCredentials.user.header())
+      .send({ entityRef: 'component:default/demo' });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toBe(
+      'You are not allowed to pipelines.run.create on component:default/demo',
+    );
+    const list = await request(backend.server)
+      .get('/api/pipelines/runs?entityRef=component:default/demo')
+      .set('Authorization', mockCredentials.user.header());
+    expect(list.status).toBe(403);
+    await backend.stop();
+  });
+});

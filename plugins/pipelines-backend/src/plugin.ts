@@ -1,0 +1,272 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  ANNOTATION_GITHUB_PROJECT_SLUG,
+  pipelinePathsOf,
+  pipelinesPermissions,
+} from '@internal/plugin-pipelines-common';
+import {
+  PipelineExecutor,
+  pipelineExecutorExtensionPoint,
+  PipelineProvider,
+  pipelineProvidersExtensionPoint,
+  PipelineStepType,
+  pipelineStepTypesExtensionPoint,
+} from '@internal/plugin-pipelines-node';
+import path from 'node:path';
+import { registerActions } from './actions/registerActions';
+import { GitPipelineSource } from './engine/GitPipelineSource';
+import { PipelineEngine } from './engine/PipelineEngine';
+import { LocalExecutor } from './executor/LocalExecutor';
+import { CometPipelineProvider } from './service/CometPipelineProvider';
+import {
+  GithubWebhookHandler,
+  matchesGlobs,
+} from './service/GithubWebhookHandler';
+import { PipelinesService, repositoryUrlOf } from './service/PipelinesService';
+import { createRouter } from './service/router';
+import { DatabasePipelineStore } from './store/DatabasePipelineStore';
+
+/**
+ * Comet's pipelines: pipeline-as-code from each entity's repository, run by a database-backed
+ * queue shared by every backend replica, with live logs, triggers and approvals.
+ */
+export const pipelinesPlugin = createBackendPlugin({
+  pluginId: 'pipelines',
+  register(env) {
+    const stepTypes = new Map<string, PipelineStepType>();
+    const providers: PipelineProvider[] = [];
+    let customExecutor: PipelineExecutor | undefined;
+
+    env.registerExtensionPoint(pipelineStepTypesExtensionPoint, {
+      addStepType(...types) {
+        for (const type of types) {
+          if (stepTypes.has(type.id)) {
+            throw new Error(
+              `Pipeline step type ${type.id} is registered twice`,
+            );
+          }
+          stepTypes.set(type.id, type);
+        }
+      },
+    });
+    env.registerExtensionPoint(pipelineProvidersExtensionPoint, {
+      addProvider(...added) {
+        providers.push(...added);
+      },
+    });
+    env.registerExtensionPoint(pipelineExecutorExtensionPoint, {
+      setExecutor(executor) {
+        if (customExecutor) {
+          throw new Error(
+            `A pipeline executor (${customExecutor.id}) is already set`,
+          );
+        }
+        customExecutor = executor;
+      },
+    });
+
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        auth: coreServices.auth,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
+      },
+      async init({
+        config,
+        logger,
+        database,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        auth,
+        lifecycle,
+        catalog,
+        actionsRegistry,
+      }) {
+        const pipelinesConfig = config.getOptionalConfig('pipelines');
+        const dataDir = path.resolve(
+          pipelinesConfig?.getOptionalString('dataDir') ??
+            path.join(process.cwd(), '.data', 'pipelines'),
+        );
+        const secretsConfig = pipelinesConfig?.getOptionalConfig('secrets');
+        const secrets: Record<string, string> = {};
+        for (const name of secretsConfig?.keys() ?? []) {
+          secrets[name] = secretsConfig!.getString(name);
+        }
+
+        const store = await DatabasePipelineStore.create({ database });
+        const executor =
+          customExecutor ??
+          LocalExecutor.create({
+            workspaceRoot: path.join(dataDir, 'workspaces'),
+            logger: logger.child({ component: 'local-executor' }),
+            killGracePeriodMs:
+              (pipelinesConfig?.getOptionalNumber('killGracePeriodSeconds') ??
+                10) * 1000,
+          });
+        const engine = new PipelineEngine({
+          store,
+          executor,
+          stepTypes,
+          logger,
+          secrets,
+          artifactsDir: path.join(dataDir, 'artifacts'),
+          concurrency: pipelinesConfig?.getOptionalNumber('concurrency') ?? 4,
+          leaseMs:
+            (pipelinesConfig?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
+          heartbeatMs:
+            (pipelinesConfig?.getOptionalNumber('heartbeatSeconds') ?? 5) *
+            1000,
+          logLimitBytes:
+            pipelinesConfig?.getOptionalNumber('logLimitBytes') ??
+            50 * 1024 * 1024,
+        });
+        const source = GitPipelineSource.create();
+        const service = new PipelinesService({
+          store,
+          engine,
+          catalog,
+          permissions,
+          auditor,
+          source,
+          stepTypes: () => [...stepTypes.keys()],
+          secretNames: () => Object.keys(secrets),
+        });
+        providers.unshift(new CometPipelineProvider(store));
+
+        const webhookSecret = pipelinesConfig?.getOptionalString(
+          'github.webhookSecret',
+        );
+        if (!webhookSecret) {
+          logger.info(
+            'GitHub webhooks are off; set pipelines.github.webhookSecret to run pipelines on push and pull requests',
+          );
+        }
+        const webhooks = new GithubWebhookHandler({
+          secret: webhookSecret,
+          logger,
+          recordDelivery: deliveryId => store.recordWebhookDelivery(deliveryId),
+          onTrigger: async trigger => {
+            const credentials = await auth.getOwnServiceCredentials();
+            const { items } = await catalog.queryEntities(
+              {
+                filter: {
+                  [`metadata.annotations.${ANNOTATION_GITHUB_PROJECT_SLUG}`]:
+                    trigger.repository,
+                },
+              },
+              { credentials },
+            );
+            if (items.length === 0) {
+              logger.info(
+                `GitHub ${trigger.event} on ${trigger.repository}: no entity has ${ANNOTATION_GITHUB_PROJECT_SLUG}: ${trigger.repository}`,
+              );
+            }
+            for (const entity of items) {
+              const repositoryUrl = repositoryUrlOf(entity);
+              if (!repositoryUrl) continue;
+              for (const pipelinePath of pipelinePathsOf(
+                entity.metadata.annotations,
+              )) {
+                try {
+                  const file = await source.readFile({
+                    repositoryUrl,
+                    ref: trigger.commitSha,
+                    filePath: pipelinePath,
+                  });
+                  const result = service.validate(file.text, pipelinePath);
+                  if (!result.ok) {
+                    logger.warn(
+                      `${pipelinePath} of ${stringifyEntityRef(
+                        entity,
+                      )} is invalid; not triggered: ${
+                        result.issues[0].message
+                      }`,
+                    );
+                    continue;
+                  }
+                  const on = result.pipeline.on;
+                  const wanted =
+                    trigger.event === 'push'
+                      ? on.push &&
+                        (trigger.refType === 'tag'
+                          ? on.push.tags !== undefined &&
+                            matchesGlobs(trigger.ref, on.push.tags)
+                          : (on.push.tags === undefined ||
+                              on.push.branches !== undefined) &&
+                            matchesGlobs(trigger.ref, on.push.branches))
+                      : on.pull_request &&
+                        matchesGlobs(
+                          trigger.baseBranch ?? '',
+                          on.pull_request.branches,
+                        );
+                  if (!wanted) continue;
+                  await engine.trigger({
+                    entityRef: stringifyEntityRef(entity),
+                    entityName: entity.metadata.name,
+                    repositoryUrl,
+                    pipelinePath,
+                    definition: result.pipeline,
+                    commitSha: file.commit,
+                    branch: trigger.ref,
+                    trigger: {
+                      type: trigger.event,
+                      actor: trigger.sender
+                        ? `github:${trigger.sender}`
+                        : undefined,
+                    },
+                  });
+                } catch (error) {
+                  logger.warn(
+                    `Cannot trigger ${pipelinePath} of ${stringifyEntityRef(
+                      entity,
+                    )}: ${error}`,
+                  );
+                }
+              }
+            }
+          },
+        });
+
+        permissionsRegistry.addPermissions(pipelinesPermissions);
+        registerActions(actionsRegistry, service);
+        httpRouter.use(
+          await createRouter({ service, httpAuth, logger, webhooks }),
+        );
+        // GitHub cannot send a Backstage token; the signature check is the authentication.
+        httpRouter.addAuthPolicy({
+          path: '/webhooks/github',
+          allow: 'unauthenticated',
+        });
+
+        if (pipelinesConfig?.getOptionalBoolean('worker.enabled') !== false) {
+          engine.start();
+          logger.info(`Pipeline worker ${engine.id} started`);
+        }
+        lifecycle.addShutdownHook(async () => {
+          await engine.stop(
+            (pipelinesConfig?.getOptionalNumber('shutdownGraceSeconds') ?? 20) *
+              1000,
+          );
+        });
+      },
+    });
+  },
+});

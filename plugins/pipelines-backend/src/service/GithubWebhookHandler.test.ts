@@ -1,0 +1,194 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { createHmac } from 'node:crypto';
+import {
+  globToRegExp,
+  GithubWebhookHandler,
+  matchesGlobs,
+} from './GithubWebhookHandler';
+
+const secret = 's3cret';
+const sign = (body: string, key = secret) =>
+  `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+
+function handler(options: { secret?: string } = { secret }) {
+  const seen = new Set<string>();
+  const triggers: unknown[] = [];
+  const instance = new GithubWebhookHandler({
+    secret: options.secret,
+    logger: mockServices.logger.mock(),
+    recordDelivery: async id => {
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    },
+    onTrigger: async trigger => {
+      triggers.push(trigger);
+    },
+  });
+  return { instance, triggers };
+}
+
+const push = JSON.stringify({
+  ref: 'refs/heads/release/1.2',
+  after: 'a'.repeat(40),
+  repository: { full_name: 'acme/shop' },
+  sender: { login: 'octocat' },
+});
+
+describe('GithubWebhookHandler', () => {
+  it('says which key turns webhooks on when no secret is configured', async () => {
+    const { instance } = handler({});
+    const result = await instance.handle({
+      body: Buffer.from(push),
+      event: 'push',
+      deliveryId: '1',
+      signature: sign(push),
+    });
+    expect(result.status).toBe(503);
+    expect(result.body.error).toContain('pipelines.github.webhookSecret');
+  });
+
+  it('rejects a missing or wrong signature', async () => {
+    const { instance, triggers } = handler();
+    for (const signature of [undefined, sign(push, 'other'), 'sha256=short']) {
+      const result = await instance.handle({
+        body: Buffer.from(push),
+        event: 'push',
+        deliveryId: '1',
+        signature,
+      });
+      expect(result.status).toBe(401);
+    }
+    expect(triggers).toEqual([]);
+  });
+
+  it('accepts a signed push once and maps it to a trigger', async () => {
+    const { instance, triggers } = handler();
+    const request = {
+      body: Buffer.from(push),
+      event: 'push',
+      deliveryId: 'abc',
+      signature: sign(push),
+    };
+    expect((await instance.handle(request)).status).toBe(202);
+    expect((await instance.handle(request)).body).toEqual({
+      duplicate: true,
+      deliveryId: 'abc',
+    });
+    await new Promise(r => setImmediate(r));
+    expect(triggers).toEqual([
+      {
+        repository: 'acme/shop',
+        event: 'push',
+        ref: 'release/1.2',
+        refType: 'branch',
+        commitSha: 'a'.repeat(40),
+        sender: 'octocat',
+      },
+    ]);
+  });
+
+  it('maps an opened pull request and ignores a closed one and a branch deletion', async () => {
+    const { instance, triggers } = handler();
+    const pr = (action: string) =>
+      JSON.stringify({
+        action,
+        repository: { full_name: 'acme/shop' },
+        pull_request: {
+          head: { sha: 'b'.repeat(40), ref: 'feature/x' },
+          base: { ref: 'main' },
+        },
+        sender: { login: 'dev' },
+      });
+    const opened = pr('opened');
+    expect(
+      (
+        await instance.handle({
+          body: Buffer.from(opened),
+          event: 'pull_request',
+          deliveryId: 'p1',
+          signature: sign(opened),
+        })
+      ).status,
+    ).toBe(202);
+    const closed = pr('closed');
+    expect(
+      (
+        await instance.handle({
+          body: Buffer.from(closed),
+          event: 'pull_request',
+          deliveryId: 'p2',
+          signature: sign(closed),
+        })
+      ).body,
+    ).toEqual({ ignored: 'nothing to build in this delivery' });
+    const deleted = JSON.stringify({
+      ref: 'refs/heads/x',
+      after: '0'.repeat(40),
+      deleted: true,
+      repository: { full_name: 'acme/shop' },
+    });
+    expect(
+      (
+        await instance.handle({
+          body: Buffer.from(deleted),
+          event: 'push',
+          deliveryId: 'p3',
+          signature: sign(deleted),
+        })
+      ).status,
+    ).toBe(202);
+    await new Promise(r => setImmediate(r));
+    expect(triggers).toEqual([
+      expect.objectContaining({
+        event: 'pull_request',
+        ref: 'feature/x',
+        baseBranch: 'main',
+        commitSha: 'b'.repeat(40),
+      }),
+    ]);
+  });
+
+  it('answers ping and ignores other events', async () => {
+    const { instance } = handler();
+    const body = '{}';
+    expect(
+      (
+        await instance.handle({
+          body: Buffer.from(body),
+          event: 'ping',
+          deliveryId: 'x',
+          signature: sign(body),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await instance.handle({
+          body: Buffer.from(body),
+          event: 'issues',
+          deliveryId: 'y',
+          signature: sign(body),
+        })
+      ).status,
+    ).toBe(202);
+  });
+});
+
+describe('branch globs', () => {
+  it.each([
+    ['main', ['main'], true],
+    ['release/1.2', ['release/*'], true],
+    ['release/1.2/hotfix', ['release/*'], false],
+    ['release/1.2/hotfix', ['release/**'], true],
+    ['feature.x', ['feature?x'], true],
+    ['anything', undefined, true],
+    ['v1.0.0', ['v*'], true],
+  ])('%s against %j is %s', (value, globs, expected) => {
+    expect(matchesGlobs(value, globs)).toBe(expected);
+  });
+
+  it('escapes regex characters', () => {
+    expect(globToRegExp('a.b').test('axb')).toBe(false);
+  });
+});

@@ -1,0 +1,179 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export type WebhookTrigger = {
+  repository: string;
+  event: 'push' | 'pull_request';
+  /** The branch or tag pushed, or the pull request's head branch. */
+  ref: string;
+  refType: 'branch' | 'tag';
+  /** The pull request's base branch. */
+  baseBranch?: string;
+  commitSha: string;
+  sender?: string;
+};
+
+export type WebhookResult = { status: number; body: Record<string, unknown> };
+
+/** Shell-style glob (`*`, `**`, `?`) to RegExp, for branch and tag filters. */
+export function globToRegExp(glob: string): RegExp {
+  let pattern = '';
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i];
+    if (char === '*') {
+      if (glob[i + 1] === '*') {
+        pattern += '.*';
+        i++;
+      } else {
+        pattern += '[^/]*';
+      }
+    } else if (char === '?') {
+      pattern += '[^/]';
+    } else {
+      pattern += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${pattern}$`);
+}
+
+export function matchesGlobs(value: string, globs?: string[]) {
+  if (!globs || globs.length === 0) return true;
+  return globs.some(glob => globToRegExp(glob).test(value));
+}
+
+/**
+ * Receives GitHub `push` and `pull_request` webhooks: checks `X-Hub-Signature-256` over the
+ * raw body in constant time, ignores repeated deliveries, answers at once and hands the
+ * trigger to `onTrigger` in the background.
+ */
+export class GithubWebhookHandler {
+  constructor(
+    private readonly options: {
+      secret?: string;
+      logger: LoggerService;
+      /** Records a delivery id; false when it was already recorded (by any replica). */
+      recordDelivery: (deliveryId: string) => Promise<boolean>;
+      onTrigger: (trigger: WebhookTrigger) => Promise<void>;
+    },
+  ) {}
+
+  async handle(request: {
+    body: Buffer;
+    event?: string;
+    deliveryId?: string;
+    signature?: string;
+  }): Promise<WebhookResult> {
+    const { secret, logger } = this.options;
+    if (!secret) {
+      return {
+        status: 503,
+        body: {
+          error:
+            'GitHub webhooks are off: set pipelines.github.webhookSecret in the backend config',
+        },
+      };
+    }
+    const expected = `sha256=${createHmac('sha256', secret)
+      .update(request.body)
+      .digest('hex')}`;
+    const given = request.signature ?? '';
+    if (
+      given.length !== expected.length ||
+      !timingSafeEqual(Buffer.from(given), Buffer.from(expected))
+    ) {
+      logger.warn(
+        `Rejected a GitHub webhook delivery ${
+          request.deliveryId ?? '(no id)'
+        }: bad signature`,
+      );
+      return {
+        status: 401,
+        body: {
+          error:
+            'The X-Hub-Signature-256 header does not match the body and the configured secret',
+        },
+      };
+    }
+    if (!request.deliveryId) {
+      return {
+        status: 400,
+        body: { error: 'The X-GitHub-Delivery header is missing' },
+      };
+    }
+    if (request.event === 'ping') {
+      return { status: 200, body: { ok: true, message: 'pong' } };
+    }
+    if (request.event !== 'push' && request.event !== 'pull_request') {
+      return {
+        status: 202,
+        body: { ignored: `event ${request.event ?? '(none)'} is not used` },
+      };
+    }
+    let payload: any;
+    try {
+      payload = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      return { status: 400, body: { error: 'The body is not JSON' } };
+    }
+    if (!(await this.options.recordDelivery(request.deliveryId))) {
+      return {
+        status: 200,
+        body: { duplicate: true, deliveryId: request.deliveryId },
+      };
+    }
+    const trigger = this.toTrigger(request.event, payload);
+    if (!trigger) {
+      return {
+        status: 202,
+        body: { ignored: 'nothing to build in this delivery' },
+      };
+    }
+    // Answer now; the work (reading pipeline files, queueing runs) happens in the background.
+    setImmediate(() => {
+      this.options
+        .onTrigger(trigger)
+        .catch(error =>
+          logger.error(
+            `GitHub ${trigger.event} on ${trigger.repository} failed to trigger: ${error}`,
+          ),
+        );
+    });
+    return {
+      status: 202,
+      body: { accepted: true, deliveryId: request.deliveryId },
+    };
+  }
+
+  private toTrigger(event: string, payload: any): WebhookTrigger | undefined {
+    const repository = payload?.repository?.full_name;
+    if (typeof repository !== 'string') return undefined;
+    if (event === 'push') {
+      if (payload.deleted || !payload.after || /^0+$/.test(payload.after))
+        return undefined;
+      const ref = String(payload.ref ?? '');
+      const tag = ref.startsWith('refs/tags/');
+      return {
+        repository,
+        event: 'push',
+        ref: ref.replace(/^refs\/(heads|tags)\//, ''),
+        refType: tag ? 'tag' : 'branch',
+        commitSha: payload.after,
+        sender: payload.sender?.login ?? payload.pusher?.name,
+      };
+    }
+    const action = payload.action;
+    if (!['opened', 'synchronize', 'reopened'].includes(action))
+      return undefined;
+    const pr = payload.pull_request;
+    if (!pr?.head?.sha) return undefined;
+    return {
+      repository,
+      event: 'pull_request',
+      ref: pr.head.ref,
+      refType: 'branch',
+      baseBranch: pr.base?.ref,
+      commitSha: pr.head.sha,
+      sender: payload.sender?.login,
+    };
+  }
+}

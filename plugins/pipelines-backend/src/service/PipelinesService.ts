@@ -1,0 +1,509 @@
+import {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  ANNOTATION_SOURCE_LOCATION,
+  parsePipeline,
+  PipelineDefinition,
+  PipelineIssue,
+  PipelineLogLine,
+  PipelineRun,
+  PipelineRunPage,
+  PipelineRunStatus,
+  pipelinePathsOf,
+  pipelinesRunApprovePermission,
+  pipelinesRunCancelPermission,
+  pipelinesRunCreatePermission,
+  pipelinesRunReadPermission,
+  TERMINAL_RUN_STATUSES,
+} from '@internal/plugin-pipelines-common';
+import { GitPipelineSource } from '../engine/GitPipelineSource';
+import { PipelineEngine } from '../engine/PipelineEngine';
+import type { PipelineStore } from '../store/PipelineStore';
+
+/** The git URL to check out, from `backstage.io/source-location`. */
+export function repositoryUrlOf(entity: Entity): string | undefined {
+  const location = entity.metadata.annotations?.[ANNOTATION_SOURCE_LOCATION];
+  if (!location) return undefined;
+  const target = location.replace(/^url:/, '');
+  // https://github.com/org/repo/tree/main/path -> https://github.com/org/repo
+  const tree =
+    /^(https?:\/\/[^/]+\/[^/]+\/[^/]+?)(?:\.git)?\/(?:tree|blob|src)\//.exec(
+      target,
+    );
+  if (tree) return `${tree[1]}.git`;
+  return target.replace(/\/$/, '');
+}
+
+type AuditContext = { request?: any };
+
+/**
+ * What the REST API, the actions and the UI share: every call resolves the entity with the
+ * caller's credentials (so nobody sees runs of entities the catalog hides from them) and
+ * checks the pipelines permission on it.
+ */
+export class PipelinesService {
+  constructor(
+    private readonly options: {
+      store: PipelineStore;
+      engine: PipelineEngine;
+      catalog: CatalogService;
+      permissions: PermissionsService;
+      auditor: AuditorService;
+      source: GitPipelineSource;
+      stepTypes: () => string[];
+      secretNames: () => string[];
+    },
+  ) {}
+
+  private async entity(entityRef: string, credentials: BackstageCredentials) {
+    let entity: Entity | undefined;
+    try {
+      entity = await this.options.catalog.getEntityByRef(entityRef, {
+        credentials,
+      });
+    } catch (error) {
+      if (
+        (error as Error).name === 'InputError' ||
+        /ref/i.test(String(error))
+      ) {
+        throw new InputError(
+          `"${entityRef}" is not a valid entity ref, e.g. component:default/payments-api`,
+        );
+      }
+      throw error;
+    }
+    if (!entity) {
+      throw new NotFoundError(
+        `No entity ${entityRef} in the catalog (or you cannot see it)`,
+      );
+    }
+    return entity;
+  }
+
+  private async authorize(
+    permission: ResourcePermission<'catalog-entity'>,
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ) {
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        `You are not allowed to ${permission.name} on ${entityRef}`,
+      );
+    }
+  }
+
+  private async readableRun(runId: string, credentials: BackstageCredentials) {
+    const run = await this.options.store.getRun(runId);
+    if (!run) throw new NotFoundError(`No pipeline run ${runId}`);
+    await this.entity(run.entityRef, credentials).catch(() => {
+      throw new NotFoundError(`No pipeline run ${runId}`);
+    });
+    await this.authorize(
+      pipelinesRunReadPermission,
+      run.entityRef,
+      credentials,
+    );
+    return run;
+  }
+
+  private actor(credentials: BackstageCredentials) {
+    const principal = credentials.principal as {
+      type: string;
+      userEntityRef?: string;
+      subject?: string;
+    };
+    return principal.userEntityRef ?? principal.subject ?? 'unknown';
+  }
+
+  async listRuns(
+    credentials: BackstageCredentials,
+    query: {
+      entityRef: string;
+      pipeline?: string;
+      branch?: string;
+      status?: PipelineRunStatus;
+      limit?: number;
+      cursor?: string;
+    },
+  ): Promise<PipelineRunPage> {
+    const entity = await this.entity(query.entityRef, credentials);
+    const entityRef = stringifyEntityRef(entity);
+    await this.authorize(pipelinesRunReadPermission, entityRef, credentials);
+    return this.options.store.listRuns({
+      entityRefs: [entityRef],
+      pipeline: query.pipeline,
+      branch: query.branch,
+      status: query.status,
+      limit: Math.min(Math.max(query.limit ?? 20, 1), 200),
+      cursor: query.cursor,
+    });
+  }
+
+  getRun(
+    credentials: BackstageCredentials,
+    runId: string,
+  ): Promise<PipelineRun> {
+    return this.readableRun(runId, credentials);
+  }
+
+  async getLogs(
+    credentials: BackstageCredentials,
+    runId: string,
+    options: { afterSeq?: number; limit?: number; jobRunId?: string },
+  ): Promise<{ run: PipelineRun; lines: PipelineLogLine[] }> {
+    const run = await this.readableRun(runId, credentials);
+    const lines = await this.options.store.readLogLines(runId, {
+      afterSeq: options.afterSeq,
+      limit: Math.min(Math.max(options.limit ?? 1000, 1), 10_000),
+      jobRunId: options.jobRunId,
+    });
+    return { run, lines };
+  }
+
+  /** The pipelines an entity declares, read from its repository's default branch. */
+  async listPipelines(credentials: BackstageCredentials, entityRef: string) {
+    const entity = await this.entity(entityRef, credentials);
+    await this.authorize(
+      pipelinesRunReadPermission,
+      stringifyEntityRef(entity),
+      credentials,
+    );
+    const repositoryUrl = repositoryUrlOf(entity);
+    const paths = pipelinePathsOf(entity.metadata.annotations);
+    if (!repositoryUrl) {
+      return {
+        repositoryUrl,
+        pipelines: paths.map(path => ({
+          path,
+          issues: [
+            {
+              message: `${stringifyEntityRef(
+                entity,
+              )} has no ${ANNOTATION_SOURCE_LOCATION} annotation, so its pipeline files cannot be read`,
+              path: '',
+              file: path,
+            },
+          ] as PipelineIssue[],
+        })),
+      };
+    }
+    const pipelines = await Promise.all(
+      paths.map(async path => {
+        try {
+          const file = await this.options.source.readFile({
+            repositoryUrl,
+            filePath: path,
+          });
+          const result = this.validate(file.text, path);
+          return result.ok
+            ? { path, commit: file.commit, definition: result.pipeline }
+            : { path, commit: file.commit, issues: result.issues };
+        } catch (error) {
+          return {
+            path,
+            issues: [
+              {
+                message: String((error as Error).message),
+                path: '',
+                file: path,
+              },
+            ],
+          };
+        }
+      }),
+    );
+    return { repositoryUrl, pipelines };
+  }
+
+  validate(text: string, file?: string) {
+    return parsePipeline(text, {
+      file,
+      stepTypes: this.options.stepTypes(),
+      secrets: this.options.secretNames(),
+    });
+  }
+
+  async trigger(
+    credentials: BackstageCredentials,
+    request: {
+      entityRef: string;
+      pipelinePath?: string;
+      branch?: string;
+      params?: Record<string, unknown>;
+      trigger?: 'manual' | 'push' | 'pull_request' | 'schedule';
+    },
+    audit: AuditContext = {},
+  ): Promise<PipelineRun> {
+    const event = await this.options.auditor.createEvent({
+      eventId: 'run-trigger',
+      severityLevel: 'medium',
+      request: audit.request,
+      meta: {
+        entityRef: request.entityRef,
+        pipelinePath: request.pipelinePath ?? null,
+        branch: request.branch ?? null,
+        trigger: request.trigger ?? 'manual',
+      },
+    });
+    try {
+      const entity = await this.entity(request.entityRef, credentials);
+      const entityRef = stringifyEntityRef(entity);
+      await this.authorize(
+        pipelinesRunCreatePermission,
+        entityRef,
+        credentials,
+      );
+      const paths = pipelinePathsOf(entity.metadata.annotations);
+      const pipelinePath = request.pipelinePath ?? paths[0];
+      if (!paths.includes(pipelinePath)) {
+        throw new InputError(
+          `${entityRef} has no pipeline ${pipelinePath}; its pipelines are ${paths.join(
+            ', ',
+          )}`,
+        );
+      }
+      const repositoryUrl = repositoryUrlOf(entity);
+      if (!repositoryUrl) {
+        throw new InputError(
+          `${entityRef} has no ${ANNOTATION_SOURCE_LOCATION} annotation, so Comet cannot check out its pipeline`,
+        );
+      }
+      const file = await this.options.source.readFile({
+        repositoryUrl,
+        ref: request.branch,
+        filePath: pipelinePath,
+      });
+      const definition = this.definitionOrThrow(file.text, pipelinePath);
+      const run = await this.options.engine.trigger({
+        entityRef,
+        entityName: entity.metadata.name,
+        repositoryUrl,
+        pipelinePath,
+        definition,
+        commitSha: file.commit,
+        branch: request.branch,
+        trigger: {
+          type: request.trigger ?? 'manual',
+          actor: this.actor(credentials),
+        },
+        params: request.params,
+      });
+      await event.success({ meta: { runId: run.runId } });
+      return run;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  private definitionOrThrow(text: string, file: string): PipelineDefinition {
+    const result = this.validate(text, file);
+    if (!result.ok) {
+      const first = result.issues[0];
+      const where = [first.file, first.line, first.column]
+        .filter(Boolean)
+        .join(':');
+      const error = new InputError(
+        `${where}: ${first.message}${first.path ? ` (at ${first.path})` : ''}${
+          result.issues.length > 1
+            ? ` and ${result.issues.length - 1} more issue(s)`
+            : ''
+        }`,
+      );
+      (error as InputError & { issues?: PipelineIssue[] }).issues =
+        result.issues;
+      throw error;
+    }
+    return result.pipeline;
+  }
+
+  async cancel(
+    credentials: BackstageCredentials,
+    runId: string,
+    audit: AuditContext = {},
+  ): Promise<PipelineRun> {
+    const event = await this.options.auditor.createEvent({
+      eventId: 'run-cancel',
+      severityLevel: 'medium',
+      request: audit.request,
+      meta: { runId },
+    });
+    try {
+      const run = await this.readableRun(runId, credentials);
+      await this.authorize(
+        pipelinesRunCancelPermission,
+        run.entityRef,
+        credentials,
+      );
+      if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+        throw new InputError(
+          `Run ${runId} already ${run.status}; there is nothing to cancel`,
+        );
+      }
+      const reason = `Cancelled by ${this.actor(credentials)}`;
+      await this.options.store.cancelRun(runId, reason);
+      this.options.engine.abortJob(runId, reason);
+      await this.options.store.refreshRunStatus(runId);
+      await event.success();
+      return (await this.options.store.getRun(runId))!;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  async rerun(
+    credentials: BackstageCredentials,
+    runId: string,
+    options: { failedOnly?: boolean },
+    audit: AuditContext = {},
+  ): Promise<PipelineRun> {
+    const event = await this.options.auditor.createEvent({
+      eventId: 'run-trigger',
+      severityLevel: 'medium',
+      request: audit.request,
+      meta: { rerunOf: runId, failedOnly: !!options.failedOnly },
+    });
+    try {
+      const run = await this.readableRun(runId, credentials);
+      const entity = await this.entity(run.entityRef, credentials);
+      await this.authorize(
+        pipelinesRunCreatePermission,
+        run.entityRef,
+        credentials,
+      );
+      if (!TERMINAL_RUN_STATUSES.includes(run.status)) {
+        throw new InputError(
+          `Run ${runId} is still ${run.status}; wait for it to finish or cancel it`,
+        );
+      }
+      const stored = await this.options.store.getRunDefinition(runId);
+      if (!stored) throw new NotFoundError(`No pipeline run ${runId}`);
+      const succeeded = options.failedOnly
+        ? new Set(
+            run.jobs.filter(j => j.status === 'succeeded').map(j => j.jobRunId),
+          )
+        : undefined;
+      if (succeeded && succeeded.size === run.jobs.length) {
+        throw new InputError(`Run ${runId} has no failed jobs to re-run`);
+      }
+      const rerun = await this.options.engine.trigger({
+        entityRef: run.entityRef,
+        entityName: entity.metadata.name,
+        repositoryUrl: stored.repositoryUrl,
+        pipelinePath: run.pipelinePath,
+        definition: stored.definition,
+        commitSha: run.commit?.sha,
+        branch: run.branch,
+        trigger: {
+          type: 'rerun',
+          actor: this.actor(credentials),
+          rerunOf: runId,
+        },
+        params: run.params,
+        succeededJobRunIds: succeeded,
+      });
+      await event.success({ meta: { runId: rerun.runId } });
+      return rerun;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  async decide(
+    credentials: BackstageCredentials,
+    request: {
+      runId: string;
+      jobRunId: string;
+      decision: 'approve' | 'reject';
+      comment?: string;
+    },
+    audit: AuditContext = {},
+  ): Promise<PipelineRun> {
+    const event = await this.options.auditor.createEvent({
+      eventId: request.decision === 'approve' ? 'run-approve' : 'run-reject',
+      severityLevel: 'medium',
+      request: audit.request,
+      meta: { runId: request.runId, jobRunId: request.jobRunId },
+    });
+    try {
+      const run = await this.readableRun(request.runId, credentials);
+      await this.authorize(
+        pipelinesRunApprovePermission,
+        run.entityRef,
+        credentials,
+      );
+      const job = run.jobs.find(j => j.jobRunId === request.jobRunId);
+      if (!job) {
+        throw new NotFoundError(
+          `Run ${request.runId} has no job ${request.jobRunId}`,
+        );
+      }
+      if (job.status !== 'waiting' || !job.approval) {
+        throw new InputError(
+          `Job ${request.jobRunId} is not waiting for approval (it is ${job.status})`,
+        );
+      }
+      const actor = this.actor(credentials);
+      const approvers = job.approval.approvers ?? [];
+      if (
+        approvers.length > 0 &&
+        !(await this.isApprover(actor, approvers, credentials))
+      ) {
+        throw new NotAllowedError(
+          `Only ${approvers.join(', ')} may decide on ${request.jobRunId}`,
+        );
+      }
+      const decided = await this.options.store.decideApproval({
+        runId: request.runId,
+        jobRunId: request.jobRunId,
+        decision: request.decision === 'approve' ? 'approved' : 'rejected',
+        decidedBy: actor,
+        comment: request.comment,
+      });
+      if (!decided) {
+        throw new InputError(
+          `Job ${request.jobRunId} was decided by someone else first`,
+        );
+      }
+      await this.options.store.promoteJobs(request.runId);
+      this.options.engine.wake();
+      await event.success();
+      return (await this.options.store.getRun(request.runId))!;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  /** Whether the user is one of the approvers, directly or through a group. */
+  private async isApprover(
+    userRef: string,
+    approvers: string[],
+    credentials: BackstageCredentials,
+  ) {
+    if (approvers.includes(userRef)) return true;
+    const user = await this.options.catalog
+      .getEntityByRef(userRef, { credentials })
+      .catch(() => undefined);
+    const groups = (user?.relations ?? [])
+      .filter(r => r.type === 'memberOf')
+      .map(r => r.targetRef);
+    return approvers.some(approver => groups.includes(approver));
+  }
+}

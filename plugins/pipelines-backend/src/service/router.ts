@@ -1,0 +1,269 @@
+import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { TERMINAL_RUN_STATUSES } from '@internal/plugin-pipelines-common';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import type { GithubWebhookHandler } from './GithubWebhookHandler';
+import { PipelinesService } from './PipelinesService';
+
+const runStatus = z.enum([
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+]);
+
+const listQuery = z.object({
+  entityRef: z.string({
+    required_error:
+      'entityRef is required, e.g. component:default/payments-api',
+  }),
+  pipeline: z.string().optional(),
+  branch: z.string().optional(),
+  status: runStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z.string().optional(),
+});
+
+const triggerBody = z.object({
+  entityRef: z.string({ required_error: 'entityRef is required' }),
+  pipelinePath: z.string().optional(),
+  branch: z.string().optional(),
+  params: z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+const decisionBody = z.object({
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).optional(),
+});
+
+const validateBody = z.object({
+  yaml: z.string({
+    required_error: 'yaml is required: the pipeline file text',
+  }),
+  file: z.string().optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue.path.join('.');
+    throw new InputError(
+      `Invalid ${where}${field ? ` field "${field}"` : ''}: ${issue.message}`,
+    );
+  }
+  return result.data;
+}
+
+export async function createRouter(options: {
+  service: PipelinesService;
+  httpAuth: HttpAuthService;
+  logger: LoggerService;
+  webhooks: GithubWebhookHandler;
+}): Promise<express.Router> {
+  const { service, httpAuth, webhooks } = options;
+  const router = Router();
+
+  // The GitHub webhook needs the raw body for its signature, so it comes before express.json.
+  router.post(
+    '/webhooks/github',
+    express.raw({ type: '*/*', limit: '25mb' }),
+    async (req, res) => {
+      const result = await webhooks.handle({
+        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        event: req.header('x-github-event'),
+        deliveryId: req.header('x-github-delivery'),
+        signature: req.header('x-hub-signature-256'),
+      });
+      res.status(result.status).json(result.body);
+    },
+  );
+
+  router.use(express.json({ limit: '2mb' }));
+
+  router.get('/runs', async (req, res) => {
+    const query = parse(listQuery, req.query, 'query');
+    const credentials = await httpAuth.credentials(req);
+    res.json(await service.listRuns(credentials, query));
+  });
+
+  router.post('/runs', async (req, res) => {
+    const body = parse(triggerBody, req.body, 'request body');
+    const credentials = await httpAuth.credentials(req);
+    res
+      .status(201)
+      .json(await service.trigger(credentials, body, { request: req }));
+  });
+
+  router.get('/runs/:runId', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    res.json(await service.getRun(credentials, req.params.runId));
+  });
+
+  router.get('/runs/:runId/logs', async (req, res) => {
+    const query = parse(
+      z.object({
+        after: z.coerce.number().int().min(-1).optional(),
+        limit: z.coerce.number().int().min(1).max(10_000).optional(),
+        jobRunId: z.string().optional(),
+      }),
+      req.query,
+      'query',
+    );
+    const credentials = await httpAuth.credentials(req);
+    const { lines } = await service.getLogs(credentials, req.params.runId, {
+      afterSeq: query.after,
+      limit: query.limit,
+      jobRunId: query.jobRunId,
+    });
+    if (
+      req.accepts(['json', 'text']) === 'text' &&
+      req.query.format === 'text'
+    ) {
+      res.type('text/plain').send(lines.map(l => l.text).join('\n'));
+      return;
+    }
+    res.json({
+      lines,
+      nextAfter: lines.length ? lines[lines.length - 1].seq : query.after,
+    });
+  });
+
+  // Live log: Server-Sent Events. Each line's `id` is its seq, so a reconnecting client
+  // (Last-Event-ID, or ?after=) resumes exactly after the last line it saw.
+  router.get('/runs/:runId/logs/stream', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const resumeFrom = req.header('last-event-id') ?? req.query.after;
+    let after = resumeFrom !== undefined ? Number(resumeFrom) : -1;
+    if (!Number.isFinite(after)) {
+      throw new InputError(
+        `Invalid cursor ${JSON.stringify(resumeFrom)}; expected a line number`,
+      );
+    }
+    const first = await service.getLogs(credentials, req.params.runId, {
+      afterSeq: after,
+      limit: 1,
+    });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    let closed = false;
+    req.on('close', () => {
+      closed = true;
+    });
+    let lastStatus = '';
+    let run = first.run;
+    while (!closed) {
+      const { run: current, lines } = await service.getLogs(
+        credentials,
+        req.params.runId,
+        {
+          afterSeq: after,
+          limit: 2000,
+        },
+      );
+      run = current;
+      for (const line of lines) {
+        res.write(
+          `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`,
+        );
+        after = line.seq;
+      }
+      const status = JSON.stringify(
+        run.jobs.map(j => [j.jobRunId, j.status, j.steps.map(s => s.status)]),
+      );
+      if (status !== lastStatus || lines.length) {
+        if (status !== lastStatus) {
+          res.write(`event: run\ndata: ${JSON.stringify(run)}\n\n`);
+          lastStatus = status;
+        }
+      }
+      if (lines.length === 2000) continue;
+      if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+        // One last read catches lines written just before the run finished.
+        const tail = await service.getLogs(credentials, req.params.runId, {
+          afterSeq: after,
+          limit: 10_000,
+        });
+        for (const line of tail.lines) {
+          res.write(
+            `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`,
+          );
+          after = line.seq;
+        }
+        res.write(
+          `event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`,
+        );
+        break;
+      }
+      await new Promise(resolve => setTimeout(resolve, 200));
+    }
+    res.end();
+  });
+
+  router.post('/runs/:runId/cancel', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    res.json(
+      await service.cancel(credentials, req.params.runId, { request: req }),
+    );
+  });
+
+  router.post('/runs/:runId/rerun', async (req, res) => {
+    const body = parse(
+      z.object({ failedOnly: z.boolean().optional() }),
+      req.body ?? {},
+      'request body',
+    );
+    const credentials = await httpAuth.credentials(req);
+    res.status(201).json(
+      await service.rerun(credentials, req.params.runId, body, {
+        request: req,
+      }),
+    );
+  });
+
+  router.post('/runs/:runId/jobs/:jobRunId/decision', async (req, res) => {
+    const body = parse(decisionBody, req.body, 'request body');
+    const credentials = await httpAuth.credentials(req);
+    res.json(
+      await service.decide(
+        credentials,
+        { runId: req.params.runId, jobRunId: req.params.jobRunId, ...body },
+        { request: req },
+      ),
+    );
+  });
+
+  router.get('/pipelines', async (req, res) => {
+    const { entityRef } = parse(
+      z.object({
+        entityRef: z.string({ required_error: 'entityRef is required' }),
+      }),
+      req.query,
+      'query',
+    );
+    const credentials = await httpAuth.credentials(req);
+    res.json(await service.listPipelines(credentials, entityRef));
+  });
+
+  router.post('/validate', async (req, res) => {
+    const body = parse(validateBody, req.body, 'request body');
+    await httpAuth.credentials(req);
+    const result = service.validate(body.yaml, body.file);
+    res.json(
+      result.ok
+        ? { ok: true, issues: [], pipeline: result.pipeline }
+        : { ok: false, issues: result.issues },
+    );
+  });
+
+  return router;
+}

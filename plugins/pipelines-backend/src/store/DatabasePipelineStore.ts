@@ -1,0 +1,1182 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotFoundError } from '@backstage/errors';
+import type {
+  PipelineDefinition,
+  PipelineJobRun,
+  PipelineLogLine,
+  PipelineRun,
+  PipelineRunPage,
+  PipelineRunStatus,
+  PipelineRunTrigger,
+  PipelineStepRun,
+} from '@internal/plugin-pipelines-common';
+import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+import type {
+  ClaimedJob,
+  ExpiredJob,
+  JobState,
+  ListRunsQuery,
+  NewLogLine,
+  NewRun,
+  PipelineStore,
+} from './PipelineStore';
+
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-pipelines-backend',
+  'migrations',
+);
+
+const RUNS = 'pipeline_runs';
+const JOBS = 'pipeline_jobs';
+const STEPS = 'pipeline_steps';
+const LOGS = 'pipeline_log_lines';
+const DELIVERIES = 'pipeline_webhook_deliveries';
+
+/** How long webhook delivery ids are remembered for de-duplication. */
+const DELIVERY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Rows per insert statement; keeps SQLite well under its bound-variable limit. */
+const LOG_CHUNK = 500;
+const ROW_CHUNK = 100;
+/** Retries of createRun when a concurrent creator took the same run number. */
+const CREATE_ATTEMPTS = 25;
+/** Candidates fetched per claim round, and rounds before giving up. */
+const CLAIM_CANDIDATES = 10;
+const CLAIM_ROUNDS = 3;
+
+const TERMINAL_JOB_STATES: JobState[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+];
+const ACTIVE_JOB_STATES: JobState[] = [
+  'pending',
+  'queued',
+  'running',
+  'waiting',
+];
+const TERMINAL_RUN_STATUSES: PipelineRunStatus[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+];
+
+type DbDate = Date | string | number | null | undefined;
+type Scalar = string | number | boolean;
+
+type RunRow = {
+  run_id: string;
+  entity_ref: string;
+  pipeline: string;
+  pipeline_path: string | null;
+  number: number | string;
+  status: PipelineRunStatus;
+  trigger: string;
+  branch: string | null;
+  commit_sha: string | null;
+  repository_url: string | null;
+  params: string;
+  definition?: string;
+  error: string | null;
+  created_at: DbDate;
+  started_at: DbDate;
+  finished_at: DbDate;
+  log_line_count?: number | string;
+  log_size?: number | string;
+};
+
+type JobRow = {
+  run_id: string;
+  job_run_id: string;
+  job_id: string;
+  name: string;
+  matrix: string | null;
+  needs: string;
+  state: JobState;
+  attempt: number | string;
+  max_attempts: number | string;
+  timeout_ms: number | string | null;
+  worker_id: string | null;
+  lease_expires_at: DbDate;
+  approval: string | null;
+  error: string | null;
+  position: number | string;
+  created_at: DbDate;
+  started_at: DbDate;
+  finished_at: DbDate;
+};
+
+type StepRow = {
+  run_id: string;
+  job_run_id: string;
+  step_index: number | string;
+  name: string;
+  status: PipelineRunStatus;
+  exit_code: number | string | null;
+  error: string | null;
+  started_at: DbDate;
+  finished_at: DbDate;
+};
+
+type LogRow = {
+  run_id: string;
+  seq: number | string;
+  job_run_id: string;
+  step_index: number | string | null;
+  stream: PipelineLogLine['stream'];
+  timestamp: string;
+  text: string;
+};
+
+type StoredApproval = NonNullable<PipelineJobRun['approval']>;
+
+/** Columns of a run row needed for the public model (not the possibly large definition). */
+const RUN_COLUMNS = [
+  'run_id',
+  'entity_ref',
+  'pipeline',
+  'pipeline_path',
+  'number',
+  'status',
+  'trigger',
+  'branch',
+  'commit_sha',
+  'repository_url',
+  'params',
+  'error',
+  'created_at',
+  'started_at',
+  'finished_at',
+];
+
+function toDate(value: DbDate): Date | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  // SQLite hands back numbers as strings in some drivers; PostgreSQL may hand back text.
+  if (/^\d+$/.test(value)) return new Date(Number(value));
+  return new Date(value);
+}
+
+function toIso(value: DbDate): string | undefined {
+  return toDate(value)?.toISOString();
+}
+
+function durationOf(start: DbDate, end: DbDate): number | undefined {
+  const s = toDate(start);
+  const e = toDate(end);
+  return s && e ? Math.max(0, e.getTime() - s.getTime()) : undefined;
+}
+
+function parseJson<T>(value: string | null | undefined, fallback: T): T {
+  if (value === null || value === undefined || value === '') return fallback;
+  return JSON.parse(value) as T;
+}
+
+function optional<T>(value: T | null | undefined): T | undefined {
+  return value === null ? undefined : value;
+}
+
+function optionalNumber(value: number | string | null | undefined) {
+  return value === null || value === undefined ? undefined : Number(value);
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    result.push(items.slice(i, i + size));
+  }
+  return result;
+}
+
+function publicJobStatus(state: JobState): PipelineRunStatus {
+  return state === 'pending' ? 'queued' : state;
+}
+
+function isTerminalJob(state: JobState) {
+  return TERMINAL_JOB_STATES.includes(state);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return (
+    e?.code === '23505' || // PostgreSQL unique_violation
+    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /UNIQUE constraint failed|duplicate key value/i.test(e?.message ?? '')
+  );
+}
+
+function encodeCursor(createdAt: Date, runId: string): string {
+  return Buffer.from(`${createdAt.getTime()}|${runId}`, 'utf8').toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; runId: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const separator = text.indexOf('|');
+  const millis = Number(text.slice(0, separator));
+  const runId = text.slice(separator + 1);
+  if (separator <= 0 || !Number.isFinite(millis) || !runId) {
+    throw new InputError('Invalid cursor');
+  }
+  return { createdAt: new Date(millis), runId };
+}
+
+/** The state a job enters once all its needs succeeded. */
+function readyState(hasApproval: boolean): JobState {
+  return hasApproval ? 'waiting' : 'queued';
+}
+
+/**
+ * {@link PipelineStore} on the plugin's database (PostgreSQL in production, SQLite in
+ * development and tests). Every state change two replicas could race on is a conditional
+ * `UPDATE … WHERE state = …`; locks are always taken in the order jobs, steps, run so
+ * concurrent transactions cannot deadlock each other.
+ */
+export class DatabasePipelineStore implements PipelineStore {
+  static async create(options: {
+    database: Pick<DatabaseService, 'getClient'> &
+      Partial<Pick<DatabaseService, 'migrations'>>;
+    skipMigrations?: boolean;
+  }): Promise<DatabasePipelineStore> {
+    const client = await options.database.getClient();
+    if (!options.skipMigrations && !options.database.migrations?.skip) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabasePipelineStore(client);
+  }
+
+  private readonly isPostgres: boolean;
+
+  private constructor(private readonly db: Knex) {
+    const client = db.client.config.client;
+    this.isPostgres =
+      typeof client === 'string' &&
+      ['pg', 'postgres', 'postgresql'].includes(client);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Runs
+
+  async createRun(run: NewRun): Promise<PipelineRun> {
+    const ids = new Set<string>();
+    for (const job of run.jobs) {
+      if (ids.has(job.jobRunId)) {
+        throw new InputError(`Duplicate job run id "${job.jobRunId}"`);
+      }
+      ids.add(job.jobRunId);
+    }
+    for (const job of run.jobs) {
+      for (const need of job.needs) {
+        if (!ids.has(need)) {
+          throw new InputError(
+            `Job "${job.jobRunId}" needs "${need}", which is not part of the run`,
+          );
+        }
+      }
+    }
+
+    const initial = new Map<string, JobState>();
+    for (const job of run.jobs) {
+      if (job.initialState === 'succeeded')
+        initial.set(job.jobRunId, 'succeeded');
+    }
+    for (const job of run.jobs) {
+      if (initial.has(job.jobRunId)) continue;
+      const ready = job.needs.every(need => initial.get(need) === 'succeeded');
+      initial.set(job.jobRunId, ready ? readyState(!!job.approval) : 'pending');
+    }
+    const states = [...initial.values()];
+    let status: PipelineRunStatus = 'queued';
+    if (run.jobs.length > 0 && states.every(isTerminalJob)) {
+      status = 'succeeded';
+    } else if (!states.includes('queued') && states.includes('waiting')) {
+      status = 'waiting';
+    }
+
+    const runId = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const now = new Date();
+      try {
+        await this.db.transaction(async trx => {
+          const [{ max }] = await trx(RUNS)
+            .where({ entity_ref: run.entityRef, pipeline: run.pipeline })
+            .max({ max: 'number' });
+          await trx(RUNS).insert({
+            run_id: runId,
+            entity_ref: run.entityRef,
+            pipeline: run.pipeline,
+            pipeline_path: run.pipelinePath ?? null,
+            number: Number(max ?? 0) + 1,
+            status,
+            trigger: JSON.stringify(run.trigger),
+            branch: run.branch ?? null,
+            commit_sha: run.commitSha ?? null,
+            repository_url: run.repositoryUrl ?? null,
+            params: JSON.stringify(run.params ?? {}),
+            definition: JSON.stringify(run.definition),
+            error: null,
+            created_at: now,
+            started_at: status === 'queued' ? null : now,
+            finished_at: status === 'succeeded' ? now : null,
+          });
+          const jobRows = run.jobs.map((job, position) => {
+            const state = initial.get(job.jobRunId)!;
+            return {
+              run_id: runId,
+              job_run_id: job.jobRunId,
+              job_id: job.jobId,
+              name: job.name,
+              matrix: job.matrix ? JSON.stringify(job.matrix) : null,
+              needs: JSON.stringify(job.needs),
+              state,
+              attempt: 0,
+              max_attempts: Math.max(1, job.maxAttempts),
+              timeout_ms: job.timeoutMs ?? null,
+              worker_id: null,
+              lease_expires_at: null,
+              approval: job.approval ? JSON.stringify(job.approval) : null,
+              error: null,
+              position,
+              created_at: now,
+              started_at: state === 'waiting' ? now : null,
+              finished_at: null,
+            };
+          });
+          for (const chunk of chunks(jobRows, ROW_CHUNK)) {
+            await trx(JOBS).insert(chunk);
+          }
+          const stepRows = run.jobs.flatMap(job =>
+            job.steps.map((step, stepIndex) => ({
+              run_id: runId,
+              job_run_id: job.jobRunId,
+              step_index: stepIndex,
+              name: step.name,
+              status:
+                initial.get(job.jobRunId) === 'succeeded'
+                  ? 'succeeded'
+                  : 'queued',
+              exit_code: null,
+              error: null,
+              started_at: null,
+              finished_at: null,
+            })),
+          );
+          for (const chunk of chunks(stepRows, ROW_CHUNK)) {
+            await trx(STEPS).insert(chunk);
+          }
+        });
+        break;
+      } catch (error) {
+        // Another creator took the same number; try again with the next one.
+        if (!isUniqueViolation(error) || attempt >= CREATE_ATTEMPTS)
+          throw error;
+        await new Promise(resolve =>
+          setTimeout(resolve, Math.random() * 5 * attempt),
+        );
+      }
+    }
+    const created = await this.getRun(runId);
+    if (!created) throw new Error(`Run ${runId} vanished after it was created`);
+    return created;
+  }
+
+  async getRun(runId: string): Promise<PipelineRun | undefined> {
+    const row = await this.db<RunRow>(RUNS)
+      .where({ run_id: runId })
+      .first(RUN_COLUMNS);
+    if (!row) return undefined;
+    const [run] = await this.assembleRuns([row as unknown as RunRow]);
+    return run;
+  }
+
+  async getRunDefinition(
+    runId: string,
+  ): Promise<
+    { definition: PipelineDefinition; repositoryUrl?: string } | undefined
+  > {
+    const row = (await this.db<RunRow>(RUNS)
+      .where({ run_id: runId })
+      .first('definition', 'repository_url')) as RunRow | undefined;
+    if (!row) return undefined;
+    return {
+      definition: JSON.parse(row.definition!) as PipelineDefinition,
+      repositoryUrl: optional(row.repository_url),
+    };
+  }
+
+  async listRuns(query: ListRunsQuery): Promise<PipelineRunPage> {
+    if (query.entityRefs && query.entityRefs.length === 0) {
+      return { runs: [], totalCount: 0 };
+    }
+    const limit = Math.max(1, Math.min(Math.floor(query.limit) || 1, 1000));
+
+    const filtered = this.db<RunRow>(RUNS).where(builder => {
+      if (query.entityRefs) {
+        if (query.entityRefs.length === 1) {
+          builder.where('entity_ref', query.entityRefs[0]);
+        } else {
+          builder.whereIn('entity_ref', query.entityRefs);
+        }
+      }
+      if (query.pipeline !== undefined)
+        builder.where('pipeline', query.pipeline);
+      if (query.branch !== undefined) builder.where('branch', query.branch);
+      if (query.status !== undefined) builder.where('status', query.status);
+    });
+
+    const page = filtered.clone().select(RUN_COLUMNS);
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      page.where(builder =>
+        builder
+          .where('created_at', '<', cursor.createdAt)
+          .orWhere(inner =>
+            inner
+              .where('created_at', '=', cursor.createdAt)
+              .andWhere('run_id', '<', cursor.runId),
+          ),
+      );
+    }
+    page
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'run_id', order: 'desc' },
+      ])
+      .limit(limit + 1);
+
+    const [rows, [{ count }]] = await Promise.all([
+      page as unknown as Promise<RunRow[]>,
+      filtered.clone().count({ count: '*' }),
+    ]);
+    const hasMore = rows.length > limit;
+    const pageRows = rows.slice(0, limit);
+    const runs = await this.assembleRuns(pageRows);
+    const last = pageRows[pageRows.length - 1];
+    return {
+      runs,
+      nextCursor:
+        hasMore && last
+          ? encodeCursor(toDate(last.created_at)!, last.run_id)
+          : undefined,
+      totalCount: Number(count),
+    };
+  }
+
+  /** Turns run rows into the public model, loading jobs and steps of all of them at once. */
+  private async assembleRuns(rows: RunRow[]): Promise<PipelineRun[]> {
+    if (rows.length === 0) return [];
+    const runIds = rows.map(r => r.run_id);
+    const [jobRows, stepRows] = await Promise.all([
+      this.db<JobRow>(JOBS)
+        .whereIn('run_id', runIds)
+        .orderBy([
+          { column: 'run_id' },
+          { column: 'position' },
+        ]) as unknown as Promise<JobRow[]>,
+      this.db<StepRow>(STEPS)
+        .whereIn('run_id', runIds)
+        .orderBy([
+          { column: 'run_id' },
+          { column: 'job_run_id' },
+          { column: 'step_index' },
+        ]) as unknown as Promise<StepRow[]>,
+    ]);
+
+    const stepsByJob = new Map<string, PipelineStepRun[]>();
+    for (const step of stepRows) {
+      const key = `${step.run_id}\u0000${step.job_run_id}`;
+      let list = stepsByJob.get(key);
+      if (!list) {
+        list = [];
+        stepsByJob.set(key, list);
+      }
+      list.push({
+        stepIndex: Number(step.step_index),
+        name: step.name,
+        status: step.status,
+        exitCode: optionalNumber(step.exit_code),
+        startedAt: toIso(step.started_at),
+        finishedAt: toIso(step.finished_at),
+        durationMs: durationOf(step.started_at, step.finished_at),
+        error: optional(step.error),
+      });
+    }
+
+    const jobsByRun = new Map<string, PipelineJobRun[]>();
+    for (const job of jobRows) {
+      let list = jobsByRun.get(job.run_id);
+      if (!list) {
+        list = [];
+        jobsByRun.set(job.run_id, list);
+      }
+      list.push({
+        jobRunId: job.job_run_id,
+        jobId: job.job_id,
+        name: job.name,
+        matrix: parseJson<Record<string, Scalar> | undefined>(
+          job.matrix,
+          undefined,
+        ),
+        needs: parseJson<string[]>(job.needs, []),
+        status: publicJobStatus(job.state),
+        attempt: Number(job.attempt),
+        startedAt: toIso(job.started_at),
+        finishedAt: toIso(job.finished_at),
+        durationMs: durationOf(job.started_at, job.finished_at),
+        error: optional(job.error),
+        approval: parseJson<StoredApproval | undefined>(
+          job.approval,
+          undefined,
+        ),
+        steps: stepsByJob.get(`${job.run_id}\u0000${job.job_run_id}`) ?? [],
+      });
+    }
+
+    return rows.map(row => ({
+      provider: 'comet',
+      runId: row.run_id,
+      entityRef: row.entity_ref,
+      pipeline: row.pipeline,
+      pipelinePath: optional(row.pipeline_path),
+      number: Number(row.number),
+      status: row.status,
+      trigger: parseJson<PipelineRunTrigger>(row.trigger, { type: 'manual' }),
+      branch: optional(row.branch),
+      commit: row.commit_sha ? { sha: row.commit_sha } : undefined,
+      params: parseJson<Record<string, Scalar>>(row.params, {}),
+      createdAt: toIso(row.created_at)!,
+      startedAt: toIso(row.started_at),
+      finishedAt: toIso(row.finished_at),
+      durationMs: durationOf(row.started_at, row.finished_at),
+      error: optional(row.error),
+      links: [],
+      jobs: jobsByRun.get(row.run_id) ?? [],
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Job scheduling
+
+  async promoteJobs(runId: string): Promise<void> {
+    // Skips cascade (a skipped job skips its dependents), so repeat until nothing changes.
+    for (let round = 0; round < 1000; round++) {
+      const jobs = (await this.db<JobRow>(JOBS)
+        .where({ run_id: runId })
+        .orderBy('position')
+        .select('job_run_id', 'state', 'needs', 'approval')) as JobRow[];
+      const states = new Map(jobs.map(j => [j.job_run_id, j.state]));
+      let changed = false;
+      for (const job of jobs) {
+        if (job.state !== 'pending') continue;
+        const needStates = parseJson<string[]>(job.needs, []).map(need =>
+          states.get(need),
+        );
+        let next: JobState;
+        if (
+          needStates.some(
+            s => s === 'failed' || s === 'cancelled' || s === 'skipped',
+          )
+        ) {
+          next = 'skipped';
+        } else if (needStates.every(s => s === 'succeeded')) {
+          next = readyState(!!job.approval);
+        } else {
+          continue;
+        }
+        // One small transaction per job so that at most one job row is locked at a time.
+        const moved = await this.db.transaction(trx =>
+          this.changeJobState(trx, {
+            runId,
+            jobRunId: job.job_run_id,
+            state: next,
+            from: ['pending'],
+            error:
+              next === 'skipped'
+                ? 'Skipped because a job it needs did not succeed'
+                : undefined,
+          }),
+        );
+        if (moved) {
+          changed = true;
+          states.set(job.job_run_id, next);
+        }
+      }
+      if (!changed) break;
+    }
+    await this.refreshRunStatus(runId);
+  }
+
+  async claimJob(options: {
+    workerId: string;
+    leaseMs: number;
+  }): Promise<ClaimedJob | undefined> {
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+      const candidates = (await this.db<JobRow>(JOBS)
+        .where('state', 'queued')
+        .orderBy([
+          { column: 'created_at' },
+          { column: 'run_id' },
+          { column: 'position' },
+        ])
+        .limit(CLAIM_CANDIDATES)
+        .select('run_id', 'job_run_id')) as JobRow[];
+      if (candidates.length === 0) return undefined;
+
+      for (const candidate of candidates) {
+        const now = new Date();
+        const leaseExpiresAt = new Date(now.getTime() + options.leaseMs);
+        const claimed = await this.db.transaction(async trx => {
+          const updated = await trx(JOBS)
+            .where({
+              run_id: candidate.run_id,
+              job_run_id: candidate.job_run_id,
+              state: 'queued',
+            })
+            .update({
+              state: 'running',
+              worker_id: options.workerId,
+              attempt: trx.raw('?? + 1', ['attempt']),
+              lease_expires_at: leaseExpiresAt,
+              started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
+              finished_at: null,
+              error: null,
+            });
+          if (updated === 0) return false;
+          await trx(RUNS)
+            .where({ run_id: candidate.run_id })
+            .whereIn('status', ['queued', 'waiting'])
+            .update({
+              status: 'running',
+              started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
+            });
+          return true;
+        });
+        if (claimed) {
+          return this.loadClaimedJob(
+            candidate.run_id,
+            candidate.job_run_id,
+            leaseExpiresAt,
+          );
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private async loadClaimedJob(
+    runId: string,
+    jobRunId: string,
+    leaseExpiresAt: Date,
+  ): Promise<ClaimedJob> {
+    const [job, run] = await Promise.all([
+      this.db<JobRow>(JOBS)
+        .where({ run_id: runId, job_run_id: jobRunId })
+        .first(),
+      this.db<RunRow>(RUNS)
+        .where({ run_id: runId })
+        .first(
+          'entity_ref',
+          'branch',
+          'commit_sha',
+          'repository_url',
+          'params',
+          'definition',
+        ),
+    ]);
+    if (!job || !run) {
+      throw new NotFoundError(`Job ${jobRunId} of run ${runId} not found`);
+    }
+    return {
+      runId,
+      jobRunId,
+      jobId: job.job_id,
+      entityRef: run.entity_ref,
+      attempt: Number(job.attempt),
+      maxAttempts: Number(job.max_attempts),
+      timeoutMs: optionalNumber(job.timeout_ms),
+      matrix: parseJson<Record<string, Scalar> | undefined>(
+        job.matrix,
+        undefined,
+      ),
+      branch: optional(run.branch),
+      commitSha: optional(run.commit_sha),
+      repositoryUrl: optional(run.repository_url),
+      params: parseJson<Record<string, Scalar>>(run.params, {}),
+      definition: JSON.parse(run.definition ?? 'null') as PipelineDefinition,
+      leaseExpiresAt,
+    };
+  }
+
+  async heartbeat(options: {
+    runId: string;
+    jobRunId: string;
+    workerId: string;
+    leaseMs: number;
+  }): Promise<boolean> {
+    const updated = await this.db(JOBS)
+      .where({
+        run_id: options.runId,
+        job_run_id: options.jobRunId,
+        state: 'running',
+        worker_id: options.workerId,
+      })
+      .update({ lease_expires_at: new Date(Date.now() + options.leaseMs) });
+    return updated > 0;
+  }
+
+  async findExpiredJobs(now: Date): Promise<ExpiredJob[]> {
+    const rows = (await this.db<JobRow>(JOBS)
+      .where('state', 'running')
+      .where('lease_expires_at', '<', now)
+      .orderBy('lease_expires_at')
+      .select(
+        'run_id',
+        'job_run_id',
+        'worker_id',
+        'attempt',
+        'max_attempts',
+      )) as JobRow[];
+    return rows.map(row => ({
+      runId: row.run_id,
+      jobRunId: row.job_run_id,
+      workerId: row.worker_id ?? '',
+      attempt: Number(row.attempt),
+      maxAttempts: Number(row.max_attempts),
+    }));
+  }
+
+  async recoverExpiredJob(job: ExpiredJob, reason: string): Promise<boolean> {
+    const now = new Date();
+    const retry = job.attempt < job.maxAttempts;
+    return this.db.transaction(async trx => {
+      const updated = await trx(JOBS)
+        .where({
+          run_id: job.runId,
+          job_run_id: job.jobRunId,
+          state: 'running',
+          worker_id: job.workerId,
+          attempt: job.attempt,
+        })
+        .where('lease_expires_at', '<', now)
+        .update(
+          retry
+            ? {
+                state: 'queued',
+                worker_id: null,
+                lease_expires_at: null,
+                finished_at: null,
+                error: null,
+              }
+            : {
+                state: 'failed',
+                lease_expires_at: null,
+                finished_at: now,
+                error: reason,
+              },
+        );
+      if (updated === 0) return false;
+      await this.finishSteps(
+        trx,
+        job.runId,
+        job.jobRunId,
+        retry ? 'queued' : 'failed',
+        now,
+        reason,
+      );
+      const text = retry
+        ? `${reason}; job ${job.jobRunId} requeued (attempt ${
+            job.attempt + 1
+          } of ${job.maxAttempts})`
+        : `${reason}; job ${job.jobRunId} failed after ${job.attempt} of ${job.maxAttempts} attempt(s)`;
+      await this.insertLogLines(trx, job.runId, [
+        {
+          jobRunId: job.jobRunId,
+          stream: 'system',
+          timestamp: now.toISOString(),
+          text,
+        },
+      ]);
+      return true;
+    });
+  }
+
+  async setJobState(options: {
+    runId: string;
+    jobRunId: string;
+    state: JobState;
+    from?: JobState[];
+    workerId?: string;
+    error?: string;
+  }): Promise<boolean> {
+    return this.db.transaction(trx => this.changeJobState(trx, options));
+  }
+
+  /** Compare-and-set of a job's state, with the timestamps, lease and steps that go with it. */
+  private async changeJobState(
+    trx: Knex.Transaction,
+    options: {
+      runId: string;
+      jobRunId: string;
+      state: JobState;
+      from?: JobState[];
+      workerId?: string;
+      error?: string;
+    },
+  ): Promise<boolean> {
+    const now = new Date();
+    const { state } = options;
+    const update: Record<string, unknown> = {
+      state,
+      error: options.error ?? null,
+    };
+    if (isTerminalJob(state)) {
+      update.lease_expires_at = null;
+      update.finished_at = now;
+    } else if (state === 'pending' || state === 'queued') {
+      update.worker_id = null;
+      update.lease_expires_at = null;
+      update.finished_at = null;
+    } else {
+      update.started_at = trx.raw('COALESCE(??, ?)', ['started_at', now]);
+      update.finished_at = null;
+    }
+    const query = trx(JOBS).where({
+      run_id: options.runId,
+      job_run_id: options.jobRunId,
+    });
+    if (options.from) query.whereIn('state', options.from);
+    if (options.workerId !== undefined)
+      query.where('worker_id', options.workerId);
+    const updated = await query.update(update);
+    if (updated === 0) return false;
+    await this.finishSteps(
+      trx,
+      options.runId,
+      options.jobRunId,
+      state,
+      now,
+      options.error,
+    );
+    return true;
+  }
+
+  /**
+   * Brings a job's steps in line with its new state: steps of a job that goes back to the
+   * queue start over; steps left behind by a finished job are closed.
+   */
+  private async finishSteps(
+    trx: Knex.Transaction,
+    runId: string,
+    jobRunId: string | undefined,
+    state: JobState,
+    now: Date,
+    error?: string,
+  ) {
+    const steps = () => {
+      const q = trx(STEPS).where({ run_id: runId });
+      if (jobRunId !== undefined) q.where('job_run_id', jobRunId);
+      return q;
+    };
+    if (state === 'queued' || state === 'pending') {
+      await steps().update({
+        status: 'queued',
+        exit_code: null,
+        error: null,
+        started_at: null,
+        finished_at: null,
+      });
+      return;
+    }
+    if (!isTerminalJob(state)) return;
+    if (state === 'cancelled' || state === 'failed') {
+      await steps()
+        .where('status', 'running')
+        .update({
+          status: state,
+          error: error ?? null,
+          finished_at: now,
+        });
+    }
+    // Steps that never ran: cancelled with a cancelled job, skipped otherwise.
+    await steps()
+      .where('status', 'queued')
+      .update({ status: state === 'cancelled' ? 'cancelled' : 'skipped' });
+  }
+
+  async setStepState(options: {
+    runId: string;
+    jobRunId: string;
+    stepIndex: number;
+    state: PipelineRunStatus;
+    exitCode?: number;
+    error?: string;
+  }): Promise<void> {
+    const now = new Date();
+    const update: Record<string, unknown> = {
+      status: options.state,
+      exit_code: options.exitCode ?? null,
+      error: options.error ?? null,
+    };
+    if (options.state === 'queued') {
+      update.started_at = null;
+      update.finished_at = null;
+    } else if (options.state === 'running' || options.state === 'waiting') {
+      update.started_at = this.db.raw('COALESCE(??, ?)', ['started_at', now]);
+      update.finished_at = null;
+    } else if (TERMINAL_RUN_STATUSES.includes(options.state)) {
+      update.finished_at = now;
+    }
+    await this.db(STEPS)
+      .where({
+        run_id: options.runId,
+        job_run_id: options.jobRunId,
+        step_index: options.stepIndex,
+      })
+      .update(update);
+  }
+
+  async decideApproval(options: {
+    runId: string;
+    jobRunId: string;
+    decision: 'approved' | 'rejected';
+    decidedBy: string;
+    comment?: string;
+  }): Promise<boolean> {
+    return this.db.transaction(async trx => {
+      const job = (await trx<JobRow>(JOBS)
+        .where({ run_id: options.runId, job_run_id: options.jobRunId })
+        .first('state', 'approval')) as JobRow | undefined;
+      if (!job || job.state !== 'waiting') return false;
+      const now = new Date();
+      const approval: StoredApproval = {
+        ...parseJson<StoredApproval>(job.approval, {}),
+        decision: options.decision,
+        decidedBy: options.decidedBy,
+        decidedAt: now.toISOString(),
+        ...(options.comment !== undefined ? { comment: options.comment } : {}),
+      };
+      const approved = options.decision === 'approved';
+      const updated = await trx(JOBS)
+        .where({
+          run_id: options.runId,
+          job_run_id: options.jobRunId,
+          state: 'waiting',
+        })
+        .update({
+          state: approved ? 'succeeded' : 'failed',
+          approval: JSON.stringify(approval),
+          error: approved
+            ? null
+            : `Rejected by ${options.decidedBy}${
+                options.comment ? `: ${options.comment}` : ''
+              }`,
+          started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
+          finished_at: now,
+        });
+      return updated > 0;
+    });
+  }
+
+  async refreshRunStatus(runId: string): Promise<PipelineRunStatus> {
+    return this.db.transaction(trx => this.refreshRunStatusIn(trx, runId));
+  }
+
+  private async refreshRunStatusIn(
+    trx: Knex.Transaction,
+    runId: string,
+  ): Promise<PipelineRunStatus> {
+    // Lock the run row so concurrent refreshes apply in order and none writes a stale status.
+    const runQuery = trx<RunRow>(RUNS)
+      .where({ run_id: runId })
+      .first('status', 'started_at', 'finished_at', 'error');
+    if (this.isPostgres) runQuery.forUpdate();
+    const run = (await runQuery) as RunRow | undefined;
+    if (!run) throw new NotFoundError(`Run ${runId} not found`);
+    if (run.status === 'cancelled') return run.status;
+
+    const jobs = (await trx<JobRow>(JOBS)
+      .where({ run_id: runId })
+      .orderBy('position')
+      .select('job_run_id', 'name', 'state', 'error')) as JobRow[];
+    const has = (state: JobState) => jobs.some(j => j.state === state);
+
+    let status: PipelineRunStatus;
+    if (has('running') || has('queued') || has('pending')) {
+      status = has('running') || run.started_at ? 'running' : 'queued';
+      if (!has('running') && !has('queued') && has('waiting')) {
+        // Only gates and the jobs behind them are left.
+        status = 'waiting';
+      }
+    } else if (has('waiting')) {
+      status = 'waiting';
+    } else if (has('failed')) {
+      status = 'failed';
+    } else if (has('cancelled')) {
+      status = 'cancelled';
+    } else {
+      status = 'succeeded';
+    }
+
+    const now = new Date();
+    const update: Record<string, unknown> = { status };
+    if (status !== 'queued' && !run.started_at) update.started_at = now;
+    if (TERMINAL_RUN_STATUSES.includes(status)) {
+      if (!run.finished_at) update.finished_at = now;
+      if (status === 'failed' && !run.error) {
+        const failed = jobs.find(j => j.state === 'failed');
+        update.error = failed
+          ? `Job ${failed.name} failed${
+              failed.error ? `: ${failed.error}` : ''
+            }`
+          : null;
+      }
+    } else {
+      update.finished_at = null;
+    }
+    await trx(RUNS).where({ run_id: runId }).update(update);
+    return status;
+  }
+
+  async cancelRun(runId: string, reason: string): Promise<boolean> {
+    return this.db.transaction(async trx => {
+      const run = (await trx<RunRow>(RUNS)
+        .where({ run_id: runId })
+        .first('status')) as RunRow | undefined;
+      if (!run || TERMINAL_RUN_STATUSES.includes(run.status)) return false;
+      const now = new Date();
+      await trx(JOBS)
+        .where({ run_id: runId })
+        .whereIn('state', ACTIVE_JOB_STATES)
+        .update({
+          state: 'cancelled',
+          error: reason,
+          lease_expires_at: null,
+          finished_at: now,
+        });
+      await this.finishSteps(trx, runId, undefined, 'cancelled', now, reason);
+      const updated = await trx(RUNS)
+        .where({ run_id: runId })
+        .whereNotIn('status', TERMINAL_RUN_STATUSES)
+        .update({
+          status: 'cancelled',
+          error: reason,
+          started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
+          finished_at: now,
+        });
+      return updated > 0;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Webhooks
+
+  async recordWebhookDelivery(deliveryId: string): Promise<boolean> {
+    const now = new Date();
+    await this.db(DELIVERIES)
+      .where(
+        'received_at',
+        '<',
+        new Date(now.getTime() - DELIVERY_RETENTION_MS),
+      )
+      .delete();
+    try {
+      await this.db(DELIVERIES).insert({
+        delivery_id: deliveryId,
+        received_at: now,
+      });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Logs
+
+  async appendLogLines(runId: string, lines: NewLogLine[]): Promise<void> {
+    if (lines.length === 0) return;
+    await this.db.transaction(trx => this.insertLogLines(trx, runId, lines));
+  }
+
+  /**
+   * Reserves `seq` numbers on the run row (which locks it until commit, so lines of one run
+   * become visible in `seq` order with no gaps) and inserts the lines.
+   */
+  private async insertLogLines(
+    trx: Knex.Transaction,
+    runId: string,
+    lines: NewLogLine[],
+  ) {
+    const size = lines.reduce((sum, line) => sum + line.text.length, 0);
+    const updated = await trx(RUNS)
+      .where({ run_id: runId })
+      .update({
+        log_line_count: trx.raw('?? + ?', ['log_line_count', lines.length]),
+        log_size: trx.raw('?? + ?', ['log_size', size]),
+      });
+    if (updated === 0) throw new NotFoundError(`Run ${runId} not found`);
+    const row = (await trx<RunRow>(RUNS)
+      .where({ run_id: runId })
+      .first('log_line_count')) as RunRow;
+    const first = Number(row.log_line_count) - lines.length;
+    const rows = lines.map((line, index) => ({
+      run_id: runId,
+      seq: first + index,
+      job_run_id: line.jobRunId,
+      step_index: line.stepIndex ?? null,
+      stream: line.stream,
+      timestamp: line.timestamp,
+      text: line.text,
+    }));
+    for (const chunk of chunks(rows, LOG_CHUNK)) {
+      await trx(LOGS).insert(chunk);
+    }
+  }
+
+  async readLogLines(
+    runId: string,
+    options: { afterSeq?: number; limit: number; jobRunId?: string },
+  ): Promise<PipelineLogLine[]> {
+    const query = this.db<LogRow>(LOGS).where('run_id', runId);
+    if (options.afterSeq !== undefined)
+      query.where('seq', '>', options.afterSeq);
+    if (options.jobRunId !== undefined)
+      query.where('job_run_id', options.jobRunId);
+    const rows = (await query
+      .orderBy('seq')
+      .limit(Math.max(0, Math.floor(options.limit)))
+      .select(
+        'seq',
+        'job_run_id',
+        'step_index',
+        'stream',
+        'timestamp',
+        'text',
+      )) as LogRow[];
+    return rows.map(row => ({
+      seq: Number(row.seq),
+      jobRunId: row.job_run_id,
+      stepIndex: optionalNumber(row.step_index),
+      stream: row.stream,
+      timestamp: row.timestamp,
+      text: row.text,
+    }));
+  }
+
+  async logSize(runId: string): Promise<number> {
+    const row = (await this.db<RunRow>(RUNS)
+      .where({ run_id: runId })
+      .first('log_size')) as RunRow | undefined;
+    return Number(row?.log_size ?? 0);
+  }
+}

@@ -1,0 +1,170 @@
+import type {
+  PipelineDefinition,
+  PipelineLogLine,
+  PipelineRun,
+  PipelineRunPage,
+  PipelineRunStatus,
+  PipelineRunTrigger,
+} from '@internal/plugin-pipelines-common';
+
+/**
+ * Job states inside the engine. `pending` waits for its `needs`; `queued` may be claimed by a
+ * worker; `waiting` is an approval gate. The public model maps `pending` to `queued`.
+ */
+export type JobState =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'waiting'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped';
+
+export type NewJobRun = {
+  /** Unique within the run: `build`, or `test (shard=1, mode=strict)` for a matrix instance. */
+  jobRunId: string;
+  jobId: string;
+  name: string;
+  matrix?: Record<string, string | number | boolean>;
+  /** jobRunIds this job waits for. */
+  needs: string[];
+  steps: Array<{ name: string }>;
+  approval?: { description?: string; approvers?: string[] };
+  /** Attempts allowed in total (1 + retry). */
+  maxAttempts: number;
+  /** For re-runs of failed jobs only: jobs that already succeeded start as `succeeded`. */
+  initialState?: 'pending' | 'succeeded';
+  timeoutMs?: number;
+};
+
+export type NewRun = {
+  entityRef: string;
+  pipeline: string;
+  pipelinePath?: string;
+  trigger: PipelineRunTrigger;
+  branch?: string;
+  commitSha?: string;
+  repositoryUrl?: string;
+  params: Record<string, string | number | boolean>;
+  definition: PipelineDefinition;
+  jobs: NewJobRun[];
+};
+
+/** A job a worker has claimed: everything it needs to run it. */
+export type ClaimedJob = {
+  runId: string;
+  jobRunId: string;
+  jobId: string;
+  entityRef: string;
+  attempt: number;
+  maxAttempts: number;
+  timeoutMs?: number;
+  matrix?: Record<string, string | number | boolean>;
+  branch?: string;
+  commitSha?: string;
+  repositoryUrl?: string;
+  params: Record<string, string | number | boolean>;
+  definition: PipelineDefinition;
+  leaseExpiresAt: Date;
+};
+
+export type ExpiredJob = {
+  runId: string;
+  jobRunId: string;
+  workerId: string;
+  attempt: number;
+  maxAttempts: number;
+};
+
+export type ListRunsQuery = {
+  entityRefs?: string[];
+  pipeline?: string;
+  branch?: string;
+  status?: PipelineRunStatus;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+};
+
+export type NewLogLine = Omit<PipelineLogLine, 'seq'>;
+
+/**
+ * Persistence of runs, jobs, steps and log lines, shared by every backend replica. All state
+ * changes that two replicas could race on are conditional updates (compare-and-set), so a job
+ * is claimed by exactly one worker and a step never runs twice at once.
+ */
+export interface PipelineStore {
+  createRun(run: NewRun): Promise<PipelineRun>;
+  getRun(runId: string): Promise<PipelineRun | undefined>;
+  /** The definition and repository a run was created with, for re-runs. */
+  getRunDefinition(
+    runId: string,
+  ): Promise<
+    { definition: PipelineDefinition; repositoryUrl?: string } | undefined
+  >;
+  listRuns(query: ListRunsQuery): Promise<PipelineRunPage>;
+
+  /** Moves `pending` jobs whose needs all succeeded to `queued`; skips jobs whose needs failed. */
+  promoteJobs(runId: string): Promise<void>;
+  /** Atomically claims the oldest `queued` job; undefined when there is none. */
+  claimJob(options: {
+    workerId: string;
+    leaseMs: number;
+  }): Promise<ClaimedJob | undefined>;
+  /** Extends the lease; false when the worker no longer holds the job (taken over or cancelled). */
+  heartbeat(options: {
+    runId: string;
+    jobRunId: string;
+    workerId: string;
+    leaseMs: number;
+  }): Promise<boolean>;
+  /** Running jobs whose lease ran out before `now`. */
+  findExpiredJobs(now: Date): Promise<ExpiredJob[]>;
+  /**
+   * Puts an expired job back to `queued` (another attempt) or fails it, only if it is still
+   * held by `workerId`; false when someone else got there first.
+   */
+  recoverExpiredJob(job: ExpiredJob, reason: string): Promise<boolean>;
+
+  setJobState(options: {
+    runId: string;
+    jobRunId: string;
+    state: JobState;
+    /** Only when the job is in one of these states (compare-and-set). */
+    from?: JobState[];
+    /** Only when held by this worker. */
+    workerId?: string;
+    error?: string;
+  }): Promise<boolean>;
+  setStepState(options: {
+    runId: string;
+    jobRunId: string;
+    stepIndex: number;
+    state: PipelineRunStatus;
+    exitCode?: number;
+    error?: string;
+  }): Promise<void>;
+  decideApproval(options: {
+    runId: string;
+    jobRunId: string;
+    decision: 'approved' | 'rejected';
+    decidedBy: string;
+    comment?: string;
+  }): Promise<boolean>;
+  /** Recomputes the run's status from its jobs; returns the new status. */
+  refreshRunStatus(runId: string): Promise<PipelineRunStatus>;
+  /** Marks every non-terminal job cancelled; false when the run had already finished. */
+  cancelRun(runId: string, reason: string): Promise<boolean>;
+
+  /** Records a webhook delivery id; false when it was recorded before (by any replica). */
+  recordWebhookDelivery(deliveryId: string): Promise<boolean>;
+
+  appendLogLines(runId: string, lines: NewLogLine[]): Promise<void>;
+  readLogLines(
+    runId: string,
+    options: { afterSeq?: number; limit: number; jobRunId?: string },
+  ): Promise<PipelineLogLine[]>;
+  /** Bytes of log stored for the run, for the size cap. */
+  logSize(runId: string): Promise<number>;
+}

@@ -1,0 +1,10 @@
+/**
+ * Types, validation and permissions shared by Comet's pipelines frontend and backend.
+ *
+ * @packageDocumentation
+ */
+export * from './definition';
+export * from './runs';
+export * from './permissions';
+export * from './annotations';
+export { parsePipeline, expandMatrix, parseDuration } from './parsePipeline';

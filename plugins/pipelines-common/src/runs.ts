@@ -1,0 +1,115 @@
+/**
+ * The provider-neutral run model: Comet's own engine, Jenkins and GitHub Actions all describe
+ * their runs this way, so one list per entity can show them side by side.
+ */
+
+export type PipelineRunStatus =
+  | 'queued'
+  | 'running'
+  | 'waiting'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped';
+
+export const TERMINAL_RUN_STATUSES: PipelineRunStatus[] = [
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped',
+];
+
+export type PipelineTriggerType =
+  | 'manual'
+  | 'push'
+  | 'pull_request'
+  | 'schedule'
+  | 'rerun';
+
+export type PipelineRunTrigger = {
+  type: PipelineTriggerType;
+  /** The user entity ref who triggered it, for manual runs and re-runs. */
+  actor?: string;
+  /** For re-runs: the run this one repeats. */
+  rerunOf?: string;
+};
+
+export type PipelineRunLink = { title: string; url: string };
+
+export type PipelineStepRun = {
+  stepIndex: number;
+  name: string;
+  status: PipelineRunStatus;
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  error?: string;
+};
+
+export type PipelineJobRun = {
+  /** Unique within the run: the job id, with the matrix values for matrix instances. */
+  jobRunId: string;
+  jobId: string;
+  name: string;
+  matrix?: Record<string, string | number | boolean>;
+  needs: string[];
+  status: PipelineRunStatus;
+  attempt: number;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  error?: string;
+  /** Set while an approval gate waits, and after a decision. */
+  approval?: {
+    description?: string;
+    approvers?: string[];
+    decision?: 'approved' | 'rejected';
+    decidedBy?: string;
+    decidedAt?: string;
+    comment?: string;
+  };
+  steps: PipelineStepRun[];
+};
+
+export type PipelineRun = {
+  /** Which provider ran it: `comet`, `jenkins`, `github-actions`, … */
+  provider: string;
+  runId: string;
+  entityRef: string;
+  pipeline: string;
+  /** The pipeline file in the repository, for Comet runs. */
+  pipelinePath?: string;
+  /** Sequence number of the run within its entity and pipeline. */
+  number?: number;
+  status: PipelineRunStatus;
+  trigger: PipelineRunTrigger;
+  branch?: string;
+  commit?: { sha: string; message?: string; url?: string };
+  params: Record<string, string | number | boolean>;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  error?: string;
+  links: PipelineRunLink[];
+  jobs: PipelineJobRun[];
+};
+
+/** A page of runs, newest first. */
+export type PipelineRunPage = {
+  runs: PipelineRun[];
+  /** Pass back to get the next page; absent on the last page. */
+  nextCursor?: string;
+  totalCount?: number;
+};
+
+export type PipelineLogLine = {
+  /** Position of the line in the run's log, from 0; a client resumes after the last it saw. */
+  seq: number;
+  jobRunId: string;
+  stepIndex?: number;
+  stream: 'stdout' | 'stderr' | 'system';
+  timestamp: string;
+  text: string;
+};

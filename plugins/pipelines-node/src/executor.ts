@@ -1,0 +1,68 @@
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
+
+/** One line of output from a step. */
+export type PipelineOutputLine = {
+  stream: 'stdout' | 'stderr';
+  text: string;
+};
+
+export type PipelineWorkspaceRequest = {
+  runId: string;
+  jobRunId: string;
+  /** A git URL the executor can clone (http(s), or a local path). */
+  repositoryUrl: string;
+  /** A commit sha or branch; the default branch when absent. */
+  ref?: string;
+};
+
+export type PipelineWorkspace = {
+  /** Where the repository is checked out. */
+  dir: string;
+  /** The commit that was checked out. */
+  commit: string;
+};
+
+export type PipelineScriptRequest = {
+  workspace: PipelineWorkspace;
+  /** A bash script; it is written to a file, never interpolated into a command line. */
+  script: string;
+  /** The whole environment of the step: nothing of the backend's own is added but PATH. */
+  env: Record<string, string>;
+  timeoutMs?: number;
+  signal: AbortSignal;
+  onOutput(line: PipelineOutputLine): void;
+};
+
+export type PipelineScriptResult = {
+  exitCode: number | null;
+  /** Set when the script did not exit on its own. */
+  terminatedBy?: 'timeout' | 'cancel';
+};
+
+/**
+ * Runs a job's steps somewhere: child processes on this machine (the default), or a
+ * Kubernetes Job. The engine only talks to this interface.
+ */
+export interface PipelineExecutor {
+  readonly id: string;
+  prepareWorkspace(
+    request: PipelineWorkspaceRequest,
+  ): Promise<PipelineWorkspace>;
+  runScript(request: PipelineScriptRequest): Promise<PipelineScriptResult>;
+  /** Copies the given paths of the workspace out to `targetDir`; returns the paths copied. */
+  collectArtifacts(
+    workspace: PipelineWorkspace,
+    paths: string[],
+    targetDir: string,
+  ): Promise<string[]>;
+  cleanupWorkspace(workspace: PipelineWorkspace): Promise<void>;
+}
+
+export interface PipelineExecutorExtensionPoint {
+  setExecutor(executor: PipelineExecutor): void;
+}
+
+export const pipelineExecutorExtensionPoint =
+  createExtensionPoint<PipelineExecutorExtensionPoint>({
+    id: 'pipelines.executor',
+  });
