@@ -38,11 +38,12 @@ async function preflight(): Promise<string> {
   try {
     checkConfig(config);
     // Folders the embedded defaults write to; created here so a fresh clone just starts.
-    for (const key of [
-      'backend.workingDirectory',
-      'backend.database.connection.directory',
-    ]) {
-      const dir = config.getOptional(key);
+    const connection = config.getOptional('backend.database.connection');
+    const dirs = [config.getOptional('backend.workingDirectory')];
+    if (connection && typeof connection === 'object') {
+      dirs.push((connection as { directory?: unknown }).directory);
+    }
+    for (const dir of dirs) {
       if (typeof dir === 'string' && dir !== ':memory:') {
         await mkdir(dir, { recursive: true });
       }

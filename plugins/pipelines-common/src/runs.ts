@@ -101,7 +101,10 @@ export type PipelineRunPage = {
   runs: PipelineRun[];
   /** Pass back to get the next page; absent on the last page. */
   nextCursor?: string;
+  /** The number of runs matching the filters, on the first page only (without a cursor). */
   totalCount?: number;
+  /** Set when there are more runs than `totalCount` (counting stops at 1,000). */
+  totalCountIsLowerBound?: boolean;
 };
 
 export type PipelineLogLine = {

@@ -67,7 +67,7 @@ export type TriggerRequest = {
 };
 
 const LOG_FLUSH_MS = 100;
-const LOG_FLUSH_LINES = 500;
+const LOG_FLUSH_LINES = 5000;
 
 /** Formats a matrix combination into a job run id: `test (shard=1, mode=strict)`. */
 export function jobRunIdOf(

@@ -341,6 +341,8 @@ export class LocalExecutor implements PipelineExecutor {
         return;
       }
       const pgid = child.pid;
+      const releaseWatchdog = pgid ? startOrphanWatchdog(pgid) : () => {};
+      child.once('exit', () => releaseWatchdog());
 
       let settled = false;
       let exited = false;
@@ -747,4 +749,40 @@ async function waitUntil(
     await new Promise(resolve => setTimeout(resolve, 50));
   }
   return true;
+}
+
+/**
+ * A step runs in its own process group, so it would outlive a backend that is killed with
+ * SIGKILL and keep running while another replica retries the job. This tiny watchdog (its
+ * own process, so it survives the backend) holds a pipe from the backend: when the step ends
+ * the backend writes "done" and the watchdog exits; when the backend dies the pipe closes
+ * without it, and the watchdog kills the step's whole process group.
+ */
+function startOrphanWatchdog(pgid: number): () => void {
+  try {
+    const watchdog = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        'read -r line; [ "$line" = done ] || kill -KILL -"$1" 2>/dev/null',
+        'comet-step-watchdog',
+        String(pgid),
+      ],
+      {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+        env: { PATH: '/usr/bin:/bin' },
+      },
+    );
+    watchdog.on('error', () => {});
+    watchdog.stdin.on('error', () => {});
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+    return () => {
+      watchdog.stdin.end('done\n');
+    };
+  } catch {
+    // Without a watchdog a killed backend may leave the step running; nothing else breaks.
+    return () => {};
+  }
 }

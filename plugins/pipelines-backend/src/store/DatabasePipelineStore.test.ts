@@ -179,7 +179,8 @@ describe('DatabasePipelineStore', () => {
         limit: 10,
         cursor,
       });
-      expect(page.totalCount).toBe(25);
+      // The total comes with the first page only
+      expect(page.totalCount).toBe(cursor ? undefined : 25);
       pageSizes.push(page.runs.length);
       seen.push(...page.runs.map(r => r.runId));
       for (const run of page.runs) {
