@@ -39,7 +39,7 @@ async function preflight(): Promise<string> {
     checkConfig(config);
     // Folders the embedded defaults write to; created here so a fresh clone just starts.
     const connection = config.getOptional('backend.database.connection');
-    const dirs = [config.getOptional('backend.workingDirectory')];
+    const dirs: unknown[] = [config.getOptional('backend.workingDirectory')];
     if (connection && typeof connection === 'object') {
       dirs.push((connection as { directory?: unknown }).directory);
     }
