@@ -3,10 +3,14 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_GITHUB_PROJECT_SLUG,
+  ANNOTATION_PIPELINES,
+  PipelineRun,
   pipelinePathsOf,
   pipelinesPermissions,
 } from '@internal/plugin-pipelines-common';
@@ -21,6 +25,7 @@ import {
 import path from 'node:path';
 import { registerActions } from './actions/registerActions';
 import { GitPipelineSource } from './engine/GitPipelineSource';
+import { cronMatches } from './engine/cron';
 import { PipelineEngine } from './engine/PipelineEngine';
 import { LocalExecutor } from './executor/LocalExecutor';
 import { CometPipelineProvider } from './service/CometPipelineProvider';
@@ -85,6 +90,8 @@ export const pipelinesPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        scheduler: coreServices.scheduler,
+        notifications: notificationService,
       },
       async init({
         config,
@@ -99,6 +106,8 @@ export const pipelinesPlugin = createBackendPlugin({
         lifecycle,
         catalog,
         actionsRegistry,
+        scheduler,
+        notifications,
       }) {
         const pipelinesConfig = config.getOptionalConfig('pipelines');
         const dataDir = path.resolve(
@@ -137,7 +146,49 @@ export const pipelinesPlugin = createBackendPlugin({
           logLimitBytes:
             pipelinesConfig?.getOptionalNumber('logLimitBytes') ??
             50 * 1024 * 1024,
+          onRunEvent: event => notifyOwners(event),
         });
+
+        // Tell the owning group when a run fails or a gate waits for a decision.
+        async function notifyOwners(event: {
+          type: 'failed' | 'waiting' | 'finished';
+          run: PipelineRun;
+        }) {
+          if (event.type === 'finished') return;
+          const { run } = event;
+          const credentials = await auth.getOwnServiceCredentials();
+          const entity = await catalog.getEntityByRef(run.entityRef, {
+            credentials,
+          });
+          const owner = entity?.spec?.owner;
+          if (!entity || typeof owner !== 'string') return;
+          const ownerRef = stringifyEntityRef(
+            parseEntityRef(owner, {
+              defaultKind: 'group',
+              defaultNamespace: entity.metadata.namespace,
+            }),
+          );
+          const { kind, namespace, name } = parseEntityRef(run.entityRef);
+          const waiting = run.jobs.find(j => j.status === 'waiting');
+          const failed = event.type === 'failed';
+          await notifications.send({
+            recipients: { type: 'entity', entityRef: ownerRef },
+            payload: {
+              title: failed
+                ? `Pipeline ${run.pipeline} #${run.number} of ${name} failed`
+                : `Pipeline ${run.pipeline} #${run.number} of ${name} waits for approval`,
+              description: failed
+                ? run.error ?? 'A job failed'
+                : waiting?.approval?.description ??
+                  `Job ${waiting?.jobRunId} waits for a decision`,
+              link: `/catalog/${namespace}/${kind.toLocaleLowerCase(
+                'en-US',
+              )}/${name}`,
+              severity: failed ? 'high' : 'normal',
+              topic: `pipelines:${run.entityRef}`,
+            },
+          });
+        }
         const source = GitPipelineSource.create();
         const service = new PipelinesService({
           store,
@@ -254,6 +305,73 @@ export const pipelinesPlugin = createBackendPlugin({
         httpRouter.addAuthPolicy({
           path: '/webhooks/github',
           allow: 'unauthenticated',
+        });
+
+        // Scheduled pipelines: one tick a minute across all replicas (the scheduler runs a task
+        // on one replica per tick), so each `on.schedule` cron gives exactly one run.
+        const scheduleCache = new Map<
+          string,
+          { at: number; text: string; commit: string }
+        >();
+        await scheduler.scheduleTask({
+          id: 'pipelines-schedule-tick',
+          frequency: { cron: '* * * * *' },
+          timeout: { seconds: 55 },
+          fn: async () => {
+            const tick = new Date();
+            tick.setUTCSeconds(0, 0);
+            const credentials = await auth.getOwnServiceCredentials();
+            const { items } = await catalog.getEntities(
+              {
+                filter: {
+                  [`metadata.annotations.${ANNOTATION_PIPELINES}`]:
+                    CATALOG_FILTER_EXISTS,
+                },
+              },
+              { credentials },
+            );
+            for (const entity of items) {
+              const repositoryUrl = repositoryUrlOf(entity);
+              if (!repositoryUrl) continue;
+              for (const pipelinePath of pipelinePathsOf(
+                entity.metadata.annotations,
+              )) {
+                const key = `${repositoryUrl}#${pipelinePath}`;
+                try {
+                  let file = scheduleCache.get(key);
+                  if (!file || Date.now() - file.at > 5 * 60_000) {
+                    const read = await source.readFile({
+                      repositoryUrl,
+                      filePath: pipelinePath,
+                    });
+                    file = { ...read, at: Date.now() };
+                    scheduleCache.set(key, file);
+                  }
+                  const result = service.validate(file.text, pipelinePath);
+                  if (!result.ok) continue;
+                  const due = (result.pipeline.on.schedule ?? []).some(s =>
+                    cronMatches(s.cron, tick),
+                  );
+                  if (!due) continue;
+                  await engine.trigger({
+                    entityRef: stringifyEntityRef(entity),
+                    entityName: entity.metadata.name,
+                    repositoryUrl,
+                    pipelinePath,
+                    definition: result.pipeline,
+                    commitSha: file.commit,
+                    trigger: { type: 'schedule' },
+                  });
+                } catch (error) {
+                  logger.warn(
+                    `Scheduled ${pipelinePath} of ${stringifyEntityRef(
+                      entity,
+                    )} did not start: ${error}`,
+                  );
+                }
+              }
+            }
+          },
         });
 
         if (pipelinesConfig?.getOptionalBoolean('worker.enabled') !== false) {
