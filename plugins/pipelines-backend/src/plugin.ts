@@ -26,6 +26,7 @@ import path from 'node:path';
 import { registerActions } from './actions/registerActions';
 import { GitPipelineSource } from './engine/GitPipelineSource';
 import { cronMatches } from './engine/cron';
+import { LiveLogBus } from './engine/LiveLogBus';
 import { PipelineEngine } from './engine/PipelineEngine';
 import { LocalExecutor } from './executor/LocalExecutor';
 import { CometPipelineProvider } from './service/CometPipelineProvider';
@@ -121,6 +122,7 @@ export const pipelinesPlugin = createBackendPlugin({
         }
 
         const store = await DatabasePipelineStore.create({ database });
+        const liveLogs = new LiveLogBus();
         const executor =
           customExecutor ??
           LocalExecutor.create({
@@ -146,6 +148,7 @@ export const pipelinesPlugin = createBackendPlugin({
           logLimitBytes:
             pipelinesConfig?.getOptionalNumber('logLimitBytes') ??
             50 * 1024 * 1024,
+          liveLogs,
           onRunEvent: event => notifyOwners(event),
         });
 
@@ -299,7 +302,13 @@ export const pipelinesPlugin = createBackendPlugin({
         permissionsRegistry.addPermissions(pipelinesPermissions);
         registerActions(actionsRegistry, service);
         httpRouter.use(
-          await createRouter({ service, httpAuth, logger, webhooks }),
+          await createRouter({
+            service,
+            httpAuth,
+            logger,
+            webhooks,
+            liveLogs,
+          }),
         );
         // GitHub cannot send a Backstage token; the signature check is the authentication.
         httpRouter.addAuthPolicy({

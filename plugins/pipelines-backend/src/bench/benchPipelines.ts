@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
+import { LiveLogBus } from '../engine/LiveLogBus';
 import { PipelineEngine } from '../engine/PipelineEngine';
 import { LocalExecutor } from '../executor/LocalExecutor';
 import { DatabasePipelineStore } from '../store/DatabasePipelineStore';
@@ -135,8 +136,10 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
   const executor = new ObservedExecutor(
     LocalExecutor.create({ workspaceRoot: path.join(tmp, `ws-${db}`), logger }),
   );
+  const liveLogs = new LiveLogBus();
   const engine = (concurrency: number) =>
     new PipelineEngine({
+      liveLogs,
       store,
       executor,
       stepTypes: new Map(),
@@ -243,6 +246,16 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
     const script =
       'awk \'BEGIN { for (i = 0; i < 200000; i++) printf "line %07d %s\\n", i, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }\'';
     const run = await trigger(e, definition('log', [script]));
+    // A viewer on this replica: the live stream gets stored lines from the bus.
+    const liveLags: number[] = [];
+    const unsubscribe = liveLogs.subscribe(run.runId, lines => {
+      const now = Date.now();
+      for (const line of lines) {
+        if (line.stream === 'stdout')
+          liveLags.push(now - Date.parse(line.timestamp));
+      }
+    });
+    // A viewer on another replica: polls the database.
     const lags: number[] = [];
     let after = -1;
     let received = 0;
@@ -284,6 +297,7 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
       }
     })();
     const finished = await reader;
+    unsubscribe();
     await e.stop(1000);
     const size = await store.logSize(run.runId);
     const seconds = Math.max(

@@ -15,6 +15,7 @@ import type {
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { SecretMasker } from '../logs/SecretMasker';
+import type { LiveLogBus } from './LiveLogBus';
 import type {
   ClaimedJob,
   NewJobRun,
@@ -45,6 +46,8 @@ export type PipelineEngineOptions = {
   pollMs?: number;
   /** Stored log bytes per run; past this a truncation marker is written and output dropped. */
   logLimitBytes: number;
+  /** Receives every stored line, for live viewers on this replica. */
+  liveLogs?: LiveLogBus;
   /** Called when a run reaches a state worth telling its owners about. */
   onRunEvent?: (event: {
     type: 'failed' | 'waiting' | 'finished';
@@ -207,6 +210,7 @@ class RunLog {
     private readonly runId: string,
     private readonly limitBytes: number,
     private readonly masker: SecretMasker,
+    private readonly liveLogs?: LiveLogBus,
   ) {}
 
   async init() {
@@ -251,9 +255,11 @@ class RunLog {
     const lines = this.buffer;
     this.buffer = [];
     // Writes are chained so lines are stored in the order they were produced.
-    this.writing = this.writing.then(() =>
-      lines.length ? this.store.appendLogLines(this.runId, lines) : undefined,
-    );
+    this.writing = this.writing.then(async () => {
+      if (!lines.length) return;
+      const stored = await this.store.appendLogLines(this.runId, lines);
+      this.liveLogs?.publish(this.runId, stored);
+    });
     return this.writing;
   }
 }
@@ -444,6 +450,7 @@ export class PipelineEngine {
       claimed.runId,
       this.options.logLimitBytes,
       masker,
+      this.options.liveLogs,
     );
     await log.init();
     const system = (text: string, stepIndex?: number) =>

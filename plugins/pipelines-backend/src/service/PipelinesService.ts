@@ -174,6 +174,19 @@ export class PipelinesService {
     return { run, lines };
   }
 
+  /**
+   * For the live stream, after `getRun` checked the caller once: reads without re-checking
+   * the catalog and permissions on every poll.
+   */
+  uncheckedReader(runId: string) {
+    const { store } = this.options;
+    return {
+      run: () => store.getRun(runId),
+      lines: (afterSeq: number, limit: number) =>
+        store.readLogLines(runId, { afterSeq, limit }),
+    };
+  }
+
   /** The pipelines an entity declares, read from its repository's default branch. */
   async listPipelines(credentials: BackstageCredentials, entityRef: string) {
     const entity = await this.entity(entityRef, credentials);

@@ -1,6 +1,10 @@
 import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { TERMINAL_RUN_STATUSES } from '@internal/plugin-pipelines-common';
+import {
+  PipelineLogLine,
+  TERMINAL_RUN_STATUSES,
+} from '@internal/plugin-pipelines-common';
+import type { LiveLogBus } from '../engine/LiveLogBus';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
@@ -65,8 +69,9 @@ export async function createRouter(options: {
   httpAuth: HttpAuthService;
   logger: LoggerService;
   webhooks: GithubWebhookHandler;
+  liveLogs: LiveLogBus;
 }): Promise<express.Router> {
-  const { service, httpAuth, webhooks } = options;
+  const { service, httpAuth, webhooks, liveLogs } = options;
   const router = Router();
 
   // The GitHub webhook needs the raw body for its signature, so it comes before express.json.
@@ -135,20 +140,21 @@ export async function createRouter(options: {
   });
 
   // Live log: Server-Sent Events. Each line's `id` is its seq, so a reconnecting client
-  // (Last-Event-ID, or ?after=) resumes exactly after the last line it saw.
+  // (Last-Event-ID, or ?after=) resumes exactly after the last line it saw. Lines stored on
+  // this replica arrive through the live bus at once; the database fills any gap and brings
+  // lines written by other replicas.
   router.get('/runs/:runId/logs/stream', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const resumeFrom = req.header('last-event-id') ?? req.query.after;
     let after = resumeFrom !== undefined ? Number(resumeFrom) : -1;
-    if (!Number.isFinite(after)) {
+    if (!Number.isInteger(after)) {
       throw new InputError(
         `Invalid cursor ${JSON.stringify(resumeFrom)}; expected a line number`,
       );
     }
-    const first = await service.getLogs(credentials, req.params.runId, {
-      afterSeq: after,
-      limit: 1,
-    });
+    const { runId } = req.params;
+    await service.getRun(credentials, runId); // permission and visibility, once
+    const reader = service.uncheckedReader(runId);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
@@ -156,57 +162,88 @@ export async function createRouter(options: {
       'x-accel-buffering': 'no',
     });
     let closed = false;
+    let wake: (() => void) | undefined;
+    const live: PipelineLogLine[] = [];
+    const unsubscribe = liveLogs.subscribe(runId, lines => {
+      live.push(...lines);
+      wake?.();
+    });
     req.on('close', () => {
       closed = true;
+      wake?.();
     });
+    const send = (line: PipelineLogLine) => {
+      res.write(
+        `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`,
+      );
+      after = line.seq;
+    };
+    const catchUp = async () => {
+      for (;;) {
+        const lines = await reader.lines(after, 2000);
+        lines.forEach(send);
+        if (lines.length < 2000) return;
+      }
+    };
+    // Resolves on new live lines, on disconnect, or after a second.
+    const nextWake = () =>
+      new Promise<void>(resolve => {
+        const timer = setTimeout(done, 1000);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      });
     let lastStatus = '';
-    let run = first.run;
-    while (!closed) {
-      const { run: current, lines } = await service.getLogs(
-        credentials,
-        req.params.runId,
-        {
-          afterSeq: after,
-          limit: 2000,
-        },
-      );
-      run = current;
-      for (const line of lines) {
-        res.write(
-          `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`,
-        );
-        after = line.seq;
-      }
-      const status = JSON.stringify(
-        run.jobs.map(j => [j.jobRunId, j.status, j.steps.map(s => s.status)]),
-      );
-      if (status !== lastStatus || lines.length) {
-        if (status !== lastStatus) {
-          res.write(`event: run\ndata: ${JSON.stringify(run)}\n\n`);
-          lastStatus = status;
+    let lastCheck = 0;
+    try {
+      await catchUp();
+      while (!closed) {
+        // Live lines, as long as they follow on; a gap means lines we have not seen yet.
+        while (live.length && !closed) {
+          const line = live.shift()!;
+          if (line.seq <= after) continue;
+          if (line.seq !== after + 1) {
+            live.length = 0;
+            await catchUp();
+            break;
+          }
+          send(line);
         }
-      }
-      if (lines.length === 2000) continue;
-      if (TERMINAL_RUN_STATUSES.includes(run.status)) {
-        // One last read catches lines written just before the run finished.
-        const tail = await service.getLogs(credentials, req.params.runId, {
-          afterSeq: after,
-          limit: 10_000,
-        });
-        for (const line of tail.lines) {
-          res.write(
-            `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`,
+        if (Date.now() - lastCheck >= 1000) {
+          lastCheck = Date.now();
+          const run = await reader.run();
+          if (!run) break;
+          const status = JSON.stringify(
+            run.jobs.map(j => [
+              j.jobRunId,
+              j.status,
+              j.steps.map(st => st.status),
+            ]),
           );
-          after = line.seq;
+          if (status !== lastStatus) {
+            res.write(`event: run\ndata: ${JSON.stringify(run)}\n\n`);
+            lastStatus = status;
+          }
+          if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+            await catchUp();
+            res.write(
+              `event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`,
+            );
+            break;
+          }
+          await catchUp();
         }
-        res.write(
-          `event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`,
-        );
-        break;
+        if (!live.length && !closed) {
+          await nextWake();
+        }
       }
-      await new Promise(resolve => setTimeout(resolve, 200));
+    } finally {
+      unsubscribe();
+      res.end();
     }
-    res.end();
   });
 
   router.post('/runs/:runId/cancel', async (req, res) => {

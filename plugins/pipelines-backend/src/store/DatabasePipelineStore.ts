@@ -1125,9 +1125,12 @@ export class DatabasePipelineStore implements PipelineStore {
   // ---------------------------------------------------------------------------------------
   // Logs
 
-  async appendLogLines(runId: string, lines: NewLogLine[]): Promise<void> {
-    if (lines.length === 0) return;
-    await this.db.transaction(trx => this.insertLogLines(trx, runId, lines));
+  async appendLogLines(
+    runId: string,
+    lines: NewLogLine[],
+  ): Promise<PipelineLogLine[]> {
+    if (lines.length === 0) return [];
+    return this.db.transaction(trx => this.insertLogLines(trx, runId, lines));
   }
 
   /**
@@ -1163,6 +1166,14 @@ export class DatabasePipelineStore implements PipelineStore {
     for (const chunk of chunks(rows, LOG_CHUNK)) {
       await trx(LOGS).insert(chunk);
     }
+    return lines.map((line, index) => ({
+      seq: first + index,
+      jobRunId: line.jobRunId,
+      stepIndex: line.stepIndex,
+      stream: line.stream,
+      timestamp: line.timestamp,
+      text: line.text,
+    }));
   }
 
   async readLogLines(

@@ -160,7 +160,11 @@ export interface PipelineStore {
   /** Records a webhook delivery id; false when it was recorded before (by any replica). */
   recordWebhookDelivery(deliveryId: string): Promise<boolean>;
 
-  appendLogLines(runId: string, lines: NewLogLine[]): Promise<void>;
+  /** Stores lines in order and returns them with their `seq`. */
+  appendLogLines(
+    runId: string,
+    lines: NewLogLine[],
+  ): Promise<PipelineLogLine[]>;
   readLogLines(
     runId: string,
     options: { afterSeq?: number; limit: number; jobRunId?: string },
