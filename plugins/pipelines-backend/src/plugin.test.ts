@@ -9,7 +9,9 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
 import { execFileSync } from 'node:child_process';
@@ -147,6 +149,10 @@ const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 describe.each(databases.eachSupportedId())(
   'pipelines plugin on %s',
   databaseId => {
+    const sent: Array<{
+      recipients: unknown;
+      payload: { title: string; description?: string };
+    }> = [];
     let tmp: string;
     let commit: string;
     let server: any;
@@ -164,6 +170,15 @@ describe.each(databases.eachSupportedId())(
       const backend = await startTestBackend({
         features: [
           pipelinesPlugin,
+          createServiceFactory({
+            service: notificationService,
+            deps: {},
+            factory: () => ({
+              send: async (notification: any) => {
+                sent.push(notification);
+              },
+            }),
+          }),
           mockServices.database.factory({ knex }),
           mockServices.rootConfig.factory({
             data: {
@@ -384,6 +399,21 @@ describe.each(databases.eachSupportedId())(
       expect(deploy.error).toBe(
         'Step "Smoke check" failed: Exited with code 1',
       );
+      // The owning group heard about the waiting gate and the failure
+      const about = sent.filter(n =>
+        n.payload.title.includes(`gated #${run.number} `),
+      );
+      expect(about.map(n => [n.recipients, n.payload.title])).toEqual([
+        [
+          { type: 'entity', entityRef: 'group:default/team-a' },
+          `Pipeline gated #${run.number} of demo waits for approval`,
+        ],
+        [
+          { type: 'entity', entityRef: 'group:default/team-a' },
+          `Pipeline gated #${run.number} of demo failed`,
+        ],
+      ]);
+      expect(about[0].payload.description).toBe('Ship it?');
       expect(await logText(run.runId)).toContain(
         'smoke check failed: /healthz answered 503',
       );

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { Client } from 'pg';
 
 const BACKEND_DIR = resolvePackagePath('backend');
 export const REPO_ROOT = path.resolve(BACKEND_DIR, '../..');
@@ -166,4 +167,26 @@ export async function eventually<T>(
     await new Promise(r => setTimeout(r, 500));
   }
   throw new Error(`Timed out after ${timeoutMs} ms; last error: ${lastError}`);
+}
+
+/** Drops the PostgreSQL databases a test created (Backstage makes one per plugin). */
+export async function dropTestDatabases(
+  connectionString: string,
+  prefix: string,
+) {
+  const client = new Client({ connectionString });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT datname FROM pg_database WHERE datname LIKE $1',
+      [`${prefix}%`],
+    );
+    for (const row of rows) {
+      await client.query(
+        `DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
 }

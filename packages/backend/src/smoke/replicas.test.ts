@@ -9,7 +9,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { CometProcess, eventually, freePort } from './CometProcess';
+import {
+  CometProcess,
+  dropTestDatabases,
+  eventually,
+  freePort,
+} from './CometProcess';
 
 jest.setTimeout(240_000);
 
@@ -131,18 +136,7 @@ spec:
 
   afterAll(async () => {
     for (const replica of replicas) await replica.stop();
-    const client = new Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    const { rows } = await client.query(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${prefix}%`],
-    );
-    for (const row of rows) {
-      await client.query(
-        `DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`,
-      );
-    }
-    await client.end();
+    await dropTestDatabases(POSTGRES_URL, prefix);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -9,7 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { CometProcess, eventually, freePort, REPO_ROOT } from './CometProcess';
+import {
+  CometProcess,
+  dropTestDatabases,
+  eventually,
+  freePort,
+  REPO_ROOT,
+} from './CometProcess';
 
 const execFileAsync = promisify(execFile);
 jest.setTimeout(180_000);
@@ -284,18 +290,7 @@ describe('Comet in production (PostgreSQL, Redis, GitHub sign-in)', () => {
 
   afterAll(async () => {
     await comet?.stop();
-    const client = new Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    const { rows } = await client.query(
-      'SELECT datname FROM pg_database WHERE datname LIKE $1',
-      [`${prefix}%`],
-    );
-    for (const row of rows) {
-      await client.query(
-        `DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`,
-      );
-    }
-    await client.end();
+    await dropTestDatabases(POSTGRES_URL, prefix);
   });
 
   it('starts, migrates on PostgreSQL and serves the catalog', async () => {
