@@ -312,6 +312,40 @@ describe.each(databases.eachSupportedId())(
         'out.txt',
       );
       expect(fs.readFileSync(artifact, 'utf8')).toBe('built\n');
+
+      const listed = await request(server)
+        .get(`/api/pipelines/runs/${run.runId}/artifacts`)
+        .set('Authorization', user);
+      expect(listed.body.artifacts).toEqual([
+        { jobRunId: 'build', path: 'dist/out.txt', size: 6 },
+      ]);
+      const download = await request(server)
+        .get(`/api/pipelines/runs/${run.runId}/artifacts/build/dist/out.txt`)
+        .set('Authorization', user);
+      expect(download.status).toBe(200);
+      expect(download.headers['content-disposition']).toBe(
+        'attachment; filename="out.txt"',
+      );
+      expect(String(download.body)).toBe('built\n');
+      const escape = await request(server)
+        .get(
+          `/api/pipelines/runs/${run.runId}/artifacts/build/..%2F..%2F..%2Fsecret`,
+        )
+        .set('Authorization', user);
+      expect(escape.status).toBe(404);
+
+      const all = await request(server)
+        .get(
+          `/api/pipelines/ci-runs?entityRef=${encodeURIComponent(entityRef)}`,
+        )
+        .set('Authorization', user);
+      expect(all.status).toBe(200);
+      expect(all.body.providers).toEqual([{ id: 'comet', title: 'Comet' }]);
+      expect(all.body.runs[0]).toMatchObject({
+        provider: 'comet',
+        runId: run.runId,
+      });
+      expect(all.body.errors).toEqual([]);
     });
 
     it('numbers runs per pipeline and lists them newest first', async () => {

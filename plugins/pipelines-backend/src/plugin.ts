@@ -15,6 +15,7 @@ import {
   pipelinesPermissions,
 } from '@internal/plugin-pipelines-common';
 import {
+  PipelineArtifactStore,
   PipelineExecutor,
   pipelineExecutorExtensionPoint,
   PipelineProvider,
@@ -24,6 +25,7 @@ import {
 } from '@internal/plugin-pipelines-node';
 import path from 'node:path';
 import { registerActions } from './actions/registerActions';
+import { LocalArtifactStore } from './artifacts/LocalArtifactStore';
 import { GitPipelineSource } from './engine/GitPipelineSource';
 import { cronMatches } from './engine/cron';
 import { LiveLogBus } from './engine/LiveLogBus';
@@ -48,6 +50,7 @@ export const pipelinesPlugin = createBackendPlugin({
     const stepTypes = new Map<string, PipelineStepType>();
     const providers: PipelineProvider[] = [];
     let customExecutor: PipelineExecutor | undefined;
+    let customArtifactStore: PipelineArtifactStore | undefined;
 
     env.registerExtensionPoint(pipelineStepTypesExtensionPoint, {
       addStepType(...types) {
@@ -67,6 +70,12 @@ export const pipelinesPlugin = createBackendPlugin({
       },
     });
     env.registerExtensionPoint(pipelineExecutorExtensionPoint, {
+      setArtifactStore(store) {
+        if (customArtifactStore) {
+          throw new Error('A pipeline artifact store is already set');
+        }
+        customArtifactStore = store;
+      },
       setExecutor(executor) {
         if (customExecutor) {
           throw new Error(
@@ -123,6 +132,9 @@ export const pipelinesPlugin = createBackendPlugin({
 
         const store = await DatabasePipelineStore.create({ database });
         const liveLogs = new LiveLogBus();
+        const artifacts =
+          customArtifactStore ??
+          new LocalArtifactStore(path.join(dataDir, 'artifacts'));
         const executor =
           customExecutor ??
           LocalExecutor.create({
@@ -138,7 +150,7 @@ export const pipelinesPlugin = createBackendPlugin({
           stepTypes,
           logger,
           secrets,
-          artifactsDir: path.join(dataDir, 'artifacts'),
+          artifacts,
           concurrency: pipelinesConfig?.getOptionalNumber('concurrency') ?? 4,
           leaseMs:
             (pipelinesConfig?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
@@ -196,6 +208,8 @@ export const pipelinesPlugin = createBackendPlugin({
         const service = new PipelinesService({
           store,
           engine,
+          artifacts,
+          providers,
           catalog,
           permissions,
           auditor,

@@ -60,9 +60,38 @@ export interface PipelineExecutor {
 
 export interface PipelineExecutorExtensionPoint {
   setExecutor(executor: PipelineExecutor): void;
+  /** Replaces the local-disk artifact store. */
+  setArtifactStore(store: PipelineArtifactStore): void;
 }
 
 export const pipelineExecutorExtensionPoint =
   createExtensionPoint<PipelineExecutorExtensionPoint>({
     id: 'pipelines.executor',
   });
+
+/** A file a job kept. */
+export type PipelineArtifact = {
+  jobRunId: string;
+  /** Relative to the job's artifact root, with `/` separators. */
+  path: string;
+  size: number;
+};
+
+/**
+ * Where job artifacts are kept: the local disk by default; object storage can implement the
+ * same interface.
+ */
+export interface PipelineArtifactStore {
+  /** A local folder to copy a job's artifacts into; `commit` makes them available. */
+  stage(
+    runId: string,
+    jobRunId: string,
+  ): Promise<{ dir: string; commit(): Promise<void> }>;
+  list(runId: string): Promise<PipelineArtifact[]>;
+  /** The file's content, or undefined when there is no such artifact. */
+  read(
+    runId: string,
+    jobRunId: string,
+    path: string,
+  ): Promise<{ stream: NodeJS.ReadableStream; size: number } | undefined>;
+}

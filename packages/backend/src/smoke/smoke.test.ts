@@ -233,6 +233,18 @@ describe('Comet on its embedded defaults (SQLite)', () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toContain('"tools"');
+    // Every pipelines action is there for MCP clients
+    for (const action of [
+      'list-runs',
+      'get-run',
+      'get-run-logs',
+      'trigger-run',
+      'cancel-run',
+      'approve-run',
+      'validate-pipeline',
+    ]) {
+      expect(text).toContain(action);
+    }
   });
 
   it('refuses a second start on the same port with a clear message', async () => {

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
+import { LocalArtifactStore } from '../artifacts/LocalArtifactStore';
 import { LiveLogBus } from '../engine/LiveLogBus';
 import { PipelineEngine } from '../engine/PipelineEngine';
 import { LocalExecutor } from '../executor/LocalExecutor';
@@ -145,7 +146,7 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
       stepTypes: new Map(),
       logger,
       secrets: {},
-      artifactsDir: path.join(tmp, `artifacts-${db}`),
+      artifacts: new LocalArtifactStore(path.join(tmp, `artifacts-${db}`)),
       concurrency,
       leaseMs: 30_000,
       heartbeatMs: 5_000,

@@ -8,12 +8,12 @@ import {
   PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
 import type {
+  PipelineArtifactStore,
   PipelineExecutor,
   PipelineStepType,
   PipelineWorkspace,
 } from '@internal/plugin-pipelines-node';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { SecretMasker } from '../logs/SecretMasker';
 import type { LiveLogBus } from './LiveLogBus';
 import type {
@@ -37,7 +37,7 @@ export type PipelineEngineOptions = {
   logger: LoggerService;
   /** Secrets pipelines may reference as `${{ secrets.NAME }}`. */
   secrets: Record<string, string>;
-  artifactsDir: string;
+  artifacts: PipelineArtifactStore;
   /** Jobs this replica runs at once. */
   concurrency: number;
   leaseMs: number;
@@ -188,10 +188,6 @@ export function planJobs(
     jobRun.needs = job.needs.flatMap(need => instances.get(need) ?? []);
   }
   return jobRuns;
-}
-
-function safeName(text: string) {
-  return text.replace(/[^A-Za-z0-9_.=-]+/g, '_');
 }
 
 /**
@@ -693,16 +689,16 @@ export class PipelineEngine {
       }
 
       if (!failure && !abort.signal.aborted && job.artifacts.length > 0) {
-        const target = path.join(
-          this.options.artifactsDir,
+        const staged = await this.options.artifacts.stage(
           claimed.runId,
-          safeName(claimed.jobRunId),
+          claimed.jobRunId,
         );
         const copied = await executor.collectArtifacts(
           workspace,
           job.artifacts,
-          target,
+          staged.dir,
         );
+        await staged.commit();
         const missing = job.artifacts.filter(p => !copied.includes(p));
         if (copied.length) system(`Kept artifacts: ${copied.join(', ')}`);
         if (missing.length)

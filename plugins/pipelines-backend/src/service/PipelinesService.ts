@@ -26,6 +26,10 @@ import {
   pipelinesRunReadPermission,
   TERMINAL_RUN_STATUSES,
 } from '@internal/plugin-pipelines-common';
+import type {
+  PipelineArtifactStore,
+  PipelineProvider,
+} from '@internal/plugin-pipelines-node';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
 import { PipelineEngine } from '../engine/PipelineEngine';
 import type { PipelineStore } from '../store/PipelineStore';
@@ -56,6 +60,8 @@ export class PipelinesService {
     private readonly options: {
       store: PipelineStore;
       engine: PipelineEngine;
+      artifacts: PipelineArtifactStore;
+      providers: PipelineProvider[];
       catalog: CatalogService;
       permissions: PermissionsService;
       auditor: AuditorService;
@@ -184,6 +190,76 @@ export class PipelinesService {
       run: () => store.getRun(runId),
       lines: (afterSeq: number, limit: number) =>
         store.readLogLines(runId, { afterSeq, limit }),
+    };
+  }
+
+  async listArtifacts(credentials: BackstageCredentials, runId: string) {
+    await this.readableRun(runId, credentials);
+    return this.options.artifacts.list(runId);
+  }
+
+  async readArtifact(
+    credentials: BackstageCredentials,
+    runId: string,
+    jobRunId: string,
+    path: string,
+  ) {
+    await this.readableRun(runId, credentials);
+    const file = await this.options.artifacts.read(runId, jobRunId, path);
+    if (!file) {
+      throw new NotFoundError(
+        `Run ${runId} has no artifact ${path} from job ${jobRunId}`,
+      );
+    }
+    return file;
+  }
+
+  /**
+   * Runs of every CI/CD provider that applies to the entity (Comet's engine first; Jenkins and
+   * GitHub Actions as their modules land), newest first. A provider that fails is reported in
+   * `errors` instead of emptying the whole list.
+   */
+  async listAllRuns(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; limit?: number; provider?: string },
+  ) {
+    const entity = await this.entity(query.entityRef, credentials);
+    const entityRef = stringifyEntityRef(entity);
+    await this.authorize(pipelinesRunReadPermission, entityRef, credentials);
+    const limit = Math.min(Math.max(query.limit ?? 20, 1), 200);
+    const annotations = entity.metadata.annotations ?? {};
+    const providers = this.options.providers.filter(
+      p =>
+        (!query.provider || p.id === query.provider) &&
+        p.appliesTo({ entityRef, annotations }),
+    );
+    const results = await Promise.all(
+      providers.map(async provider => {
+        try {
+          const page = await provider.listRuns({
+            entity: { entityRef, annotations },
+            credentials,
+            limit,
+          });
+          return { provider, page };
+        } catch (error) {
+          return {
+            provider,
+            error: String((error as Error)?.message ?? error),
+          };
+        }
+      }),
+    );
+    const runs = results
+      .flatMap(r => r.page?.runs ?? [])
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+      .slice(0, limit);
+    return {
+      providers: providers.map(p => ({ id: p.id, title: p.title })),
+      runs,
+      errors: results
+        .filter(r => r.error)
+        .map(r => ({ provider: r.provider.id, message: r.error! })),
     };
   }
 

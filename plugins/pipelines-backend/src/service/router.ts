@@ -246,6 +246,46 @@ export async function createRouter(options: {
     }
   });
 
+  router.get('/runs/:runId/artifacts', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    res.json({
+      artifacts: await service.listArtifacts(credentials, req.params.runId),
+    });
+  });
+
+  router.get('/runs/:runId/artifacts/:jobRunId/*', async (req, res) => {
+    const credentials = await httpAuth.credentials(req);
+    const filePath = (req.params as Record<string, string>)[0];
+    const file = await service.readArtifact(
+      credentials,
+      req.params.runId,
+      req.params.jobRunId,
+      filePath,
+    );
+    res.setHeader('content-type', 'application/octet-stream');
+    res.setHeader('content-length', String(file.size));
+    res.setHeader(
+      'content-disposition',
+      `attachment; filename="${filePath.split('/').pop()!.replace(/"/g, '')}"`,
+    );
+    file.stream.pipe(res);
+  });
+
+  // Runs of every CI/CD provider on the entity, in one list
+  router.get('/ci-runs', async (req, res) => {
+    const query = parse(
+      z.object({
+        entityRef: z.string({ required_error: 'entityRef is required' }),
+        provider: z.string().optional(),
+        limit: z.coerce.number().int().min(1).max(200).optional(),
+      }),
+      req.query,
+      'query',
+    );
+    const credentials = await httpAuth.credentials(req);
+    res.json(await service.listAllRuns(credentials, query));
+  });
+
   router.post('/runs/:runId/cancel', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     res.json(
