@@ -259,12 +259,16 @@ spec:
       [runId],
     );
     const lines = await client.query(
-      'SELECT text FROM pipeline_log_lines WHERE run_id = $1 ORDER BY seq',
+      'SELECT lines FROM pipeline_log_chunks WHERE run_id = $1 ORDER BY first_seq',
       [runId],
     );
     await client.end();
     expect(rows[0].state).toBe('cancelled');
     expect(rows[0].error).toMatch(/shut down before the job finished/);
-    expect(lines.rows.map(r => r.text)).not.toContain('finished');
+    const texts = lines.rows.flatMap(r =>
+      (JSON.parse(r.lines) as string[][]).map(line => line[3]),
+    );
+    expect(texts).toContain('working for 60 s');
+    expect(texts).not.toContain('finished');
   });
 });

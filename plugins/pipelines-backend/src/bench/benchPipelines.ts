@@ -249,11 +249,19 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
     const run = await trigger(e, definition('log', [script]));
     // A viewer on this replica: the live stream gets stored lines from the bus.
     const liveLags: number[] = [];
+    // Ingest: from the first line's timestamp (when the step printed it) until the last line
+    // is stored (the bus publishes after the insert commits).
+    let firstPrinted: number | undefined;
+    let lastStored = 0;
     const unsubscribe = liveLogs.subscribe(run.runId, lines => {
       const now = Date.now();
       for (const line of lines) {
-        if (line.stream === 'stdout')
-          liveLags.push(now - Date.parse(line.timestamp));
+        if (line.stream === 'stdout') {
+          const at = Date.parse(line.timestamp);
+          firstPrinted ??= at;
+          lastStored = now;
+          liveLags.push(now - at);
+        }
       }
     });
     // A viewer on another replica: polls the database.
@@ -303,12 +311,13 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
     const size = await store.logSize(run.runId);
     const seconds = Math.max(
       0.001,
-      (lastOutputAt - (firstOutputAt ?? lastOutputAt)) / 1000,
+      (lastStored - (firstPrinted ?? lastStored)) / 1000,
     );
     const mb = size / (1024 * 1024);
     rows.push({
       db,
-      measure: 'step printing 200,000 lines (20 MB): lines stored, ingest rate',
+      measure:
+        'step printing 200,000 lines (20 MB): ingest, from the first line printed to the last line stored',
       result: `${received} lines, ${mb.toFixed(1)} MB in ${seconds.toFixed(
         1,
       )} s = ${(mb / seconds).toFixed(1)} MB/s (run ${finished.status})`,
@@ -317,12 +326,26 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
     rows.push({
       db,
       measure:
-        'live viewer lag (reader polling every 100 ms), RSS growth of this process',
+        'live viewer on the replica running the job (live log bus): lag; RSS growth of this process',
+      result: `lag p50 ${percentile(liveLags, 50)} ms, p95 ${percentile(
+        liveLags,
+        95,
+      )} ms (${liveLags.length} lines); RSS +${(
+        (rssPeak - rssBefore) /
+        1024 /
+        1024
+      ).toFixed(0)} MB`,
+      target: 'lag p95 < 500 ms; RSS growth < 400 MB',
+    });
+    rows.push({
+      db,
+      measure:
+        'viewer on another replica (database poll every 100 ms, pages of 10,000): lag',
       result: `lag p50 ${percentile(lags, 50)} ms, p95 ${percentile(
         lags,
         95,
-      )} ms; RSS +${((rssPeak - rssBefore) / 1024 / 1024).toFixed(0)} MB`,
-      target: 'lag p95 < 500 ms; RSS growth < 400 MB',
+      )} ms`,
+      target: 'report',
     });
   }
 

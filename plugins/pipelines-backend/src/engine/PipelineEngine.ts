@@ -228,8 +228,27 @@ class RunLog {
       return;
     }
     this.bytes += text.length;
-    this.buffer.push({ ...line, text, timestamp: new Date().toISOString() });
+    this.buffer.push({
+      jobRunId: line.jobRunId,
+      stepIndex: line.stepIndex,
+      stream: line.stream,
+      text,
+      timestamp: this.now(),
+    });
     this.schedule(this.buffer.length >= LOG_FLUSH_LINES);
+  }
+
+  private lastMillis = 0;
+  private lastTimestamp = '';
+
+  /** ISO timestamps, formatted once per millisecond: a busy step prints many lines in one. */
+  private now() {
+    const millis = Date.now();
+    if (millis !== this.lastMillis) {
+      this.lastMillis = millis;
+      this.lastTimestamp = new Date(millis).toISOString();
+    }
+    return this.lastTimestamp;
   }
 
   private schedule(now: boolean) {

@@ -33,14 +33,16 @@ const migrationsDir = resolvePackagePath(
 const RUNS = 'pipeline_runs';
 const JOBS = 'pipeline_jobs';
 const STEPS = 'pipeline_steps';
-const LOGS = 'pipeline_log_lines';
+const LOGS = 'pipeline_log_chunks';
+/** Lines and characters per stored log chunk. */
+const CHUNK_LINES = 5_000;
+const CHUNK_CHARS = 1_000_000;
 const DELIVERIES = 'pipeline_webhook_deliveries';
 
 /** How long webhook delivery ids are remembered for de-duplication. */
 const DELIVERY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Rows per insert statement; keeps SQLite well under its bound-variable limit. */
-const LOG_CHUNK = 500;
 /** listRuns counts at most this many runs. */
 export const TOTAL_COUNT_CAP = 1_000;
 const ROW_CHUNK = 100;
@@ -126,15 +128,16 @@ type StepRow = {
   finished_at: DbDate;
 };
 
-type LogRow = {
+type LogChunkRow = {
   run_id: string;
-  seq: number | string;
+  first_seq: number | string;
+  last_seq: number | string;
   job_run_id: string;
-  step_index: number | string | null;
-  stream: PipelineLogLine['stream'];
-  timestamp: string;
-  text: string;
+  /** JSON: Array<[stepIndex | null, stream, timestamp, text]> */
+  lines: string;
 };
+
+type StoredLine = [number | null, PipelineLogLine['stream'], string, string];
 
 type StoredApproval = NonNullable<PipelineJobRun['approval']>;
 
@@ -1154,19 +1157,7 @@ export class DatabasePipelineStore implements PipelineStore {
       .where({ run_id: runId })
       .first('log_line_count')) as RunRow;
     const first = Number(row.log_line_count) - lines.length;
-    const rows = lines.map((line, index) => ({
-      run_id: runId,
-      seq: first + index,
-      job_run_id: line.jobRunId,
-      step_index: line.stepIndex ?? null,
-      stream: line.stream,
-      timestamp: line.timestamp,
-      text: line.text,
-    }));
-    for (const chunk of chunks(rows, LOG_CHUNK)) {
-      await trx(LOGS).insert(chunk);
-    }
-    return lines.map((line, index) => ({
+    const stored: PipelineLogLine[] = lines.map((line, index) => ({
       seq: first + index,
       jobRunId: line.jobRunId,
       stepIndex: line.stepIndex,
@@ -1174,36 +1165,95 @@ export class DatabasePipelineStore implements PipelineStore {
       timestamp: line.timestamp,
       text: line.text,
     }));
+    // Consecutive lines of the same job, bounded in lines and size, make one chunk.
+    const chunkRows: LogChunkRow[] = [];
+    let current: PipelineLogLine[] = [];
+    let chars = 0;
+    const close = () => {
+      if (!current.length) return;
+      chunkRows.push({
+        run_id: runId,
+        first_seq: current[0].seq,
+        last_seq: current[current.length - 1].seq,
+        job_run_id: current[0].jobRunId,
+        lines: JSON.stringify(
+          current.map(
+            (l): StoredLine => [
+              l.stepIndex ?? null,
+              l.stream,
+              l.timestamp,
+              l.text,
+            ],
+          ),
+        ),
+      });
+      current = [];
+      chars = 0;
+    };
+    for (const line of stored) {
+      if (
+        current.length &&
+        (current[0].jobRunId !== line.jobRunId ||
+          current.length >= CHUNK_LINES ||
+          chars + line.text.length > CHUNK_CHARS)
+      ) {
+        close();
+      }
+      current.push(line);
+      chars += line.text.length;
+    }
+    close();
+    for (const chunk of chunks(chunkRows, 50)) {
+      await trx(LOGS).insert(chunk);
+    }
+    return stored;
   }
 
   async readLogLines(
     runId: string,
     options: { afterSeq?: number; limit: number; jobRunId?: string },
   ): Promise<PipelineLogLine[]> {
-    const query = this.db<LogRow>(LOGS).where('run_id', runId);
-    if (options.afterSeq !== undefined)
-      query.where('seq', '>', options.afterSeq);
-    if (options.jobRunId !== undefined)
-      query.where('job_run_id', options.jobRunId);
-    const rows = (await query
-      .orderBy('seq')
-      .limit(Math.max(0, Math.floor(options.limit)))
-      .select(
-        'seq',
-        'job_run_id',
-        'step_index',
-        'stream',
-        'timestamp',
-        'text',
-      )) as LogRow[];
-    return rows.map(row => ({
-      seq: Number(row.seq),
-      jobRunId: row.job_run_id,
-      stepIndex: optionalNumber(row.step_index),
-      stream: row.stream,
-      timestamp: row.timestamp,
-      text: row.text,
-    }));
+    const limit = Math.max(0, Math.floor(options.limit));
+    const result: PipelineLogLine[] = [];
+    let after = options.afterSeq ?? -1;
+    while (result.length < limit) {
+      const query = this.db<LogChunkRow>(LOGS)
+        .where('run_id', runId)
+        .where('last_seq', '>', after);
+      if (options.jobRunId !== undefined) {
+        query.where('job_run_id', options.jobRunId);
+      }
+      const rows = (await query
+        .orderBy('last_seq')
+        .limit(20)
+        .select(
+          'first_seq',
+          'last_seq',
+          'job_run_id',
+          'lines',
+        )) as LogChunkRow[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const firstSeq = Number(row.first_seq);
+        const lines = JSON.parse(row.lines) as StoredLine[];
+        for (let i = 0; i < lines.length && result.length < limit; i++) {
+          const seq = firstSeq + i;
+          if (seq <= after) continue;
+          const [stepIndex, stream, timestamp, text] = lines[i];
+          result.push({
+            seq,
+            jobRunId: row.job_run_id,
+            stepIndex: stepIndex ?? undefined,
+            stream,
+            timestamp,
+            text,
+          });
+        }
+        after = Number(row.last_seq);
+        if (result.length >= limit) break;
+      }
+    }
+    return result;
   }
 
   async logSize(runId: string): Promise<number> {
