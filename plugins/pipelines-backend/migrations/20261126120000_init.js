@@ -108,10 +108,8 @@ exports.up = async function up(knex) {
       .onDelete('CASCADE');
   });
 
-  // Log lines are stored in chunks: one row per batch of consecutive lines of one job, so a
-  // step printing 200,000 lines costs a few dozen inserts, not 200,000.
-  await knex.schema.createTable('pipeline_log_chunks', table => {
-    table.comment('Log lines of pipeline runs, in chunks of consecutive lines');
+  await knex.schema.createTable('pipeline_log_lines', table => {
+    table.comment('Log lines of pipeline runs');
     table
       .string('run_id', 64)
       .notNullable()
@@ -119,20 +117,20 @@ exports.up = async function up(knex) {
       .inTable('pipeline_runs')
       .onDelete('CASCADE');
     table
-      .integer('first_seq')
+      .integer('seq')
       .notNullable()
-      .comment(
-        'seq of the first line; lines are numbered per run from 0, gapless',
-      );
-    table.integer('last_seq').notNullable().comment('seq of the last line');
+      .comment('Position of the line in the run log, from 0, gapless');
     table.string('job_run_id', 512).notNullable();
-    table
-      .text('lines')
-      .notNullable()
-      .comment('JSON array of [stepIndex|null, stream, timestamp, text]');
+    table.integer('step_index').nullable();
+    table.string('stream', 16).notNullable();
+    table.string('timestamp', 40).notNullable().comment('ISO 8601');
+    table.text('text').notNullable();
 
-    table.primary(['run_id', 'first_seq']);
-    table.index(['run_id', 'last_seq'], 'pipeline_log_chunks_run_last_idx');
+    table.primary(['run_id', 'seq']);
+    table.index(
+      ['run_id', 'job_run_id', 'seq'],
+      'pipeline_log_lines_run_job_seq_idx',
+    );
   });
 };
 
@@ -140,7 +138,7 @@ exports.up = async function up(knex) {
  * @param {import('knex').Knex} knex
  */
 exports.down = async function down(knex) {
-  await knex.schema.dropTable('pipeline_log_chunks');
+  await knex.schema.dropTable('pipeline_log_lines');
   await knex.schema.dropTable('pipeline_steps');
   await knex.schema.dropTable('pipeline_jobs');
   await knex.schema.dropTable('pipeline_runs');

@@ -69,6 +69,10 @@ jobs:
 `,
   '.comet/gate.yaml': `
 name: gated
+params:
+  what:
+    type: string
+    default: it
 jobs:
   build:
     steps:
@@ -76,7 +80,7 @@ jobs:
   approve:
     needs: [build]
     approval:
-      description: Ship it?
+      description: Ship \${{ params.what }}?
   deploy:
     needs: [approve]
     steps:

@@ -312,6 +312,29 @@ export class PipelineEngine {
 
   async trigger(request: TriggerRequest): Promise<PipelineRun> {
     const params = resolveParams(request.definition, request.params);
+    // Approval descriptions may use parameters ("Release ${{ params.version }}?"); secrets are
+    // deliberately not available there, since the description is shown to people.
+    const describe = (text: string) =>
+      resolveExpressions(text, {
+        params,
+        matrix: {},
+        secrets: {},
+        env: {},
+        run: { id: '', branch: request.branch, commit: request.commitSha },
+        entity: { ref: request.entityRef, name: request.entityName },
+      });
+    const jobs = planJobs(request.definition, request.succeededJobRunIds).map(
+      job =>
+        job.approval?.description
+          ? {
+              ...job,
+              approval: {
+                ...job.approval,
+                description: describe(job.approval.description),
+              },
+            }
+          : job,
+    );
     const run = await this.options.store.createRun({
       entityRef: request.entityRef,
       pipeline: request.definition.name,
@@ -322,7 +345,7 @@ export class PipelineEngine {
       repositoryUrl: request.repositoryUrl,
       params,
       definition: request.definition,
-      jobs: planJobs(request.definition, request.succeededJobRunIds),
+      jobs,
     });
     await this.options.store.promoteJobs(run.runId);
     this.wake();

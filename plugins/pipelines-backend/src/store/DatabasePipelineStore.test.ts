@@ -974,6 +974,64 @@ describe('DatabasePipelineStore', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
+  it.each(ids)(
+    'carries log lines over when logs move to chunks, %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId as 'SQLITE_3');
+      const directory = `${__dirname}/../../migrations`;
+      await knex.migrate.up({ directory, name: '20261126120000_init.js' });
+      const now = new Date();
+      await knex('pipeline_runs').insert({
+        run_id: 'old-run',
+        entity_ref: 'component:default/comet',
+        pipeline: 'build',
+        number: 1,
+        status: 'succeeded',
+        trigger: '{"type":"manual"}',
+        params: '{}',
+        definition: '{}',
+        created_at: now,
+        log_line_count: 3,
+        log_size: 6,
+      });
+      await knex('pipeline_log_lines').insert(
+        ['one', 'two', 'six'].map((text, seq) => ({
+          run_id: 'old-run',
+          seq,
+          job_run_id: 'build',
+          step_index: seq === 0 ? null : 0,
+          stream: seq === 0 ? 'system' : 'stdout',
+          timestamp: now.toISOString(),
+          text,
+        })),
+      );
+      const store = await DatabasePipelineStore.create({
+        database: { getClient: async () => knex },
+      });
+      expect(await knex.schema.hasTable('pipeline_log_lines')).toBe(false);
+      const lines = await store.readLogLines('old-run', { limit: 10 });
+      expect(lines.map(l => [l.seq, l.stream, l.stepIndex, l.text])).toEqual([
+        [0, 'system', undefined, 'one'],
+        [1, 'stdout', 0, 'two'],
+        [2, 'stdout', 0, 'six'],
+      ]);
+      // New lines continue the numbering
+      await store.appendLogLines('old-run', [
+        {
+          jobRunId: 'build',
+          stream: 'stdout',
+          timestamp: now.toISOString(),
+          text: 'ten',
+        },
+      ]);
+      expect(
+        (await store.readLogLines('old-run', { afterSeq: 2, limit: 10 })).map(
+          l => [l.seq, l.text],
+        ),
+      ).toEqual([[3, 'ten']]);
+    },
+  );
+
   it.each(ids)('skips migrations when told to, %p', async databaseId => {
     const knex = await databases.init(databaseId as 'SQLITE_3');
     await DatabasePipelineStore.create({
