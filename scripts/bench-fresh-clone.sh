@@ -9,7 +9,8 @@ set -euo pipefail
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work="$(mktemp -d /tmp/comet-fresh-XXXXXX)"
 port=7307
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+# npm start execs the backend, so stop everything started from the clone, not only npm
+trap 'pkill -INT -f "$work/comet" 2>/dev/null || true; sleep 3; pkill -KILL -f "$work/comet" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 git clone --quiet "$src" "$work/comet"
 cat >"$work/comet/app-config.local.yaml" <<YAML
