@@ -34,7 +34,7 @@ import { LocalExecutor } from './executor/LocalExecutor';
 import { CometPipelineProvider } from './service/CometPipelineProvider';
 import {
   GithubWebhookHandler,
-  matchesGlobs,
+  pipelineWantsWebhook,
 } from './service/GithubWebhookHandler';
 import { PipelinesService, repositoryUrlOf } from './service/PipelinesService';
 import { createRouter } from './service/router';
@@ -270,22 +270,9 @@ export const pipelinesPlugin = createBackendPlugin({
                     );
                     continue;
                   }
-                  const on = result.pipeline.on;
-                  const wanted =
-                    trigger.event === 'push'
-                      ? on.push &&
-                        (trigger.refType === 'tag'
-                          ? on.push.tags !== undefined &&
-                            matchesGlobs(trigger.ref, on.push.tags)
-                          : (on.push.tags === undefined ||
-                              on.push.branches !== undefined) &&
-                            matchesGlobs(trigger.ref, on.push.branches))
-                      : on.pull_request &&
-                        matchesGlobs(
-                          trigger.baseBranch ?? '',
-                          on.pull_request.branches,
-                        );
-                  if (!wanted) continue;
+                  if (!pipelineWantsWebhook(result.pipeline.on, trigger)) {
+                    continue;
+                  }
                   await engine.trigger({
                     entityRef: stringifyEntityRef(entity),
                     entityName: entity.metadata.name,

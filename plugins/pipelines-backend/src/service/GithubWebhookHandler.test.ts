@@ -4,6 +4,7 @@ import {
   globToRegExp,
   GithubWebhookHandler,
   matchesGlobs,
+  pipelineWantsWebhook,
 } from './GithubWebhookHandler';
 
 const secret = 's3cret';
@@ -190,5 +191,68 @@ describe('branch globs', () => {
 
   it('escapes regex characters', () => {
     expect(globToRegExp('a.b').test('axb')).toBe(false);
+  });
+});
+
+describe('pipelineWantsWebhook', () => {
+  const pushOf = (ref: string, refType: 'branch' | 'tag' = 'branch') => ({
+    repository: 'acme/shop',
+    event: 'push' as const,
+    ref,
+    refType,
+    commitSha: 'a',
+  });
+  const pr = (baseBranch: string) => ({
+    repository: 'acme/shop',
+    event: 'pull_request' as const,
+    ref: 'feature/x',
+    refType: 'branch' as const,
+    baseBranch,
+    commitSha: 'b',
+  });
+
+  it('matches branch pushes against on.push.branches', () => {
+    expect(
+      pipelineWantsWebhook({ push: { branches: ['main'] } }, pushOf('main')),
+    ).toBe(true);
+    expect(
+      pipelineWantsWebhook({ push: { branches: ['main'] } }, pushOf('dev')),
+    ).toBe(false);
+    expect(pipelineWantsWebhook({ push: {} }, pushOf('dev'))).toBe(true);
+    expect(pipelineWantsWebhook({ manual: {} }, pushOf('main'))).toBe(false);
+  });
+
+  it('matches tags only against on.push.tags, and a tags-only trigger ignores branches', () => {
+    expect(
+      pipelineWantsWebhook({ push: { tags: ['v*'] } }, pushOf('v1.0', 'tag')),
+    ).toBe(true);
+    expect(
+      pipelineWantsWebhook(
+        { push: { branches: ['main'] } },
+        pushOf('v1.0', 'tag'),
+      ),
+    ).toBe(false);
+    expect(
+      pipelineWantsWebhook({ push: { tags: ['v*'] } }, pushOf('main')),
+    ).toBe(false);
+    expect(
+      pipelineWantsWebhook(
+        { push: { tags: ['v*'], branches: ['main'] } },
+        pushOf('main'),
+      ),
+    ).toBe(true);
+  });
+
+  it('matches pull requests by their base branch', () => {
+    expect(
+      pipelineWantsWebhook(
+        { pull_request: { branches: ['main'] } },
+        pr('main'),
+      ),
+    ).toBe(true);
+    expect(
+      pipelineWantsWebhook({ pull_request: { branches: ['main'] } }, pr('dev')),
+    ).toBe(false);
+    expect(pipelineWantsWebhook({ push: {} }, pr('main'))).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import type { PipelineTriggers } from '@internal/plugin-pipelines-common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export type WebhookTrigger = {
@@ -39,6 +40,31 @@ export function globToRegExp(glob: string): RegExp {
 export function matchesGlobs(value: string, globs?: string[]) {
   if (!globs || globs.length === 0) return true;
   return globs.some(glob => globToRegExp(glob).test(value));
+}
+
+/**
+ * Whether a pipeline's `on:` asks for this delivery: a push to a branch matches
+ * `on.push.branches` (a push trigger with only `tags` ignores branches), a tag push matches
+ * `on.push.tags`, a pull request matches `on.pull_request.branches` by its base branch.
+ */
+export function pipelineWantsWebhook(
+  on: PipelineTriggers,
+  trigger: WebhookTrigger,
+): boolean {
+  if (trigger.event === 'pull_request') {
+    return (
+      on.pull_request !== undefined &&
+      matchesGlobs(trigger.baseBranch ?? '', on.pull_request.branches)
+    );
+  }
+  if (!on.push) return false;
+  if (trigger.refType === 'tag') {
+    return (
+      on.push.tags !== undefined && matchesGlobs(trigger.ref, on.push.tags)
+    );
+  }
+  const onlyTags = on.push.tags !== undefined && on.push.branches === undefined;
+  return !onlyTags && matchesGlobs(trigger.ref, on.push.branches);
 }
 
 /**

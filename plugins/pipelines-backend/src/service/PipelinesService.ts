@@ -4,6 +4,7 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import type { JsonObject } from '@backstage/types';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   AuthorizeResult,
@@ -50,6 +51,8 @@ export function repositoryUrlOf(entity: Entity): string | undefined {
 
 type AuditContext = { request?: any };
 
+type AuditedEvent = { eventId: string; meta: JsonObject; request?: any };
+
 /**
  * What the REST API, the actions and the UI share: every call resolves the entity with the
  * caller's credentials (so nobody sees runs of entities the catalog hides from them) and
@@ -70,6 +73,28 @@ export class PipelinesService {
       secretNames: () => string[];
     },
   ) {}
+
+  /** Runs `action` as an audited event: success (with the run it made, if any) or failure. */
+  private async audited<T>(
+    event: AuditedEvent,
+    action: () => Promise<T>,
+    successMeta?: (result: T) => JsonObject,
+  ): Promise<T> {
+    const audit = await this.options.auditor.createEvent({
+      ...event,
+      severityLevel: 'medium',
+    });
+    try {
+      const result = await action();
+      await audit.success(
+        successMeta ? { meta: successMeta(result) } : undefined,
+      );
+      return result;
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  }
 
   private async entity(entityRef: string, credentials: BackstageCredentials) {
     let entity: Entity | undefined;
@@ -337,66 +362,64 @@ export class PipelinesService {
     },
     audit: AuditContext = {},
   ): Promise<PipelineRun> {
-    const event = await this.options.auditor.createEvent({
-      eventId: 'run-trigger',
-      severityLevel: 'medium',
-      request: audit.request,
-      meta: {
-        entityRef: request.entityRef,
-        pipelinePath: request.pipelinePath ?? null,
-        branch: request.branch ?? null,
-        trigger: request.trigger ?? 'manual',
-      },
-    });
-    try {
-      const entity = await this.entity(request.entityRef, credentials);
-      const entityRef = stringifyEntityRef(entity);
-      await this.authorize(
-        pipelinesRunCreatePermission,
-        entityRef,
-        credentials,
-      );
-      const paths = pipelinePathsOf(entity.metadata.annotations);
-      const pipelinePath = request.pipelinePath ?? paths[0];
-      if (!paths.includes(pipelinePath)) {
-        throw new InputError(
-          `${entityRef} has no pipeline ${pipelinePath}; its pipelines are ${paths.join(
-            ', ',
-          )}`,
-        );
-      }
-      const repositoryUrl = repositoryUrlOf(entity);
-      if (!repositoryUrl) {
-        throw new InputError(
-          `${entityRef} has no ${ANNOTATION_SOURCE_LOCATION} annotation, so Comet cannot check out its pipeline`,
-        );
-      }
-      const file = await this.options.source.readFile({
-        repositoryUrl,
-        ref: request.branch,
-        filePath: pipelinePath,
-      });
-      const definition = this.definitionOrThrow(file.text, pipelinePath);
-      const run = await this.options.engine.trigger({
-        entityRef,
-        entityName: entity.metadata.name,
-        repositoryUrl,
-        pipelinePath,
-        definition,
-        commitSha: file.commit,
-        branch: request.branch,
-        trigger: {
-          type: request.trigger ?? 'manual',
-          actor: this.actor(credentials),
+    return this.audited(
+      {
+        eventId: 'run-trigger',
+        meta: {
+          entityRef: request.entityRef,
+          pipelinePath: request.pipelinePath ?? null,
+          branch: request.branch ?? null,
+          trigger: request.trigger ?? 'manual',
         },
-        params: request.params,
-      });
-      await event.success({ meta: { runId: run.runId } });
-      return run;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+        request: audit.request,
+      },
+      async () => {
+        const entity = await this.entity(request.entityRef, credentials);
+        const entityRef = stringifyEntityRef(entity);
+        await this.authorize(
+          pipelinesRunCreatePermission,
+          entityRef,
+          credentials,
+        );
+        const paths = pipelinePathsOf(entity.metadata.annotations);
+        const pipelinePath = request.pipelinePath ?? paths[0];
+        if (!paths.includes(pipelinePath)) {
+          throw new InputError(
+            `${entityRef} has no pipeline ${pipelinePath}; its pipelines are ${paths.join(
+              ', ',
+            )}`,
+          );
+        }
+        const repositoryUrl = repositoryUrlOf(entity);
+        if (!repositoryUrl) {
+          throw new InputError(
+            `${entityRef} has no ${ANNOTATION_SOURCE_LOCATION} annotation, so Comet cannot check out its pipeline`,
+          );
+        }
+        const file = await this.options.source.readFile({
+          repositoryUrl,
+          ref: request.branch,
+          filePath: pipelinePath,
+        });
+        const definition = this.definitionOrThrow(file.text, pipelinePath);
+        const run = await this.options.engine.trigger({
+          entityRef,
+          entityName: entity.metadata.name,
+          repositoryUrl,
+          pipelinePath,
+          definition,
+          commitSha: file.commit,
+          branch: request.branch,
+          trigger: {
+            type: request.trigger ?? 'manual',
+            actor: this.actor(credentials),
+          },
+          params: request.params,
+        });
+        return run;
+      },
+      result => ({ runId: result.runId }),
+    );
   }
 
   private definitionOrThrow(text: string, file: string): PipelineDefinition {
@@ -425,34 +448,27 @@ export class PipelinesService {
     runId: string,
     audit: AuditContext = {},
   ): Promise<PipelineRun> {
-    const event = await this.options.auditor.createEvent({
-      eventId: 'run-cancel',
-      severityLevel: 'medium',
-      request: audit.request,
-      meta: { runId },
-    });
-    try {
-      const run = await this.readableRun(runId, credentials);
-      await this.authorize(
-        pipelinesRunCancelPermission,
-        run.entityRef,
-        credentials,
-      );
-      if (TERMINAL_RUN_STATUSES.includes(run.status)) {
-        throw new InputError(
-          `Run ${runId} already ${run.status}; there is nothing to cancel`,
+    return this.audited(
+      { eventId: 'run-cancel', meta: { runId }, request: audit.request },
+      async () => {
+        const run = await this.readableRun(runId, credentials);
+        await this.authorize(
+          pipelinesRunCancelPermission,
+          run.entityRef,
+          credentials,
         );
-      }
-      const reason = `Cancelled by ${this.actor(credentials)}`;
-      await this.options.store.cancelRun(runId, reason);
-      this.options.engine.abortJob(runId, reason);
-      await this.options.store.refreshRunStatus(runId);
-      await event.success();
-      return (await this.options.store.getRun(runId))!;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+        if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+          throw new InputError(
+            `Run ${runId} already ${run.status}; there is nothing to cancel`,
+          );
+        }
+        const reason = `Cancelled by ${this.actor(credentials)}`;
+        await this.options.store.cancelRun(runId, reason);
+        this.options.engine.abortJob(runId, reason);
+        await this.options.store.refreshRunStatus(runId);
+        return (await this.options.store.getRun(runId))!;
+      },
+    );
   }
 
   async rerun(
@@ -461,57 +477,57 @@ export class PipelinesService {
     options: { failedOnly?: boolean },
     audit: AuditContext = {},
   ): Promise<PipelineRun> {
-    const event = await this.options.auditor.createEvent({
-      eventId: 'run-trigger',
-      severityLevel: 'medium',
-      request: audit.request,
-      meta: { rerunOf: runId, failedOnly: !!options.failedOnly },
-    });
-    try {
-      const run = await this.readableRun(runId, credentials);
-      const entity = await this.entity(run.entityRef, credentials);
-      await this.authorize(
-        pipelinesRunCreatePermission,
-        run.entityRef,
-        credentials,
-      );
-      if (!TERMINAL_RUN_STATUSES.includes(run.status)) {
-        throw new InputError(
-          `Run ${runId} is still ${run.status}; wait for it to finish or cancel it`,
+    return this.audited(
+      {
+        eventId: 'run-trigger',
+        meta: { rerunOf: runId, failedOnly: !!options.failedOnly },
+        request: audit.request,
+      },
+      async () => {
+        const run = await this.readableRun(runId, credentials);
+        const entity = await this.entity(run.entityRef, credentials);
+        await this.authorize(
+          pipelinesRunCreatePermission,
+          run.entityRef,
+          credentials,
         );
-      }
-      const stored = await this.options.store.getRunDefinition(runId);
-      if (!stored) throw new NotFoundError(`No pipeline run ${runId}`);
-      const succeeded = options.failedOnly
-        ? new Set(
-            run.jobs.filter(j => j.status === 'succeeded').map(j => j.jobRunId),
-          )
-        : undefined;
-      if (succeeded && succeeded.size === run.jobs.length) {
-        throw new InputError(`Run ${runId} has no failed jobs to re-run`);
-      }
-      const rerun = await this.options.engine.trigger({
-        entityRef: run.entityRef,
-        entityName: entity.metadata.name,
-        repositoryUrl: stored.repositoryUrl,
-        pipelinePath: run.pipelinePath,
-        definition: stored.definition,
-        commitSha: run.commit?.sha,
-        branch: run.branch,
-        trigger: {
-          type: 'rerun',
-          actor: this.actor(credentials),
-          rerunOf: runId,
-        },
-        params: run.params,
-        succeededJobRunIds: succeeded,
-      });
-      await event.success({ meta: { runId: rerun.runId } });
-      return rerun;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+        if (!TERMINAL_RUN_STATUSES.includes(run.status)) {
+          throw new InputError(
+            `Run ${runId} is still ${run.status}; wait for it to finish or cancel it`,
+          );
+        }
+        const stored = await this.options.store.getRunDefinition(runId);
+        if (!stored) throw new NotFoundError(`No pipeline run ${runId}`);
+        const succeeded = options.failedOnly
+          ? new Set(
+              run.jobs
+                .filter(j => j.status === 'succeeded')
+                .map(j => j.jobRunId),
+            )
+          : undefined;
+        if (succeeded && succeeded.size === run.jobs.length) {
+          throw new InputError(`Run ${runId} has no failed jobs to re-run`);
+        }
+        const rerun = await this.options.engine.trigger({
+          entityRef: run.entityRef,
+          entityName: entity.metadata.name,
+          repositoryUrl: stored.repositoryUrl,
+          pipelinePath: run.pipelinePath,
+          definition: stored.definition,
+          commitSha: run.commit?.sha,
+          branch: run.branch,
+          trigger: {
+            type: 'rerun',
+            actor: this.actor(credentials),
+            rerunOf: runId,
+          },
+          params: run.params,
+          succeededJobRunIds: succeeded,
+        });
+        return rerun;
+      },
+      result => ({ runId: result.runId }),
+    );
   }
 
   async decide(
@@ -524,60 +540,57 @@ export class PipelinesService {
     },
     audit: AuditContext = {},
   ): Promise<PipelineRun> {
-    const event = await this.options.auditor.createEvent({
-      eventId: request.decision === 'approve' ? 'run-approve' : 'run-reject',
-      severityLevel: 'medium',
-      request: audit.request,
-      meta: { runId: request.runId, jobRunId: request.jobRunId },
-    });
-    try {
-      const run = await this.readableRun(request.runId, credentials);
-      await this.authorize(
-        pipelinesRunApprovePermission,
-        run.entityRef,
-        credentials,
-      );
-      const job = run.jobs.find(j => j.jobRunId === request.jobRunId);
-      if (!job) {
-        throw new NotFoundError(
-          `Run ${request.runId} has no job ${request.jobRunId}`,
+    return this.audited(
+      {
+        eventId: request.decision === 'approve' ? 'run-approve' : 'run-reject',
+        meta: { runId: request.runId, jobRunId: request.jobRunId },
+        request: audit.request,
+      },
+      async () => {
+        const run = await this.readableRun(request.runId, credentials);
+        await this.authorize(
+          pipelinesRunApprovePermission,
+          run.entityRef,
+          credentials,
         );
-      }
-      if (job.status !== 'waiting' || !job.approval) {
-        throw new InputError(
-          `Job ${request.jobRunId} is not waiting for approval (it is ${job.status})`,
-        );
-      }
-      const actor = this.actor(credentials);
-      const approvers = job.approval.approvers ?? [];
-      if (
-        approvers.length > 0 &&
-        !(await this.isApprover(actor, approvers, credentials))
-      ) {
-        throw new NotAllowedError(
-          `Only ${approvers.join(', ')} may decide on ${request.jobRunId}`,
-        );
-      }
-      const decided = await this.options.store.decideApproval({
-        runId: request.runId,
-        jobRunId: request.jobRunId,
-        decision: request.decision === 'approve' ? 'approved' : 'rejected',
-        decidedBy: actor,
-        comment: request.comment,
-      });
-      if (!decided) {
-        throw new InputError(
-          `Job ${request.jobRunId} was decided by someone else first`,
-        );
-      }
-      await this.options.store.promoteJobs(request.runId);
-      this.options.engine.wake();
-      await event.success();
-      return (await this.options.store.getRun(request.runId))!;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+        const job = run.jobs.find(j => j.jobRunId === request.jobRunId);
+        if (!job) {
+          throw new NotFoundError(
+            `Run ${request.runId} has no job ${request.jobRunId}`,
+          );
+        }
+        if (job.status !== 'waiting' || !job.approval) {
+          throw new InputError(
+            `Job ${request.jobRunId} is not waiting for approval (it is ${job.status})`,
+          );
+        }
+        const actor = this.actor(credentials);
+        const approvers = job.approval.approvers ?? [];
+        if (
+          approvers.length > 0 &&
+          !(await this.isApprover(actor, approvers, credentials))
+        ) {
+          throw new NotAllowedError(
+            `Only ${approvers.join(', ')} may decide on ${request.jobRunId}`,
+          );
+        }
+        const decided = await this.options.store.decideApproval({
+          runId: request.runId,
+          jobRunId: request.jobRunId,
+          decision: request.decision === 'approve' ? 'approved' : 'rejected',
+          decidedBy: actor,
+          comment: request.comment,
+        });
+        if (!decided) {
+          throw new InputError(
+            `Job ${request.jobRunId} was decided by someone else first`,
+          );
+        }
+        await this.options.store.promoteJobs(request.runId);
+        this.options.engine.wake();
+        return (await this.options.store.getRun(request.runId))!;
+      },
+    );
   }
 
   /** Whether the user is one of the approvers, directly or through a group. */

@@ -126,10 +126,7 @@ export async function createRouter(options: {
       limit: query.limit,
       jobRunId: query.jobRunId,
     });
-    if (
-      req.accepts(['json', 'text']) === 'text' &&
-      req.query.format === 'text'
-    ) {
+    if (req.query.format === 'text') {
       res.type('text/plain').send(lines.map(l => l.text).join('\n'));
       return;
     }
