@@ -9,7 +9,10 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -184,6 +187,23 @@ describe.each(databases.eachSupportedId())(
             }),
           }),
           mockServices.database.factory({ knex }),
+          // The default mock user is in team-a, which owns the demo component.
+          createServiceFactory({
+            service: coreServices.userInfo,
+            deps: {},
+            factory: () => ({
+              getUserInfo: async (credentials: any) => {
+                const userEntityRef = credentials.principal.userEntityRef;
+                return {
+                  userEntityRef,
+                  ownershipEntityRefs:
+                    userEntityRef === 'user:default/mock'
+                      ? [userEntityRef, 'group:default/team-a']
+                      : [userEntityRef],
+                };
+              },
+            }),
+          }),
           mockServices.rootConfig.factory({
             data: {
               pipelines: {
@@ -215,6 +235,9 @@ describe.each(databases.eachSupportedId())(
                   owner: 'team-a',
                   lifecycle: 'production',
                 },
+                relations: [
+                  { type: 'ownedBy', targetRef: 'group:default/team-a' },
+                ],
               },
               {
                 apiVersion: 'backstage.io/v1alpha1',
@@ -376,6 +399,77 @@ describe.each(databases.eachSupportedId())(
         )
         .set('Authorization', user);
       expect(next.body.runs[0].number).toBe(1);
+    });
+
+    it('lists runs across entities: owned by my groups by default, or all I may see', async () => {
+      const owned = await request(server)
+        .get('/api/pipelines/runs?limit=200')
+        .set('Authorization', user);
+      expect(owned.status).toBe(200);
+      expect(owned.body.entityRefs).toEqual([entityRef]);
+      expect(owned.body.runs.length).toBeGreaterThanOrEqual(2);
+      expect(
+        owned.body.runs.every((r: PipelineRun) => r.entityRef === entityRef),
+      ).toBe(true);
+
+      // Another user, in no group that owns anything, sees nothing as "owned"...
+      const stranger = mockCredentials.user.header('user:default/stranger');
+      const none = await request(server)
+        .get('/api/pipelines/runs')
+        .set('Authorization', stranger);
+      expect(none.status).toBe(200);
+      expect(none.body.runs).toEqual([]);
+      // ...but every run the catalog lets them see under scope=all.
+      const all = await request(server)
+        .get('/api/pipelines/runs?scope=all&limit=200')
+        .set('Authorization', stranger);
+      expect(all.body.runs.length).toBe(owned.body.runs.length);
+
+      const both = await request(server)
+        .get(
+          `/api/pipelines/runs?scope=all&entityRef=${encodeURIComponent(
+            entityRef,
+          )}`,
+        )
+        .set('Authorization', user);
+      expect(both.status).toBe(400);
+      expect(both.body.error.message).toMatch(/either entityRef .* or scope/);
+    });
+
+    it('pages the CI/CD list across providers with one cursor', async () => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 50; page++) {
+        const res = await request(server)
+          .get(
+            `/api/pipelines/ci-runs?entityRef=${encodeURIComponent(
+              entityRef,
+            )}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          )
+          .set('Authorization', user);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.runs.map((r: PipelineRun) => r.runId));
+        cursor = res.body.nextCursor;
+        if (!cursor) break;
+      }
+      const direct = await request(server)
+        .get(
+          `/api/pipelines/runs?entityRef=${encodeURIComponent(
+            entityRef,
+          )}&limit=200`,
+        )
+        .set('Authorization', user);
+      expect(seen).toEqual(direct.body.runs.map((r: PipelineRun) => r.runId));
+
+      const unknown = await request(server)
+        .get(
+          `/api/pipelines/ci-runs?entityRef=${encodeURIComponent(
+            entityRef,
+          )}&provider=jenkins`,
+        )
+        .set('Authorization', user);
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.error.message).toMatch(/Provider "jenkins"/);
     });
 
     it('runs a DAG with a matrix in dependency order', async () => {

@@ -23,14 +23,23 @@ export function registerActions(
     name: 'list-runs',
     title: 'List pipeline runs',
     description:
-      'Lists the Comet pipeline runs of a catalog entity, newest first, with status, trigger, branch, commit and duration. Filter by pipeline, branch or status; page with the returned cursor.',
+      "Lists Comet pipeline runs newest first, with status, trigger, branch, commit and duration: of one catalog entity (entityRef), or across entities (scope: owned by the caller's groups, or all the caller may see). Filter by pipeline, branch or status; page with the returned cursor.",
     attributes: { readOnly: true, destructive: false, idempotent: true },
     schema: {
       input: z =>
         z.object({
           entityRef: z
             .string()
-            .describe('Entity ref, e.g. component:default/payments-api'),
+            .optional()
+            .describe(
+              'Entity ref, e.g. component:default/payments-api; omit to list across entities',
+            ),
+          scope: z
+            .enum(['owned', 'all'])
+            .optional()
+            .describe(
+              'Without entityRef: runs of entities owned by your groups (default) or of all you may see',
+            ),
           pipeline: z.string().optional().describe('Pipeline name'),
           branch: z.string().optional(),
           status: z.enum(statuses).optional(),
@@ -44,12 +53,31 @@ export function registerActions(
           totalCount: z.number().optional(),
         }),
     },
-    action: async ({ input, credentials }) => ({
-      output: await service.listRuns(credentials, {
-        ...input,
-        limit: input.limit ?? 20,
-      }),
-    }),
+    action: async ({ input, credentials }) => {
+      const { entityRef, scope, ...filters } = input;
+      const limit = input.limit ?? 20;
+      if (entityRef) {
+        return {
+          output: await service.listRuns(credentials, {
+            ...filters,
+            entityRef,
+            limit,
+          }),
+        };
+      }
+      const page = await service.listRunsAcrossEntities(credentials, {
+        ...filters,
+        scope: scope ?? 'owned',
+        limit,
+      });
+      return {
+        output: {
+          runs: page.runs,
+          nextCursor: page.nextCursor,
+          totalCount: page.totalCount,
+        },
+      };
+    },
   });
 
   actionsRegistry.register({

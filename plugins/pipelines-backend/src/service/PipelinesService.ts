@@ -2,6 +2,7 @@ import {
   AuditorService,
   BackstageCredentials,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
@@ -32,6 +33,7 @@ import type {
   PipelineProvider,
 } from '@internal/plugin-pipelines-node';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
+import { mergeProviderPages } from './mergeProviderPages';
 import { PipelineEngine } from '../engine/PipelineEngine';
 import type { PipelineStore } from '../store/PipelineStore';
 
@@ -67,6 +69,7 @@ export class PipelinesService {
       providers: PipelineProvider[];
       catalog: CatalogService;
       permissions: PermissionsService;
+      userInfo: UserInfoService;
       auditor: AuditorService;
       source: GitPipelineSource;
       stepTypes: () => string[];
@@ -184,6 +187,79 @@ export class PipelinesService {
     });
   }
 
+  /**
+   * Comet runs across every entity the caller may see (`all`), or only those owned by the
+   * caller or their groups (`owned`, the global page's default).
+   */
+  async listRunsAcrossEntities(
+    credentials: BackstageCredentials,
+    query: {
+      scope: 'owned' | 'all';
+      pipeline?: string;
+      branch?: string;
+      status?: PipelineRunStatus;
+      limit?: number;
+      cursor?: string;
+    },
+  ): Promise<PipelineRunPage & { entityRefs: string[] }> {
+    const withRuns = await this.options.store.listEntityRefsWithRuns();
+    let entityRefs: string[] = [];
+    if (withRuns.length > 0) {
+      const { items } = await this.options.catalog.getEntitiesByRefs(
+        {
+          entityRefs: withRuns,
+          fields: ['kind', 'metadata.name', 'metadata.namespace', 'relations'],
+        },
+        { credentials },
+      );
+      let visible = items.filter((e): e is Entity => Boolean(e));
+      if (query.scope === 'owned') {
+        const owners = new Set(await this.ownershipRefs(credentials));
+        visible = visible.filter(entity =>
+          (entity.relations ?? []).some(
+            relation =>
+              relation.type === 'ownedBy' && owners.has(relation.targetRef),
+          ),
+        );
+      }
+      const refs = visible.map(entity => stringifyEntityRef(entity));
+      const decisions =
+        refs.length > 0
+          ? await this.options.permissions.authorize(
+              refs.map(resourceRef => ({
+                permission: pipelinesRunReadPermission,
+                resourceRef,
+              })),
+              { credentials },
+            )
+          : [];
+      entityRefs = refs.filter(
+        (_, index) => decisions[index]?.result === AuthorizeResult.ALLOW,
+      );
+    }
+    const page = await this.options.store.listRuns({
+      entityRefs,
+      pipeline: query.pipeline,
+      branch: query.branch,
+      status: query.status,
+      limit: Math.min(Math.max(query.limit ?? 20, 1), 200),
+      cursor: query.cursor,
+    });
+    return { ...page, entityRefs };
+  }
+
+  private async ownershipRefs(
+    credentials: BackstageCredentials,
+  ): Promise<string[]> {
+    try {
+      const info = await this.options.userInfo.getUserInfo(credentials);
+      return info.ownershipEntityRefs;
+    } catch {
+      // Service principals have no user entity and own nothing.
+      return [];
+    }
+  }
+
   getRun(
     credentials: BackstageCredentials,
     runId: string,
@@ -244,47 +320,67 @@ export class PipelinesService {
    * GitHub Actions as their modules land), newest first. A provider that fails is reported in
    * `errors` instead of emptying the whole list.
    */
+  /**
+   * Runs of every CI/CD provider that applies to the entity, merged newest first and paged
+   * with one cursor that remembers where each provider's own paging stands.
+   */
   async listAllRuns(
     credentials: BackstageCredentials,
-    query: { entityRef: string; limit?: number; provider?: string },
+    query: {
+      entityRef: string;
+      provider?: string;
+      pipeline?: string;
+      branch?: string;
+      status?: PipelineRunStatus;
+      limit?: number;
+      cursor?: string;
+    },
   ) {
     const entity = await this.entity(query.entityRef, credentials);
     const entityRef = stringifyEntityRef(entity);
     await this.authorize(pipelinesRunReadPermission, entityRef, credentials);
     const limit = Math.min(Math.max(query.limit ?? 20, 1), 200);
     const annotations = entity.metadata.annotations ?? {};
-    const providers = this.options.providers.filter(
-      p =>
-        (!query.provider || p.id === query.provider) &&
-        p.appliesTo({ entityRef, annotations }),
+    const applicable = this.options.providers.filter(p =>
+      p.appliesTo({ entityRef, annotations }),
     );
-    const results = await Promise.all(
-      providers.map(async provider => {
-        try {
-          const page = await provider.listRuns({
+    if (
+      query.provider &&
+      !applicable.some(provider => provider.id === query.provider)
+    ) {
+      throw new InputError(
+        `Provider "${
+          query.provider
+        }" has nothing for ${entityRef}; its providers are: ${
+          applicable.map(p => p.id).join(', ') || 'none'
+        }`,
+      );
+    }
+    const providers = applicable.filter(
+      p => !query.provider || p.id === query.provider,
+    );
+    const merged = await mergeProviderPages({
+      providers: providers.map(provider => ({
+        id: provider.id,
+        listRuns: (cursor, pageLimit) =>
+          provider.listRuns({
             entity: { entityRef, annotations },
             credentials,
-            limit,
-          });
-          return { provider, page };
-        } catch (error) {
-          return {
-            provider,
-            error: String((error as Error)?.message ?? error),
-          };
-        }
-      }),
-    );
-    const runs = results
-      .flatMap(r => r.page?.runs ?? [])
-      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
-      .slice(0, limit);
+            pipeline: query.pipeline,
+            branch: query.branch,
+            status: query.status,
+            limit: pageLimit,
+            cursor,
+          }),
+      })),
+      limit,
+      cursor: query.cursor,
+    });
     return {
-      providers: providers.map(p => ({ id: p.id, title: p.title })),
-      runs,
-      errors: results
-        .filter(r => r.error)
-        .map(r => ({ provider: r.provider.id, message: r.error! })),
+      providers: applicable.map(p => ({ id: p.id, title: p.title })),
+      runs: merged.runs,
+      nextCursor: merged.nextCursor,
+      errors: merged.errors,
     };
   }
 

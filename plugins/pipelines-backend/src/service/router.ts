@@ -22,10 +22,21 @@ const runStatus = z.enum([
 ]);
 
 const listQuery = z.object({
+  entityRef: z.string().optional(),
+  scope: z.enum(['owned', 'all']).optional(),
+  pipeline: z.string().optional(),
+  branch: z.string().optional(),
+  status: runStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z.string().optional(),
+});
+
+const ciRunsQuery = z.object({
   entityRef: z.string({
     required_error:
       'entityRef is required, e.g. component:default/payments-api',
   }),
+  provider: z.string().optional(),
   pipeline: z.string().optional(),
   branch: z.string().optional(),
   status: runStatus.optional(),
@@ -92,9 +103,22 @@ export async function createRouter(options: {
   router.use(express.json({ limit: '2mb' }));
 
   router.get('/runs', async (req, res) => {
-    const query = parse(listQuery, req.query, 'query');
+    const { entityRef, scope, ...query } = parse(listQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
-    res.json(await service.listRuns(credentials, query));
+    if (entityRef !== undefined && scope !== undefined) {
+      throw new InputError(
+        'Invalid query: pass either entityRef (one entity) or scope (owned or all), not both',
+      );
+    }
+    // Without an entity: runs across every entity the caller may see, theirs by default.
+    res.json(
+      entityRef === undefined
+        ? await service.listRunsAcrossEntities(credentials, {
+            scope: scope ?? 'owned',
+            ...query,
+          })
+        : await service.listRuns(credentials, { entityRef, ...query }),
+    );
   });
 
   router.post('/runs', async (req, res) => {
@@ -270,15 +294,7 @@ export async function createRouter(options: {
 
   // Runs of every CI/CD provider on the entity, in one list
   router.get('/ci-runs', async (req, res) => {
-    const query = parse(
-      z.object({
-        entityRef: z.string({ required_error: 'entityRef is required' }),
-        provider: z.string().optional(),
-        limit: z.coerce.number().int().min(1).max(200).optional(),
-      }),
-      req.query,
-      'query',
-    );
+    const query = parse(ciRunsQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.listAllRuns(credentials, query));
   });

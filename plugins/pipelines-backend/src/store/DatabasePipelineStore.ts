@@ -438,6 +438,10 @@ export class DatabasePipelineStore implements PipelineStore {
       if (query.status !== undefined) builder.where('status', query.status);
     });
 
+    // Counting every run of a busy entity on each page view is what makes lists slow, so the
+    // count stops at TOTAL_COUNT_CAP (the UI shows "1,000+"), and later pages (with a cursor)
+    // do not count at all: the client has the total from the first page. On the first page the
+    // capped count rides along in the page query, so a page is one round trip, not two.
     const page = filtered.clone().select(RUN_COLUMNS);
     if (query.cursor) {
       const cursor = decodeCursor(query.cursor);
@@ -449,6 +453,19 @@ export class DatabasePipelineStore implements PipelineStore {
         cursor.createdAt,
         cursor.runId,
       ]);
+    } else {
+      page.select(
+        this.db
+          .from(
+            filtered
+              .clone()
+              .select('run_id')
+              .limit(TOTAL_COUNT_CAP + 1)
+              .as('capped'),
+          )
+          .count('*')
+          .as('total_count'),
+      );
     }
     page
       .orderBy([
@@ -457,24 +474,11 @@ export class DatabasePipelineStore implements PipelineStore {
       ])
       .limit(limit + 1);
 
-    // Counting every run of a busy entity on each page view is what makes lists slow, so the
-    // count stops at TOTAL_COUNT_CAP (the UI shows "1,000+"), and later pages (with a cursor)
-    // do not count at all: the client has the total from the first page.
-    const [rows, counted] = await Promise.all([
-      page as unknown as Promise<RunRow[]>,
-      query.cursor
-        ? undefined
-        : this.db
-            .from(
-              filtered
-                .clone()
-                .select('run_id')
-                .limit(TOTAL_COUNT_CAP + 1)
-                .as('capped'),
-            )
-            .count({ count: '*' }),
-    ]);
-    const count = counted ? Number(counted[0].count) : undefined;
+    const rows = (await page) as unknown as (RunRow & {
+      total_count?: number | string;
+    })[];
+    // No rows, no count column: the count is then 0.
+    const count = query.cursor ? undefined : Number(rows[0]?.total_count ?? 0);
     const hasMore = rows.length > limit;
     const pageRows = rows.slice(0, limit);
     const runs = await this.assembleRuns(pageRows);
@@ -494,6 +498,13 @@ export class DatabasePipelineStore implements PipelineStore {
               : {}),
           }),
     };
+  }
+
+  async listEntityRefsWithRuns(): Promise<string[]> {
+    const rows = await this.db<RunRow>(RUNS)
+      .distinct('entity_ref')
+      .orderBy('entity_ref');
+    return rows.map(row => row.entity_ref);
   }
 
   /** Turns run rows into the public model, loading jobs and steps of all of them at once. */

@@ -104,6 +104,8 @@ export interface PipelineStore {
     { definition: PipelineDefinition; repositoryUrl?: string } | undefined
   >;
   listRuns(query: ListRunsQuery): Promise<PipelineRunPage>;
+  /** Every entity that has at least one run. */
+  listEntityRefsWithRuns(): Promise<string[]>;
 
   /** Moves `pending` jobs whose needs all succeeded to `queued`; skips jobs whose needs failed. */
   promoteJobs(runId: string): Promise<void>;
