@@ -560,6 +560,13 @@ describe.each(databases.eachSupportedId())(
         res.body.runId,
         run => run.jobs[0].steps[0].status === 'running',
       );
+      // "running" is recorded before bash has printed anything; cancel once it has.
+      for (let i = 0; i < 300; i++) {
+        if ((await logText(res.body.runId)).split('\n').includes('started')) {
+          break;
+        }
+        await new Promise(r => setTimeout(r, 100));
+      }
       const cancel = await request(server)
         .post(`/api/pipelines/runs/${res.body.runId}/cancel`)
         .set('Authorization', user);

@@ -3,13 +3,11 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_GITHUB_PROJECT_SLUG,
-  ANNOTATION_PIPELINES,
   PipelineRun,
   pipelinePathsOf,
   pipelinesPermissions,
@@ -27,7 +25,6 @@ import path from 'node:path';
 import { registerActions } from './actions/registerActions';
 import { LocalArtifactStore } from './artifacts/LocalArtifactStore';
 import { GitPipelineSource } from './engine/GitPipelineSource';
-import { cronMatches } from './engine/cron';
 import { LiveLogBus } from './engine/LiveLogBus';
 import { PipelineEngine } from './engine/PipelineEngine';
 import { LocalExecutor } from './executor/LocalExecutor';
@@ -38,6 +35,7 @@ import {
 } from './service/GithubWebhookHandler';
 import { PipelinesService, repositoryUrlOf } from './service/PipelinesService';
 import { createRouter } from './service/router';
+import { ScheduledPipelines } from './service/ScheduledPipelines';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';
 
 /**
@@ -170,6 +168,7 @@ export const pipelinesPlugin = createBackendPlugin({
         async function notifyOwners(event: {
           type: 'failed' | 'waiting' | 'finished';
           run: PipelineRun;
+          jobRunId?: string;
         }) {
           if (event.type === 'finished') return;
           const { run } = event;
@@ -186,7 +185,7 @@ export const pipelinesPlugin = createBackendPlugin({
             }),
           );
           const { kind, namespace, name } = parseEntityRef(run.entityRef);
-          const waiting = run.jobs.find(j => j.status === 'waiting');
+          const waiting = run.jobs.find(j => j.jobRunId === event.jobRunId);
           const failed = event.type === 'failed';
           await notifications.send({
             recipients: { type: 'entity', entityRef: ownerRef },
@@ -322,68 +321,20 @@ export const pipelinesPlugin = createBackendPlugin({
 
         // Scheduled pipelines: one tick a minute across all replicas (the scheduler runs a task
         // on one replica per tick), so each `on.schedule` cron gives exactly one run.
-        const scheduleCache = new Map<
-          string,
-          { at: number; text: string; commit: string }
-        >();
+        const scheduled = new ScheduledPipelines({
+          catalog,
+          auth,
+          source,
+          trigger: request => engine.trigger(request),
+          logger,
+          validate: (text, file) => service.validate(text, file),
+        });
         await scheduler.scheduleTask({
           id: 'pipelines-schedule-tick',
           frequency: { cron: '* * * * *' },
           timeout: { seconds: 55 },
           fn: async () => {
-            const tick = new Date();
-            tick.setUTCSeconds(0, 0);
-            const credentials = await auth.getOwnServiceCredentials();
-            const { items } = await catalog.getEntities(
-              {
-                filter: {
-                  [`metadata.annotations.${ANNOTATION_PIPELINES}`]:
-                    CATALOG_FILTER_EXISTS,
-                },
-              },
-              { credentials },
-            );
-            for (const entity of items) {
-              const repositoryUrl = repositoryUrlOf(entity);
-              if (!repositoryUrl) continue;
-              for (const pipelinePath of pipelinePathsOf(
-                entity.metadata.annotations,
-              )) {
-                const key = `${repositoryUrl}#${pipelinePath}`;
-                try {
-                  let file = scheduleCache.get(key);
-                  if (!file || Date.now() - file.at > 5 * 60_000) {
-                    const read = await source.readFile({
-                      repositoryUrl,
-                      filePath: pipelinePath,
-                    });
-                    file = { ...read, at: Date.now() };
-                    scheduleCache.set(key, file);
-                  }
-                  const result = service.validate(file.text, pipelinePath);
-                  if (!result.ok) continue;
-                  const due = (result.pipeline.on.schedule ?? []).some(s =>
-                    cronMatches(s.cron, tick),
-                  );
-                  if (!due) continue;
-                  await engine.trigger({
-                    entityRef: stringifyEntityRef(entity),
-                    entityName: entity.metadata.name,
-                    repositoryUrl,
-                    pipelinePath,
-                    definition: result.pipeline,
-                    commitSha: file.commit,
-                    trigger: { type: 'schedule' },
-                  });
-                } catch (error) {
-                  logger.warn(
-                    `Scheduled ${pipelinePath} of ${stringifyEntityRef(
-                      entity,
-                    )} did not start: ${error}`,
-                  );
-                }
-              }
-            }
+            await scheduled.tick();
           },
         });
 

@@ -21,6 +21,7 @@ import type {
   NewJobRun,
   NewLogLine,
   PipelineStore,
+  RunStatusChange,
 } from '../store/PipelineStore';
 import {
   evaluateCondition,
@@ -52,6 +53,8 @@ export type PipelineEngineOptions = {
   onRunEvent?: (event: {
     type: 'failed' | 'waiting' | 'finished';
     run: PipelineRun;
+    /** For `waiting`: the gate that waits. */
+    jobRunId?: string;
   }) => Promise<void>;
 };
 
@@ -347,7 +350,15 @@ export class PipelineEngine {
       definition: request.definition,
       jobs,
     });
-    await this.options.store.promoteJobs(run.runId);
+    // Gates with nothing to wait for wait for their decision from the start.
+    const waitingAtStart = run.jobs
+      .filter(job => job.status === 'waiting')
+      .map(job => job.jobRunId);
+    const change = await this.options.store.promoteJobs(run.runId);
+    await this.notify(run.runId, {
+      ...change,
+      newlyWaiting: [...waitingAtStart, ...change.newlyWaiting],
+    });
     this.wake();
     return (await this.options.store.getRun(run.runId)) ?? run;
   }
@@ -450,32 +461,39 @@ export class PipelineEngine {
         this.options.logger.warn(
           `Recovered pipeline job ${job.jobRunId} of run ${job.runId} from worker ${job.workerId}`,
         );
-        await this.options.store.promoteJobs(job.runId);
-        await this.notify(job.runId);
+        await this.notify(
+          job.runId,
+          await this.options.store.promoteJobs(job.runId),
+        );
       }
     }
   }
 
-  private async notify(runId: string) {
-    if (!this.options.onRunEvent) return;
-    const run = await this.options.store.getRun(runId);
-    if (!run) return;
-    const eventTypes: Partial<
-      Record<string, 'failed' | 'waiting' | 'finished'>
-    > = {
+  /**
+   * Tells the owners once per change: when a run newly fails or finishes, and when each
+   * approval gate starts waiting (not again when other jobs of the run move on).
+   */
+  private async notify(runId: string, change: RunStatusChange) {
+    const onRunEvent = this.options.onRunEvent;
+    if (!onRunEvent) return;
+    const finalTypes: Partial<Record<string, 'failed' | 'finished'>> = {
       failed: 'failed',
-      waiting: 'waiting',
       succeeded: 'finished',
       cancelled: 'finished',
     };
-    const type = eventTypes[run.status];
-    if (type) {
-      await this.options
-        .onRunEvent({ type, run })
-        .catch(error =>
-          this.options.logger.warn(`Run notification failed: ${error}`),
-        );
+    const final =
+      change.previous !== change.status ? finalTypes[change.status] : undefined;
+    if (!final && change.newlyWaiting.length === 0) return;
+    const run = await this.options.store.getRun(runId);
+    if (!run) return;
+    const send = (event: Parameters<typeof onRunEvent>[0]) =>
+      onRunEvent(event).catch(error =>
+        this.options.logger.warn(`Run notification failed: ${error}`),
+      );
+    for (const jobRunId of change.newlyWaiting) {
+      await send({ type: 'waiting', run, jobRunId });
     }
+    if (final) await send({ type: final, run });
   }
 
   private async runJob(entry: RunningJob) {
@@ -798,7 +816,6 @@ export class PipelineEngine {
       workerId: this.workerId,
       error: retry ? undefined : failure,
     });
-    await store.promoteJobs(claimed.runId);
-    await this.notify(claimed.runId);
+    await this.notify(claimed.runId, await store.promoteJobs(claimed.runId));
   }
 }

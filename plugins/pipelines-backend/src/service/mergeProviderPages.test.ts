@@ -15,7 +15,7 @@ const run = (provider: string, n: number, at: number): PipelineRun => ({
 });
 
 /** A provider paging newest first with a numeric offset cursor and its own page size. */
-function provider(
+function fakeProvider(
   id: string,
   times: number[],
   pageSize: number,
@@ -57,9 +57,9 @@ async function walk(providers: MergeableProvider[], limit: number) {
 
 describe('mergeProviderPages', () => {
   it('walks interleaved providers newest first, each run exactly once', async () => {
-    const a = provider('comet', [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21], 4);
-    const b = provider('jenkins', [2, 4, 6, 8, 10, 12, 14], 3);
-    const c = provider('github', [100, 101, 102], 2);
+    const a = fakeProvider('comet', [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21], 4);
+    const b = fakeProvider('jenkins', [2, 4, 6, 8, 10, 12, 14], 3);
+    const c = fakeProvider('github', [100, 101, 102], 2);
     const seen = await walk([a, b, c], 5);
     const expected = [
       ...[1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21].map((at, n) => ({
@@ -76,7 +76,10 @@ describe('mergeProviderPages', () => {
 
   it('gives one page and no cursor when everything fits', async () => {
     const page = await mergeProviderPages({
-      providers: [provider('comet', [1, 2], 10), provider('jenkins', [3], 10)],
+      providers: [
+        fakeProvider('comet', [1, 2], 10),
+        fakeProvider('jenkins', [3], 10),
+      ],
       limit: 10,
     });
     expect(page.runs.map(r => r.runId)).toEqual([
@@ -95,7 +98,7 @@ describe('mergeProviderPages', () => {
       },
     };
     const page = await mergeProviderPages({
-      providers: [provider('comet', [1, 2], 10), broken],
+      providers: [fakeProvider('comet', [1, 2], 10), broken],
       limit: 10,
     });
     expect(page.runs).toHaveLength(2);
@@ -109,8 +112,8 @@ describe('mergeProviderPages', () => {
 
   it('does not ask a provider again once it has nothing left', async () => {
     const calls = { count: 0 };
-    const small = provider('jenkins', [50], 10, calls);
-    const big = provider(
+    const small = fakeProvider('jenkins', [50], 10, calls);
+    const big = fakeProvider(
       'comet',
       Array.from({ length: 30 }, (_, i) => i),
       10,

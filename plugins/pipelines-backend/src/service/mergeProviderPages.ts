@@ -77,15 +77,15 @@ export async function mergeProviderPages(options: {
     // Bounded: a provider that keeps handing out empty pages with a cursor cannot loop forever.
     for (let pages = 0; pages < 10 && candidates.length < limit; pages++) {
       const page = await provider.listRuns(pageCursor, limit);
-      page.runs.slice(skip).forEach((run, offset) =>
+      for (let index = skip; index < page.runs.length; index++) {
         candidates.push({
-          run,
+          run: page.runs[index],
           pageCursor,
-          index: skip + offset,
+          index,
           pageLength: page.runs.length,
           pageNextCursor: page.nextCursor,
-        }),
-      );
+        });
+      }
       if (!page.nextCursor) {
         exhausted = true;
         break;

@@ -23,6 +23,7 @@ import type {
   NewLogLine,
   NewRun,
   PipelineStore,
+  RunStatusChange,
 } from './PipelineStore';
 
 const migrationsDir = resolvePackagePath(
@@ -602,7 +603,8 @@ export class DatabasePipelineStore implements PipelineStore {
   // ---------------------------------------------------------------------------------------
   // Job scheduling
 
-  async promoteJobs(runId: string): Promise<void> {
+  async promoteJobs(runId: string): Promise<RunStatusChange> {
+    const newlyWaiting: string[] = [];
     // Skips cascade (a skipped job skips its dependents), so repeat until nothing changes.
     for (let round = 0; round < 1000; round++) {
       const jobs = (await this.db<JobRow>(JOBS)
@@ -644,11 +646,15 @@ export class DatabasePipelineStore implements PipelineStore {
         if (moved) {
           changed = true;
           states.set(job.job_run_id, next);
+          if (next === 'waiting') newlyWaiting.push(job.job_run_id);
         }
       }
       if (!changed) break;
     }
-    await this.refreshRunStatus(runId);
+    const change = await this.db.transaction(trx =>
+      this.refreshRunStatusIn(trx, runId),
+    );
+    return { ...change, newlyWaiting };
   }
 
   async claimJob(options: {
@@ -1023,13 +1029,16 @@ export class DatabasePipelineStore implements PipelineStore {
   }
 
   async refreshRunStatus(runId: string): Promise<PipelineRunStatus> {
-    return this.db.transaction(trx => this.refreshRunStatusIn(trx, runId));
+    const { status } = await this.db.transaction(trx =>
+      this.refreshRunStatusIn(trx, runId),
+    );
+    return status;
   }
 
   private async refreshRunStatusIn(
     trx: Knex.Transaction,
     runId: string,
-  ): Promise<PipelineRunStatus> {
+  ): Promise<RunStatusChange> {
     // Lock the run row so concurrent refreshes apply in order and none writes a stale status.
     const runQuery = trx<RunRow>(RUNS)
       .where({ run_id: runId })
@@ -1037,7 +1046,9 @@ export class DatabasePipelineStore implements PipelineStore {
     if (this.isPostgres) runQuery.forUpdate();
     const run = (await runQuery) as RunRow | undefined;
     if (!run) throw new NotFoundError(`Run ${runId} not found`);
-    if (run.status === 'cancelled') return run.status;
+    if (run.status === 'cancelled') {
+      return { previous: run.status, status: run.status, newlyWaiting: [] };
+    }
 
     const jobs = (await trx<JobRow>(JOBS)
       .where({ run_id: runId })
@@ -1079,7 +1090,7 @@ export class DatabasePipelineStore implements PipelineStore {
       update.finished_at = null;
     }
     await trx(RUNS).where({ run_id: runId }).update(update);
-    return status;
+    return { previous: run.status, status, newlyWaiting: [] };
   }
 
   async cancelRun(runId: string, reason: string): Promise<boolean> {

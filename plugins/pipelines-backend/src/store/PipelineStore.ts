@@ -108,7 +108,8 @@ export interface PipelineStore {
   listEntityRefsWithRuns(): Promise<string[]>;
 
   /** Moves `pending` jobs whose needs all succeeded to `queued`; skips jobs whose needs failed. */
-  promoteJobs(runId: string): Promise<void>;
+  /** Returns the run's status before and after, so callers act on a change only once. */
+  promoteJobs(runId: string): Promise<RunStatusChange>;
   /** Atomically claims the oldest `queued` job; undefined when there is none. */
   claimJob(options: {
     workerId: string;
@@ -174,3 +175,11 @@ export interface PipelineStore {
   /** Bytes of log stored for the run, for the size cap. */
   logSize(runId: string): Promise<number>;
 }
+
+/** A run's status before and after an update. */
+export type RunStatusChange = {
+  previous: PipelineRunStatus;
+  status: PipelineRunStatus;
+  /** Approval gates that started waiting for a decision in this update. */
+  newlyWaiting: string[];
+};
