@@ -12,6 +12,12 @@ export interface Config {
     leaseSeconds?: number;
     /** How often a running job renews its lease (and notices a cancel). Default 5. */
     heartbeatSeconds?: number;
+    /**
+     * How long a user's read access to an entity's runs (the catalog lookup and the
+     * pipelines.run.read decision) is reused before it is checked again. Writes are always
+     * checked. 0 checks every request. Default 5.
+     */
+    readAccessCacheSeconds?: number;
     /** SIGTERM-to-SIGKILL delay for a cancelled or timed-out step. Default 10. */
     killGracePeriodSeconds?: number;
     /** On shutdown, how long running jobs may finish before they are cancelled. Default 20. */

@@ -218,6 +218,9 @@ export const pipelinesPlugin = createBackendPlugin({
           source,
           stepTypes: () => [...stepTypes.keys()],
           secretNames: () => Object.keys(secrets),
+          readAccessCacheMs:
+            (pipelinesConfig?.getOptionalNumber('readAccessCacheSeconds') ??
+              5) * 1000,
         });
         providers.unshift(new CometPipelineProvider(store));
 

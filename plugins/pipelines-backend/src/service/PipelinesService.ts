@@ -36,6 +36,7 @@ import { GitPipelineSource } from '../engine/GitPipelineSource';
 import { mergeProviderPages } from './mergeProviderPages';
 import { PipelineEngine } from '../engine/PipelineEngine';
 import type { PipelineStore } from '../store/PipelineStore';
+import { readPipelineStats } from './pipelineStats';
 
 /** The git URL to check out, from `backstage.io/source-location`. */
 export function repositoryUrlOf(entity: Entity): string | undefined {
@@ -74,8 +75,64 @@ export class PipelinesService {
       source: GitPipelineSource;
       stepTypes: () => string[];
       secretNames: () => string[];
+      /**
+       * How long a caller's read access to an entity (catalog lookup and
+       * `pipelines.run.read`) is reused; 0 checks on every request.
+       */
+      readAccessCacheMs?: number;
     },
   ) {}
+
+  private readonly readAccess = new Map<
+    string,
+    { expiresAt: number; entity: Promise<Entity> }
+  >();
+
+  /**
+   * The entity, when the caller may see it in the catalog and read its runs. A list page,
+   * its log stream and the live status polls of one user ask this many times a second, and
+   * each check is a catalog and a permission request, so an answer is reused for a few
+   * seconds (`pipelines.readAccessCacheSeconds`) and concurrent checks share one request.
+   * Writes (trigger, cancel, approve) always check afresh.
+   */
+  private readableEntity(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<Entity> {
+    const ttl = this.options.readAccessCacheMs ?? 5000;
+    const check = async () => {
+      const entity = await this.entity(entityRef, credentials);
+      await this.authorize(
+        pipelinesRunReadPermission,
+        stringifyEntityRef(entity),
+        credentials,
+      );
+      return entity;
+    };
+    if (ttl <= 0) return check();
+    const principal = credentials.principal as {
+      type?: string;
+      userEntityRef?: string;
+      subject?: string;
+    };
+    const key = `${principal.type}:${
+      principal.userEntityRef ?? principal.subject ?? ''
+    }\n${entityRef}`;
+    const now = Date.now();
+    const cached = this.readAccess.get(key);
+    if (cached && cached.expiresAt > now) return cached.entity;
+    const entity = check();
+    this.readAccess.set(key, { expiresAt: now + ttl, entity });
+    entity.catch(() => this.readAccess.delete(key));
+    if (this.readAccess.size > 10_000) {
+      for (const [k, v] of this.readAccess) {
+        if (v.expiresAt <= now || this.readAccess.size > 10_000) {
+          this.readAccess.delete(k);
+        } else break;
+      }
+    }
+    return entity;
+  }
 
   /** Runs `action` as an audited event: success (with the run it made, if any) or failure. */
   private async audited<T>(
@@ -143,14 +200,11 @@ export class PipelinesService {
   private async readableRun(runId: string, credentials: BackstageCredentials) {
     const run = await this.options.store.getRun(runId);
     if (!run) throw new NotFoundError(`No pipeline run ${runId}`);
-    await this.entity(run.entityRef, credentials).catch(() => {
+    await this.readableEntity(run.entityRef, credentials).catch(error => {
+      // A run of an entity the caller cannot see does not exist for them.
+      if (error.name === 'NotAllowedError') throw error;
       throw new NotFoundError(`No pipeline run ${runId}`);
     });
-    await this.authorize(
-      pipelinesRunReadPermission,
-      run.entityRef,
-      credentials,
-    );
     return run;
   }
 
@@ -174,9 +228,8 @@ export class PipelinesService {
       cursor?: string;
     },
   ): Promise<PipelineRunPage> {
-    const entity = await this.entity(query.entityRef, credentials);
+    const entity = await this.readableEntity(query.entityRef, credentials);
     const entityRef = stringifyEntityRef(entity);
-    await this.authorize(pipelinesRunReadPermission, entityRef, credentials);
     return this.options.store.listRuns({
       entityRefs: [entityRef],
       pipeline: query.pipeline,
@@ -336,9 +389,8 @@ export class PipelinesService {
       cursor?: string;
     },
   ) {
-    const entity = await this.entity(query.entityRef, credentials);
+    const entity = await this.readableEntity(query.entityRef, credentials);
     const entityRef = stringifyEntityRef(entity);
-    await this.authorize(pipelinesRunReadPermission, entityRef, credentials);
     const limit = Math.min(Math.max(query.limit ?? 20, 1), 200);
     const annotations = entity.metadata.annotations ?? {};
     const applicable = this.options.providers.filter(p =>
@@ -386,12 +438,7 @@ export class PipelinesService {
 
   /** The pipelines an entity declares, read from its repository's default branch. */
   async listPipelines(credentials: BackstageCredentials, entityRef: string) {
-    const entity = await this.entity(entityRef, credentials);
-    await this.authorize(
-      pipelinesRunReadPermission,
-      stringifyEntityRef(entity),
-      credentials,
-    );
+    const entity = await this.readableEntity(entityRef, credentials);
     const repositoryUrl = repositoryUrlOf(entity);
     const paths = pipelinePathsOf(entity.metadata.annotations);
     if (!repositoryUrl) {
@@ -703,5 +750,21 @@ export class PipelinesService {
       .filter(r => r.type === 'memberOf')
       .map(r => r.targetRef);
     return approvers.some(approver => groups.includes(approver));
+  }
+
+  /** Duration trend, success rate and time to recovery of an entity's pipelines. */
+  async stats(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; pipeline?: string; last?: number },
+  ) {
+    const entity = await this.readableEntity(query.entityRef, credentials);
+    const entityRef = stringifyEntityRef(entity);
+    return {
+      pipelines: await readPipelineStats(this.options.store, {
+        entityRef,
+        pipeline: query.pipeline,
+        last: Math.min(Math.max(query.last ?? 30, 1), 100),
+      }),
+    };
   }
 }
