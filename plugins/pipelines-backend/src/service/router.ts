@@ -355,5 +355,20 @@ export async function createRouter(options: {
     );
   });
 
+  // Per pipeline: durations, success rate and time to recovery over the last N finished runs
+  router.get('/stats', async (req, res) => {
+    const query = parse(
+      z.object({
+        entityRef: z.string({ required_error: 'entityRef is required' }),
+        pipeline: z.string().optional(),
+        last: z.coerce.number().int().min(1).max(100).optional(),
+      }),
+      req.query,
+      'query',
+    );
+    const credentials = await httpAuth.credentials(req);
+    res.json(await service.stats(credentials, query));
+  });
+
   return router;
 }

@@ -1,0 +1,121 @@
+import {
+  PipelineRun,
+  PipelineRunStatus,
+  TERMINAL_RUN_STATUSES,
+} from '@internal/plugin-pipelines-common';
+import type { PipelineStore } from '../store/PipelineStore';
+
+/** Per pipeline, over its last N finished runs: what the UI's stats charts show. */
+export type PipelineStats = {
+  pipeline: string;
+  /** Oldest first. */
+  runs: Array<{
+    runId: string;
+    number?: number;
+    status: PipelineRunStatus;
+    createdAt: string;
+    durationMs?: number;
+  }>;
+  /** Succeeded runs over succeeded and failed ones (cancelled runs do not count); undefined without any. */
+  successRate?: number;
+  /** From each failed run (the first of a failure streak) to the next successful run. */
+  recoveries: Array<{
+    failedRunId: string;
+    recoveredRunId: string;
+    ms: number;
+  }>;
+  meanTimeToRecoveryMs?: number;
+};
+
+const finishedAt = (run: PipelineRun) =>
+  Date.parse(run.finishedAt ?? run.startedAt ?? run.createdAt);
+
+/** Stats of one pipeline from its finished runs, given newest first (as the store lists them). */
+export function computePipelineStats(
+  pipeline: string,
+  newestFirst: PipelineRun[],
+): PipelineStats {
+  const runs = [...newestFirst].reverse();
+  const decided = runs.filter(
+    r => r.status === 'succeeded' || r.status === 'failed',
+  );
+  const recoveries: PipelineStats['recoveries'] = [];
+  let failedSince: PipelineRun | undefined;
+  for (const run of runs) {
+    if (run.status === 'failed' && !failedSince) failedSince = run;
+    if (run.status === 'succeeded' && failedSince) {
+      recoveries.push({
+        failedRunId: failedSince.runId,
+        recoveredRunId: run.runId,
+        ms: Math.max(0, finishedAt(run) - finishedAt(failedSince)),
+      });
+      failedSince = undefined;
+    }
+  }
+  return {
+    pipeline,
+    runs: runs.map(r => ({
+      runId: r.runId,
+      number: r.number,
+      status: r.status,
+      createdAt: r.createdAt,
+      durationMs: r.durationMs,
+    })),
+    successRate: decided.length
+      ? decided.filter(r => r.status === 'succeeded').length / decided.length
+      : undefined,
+    recoveries,
+    meanTimeToRecoveryMs: recoveries.length
+      ? Math.round(
+          recoveries.reduce((sum, r) => sum + r.ms, 0) / recoveries.length,
+        )
+      : undefined,
+  };
+}
+
+/**
+ * The last `last` finished runs of each pipeline of an entity (or of one pipeline), read
+ * through the store's own run listing, newest first.
+ */
+export async function readPipelineStats(
+  store: Pick<PipelineStore, 'listRuns'>,
+  query: { entityRef: string; pipeline?: string; last: number },
+): Promise<PipelineStats[]> {
+  let pipelines: string[];
+  if (query.pipeline) {
+    pipelines = [query.pipeline];
+  } else {
+    const recent = await store.listRuns({
+      entityRefs: [query.entityRef],
+      limit: 200,
+    });
+    pipelines = [...new Set(recent.runs.map(r => r.pipeline))].sort();
+  }
+  return Promise.all(
+    pipelines.map(async pipeline => {
+      const finished: PipelineRun[] = [];
+      let cursor: string | undefined;
+      // Runs still going are skipped; a few pages at most
+      for (let page = 0; page < 5 && finished.length < query.last; page++) {
+        const result = await store.listRuns({
+          entityRefs: [query.entityRef],
+          pipeline,
+          limit: Math.min(200, query.last * 2),
+          cursor,
+        });
+        for (const run of result.runs) {
+          if (
+            TERMINAL_RUN_STATUSES.includes(run.status) &&
+            run.status !== 'skipped' &&
+            finished.length < query.last
+          ) {
+            finished.push(run);
+          }
+        }
+        cursor = result.nextCursor;
+        if (!cursor) break;
+      }
+      return computePipelineStats(pipeline, finished);
+    }),
+  );
+}
