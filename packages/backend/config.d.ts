@@ -2,6 +2,15 @@ export interface Config {
   /** Comet's own settings. */
   comet?: {
     /**
+     * Local fakes of external APIs served at /api/fakes/<name>, for demos and tests only.
+     */
+    fakes?: {
+      /** Serve a fake Jenkins at /api/fakes/jenkins. Default false. */
+      jenkins?: boolean;
+      /** Serve a fake SonarQube at /api/fakes/sonarqube. Default false. */
+      sonarqube?: boolean;
+    };
+    /**
      * Serves example projects as read-only git repositories at /api/example-repos/<name>.git.
      */
     exampleRepos?: {

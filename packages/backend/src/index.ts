@@ -12,6 +12,8 @@ import {
 } from './preflight';
 import { configFilesFromArgs, findEnvReferences } from './envReferences';
 import { exampleReposPlugin } from './exampleRepos/plugin';
+import { fakesPlugin } from './fakes/plugin';
+import { jenkinsScaffolderModule } from '@internal/plugin-jenkins-backend';
 
 /** Variables that may be unset in production, e.g. a PostgreSQL password under trust auth. */
 const OPTIONAL_ENV = ['POSTGRES_PASSWORD'];
@@ -124,8 +126,22 @@ async function main() {
   // Comet's pipelines: pipeline-as-code, the run queue, live logs, triggers
   backend.add(import('@internal/plugin-pipelines-backend'));
 
+  // Jenkins: builds on entity pages, triggers, live consoles (jenkins.instances), the
+  // jenkins:job:* scaffolder actions, and Jenkins builds in the unified CI/CD view
+  backend.add(import('@internal/plugin-jenkins-backend'));
+  backend.add(import('@internal/plugin-pipelines-backend-module-jenkins'));
+  backend.add(jenkinsScaffolderModule);
+
+  // SonarQube: quality on entity pages, the quality-gate webhook, actions (sonarqube.instances)
+  backend.add(import('@internal/plugin-sonarqube-backend'));
+  // The sonarqube/quality-gate pipeline step
+  backend.add(import('@internal/plugin-pipelines-backend-module-sonarqube'));
+  // The sonarqube:project:create scaffolder action
+  backend.add(import('@internal/plugin-scaffolder-backend-module-sonarqube'));
+
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);
+  backend.add(fakesPlugin);
 
   await backend.start();
   process.stdout.write(`\nComet is ready at ${url}\n\n`);

@@ -178,7 +178,9 @@ export async function createRouter(options: {
     const reader = service.uncheckedReader(runId);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
+      // no-transform: the backend's compression middleware would otherwise gzip the stream
+      // and hold every event back until the response ends.
+      'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
@@ -200,7 +202,8 @@ export async function createRouter(options: {
       after = line.seq;
     };
     const catchUp = async () => {
-      for (;;) {
+      // Stops as soon as the client has gone, not after reading the rest of a long log.
+      while (!closed) {
         const lines = await reader.lines(after, 2000);
         lines.forEach(send);
         if (lines.length < 2000) return;

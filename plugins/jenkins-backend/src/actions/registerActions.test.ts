@@ -1,0 +1,156 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createJenkinsFakeRouter } from '@internal/fakes';
+import express from 'express';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { JenkinsClient } from '../service/JenkinsClient';
+import { JenkinsService } from '../service/JenkinsService';
+import { registerActions } from './registerActions';
+
+jest.setTimeout(30_000);
+
+describe('jenkins actions', () => {
+  let server: http.Server;
+  let registry: ReturnType<typeof actionsRegistryServiceMock>;
+  const credentials = mockCredentials.user();
+  const entityRef = 'component:default/payments-api';
+  const job = 'default:payments/payments-api';
+
+  beforeAll(async () => {
+    server = http.createServer(
+      express().use(
+        '/jenkins',
+        createJenkinsFakeRouter({ queueDelayMs: 100, buildDurationMs: 60_000 }),
+      ),
+    );
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }/jenkins`;
+    const service = new JenkinsService({
+      client: JenkinsClient.create({ logger: mockServices.logger.mock() }),
+      instances: [
+        {
+          name: 'default',
+          baseUrl,
+          username: 'comet',
+          apiKey: 'comet-fake-jenkins-token',
+          projectCountLimit: 50,
+          extraRequestHeaders: {},
+          crumbIssuer: true,
+        },
+      ],
+      catalog: catalogServiceMock({
+        entities: [
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: {
+              name: 'payments-api',
+              namespace: 'default',
+              annotations: {
+                'jenkins.io/job-full-name': 'payments/payments-api',
+              },
+            },
+            spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+          },
+        ],
+      }),
+      permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock({
+        createEvent: async () => ({
+          success: async () => {},
+          fail: async () => {},
+        }),
+      }),
+      triggerWaitMs: 5000,
+    });
+    registry = actionsRegistryServiceMock();
+    registerActions(registry, service);
+  });
+
+  afterAll(() => new Promise(resolve => server.close(resolve)));
+
+  it('registers the five actions with honest attributes', async () => {
+    const { actions } = await registry.list();
+    expect(Object.fromEntries(actions.map(a => [a.id, a.attributes]))).toEqual({
+      'test:list-builds': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:get-build': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:get-build-log': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:trigger-build': {
+        readOnly: false,
+        destructive: false,
+        idempotent: false,
+      },
+      'test:abort-build': {
+        readOnly: false,
+        destructive: true,
+        idempotent: true,
+      },
+    });
+  });
+
+  it('lists, triggers with parameters, reads the log tail and aborts', async () => {
+    const list = (
+      await registry.invoke({
+        id: 'test:list-builds',
+        input: { entityRef, limit: 3 },
+        credentials,
+      })
+    ).output as any;
+    expect(list.builds.map((b: any) => b.number)).toEqual([12, 11, 10]);
+    expect(list.nextCursor).toBeDefined();
+
+    const triggered = (
+      await registry.invoke({
+        id: 'test:trigger-build',
+        input: { entityRef, job, parameters: { DEPLOY_ENV: 'production' } },
+        credentials,
+      })
+    ).output as any;
+    expect(triggered).toMatchObject({ jobRef: job, buildNumber: 13 });
+
+    const build = (
+      await registry.invoke({
+        id: 'test:get-build',
+        input: { entityRef, job, number: 13 },
+        credentials,
+      })
+    ).output as any;
+    expect(build.build.parameters.DEPLOY_ENV).toBe('production');
+
+    const log = (
+      await registry.invoke({
+        id: 'test:get-build-log',
+        input: { entityRef, job, number: 12, maxBytes: 100 },
+        credentials,
+      })
+    ).output as any;
+    expect(log.truncated).toBe(true);
+    expect(log.text).toMatch(/Finished: (SUCCESS|UNSTABLE|FAILURE)\n$/);
+    expect(Buffer.byteLength(log.text)).toBeLessThanOrEqual(100);
+
+    const aborted = (
+      await registry.invoke({
+        id: 'test:abort-build',
+        input: { entityRef, job, number: 13 },
+        credentials,
+      })
+    ).output as any;
+    expect(aborted).toEqual({ jobRef: job, number: 13, aborted: true });
+  });
+});

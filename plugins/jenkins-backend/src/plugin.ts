@@ -1,0 +1,82 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { jenkinsPermissions } from '@internal/plugin-jenkins-common';
+import { registerActions } from './actions/registerActions';
+import { JenkinsClient } from './service/JenkinsClient';
+import { readJenkinsInstances } from './service/JenkinsInstances';
+import {
+  JENKINS_NOT_CONFIGURED_MESSAGE,
+  JenkinsService,
+} from './service/JenkinsService';
+import { createRouter } from './service/router';
+
+/**
+ * Comet's Jenkins: builds of the jobs an entity names in `jenkins.io/job-full-name`, on any
+ * number of instances, with live consoles, parameterized triggers, aborts and rebuilds.
+ */
+export const jenkinsPlugin = createBackendPlugin({
+  pluginId: 'jenkins',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
+      },
+      async init({
+        config,
+        logger,
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        catalog,
+        actionsRegistry,
+      }) {
+        const instances = readJenkinsInstances(config);
+        if (instances.length === 0) {
+          logger.info(JENKINS_NOT_CONFIGURED_MESSAGE);
+        } else {
+          logger.info(
+            `Jenkins instances: ${instances
+              .map(i => `${i.name} (${i.baseUrl})`)
+              .join(', ')}`,
+          );
+        }
+        const client = JenkinsClient.create({
+          logger,
+          timeoutMs:
+            (config.getOptionalNumber('jenkins.requestTimeoutSeconds') ?? 10) *
+            1000,
+          maxRetries: config.getOptionalNumber('jenkins.maxRetries') ?? 2,
+          cacheTtlMs:
+            (config.getOptionalNumber('jenkins.cacheTtlSeconds') ?? 5) * 1000,
+        });
+        const service = new JenkinsService({
+          client,
+          instances,
+          catalog,
+          permissions,
+          auditor,
+          triggerWaitMs:
+            (config.getOptionalNumber('jenkins.triggerWaitSeconds') ?? 10) *
+            1000,
+        });
+        permissionsRegistry.addPermissions(jenkinsPermissions);
+        registerActions(actionsRegistry, service);
+        httpRouter.use(await createRouter({ service, httpAuth, logger }));
+      },
+    });
+  },
+});

@@ -1,0 +1,271 @@
+import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  DEFAULT_JENKINS_INSTANCE,
+  jobFullNameProblem,
+} from '@internal/plugin-jenkins-common';
+import fs from 'node:fs/promises';
+import { JenkinsClient } from '../service/JenkinsClient';
+import type { JenkinsInstance } from '../service/JenkinsInstances';
+import { jobUrl } from '../service/mapping';
+import { pipelineFromScmConfigXml } from './jenkinsJobConfig';
+
+function instanceNamed(instances: JenkinsInstance[], name: string | undefined) {
+  const wanted = name ?? DEFAULT_JENKINS_INSTANCE;
+  const instance = instances.find(i => i.name === wanted);
+  if (!instance) {
+    throw new InputError(
+      instances.length
+        ? `No Jenkins instance "${wanted}" in jenkins.instances (configured: ${instances
+            .map(i => i.name)
+            .join(', ')})`
+        : 'Jenkins is not configured: set jenkins.instances in app-config.yaml',
+    );
+  }
+  return instance;
+}
+
+function checkJobName(what: string, value: string) {
+  const problem = jobFullNameProblem(value);
+  if (problem)
+    throw new InputError(`${what} "${value}" cannot be used: ${problem}`);
+}
+
+/** `jenkins:job:create` and `jenkins:job:build`, for software templates. */
+export function createJenkinsActions(options: {
+  client: JenkinsClient;
+  instances: JenkinsInstance[];
+}) {
+  const { client, instances } = options;
+
+  const createJob = createTemplateAction({
+    id: 'jenkins:job:create',
+    description:
+      "Creates a Jenkins job: from a config.xml template (configXml, or configXmlPath in the workspace), or a Pipeline job that reads its Jenkinsfile from the new repository (repoUrl). Outputs the jenkins.io/job-full-name value for the new entity's catalog-info.yaml.",
+    supportsDryRun: true,
+    examples: [
+      {
+        description:
+          'A Pipeline job reading the Jenkinsfile of the new repository',
+        example: `steps:
+  - id: jenkins
+    action: jenkins:job:create
+    input:
+      folder: payments
+      name: \${{ parameters.name }}
+      repoUrl: https://git.example.com/acme/\${{ parameters.name }}.git
+      parameters:
+        - { name: DEPLOY_ENV, type: choice, choices: [staging, production] }`,
+      },
+    ],
+    schema: {
+      input: {
+        name: z => z.string().describe('Job name (one path segment)'),
+        folder: z =>
+          z
+            .string()
+            .optional()
+            .describe('Folder to create it in, e.g. payments or a/b'),
+        instance: z =>
+          z
+            .string()
+            .optional()
+            .describe('Instance from jenkins.instances (default: default)'),
+        configXml: z => z.string().optional().describe('The job config.xml'),
+        configXmlPath: z =>
+          z
+            .string()
+            .optional()
+            .describe('Path of a config.xml in the workspace'),
+        repoUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe('Git URL whose Jenkinsfile the Pipeline job runs'),
+        branch: z =>
+          z.string().optional().describe('Branch to build (default main)'),
+        scriptPath: z =>
+          z
+            .string()
+            .optional()
+            .describe('Path of the Jenkinsfile (default Jenkinsfile)'),
+        credentialsId: z =>
+          z
+            .string()
+            .optional()
+            .describe('Jenkins credentials id for the git checkout'),
+        description: z => z.string().optional(),
+        parameters: z =>
+          z
+            .array(
+              z.object({
+                name: z.string(),
+                type: z
+                  .enum(['string', 'text', 'boolean', 'choice', 'password'])
+                  .optional(),
+                default: z.union([z.string(), z.boolean()]).optional(),
+                choices: z.array(z.string()).optional(),
+                description: z.string().optional(),
+              }),
+            )
+            .optional()
+            .describe('Build parameters of the Pipeline job (with repoUrl)'),
+      },
+      output: {
+        jobFullName: z => z.string(),
+        jobUrl: z => z.string(),
+        annotation: z =>
+          z.string().describe('The jenkins.io/job-full-name value'),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      if (input.name.includes('/'))
+        throw new InputError(
+          `name "${input.name}" must not contain "/"; use folder`,
+        );
+      checkJobName('name', input.name);
+      if (input.folder) checkJobName('folder', input.folder);
+      const instance = instanceNamed(instances, input.instance);
+      const sources = [
+        input.configXml,
+        input.configXmlPath,
+        input.repoUrl,
+      ].filter(Boolean).length;
+      if (sources !== 1) {
+        throw new InputError(
+          'Give exactly one of configXml, configXmlPath or repoUrl',
+        );
+      }
+      let configXml: string;
+      if (input.configXml) {
+        configXml = input.configXml;
+      } else if (input.configXmlPath) {
+        configXml = await fs.readFile(
+          resolveSafeChildPath(ctx.workspacePath, input.configXmlPath),
+          'utf8',
+        );
+      } else {
+        if (!/^(https?|ssh|git):\/\/|^git@/.test(input.repoUrl!)) {
+          throw new InputError(`repoUrl "${input.repoUrl}" is not a git URL`);
+        }
+        configXml = pipelineFromScmConfigXml({
+          repoUrl: input.repoUrl!,
+          branch: input.branch ?? 'main',
+          scriptPath: input.scriptPath ?? 'Jenkinsfile',
+          description: input.description,
+          credentialsId: input.credentialsId,
+          parameters: input.parameters,
+        });
+      }
+      const jobFullName = input.folder
+        ? `${input.folder.replace(/^\/+|\/+$/g, '')}/${input.name}`
+        : input.name;
+      const annotation =
+        instance.name === DEFAULT_JENKINS_INSTANCE
+          ? jobFullName
+          : `${instance.name}:${jobFullName}`;
+      const url = jobUrl(instance, jobFullName);
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would create Jenkins job ${jobFullName} on instance "${instance.name}"`,
+        );
+      } else {
+        await ctx.checkpoint({
+          key: `jenkins-create-${instance.name}-${jobFullName}`,
+          fn: async () => {
+            await client.createJob({
+              instance,
+              folderFullName: input.folder,
+              name: input.name,
+              configXml,
+            });
+          },
+        });
+        ctx.logger.info(
+          `Created Jenkins job ${jobFullName} on instance "${instance.name}": ${url}`,
+        );
+      }
+      ctx.output('jobFullName', jobFullName);
+      ctx.output('jobUrl', url);
+      ctx.output('annotation', annotation);
+    },
+  });
+
+  const buildJob = createTemplateAction({
+    id: 'jenkins:job:build',
+    description:
+      'Starts a build of a Jenkins job, with parameters, and outputs its queue item and build number.',
+    supportsDryRun: true,
+    schema: {
+      input: {
+        job: z =>
+          z.string().describe('Job full name, e.g. payments/payments-api'),
+        instance: z =>
+          z
+            .string()
+            .optional()
+            .describe('Instance from jenkins.instances (default: default)'),
+        parameters: z =>
+          z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
+        waitSeconds: z =>
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(120)
+            .optional()
+            .describe('How long to wait for the build number (default 30)'),
+      },
+      output: {
+        queueId: z => z.number().optional(),
+        buildNumber: z => z.number().optional(),
+        buildUrl: z => z.string().optional(),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      checkJobName('job', input.job);
+      const instance = instanceNamed(instances, input.instance);
+      const location = { instance, jobFullName: input.job };
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would build Jenkins job ${input.job} on instance "${instance.name}"`,
+        );
+        return;
+      }
+      const parameters = input.parameters
+        ? Object.fromEntries(
+            Object.entries(input.parameters).map(([k, v]) => [k, String(v)]),
+          )
+        : undefined;
+      const { queueId } = await client.triggerBuild(location, parameters);
+      ctx.output('queueId', queueId);
+      const deadline = Date.now() + (input.waitSeconds ?? 30) * 1000;
+      while (Date.now() < deadline) {
+        const item = await client.getQueueItem(instance, queueId);
+        if (item?.cancelled)
+          throw new Error(
+            `Jenkins cancelled queue item ${queueId} of ${input.job}`,
+          );
+        const number = item?.executable?.number;
+        if (number) {
+          const buildUrl = `${jobUrl(instance, input.job)}${number}/`;
+          ctx.logger.info(
+            `Jenkins build #${number} of ${input.job} started: ${buildUrl}`,
+          );
+          ctx.output('buildNumber', number);
+          ctx.output('buildUrl', buildUrl);
+          return;
+        }
+        await new Promise(resolve => setTimeout(resolve, 1000));
+      }
+      ctx.logger.info(
+        `Jenkins queued ${input.job} (queue item ${queueId}); it has not started yet`,
+      );
+    },
+  });
+
+  return [createJob, buildJob];
+}

@@ -1,0 +1,576 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import type { JenkinsInstance } from './JenkinsInstances';
+
+/** Where a job lives: an instance and the job's full name, `folder/job`. */
+export type JenkinsJobLocation = {
+  instance: JenkinsInstance;
+  jobFullName: string;
+};
+
+/** Fields of a build in lists (one `tree` for every list, so answers are shared). */
+export const BUILD_SUMMARY_TREE =
+  'number,url,result,building,duration,estimatedDuration,timestamp,displayName,queueId,' +
+  'actions[parameters[name,value],causes[_class,shortDescription,userId,userName],' +
+  'lastBuiltRevision[SHA1,branch[name]],failCount,skipCount,totalCount],' +
+  'changeSets[items[commitId,msg,author[fullName],timestamp]],changeSet[items[commitId,msg,author[fullName],timestamp]]';
+
+const BUILD_DETAIL_TREE = `${BUILD_SUMMARY_TREE},artifacts[fileName,relativePath]`;
+
+const PARAMETERS_TREE =
+  'property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]';
+
+const JOB_TREE = `name,fullName,displayName,description,url,buildable,color,inQueue,nextBuildNumber,${PARAMETERS_TREE}`;
+
+export type JenkinsRawBuild = {
+  _class?: string;
+  number: number;
+  url?: string;
+  result?: string | null;
+  building?: boolean;
+  duration?: number;
+  estimatedDuration?: number;
+  timestamp?: number;
+  displayName?: string;
+  queueId?: number;
+  actions?: Array<Record<string, any> | null>;
+  changeSets?: Array<{ items?: any[] }>;
+  changeSet?: { items?: any[] };
+  artifacts?: Array<{ fileName: string; relativePath: string }>;
+};
+
+export type JenkinsRawJob = {
+  _class?: string;
+  name?: string;
+  fullName?: string;
+  displayName?: string;
+  description?: string | null;
+  url?: string;
+  buildable?: boolean;
+  color?: string;
+  inQueue?: boolean;
+  nextBuildNumber?: number;
+  property?: Array<{ _class?: string; parameterDefinitions?: any[] }>;
+  builds?: JenkinsRawBuild[];
+  jobs?: JenkinsRawJob[];
+};
+
+export type JenkinsRawStageView = {
+  id: string;
+  status: string;
+  startTimeMillis?: number;
+  durationMillis?: number;
+  stages?: Array<{
+    id: string;
+    name: string;
+    status: string;
+    startTimeMillis?: number;
+    durationMillis?: number;
+  }>;
+};
+
+export type JenkinsRawQueueItem = {
+  _class?: string;
+  id: number;
+  why?: string | null;
+  cancelled?: boolean;
+  executable?: { number: number; url?: string } | null;
+};
+
+/** `job/a/job/b` with every segment URL-encoded, so a name never becomes a path. */
+export function jobPath(jobFullName: string): string {
+  return jobFullName
+    .split('/')
+    .map(segment => `/job/${encodeURIComponent(segment)}`)
+    .join('');
+}
+
+type RequestOptions = {
+  method?: 'GET' | 'POST';
+  query?: Record<string, string | number | undefined>;
+  body?: string;
+  contentType?: string;
+  /** Statuses the caller handles itself instead of an error. */
+  accept?: number[];
+  /** Reuse a cached answer younger than the cache TTL (GET only). */
+  cache?: boolean;
+};
+
+type CachedResponse = { status: number; headers: Headers; text: string };
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/**
+ * Jenkins' REST API (`api/json` with `tree=`) over fetch, for every configured instance:
+ * a timeout on every call, retries with backoff on 429/5xx that honour Retry-After, CSRF
+ * crumbs for POSTs, a short cache that also coalesces identical concurrent GETs, and errors
+ * that name the instance and the URL path (never credentials). Redirects are not followed,
+ * so nothing reaches a host other than the configured instance.
+ */
+export class JenkinsClient {
+  private readonly cache = new Map<
+    string,
+    { expires: number; response: Promise<CachedResponse> }
+  >();
+  private readonly crumbs = new Map<
+    string,
+    Promise<{ field: string; crumb: string } | undefined>
+  >();
+  /** Calls made to Jenkins since start, per instance (for the benchmark and metrics). */
+  readonly callCounts = new Map<string, number>();
+
+  static create(options: {
+    logger: LoggerService;
+    timeoutMs?: number;
+    maxRetries?: number;
+    cacheTtlMs?: number;
+  }) {
+    return new JenkinsClient(options);
+  }
+
+  private constructor(
+    private readonly options: {
+      logger: LoggerService;
+      timeoutMs?: number;
+      maxRetries?: number;
+      cacheTtlMs?: number;
+    },
+  ) {}
+
+  get totalCalls() {
+    let total = 0;
+    for (const count of this.callCounts.values()) total += count;
+    return total;
+  }
+
+  /**
+   * Forgets cached answers of an instance, after a trigger, abort or new job: a folder's or
+   * multibranch project's answer embeds its jobs' builds, so the whole instance goes.
+   */
+  invalidate(instance: JenkinsInstance) {
+    const prefix = `${instance.name}|`;
+    for (const key of this.cache.keys()) {
+      if (key.startsWith(prefix)) this.cache.delete(key);
+    }
+  }
+
+  /** A job with its builds `{from,to}` and, for folders and multibranch projects, its jobs with theirs. */
+  async getJobWithBuilds(
+    location: JenkinsJobLocation,
+    range: { from: number; to: number },
+  ): Promise<JenkinsRawJob> {
+    const { instance, jobFullName } = location;
+    const builds = `builds[${BUILD_SUMMARY_TREE}]`;
+    const tree =
+      `_class,${JOB_TREE},${builds}{${range.from},${range.to}},` +
+      `jobs[_class,name,fullName,displayName,url,color,buildable,${builds}{0,${range.to}}]{0,${instance.projectCountLimit}}`;
+    return this.getJson(instance, `${jobPath(jobFullName)}/api/json`, { tree });
+  }
+
+  async getJob(location: JenkinsJobLocation): Promise<JenkinsRawJob> {
+    const { instance, jobFullName } = location;
+    return this.getJson(instance, `${jobPath(jobFullName)}/api/json`, {
+      tree: `_class,${JOB_TREE},jobs[_class,name,fullName,url]{0,${instance.projectCountLimit}}`,
+    });
+  }
+
+  async getBuild(
+    location: JenkinsJobLocation,
+    buildNumber: number,
+  ): Promise<JenkinsRawBuild> {
+    const { instance, jobFullName } = location;
+    return this.getJson(
+      instance,
+      `${jobPath(jobFullName)}/${buildNumber}/api/json`,
+      {
+        tree: BUILD_DETAIL_TREE,
+      },
+    );
+  }
+
+  /** The Pipeline stage view, or undefined for jobs that are not Pipelines. */
+  async getStageView(
+    location: JenkinsJobLocation,
+    buildNumber: number,
+  ): Promise<JenkinsRawStageView | undefined> {
+    const { instance, jobFullName } = location;
+    const response = await this.send(
+      instance,
+      `${jobPath(jobFullName)}/${buildNumber}/wfapi/describe`,
+      {
+        accept: [404],
+        cache: true,
+      },
+    );
+    if (response.status === 404) return undefined;
+    return this.parseJson(
+      instance,
+      `${jobPath(jobFullName)}/${buildNumber}/wfapi/describe`,
+      response.text,
+    );
+  }
+
+  /** The failed test cases of a build's JUnit report, or undefined without one. */
+  async getTestReport(location: JenkinsJobLocation, buildNumber: number) {
+    const { instance, jobFullName } = location;
+    const path = `${jobPath(jobFullName)}/${buildNumber}/testReport/api/json`;
+    const response = await this.send(instance, path, {
+      query: {
+        tree: 'failCount,passCount,skipCount,duration,suites[name,cases[className,name,status,errorDetails,duration]]',
+      },
+      accept: [404],
+      cache: true,
+    });
+    if (response.status === 404) return undefined;
+    return this.parseJson<{
+      failCount: number;
+      passCount: number;
+      skipCount: number;
+      duration?: number;
+      suites?: Array<{
+        name: string;
+        cases?: Array<{
+          className: string;
+          name: string;
+          status: string;
+          errorDetails?: string | null;
+          duration?: number;
+        }>;
+      }>;
+    }>(instance, path, response.text);
+  }
+
+  /** Console text from byte `start` (`logText/progressiveText`); never cached. */
+  async getProgressiveText(
+    location: JenkinsJobLocation,
+    buildNumber: number,
+    start: number,
+  ) {
+    const { instance, jobFullName } = location;
+    const response = await this.send(
+      instance,
+      `${jobPath(jobFullName)}/${buildNumber}/logText/progressiveText`,
+      {
+        query: { start },
+      },
+    );
+    const size = Number(response.headers.get('x-text-size'));
+    return {
+      text: response.text,
+      nextStart: Number.isFinite(size)
+        ? size
+        : start + Buffer.byteLength(response.text),
+      more: response.headers.get('x-more-data') === 'true',
+    };
+  }
+
+  async getConsoleText(location: JenkinsJobLocation, buildNumber: number) {
+    const { instance, jobFullName } = location;
+    return (
+      await this.send(
+        instance,
+        `${jobPath(jobFullName)}/${buildNumber}/consoleText`,
+      )
+    ).text;
+  }
+
+  /**
+   * Queues a build: `buildWithParameters` when parameters are given, `build` otherwise.
+   * Answers with the queue item id from `Location`.
+   */
+  async triggerBuild(
+    location: JenkinsJobLocation,
+    parameters?: Record<string, string>,
+  ): Promise<{ queueId: number }> {
+    const { instance, jobFullName } = location;
+    const withParameters =
+      parameters !== undefined && Object.keys(parameters).length > 0;
+    const path = `${jobPath(jobFullName)}/${
+      withParameters ? 'buildWithParameters' : 'build'
+    }`;
+    const response = await this.send(instance, path, {
+      method: 'POST',
+      body: withParameters
+        ? new URLSearchParams(parameters).toString()
+        : undefined,
+      contentType: withParameters
+        ? 'application/x-www-form-urlencoded'
+        : undefined,
+    });
+    this.invalidate(instance);
+    const match = /\/queue\/item\/(\d+)\/?$/.exec(
+      response.headers.get('location') ?? '',
+    );
+    if (!match) {
+      throw new ServiceUnavailableError(
+        `Jenkins instance "${instance.name}" queued POST ${path} but sent no queue item location (HTTP ${response.status})`,
+      );
+    }
+    return { queueId: Number(match[1]) };
+  }
+
+  async getQueueItem(
+    instance: JenkinsInstance,
+    queueId: number,
+  ): Promise<JenkinsRawQueueItem | undefined> {
+    const path = `/queue/item/${queueId}/api/json`;
+    const response = await this.send(instance, path, {
+      query: { tree: 'id,why,cancelled,executable[number,url]' },
+      accept: [404],
+    });
+    if (response.status === 404) return undefined;
+    return this.parseJson(instance, path, response.text);
+  }
+
+  async abortBuild(location: JenkinsJobLocation, buildNumber: number) {
+    const { instance, jobFullName } = location;
+    await this.send(instance, `${jobPath(jobFullName)}/${buildNumber}/stop`, {
+      method: 'POST',
+    });
+    this.invalidate(instance);
+  }
+
+  async getConfigXml(location: JenkinsJobLocation) {
+    const { instance, jobFullName } = location;
+    return (await this.send(instance, `${jobPath(jobFullName)}/config.xml`))
+      .text;
+  }
+
+  /** Creates a job from a config.xml, at the root or in a folder. */
+  async createJob(options: {
+    instance: JenkinsInstance;
+    folderFullName?: string;
+    name: string;
+    configXml: string;
+  }) {
+    const { instance, folderFullName, name, configXml } = options;
+    const path = `${folderFullName ? jobPath(folderFullName) : ''}/createItem`;
+    const response = await this.send(instance, path, {
+      method: 'POST',
+      query: { name },
+      body: configXml,
+      contentType: 'application/xml',
+      accept: [400],
+    });
+    if (response.status === 400) {
+      throw new InputError(
+        `Jenkins instance "${
+          instance.name
+        }" refused to create "${name}" at POST ${path}: ${
+          response.headers.get('x-error') ?? 'bad request'
+        }`,
+      );
+    }
+    this.invalidate(instance);
+  }
+
+  private async getJson<T>(
+    instance: JenkinsInstance,
+    path: string,
+    query: Record<string, string>,
+  ): Promise<T> {
+    const response = await this.send(instance, path, { query, cache: true });
+    return this.parseJson<T>(instance, path, response.text);
+  }
+
+  private parseJson<T>(
+    instance: JenkinsInstance,
+    path: string,
+    text: string,
+  ): T {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ServiceUnavailableError(
+        `Jenkins instance "${instance.name}" answered GET ${path} with something that is not JSON; is ${instance.baseUrl} a Jenkins?`,
+      );
+    }
+  }
+
+  private async crumbOf(instance: JenkinsInstance) {
+    if (!instance.crumbIssuer) return undefined;
+    let crumb = this.crumbs.get(instance.name);
+    if (!crumb) {
+      crumb = (async () => {
+        const response = await this.send(instance, '/crumbIssuer/api/json', {
+          query: { tree: 'crumb,crumbRequestField' },
+          accept: [404],
+        });
+        // No crumb issuer: CSRF protection is off on that Jenkins.
+        if (response.status === 404) return undefined;
+        const body = this.parseJson<{
+          crumb: string;
+          crumbRequestField: string;
+        }>(instance, '/crumbIssuer/api/json', response.text);
+        return { field: body.crumbRequestField, crumb: body.crumb };
+      })();
+      this.crumbs.set(instance.name, crumb);
+      crumb.catch(() => this.crumbs.delete(instance.name));
+    }
+    return crumb;
+  }
+
+  private async send(
+    instance: JenkinsInstance,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<CachedResponse> {
+    const method = options.method ?? 'GET';
+    const url = new URL(`${instance.baseUrl}${path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    // Defense in depth: the path is built from encoded segments, so this never fails.
+    const base = new URL(`${instance.baseUrl}/`);
+    if (url.origin !== base.origin || !url.pathname.startsWith(base.pathname)) {
+      throw new InputError(
+        `Refusing a Jenkins path outside instance "${instance.name}": ${path}`,
+      );
+    }
+    const ttl = this.options.cacheTtlMs ?? 5000;
+    if (method === 'GET' && options.cache && ttl > 0) {
+      const key = `${instance.name}|${url.href}`;
+      const cached = this.cache.get(key);
+      if (cached && cached.expires > Date.now()) return cached.response;
+      const response = this.fetchWithRetries(instance, url, method, options);
+      this.cache.set(key, { expires: Date.now() + ttl, response });
+      response.catch(() => this.cache.delete(key));
+      if (this.cache.size > 2000) {
+        const now = Date.now();
+        for (const [k, v] of this.cache)
+          if (v.expires <= now) this.cache.delete(k);
+      }
+      return response;
+    }
+    return this.fetchWithRetries(instance, url, method, options);
+  }
+
+  private async fetchWithRetries(
+    instance: JenkinsInstance,
+    url: URL,
+    method: 'GET' | 'POST',
+    options: RequestOptions,
+  ): Promise<CachedResponse> {
+    const maxRetries = this.options.maxRetries ?? 2;
+    const where = `${method} ${url.pathname.slice(
+      new URL(`${instance.baseUrl}/`).pathname.length - 1,
+    )}`;
+    let crumbRefreshed = false;
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = {
+        ...instance.extraRequestHeaders,
+        Authorization: `Basic ${Buffer.from(
+          `${instance.username}:${instance.apiKey}`,
+        ).toString('base64')}`,
+        Accept: 'application/json, text/plain, */*',
+      };
+      if (options.contentType) headers['Content-Type'] = options.contentType;
+      if (method === 'POST') {
+        const crumb = await this.crumbOf(instance);
+        if (crumb) headers[crumb.field] = crumb.crumb;
+      }
+      this.callCounts.set(
+        instance.name,
+        (this.callCounts.get(instance.name) ?? 0) + 1,
+      );
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          body: options.body,
+          redirect: 'manual',
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        });
+      } catch (error) {
+        const err = error as Error & {
+          cause?: { code?: string; message?: string };
+        };
+        const reason =
+          err.name === 'TimeoutError'
+            ? `no answer within ${this.options.timeoutMs ?? 10_000} ms`
+            : err.cause?.code ?? err.cause?.message ?? err.message;
+        if (attempt < maxRetries && method === 'GET') {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw new ServiceUnavailableError(
+          `Jenkins instance "${instance.name}" is unreachable: ${where} failed (${reason})`,
+        );
+      }
+      const { status } = response;
+      const text = await response.text().catch(() => '');
+      if (options.accept?.includes(status) || (status >= 200 && status < 400)) {
+        return { status, headers: response.headers, text };
+      }
+      if (
+        status === 403 &&
+        method === 'POST' &&
+        /crumb/i.test(text) &&
+        !crumbRefreshed
+      ) {
+        crumbRefreshed = true;
+        this.crumbs.delete(instance.name);
+        attempt--;
+        continue;
+      }
+      const retryable =
+        status === 429 ||
+        status === 503 ||
+        (method === 'GET' &&
+          (status === 500 || status === 502 || status === 504));
+      if (retryable && attempt < maxRetries) {
+        const retryAfter = Number(response.headers.get('retry-after'));
+        const wait =
+          Number.isFinite(retryAfter) && retryAfter >= 0
+            ? retryAfter * 1000
+            : this.backoff(attempt);
+        if (wait <= 30_000) {
+          this.options.logger.info(
+            `Jenkins instance "${instance.name}" answered ${where} with HTTP ${status}; retrying in ${wait} ms`,
+          );
+          await sleep(wait);
+          continue;
+        }
+      }
+      throw this.errorFor(instance, where, status);
+    }
+  }
+
+  private backoff(attempt: number) {
+    return Math.min(5000, 250 * 2 ** attempt) + Math.floor(Math.random() * 100);
+  }
+
+  private errorFor(
+    instance: JenkinsInstance,
+    where: string,
+    status: number,
+  ): Error {
+    const name = `Jenkins instance "${instance.name}"`;
+    switch (status) {
+      case 401:
+        return new ServiceUnavailableError(
+          `${name} rejected the credentials of user "${instance.username}" (HTTP 401) for ${where}: the API token (apiKey of instance "${instance.name}" in jenkins.instances) is wrong or expired`,
+        );
+      case 403:
+        return new NotAllowedError(
+          `${name} denied user "${instance.username}" (HTTP 403) for ${where}: the API token is wrong or the user lacks the Jenkins permission for this`,
+        );
+      case 404:
+        return new NotFoundError(`${name} has nothing at ${where} (HTTP 404)`);
+      case 429:
+        return new ServiceUnavailableError(
+          `${name} is rate limiting Comet (HTTP 429) for ${where}; try again later`,
+        );
+      default:
+        return new ServiceUnavailableError(
+          `${name} failed (HTTP ${status}) for ${where}`,
+        );
+    }
+  }
+}

@@ -1,0 +1,878 @@
+import type {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import type { JsonObject } from '@backstage/types';
+import {
+  JENKINS_ANNOTATION,
+  JENKINS_CONFIG_KEY,
+  JenkinsBuild,
+  jenkinsBuildReadPermission,
+  JenkinsBuildSummary,
+  jenkinsBuildTriggerPermission,
+  JenkinsEntityBuildsResponse,
+  JenkinsEntityJob,
+  JenkinsEntityJobsResponse,
+  JenkinsJob,
+  JenkinsJobProblem,
+  JenkinsJobRef,
+  JenkinsLogChunk,
+  JenkinsTriggerResult,
+  jobFullNameProblem,
+  parseJenkinsAnnotation,
+  stringifyJenkinsJobRef,
+} from '@internal/plugin-jenkins-common';
+import {
+  JenkinsClient,
+  JenkinsJobLocation,
+  JenkinsRawJob,
+} from './JenkinsClient';
+import type { JenkinsInstance } from './JenkinsInstances';
+import {
+  changesOf,
+  jobUrl,
+  safeDecode,
+  toBuildSummary,
+  toJob,
+  toStages,
+} from './mapping';
+
+/** Entities may point one instance's jobs at another Jenkins, if the instance allows it. */
+export const JENKINS_OVERRIDE_BASE_URL_ANNOTATION =
+  'jenkins.io/override-base-url';
+
+export const JENKINS_NOT_CONFIGURED_MESSAGE = `Jenkins is not configured: set ${JENKINS_CONFIG_KEY} (name, baseUrl, username, apiKey) in app-config.yaml to turn it on`;
+
+type AuditContext = { request?: any };
+
+/** Builds fetched per job for first pages, whatever the page size up to 20. */
+const SHARED_BUILD_WINDOW = 21;
+
+/** A job of the entity, resolved to a configured instance. */
+type EntityJob = JenkinsJobRef & {
+  location?: JenkinsJobLocation;
+  problem?: JenkinsJobProblem;
+};
+
+function problemOf(error: unknown): JenkinsJobProblem {
+  const err = error as Error;
+  return { name: err?.name ?? 'Error', message: String(err?.message ?? error) };
+}
+
+/**
+ * What the REST API, the actions and the CI/CD provider share: every call resolves the
+ * entity with the caller's credentials (so nobody sees more than the catalog shows them),
+ * checks `jenkins.build.read` or `jenkins.build.trigger` on it, and only reaches jobs the
+ * entity's annotation names (or the branch jobs of an annotated multibranch project).
+ */
+export class JenkinsService {
+  constructor(
+    private readonly options: {
+      client: JenkinsClient;
+      instances: JenkinsInstance[];
+      catalog: CatalogService;
+      permissions: PermissionsService;
+      auditor: AuditorService;
+      triggerWaitMs?: number;
+    },
+  ) {}
+
+  get configured() {
+    return this.options.instances.length > 0;
+  }
+
+  get instanceNames() {
+    return this.options.instances.map(i => i.name);
+  }
+
+  private requireConfigured() {
+    if (!this.configured) {
+      throw new ServiceUnavailableError(JENKINS_NOT_CONFIGURED_MESSAGE);
+    }
+  }
+
+  private async entity(entityRef: string, credentials: BackstageCredentials) {
+    let entity: Entity | undefined;
+    try {
+      entity = await this.options.catalog.getEntityByRef(entityRef, {
+        credentials,
+      });
+    } catch (error) {
+      if (
+        (error as Error).name === 'InputError' ||
+        /ref/i.test(String(error))
+      ) {
+        throw new InputError(
+          `"${entityRef}" is not a valid entity ref, e.g. component:default/payments-api`,
+        );
+      }
+      throw error;
+    }
+    if (!entity) {
+      throw new NotFoundError(
+        `No entity ${entityRef} in the catalog (or you cannot see it)`,
+      );
+    }
+    return entity;
+  }
+
+  private async authorize(
+    permission: ResourcePermission<'catalog-entity'>,
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ) {
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      {
+        credentials,
+      },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        `You are not allowed to ${permission.name} on ${entityRef}`,
+      );
+    }
+  }
+
+  private instanceFor(
+    ref: JenkinsJobRef,
+    entity: Entity,
+  ): JenkinsJobLocation | JenkinsJobProblem {
+    const instance = this.options.instances.find(i => i.name === ref.instance);
+    if (!instance) {
+      return {
+        name: 'InputError',
+        message: `${JENKINS_ANNOTATION} entry "${
+          ref.source
+        }" names the Jenkins instance "${
+          ref.instance
+        }", which is not in ${JENKINS_CONFIG_KEY} (configured: ${this.instanceNames.join(
+          ', ',
+        )})`,
+      };
+    }
+    const override =
+      entity.metadata.annotations?.[JENKINS_OVERRIDE_BASE_URL_ANNOTATION];
+    if (override) {
+      const normalized = override.replace(/\/+$/, '');
+      if (!instance.allowedBaseUrlOverride?.test(normalized)) {
+        return {
+          name: 'NotAllowedError',
+          message: `${JENKINS_OVERRIDE_BASE_URL_ANNOTATION} "${override}" is not allowed by allowedBaseUrlOverrideRegex of Jenkins instance "${instance.name}"`,
+        };
+      }
+      return {
+        instance: { ...instance, baseUrl: normalized },
+        jobFullName: ref.jobFullName,
+      };
+    }
+    return { instance, jobFullName: ref.jobFullName };
+  }
+
+  /** The entity, checked for `permission`, with its annotated jobs resolved to instances. */
+  private async entityJobs(
+    credentials: BackstageCredentials,
+    entityRef: string,
+    permission: ResourcePermission<'catalog-entity'>,
+  ): Promise<{
+    entityRef: string;
+    jobs: EntityJob[];
+    annotationError?: string;
+  }> {
+    const entity = await this.entity(entityRef, credentials);
+    const ref = stringifyEntityRef(entity);
+    await this.authorize(permission, ref, credentials);
+    const value = entity.metadata.annotations?.[JENKINS_ANNOTATION];
+    if (value === undefined) {
+      return {
+        entityRef: ref,
+        jobs: [],
+        annotationError: `${ref} has no ${JENKINS_ANNOTATION} annotation`,
+      };
+    }
+    const parsed = parseJenkinsAnnotation(value);
+    if (!parsed.ok)
+      return { entityRef: ref, jobs: [], annotationError: parsed.error };
+    return {
+      entityRef: ref,
+      jobs: parsed.jobs.map(job => {
+        const resolved = this.instanceFor(job, entity);
+        return 'instance' in resolved && typeof resolved.instance === 'object'
+          ? { ...job, location: resolved as JenkinsJobLocation }
+          : { ...job, problem: resolved as JenkinsJobProblem };
+      }),
+    };
+  }
+
+  /**
+   * Resolves `instance:folder/job` from a request: it must be an annotated job or a job
+   * directly inside an annotated folder or multibranch project.
+   */
+  private async resolveJob(
+    credentials: BackstageCredentials,
+    entityRef: string,
+    jobRef: string,
+    permission: ResourcePermission<'catalog-entity'>,
+  ): Promise<{ entityRef: string; location: JenkinsJobLocation }> {
+    this.requireConfigured();
+    const {
+      entityRef: ref,
+      jobs,
+      annotationError,
+    } = await this.entityJobs(credentials, entityRef, permission);
+    if (annotationError) throw new InputError(annotationError);
+    const colon = jobRef.indexOf(':');
+    if (colon <= 0) {
+      throw new InputError(
+        `job "${jobRef}" must be instance:folder/job, e.g. default:payments/payments-api`,
+      );
+    }
+    const instance = jobRef.slice(0, colon);
+    const jobFullName = jobRef.slice(colon + 1);
+    for (const job of jobs) {
+      if (job.instance !== instance) continue;
+      const child = jobFullName.startsWith(`${job.jobFullName}/`)
+        ? jobFullName.slice(job.jobFullName.length + 1)
+        : undefined;
+      const matches =
+        jobFullName === job.jobFullName ||
+        // A branch job name is Jenkins' URL-encoded branch name, e.g. feature%2Fx; it is one
+        // encoded path segment, so only "." and ".." and control characters need refusing.
+        (child !== undefined &&
+          !child.includes('/') &&
+          child !== '.' &&
+          child !== '..' &&
+          ![...child].some(c => c.charCodeAt(0) < 0x20));
+      if (!matches) continue;
+      if (job.problem) throw new InputError(job.problem.message);
+      return {
+        entityRef: ref,
+        location: { instance: job.location!.instance, jobFullName },
+      };
+    }
+    const problem = jobFullNameProblem(jobFullName);
+    throw new NotFoundError(
+      `${ref} has no Jenkins job ${jobRef}${
+        problem ? ` (${problem})` : ''
+      }; its ${JENKINS_ANNOTATION} is ${jobs.map(j => j.source).join(',')}`,
+    );
+  }
+
+  /** Builds of one job, or of every branch job (newest first) for folders and multibranch projects. */
+  private async buildsOf(
+    location: JenkinsJobLocation,
+    options: { offset: number; limit: number; branch?: string },
+  ): Promise<{
+    raw: JenkinsRawJob;
+    job: JenkinsJob;
+    builds: JenkinsBuildSummary[];
+    nextOffset?: number;
+  }> {
+    const { instance, jobFullName } = location;
+    // One window for the card (1 build), the tab (10) and the CI/CD list (20): they share a
+    // cached answer, so an entity page visit costs one Jenkins call per job.
+    const to = Math.max(
+      options.offset + options.limit + 1,
+      SHARED_BUILD_WINDOW,
+    );
+    const raw = await this.options.client.getJobWithBuilds(location, {
+      from: options.offset,
+      to,
+    });
+    const job = toJob(instance, jobFullName, raw);
+    let builds: JenkinsBuildSummary[];
+    let hasMore: boolean;
+    if (job.kind === 'multibranch' || job.kind === 'folder') {
+      const merged = (raw.jobs ?? [])
+        .filter(
+          child =>
+            !options.branch ||
+            safeDecode(String(child.name)) === options.branch,
+        )
+        .flatMap(child =>
+          (child.builds ?? []).map(build =>
+            toBuildSummary(
+              instance,
+              `${jobFullName}/${child.name}`,
+              build,
+              job.kind === 'multibranch'
+                ? safeDecode(String(child.name))
+                : undefined,
+            ),
+          ),
+        )
+        .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+      hasMore = merged.length > options.offset + options.limit;
+      builds = merged.slice(options.offset, options.offset + options.limit);
+    } else {
+      const all = (raw.builds ?? []).map(build =>
+        toBuildSummary(instance, jobFullName, build),
+      );
+      const filtered = options.branch
+        ? all.filter(b => b.branch === options.branch)
+        : all;
+      hasMore = all.length > options.limit;
+      builds = filtered.slice(0, options.limit);
+    }
+    return {
+      raw,
+      job,
+      builds,
+      nextOffset: hasMore ? options.offset + options.limit : undefined,
+    };
+  }
+
+  /** Every annotated job of the entity with its latest builds; problems are per job. */
+  async listEntityJobs(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; limit?: number; branch?: string },
+  ): Promise<JenkinsEntityJobsResponse> {
+    if (!this.configured) {
+      // Still check the caller may look at the entity before saying anything about it.
+      const entity = await this.entity(query.entityRef, credentials);
+      await this.authorize(
+        jenkinsBuildReadPermission,
+        stringifyEntityRef(entity),
+        credentials,
+      );
+      return { configured: false, message: JENKINS_NOT_CONFIGURED_MESSAGE };
+    }
+    const { jobs, annotationError } = await this.entityJobs(
+      credentials,
+      query.entityRef,
+      jenkinsBuildReadPermission,
+    );
+    if (annotationError) {
+      return {
+        configured: true,
+        jobs: [],
+        error: { name: 'InputError', message: annotationError },
+      };
+    }
+    const limit = Math.min(Math.max(query.limit ?? 10, 1), 100);
+    const results = await Promise.all(
+      jobs.map(async (job): Promise<JenkinsEntityJob> => {
+        const base = {
+          source: job.source,
+          jobRef: stringifyJenkinsJobRef(job),
+          instance: job.instance,
+          jobFullName: job.jobFullName,
+          builds: [],
+        };
+        if (job.problem) return { ...base, error: job.problem };
+        try {
+          const result = await this.buildsOf(job.location!, {
+            offset: 0,
+            limit,
+            branch: query.branch,
+          });
+          return {
+            ...base,
+            job: result.job,
+            builds: result.builds,
+            nextOffset: result.nextOffset,
+          };
+        } catch (error) {
+          return { ...base, error: this.jobProblem(job, error) };
+        }
+      }),
+    );
+    return { configured: true, jobs: results };
+  }
+
+  private jobProblem(job: JenkinsJobRef, error: unknown): JenkinsJobProblem {
+    const problem = problemOf(error);
+    if (problem.name === 'NotFoundError') {
+      return {
+        name: 'NotFoundError',
+        message: `Jenkins instance "${job.instance}" has no job "${job.jobFullName}" (${JENKINS_ANNOTATION} entry "${job.source}"): ${problem.message}`,
+      };
+    }
+    return problem;
+  }
+
+  async listBuilds(
+    credentials: BackstageCredentials,
+    query: {
+      entityRef: string;
+      job: string;
+      offset?: number;
+      limit?: number;
+      branch?: string;
+    },
+  ) {
+    const { location } = await this.resolveJob(
+      credentials,
+      query.entityRef,
+      query.job,
+      jenkinsBuildReadPermission,
+    );
+    const { job, builds, nextOffset } = await this.buildsOf(location, {
+      offset: query.offset ?? 0,
+      limit: Math.min(Math.max(query.limit ?? 20, 1), 100),
+      branch: query.branch,
+    });
+    return { job, builds, nextOffset };
+  }
+
+  /** Builds of all the entity's jobs, newest first, for the unified CI/CD view. */
+  async listEntityBuilds(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; limit?: number; cursor?: string },
+  ): Promise<JenkinsEntityBuildsResponse> {
+    this.requireConfigured();
+    const { jobs, annotationError } = await this.entityJobs(
+      credentials,
+      query.entityRef,
+      jenkinsBuildReadPermission,
+    );
+    if (annotationError) throw new InputError(annotationError);
+    const limit = Math.min(Math.max(query.limit ?? 20, 1), 200);
+    let offset = 0;
+    if (query.cursor) {
+      offset = Number(
+        Buffer.from(query.cursor, 'base64url')
+          .toString('utf8')
+          .replace(/^o:/, ''),
+      );
+      if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {
+        throw new InputError(`Invalid cursor ${JSON.stringify(query.cursor)}`);
+      }
+    }
+    const errors: JenkinsEntityBuildsResponse['errors'] = [];
+    let more = false;
+    const lists = await Promise.all(
+      jobs.map(async job => {
+        const jobRef = stringifyJenkinsJobRef(job);
+        if (job.problem) {
+          errors.push({ jobRef, ...job.problem });
+          return [];
+        }
+        try {
+          // Each job's newest offset+limit builds are enough to fill this page of the merge.
+          const result = await this.buildsOf(job.location!, {
+            offset: 0,
+            limit: offset + limit,
+          });
+          if (result.nextOffset !== undefined) more = true;
+          return result.builds;
+        } catch (error) {
+          errors.push({ jobRef, ...this.jobProblem(job, error) });
+          return [];
+        }
+      }),
+    );
+    const merged = lists
+      .flat()
+      .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+    const builds = merged.slice(offset, offset + limit);
+    const hasNext = merged.length > offset + limit || more;
+    return {
+      builds,
+      nextCursor: hasNext
+        ? Buffer.from(`o:${offset + limit}`).toString('base64url')
+        : undefined,
+      errors,
+    };
+  }
+
+  async getJob(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; job: string },
+  ): Promise<JenkinsJob> {
+    const { location } = await this.resolveJob(
+      credentials,
+      query.entityRef,
+      query.job,
+      jenkinsBuildReadPermission,
+    );
+    const raw = await this.options.client.getJob(location);
+    return toJob(location.instance, location.jobFullName, raw);
+  }
+
+  async getBuild(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; job: string; number: number },
+  ): Promise<JenkinsBuild> {
+    const { location } = await this.resolveJob(
+      credentials,
+      query.entityRef,
+      query.job,
+      jenkinsBuildReadPermission,
+    );
+    const { client } = this.options;
+    const [raw, stageView] = await Promise.all([
+      client.getBuild(location, query.number),
+      client.getStageView(location, query.number).catch(() => undefined),
+    ]);
+    const { instance, jobFullName } = location;
+    const summary = toBuildSummary(instance, jobFullName, raw);
+    return {
+      ...summary,
+      queueId: raw.queueId,
+      changes: changesOf(raw),
+      artifacts: (raw.artifacts ?? []).map(a => ({
+        fileName: a.fileName,
+        relativePath: a.relativePath,
+        url: `${jobUrl(instance, jobFullName)}${
+          raw.number
+        }/artifact/${a.relativePath
+          .split('/')
+          .map(encodeURIComponent)
+          .join('/')}`,
+      })),
+      // Only Pipeline jobs have a stage view.
+      stages: toStages(stageView),
+    };
+  }
+
+  async getTestReport(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; job: string; number: number },
+  ) {
+    const { location } = await this.resolveJob(
+      credentials,
+      query.entityRef,
+      query.job,
+      jenkinsBuildReadPermission,
+    );
+    const report = await this.options.client.getTestReport(
+      location,
+      query.number,
+    );
+    if (!report) {
+      throw new NotFoundError(
+        `Build #${query.number} of ${query.job} has no test report`,
+      );
+    }
+    const cases = (report.suites ?? []).flatMap(s => s.cases ?? []);
+    return {
+      passed: report.passCount,
+      failed: report.failCount,
+      skipped: report.skipCount,
+      total: report.passCount + report.failCount + report.skipCount,
+      failures: cases
+        .filter(c => c.status === 'FAILED' || c.status === 'REGRESSION')
+        .slice(0, 100)
+        .map(c => ({
+          className: c.className,
+          name: c.name,
+          errorDetails: c.errorDetails ?? undefined,
+        })),
+    };
+  }
+
+  async getLog(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; job: string; number: number; start?: number },
+  ): Promise<JenkinsLogChunk> {
+    const { location } = await this.resolveJob(
+      credentials,
+      query.entityRef,
+      query.job,
+      jenkinsBuildReadPermission,
+    );
+    return this.options.client.getProgressiveText(
+      location,
+      query.number,
+      query.start ?? 0,
+    );
+  }
+
+  /** For the live console: checks the caller once, then reads without re-checking on every poll. */
+  async logReader(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; job: string; number: number },
+  ) {
+    const { location } = await this.resolveJob(
+      credentials,
+      query.entityRef,
+      query.job,
+      jenkinsBuildReadPermission,
+    );
+    return (start: number) =>
+      this.options.client.getProgressiveText(location, query.number, start);
+  }
+
+  async getConsoleText(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; job: string; number: number },
+  ) {
+    const { location } = await this.resolveJob(
+      credentials,
+      query.entityRef,
+      query.job,
+      jenkinsBuildReadPermission,
+    );
+    return this.options.client.getConsoleText(location, query.number);
+  }
+
+  private async audited<T>(
+    event: { eventId: string; meta: JsonObject; request?: any },
+    action: () => Promise<T>,
+    successMeta?: (result: T) => JsonObject,
+  ): Promise<T> {
+    const audit = await this.options.auditor.createEvent({
+      ...event,
+      severityLevel: 'medium',
+    });
+    try {
+      const result = await action();
+      await audit.success(
+        successMeta ? { meta: successMeta(result) } : undefined,
+      );
+      return result;
+    } catch (error) {
+      await audit.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  /** Checks given parameters against the job's definitions and converts them to Jenkins' form values. */
+  private formParameters(
+    job: JenkinsJob,
+    given: Record<string, string | number | boolean> | undefined,
+  ) {
+    if (!given || Object.keys(given).length === 0) {
+      return job.parameters.length ? {} : undefined;
+    }
+    const form: Record<string, string> = {};
+    for (const [name, value] of Object.entries(given)) {
+      const definition = job.parameters.find(p => p.name === name);
+      if (!definition) {
+        throw new InputError(
+          `${job.jobRef} has no parameter "${name}"; its parameters are ${
+            job.parameters.map(p => p.name).join(', ') || 'none'
+          }`,
+        );
+      }
+      if (definition.type === 'boolean') {
+        if (
+          typeof value !== 'boolean' &&
+          value !== 'true' &&
+          value !== 'false'
+        ) {
+          throw new InputError(
+            `Parameter ${name} of ${job.jobRef} must be true or false`,
+          );
+        }
+        form[name] = String(value);
+      } else if (definition.type === 'choice') {
+        if (!definition.choices?.includes(String(value))) {
+          throw new InputError(
+            `Parameter ${name} of ${
+              job.jobRef
+            } must be one of ${definition.choices?.join(', ')}`,
+          );
+        }
+        form[name] = String(value);
+      } else {
+        form[name] = String(value);
+      }
+    }
+    return form;
+  }
+
+  private async followQueue(
+    location: JenkinsJobLocation,
+    queueId: number,
+  ): Promise<JenkinsTriggerResult> {
+    const jobRef = stringifyJenkinsJobRef({
+      instance: location.instance.name,
+      jobFullName: location.jobFullName,
+    });
+    const deadline = Date.now() + (this.options.triggerWaitMs ?? 10_000);
+    while (Date.now() < deadline) {
+      const item = await this.options.client
+        .getQueueItem(location.instance, queueId)
+        .catch(() => undefined);
+      if (item?.cancelled) {
+        throw new ServiceUnavailableError(
+          `Jenkins instance "${location.instance.name}" cancelled queue item ${queueId} of ${jobRef}`,
+        );
+      }
+      if (item?.executable?.number) {
+        return {
+          jobRef,
+          queueId,
+          buildNumber: item.executable.number,
+          url: `${jobUrl(location.instance, location.jobFullName)}${
+            item.executable.number
+          }/`,
+        };
+      }
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
+    return { jobRef, queueId };
+  }
+
+  /** Where a queued build stands: its number once Jenkins started it. */
+  async getQueueItem(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; job: string; queueId: number },
+  ) {
+    const { location } = await this.resolveJob(
+      credentials,
+      query.entityRef,
+      query.job,
+      jenkinsBuildReadPermission,
+    );
+    const item = await this.options.client.getQueueItem(
+      location.instance,
+      query.queueId,
+    );
+    if (!item)
+      throw new NotFoundError(
+        `Jenkins instance "${location.instance.name}" has no queue item ${query.queueId}`,
+      );
+    return {
+      queueId: query.queueId,
+      why: item.why ?? undefined,
+      cancelled: !!item.cancelled,
+      buildNumber: item.executable?.number,
+    };
+  }
+
+  async trigger(
+    credentials: BackstageCredentials,
+    request: {
+      entityRef: string;
+      job: string;
+      parameters?: Record<string, string | number | boolean>;
+    },
+    audit: AuditContext = {},
+  ): Promise<JenkinsTriggerResult> {
+    return this.audited(
+      {
+        eventId: 'build-trigger',
+        // Parameter names only: values may be secrets.
+        meta: {
+          entityRef: request.entityRef,
+          job: request.job,
+          parameterNames: Object.keys(request.parameters ?? {}),
+        },
+        request: audit.request,
+      },
+      async () => {
+        const { location } = await this.resolveJob(
+          credentials,
+          request.entityRef,
+          request.job,
+          jenkinsBuildTriggerPermission,
+        );
+        const job = toJob(
+          location.instance,
+          location.jobFullName,
+          await this.options.client.getJob(location),
+        );
+        if (!job.buildable) {
+          throw new InputError(
+            `${request.job} is a ${job.kind} and cannot be built; trigger one of its jobs`,
+          );
+        }
+        const { queueId } = await this.options.client.triggerBuild(
+          location,
+          this.formParameters(job, request.parameters),
+        );
+        return this.followQueue(location, queueId);
+      },
+      result => ({
+        queueId: result.queueId,
+        buildNumber: result.buildNumber ?? null,
+      }),
+    );
+  }
+
+  async abort(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; job: string; number: number },
+    audit: AuditContext = {},
+  ) {
+    return this.audited(
+      {
+        eventId: 'build-abort',
+        meta: {
+          entityRef: request.entityRef,
+          job: request.job,
+          number: request.number,
+        },
+        request: audit.request,
+      },
+      async () => {
+        const { location } = await this.resolveJob(
+          credentials,
+          request.entityRef,
+          request.job,
+          jenkinsBuildTriggerPermission,
+        );
+        await this.options.client.abortBuild(location, request.number);
+        return { jobRef: request.job, number: request.number, aborted: true };
+      },
+    );
+  }
+
+  /** Runs a build again with the same parameters (Jenkins' own replay needs a plugin per job type). */
+  async rebuild(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; job: string; number: number },
+    audit: AuditContext = {},
+  ): Promise<JenkinsTriggerResult> {
+    return this.audited(
+      {
+        eventId: 'build-rebuild',
+        meta: {
+          entityRef: request.entityRef,
+          job: request.job,
+          number: request.number,
+        },
+        request: audit.request,
+      },
+      async () => {
+        const { location } = await this.resolveJob(
+          credentials,
+          request.entityRef,
+          request.job,
+          jenkinsBuildTriggerPermission,
+        );
+        const [raw, rawJob] = await Promise.all([
+          this.options.client.getBuild(location, request.number),
+          this.options.client.getJob(location),
+        ]);
+        const job = toJob(location.instance, location.jobFullName, rawJob);
+        const previous = toBuildSummary(
+          location.instance,
+          location.jobFullName,
+          raw,
+        ).parameters;
+        // Only parameters the job still defines (passwords are never read back).
+        const parameters = Object.fromEntries(
+          Object.entries(previous).filter(([name]) =>
+            job.parameters.some(p => p.name === name),
+          ),
+        );
+        const { queueId } = await this.options.client.triggerBuild(
+          location,
+          this.formParameters(job, parameters),
+        );
+        return this.followQueue(location, queueId);
+      },
+      result => ({
+        queueId: result.queueId,
+        buildNumber: result.buildNumber ?? null,
+      }),
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import { parseJenkinsAnnotation } from './annotations';
+
+describe('parseJenkinsAnnotation', () => {
+  it('parses jobs on several instances', () => {
+    expect(
+      parseJenkinsAnnotation(
+        'payments/payments-api, legacy:payments/payments-api-nightly',
+      ),
+    ).toEqual({
+      ok: true,
+      jobs: [
+        {
+          instance: 'default',
+          jobFullName: 'payments/payments-api',
+          source: 'payments/payments-api',
+        },
+        {
+          instance: 'legacy',
+          jobFullName: 'payments/payments-api-nightly',
+          source: 'legacy:payments/payments-api-nightly',
+        },
+      ],
+    });
+  });
+
+  it.each([
+    ['', /is empty/],
+    ['a,,b', /empty entry/],
+    [':job', /invalid instance name/],
+    ['bad name!:job', /invalid instance name/],
+    ['../admin', /"\." or "\.\."/],
+    ['folder/../../script', /"\." or "\.\."/],
+    ['folder/%2e%2e/x', /URL-encoded/],
+    ['folder%2Fjob', /URL-encoded/],
+    ['folder//job', /empty folder segment/],
+    ['job?x=1', /"\?"/],
+    ['default:http://evil.example.com/job', /looks like a URL/],
+  ])('refuses %j', (value, message) => {
+    const result = parseJenkinsAnnotation(value);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatch(message);
+  });
+});

@@ -1,0 +1,157 @@
+import type {
+  AuthService,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import {
+  JENKINS_ANNOTATION,
+  JenkinsBuildStatus,
+  JenkinsBuildSummary,
+  JenkinsEntityBuildsResponse,
+} from '@internal/plugin-jenkins-common';
+import type {
+  PipelineRun,
+  PipelineRunStatus,
+  PipelineTriggerType,
+} from '@internal/plugin-pipelines-common';
+import type {
+  PipelineProvider,
+  PipelineProviderEntity,
+  PipelineProviderListRunsOptions,
+} from '@internal/plugin-pipelines-node';
+
+const STATUS: Record<JenkinsBuildStatus, PipelineRunStatus> = {
+  queued: 'queued',
+  running: 'running',
+  success: 'succeeded',
+  // Unstable builds finished but with failing tests: a failure in a CI list.
+  unstable: 'failed',
+  failure: 'failed',
+  aborted: 'cancelled',
+  not_built: 'skipped',
+};
+
+function triggerTypeOf(build: JenkinsBuildSummary): PipelineTriggerType {
+  switch (build.causes[0]?.kind) {
+    case 'scm':
+      return 'push';
+    case 'timer':
+      return 'schedule';
+    case 'replay':
+      return 'rerun';
+    default:
+      return /^PR-\d+$/.test(build.branch ?? '') ? 'pull_request' : 'manual';
+  }
+}
+
+function triggerOf(build: JenkinsBuildSummary): PipelineRun['trigger'] {
+  const cause = build.causes[0];
+  return {
+    type: triggerTypeOf(build),
+    actor: cause?.userId ? `jenkins:${cause.userId}` : undefined,
+  };
+}
+
+function errorOf(build: JenkinsBuildSummary): string | undefined {
+  if (build.status === 'unstable') {
+    return `Unstable${
+      build.tests ? `: ${build.tests.failed} failed tests` : ''
+    }`;
+  }
+  return build.status === 'failure' ? 'Jenkins build failed' : undefined;
+}
+
+/** Maps a Jenkins build to the provider-neutral run of the unified CI/CD view. */
+export function toPipelineRun(
+  build: JenkinsBuildSummary,
+  entityRef: string,
+): PipelineRun {
+  const finishedAt =
+    !build.building && build.durationMs !== undefined
+      ? new Date(Date.parse(build.startedAt) + build.durationMs).toISOString()
+      : undefined;
+  const status = STATUS[build.status];
+  const params: PipelineRun['params'] = {};
+  for (const [name, value] of Object.entries(build.parameters)) {
+    params[name] = value;
+  }
+  return {
+    provider: 'jenkins',
+    runId: `jenkins:${build.jobRef}#${build.number}`,
+    entityRef,
+    pipeline: build.jobRef.startsWith('default:')
+      ? build.jobFullName
+      : build.jobRef,
+    number: build.number,
+    status,
+    trigger: triggerOf(build),
+    branch: build.branch,
+    commit: build.commit
+      ? { sha: build.commit.sha, message: build.commit.message }
+      : undefined,
+    params,
+    createdAt: build.startedAt,
+    startedAt: build.startedAt,
+    finishedAt,
+    durationMs: build.building ? undefined : build.durationMs,
+    error: errorOf(build),
+    links: [{ title: 'Open in Jenkins', url: build.url }],
+    jobs: [],
+  };
+}
+
+/**
+ * Jenkins builds of the jobs in an entity's `jenkins.io/job-full-name`, for the unified
+ * CI/CD list. Reaches Jenkins through the jenkins backend's REST API (on behalf of the
+ * caller, so its permissions apply), never by importing its internals.
+ */
+export class JenkinsPipelineProvider implements PipelineProvider {
+  readonly id = 'jenkins';
+  readonly title = 'Jenkins';
+
+  constructor(
+    private readonly options: {
+      discovery: DiscoveryService;
+      auth: AuthService;
+    },
+  ) {}
+
+  appliesTo(entity: PipelineProviderEntity): boolean {
+    return !!entity.annotations[JENKINS_ANNOTATION];
+  }
+
+  async listRuns(options: PipelineProviderListRunsOptions) {
+    const { discovery, auth } = this.options;
+    const baseUrl = await discovery.getBaseUrl('jenkins');
+    const { token } = await auth.getPluginRequestToken({
+      onBehalfOf: options.credentials,
+      targetPluginId: 'jenkins',
+    });
+    const query = new URLSearchParams({
+      entityRef: options.entity.entityRef,
+      limit: String(options.limit),
+    });
+    if (options.cursor) query.set('cursor', options.cursor);
+    const response = await fetch(`${baseUrl}/entity-builds?${query}`, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    const page = (await response.json()) as JenkinsEntityBuildsResponse;
+    let builds = page.builds;
+    if (options.branch)
+      builds = builds.filter(b => b.branch === options.branch);
+    let runs = builds.map(b => toPipelineRun(b, options.entity.entityRef));
+    if (options.status) runs = runs.filter(r => r.status === options.status);
+    if (options.pipeline) {
+      runs = runs.filter(r => r.pipeline === options.pipeline);
+    }
+    // The provider interface has no partial errors: fail only when no job could be read.
+    if (page.errors.length > 0 && page.builds.length === 0) {
+      throw new Error(page.errors.map(e => e.message).join('; '));
+    }
+    return { runs, nextCursor: page.nextCursor };
+  }
+}

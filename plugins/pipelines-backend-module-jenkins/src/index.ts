@@ -1,0 +1,10 @@
+/**
+ * Jenkins builds in Comet's unified CI/CD view (a `PipelineProvider` for the pipelines plugin).
+ *
+ * @packageDocumentation
+ */
+export { pipelinesModuleJenkins as default } from './module';
+export {
+  JenkinsPipelineProvider,
+  toPipelineRun,
+} from './JenkinsPipelineProvider';

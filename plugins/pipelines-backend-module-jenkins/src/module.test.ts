@@ -1,0 +1,126 @@
+// An integration test of the module with the two plugins it connects.
+/* eslint-disable @backstage/no-mixed-plugin-imports */
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { createJenkinsFakeRouter } from '@internal/fakes';
+import jenkinsPlugin from '@internal/plugin-jenkins-backend';
+import pipelinesPlugin from '@internal/plugin-pipelines-backend';
+import express from 'express';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import pipelinesModuleJenkins from './index';
+
+jest.setTimeout(60_000);
+
+describe('pipelines-backend-module-jenkins', () => {
+  it('shows Jenkins builds in the unified CI/CD list, through the jenkins backend', async () => {
+    const fake = createJenkinsFakeRouter();
+    const server = http.createServer(express().use('/jenkins', fake));
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }/jenkins`;
+    const backend = await startTestBackend({
+      features: [
+        pipelinesPlugin,
+        pipelinesModuleJenkins,
+        jenkinsPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            pipelines: {
+              dataDir: path.join(
+                os.tmpdir(),
+                `comet-jenkins-module-${process.pid}`,
+              ),
+              worker: { enabled: false },
+            },
+            jenkins: {
+              instances: [
+                {
+                  name: 'default',
+                  baseUrl,
+                  username: 'comet',
+                  apiKey: 'comet-fake-jenkins-token',
+                },
+                {
+                  name: 'legacy',
+                  baseUrl,
+                  username: 'legacy-bot',
+                  apiKey: 'legacy-fake-jenkins-token',
+                },
+              ],
+            },
+          },
+        }),
+        catalogServiceMock.factory({
+          entities: [
+            {
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: {
+                name: 'storefront-web',
+                namespace: 'default',
+                annotations: {
+                  'jenkins.io/job-full-name':
+                    'storefront/storefront-web,legacy:payments/payments-api-nightly',
+                },
+              },
+              spec: {
+                type: 'service',
+                owner: 'team-a',
+                lifecycle: 'production',
+              },
+            },
+          ],
+        }),
+      ],
+    });
+    try {
+      const res = await request(backend.server)
+        .get('/api/pipelines/ci-runs')
+        .query({
+          entityRef: 'component:default/storefront-web',
+          provider: 'jenkins',
+          limit: 10,
+        })
+        .set('Authorization', mockCredentials.user.header())
+        .expect(200);
+      expect(res.body.providers).toEqual([{ id: 'jenkins', title: 'Jenkins' }]);
+      expect(res.body.errors).toEqual([]);
+      expect(res.body.runs).toHaveLength(10);
+      const run = res.body.runs[0];
+      expect(run).toMatchObject({
+        provider: 'jenkins',
+        entityRef: 'component:default/storefront-web',
+        links: [
+          {
+            title: 'Open in Jenkins',
+            url: expect.stringMatching(new RegExp(`^${baseUrl}/job/`)),
+          },
+        ],
+      });
+      expect(['succeeded', 'failed']).toContain(run.status);
+      expect(run.commit.sha).toMatch(/^[0-9a-f]{40}$/);
+      const pipelines = new Set(res.body.runs.map((r: any) => r.pipeline));
+      expect(pipelines.has('legacy:payments/payments-api-nightly')).toBe(true);
+      const branches = new Set(
+        res.body.runs
+          .filter((r: any) => r.pipeline.startsWith('storefront/'))
+          .map((r: any) => r.branch),
+      );
+      expect(branches.has('main')).toBe(true);
+      const times = res.body.runs.map((r: any) => Date.parse(r.createdAt));
+      expect([...times].sort((a, b) => b - a)).toEqual(times);
+    } finally {
+      await backend.stop();
+      await new Promise(resolve => server.close(resolve));
+    }
+  });
+});

@@ -1,0 +1,298 @@
+import type { AuthService } from '@backstage/backend-plugin-api';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type {
+  PipelineStepContext,
+  PipelineStepType,
+} from '@internal/plugin-pipelines-node';
+import {
+  ANNOTATION_SONARQUBE_PROJECT_KEY,
+  parseProjectKeyAnnotation,
+  QualityGateCondition,
+  SONARQUBE_NOT_CONFIGURED_MESSAGE,
+  SonarQubeProjectRef,
+  stringifyProjectRef,
+} from '@internal/plugin-sonarqube-common';
+import type {
+  SonarQubeClient,
+  SonarQubeProjectQuery,
+} from '@internal/plugin-sonarqube-node';
+
+export const QUALITY_GATE_STEP_ID = 'sonarqube/quality-gate';
+
+function sleep(ms: number, signal: AbortSignal) {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(new Error('Cancelled'));
+      return;
+    }
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new Error('Cancelled'));
+      },
+      { once: true },
+    );
+  });
+}
+
+function optionalString(inputs: Record<string, unknown>, name: string) {
+  const value = inputs[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new Error(
+      `Input "${name}" of ${QUALITY_GATE_STEP_ID} must be a string`,
+    );
+  }
+  return String(value);
+}
+
+function seconds(
+  inputs: Record<string, unknown>,
+  name: string,
+  fallback: number,
+) {
+  const value = inputs[name];
+  if (value === undefined || value === null || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new Error(
+      `Input "${name}" of ${QUALITY_GATE_STEP_ID} must be a positive number of seconds, not ${JSON.stringify(
+        value,
+      )}`,
+    );
+  }
+  return number;
+}
+
+const COMPARATORS: Record<string, string> = { GT: '>', LT: '<' };
+
+/** `✘ ERROR new_coverage 42.3 (fails when < 80)` */
+export function describeCondition(condition: QualityGateCondition) {
+  const marks: Record<string, string> = { ERROR: '✘', OK: '✔' };
+  const mark = marks[condition.status] ?? '•';
+  const comparator = COMPARATORS[condition.comparator] ?? condition.comparator;
+  return `${mark} ${condition.status.padEnd(8)} ${condition.metricKey} ${
+    condition.actualValue ?? '(no value)'
+  } (fails when ${comparator} ${condition.errorThreshold ?? '?'})`;
+}
+
+/**
+ * `uses: sonarqube/quality-gate`: waits until SonarQube has processed the analysis of the run's
+ * commit (found by `revision` in api/project_analyses/search, while api/ce/component shows it
+ * queued), prints every condition of that analysis's quality gate and fails the step when the
+ * gate fails. Inputs (`with:`): `projectKey` (`[instance/]key[,…]`, default: the entity's
+ * `sonarqube.org/project-key`), `branch`, `pullRequest`, `commit` (default: the run's),
+ * `timeoutSeconds` (300), `pollSeconds` (5).
+ */
+export class SonarQubeQualityGateStep implements PipelineStepType {
+  readonly id = QUALITY_GATE_STEP_ID;
+  readonly description =
+    "Waits for SonarQube's analysis of the run's commit and fails when its quality gate fails";
+
+  constructor(
+    private readonly options: {
+      client: SonarQubeClient;
+      catalog: CatalogService;
+      auth: AuthService;
+    },
+  ) {}
+
+  async run(context: PipelineStepContext): Promise<void> {
+    const { client } = this.options;
+    if (!client.configured) {
+      throw new Error(
+        `${SONARQUBE_NOT_CONFIGURED_MESSAGE}; the ${QUALITY_GATE_STEP_ID} step needs it`,
+      );
+    }
+    const { inputs, log } = context;
+    const projects = await this.projects(context);
+    const commit = optionalString(inputs, 'commit') ?? context.commit;
+    if (!commit) {
+      throw new Error(
+        `The run has no commit; give ${QUALITY_GATE_STEP_ID} a "commit" input`,
+      );
+    }
+    const timeoutMs = seconds(inputs, 'timeoutSeconds', 300) * 1000;
+    const pollMs = seconds(inputs, 'pollSeconds', 5) * 1000;
+    const pullRequest = optionalString(inputs, 'pullRequest');
+    const explicitBranch = optionalString(inputs, 'branch');
+    const deadline = Date.now() + timeoutMs;
+
+    const failures: string[] = [];
+    for (const project of projects) {
+      const query: SonarQubeProjectQuery = {
+        instance: project.instance,
+        projectKey: project.projectKey,
+        pullRequest,
+        branch: pullRequest
+          ? undefined
+          : explicitBranch ?? (await this.runBranch(project, context.branch)),
+      };
+      const instanceName = client.instance(project.instance).name;
+      let where = 'the main branch';
+      if (pullRequest) where = `pull request ${pullRequest}`;
+      else if (query.branch) where = `branch ${query.branch}`;
+      log.info(
+        `Waiting for the SonarQube analysis of commit ${commit.slice(
+          0,
+          12,
+        )} of project ${
+          project.projectKey
+        } (${where}) on instance "${instanceName}"`,
+      );
+      const analysisId = await this.waitForAnalysis(
+        context,
+        query,
+        commit,
+        deadline,
+        pollMs,
+        `${where}, instance "${instanceName}"`,
+        timeoutMs,
+      );
+      const gate = await client.getQualityGate({ ...query, analysisId });
+      log.info(
+        `Quality gate of ${project.projectKey}: ${
+          gate.status
+        } (analysis ${analysisId}) ${client.dashboardUrl(query)}`,
+      );
+      for (const condition of gate.conditions) {
+        (condition.status === 'ERROR' ? log.error : log.info)(
+          `  ${describeCondition(condition)}`,
+        );
+      }
+      if (gate.status === 'NONE') {
+        log.info(
+          `  No quality gate applies to ${project.projectKey}; nothing to enforce`,
+        );
+      }
+      if (gate.status === 'ERROR') {
+        const failed = gate.conditions
+          .filter(c => c.status === 'ERROR')
+          .map(
+            c =>
+              `${c.metricKey} ${c.actualValue ?? '(no value)'} ${
+                COMPARATORS[c.comparator] ?? c.comparator
+              } ${c.errorThreshold}`,
+          );
+        failures.push(
+          `${stringifyProjectRef(project)} (${failed.join(', ') || 'failed'})`,
+        );
+      }
+    }
+    if (failures.length) {
+      throw new Error(`Quality gate failed: ${failures.join('; ')}`);
+    }
+    log.info('Quality gate passed');
+  }
+
+  private async projects(
+    context: PipelineStepContext,
+  ): Promise<SonarQubeProjectRef[]> {
+    const fromInput = optionalString(context.inputs, 'projectKey');
+    const instance = optionalString(context.inputs, 'instance');
+    let value = fromInput;
+    let source = '"projectKey" input';
+    if (!value) {
+      const credentials = await this.options.auth.getOwnServiceCredentials();
+      const entity = await this.options.catalog.getEntityByRef(
+        context.entityRef,
+        { credentials },
+      );
+      value = entity?.metadata.annotations?.[ANNOTATION_SONARQUBE_PROJECT_KEY];
+      source = `${ANNOTATION_SONARQUBE_PROJECT_KEY} of ${context.entityRef}`;
+      if (!value) {
+        throw new Error(
+          `${QUALITY_GATE_STEP_ID} needs a project: give it "with: { projectKey: <key> }" or annotate ${context.entityRef} with ${ANNOTATION_SONARQUBE_PROJECT_KEY}`,
+        );
+      }
+    }
+    const parsed = parseProjectKeyAnnotation(value);
+    if (!parsed.ok) {
+      throw new Error(`Bad ${source}: ${parsed.message}`);
+    }
+    return parsed.projects.map(p =>
+      instance && !p.instance ? { ...p, instance } : p,
+    );
+  }
+
+  /** The run's branch if SonarQube knows it as a non-main branch; the main branch otherwise. */
+  private async runBranch(project: SonarQubeProjectRef, branch?: string) {
+    if (!branch) return undefined;
+    const { branches } = await this.options.client.listBranches({
+      instance: project.instance,
+      projectKey: project.projectKey,
+    });
+    const known = branches.find(b => b.name === branch);
+    return known && !known.isMain ? branch : undefined;
+  }
+
+  private async waitForAnalysis(
+    context: PipelineStepContext,
+    query: SonarQubeProjectQuery,
+    commit: string,
+    deadline: number,
+    pollMs: number,
+    where: string,
+    timeoutMs: number,
+  ): Promise<string> {
+    const { client } = this.options;
+    let lastReport = '';
+    let lastProgress = Date.now();
+    for (;;) {
+      try {
+        // An analysis still queued for this branch or pull request may be of this commit
+        // (a re-run analyses the same commit again), so the newest one is awaited first.
+        const { queue } = await client.getComputeTasks({
+          instance: query.instance,
+          projectKey: query.projectKey,
+        });
+        const queued = queue.filter(task =>
+          query.pullRequest
+            ? task.pullRequest === query.pullRequest
+            : !task.pullRequest &&
+              (!query.branch || task.branch === query.branch),
+        );
+        let report: string;
+        if (queued.length) {
+          report = `Analysis queued in SonarQube's compute engine (${queued
+            .map(t => `task ${t.id} ${t.status}`)
+            .join(', ')})`;
+        } else {
+          const analyses = await client.listAnalyses({
+            ...query,
+            pageSize: 50,
+          });
+          const found = analyses.find(a => a.revision === commit);
+          if (found) return found.key;
+          report = 'No analysis of this commit yet';
+        }
+        if (report !== lastReport || Date.now() - lastProgress > 30_000) {
+          context.log.info(report);
+          lastReport = report;
+          lastProgress = Date.now();
+        }
+      } catch (error) {
+        // A SonarQube that is briefly unreachable is waited for; anything else is final.
+        if (
+          (error as Error).name !== 'ServiceUnavailableError' ||
+          /\(401\)/.test(String(error))
+        ) {
+          throw error;
+        }
+        context.log.error(String((error as Error).message));
+      }
+      if (Date.now() + pollMs > deadline) {
+        throw new Error(
+          `No SonarQube analysis of commit ${commit.slice(0, 12)} for project ${
+            query.projectKey
+          } (${where}) within the step's ${Math.round(
+            timeoutMs / 1000,
+          )} s timeout: run the scanner on this commit before this step, or raise timeoutSeconds (api/project_analyses/search has no analysis with revision ${commit})`,
+        );
+      }
+      await sleep(pollMs, context.signal);
+    }
+  }
+}

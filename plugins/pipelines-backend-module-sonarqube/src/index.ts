@@ -1,0 +1,10 @@
+/**
+ * The `sonarqube/quality-gate` pipeline step type.
+ *
+ * @packageDocumentation
+ */
+export { pipelinesModuleSonarqube as default } from './module';
+export {
+  SonarQubeQualityGateStep,
+  QUALITY_GATE_STEP_ID,
+} from './SonarQubeQualityGateStep';

@@ -1,0 +1,141 @@
+import { createApiRef } from '@backstage/frontend-plugin-api';
+import type {
+  PipelineDefinition,
+  PipelineIssue,
+  PipelineLogLine,
+  PipelineRun,
+  PipelineRunPage,
+  PipelineRunStatus,
+} from '@internal/plugin-pipelines-common';
+
+/** A CI/CD system that contributes runs to the unified list. */
+export type CiProvider = { id: string; title: string };
+
+/** `GET /ci-runs`: runs of every CI/CD provider on an entity, newest first. */
+export type CiRunsPage = {
+  providers: CiProvider[];
+  runs: PipelineRun[];
+  nextCursor?: string;
+  errors: Array<{ provider: string; message: string }>;
+};
+
+export type RunFilters = {
+  provider?: string;
+  pipeline?: string;
+  branch?: string;
+  status?: PipelineRunStatus;
+};
+
+/** One pipeline file of an entity, parsed, or the problems that stop it from parsing. */
+export type PipelineFile = {
+  path: string;
+  commit?: string;
+  definition?: PipelineDefinition;
+  issues?: PipelineIssue[];
+};
+
+export type PipelineArtifact = { jobRunId: string; path: string; size: number };
+
+export type ValidationResult = {
+  ok: boolean;
+  issues: PipelineIssue[];
+  pipeline?: PipelineDefinition;
+};
+
+/** `GET /stats`: per pipeline, over its last N finished runs. */
+export type PipelineStats = {
+  pipeline: string;
+  /** Oldest first. */
+  runs: Array<{
+    runId: string;
+    number?: number;
+    status: PipelineRunStatus;
+    createdAt: string;
+    durationMs?: number;
+  }>;
+  successRate?: number;
+  /** Each recovery: from a failed run to the next successful one. */
+  recoveries: Array<{
+    failedRunId: string;
+    recoveredRunId: string;
+    ms: number;
+  }>;
+  meanTimeToRecoveryMs?: number;
+};
+
+/** Connection state of a live log stream, for the "reconnecting…" banner. */
+export type StreamState =
+  | { state: 'connecting' }
+  | { state: 'live' }
+  | { state: 'reconnecting'; attempt: number; retryInMs: number; error: string }
+  | { state: 'ended' };
+
+export type LogStreamHandlers = {
+  onLines(lines: PipelineLogLine[]): void;
+  onRun?(run: PipelineRun): void;
+  onEnd?(status: PipelineRunStatus): void;
+  onState?(state: StreamState): void;
+};
+
+/** The pipelines backend, as the UI uses it. */
+export interface PipelinesApi {
+  listCiRuns(
+    query: RunFilters & { entityRef: string; limit?: number; cursor?: string },
+  ): Promise<CiRunsPage>;
+  /** Comet runs of one entity, or across entities (`scope`) without `entityRef`. */
+  listRuns(
+    query: RunFilters & {
+      entityRef?: string;
+      scope?: 'owned' | 'all';
+      limit?: number;
+      cursor?: string;
+    },
+  ): Promise<PipelineRunPage>;
+  getRun(runId: string): Promise<PipelineRun>;
+  triggerRun(request: {
+    entityRef: string;
+    pipelinePath?: string;
+    branch?: string;
+    params?: Record<string, string | number | boolean>;
+  }): Promise<PipelineRun>;
+  cancelRun(runId: string): Promise<PipelineRun>;
+  rerun(
+    runId: string,
+    options?: { failedOnly?: boolean },
+  ): Promise<PipelineRun>;
+  decide(
+    runId: string,
+    jobRunId: string,
+    decision: 'approve' | 'reject',
+    comment?: string,
+  ): Promise<PipelineRun>;
+  getLogs(
+    runId: string,
+    options?: { after?: number; limit?: number; jobRunId?: string },
+  ): Promise<{ lines: PipelineLogLine[]; nextAfter?: number }>;
+  /** Follows the live log from `after`; reconnects on its own. Returns a stop function. */
+  streamLogs(
+    runId: string,
+    after: number,
+    handlers: LogStreamHandlers,
+  ): () => void;
+  /** The whole log as plain text, for the raw download. */
+  downloadLog(runId: string): Promise<Blob>;
+  listArtifacts(runId: string): Promise<PipelineArtifact[]>;
+  downloadArtifact(
+    artifact: PipelineArtifact & { runId: string },
+  ): Promise<Blob>;
+  listPipelines(
+    entityRef: string,
+  ): Promise<{ repositoryUrl?: string; pipelines: PipelineFile[] }>;
+  validate(yaml: string, file?: string): Promise<ValidationResult>;
+  getStats(query: {
+    entityRef: string;
+    pipeline?: string;
+    last?: number;
+  }): Promise<{ pipelines: PipelineStats[] }>;
+}
+
+export const pipelinesApiRef = createApiRef<PipelinesApi>({
+  id: 'plugin.pipelines.service',
+});

@@ -1,0 +1,196 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import type { Entity } from '@backstage/catalog-model';
+import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import { PipelinesApi, pipelinesApiRef } from '../../api/PipelinesApi';
+import { rootRouteRef } from '../../routes';
+import { CiCdTab } from './CiCdTab';
+
+jest.setTimeout(30_000);
+
+const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payments-api',
+    title: 'Payments API',
+    annotations: {
+      'backstage.io/source-location': 'url:http://localhost/payments-api.git',
+      'comet.dev/pipelines': '.comet/pipeline.yaml',
+      'jenkins.io/job-full-name': 'payments/payments-api',
+    },
+  },
+  spec: { type: 'service', owner: 'payments-team', lifecycle: 'production' },
+};
+
+function run(overrides: Partial<PipelineRun>): PipelineRun {
+  return {
+    provider: 'comet',
+    runId: 'r1',
+    entityRef: 'component:default/payments-api',
+    pipeline: 'build-and-test',
+    number: 1,
+    status: 'succeeded',
+    trigger: { type: 'manual', actor: 'user:default/guest' },
+    branch: 'main',
+    commit: { sha: 'abcdef1234567', message: 'Fix the ledger' },
+    params: {},
+    createdAt: new Date().toISOString(),
+    startedAt: new Date().toISOString(),
+    durationMs: 65_000,
+    links: [],
+    jobs: [],
+    ...overrides,
+  };
+}
+
+function mockApi() {
+  return {
+    listCiRuns: jest.fn(async (query: { cursor?: string }) =>
+      query.cursor
+        ? {
+            providers: [
+              { id: 'comet', title: 'Comet' },
+              { id: 'jenkins', title: 'Jenkins' },
+            ],
+            runs: [run({ runId: 'r3', number: 3, status: 'cancelled' })],
+            errors: [],
+          }
+        : {
+            providers: [
+              { id: 'comet', title: 'Comet' },
+              { id: 'jenkins', title: 'Jenkins' },
+            ],
+            runs: [
+              run({
+                runId: 'r2',
+                number: 2,
+                status: 'failed',
+                branch: 'feature/x',
+              }),
+              run({
+                provider: 'jenkins',
+                runId: 'j7',
+                pipeline: 'payments/payments-api',
+                number: 7,
+                status: 'running',
+                links: [{ title: 'Jenkins', url: 'http://jenkins/job/7' }],
+              }),
+            ],
+            nextCursor: 'page-2',
+            errors: [
+              { provider: 'jenkins', message: 'instance legacy is down' },
+            ],
+          },
+    ),
+    listPipelines: jest.fn(async () => ({
+      pipelines: [
+        {
+          path: '.comet/pipeline.yaml',
+          definition: {
+            name: 'build-and-test',
+            on: {},
+            params: {},
+            env: {},
+            jobs: [],
+          },
+        },
+      ],
+    })),
+    getStats: jest.fn(async () => ({ pipelines: [] })),
+  };
+}
+
+async function renderTab(api: ReturnType<typeof mockApi>) {
+  return renderInTestApp(
+    <EntityProvider entity={entity}>
+      <CiCdTab />
+    </EntityProvider>,
+    {
+      apis: [
+        [pipelinesApiRef, api as unknown as PipelinesApi],
+        mockApis.permission(),
+      ],
+      mountedRoutes: { '/pipelines': rootRouteRef },
+    },
+  );
+}
+
+describe('CiCdTab', () => {
+  it('lists runs of every provider with badge, status text, branch and commit', async () => {
+    const api = mockApi();
+    await renderTab(api);
+    const table = await screen.findByRole('table', {
+      name: 'Pipeline runs of Payments API',
+    });
+    const rows = within(table).getAllByRole('row');
+    expect(rows).toHaveLength(3);
+    expect(within(rows[1]).getByText('Comet')).toBeInTheDocument();
+    expect(within(rows[1]).getByText('Failed')).toBeInTheDocument();
+    expect(within(rows[1]).getByText('feature/x')).toBeInTheDocument();
+    expect(within(rows[1]).getByText('abcdef1')).toBeInTheDocument();
+    expect(
+      within(rows[1]).getByRole('link', { name: 'build-and-test #2' }),
+    ).toHaveAttribute('href', '/pipelines/runs/r2');
+    expect(within(rows[2]).getByText('Jenkins')).toBeInTheDocument();
+    expect(within(rows[2]).getByText('Running')).toBeInTheDocument();
+    expect(
+      within(rows[2]).getByRole('link', { name: /^payments\/payments-api #7/ }),
+    ).toHaveAttribute('href', 'http://jenkins/job/7');
+    expect(
+      screen.getByText('Jenkins: instance legacy is down'),
+    ).toBeInTheDocument();
+    expect(api.listCiRuns).toHaveBeenCalledWith({
+      entityRef: 'component:default/payments-api',
+      limit: 20,
+      cursor: undefined,
+    });
+  });
+
+  it('filters on the server and pages by cursor', async () => {
+    const api = mockApi();
+    await renderTab(api);
+    await screen.findByRole('table', { name: 'Pipeline runs of Payments API' });
+
+    fireEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    await waitFor(() =>
+      expect(api.listCiRuns).toHaveBeenLastCalledWith(
+        expect.objectContaining({ cursor: 'page-2' }),
+      ),
+    );
+    expect(await screen.findByText('Page 2')).toBeInTheDocument();
+    expect(await screen.findByText('Cancelled')).toBeInTheDocument();
+
+    // A filter change starts again from the first page
+    fireEvent.mouseDown(screen.getByRole('button', { name: /Status/ }));
+    fireEvent.click(await screen.findByRole('option', { name: 'Failed' }));
+    await waitFor(() =>
+      expect(api.listCiRuns).toHaveBeenLastCalledWith({
+        entityRef: 'component:default/payments-api',
+        status: 'failed',
+        limit: 20,
+        cursor: undefined,
+      }),
+    );
+    expect(await screen.findByText('Page 1')).toBeInTheDocument();
+
+    fireEvent.change(screen.getByLabelText('Branch'), {
+      target: { value: 'main' },
+    });
+    fireEvent.keyDown(screen.getByLabelText('Branch'), { key: 'Enter' });
+    await waitFor(() =>
+      expect(api.listCiRuns).toHaveBeenLastCalledWith(
+        expect.objectContaining({ status: 'failed', branch: 'main' }),
+      ),
+    );
+
+    fireEvent.mouseDown(screen.getByRole('button', { name: /Provider/ }));
+    fireEvent.click(await screen.findByRole('option', { name: 'Jenkins' }));
+    await waitFor(() =>
+      expect(api.listCiRuns).toHaveBeenLastCalledWith(
+        expect.objectContaining({ provider: 'jenkins' }),
+      ),
+    );
+  });
+});

@@ -1,0 +1,1 @@
+export { CiCdTab } from './CiCdTab';

@@ -1,0 +1,293 @@
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Grid from '@material-ui/core/Grid';
+import Tab from '@material-ui/core/Tab';
+import Tabs from '@material-ui/core/Tabs';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import FileCopyIcon from '@material-ui/icons/FileCopy';
+import GetAppIcon from '@material-ui/icons/GetApp';
+import { Content, Header, InfoCard, Page } from '@backstage/core-components';
+import {
+  alertApiRef,
+  useApi,
+  useAppSearchParams,
+} from '@backstage/frontend-plugin-api';
+import {
+  expandMatrix,
+  parsePipeline,
+  PipelineDefinition,
+  PipelineIssue,
+} from '@internal/plugin-pipelines-common';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import { pipelinesApiRef } from '../../api/PipelinesApi';
+import { IssueList } from '../common/IssueList';
+import { saveBlob } from '../common/format';
+import { JobGraph } from '../RunPage/JobGraph';
+import { PipelineBuilder } from './PipelineBuilder';
+import { STARTER_PIPELINE } from './pipelineSchema';
+import { YamlEditor, YamlEditorHandle } from './YamlEditor';
+
+/** The preview's nodes: one per job, matrix jobs expanded into their instances. */
+export function previewNodes(definition: PipelineDefinition) {
+  const instances = new Map<string, string[]>();
+  const nodes = definition.jobs.flatMap(job => {
+    const combos = job.matrix ? expandMatrix(job.matrix) : [undefined];
+    const ids = combos.map(combo =>
+      combo
+        ? `${job.id} (${Object.values(combo).map(String).join(', ')})`
+        : job.id,
+    );
+    instances.set(job.id, ids);
+    return combos.map((combo, i) => ({ job, combo, id: ids[i] }));
+  });
+  return nodes.map(({ job, combo, id }) => ({
+    id,
+    name: combo ? id : job.name,
+    needs: job.needs.flatMap(need => instances.get(need) ?? []),
+    detail: (
+      <span>
+        {job.approval
+          ? 'approval'
+          : `${job.steps.length} step${job.steps.length === 1 ? '' : 's'}`}
+      </span>
+    ),
+  }));
+}
+
+/** Validation as you type, with the parser the backend uses. */
+function useValidation(text: string, file: string) {
+  const [result, setResult] = useState(() => parsePipeline(text, { file }));
+  useEffect(() => {
+    const timer = setTimeout(
+      () => setResult(parsePipeline(text, { file })),
+      250,
+    );
+    return () => clearTimeout(timer);
+  }, [text, file]);
+  return result;
+}
+
+/**
+ * The pipeline editor: YAML with completion and live validation, a live graph preview and a
+ * visual builder; the result is copied or downloaded (pull requests once GitHub is wired up).
+ */
+export function EditorPage() {
+  const api = useApi(pipelinesApiRef);
+  const alertApi = useApi(alertApiRef);
+  const [search] = useAppSearchParams();
+  const entityRef = search.get('entityRef') ?? undefined;
+  const [text, setText] = useState(STARTER_PIPELINE);
+  const [file] = useState('.comet/pipeline.yaml');
+  const [tab, setTab] = useState(0);
+  const editor = useRef<YamlEditorHandle>(null);
+  const lastGood = useRef<PipelineDefinition>();
+
+  const files = useAsync(
+    async () => (entityRef ? api.listPipelines(entityRef) : undefined),
+    [api, entityRef],
+  );
+  const entityFiles = files.value?.pipelines ?? [];
+
+  const validation = useValidation(text, file);
+  if (validation.ok) lastGood.current = validation.pipeline;
+  const issues: PipelineIssue[] = useMemo(
+    () => (validation.ok ? [] : validation.issues),
+    [validation],
+  );
+  const errorLines = useMemo(
+    () => issues.flatMap(issue => (issue.line ? [issue.line] : [])),
+    [issues],
+  );
+  const preview = validation.ok ? validation.pipeline : lastGood.current;
+
+  return (
+    <Page themeId="tool">
+      <Header
+        title="Pipeline editor"
+        subtitle={
+          entityRef ? `Pipelines of ${entityRef}` : 'Write a pipeline file'
+        }
+      />
+      <Content>
+        <Grid container spacing={2}>
+          <Grid item xs={12} lg={7}>
+            <InfoCard
+              title={file}
+              action={
+                <Box display="flex" style={{ gap: 8 }} mt={1} mr={1}>
+                  <Button
+                    startIcon={<FileCopyIcon />}
+                    onClick={async () => {
+                      try {
+                        await navigator.clipboard.writeText(text);
+                        alertApi.post({
+                          message: 'Copied the pipeline YAML',
+                          severity: 'success',
+                          display: 'transient',
+                        });
+                      } catch (error) {
+                        alertApi.post({
+                          message: `Could not copy: ${
+                            (error as Error).message
+                          }`,
+                          severity: 'error',
+                        });
+                      }
+                    }}
+                  >
+                    Copy YAML
+                  </Button>
+                  <Button
+                    startIcon={<GetAppIcon />}
+                    onClick={() =>
+                      saveBlob(
+                        new Blob([text], { type: 'application/yaml' }),
+                        file.split('/').pop() || 'pipeline.yaml',
+                      )
+                    }
+                  >
+                    Download
+                  </Button>
+                </Box>
+              }
+            >
+              {entityFiles.length > 0 && (
+                <Box mb={2}>
+                  <Typography variant="subtitle2">
+                    Pipeline files of {entityRef} on its default branch
+                  </Typography>
+                  <ul aria-label="Pipeline files">
+                    {entityFiles.map(f => (
+                      <li key={f.path}>
+                        <code>{f.path}</code>:{' '}
+                        {f.issues?.length
+                          ? `${f.issues.length} problem${
+                              f.issues.length === 1 ? '' : 's'
+                            }`
+                          : `valid (${f.definition?.name})`}
+                        {f.issues?.length ? (
+                          <IssueList issues={f.issues} />
+                        ) : null}
+                      </li>
+                    ))}
+                  </ul>
+                </Box>
+              )}
+              <Tabs
+                value={tab}
+                onChange={(_, value) => setTab(value)}
+                aria-label="Editor mode"
+              >
+                <Tab
+                  label="YAML"
+                  id="editor-tab-yaml"
+                  aria-controls="editor-panel-yaml"
+                />
+                <Tab
+                  label="Visual builder"
+                  id="editor-tab-builder"
+                  aria-controls="editor-panel-builder"
+                />
+              </Tabs>
+              <div
+                role="tabpanel"
+                id="editor-panel-yaml"
+                aria-labelledby="editor-tab-yaml"
+                hidden={tab !== 0}
+              >
+                <Box mt={1}>
+                  <Typography variant="caption" id="editor-help" component="p">
+                    Ctrl+Space lists the keys allowed where the cursor is; ↑/↓
+                    and Enter pick one, Esc closes. Problems are listed below
+                    the editor: pick one to move the cursor to it.
+                  </Typography>
+                  <YamlEditor
+                    ref={editor}
+                    label="Pipeline YAML"
+                    describedBy="editor-help"
+                    value={text}
+                    onChange={setText}
+                    errorLines={errorLines}
+                  />
+                </Box>
+              </div>
+              <div
+                role="tabpanel"
+                id="editor-panel-builder"
+                aria-labelledby="editor-tab-builder"
+                hidden={tab !== 1}
+              >
+                {tab === 1 && (
+                  <Box mt={2}>
+                    <PipelineBuilder text={text} onChange={setText} />
+                  </Box>
+                )}
+              </div>
+              <Box mt={2} aria-live="polite">
+                {validation.ok ? (
+                  <Alert severity="success">
+                    Valid: {validation.pipeline.jobs.length} job
+                    {validation.pipeline.jobs.length === 1 ? '' : 's'}
+                  </Alert>
+                ) : (
+                  <Alert severity="error">
+                    {issues.length} problem{issues.length === 1 ? '' : 's'}
+                    <IssueList
+                      issues={issues}
+                      onSelect={issue =>
+                        editor.current?.goTo(issue.line ?? 1, issue.column ?? 1)
+                      }
+                    />
+                  </Alert>
+                )}
+              </Box>
+            </InfoCard>
+          </Grid>
+          <Grid item xs={12} lg={5}>
+            <InfoCard
+              title="Preview"
+              subheader={
+                !validation.ok && preview
+                  ? 'The last valid version, until the problems are fixed'
+                  : undefined
+              }
+            >
+              {preview ? (
+                <JobGraph
+                  label="Pipeline graph preview"
+                  nodes={previewNodes(preview)}
+                />
+              ) : (
+                <Typography variant="body2">
+                  The graph shows once the file is valid.
+                </Typography>
+              )}
+              {preview && Object.keys(preview.params).length > 0 && (
+                <Box mt={2}>
+                  <Typography variant="subtitle2">Parameters</Typography>
+                  <ul>
+                    {Object.entries(preview.params).map(([name, param]) => (
+                      <li key={name}>
+                        <code>{name}</code>: {param.type}
+                        {param.default !== undefined
+                          ? ` = ${String(param.default)}`
+                          : ''}
+                        {param.description ? ` — ${param.description}` : ''}
+                      </li>
+                    ))}
+                  </ul>
+                </Box>
+              )}
+              <Typography variant="body2" color="textSecondary">
+                Proposing the file as a pull request arrives with the GitHub
+                integration; until then copy or download it.
+              </Typography>
+            </InfoCard>
+          </Grid>
+        </Grid>
+      </Content>
+    </Page>
+  );
+}

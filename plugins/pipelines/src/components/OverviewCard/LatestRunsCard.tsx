@@ -1,0 +1,94 @@
+import LinearProgress from '@material-ui/core/LinearProgress';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { InfoCard, Link } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import { pipelinesApiRef } from '../../api/PipelinesApi';
+import { ReconnectingBanner } from '../common/Banners';
+import { StatusIndicator } from '../common/StatusIndicator';
+import { elapsedMs, formatDuration, formatTimeAgo } from '../common/format';
+import { usePolled } from '../common/usePolled';
+import { useRunHref } from '../runs/RunsTable';
+
+/** The newest run of each pipeline (any provider), from the newest runs first. */
+export function latestPerPipeline(runs: PipelineRun[]) {
+  const latest = new Map<string, PipelineRun>();
+  for (const run of runs) {
+    const key = `${run.provider}:${run.pipeline}`;
+    if (!latest.has(key)) latest.set(key, run);
+  }
+  return [...latest.values()];
+}
+
+/** Entity overview card: the latest run of each pipeline with its status and duration. */
+export function LatestRunsCard() {
+  const { entity } = useEntity();
+  const entityRef = stringifyEntityRef(entity);
+  const api = useApi(pipelinesApiRef);
+  const runHref = useRunHref();
+  const runs = usePolled(
+    () => api.listCiRuns({ entityRef, limit: 50 }),
+    [api, entityRef],
+    { intervalMs: 10_000 },
+  );
+  const latest = latestPerPipeline(runs.value?.runs ?? []);
+  return (
+    <InfoCard
+      title="Latest pipeline runs"
+      deepLink={{ title: 'All runs', link: 'ci-cd' }}
+    >
+      <ReconnectingBanner error={runs.error} retryInMs={runs.retryInMs} />
+      {runs.loading && !runs.value && (
+        <LinearProgress aria-label="Loading runs" />
+      )}
+      {runs.value && latest.length === 0 && (
+        <Typography variant="body2">No runs yet.</Typography>
+      )}
+      {latest.length > 0 && (
+        <Table size="small" aria-label="Latest run per pipeline">
+          <TableHead>
+            <TableRow>
+              <TableCell>Pipeline</TableCell>
+              <TableCell>Status</TableCell>
+              <TableCell>Started</TableCell>
+              <TableCell>Duration</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {latest.map(run => {
+              const href = runHref(run);
+              const title = `${run.pipeline}${
+                run.number ? ` #${run.number}` : ''
+              }`;
+              return (
+                <TableRow key={`${run.provider}:${run.runId}`}>
+                  <TableCell>
+                    {href ? <Link to={href}>{title}</Link> : title}
+                  </TableCell>
+                  <TableCell>
+                    <StatusIndicator status={run.status} />
+                  </TableCell>
+                  <TableCell>
+                    {formatTimeAgo(run.startedAt ?? run.createdAt)}
+                  </TableCell>
+                  <TableCell>
+                    {formatDuration(
+                      elapsedMs(run.startedAt, run.finishedAt, run.durationMs),
+                    )}
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      )}
+    </InfoCard>
+  );
+}

@@ -1,0 +1,1 @@
+export { LatestRunsCard } from './LatestRunsCard';

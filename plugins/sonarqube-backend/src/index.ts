@@ -1,0 +1,6 @@
+/**
+ * Comet's SonarQube backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { sonarqubePlugin as default } from './plugin';

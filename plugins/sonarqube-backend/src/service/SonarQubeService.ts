@@ -1,0 +1,581 @@
+import {
+  BackstageCredentials,
+  CacheService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  AuthorizeResult,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
+import type { JsonValue } from '@backstage/types';
+import {
+  ANNOTATION_SONARQUBE_PROJECT_KEY,
+  EntitySonarQubeSummary,
+  parseProjectKeyAnnotation,
+  SONARQUBE_NOT_CONFIGURED_MESSAGE,
+  SONARQUBE_SECURITY_METRIC_KEYS,
+  SonarQubeBranches,
+  SonarQubeEntityRow,
+  SonarQubeEntityTable,
+  SonarQubeHotspotPage,
+  SonarQubeIssuePage,
+  SonarQubeMeasureHistory,
+  SonarQubeProjectRef,
+  SonarQubeProjectSummary,
+  SonarQubeScope,
+  sonarqubeFindingsReadPermission,
+  sonarqubeSecurityReadPermission,
+  stringifyProjectRef,
+} from '@internal/plugin-sonarqube-common';
+import type { SonarQubeClient } from '@internal/plugin-sonarqube-node';
+
+/** Metrics the trend charts show by default. */
+export const DEFAULT_HISTORY_METRICS = [
+  'coverage',
+  'bugs',
+  'vulnerabilities',
+  'code_smells',
+  'duplicated_lines_density',
+];
+
+const SECURITY_CONDITION = /security|vulnerabilit/;
+
+type ProjectQuery = SonarQubeScope & { entityRef: string; project?: string };
+
+/** A resolved project of an entity: the annotation's ref and the instance it lives on. */
+type ResolvedProject = SonarQubeProjectRef & { instanceName: string };
+
+/**
+ * Everything the REST API and the actions share: the entity is read with the caller's
+ * credentials (nobody sees more through Comet than the catalog shows them), the
+ * `sonarqube.findings.read` permission is checked on it, and security findings need
+ * `sonarqube.security.read` as well. SonarQube answers are cached (per project, invalidated
+ * by the quality-gate webhook) so a warm tab costs no SonarQube call.
+ */
+export class SonarQubeService {
+  private readonly inFlight = new Map<string, Promise<JsonValue>>();
+
+  constructor(
+    private readonly options: {
+      client: SonarQubeClient;
+      catalog: CatalogService;
+      permissions: PermissionsService;
+      cache: CacheService;
+      cacheTtlMs: number;
+    },
+  ) {}
+
+  get configured() {
+    return this.options.client.configured;
+  }
+
+  private requireConfigured() {
+    if (!this.configured) {
+      throw new ServiceUnavailableError(SONARQUBE_NOT_CONFIGURED_MESSAGE);
+    }
+  }
+
+  private async entity(entityRef: string, credentials: BackstageCredentials) {
+    let entity: Entity | undefined;
+    try {
+      entity = await this.options.catalog.getEntityByRef(entityRef, {
+        credentials,
+      });
+    } catch (error) {
+      if (
+        (error as Error).name === 'InputError' ||
+        /ref/i.test(String(error))
+      ) {
+        throw new InputError(
+          `"${entityRef}" is not a valid entity ref, e.g. component:default/payments-api`,
+        );
+      }
+      throw error;
+    }
+    if (!entity) {
+      throw new NotFoundError(
+        `No entity ${entityRef} in the catalog (or you cannot see it)`,
+      );
+    }
+    return entity;
+  }
+
+  private async allowed(
+    permission: ResourcePermission<'catalog-entity'>,
+    entityRefs: string[],
+    credentials: BackstageCredentials,
+  ): Promise<boolean[]> {
+    if (entityRefs.length === 0) return [];
+    const decisions = await this.options.permissions.authorize(
+      entityRefs.map(resourceRef => ({ permission, resourceRef })),
+      { credentials },
+    );
+    return decisions.map(d => d.result === AuthorizeResult.ALLOW);
+  }
+
+  private async requireFindings(
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ) {
+    const [ok] = await this.allowed(
+      sonarqubeFindingsReadPermission,
+      [entityRef],
+      credentials,
+    );
+    if (!ok) {
+      throw new NotAllowedError(
+        `You are not allowed to ${sonarqubeFindingsReadPermission.name} on ${entityRef}`,
+      );
+    }
+  }
+
+  /** The entity's projects from its annotation, or a precise InputError. */
+  private projectsOf(entity: Entity): ResolvedProject[] {
+    const entityRef = stringifyEntityRef(entity);
+    const value =
+      entity.metadata.annotations?.[ANNOTATION_SONARQUBE_PROJECT_KEY];
+    if (value === undefined) {
+      throw new InputError(
+        `${entityRef} has no ${ANNOTATION_SONARQUBE_PROJECT_KEY} annotation`,
+      );
+    }
+    const parsed = parseProjectKeyAnnotation(value);
+    if (!parsed.ok) {
+      throw new InputError(`${entityRef}: ${parsed.message}`);
+    }
+    return parsed.projects.map(ref => ({
+      ...ref,
+      // Unknown instances are reported per project, where they are used
+      instanceName: ref.instance ?? this.defaultInstanceName(),
+    }));
+  }
+
+  private defaultInstanceName() {
+    try {
+      return this.options.client.instance().name;
+    } catch {
+      return 'default';
+    }
+  }
+
+  private pick(entity: Entity, project: string | undefined): ResolvedProject {
+    const projects = this.projectsOf(entity);
+    if (project === undefined) return projects[0];
+    const found = projects.find(
+      p =>
+        stringifyProjectRef(p) === project ||
+        `${p.instanceName}/${p.projectKey}` === project,
+    );
+    if (!found) {
+      throw new InputError(
+        `Project "${project}" is not in ${ANNOTATION_SONARQUBE_PROJECT_KEY} of ${stringifyEntityRef(
+          entity,
+        )} (${projects.map(stringifyProjectRef).join(', ')})`,
+      );
+    }
+    return found;
+  }
+
+  private async generation(instance: string, projectKey: string) {
+    return (
+      (await this.options.cache.get<number>(`gen:${instance}:${projectKey}`)) ??
+      0
+    );
+  }
+
+  /** Drops every cached answer about a project (on the quality gate webhook). */
+  async invalidate(instance: string, projectKey: string) {
+    const next = (await this.generation(instance, projectKey)) + 1;
+    await this.options.cache.set(`gen:${instance}:${projectKey}`, next, {
+      ttl: { days: 30 },
+    });
+  }
+
+  /** A cached, coalesced SonarQube read about one project. */
+  private async cached<T extends JsonValue>(
+    project: ResolvedProject,
+    kind: string,
+    params: unknown,
+    read: () => Promise<T>,
+  ): Promise<T> {
+    const gen = await this.generation(project.instanceName, project.projectKey);
+    const key = `v1:${project.instanceName}:${
+      project.projectKey
+    }:${gen}:${kind}:${JSON.stringify(params)}`;
+    const hit = await this.options.cache.get<T>(key);
+    if (hit !== undefined) return hit;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending as Promise<T>;
+    const promise = read()
+      .then(async value => {
+        await this.options.cache.set(key, value, {
+          ttl: this.options.cacheTtlMs,
+        });
+        return value;
+      })
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, promise);
+    return promise;
+  }
+
+  private query(project: ResolvedProject, scope: SonarQubeScope) {
+    return {
+      instance: project.instance,
+      projectKey: project.projectKey,
+      branch: scope.pullRequest ? undefined : scope.branch,
+      pullRequest: scope.pullRequest,
+    };
+  }
+
+  private async projectSummary(
+    project: ResolvedProject,
+    scope: SonarQubeScope,
+    security: boolean,
+  ): Promise<SonarQubeProjectSummary> {
+    const { client } = this.options;
+    const base = {
+      project: stringifyProjectRef(project),
+      instance: project.instanceName,
+      projectKey: project.projectKey,
+      scope: {
+        ...(scope.branch && !scope.pullRequest ? { branch: scope.branch } : {}),
+        ...(scope.pullRequest ? { pullRequest: scope.pullRequest } : {}),
+      },
+    };
+    try {
+      const query = this.query(project, scope);
+      const url = client.dashboardUrl(query);
+      const raw = await this.cached(
+        project,
+        'summary',
+        base.scope,
+        async () => {
+          const [measures, gate] = await Promise.all([
+            client.getMeasures(query),
+            client.getQualityGate(query),
+          ]);
+          return {
+            name: measures.name,
+            measures: measures.measures,
+            gate,
+          } as JsonValue;
+        },
+      );
+      const { name, measures, gate } = raw as unknown as {
+        name: string;
+        measures: SonarQubeProjectSummary['measures'];
+        gate: NonNullable<SonarQubeProjectSummary['qualityGate']>;
+      };
+      const analysed =
+        gate.status !== 'NONE' || Object.keys(measures).length > 0;
+      const shownMeasures = { ...measures };
+      let conditions = gate.conditions;
+      if (!security) {
+        for (const key of SONARQUBE_SECURITY_METRIC_KEYS)
+          delete shownMeasures[key];
+        conditions = conditions.filter(
+          c => !SECURITY_CONDITION.test(c.metricKey),
+        );
+      }
+      return {
+        ...base,
+        name,
+        url,
+        analysed,
+        measures: shownMeasures,
+        qualityGate: analysed ? { status: gate.status, conditions } : undefined,
+        ...(security ? {} : { securityHidden: true }),
+        ...(analysed
+          ? {}
+          : {
+              error: `Project "${project.projectKey}" on SonarQube instance "${project.instanceName}" has not been analysed yet`,
+            }),
+      };
+    } catch (error) {
+      if (!(error instanceof Error) || !('name' in error)) throw error;
+      if (
+        [
+          'NotFoundError',
+          'NotAllowedError',
+          'ServiceUnavailableError',
+          'InputError',
+        ].includes(error.name)
+      ) {
+        return { ...base, analysed: false, measures: {}, error: error.message };
+      }
+      throw error;
+    }
+  }
+
+  async summary(
+    credentials: BackstageCredentials,
+    query: SonarQubeScope & { entityRef: string },
+  ): Promise<EntitySonarQubeSummary> {
+    if (!this.configured) {
+      return { configured: false, message: SONARQUBE_NOT_CONFIGURED_MESSAGE };
+    }
+    const entity = await this.entity(query.entityRef, credentials);
+    const entityRef = stringifyEntityRef(entity);
+    await this.requireFindings(entityRef, credentials);
+    const [security] = await this.allowed(
+      sonarqubeSecurityReadPermission,
+      [entityRef],
+      credentials,
+    );
+    const projects = this.projectsOf(entity);
+    return {
+      configured: true,
+      entityRef,
+      projects: await Promise.all(
+        projects.map(p =>
+          this.projectSummary(
+            p,
+            // A branch or pull request applies only to the first (or the only) project unless
+            // the caller names it per project.
+            projects.length === 1 ? query : {},
+            security,
+          ),
+        ),
+      ),
+    };
+  }
+
+  /** One project of an entity with its summary: the tab's header. */
+  async projectView(
+    credentials: BackstageCredentials,
+    query: ProjectQuery,
+  ): Promise<SonarQubeProjectSummary> {
+    this.requireConfigured();
+    const entity = await this.entity(query.entityRef, credentials);
+    const entityRef = stringifyEntityRef(entity);
+    await this.requireFindings(entityRef, credentials);
+    const [security] = await this.allowed(
+      sonarqubeSecurityReadPermission,
+      [entityRef],
+      credentials,
+    );
+    return this.projectSummary(
+      this.pick(entity, query.project),
+      query,
+      security,
+    );
+  }
+
+  private async readable(
+    credentials: BackstageCredentials,
+    query: ProjectQuery,
+  ) {
+    this.requireConfigured();
+    const entity = await this.entity(query.entityRef, credentials);
+    const entityRef = stringifyEntityRef(entity);
+    await this.requireFindings(entityRef, credentials);
+    const project = this.pick(entity, query.project);
+    return { entityRef, project };
+  }
+
+  async history(
+    credentials: BackstageCredentials,
+    query: ProjectQuery & { metrics?: string[] },
+  ): Promise<SonarQubeMeasureHistory> {
+    const { entityRef, project } = await this.readable(credentials, query);
+    const [security] = await this.allowed(
+      sonarqubeSecurityReadPermission,
+      [entityRef],
+      credentials,
+    );
+    let metrics = query.metrics?.length
+      ? query.metrics
+      : DEFAULT_HISTORY_METRICS;
+    if (!security) {
+      metrics = metrics.filter(m => !SECURITY_CONDITION.test(m));
+    }
+    const q = this.query(project, query);
+    return this.cached(
+      project,
+      'history',
+      { ...q, metrics },
+      async () =>
+        (await this.options.client.getMeasureHistory({
+          ...q,
+          metrics,
+          maxPoints: 200,
+        })) as unknown as JsonValue,
+    ) as unknown as Promise<SonarQubeMeasureHistory>;
+  }
+
+  async issues(
+    credentials: BackstageCredentials,
+    query: ProjectQuery & {
+      types?: string[];
+      severities?: string[];
+      page: number;
+      pageSize: number;
+    },
+  ): Promise<SonarQubeIssuePage> {
+    const { entityRef, project } = await this.readable(credentials, query);
+    const [security] = await this.allowed(
+      sonarqubeSecurityReadPermission,
+      [entityRef],
+      credentials,
+    );
+    let types = query.types?.length ? query.types : undefined;
+    if (!security) {
+      types = (types ?? ['BUG', 'VULNERABILITY', 'CODE_SMELL']).filter(
+        t => t !== 'VULNERABILITY',
+      );
+      if (types.length === 0) {
+        throw new NotAllowedError(
+          `You are not allowed to ${sonarqubeSecurityReadPermission.name} on ${entityRef}, so vulnerabilities are not shown`,
+        );
+      }
+    }
+    const q = {
+      ...this.query(project, query),
+      types,
+      severities: query.severities?.length ? query.severities : undefined,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+    const page = (await this.cached(
+      project,
+      'issues',
+      q,
+      async () =>
+        (await this.options.client.searchIssues(q)) as unknown as JsonValue,
+    )) as unknown as SonarQubeIssuePage;
+    return security ? page : { ...page, securityHidden: true };
+  }
+
+  async hotspots(
+    credentials: BackstageCredentials,
+    query: ProjectQuery & {
+      status?: 'TO_REVIEW' | 'REVIEWED';
+      page: number;
+      pageSize: number;
+    },
+  ): Promise<SonarQubeHotspotPage> {
+    const { entityRef, project } = await this.readable(credentials, query);
+    const [security] = await this.allowed(
+      sonarqubeSecurityReadPermission,
+      [entityRef],
+      credentials,
+    );
+    if (!security) {
+      throw new NotAllowedError(
+        `You are not allowed to ${sonarqubeSecurityReadPermission.name} on ${entityRef}`,
+      );
+    }
+    const q = {
+      ...this.query(project, query),
+      status: query.status,
+      page: query.page,
+      pageSize: query.pageSize,
+    };
+    return this.cached(
+      project,
+      'hotspots',
+      q,
+      async () =>
+        (await this.options.client.searchHotspots(q)) as unknown as JsonValue,
+    ) as unknown as Promise<SonarQubeHotspotPage>;
+  }
+
+  async branches(
+    credentials: BackstageCredentials,
+    query: { entityRef: string; project?: string },
+  ): Promise<SonarQubeBranches> {
+    const { project } = await this.readable(credentials, query);
+    return this.cached(
+      project,
+      'branches',
+      {},
+      async () =>
+        (await this.options.client.listBranches({
+          instance: project.instance,
+          projectKey: project.projectKey,
+        })) as unknown as JsonValue,
+    ) as unknown as Promise<SonarQubeBranches>;
+  }
+
+  /**
+   * The table on a Group (entities it owns) or System (its parts): each entity with the
+   * annotation, and its projects' gate and ratings on the main branch.
+   */
+  async table(
+    credentials: BackstageCredentials,
+    query: { entityRef: string },
+  ): Promise<SonarQubeEntityTable> {
+    if (!this.configured) {
+      return { configured: false, message: SONARQUBE_NOT_CONFIGURED_MESSAGE };
+    }
+    const parent = await this.entity(query.entityRef, credentials);
+    const parentRef = stringifyEntityRef(parent);
+    const relation = (
+      {
+        group: 'relations.ownedBy',
+        system: 'relations.partOf',
+      } as Record<string, string | undefined>
+    )[parent.kind.toLocaleLowerCase('en-US')];
+    if (!relation) {
+      throw new InputError(
+        `The SonarQube table is for Group and System entities; ${parentRef} is a ${parent.kind}`,
+      );
+    }
+    const { items } = await this.options.catalog.queryEntities(
+      {
+        filter: { [relation]: parentRef },
+        orderFields: { field: 'metadata.name', order: 'asc' },
+        limit: 200,
+      },
+      { credentials },
+    );
+    const annotated = items.filter(
+      e =>
+        e.metadata.annotations?.[ANNOTATION_SONARQUBE_PROJECT_KEY] !==
+        undefined,
+    );
+    const refs = annotated.map(e => stringifyEntityRef(e));
+    const [findings, security] = await Promise.all([
+      this.allowed(sonarqubeFindingsReadPermission, refs, credentials),
+      this.allowed(sonarqubeSecurityReadPermission, refs, credentials),
+    ]);
+    const rows: SonarQubeEntityRow[] = await Promise.all(
+      annotated.map(async (entity, index): Promise<SonarQubeEntityRow> => {
+        const row = {
+          entityRef: refs[index],
+          title: entity.metadata.title ?? entity.metadata.name,
+        };
+        if (!findings[index]) {
+          return {
+            ...row,
+            projects: [],
+            error: `You are not allowed to ${sonarqubeFindingsReadPermission.name} on ${refs[index]}`,
+          };
+        }
+        try {
+          const projects = this.projectsOf(entity);
+          return {
+            ...row,
+            projects: await Promise.all(
+              projects.map(p => this.projectSummary(p, {}, security[index])),
+            ),
+          };
+        } catch (error) {
+          if ((error as Error).name === 'InputError') {
+            return { ...row, projects: [], error: (error as Error).message };
+          }
+          throw error;
+        }
+      }),
+    );
+    return { configured: true, entityRef: parentRef, rows };
+  }
+}

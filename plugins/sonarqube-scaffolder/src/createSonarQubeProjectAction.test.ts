@@ -1,0 +1,134 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { SonarQubeFake } from '@internal/fakes';
+import { SonarQubeClient } from '@internal/plugin-sonarqube-node';
+import express from 'express';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSonarQubeProjectAction } from './createSonarQubeProjectAction';
+
+const ADMIN = 'squ_admin_token_for_scaffolder_tests';
+const READER = 'squ_reader_token_for_scaffolder_tests';
+
+describe('sonarqube:project:create', () => {
+  let fake: SonarQubeFake;
+  let server: Server;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    fake = new SonarQubeFake({
+      tokens: [
+        { token: ADMIN, type: 'user', admin: true },
+        { token: READER, type: 'user' },
+      ],
+    });
+    const app = express();
+    app.use('/sonar', fake.router);
+    server = app.listen(0);
+    await new Promise(resolve => server.once('listening', resolve));
+    baseUrl = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }/sonar`;
+  });
+
+  afterAll(async () => {
+    fake.close();
+    await new Promise(resolve => server.close(resolve));
+  });
+
+  function run(
+    apiKey: string,
+    input: Record<string, unknown>,
+    isDryRun = false,
+  ) {
+    const client = SonarQubeClient.fromConfig(
+      new ConfigReader({
+        sonarqube: { instances: [{ name: 'main', baseUrl, apiKey }] },
+      }),
+    );
+    const action = createSonarQubeProjectAction({ client });
+    const output: Record<string, unknown> = {};
+    const logs: string[] = [];
+    const logger = mockServices.logger.mock();
+    logger.info.mockImplementation((message: string) => {
+      logs.push(message);
+    });
+    return action
+      .handler({
+        input,
+        logger,
+        output: (name: string, value: unknown) => {
+          output[name] = value;
+        },
+        isDryRun,
+        checkpoint: async ({ fn }: any) => fn(),
+        createTemporaryDirectory: async () => '/tmp',
+        getInitiatorCredentials: async () => ({} as any),
+        workspacePath: '/tmp',
+        task: { id: 't' },
+      } as any)
+      .then(() => ({ output, logs }));
+  }
+
+  const input = {
+    projectKey: 'acme_new-api',
+    name: 'New API',
+    qualityGate: 'Comet strict',
+    newCodeDefinition: { type: 'NUMBER_OF_DAYS', value: '30' },
+  };
+
+  it('creates the project, assigns the gate and sets new code; a second run changes nothing', async () => {
+    const dry = await run(ADMIN, input, true);
+    expect(dry.logs).toContain(
+      'Dry run: would create the project acme_new-api on SonarQube instance "main"',
+    );
+    expect(fake.state.projects.has('acme_new-api')).toBe(false);
+
+    const first = await run(ADMIN, input);
+    expect(first.output).toEqual({
+      projectKey: 'acme_new-api',
+      instance: 'main',
+      url: `${baseUrl}/dashboard?id=acme_new-api`,
+      created: true,
+    });
+    const project = fake.state.projects.get('acme_new-api')!;
+    expect(project.name).toBe('New API');
+    expect(project.qualityGate).toBe('Comet strict');
+    expect(project.newCodePeriod).toEqual({
+      type: 'NUMBER_OF_DAYS',
+      value: '30',
+    });
+
+    fake.resetCalls();
+    const second = await run(ADMIN, input);
+    expect(second.output.created).toBe(false);
+    expect(second.logs).toEqual([
+      'The project acme_new-api on SonarQube instance "main" already exists; keeping it',
+      'Quality gate is already "Comet strict"',
+      'New-code definition is already NUMBER_OF_DAYS 30',
+    ]);
+    expect(fake.calls.filter(c => c.method === 'POST')).toEqual([]);
+  });
+
+  it('says precisely what is wrong', async () => {
+    await expect(
+      run(ADMIN, { ...input, projectKey: 'acme_gate', qualityGate: 'Nope' }),
+    ).rejects.toThrow(
+      'SonarQube instance "main": POST api/qualitygates/select for project "acme_gate" (quality gate "Nope"): not found (404): No quality gate has been found for name Nope',
+    );
+    await expect(
+      run(READER, { ...input, projectKey: 'acme_other' }),
+    ).rejects.toThrow(
+      /^SonarQube instance "main": GET api\/projects\/search for project "acme_other" was refused \(403\)/,
+    );
+    await expect(
+      run(ADMIN, {
+        ...input,
+        projectKey: 'acme_days',
+        newCodeDefinition: { type: 'NUMBER_OF_DAYS' },
+      }),
+    ).rejects.toThrow(
+      'newCodeDefinition NUMBER_OF_DAYS needs a value: a number of days from 1 to 90',
+    );
+  });
+});

@@ -1,0 +1,237 @@
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { configure, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { SonarQubeApi } from '../api';
+import { sonarQubeApiRef } from '../api';
+import { SonarQubeCard } from './SonarQubeCard';
+import { SonarQubeContent } from './SonarQubeContent';
+
+// The machine is shared; give rendering time without loosening what is asserted.
+configure({ asyncUtilTimeout: 15_000 });
+jest.setTimeout(60_000);
+
+const entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'payments-api',
+    namespace: 'default',
+    annotations: { 'sonarqube.org/project-key': 'acme_api,acme_typo' },
+  },
+  spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+};
+
+const project = {
+  project: 'acme_api',
+  instance: 'default',
+  projectKey: 'acme_api',
+  name: 'ACME API',
+  url: 'https://sonar.example.com/dashboard?id=acme_api',
+  scope: {},
+  analysed: true,
+  qualityGate: {
+    status: 'ERROR' as const,
+    conditions: [
+      {
+        metricKey: 'new_coverage',
+        comparator: 'LT',
+        errorThreshold: '80',
+        actualValue: '42.3',
+        status: 'ERROR',
+      },
+    ],
+  },
+  measures: {
+    reliability_rating: '1.0',
+    security_rating: '3.0',
+    sqale_rating: '2.0',
+    bugs: '0',
+    vulnerabilities: '12',
+    code_smells: '340',
+    sqale_index: '1500',
+    coverage: '71.25',
+  },
+};
+
+function mockApi(overrides: Partial<SonarQubeApi> = {}): SonarQubeApi {
+  return {
+    getSummary: jest.fn(async () => ({
+      configured: true as const,
+      entityRef: 'component:default/payments-api',
+      projects: [
+        project,
+        {
+          project: 'acme_typo',
+          instance: 'default',
+          projectKey: 'acme_typo',
+          scope: {},
+          analysed: false,
+          measures: {},
+          error:
+            'SonarQube instance "default": GET api/measures/component for project "acme_typo": not found (404): Component key \'acme_typo\' not found',
+        },
+      ],
+    })),
+    getProject: jest.fn(async () => project),
+    getBranches: jest.fn(async () => ({
+      branches: [
+        { name: 'main', isMain: true, qualityGateStatus: 'ERROR' as const },
+        { name: 'develop', isMain: false, qualityGateStatus: 'OK' as const },
+      ],
+      pullRequests: [
+        {
+          key: '42',
+          title: 'Partial refunds',
+          branch: 'feat',
+          qualityGateStatus: 'ERROR' as const,
+        },
+      ],
+    })),
+    getHistory: jest.fn(async () => ({
+      metrics: [
+        {
+          metric: 'coverage',
+          history: [
+            { date: '2026-11-01T00:00:00+0000', value: '60.0' },
+            { date: '2026-11-08T00:00:00+0000', value: '71.3' },
+          ],
+        },
+      ],
+    })),
+    getIssues: jest.fn(async (request: any) => ({
+      issues: [
+        {
+          key: `issue-${request.page}`,
+          rule: 'typescript:S1854',
+          severity: 'MAJOR',
+          type: 'CODE_SMELL',
+          message: `Remove this useless assignment (page ${request.page})`,
+          component: 'src/a.ts',
+          line: 3,
+          status: 'OPEN',
+          tags: [],
+          url: 'https://sonar.example.com/project/issues?id=acme_api&open=x',
+        },
+      ],
+      total: 12000,
+      reachableTotal: 10000,
+      page: request.page,
+      pageSize: request.pageSize,
+    })),
+    getHotspots: jest.fn(),
+    getTable: jest.fn(),
+    ...overrides,
+  } as SonarQubeApi;
+}
+
+describe('SonarQubeCard', () => {
+  it('shows the gate, ratings and link of each project, and a precise error for a bad key', async () => {
+    await renderInTestApp(
+      <EntityProvider entity={entity}>
+        <SonarQubeCard />
+      </EntityProvider>,
+      { apis: [[sonarQubeApiRef, mockApi()]] },
+    );
+    expect(await screen.findByText('ACME API')).toBeInTheDocument();
+    expect(screen.getByText('Quality gate: Failed')).toBeInTheDocument();
+    expect(screen.getByText('Reliability: A')).toBeInTheDocument();
+    expect(screen.getByText('Security: C')).toBeInTheDocument();
+    expect(screen.getByText('Maintainability: B')).toBeInTheDocument();
+    expect(screen.getByText('340 code smells, 3d 1h debt')).toBeInTheDocument();
+    expect(screen.getByText('71.3%')).toBeInTheDocument();
+    expect(
+      screen.getByText(/Component key 'acme_typo' not found/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getAllByRole('link', { name: /Open in SonarQube/ })[0],
+    ).toHaveAttribute(
+      'href',
+      'https://sonar.example.com/dashboard?id=acme_api',
+    );
+  });
+
+  it('names the config key when SonarQube is off', async () => {
+    await renderInTestApp(
+      <EntityProvider entity={entity}>
+        <SonarQubeCard />
+      </EntityProvider>,
+      {
+        apis: [
+          [
+            sonarQubeApiRef,
+            mockApi({
+              getSummary: async () => ({
+                configured: false,
+                message:
+                  'SonarQube is not configured: add an instance under sonarqube.instances (name, baseUrl, apiKey) in app-config to turn it on',
+              }),
+            }),
+          ],
+        ],
+      },
+    );
+    expect(
+      await screen.findByText(/add an instance under sonarqube\.instances/),
+    ).toBeInTheDocument();
+  });
+});
+
+describe('SonarQubeContent', () => {
+  it('switches to a pull request and pages through issues', async () => {
+    const api = mockApi();
+    await renderInTestApp(
+      <EntityProvider entity={entity}>
+        <SonarQubeContent />
+      </EntityProvider>,
+      { apis: [[sonarQubeApiRef, api]] },
+    );
+    expect(
+      await screen.findByText('Remove this useless assignment (page 1)'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/SonarQube returns the first 10,000 of 12,000 issues/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('✘ Coverage on new code: 42.3'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('img', {
+        name: /Coverage: 60% on 2026-11-01, 71.3% on 2026-11-08/,
+      }),
+    ).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(
+      await screen.findByText('Remove this useless assignment (page 2)'),
+    ).toBeInTheDocument();
+
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: /Branch or pull request main \(main branch\): gate failed/,
+      }),
+    );
+    await userEvent.click(
+      await screen.findByRole('option', {
+        name: /Pull request #42 Partial refunds: gate failed/,
+      }),
+    );
+    await waitFor(() =>
+      expect(api.getProject).toHaveBeenLastCalledWith(
+        expect.objectContaining({ project: 'acme_api', pullRequest: '42' }),
+      ),
+    );
+    expect(api.getIssues).toHaveBeenLastCalledWith(
+      expect.objectContaining({ pullRequest: '42', page: 1 }),
+    );
+
+    await userEvent.click(
+      await screen.findByRole('button', { name: /Show details of issue/ }),
+    );
+    expect(
+      await screen.findByRole('link', {
+        name: /Open issue issue-1 in SonarQube/,
+      }),
+    ).toBeInTheDocument();
+  });
+});
