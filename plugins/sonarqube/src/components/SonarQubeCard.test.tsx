@@ -119,7 +119,11 @@ function mockApi(overrides: Partial<SonarQubeApi> = {}): SonarQubeApi {
       page: request.page,
       pageSize: request.pageSize,
     })),
-    getHotspots: jest.fn(),
+    getHotspots: jest.fn(async () => {
+      throw new Error(
+        'You are not allowed to sonarqube.security.read on component:default/payments-api',
+      );
+    }),
     getTable: jest.fn(),
     ...overrides,
   } as SonarQubeApi;
@@ -194,6 +198,12 @@ describe('SonarQubeContent', () => {
     ).toBeInTheDocument();
     expect(
       screen.getByText('✘ Coverage on new code: 42.3'),
+    ).toBeInTheDocument();
+    // Hotspots need sonarqube.security.read: the refusal shows as a precise message
+    expect(
+      await screen.findByText(
+        'You are not allowed to sonarqube.security.read on component:default/payments-api',
+      ),
     ).toBeInTheDocument();
     expect(
       screen.getByRole('img', {

@@ -26,6 +26,7 @@ import { useState } from 'react';
 import { sonarQubeApiRef } from '../api';
 import { metricName } from '../format';
 import { useGateChanges, useLoader } from '../hooks';
+import { HotspotsList } from './HotspotsList';
 import { IssuesTable } from './IssuesTable';
 import { ProblemNote, ProjectMeasures, SonarQubeLink } from './Measures';
 import { NotConfigured } from './NotConfigured';
@@ -204,6 +205,15 @@ function ProjectView(props: {
       <Grid item xs={12}>
         <InfoCard title="Issues">
           <IssuesTable
+            key={scopeValue}
+            request={request}
+            refreshKey={refreshKey}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Security hotspots">
+          <HotspotsList
             key={scopeValue}
             request={request}
             refreshKey={refreshKey}
