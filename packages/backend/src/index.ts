@@ -13,6 +13,7 @@ import {
 import { configFilesFromArgs, findEnvReferences } from './envReferences';
 import { exampleReposPlugin } from './exampleRepos/plugin';
 import { fakesPlugin } from './fakes/plugin';
+import { precompressedAssetsPlugin } from './staticAssets/plugin';
 import { jenkinsScaffolderModule } from '@internal/plugin-jenkins-backend';
 
 /** Variables that may be unset in production, e.g. a PostgreSQL password under trust auth. */
@@ -85,6 +86,8 @@ async function main() {
   const backend = createBackend();
 
   backend.add(import('@backstage/plugin-app-backend'));
+  // The frontend's scripts as the build compressed them, not gzipped again per request
+  backend.add(precompressedAssetsPlugin);
   backend.add(import('@backstage/plugin-proxy-backend'));
   backend.add(import('@backstage/plugin-events-backend'));
 

@@ -7,7 +7,7 @@ import {
 import type { LiveLogBus } from '../engine/LiveLogBus';
 import express from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { GithubWebhookHandler } from './GithubWebhookHandler';
 import { PipelinesService } from './PipelinesService';
 

@@ -3,6 +3,20 @@ import type { LogStreamHandlers, PipelinesApi } from './PipelinesApi';
 
 type AsyncMethods = Exclude<keyof PipelinesApi, 'streamLogs'>;
 
+let clientModule: Promise<typeof import('./PipelinesClient')> | undefined;
+
+/**
+ * Starts loading the real client. The plugin's page loaders call it beside their own import,
+ * so a page's first request doesn't wait for one more round trip after the page has loaded.
+ */
+export function preloadPipelinesClient() {
+  clientModule ??= import('./PipelinesClient').catch(error => {
+    clientModule = undefined; // the next call tries again
+    throw error;
+  });
+  return clientModule;
+}
+
 /**
  * The pipelines API as the app registers it: the real client (`PipelinesClient`) is loaded
  * on the first call, so the app's first page carries none of it.
@@ -13,8 +27,12 @@ export function createLazyPipelinesClient(options: {
 }): PipelinesApi {
   let client: Promise<PipelinesApi> | undefined;
   const load = () =>
-    (client ??= import('./PipelinesClient').then(m =>
-      m.PipelinesClient.create(options),
+    (client ??= preloadPipelinesClient().then(
+      m => m.PipelinesClient.create(options),
+      error => {
+        client = undefined; // e.g. the chunk failed to load: the next call tries again
+        throw error;
+      },
     ));
   const method =
     <K extends AsyncMethods>(name: K) =>

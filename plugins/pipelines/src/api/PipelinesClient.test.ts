@@ -2,7 +2,8 @@
  * @jest-environment node
  */
 import type { PipelineLogLine } from '@internal/plugin-pipelines-common';
-import { PipelinesClient, reconnectDelayMs } from './PipelinesClient';
+import { PipelinesClient } from './PipelinesClient';
+import { reconnectDelayMs } from './reconnect';
 import type { StreamState } from './PipelinesApi';
 
 function line(seq: number): PipelineLogLine {
@@ -105,5 +106,61 @@ describe('PipelinesClient.streamLogs', () => {
     expect([1, 2, 3, 4, 5, 6].map(reconnectDelayMs)).toEqual([
       1000, 2000, 4000, 8000, 15000, 15000,
     ]);
+  });
+});
+
+describe('PipelinesClient GETs', () => {
+  it('sends one request for the same GET asked twice at once, and a new one afterwards', async () => {
+    const urls: string[] = [];
+    const client = PipelinesClient.create({
+      discoveryApi: { getBaseUrl: async () => 'http://comet/api/pipelines' },
+      fetchApi: {
+        fetch: async (url: RequestInfo | URL) => {
+          urls.push(String(url));
+          return new Response(JSON.stringify({ runId: 'r1', n: urls.length }), {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+          });
+        },
+      } as any,
+    });
+    const [a, b, logs] = await Promise.all([
+      client.getRun('r1'),
+      client.getRun('r1'),
+      client.getLogs('r1', { after: -1, limit: 1000 }),
+    ]);
+    expect(a).toEqual({ runId: 'r1', n: 1 });
+    expect(b).toBe(a);
+    expect(logs).toEqual({ runId: 'r1', n: 2 });
+    expect(await client.getRun('r1')).toEqual({ runId: 'r1', n: 3 });
+    expect(urls).toEqual([
+      'http://comet/api/pipelines/runs/r1',
+      'http://comet/api/pipelines/runs/r1/logs?after=-1&limit=1000',
+      'http://comet/api/pipelines/runs/r1',
+    ]);
+  });
+
+  it('lets every caller see a failure, and tries again on the next call', async () => {
+    let calls = 0;
+    const client = PipelinesClient.create({
+      discoveryApi: { getBaseUrl: async () => 'http://comet/api/pipelines' },
+      fetchApi: {
+        fetch: async () => {
+          calls++;
+          return calls === 1
+            ? new Response('{"error":{"name":"Error","message":"down"}}', {
+                status: 503,
+              })
+            : new Response('{"runId":"r1"}', { status: 200 });
+        },
+      } as any,
+    });
+    const results = await Promise.allSettled([
+      client.getRun('r1'),
+      client.getRun('r1'),
+    ]);
+    expect(results.map(r => r.status)).toEqual(['rejected', 'rejected']);
+    expect(await client.getRun('r1')).toEqual({ runId: 'r1' });
+    expect(calls).toBe(2);
   });
 });

@@ -16,18 +16,16 @@ import type {
   ValidationResult,
 } from './PipelinesApi';
 import { parseServerSentEvents } from './serverSentEvents';
+import { reconnectDelayMs } from './reconnect';
 
 type Query = Record<string, string | number | boolean | undefined>;
-
-/** Backoff for reconnects: 1 s, 2 s, 4 s … capped at 15 s. */
-export function reconnectDelayMs(attempt: number) {
-  return Math.min(15_000, 1000 * 2 ** Math.max(0, attempt - 1));
-}
 
 /** Talks to `/api/pipelines` with the signed-in user's token. */
 export class PipelinesClient implements PipelinesApi {
   private readonly discoveryApi: DiscoveryApi;
   private readonly fetchApi: FetchApi;
+  /** GETs under way, by URL: a page asking for the same thing twice at once sends one request. */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
   static create(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     return new PipelinesClient(options);
@@ -67,7 +65,17 @@ export class PipelinesClient implements PipelinesApi {
     path: string,
     init?: RequestInit & { query?: Query },
   ): Promise<T> {
-    return (await this.request(path, init)).json();
+    if (init?.method && init.method !== 'GET') {
+      return (await this.request(path, init)).json();
+    }
+    const key = await this.url(path, init?.query);
+    const pending = this.inFlight.get(key);
+    if (pending) return pending as Promise<T>;
+    const response = this.request(path, init)
+      .then(r => r.json())
+      .finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, response);
+    return response;
   }
 
   private post<T>(path: string, body: unknown): Promise<T> {

@@ -2,7 +2,7 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import type { SonarQubeService } from './SonarQubeService';
 import type { SonarQubeWebhookHandler } from './SonarQubeWebhookHandler';
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { reconnectDelayMs } from '../../api/PipelinesClient';
+import { reconnectDelayMs } from '../../api/reconnect';
 
 export type Polled<T> = {
   value?: T;
