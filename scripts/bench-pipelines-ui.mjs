@@ -367,7 +367,53 @@ try {
       process.stderr.write(`  ${ms.toFixed(0).padStart(6)}  ${key}\n`);
     }
   }
+  // --profile also traces the random jumps: main-thread time by kind (script, style, layout…)
+  const tracing = process.argv.includes('--profile');
+  const traceFile = path.join(dataDir, 'jumps-trace.json');
+  if (tracing) {
+    await browser.startTracing(page, {
+      path: traceFile,
+      categories: [
+        'devtools.timeline',
+        'disabled-by-default-devtools.timeline',
+      ],
+    });
+  }
   const jumps = await scroll('jumps');
+  if (tracing) {
+    await browser.stopTracing();
+    const events = JSON.parse(fs.readFileSync(traceFile, 'utf8')).traceEvents;
+    const main = events.find(
+      e => e.name === 'thread_name' && e.args?.name === 'CrRendererMain',
+    );
+    const kinds = new Map();
+    for (const e of events) {
+      if (e.ph !== 'X' || !e.dur || e.pid !== main?.pid || e.tid !== main?.tid)
+        continue;
+      if (
+        ![
+          'FunctionCall',
+          'UpdateLayoutTree',
+          'Layout',
+          'Paint',
+          'PrePaint',
+          'Layerize',
+          'Commit',
+          'HitTest',
+          'MinorGC',
+          'MajorGC',
+          'ParseHTML',
+          'FireAnimationFrame',
+        ].includes(e.name)
+      )
+        continue;
+      kinds.set(e.name, (kinds.get(e.name) ?? 0) + e.dur / 1000);
+    }
+    process.stderr.write('main thread during the random jumps (ms, nested):\n');
+    for (const [name, ms] of [...kinds].sort((a, b) => b[1] - a[1])) {
+      process.stderr.write(`  ${ms.toFixed(0).padStart(6)}  ${name}\n`);
+    }
+  }
   await browser.close();
 
   const fps = r => r.frames.length / r.seconds;

@@ -18,6 +18,12 @@ export interface Config {
      * checked. 0 checks every request. Default 5.
      */
     readAccessCacheSeconds?: number;
+    /**
+     * How long a page of a run list may be served again without reading the database. This
+     * replica's own changes to runs, jobs and steps drop it at once; another replica's show
+     * within this time. 0 reads every time. Default 1.
+     */
+    runListCacheSeconds?: number;
     /** SIGTERM-to-SIGKILL delay for a cancelled or timed-out step. Default 10. */
     killGracePeriodSeconds?: number;
     /** On shutdown, how long running jobs may finish before they are cancelled. Default 20. */

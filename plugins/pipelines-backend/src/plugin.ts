@@ -130,7 +130,12 @@ export const pipelinesPlugin = createBackendPlugin({
           secrets[name] = secretsConfig!.getString(name);
         }
 
-        const store = await DatabasePipelineStore.create({ database });
+        const store = await DatabasePipelineStore.create({
+          database,
+          runListCacheMs:
+            (pipelinesConfig?.getOptionalNumber('runListCacheSeconds') ?? 1) *
+            1000,
+        });
         const liveLogs = new LiveLogBus();
         const artifacts =
           customArtifactStore ??

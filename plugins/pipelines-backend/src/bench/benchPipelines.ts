@@ -403,75 +403,88 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
     // autovacuum re-analyses the table within a minute of such a change. Without fresh
     // statistics the planner picks plans for an empty table, which no real portal sees.
     await knex.raw('ANALYZE');
-    const cursors: string[] = [];
-    const measure = async (
-      clients: number,
-      seconds: number,
-      maxRequests: number,
-    ) => {
-      const timings: number[] = [];
-      const deadline = Date.now() + seconds * 1000;
-      let requests = 0;
-      await Promise.all(
-        Array.from({ length: clients }, async (_, client) => {
-          while (Date.now() < deadline && requests < maxRequests) {
-            requests++;
-            const cursor =
-              client % 2 && cursors.length
-                ? cursors[requests % cursors.length]
-                : undefined;
-            const started = process.hrtime.bigint();
-            const page = await store.listRuns({
-              entityRefs: [entityRef],
-              limit: 20,
-              cursor,
-            });
-            timings.push(Number(process.hrtime.bigint() - started) / 1e6);
-            if (page.nextCursor && cursors.length < 200) {
-              cursors.push(page.nextCursor);
+    // As the plugin builds it (pipelines.runListCacheSeconds, default 1), and with the cache
+    // off (0), which is every page read from the database.
+    const cachedStore = await DatabasePipelineStore.create({
+      database: { getClient: async () => knex },
+      skipMigrations: true,
+      runListCacheMs: 1000,
+    });
+    for (const [label, listStore] of [
+      ['run list cache off', store],
+      ['default 1 s run list cache', cachedStore],
+    ] as const) {
+      const cursors: string[] = [];
+      const measure = async (
+        clients: number,
+        seconds: number,
+        maxRequests: number,
+      ) => {
+        const timings: number[] = [];
+        const deadline = Date.now() + seconds * 1000;
+        let requests = 0;
+        await Promise.all(
+          Array.from({ length: clients }, async (_, client) => {
+            while (Date.now() < deadline && requests < maxRequests) {
+              requests++;
+              const cursor =
+                client % 2 && cursors.length
+                  ? cursors[requests % cursors.length]
+                  : undefined;
+              const started = process.hrtime.bigint();
+              const page = await listStore.listRuns({
+                entityRefs: [entityRef],
+                limit: 20,
+                cursor,
+              });
+              timings.push(Number(process.hrtime.bigint() - started) / 1e6);
+              if (page.nextCursor && cursors.length < 200) {
+                cursors.push(page.nextCursor);
+              }
             }
-          }
-        }),
-      );
-      return timings;
-    };
-    const single = await measure(2, 5, 1000);
-    const timings = await measure(20, 15, 4000);
-    rows.push({
-      db,
-      measure: `run list of one entity with ${listRuns.toLocaleString(
-        'en',
-      )} runs, 2 clients (one first pages, one deeper pages)`,
-      result: `${single.length} requests, p50 ${percentile(single, 50).toFixed(
-        1,
-      )} ms, p95 ${percentile(single, 95).toFixed(1)} ms`,
-      target: 'report',
-    });
-    rows.push({
-      db,
-      measure: `run list of one entity with ${listRuns.toLocaleString(
-        'en',
-      )} runs, 20 concurrent clients, pages of 20 (first and deeper pages)`,
-      result: `${timings.length} requests, p50 ${percentile(
-        timings,
-        50,
-      ).toFixed(1)} ms, p95 ${percentile(timings, 95).toFixed(1)} ms`,
-      target: 'p95 < 50 ms',
-    });
+          }),
+        );
+        return timings;
+      };
+      const single = await measure(2, 5, 1000);
+      const timings = await measure(20, 15, 4000);
+      rows.push({
+        db,
+        measure: `run list of one entity with ${listRuns.toLocaleString(
+          'en',
+        )} runs, 2 clients (one first pages, one deeper pages), ${label}`,
+        result: `${single.length} requests, p50 ${percentile(
+          single,
+          50,
+        ).toFixed(1)} ms, p95 ${percentile(single, 95).toFixed(1)} ms`,
+        target: 'report',
+      });
+      rows.push({
+        db,
+        measure: `run list of one entity with ${listRuns.toLocaleString(
+          'en',
+        )} runs, 20 concurrent clients, pages of 20 (first and deeper pages), ${label}`,
+        result: `${timings.length} requests, p50 ${percentile(
+          timings,
+          50,
+        ).toFixed(1)} ms, p95 ${percentile(timings, 95).toFixed(1)} ms`,
+        target: 'p95 < 50 ms',
+      });
 
-    // The same list through the REST API (express, query validation, the permission check,
-    // JSON), with the 20 clients in a separate process over keep-alive HTTP. The catalog and
-    // permission services are in-process stand-ins that allow, so this is the pipelines
-    // plugin's own cost, not the catalog's.
-    const http = await measureOverHttp(store, entityRef, cursors);
-    rows.push({
-      db,
-      measure: `the same list over HTTP (GET /api/pipelines/runs), 20 concurrent clients in another process`,
-      result: `${http.length} requests, p50 ${percentile(http, 50).toFixed(
-        1,
-      )} ms, p95 ${percentile(http, 95).toFixed(1)} ms`,
-      target: 'p95 < 50 ms',
-    });
+      // The same list through the REST API (express, query validation, the permission check,
+      // JSON), with the 20 clients in a separate process over keep-alive HTTP. The catalog and
+      // permission services are in-process stand-ins that allow, so this is the pipelines
+      // plugin's own cost, not the catalog's.
+      const http = await measureOverHttp(listStore, entityRef, cursors);
+      rows.push({
+        db,
+        measure: `the same list over HTTP (GET /api/pipelines/runs), 20 concurrent clients in another process, ${label}`,
+        result: `${http.length} requests, p50 ${percentile(http, 50).toFixed(
+          1,
+        )} ms, p95 ${percentile(http, 95).toFixed(1)} ms`,
+        target: 'p95 < 50 ms',
+      });
+    }
   }
 }
 

@@ -1050,3 +1050,75 @@ describe('DatabasePipelineStore', () => {
     expect(await knex.schema.hasTable('pipeline_runs')).toBe(false);
   });
 });
+
+describe('DatabasePipelineStore run list cache', () => {
+  it.each(ids)(
+    'serves a list again without a query until a run changes, %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId as 'SQLITE_3');
+      const store = await DatabasePipelineStore.create({
+        database: mockServices.database({ knex }),
+        runListCacheMs: 400,
+      });
+      // Another replica on the same database: its writes are not seen by this one's cache
+      const otherReplica = await DatabasePipelineStore.create({
+        database: mockServices.database({ knex }),
+        skipMigrations: true,
+      });
+      let reads = 0;
+      knex.on('query', (query: { sql: string }) => {
+        if (/^\s*select/i.test(query.sql)) reads++;
+      });
+      const entityRefs = ['component:default/comet'];
+      const first = await store.createRun(newRun());
+      const before = await store.listRuns({ entityRefs, limit: 10 });
+      expect(before.runs.map(r => r.status)).toEqual(['queued']);
+      expect(reads).toBeGreaterThan(0);
+
+      // Asked again (also twice at once): served from memory, no query
+      reads = 0;
+      const again = await Promise.all([
+        store.listRuns({ entityRefs, limit: 10 }),
+        store.listRuns({ entityRefs, limit: 10 }),
+      ]);
+      expect(again[0]).toEqual(before);
+      expect(reads).toBe(0);
+
+      // Log lines change nothing a list shows: still no query
+      await store.appendLogLines(first.runId, [
+        {
+          jobRunId: 'build',
+          stepIndex: 0,
+          stream: 'stdout',
+          timestamp: new Date().toISOString(),
+          text: 'hello',
+        },
+      ]);
+      reads = 0;
+      await store.listRuns({ entityRefs, limit: 10 });
+      expect(reads).toBe(0);
+
+      // A change through this replica's store shows at once
+      expect(await store.cancelRun(first.runId, 'stop')).toBe(true);
+      const afterCancel = await store.listRuns({ entityRefs, limit: 10 });
+      expect(afterCancel.runs[0].status).toBe('cancelled');
+      const second = await store.createRun(newRun());
+      const afterCreate = await store.listRuns({ entityRefs, limit: 10 });
+      expect(afterCreate.runs.map(r => r.runId)).toEqual([
+        second.runId,
+        first.runId,
+      ]);
+      expect(afterCreate.totalCount).toBe(2);
+
+      // Another replica's change shows once the cached page has expired
+      expect(await otherReplica.cancelRun(second.runId, 'stop')).toBe(true);
+      expect(
+        (await store.listRuns({ entityRefs, limit: 10 })).runs[0].status,
+      ).toBe('queued');
+      await sleep(450);
+      expect(
+        (await store.listRuns({ entityRefs, limit: 10 })).runs[0].status,
+      ).toBe('cancelled');
+    },
+  );
+});

@@ -15,6 +15,7 @@ import type {
 } from '@internal/plugin-pipelines-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
+import { RunListCache } from './RunListCache';
 import type {
   ClaimedJob,
   ExpiredJob,
@@ -252,27 +253,101 @@ export class DatabasePipelineStore implements PipelineStore {
     database: Pick<DatabaseService, 'getClient'> &
       Partial<Pick<DatabaseService, 'migrations'>>;
     skipMigrations?: boolean;
+    /**
+     * How long a page of a run list may be served again (see {@link RunListCache}); 0, the
+     * default here, reads every time. The plugin sets `pipelines.runListCacheSeconds`.
+     */
+    runListCacheMs?: number;
   }): Promise<DatabasePipelineStore> {
     const client = await options.database.getClient();
     if (!options.skipMigrations && !options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    return new DatabasePipelineStore(client);
+    return new DatabasePipelineStore(client, options.runListCacheMs ?? 0);
   }
 
   private readonly isPostgres: boolean;
+  private readonly listCache: RunListCache<PipelineRunPage>;
 
-  private constructor(private readonly db: Knex) {
+  private constructor(private readonly db: Knex, runListCacheMs: number) {
     const client = db.client.config.client;
     this.isPostgres =
       typeof client === 'string' &&
       ['pg', 'postgres', 'postgresql'].includes(client);
+    this.listCache = new RunListCache({ ttlMs: runListCacheMs });
+  }
+
+  /** A write that changes what run lists show: cached pages are dropped before and after it. */
+  private async changing<T>(write: () => Promise<T>): Promise<T> {
+    this.listCache.invalidate();
+    try {
+      return await write();
+    } finally {
+      this.listCache.invalidate();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Writes that change what run lists show, each dropping the cached list pages
+
+  createRun(
+    ...args: Parameters<DatabasePipelineStore['createRunWrite']>
+  ): ReturnType<DatabasePipelineStore['createRunWrite']> {
+    return this.changing(() => this.createRunWrite(...args));
+  }
+
+  promoteJobs(
+    ...args: Parameters<DatabasePipelineStore['promoteJobsWrite']>
+  ): ReturnType<DatabasePipelineStore['promoteJobsWrite']> {
+    return this.changing(() => this.promoteJobsWrite(...args));
+  }
+
+  claimJob(
+    ...args: Parameters<DatabasePipelineStore['claimJobWrite']>
+  ): ReturnType<DatabasePipelineStore['claimJobWrite']> {
+    return this.changing(() => this.claimJobWrite(...args));
+  }
+
+  recoverExpiredJob(
+    ...args: Parameters<DatabasePipelineStore['recoverExpiredJobWrite']>
+  ): ReturnType<DatabasePipelineStore['recoverExpiredJobWrite']> {
+    return this.changing(() => this.recoverExpiredJobWrite(...args));
+  }
+
+  setJobState(
+    ...args: Parameters<DatabasePipelineStore['setJobStateWrite']>
+  ): ReturnType<DatabasePipelineStore['setJobStateWrite']> {
+    return this.changing(() => this.setJobStateWrite(...args));
+  }
+
+  setStepState(
+    ...args: Parameters<DatabasePipelineStore['setStepStateWrite']>
+  ): ReturnType<DatabasePipelineStore['setStepStateWrite']> {
+    return this.changing(() => this.setStepStateWrite(...args));
+  }
+
+  decideApproval(
+    ...args: Parameters<DatabasePipelineStore['decideApprovalWrite']>
+  ): ReturnType<DatabasePipelineStore['decideApprovalWrite']> {
+    return this.changing(() => this.decideApprovalWrite(...args));
+  }
+
+  refreshRunStatus(
+    ...args: Parameters<DatabasePipelineStore['refreshRunStatusWrite']>
+  ): ReturnType<DatabasePipelineStore['refreshRunStatusWrite']> {
+    return this.changing(() => this.refreshRunStatusWrite(...args));
+  }
+
+  cancelRun(
+    ...args: Parameters<DatabasePipelineStore['cancelRunWrite']>
+  ): ReturnType<DatabasePipelineStore['cancelRunWrite']> {
+    return this.changing(() => this.cancelRunWrite(...args));
   }
 
   // ---------------------------------------------------------------------------------------
   // Runs
 
-  async createRun(run: NewRun): Promise<PipelineRun> {
+  private async createRunWrite(run: NewRun): Promise<PipelineRun> {
     const ids = new Set<string>();
     for (const job of run.jobs) {
       if (ids.has(job.jobRunId)) {
@@ -419,10 +494,22 @@ export class DatabasePipelineStore implements PipelineStore {
     };
   }
 
-  async listRuns(query: ListRunsQuery): Promise<PipelineRunPage> {
+  listRuns(query: ListRunsQuery): Promise<PipelineRunPage> {
     if (query.entityRefs && query.entityRefs.length === 0) {
-      return { runs: [], totalCount: 0 };
+      return Promise.resolve({ runs: [], totalCount: 0 });
     }
+    const key = JSON.stringify([
+      query.entityRefs,
+      query.pipeline,
+      query.branch,
+      query.status,
+      query.limit,
+      query.cursor,
+    ]);
+    return this.listCache.get(key, () => this.readRunList(query));
+  }
+
+  private async readRunList(query: ListRunsQuery): Promise<PipelineRunPage> {
     const limit = Math.max(1, Math.min(Math.floor(query.limit) || 1, 1000));
 
     const filtered = this.db<RunRow>(RUNS).where(builder => {
@@ -603,7 +690,7 @@ export class DatabasePipelineStore implements PipelineStore {
   // ---------------------------------------------------------------------------------------
   // Job scheduling
 
-  async promoteJobs(runId: string): Promise<RunStatusChange> {
+  private async promoteJobsWrite(runId: string): Promise<RunStatusChange> {
     const newlyWaiting: string[] = [];
     // Skips cascade (a skipped job skips its dependents), so repeat until nothing changes.
     for (let round = 0; round < 1000; round++) {
@@ -657,7 +744,7 @@ export class DatabasePipelineStore implements PipelineStore {
     return { ...change, newlyWaiting };
   }
 
-  async claimJob(options: {
+  private async claimJobWrite(options: {
     workerId: string;
     leaseMs: number;
   }): Promise<ClaimedJob | undefined> {
@@ -796,7 +883,10 @@ export class DatabasePipelineStore implements PipelineStore {
     }));
   }
 
-  async recoverExpiredJob(job: ExpiredJob, reason: string): Promise<boolean> {
+  private async recoverExpiredJobWrite(
+    job: ExpiredJob,
+    reason: string,
+  ): Promise<boolean> {
     const now = new Date();
     const retry = job.attempt < job.maxAttempts;
     return this.db.transaction(async trx => {
@@ -851,7 +941,7 @@ export class DatabasePipelineStore implements PipelineStore {
     });
   }
 
-  async setJobState(options: {
+  private async setJobStateWrite(options: {
     runId: string;
     jobRunId: string;
     state: JobState;
@@ -954,7 +1044,7 @@ export class DatabasePipelineStore implements PipelineStore {
       .update({ status: state === 'cancelled' ? 'cancelled' : 'skipped' });
   }
 
-  async setStepState(options: {
+  private async setStepStateWrite(options: {
     runId: string;
     jobRunId: string;
     stepIndex: number;
@@ -986,7 +1076,7 @@ export class DatabasePipelineStore implements PipelineStore {
       .update(update);
   }
 
-  async decideApproval(options: {
+  private async decideApprovalWrite(options: {
     runId: string;
     jobRunId: string;
     decision: 'approved' | 'rejected';
@@ -1028,7 +1118,9 @@ export class DatabasePipelineStore implements PipelineStore {
     });
   }
 
-  async refreshRunStatus(runId: string): Promise<PipelineRunStatus> {
+  private async refreshRunStatusWrite(
+    runId: string,
+  ): Promise<PipelineRunStatus> {
     const { status } = await this.db.transaction(trx =>
       this.refreshRunStatusIn(trx, runId),
     );
@@ -1093,7 +1185,10 @@ export class DatabasePipelineStore implements PipelineStore {
     return { previous: run.status, status, newlyWaiting: [] };
   }
 
-  async cancelRun(runId: string, reason: string): Promise<boolean> {
+  private async cancelRunWrite(
+    runId: string,
+    reason: string,
+  ): Promise<boolean> {
     return this.db.transaction(async trx => {
       const run = (await trx<RunRow>(RUNS)
         .where({ run_id: runId })

@@ -108,7 +108,8 @@ describe('LogViewer', () => {
   it('searches, counts and highlights matches', async () => {
     const model = new LogModel();
     model.append(
-      lines(50, i => (i % 10 === 3 ? `ERROR at step ${i}` : `ok ${i}`)),
+      // 30 lines: all inside the rendered window (560 px of rows plus the overscan)
+      lines(30, i => (i % 6 === 3 ? `ERROR at step ${i}` : `ok ${i}`)),
     );
     await renderInTestApp(
       <LogViewer

@@ -27,7 +27,12 @@ import { elapsedMs, formatDuration } from '../common/format';
 
 /** Every row has the same height, so the visible slice is arithmetic. */
 export const LINE_HEIGHT = 20;
-const OVERSCAN = 20;
+/**
+ * Rows rendered beyond each edge of the viewport. Enough for wheel and keyboard scrolling to
+ * find lines already there; every extra row is work on a jump across the log (a search match,
+ * a line link, dragging the scrollbar), where none of them is seen.
+ */
+const OVERSCAN = 8;
 
 const useStyles = makeStyles(theme => ({
   toolbar: {
@@ -433,6 +438,10 @@ export const LogViewer = forwardRef<LogViewerHandle, LogViewerProps>(
       system: classes.system,
     };
 
+    // Rows are keyed by their slot in the window, not by line: a row that scrolls out hands its
+    // DOM nodes to the row that scrolls in, so a jump across the log updates text in place
+    // instead of building every row again.
+    const slots = Math.ceil(viewportHeight / LINE_HEIGHT) + 2 * OVERSCAN + 2;
     const visible: ReactNode[] = [];
     for (let r = first; r < last; r++) {
       const value = rows[r];
@@ -446,7 +455,7 @@ export const LogViewer = forwardRef<LogViewerHandle, LogViewerProps>(
         visible.push(
           <button
             type="button"
-            key={`h${group.key}`}
+            key={r % slots}
             className={`${classes.row} ${classes.header} ${
               isFailing ? classes.failingHeader : ''
             }`}
@@ -492,7 +501,7 @@ export const LogViewer = forwardRef<LogViewerHandle, LogViewerProps>(
       ].join(' ');
       visible.push(
         <div
-          key={seq}
+          key={r % slots}
           className={rowClass}
           style={{ top }}
           data-seq={seq}
