@@ -59,7 +59,11 @@ export const pipelinesEntityContent = EntityContentBlueprint.make({
     filter: hasCiCd,
     loader: () => {
       preloadPipelinesClient();
-      return loadCiCdTab().then(m => <m.CiCdTab />);
+      return loadCiCdTab().then(m => {
+        // The next click is usually a run: its page's code comes along in the background
+        loadPipelinesPage().catch(() => undefined);
+        return <m.CiCdTab />;
+      });
     },
   },
 });

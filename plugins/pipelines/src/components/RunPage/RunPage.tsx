@@ -57,6 +57,7 @@ import { JobGraph } from './JobGraph';
 import { groupKey, LogModel } from './LogModel';
 import { LogViewer, LogViewerHandle } from './LogViewer';
 import { parseAnsi } from './ansi';
+import { FIRST_LOG_PAGE, prefetchRun, takePrefetched } from './prefetch';
 
 const useStyles = makeStyles(theme => ({
   facts: {
@@ -147,10 +148,14 @@ function useLiveLog(runId: string, live: boolean | undefined) {
       }
     }, 2000);
     (async () => {
-      const runNow = api.getRun(runId).catch(() => undefined);
+      const prefetched = takePrefetched(api, runId);
+      const runNow = (prefetched?.run ?? api.getRun(runId)).catch(
+        () => undefined,
+      );
       try {
         // A first page straight away, so the page shows lines before the rest arrives
-        const { lines } = await api.getLogs(runId, { after: -1, limit: 1000 });
+        const { lines } = await (prefetched?.logs ??
+          api.getLogs(runId, { ...FIRST_LOG_PAGE }));
         if (cancelled) return;
         model.append(lines);
         setVersion(model.version);
@@ -337,10 +342,23 @@ export function RunPage(props: RunPageProps) {
   const navigate = useAppNavigate();
   const runHref = useRunHref();
   const viewer = useRef<LogViewerHandle>(null);
-  const polled = usePolled(() => api.getRun(runId), [api, runId], {
-    intervalMs: 4000,
-    keepPolling: run => !isTerminal(run),
-  });
+  prefetchRun(api, runId);
+  // The first read takes the prefetched answer; every later one (polls, reloads) asks again
+  const firstRead = useRef(true);
+  const polled = usePolled(
+    () => {
+      const prefetched = firstRead.current
+        ? takePrefetched(api, runId)
+        : undefined;
+      firstRead.current = false;
+      return prefetched?.run ?? api.getRun(runId);
+    },
+    [api, runId],
+    {
+      intervalMs: 4000,
+      keepPolling: run => !isTerminal(run),
+    },
+  );
   const [run, setRun] = useState<PipelineRun>();
   useEffect(() => setRun(polled.value), [polled.value]);
   const log = useLiveLog(runId, run ? !isTerminal(run) : undefined);
