@@ -342,7 +342,13 @@ export function RunPage(props: RunPageProps) {
   const navigate = useAppNavigate();
   const runHref = useRunHref();
   const viewer = useRef<LogViewerHandle>(null);
-  prefetchRun(api, runId);
+  // Once, on the first render: the run and its first log lines leave before React commits the
+  // page (re-renders, e.g. the running timer's every second, ask nothing more)
+  const prefetchStarted = useRef(false);
+  if (!prefetchStarted.current) {
+    prefetchStarted.current = true;
+    prefetchRun(api, runId);
+  }
   // The first read takes the prefetched answer; every later one (polls, reloads) asks again
   const firstRead = useRef(true);
   const polled = usePolled(
