@@ -53,27 +53,40 @@ describe('RunPage', () => {
       streamLogs: jest.fn(() => () => undefined),
       listArtifacts: jest.fn(async () => []),
     };
-    await renderInTestApp(<RunPage runId="run-7" />, {
-      apis: [
-        [pipelinesApiRef, api as unknown as PipelinesApi],
-        mockApis.permission(),
-      ],
-      mountedRoutes: {
-        '/pipelines': rootRouteRef,
-        '/catalog/:namespace/:kind/:name': entityRouteRef,
-      },
-    });
-    expect(await screen.findByText('compiling')).toBeInTheDocument();
-    expect(screen.getByTestId('run-status')).toHaveTextContent('Running');
-    // A running run re-renders every second (its elapsed time); 2.5 s covers two of them and
-    // the prefetch's 2 s freshness
-    await new Promise(resolve => setTimeout(resolve, 2500));
-    const firstPages = api.getLogs.mock.calls.filter(
-      ([, options]: any) => options?.after === -1,
-    );
-    expect(firstPages).toHaveLength(1);
-    // The page's two first reads of the run (its poll and the log's check) shared one request
-    expect(api.getRun).toHaveBeenCalledTimes(1);
-    expect(api.streamLogs).toHaveBeenCalledWith('run-7', 0, expect.anything());
+    // The clock stands still while the page mounts, so its first reads always find the
+    // prefetched answers however slow the machine is
+    let now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      await renderInTestApp(<RunPage runId="run-7" />, {
+        apis: [
+          [pipelinesApiRef, api as unknown as PipelinesApi],
+          mockApis.permission(),
+        ],
+        mountedRoutes: {
+          '/pipelines': rootRouteRef,
+          '/catalog/:namespace/:kind/:name': entityRouteRef,
+        },
+      });
+      expect(await screen.findByText('compiling')).toBeInTheDocument();
+      expect(screen.getByTestId('run-status')).toHaveTextContent('Running');
+      const firstPages = () =>
+        api.getLogs.mock.calls.filter(
+          ([, options]: any) => options?.after === -1,
+        ).length;
+      expect(firstPages()).toBe(1);
+      // Then the prefetch is stale (3 s later) and the running run re-renders every second:
+      // those renders must not ask for the run and its first log page again
+      now += 3000;
+      await new Promise(resolve => setTimeout(resolve, 1500));
+      expect(firstPages()).toBe(1);
+      expect(api.streamLogs).toHaveBeenCalledWith(
+        'run-7',
+        0,
+        expect.anything(),
+      );
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
