@@ -6,14 +6,12 @@
 //
 // Runs against its own port (7207) and data folder (.data/bench); the frontend must be built
 // (it is, after `npm start` or `npm test` once).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { chromiumArgs, root, startComet, stopComet } from './lib/portal.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
 const port = 7207;
@@ -40,55 +38,6 @@ comet:
     targetDir: ${path.join(dataDir, 'git')}
 `,
 );
-
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function startComet() {
-  const started = process.hrtime.bigint();
-  const child = spawn(
-    'bash',
-    [path.join(root, 'scripts/comet.sh'), 'start', '--config', configFile],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let output = '';
-  const ready = new Promise((resolve, reject) => {
-    const onData = chunk => {
-      output += chunk;
-      if (output.includes('Comet is ready at')) {
-        resolve(Number(process.hrtime.bigint() - started) / 1e9);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', code =>
-      reject(new Error(`Comet exited with ${code}:\n${output.slice(-3000)}`)),
-    );
-  });
-  return { child, ready };
-}
-
-async function stopComet(child) {
-  const exited = new Promise(resolve => child.on('exit', resolve));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 function rssMb(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -203,7 +152,7 @@ const results = { start: [], rss: [], catalog: [], signIn: [], js: undefined };
 // One start first so that the frontend build and config check are cached, as for a user
 // whose portal is installed and built.
 {
-  const warmup = startComet();
+  const warmup = startComet(configFile);
   await warmup.ready;
   // Stopping before the first ingestion finishes would leave the catalog's claimed rows
   // waiting for Backstage's processing interval (up to 150 s) on the next start.
@@ -216,7 +165,7 @@ const browser = await chromium.launch({
   args: chromiumArgs,
 });
 for (let run = 1; run <= runs; run++) {
-  const comet = startComet();
+  const comet = startComet(configFile);
   const seconds = await comet.ready;
   results.start.push(seconds);
   const state = await signedInState(browser);

@@ -10,14 +10,12 @@
 // databases comet_bench_portal_* (PostgreSQL at COMET_TEST_POSTGRES_URL, default
 // postgresql://postgres@127.0.0.1:5432), which it drops afterwards. The frontend must be
 // built (it is after `npm start` or `npm test` once).
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { guestToken, root, startComet, stopComet } from './lib/portal.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'plugins/pipelines-backend/'));
 const knexFactory = require('knex');
 
@@ -36,11 +34,6 @@ const postgresUrl =
   process.env.COMET_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432';
 const pgPrefix = 'comet_bench_portal_';
 const entityRef = 'component:default/payments-api';
-
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -80,46 +73,6 @@ pipelines:
 `,
   );
   return file;
-}
-
-function startComet(configFile) {
-  const child = spawn(
-    'bash',
-    [path.join(root, 'scripts/comet.sh'), 'start', '--config', configFile],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let output = '';
-  const ready = new Promise((resolve, reject) => {
-    const onData = chunk => {
-      output += chunk;
-      if (output.includes('Comet is ready at')) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', code =>
-      reject(new Error(`Comet exited with ${code}:\n${output.slice(-3000)}`)),
-    );
-  });
-  return { child, ready };
-}
-
-async function stopComet(child) {
-  const exited = new Promise(resolve => child.on('exit', resolve));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function guestToken() {
-  const session = await (
-    await fetch(`${baseUrl}/api/auth/guest/refresh?env=development`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    })
-  ).json();
-  return session.backstageIdentity.token;
 }
 
 async function waitForEntity(token) {
@@ -244,7 +197,7 @@ async function benchDatabase(db, rows) {
   const { child, ready } = startComet(configFile);
   try {
     await ready;
-    const token = await guestToken();
+    const token = await guestToken(baseUrl);
     await waitForEntity(token);
     const knex =
       db === 'postgres'

@@ -8,13 +8,17 @@
 // organisation plus one component whose pipeline prints the lines (with ANSI colours). The
 // frontend is built first if its sources changed (like `npm start`); run it under
 // `flock /tmp/comet-e2e.lock` on a machine where others build the frontend too.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import {
+  chromiumArgs as baseChromiumArgs,
+  guestToken,
+  root,
+  startComet,
+  stopComet,
+} from './lib/portal.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -97,69 +101,18 @@ pipelines:
 );
 
 const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...baseChromiumArgs,
   // Headless Chromium preloads its own omnibox popup (a WebUI renderer) in every new window,
   // which took about 1 s of CPU during each measured page load on a 2-core machine; a user's
   // browser has that UI loaded long before they open a link, so the bench turns it off.
   '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup,PreloadTopChromeWebUI',
 ];
 
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function startComet() {
-  const child = spawn(
-    'bash',
-    [path.join(root, 'scripts/comet.sh'), 'start', '--config', configFile],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let output = '';
-  const ready = new Promise((resolve, reject) => {
-    const onData = chunk => {
-      output += chunk;
-      if (output.includes('Comet is ready at')) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', code =>
-      reject(new Error(`Comet exited with ${code}:\n${output.slice(-3000)}`)),
-    );
-  });
-  return { child, ready };
-}
-
-async function stopComet(child) {
-  const exited = new Promise(resolve => child.on('exit', resolve));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function token() {
-  const session = await (
-    await fetch(`${baseUrl}/api/auth/guest/refresh?env=development`, {
-      headers: { 'x-requested-with': 'XMLHttpRequest' },
-    })
-  ).json();
-  return session.backstageIdentity.token;
-}
-
 async function api(pathname, init = {}) {
   const response = await fetch(`${baseUrl}/api/pipelines${pathname}`, {
     ...init,
     headers: {
-      authorization: `Bearer ${await token()}`,
+      authorization: `Bearer ${await guestToken(baseUrl)}`,
       'content-type': 'application/json',
       ...init.headers,
     },
@@ -192,7 +145,7 @@ const percentile = (values, p) =>
     Math.min(values.length - 1, Math.floor((values.length * p) / 100))
   ];
 
-const comet = startComet();
+const comet = startComet(configFile);
 try {
   await comet.ready;
   process.stderr.write('portal ready; triggering the long-log run\n');

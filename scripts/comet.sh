@@ -16,7 +16,7 @@ app_fingerprint() {
     cd "$COMET_ROOT" &&
       {
         cat yarn.lock
-        local paths=(packages/app/src packages/app/public packages/app/package.json packages/app/config.d.ts)
+        local paths=(packages/app/src packages/app/public packages/app/package.json packages/app/config.d.ts scripts/precompress-static.mjs)
         [[ -d plugins ]] && paths+=(plugins)
         find "${paths[@]}" -path '*/node_modules' -prune -o \
           \( -path 'plugins/*-backend*' -o -path 'plugins/*-node/*' \) -prune -o \

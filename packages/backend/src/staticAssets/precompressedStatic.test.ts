@@ -21,8 +21,9 @@ describe('createPrecompressedStaticHandler', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-static-'));
     write('main.abc.js', script, 60_000);
-    write('main.abc.js.gz', zlib.gzipSync(script));
-    write('main.abc.js.br', zlib.brotliCompressSync(script));
+    // The build writes the copies after the source; 30 s apart so no clock tick blurs the order
+    write('main.abc.js.gz', zlib.gzipSync(script), 30_000);
+    write('main.abc.js.br', zlib.brotliCompressSync(script), 30_000);
     app = express();
     app.use('/static', createPrecompressedStaticHandler({ staticDir: dir }));
     // What the app backend does after it: serve the file as it is

@@ -45,29 +45,28 @@ export function createPrecompressedStaticHandler(options: {
     const source = path.join(staticDir, req.path.slice(1));
     const sourceTime = await mtimeOf(source);
     if (sourceTime === undefined) return next();
-    const offered: string[] = [];
-    const files = new Map<string, string>();
+    // The smallest copy the client accepts (browsers list gzip before br, with equal weight).
+    // A source rewritten after the build (e.g. config injected into it) makes a copy stale.
+    let chosen: { name: string; file: string } | undefined;
     for (const encoding of ENCODINGS) {
+      if (req.acceptsEncodings(encoding.name) !== encoding.name) continue;
       const file = source + encoding.suffix;
       const time = await mtimeOf(file);
-      // A source rewritten after the build (e.g. config injected into it) makes its copy stale
       if (time !== undefined && time >= sourceTime) {
-        offered.push(encoding.name);
-        files.set(encoding.name, file);
+        chosen = { name: encoding.name, file };
+        break;
       }
     }
-    // The smallest the client accepts (browsers list gzip before br, with equal weight)
-    const chosen = offered.find(name => req.acceptsEncodings(name) === name);
     if (!chosen) return next();
     res.vary('Accept-Encoding');
     res.type(path.extname(source));
-    res.setHeader('Content-Encoding', chosen);
+    res.setHeader('Content-Encoding', chosen.name);
     res.setHeader(
       'Cache-Control',
       source.endsWith('.html') ? 'no-cache' : MAX_CACHE,
     );
     return res.sendFile(
-      files.get(chosen)!,
+      chosen.file,
       { cacheControl: false, acceptRanges: false, dotfiles: 'deny' },
       error => {
         if (!error) return;

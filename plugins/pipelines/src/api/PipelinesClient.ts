@@ -53,10 +53,11 @@ export class PipelinesClient implements PipelinesApi {
     path: string,
     init?: RequestInit & { query?: Query },
   ): Promise<Response> {
-    const response = await this.fetchApi.fetch(
-      await this.url(path, init?.query),
-      init,
-    );
+    return this.send(await this.url(path, init?.query), init);
+  }
+
+  private async send(url: string, init?: RequestInit): Promise<Response> {
+    const response = await this.fetchApi.fetch(url, init);
     if (!response.ok) throw await ResponseError.fromResponse(response);
     return response;
   }
@@ -68,13 +69,13 @@ export class PipelinesClient implements PipelinesApi {
     if (init?.method && init.method !== 'GET') {
       return (await this.request(path, init)).json();
     }
-    const key = await this.url(path, init?.query);
-    const pending = this.inFlight.get(key);
+    const url = await this.url(path, init?.query);
+    const pending = this.inFlight.get(url);
     if (pending) return pending as Promise<T>;
-    const response = this.request(path, init)
+    const response = this.send(url, init)
       .then(r => r.json())
-      .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, response);
+      .finally(() => this.inFlight.delete(url));
+    this.inFlight.set(url, response);
     return response;
   }
 
