@@ -1,6 +1,7 @@
 // What the benchmark scripts share: starting and stopping a real portal (`scripts/comet.sh
 // start`), a guest token, and the headless Chromium flags.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,11 +39,16 @@ export function startComet(configFile) {
   );
   children.add(child);
   child.on('exit', () => children.delete(child));
+  // Only the end of the output is kept (for the error if it exits): a portal under load logs
+  // every request, and searching all of it again for each chunk once cost the bench most of
+  // its CPU.
   let output = '';
+  let isReady = false;
   const ready = new Promise((resolve, reject) => {
     const onData = chunk => {
-      output += chunk;
-      if (output.includes('Comet is ready at')) {
+      output = (output + chunk).slice(-4000);
+      if (!isReady && output.includes('Comet is ready at')) {
+        isReady = true;
         resolve(Number(process.hrtime.bigint() - started) / 1e9);
       }
     };
@@ -72,4 +78,40 @@ export async function guestToken(baseUrl) {
     })
   ).json();
   return session.backstageIdentity.token;
+}
+
+/** CPU seconds (user + system) the process `pid` has used so far, from /proc. */
+function cpuSeconds(pid) {
+  const fields = fs
+    .readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
+  // After "(comm) ": state is field 0, utime 11 and stime 12, in clock ticks (100 a second)
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Waits until the portal's backend (`pid`) has settled after start-up: its catalog processing,
+ * first search indexing and scheduled tasks done, so that it used under 5% of a core for three
+ * seconds in a row. Gives up after `timeoutMs` and says so. Resolves with the seconds waited.
+ */
+export async function waitForIdle(pid, timeoutMs = 120_000) {
+  const started = Date.now();
+  let quietSeconds = 0;
+  let last = cpuSeconds(pid);
+  while (quietSeconds < 3) {
+    if (Date.now() - started > timeoutMs) {
+      process.stderr.write(
+        `the portal was still busy after ${
+          timeoutMs / 1000
+        } s; measuring anyway\n`,
+      );
+      break;
+    }
+    await new Promise(r => setTimeout(r, 1000));
+    const now = cpuSeconds(pid);
+    quietSeconds = now - last < 0.05 ? quietSeconds + 1 : 0;
+    last = now;
+  }
+  return (Date.now() - started) / 1000;
 }

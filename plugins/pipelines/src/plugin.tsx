@@ -1,5 +1,6 @@
 import {
   ApiBlueprint,
+  AppRootElementBlueprint,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
@@ -16,6 +17,7 @@ import {
   preloadPipelinesClient,
 } from './api/LazyPipelinesClient';
 import { hasCiCd } from './filters';
+import { RunLinkPrefetch } from './RunLinkPrefetch';
 import { editorRouteRef, rootRouteRef, runRouteRef } from './routes';
 
 const loadPipelinesPage = () => import('./components/PipelinesPage');
@@ -39,6 +41,11 @@ function preloadForStartPage() {
   }
 }
 preloadForStartPage();
+
+export const pipelinesRunPrefetch = AppRootElementBlueprint.make({
+  name: 'run-prefetch',
+  params: { element: <RunLinkPrefetch /> },
+});
 
 export const pipelinesApi = ApiBlueprint.make({
   params: defineParams =>
@@ -104,6 +111,7 @@ export const pipelinesPlugin = createFrontendPlugin({
   info: { packageJson: () => import('../package.json') },
   extensions: [
     pipelinesApi,
+    pipelinesRunPrefetch,
     pipelinesEntityContent,
     pipelinesEntityCard,
     pipelinesPage,

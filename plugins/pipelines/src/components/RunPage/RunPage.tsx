@@ -28,6 +28,7 @@ import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   PipelineJobRun,
+  PipelineLogLine,
   PipelineRun,
   pipelinesRunApprovePermission,
   pipelinesRunCancelPermission,
@@ -107,9 +108,19 @@ export function failurePoint(run: PipelineRun) {
  * for a few seconds, the ranges endpoint is polled as well: a proxy or compression layer
  * that buffers the stream then only delays lines instead of hiding them until the end.
  */
-function useLiveLog(runId: string, live: boolean | undefined) {
+function useLiveLog(
+  runId: string,
+  live: boolean | undefined,
+  firstLines?: PipelineLogLine[],
+) {
   const api = useApi(pipelinesApiRef);
-  const model = useMemo(() => new LogModel(), []);
+  const model = useMemo(() => {
+    const created = new LogModel();
+    // Lines already at hand show on the first render; the read below adds only newer ones
+    if (firstLines) created.append(firstLines);
+    return created;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
   const [version, setVersion] = useState(0);
   const [loading, setLoading] = useState(true);
   const [stream, setStream] = useState<StreamState>({ state: 'connecting' });
@@ -345,10 +356,14 @@ export function RunPage(props: RunPageProps) {
   // Once, on the first render: the run and its first log lines leave before React commits the
   // page (re-renders, e.g. the running timer's every second, ask nothing more)
   const prefetchStarted = useRef(false);
+  const atHand = useRef<ReturnType<typeof takePrefetched>>();
   if (!prefetchStarted.current) {
     prefetchStarted.current = true;
     prefetchRun(api, runId);
+    // Read when the app started on this address: the page's first render shows it
+    atHand.current = takePrefetched(api, runId);
   }
+  const initial = atHand.current?.value;
   // The first read takes the prefetched answer; every later one (polls, reloads) asks again
   const firstRead = useRef(true);
   const polled = usePolled(
@@ -363,11 +378,16 @@ export function RunPage(props: RunPageProps) {
     {
       intervalMs: 4000,
       keepPolling: run => !isTerminal(run),
+      initialValue: initial?.run,
     },
   );
-  const [run, setRun] = useState<PipelineRun>();
+  const [run, setRun] = useState<PipelineRun | undefined>(initial?.run);
   useEffect(() => setRun(polled.value), [polled.value]);
-  const log = useLiveLog(runId, run ? !isTerminal(run) : undefined);
+  const log = useLiveLog(
+    runId,
+    run ? !isTerminal(run) : undefined,
+    initial?.lines,
+  );
   useEffect(() => {
     if (log.streamRun) setRun(log.streamRun);
   }, [log.streamRun]);

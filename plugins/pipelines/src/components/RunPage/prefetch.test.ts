@@ -1,5 +1,5 @@
 import type { PipelinesApi } from '../../api/PipelinesApi';
-import { prefetchRun, takePrefetched } from './prefetch';
+import { prefetchRun, runIdOfPath, takePrefetched } from './prefetch';
 
 function fakeApi() {
   const calls: string[] = [];
@@ -30,14 +30,50 @@ describe('prefetchRun', () => {
     expect(takePrefetched(fakeApi().api, 'r1')).toBeUndefined();
   });
 
-  it('forgets answers after 2 s and reads again', async () => {
+  it('forgets answers 2 s after they arrived and reads again', async () => {
     const { api, calls } = fakeApi();
     const now = jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
     prefetchRun(api, 'r1');
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(takePrefetched(api, 'r1')?.value).toEqual({
+      run: { runId: 'r1' },
+      lines: [],
+    });
+    now.mockReturnValue(1_001_999);
+    expect(takePrefetched(api, 'r1')).toBeDefined();
     now.mockReturnValue(1_002_000);
     expect(takePrefetched(api, 'r1')).toBeUndefined();
     prefetchRun(api, 'r1');
     expect(calls.filter(c => c.startsWith('run'))).toHaveLength(2);
+  });
+
+  it('keeps a read on its way however long sign-in takes', async () => {
+    let answer: (run: unknown) => void = () => undefined;
+    const api = {
+      getRun: jest.fn(() => new Promise(resolve => (answer = resolve))),
+      getLogs: jest.fn(async () => ({ lines: [] })),
+    } as unknown as PipelinesApi;
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    prefetchRun(api, 'r1');
+    // The requests wait for sign-in: a minute later the read is still the one to take
+    now.mockReturnValue(1_060_000);
+    prefetchRun(api, 'r1');
+    expect(api.getRun).toHaveBeenCalledTimes(1);
+    expect(takePrefetched(api, 'r1')?.value).toBeUndefined();
+    answer({ runId: 'r1' });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(takePrefetched(api, 'r1')?.value?.run).toEqual({ runId: 'r1' });
+    now.mockReturnValue(1_062_000);
+    expect(takePrefetched(api, 'r1')).toBeUndefined();
+  });
+
+  it('knows a run page address', () => {
+    expect(runIdOfPath('/pipelines/runs/4f2a-9')).toBe('4f2a-9');
+    expect(runIdOfPath('/portal/pipelines/runs/4f2a-9/')).toBe('4f2a-9');
+    expect(runIdOfPath('/pipelines/runs/a%20b')).toBe('a b');
+    expect(runIdOfPath('/pipelines')).toBeUndefined();
+    expect(runIdOfPath('/pipelines/runs/r1/logs')).toBeUndefined();
+    expect(runIdOfPath('/catalog/default/component/x/ci-cd')).toBeUndefined();
   });
 
   it('hands a failure to whoever takes it, without an unhandled rejection', async () => {

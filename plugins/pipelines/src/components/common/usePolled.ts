@@ -20,16 +20,25 @@ export function isUnavailable(error?: Error) {
 
 /**
  * Loads `load()` now and again every `intervalMs` while `keepPolling(value)` says so, and
- * after a failure that may be temporary (network, 5xx) retries with backoff.
+ * after a failure that may be temporary (network, 5xx) retries with backoff. With an
+ * `initialValue` (an answer already at hand), the first render shows it and the first load
+ * waits for the interval.
  */
 export function usePolled<T>(
   load: () => Promise<T>,
   deps: unknown[],
-  options: { intervalMs?: number; keepPolling?: (value: T) => boolean } = {},
+  options: {
+    intervalMs?: number;
+    keepPolling?: (value: T) => boolean;
+    initialValue?: T;
+  } = {},
 ): Polled<T> {
-  const [state, setState] = useState<Omit<Polled<T>, 'reload'>>({
-    loading: true,
-  });
+  const [state, setState] = useState<Omit<Polled<T>, 'reload'>>(() =>
+    options.initialValue === undefined
+      ? { loading: true }
+      : { value: options.initialValue, loading: false },
+  );
+  const initialUnused = useRef(options.initialValue !== undefined);
   const [generation, setGeneration] = useState(0);
   const optionsRef = useRef(options);
   optionsRef.current = options;
@@ -39,7 +48,6 @@ export function usePolled<T>(
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
-    setState(s => ({ ...s, loading: true }));
     const tick = async () => {
       try {
         const value = await load();
@@ -71,7 +79,19 @@ export function usePolled<T>(
         }
       }
     };
-    tick();
+    const initial = initialUnused.current
+      ? optionsRef.current.initialValue
+      : undefined;
+    initialUnused.current = false;
+    if (initial === undefined) {
+      setState(s => ({ ...s, loading: true }));
+      tick();
+    } else {
+      const { intervalMs, keepPolling } = optionsRef.current;
+      if (intervalMs && (!keepPolling || keepPolling(initial))) {
+        timer = setTimeout(tick, intervalMs);
+      }
+    }
     return () => {
       cancelled = true;
       if (timer) clearTimeout(timer);
