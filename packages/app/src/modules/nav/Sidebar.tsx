@@ -10,6 +10,7 @@ import { NavContentBlueprint } from '@backstage/plugin-app-react';
 import { SidebarLogo } from './SidebarLogo';
 import MenuIcon from '@material-ui/icons/Menu';
 import SearchIcon from '@material-ui/icons/Search';
+import NotificationsIcon from '@material-ui/icons/Notifications';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
@@ -42,7 +43,24 @@ export const SidebarContent = NavContentBlueprint.make({
           </SidebarGroup>
           <SidebarSpace />
           <SidebarDivider />
-          <NotificationsSidebarItem />
+          <NotificationsSidebarItem
+            // The unread count is part of the link's text, so what it shows and what a screen
+            // reader announces are the same (the plugin's badge made them differ)
+            renderItem={({ unreadCount, to, onClick }) => (
+              <SidebarItem
+                icon={NotificationsIcon}
+                to={to}
+                onClick={onClick}
+                text={
+                  unreadCount > 0
+                    ? `Notifications (${
+                        unreadCount > 99 ? '99+' : unreadCount
+                      } unread)`
+                    : 'Notifications'
+                }
+              />
+            )}
+          />
           <SidebarDivider />
           <SidebarGroup
             label="Settings"
