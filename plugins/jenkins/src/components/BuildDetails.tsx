@@ -8,7 +8,7 @@ import ArrowForwardIcon from '@material-ui/icons/ArrowForward';
 import { Fragment, useEffect, useState } from 'react';
 import { jenkinsApiRef } from '../api';
 import { formatDuration, formatTime, shortSha } from '../format';
-import { useLoader } from '../hooks';
+import { useLoader } from '@internal/react-common';
 import { ConsoleView } from './ConsoleView';
 import { Problem } from './Problem';
 import { StatusLabel } from './StatusLabel';

@@ -5,7 +5,7 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import { Box, Link, Typography } from '@material-ui/core';
 import { jenkinsApiRef } from '../api';
 import { formatDuration, formatTime } from '../format';
-import { useLoader } from '../hooks';
+import { useLoader } from '@internal/react-common';
 import { Problem } from './Problem';
 import { StatusLabel } from './StatusLabel';
 

@@ -6,7 +6,7 @@ import type { JenkinsTriggerResult } from '@internal/plugin-jenkins-common';
 import { Box, Typography } from '@material-ui/core';
 import { useState } from 'react';
 import { jenkinsApiRef } from '../api';
-import { useLoader } from '../hooks';
+import { useLoader } from '@internal/react-common';
 import { BuildDetails } from './BuildDetails';
 import { JobSection } from './JobSection';
 import { Problem } from './Problem';

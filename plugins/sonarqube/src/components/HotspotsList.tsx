@@ -9,7 +9,7 @@ import {
   Typography,
 } from '@material-ui/core';
 import { SonarQubeProjectRequest, sonarQubeApiRef } from '../api';
-import { useLoader } from '../hooks';
+import { useLoader } from '@internal/react-common';
 import { ProblemNote } from './Measures';
 
 const PROBABILITY: Record<string, string> = {

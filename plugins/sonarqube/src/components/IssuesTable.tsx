@@ -22,7 +22,7 @@ import KeyboardArrowRightIcon from '@material-ui/icons/KeyboardArrowRight';
 import type { SonarQubeIssue } from '@internal/plugin-sonarqube-common';
 import { Fragment, useState } from 'react';
 import { SonarQubeProjectRequest, sonarQubeApiRef } from '../api';
-import { useLoader } from '../hooks';
+import { useLoader } from '@internal/react-common';
 import { ProblemNote } from './Measures';
 
 const TYPES = [

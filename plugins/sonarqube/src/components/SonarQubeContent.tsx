@@ -25,7 +25,8 @@ import type {
 import { useState } from 'react';
 import { sonarQubeApiRef } from '../api';
 import { metricName } from '../format';
-import { useGateChanges, useLoader } from '../hooks';
+import { useLoader } from '@internal/react-common';
+import { useGateChanges } from '../hooks';
 import { HotspotsList } from './HotspotsList';
 import { IssuesTable } from './IssuesTable';
 import { ProblemNote, ProjectMeasures, SonarQubeLink } from './Measures';

@@ -17,7 +17,8 @@ import {
 import { Fragment } from 'react';
 import { sonarQubeApiRef } from '../api';
 import { formatCount, formatPercent, ratingLetter } from '../format';
-import { useGateChanges, useLoader } from '../hooks';
+import { useLoader } from '@internal/react-common';
+import { useGateChanges } from '../hooks';
 import { ProblemNote, SonarQubeLink } from './Measures';
 import { NotConfigured } from './NotConfigured';
 import { QualityGateBadge } from './QualityGateBadge';

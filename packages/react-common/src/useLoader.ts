@@ -10,10 +10,14 @@ export type AsyncState<T> = {
   loading: boolean;
   value?: T;
   error?: Error;
+  /** Loads again; also while a load is under way (its answer is then ignored). */
   retry: () => void;
 };
 
-/** Runs `load` when `deps` change (and on `retry`), keeping the last value while reloading. */
+/**
+ * Runs `load` when `deps` change (and on `retry`), keeping the last value while reloading.
+ * Only the latest load's answer is kept, so a slow earlier answer never replaces a newer one.
+ */
 export function useLoader<T>(
   load: () => Promise<T>,
   deps: DependencyList,
