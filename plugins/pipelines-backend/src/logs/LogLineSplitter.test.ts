@@ -133,6 +133,16 @@ describe('LogLineSplitter', () => {
     expect(lines).toEqual(['x', 'y']);
   });
 
+  it('reads a view into a larger buffer at its own offset', () => {
+    const { lines, splitter } = collect();
+    const backing = new TextEncoder().encode('IGNOREDé first\r\nsecond\nthi');
+    // A Uint8Array (not a Buffer) that starts 7 bytes into its ArrayBuffer
+    splitter.push(new Uint8Array(backing.buffer, 7, backing.length - 7));
+    splitter.push(new TextEncoder().encode('rd\nfourth\n'));
+    splitter.end();
+    expect(lines).toEqual(['é first', 'second', 'third', 'fourth']);
+  });
+
   it('rejects a silly maximum', () => {
     expect(() => new LogLineSplitter(() => {}, { maxLineBytes: 0 })).toThrow();
   });

@@ -44,8 +44,23 @@ export class LogLineSplitter {
         this.#append(buf.subarray(start));
         return;
       }
-      this.#append(buf.subarray(start, newline));
-      this.#emitPending();
+      if (this.#size === 0 && newline - start <= this.#maxLineBytes) {
+        // The whole line is in this chunk (the common case): decoded in place, no copy
+        const end =
+          newline > start && buf[newline - 1] === 0x0d ? newline - 1 : newline;
+        this.#onLine(
+          Buffer.isBuffer(buf)
+            ? buf.toString('utf8', start, end)
+            : Buffer.from(
+                buf.buffer,
+                buf.byteOffset + start,
+                end - start,
+              ).toString('utf8'),
+        );
+      } else {
+        this.#append(buf.subarray(start, newline));
+        this.#emitPending();
+      }
       start = newline + 1;
     }
   }
