@@ -5,6 +5,8 @@ import type {
 import { ResponseError } from '@backstage/errors';
 import {
   JENKINS_ANNOTATION,
+  parseJenkinsAnnotation,
+  stringifyJenkinsJobRef,
   JenkinsBuildStatus,
   JenkinsBuildSummary,
   JenkinsEntityBuildsResponse,
@@ -18,6 +20,8 @@ import type {
   PipelineProvider,
   PipelineProviderEntity,
   PipelineProviderListRunsOptions,
+  PipelineProviderRunPage,
+  PipelineProviderSourceError,
 } from '@internal/plugin-pipelines-node';
 
 const STATUS: Record<JenkinsBuildStatus, PipelineRunStatus> = {
@@ -100,6 +104,44 @@ export function toPipelineRun(
   };
 }
 
+/** The pipeline name runs of a job get: the job's full name on the default instance. */
+function pipelineNameOf(jobRef: string): string {
+  return jobRef.startsWith('default:')
+    ? jobRef.slice('default:'.length)
+    : jobRef;
+}
+
+/**
+ * How a job shows up in the CI/CD list's warnings, from its `instance:folder/job` ref:
+ * `Jenkins job folder/payments-build (instance default)`.
+ */
+export function jenkinsJobSourceOf(jobRef: string): string {
+  const colon = jobRef.indexOf(':');
+  if (colon <= 0) return `Jenkins job ${jobRef}`;
+  return `Jenkins job ${jobRef.slice(colon + 1)} (instance ${jobRef.slice(
+    0,
+    colon,
+  )})`;
+}
+
+/**
+ * A message without credentials: the token this provider sent, user info in URLs,
+ * `Bearer`/`Basic` authorization values and token-like query parameters are masked.
+ */
+function redact(message: string, secrets: string[]): string {
+  let text = message;
+  for (const secret of secrets) {
+    if (secret) text = text.split(secret).join('***');
+  }
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@')
+    .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***')
+    .replace(
+      /([?&](?:token|api[_-]?key|access_token|password|secret)=)[^&\s]+/gi,
+      '$1***',
+    );
+}
+
 /**
  * Jenkins builds of the jobs in an entity's `jenkins.io/job-full-name`, for the unified
  * CI/CD list. Reaches Jenkins through the jenkins backend's REST API (on behalf of the
@@ -120,7 +162,15 @@ export class JenkinsPipelineProvider implements PipelineProvider {
     return !!entity.annotations[JENKINS_ANNOTATION];
   }
 
-  async listRuns(options: PipelineProviderListRunsOptions) {
+  /**
+   * Builds of every annotated job, newest first. A job that cannot be read (unknown job,
+   * rejected credentials, instance down) is reported in `errors` while the other jobs' builds
+   * are listed; only when no annotated job can be read does this throw, so the whole provider
+   * is reported as failed.
+   */
+  async listRuns(
+    options: PipelineProviderListRunsOptions,
+  ): Promise<PipelineProviderRunPage> {
     const { discovery, auth } = this.options;
     const baseUrl = await discovery.getBaseUrl('jenkins');
     const { token } = await auth.getPluginRequestToken({
@@ -148,10 +198,42 @@ export class JenkinsPipelineProvider implements PipelineProvider {
     if (options.pipeline) {
       runs = runs.filter(r => r.pipeline === options.pipeline);
     }
-    // The provider interface has no partial errors: fail only when no job could be read.
-    if (page.errors.length > 0 && page.builds.length === 0) {
-      throw new Error(page.errors.map(e => e.message).join('; '));
+
+    const problems = (page.errors ?? []).map(e => ({
+      jobRef: e.jobRef,
+      source: jenkinsJobSourceOf(e.jobRef),
+      message: redact(e.message, [token]),
+    }));
+    if (problems.length > 0) {
+      const failed = new Set(problems.map(p => p.jobRef));
+      const parsed = parseJenkinsAnnotation(
+        options.entity.annotations[JENKINS_ANNOTATION],
+      );
+      const allFailed = parsed.ok
+        ? parsed.jobs.every(job => failed.has(stringifyJenkinsJobRef(job)))
+        : page.builds.length === 0;
+      if (allFailed) {
+        throw new Error(
+          problems
+            .map(p => `${p.source} could not be loaded: ${p.message}`)
+            .join('; '),
+        );
+      }
     }
-    return { runs, nextCursor: page.nextCursor };
+    // With a pipeline filter, only problems of that pipeline's job matter.
+    const errors: PipelineProviderSourceError[] = problems
+      .filter(p => {
+        if (!options.pipeline) return true;
+        const name = pipelineNameOf(p.jobRef);
+        return (
+          options.pipeline === name || options.pipeline.startsWith(`${name}/`)
+        );
+      })
+      .map(({ source, message }) => ({ source, message }));
+    return {
+      runs,
+      nextCursor: page.nextCursor,
+      ...(errors.length > 0 ? { errors } : {}),
+    };
   }
 }

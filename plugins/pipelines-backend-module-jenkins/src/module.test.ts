@@ -19,15 +19,30 @@ import pipelinesModuleJenkins from './index';
 
 jest.setTimeout(60_000);
 
+const component = (name: string, jobs: string) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: { 'jenkins.io/job-full-name': jobs },
+  },
+  spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+});
+
 describe('pipelines-backend-module-jenkins', () => {
-  it('shows Jenkins builds in the unified CI/CD list, through the jenkins backend', async () => {
+  let server: http.Server;
+  let baseUrl: string;
+  let backend: Awaited<ReturnType<typeof startTestBackend>>;
+
+  beforeAll(async () => {
     const fake = createJenkinsFakeRouter();
-    const server = http.createServer(express().use('/jenkins', fake));
+    server = http.createServer(express().use('/jenkins', fake));
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const baseUrl = `http://127.0.0.1:${
+    baseUrl = `http://127.0.0.1:${
       (server.address() as AddressInfo).port
     }/jenkins`;
-    const backend = await startTestBackend({
+    backend = await startTestBackend({
       features: [
         pipelinesPlugin,
         pipelinesModuleJenkins,
@@ -61,66 +76,84 @@ describe('pipelines-backend-module-jenkins', () => {
         }),
         catalogServiceMock.factory({
           entities: [
-            {
-              apiVersion: 'backstage.io/v1alpha1',
-              kind: 'Component',
-              metadata: {
-                name: 'storefront-web',
-                namespace: 'default',
-                annotations: {
-                  'jenkins.io/job-full-name':
-                    'storefront/storefront-web,legacy:payments/payments-api-nightly',
-                },
-              },
-              spec: {
-                type: 'service',
-                owner: 'team-a',
-                lifecycle: 'production',
-              },
-            },
+            component(
+              'storefront-web',
+              'storefront/storefront-web,legacy:payments/payments-api-nightly',
+            ),
+            component(
+              'payments-web',
+              'payments/payments-api,folder/payments-build',
+            ),
           ],
         }),
       ],
     });
-    try {
-      const res = await request(backend.server)
-        .get('/api/pipelines/ci-runs')
-        .query({
-          entityRef: 'component:default/storefront-web',
-          provider: 'jenkins',
-          limit: 10,
-        })
-        .set('Authorization', mockCredentials.user.header())
-        .expect(200);
-      expect(res.body.providers).toEqual([{ id: 'jenkins', title: 'Jenkins' }]);
-      expect(res.body.errors).toEqual([]);
-      expect(res.body.runs).toHaveLength(10);
-      const run = res.body.runs[0];
-      expect(run).toMatchObject({
-        provider: 'jenkins',
+  });
+
+  afterAll(async () => {
+    await backend?.stop();
+    await new Promise(resolve => server?.close(resolve));
+  });
+
+  it('shows Jenkins builds in the unified CI/CD list, through the jenkins backend', async () => {
+    const res = await request(backend.server)
+      .get('/api/pipelines/ci-runs')
+      .query({
         entityRef: 'component:default/storefront-web',
-        links: [
-          {
-            title: 'Open in Jenkins',
-            url: expect.stringMatching(new RegExp(`^${baseUrl}/job/`)),
-          },
-        ],
-      });
-      expect(['succeeded', 'failed']).toContain(run.status);
-      expect(run.commit.sha).toMatch(/^[0-9a-f]{40}$/);
-      const pipelines = new Set(res.body.runs.map((r: any) => r.pipeline));
-      expect(pipelines.has('legacy:payments/payments-api-nightly')).toBe(true);
-      const branches = new Set(
-        res.body.runs
-          .filter((r: any) => r.pipeline.startsWith('storefront/'))
-          .map((r: any) => r.branch),
-      );
-      expect(branches.has('main')).toBe(true);
-      const times = res.body.runs.map((r: any) => Date.parse(r.createdAt));
-      expect([...times].sort((a, b) => b - a)).toEqual(times);
-    } finally {
-      await backend.stop();
-      await new Promise(resolve => server.close(resolve));
-    }
+        provider: 'jenkins',
+        limit: 10,
+      })
+      .set('Authorization', mockCredentials.user.header())
+      .expect(200);
+    expect(res.body.providers).toEqual([{ id: 'jenkins', title: 'Jenkins' }]);
+    expect(res.body.errors).toEqual([]);
+    expect(res.body.runs).toHaveLength(10);
+    const run = res.body.runs[0];
+    expect(run).toMatchObject({
+      provider: 'jenkins',
+      entityRef: 'component:default/storefront-web',
+      links: [
+        {
+          title: 'Open in Jenkins',
+          url: expect.stringMatching(new RegExp(`^${baseUrl}/job/`)),
+        },
+      ],
+    });
+    expect(['succeeded', 'failed']).toContain(run.status);
+    expect(run.commit.sha).toMatch(/^[0-9a-f]{40}$/);
+    const pipelines = new Set(res.body.runs.map((r: any) => r.pipeline));
+    expect(pipelines.has('legacy:payments/payments-api-nightly')).toBe(true);
+    const branches = new Set(
+      res.body.runs
+        .filter((r: any) => r.pipeline.startsWith('storefront/'))
+        .map((r: any) => r.branch),
+    );
+    expect(branches.has('main')).toBe(true);
+    const times = res.body.runs.map((r: any) => Date.parse(r.createdAt));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+  });
+
+  it('lists the jobs that work and says which job could not be loaded', async () => {
+    const res = await request(backend.server)
+      .get('/api/pipelines/ci-runs')
+      .query({ entityRef: 'component:default/payments-web', limit: 10 })
+      .set('Authorization', mockCredentials.user.header())
+      .expect(200);
+    expect(res.body.runs.length).toBeGreaterThan(0);
+    expect(
+      res.body.runs.every((r: any) => r.pipeline === 'payments/payments-api'),
+    ).toBe(true);
+    expect(res.body.errors).toEqual([
+      {
+        provider: 'jenkins',
+        source: 'Jenkins job folder/payments-build (instance default)',
+        message: expect.stringMatching(
+          /^Jenkins instance "default" has no job "folder\/payments-build".*HTTP 404/,
+        ),
+      },
+    ]);
+    expect(JSON.stringify(res.body.errors)).not.toContain(
+      'comet-fake-jenkins-token',
+    );
   });
 });

@@ -107,6 +107,23 @@ export type PipelineRunPage = {
   totalCountIsLowerBound?: boolean;
 };
 
+/**
+ * Why runs are missing from the unified CI/CD list (`GET /ci-runs`): a whole provider that
+ * could not be listed (no `source`), or one source of a provider that could, such as one
+ * Jenkins job of several. The runs of everything else are still listed.
+ */
+export type PipelineProviderError = {
+  /** The provider id, e.g. `jenkins`. */
+  provider: string;
+  /**
+   * What failed within the provider, readable as is, e.g.
+   * `Jenkins job folder/payments-build (instance default)`; absent when the whole provider failed.
+   */
+  source?: string;
+  /** Why, for people; never a credential. */
+  message: string;
+};
+
 export type PipelineLogLine = {
   /** Position of the line in the run's log, from 0; a client resumes after the last it saw. */
   seq: number;

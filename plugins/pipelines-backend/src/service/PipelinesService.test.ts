@@ -1,15 +1,20 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { PipelineProvider } from '@internal/plugin-pipelines-node';
 import { PipelinesService } from './PipelinesService';
 
-function create(options: { readAccessCacheMs?: number; allow?: boolean }) {
+function create(options: {
+  readAccessCacheMs?: number;
+  allow?: boolean;
+  providers?: PipelineProvider[];
+}) {
   const calls = { catalog: 0, permissions: 0 };
   let allow = options.allow ?? true;
   const service = new PipelinesService({
     store: {
       listRuns: async () => ({ runs: [], totalCount: 0 }),
     },
-    providers: [],
+    providers: options.providers ?? [],
     catalog: {
       getEntityByRef: async (entityRef: string) => {
         calls.catalog++;
@@ -87,5 +92,49 @@ describe('PipelinesService read access', () => {
     await new Promise(r => setTimeout(r, 60));
     await service.listRuns(alice, query);
     expect(calls.catalog).toBe(2);
+  });
+});
+
+describe('PipelinesService CI/CD list', () => {
+  it('passes on the sources a provider could not read next to its runs', async () => {
+    const jenkins: PipelineProvider = {
+      id: 'jenkins',
+      title: 'Jenkins',
+      appliesTo: () => true,
+      listRuns: async ({ entity }) => ({
+        runs: [
+          {
+            provider: 'jenkins',
+            runId: 'jenkins:default:payments/payments-api#1',
+            entityRef: entity.entityRef,
+            pipeline: 'payments/payments-api',
+            status: 'succeeded',
+            trigger: { type: 'push' },
+            params: {},
+            createdAt: '2026-01-01T00:00:00Z',
+            links: [],
+            jobs: [],
+          },
+        ],
+        errors: [
+          {
+            source: 'Jenkins job folder/payments-build (instance default)',
+            message: '404 Not Found',
+          },
+        ],
+      }),
+    };
+    const { service } = create({ providers: [jenkins] });
+    const page = await service.listAllRuns(alice, query);
+    expect(page.runs.map(r => r.runId)).toEqual([
+      'jenkins:default:payments/payments-api#1',
+    ]);
+    expect(page.errors).toEqual([
+      {
+        provider: 'jenkins',
+        source: 'Jenkins job folder/payments-build (instance default)',
+        message: '404 Not Found',
+      },
+    ]);
   });
 });

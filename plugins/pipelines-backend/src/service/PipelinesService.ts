@@ -370,12 +370,10 @@ export class PipelinesService {
 
   /**
    * Runs of every CI/CD provider that applies to the entity (Comet's engine first; Jenkins and
-   * GitHub Actions as their modules land), newest first. A provider that fails is reported in
-   * `errors` instead of emptying the whole list.
-   */
-  /**
-   * Runs of every CI/CD provider that applies to the entity, merged newest first and paged
-   * with one cursor that remembers where each provider's own paging stands.
+   * GitHub Actions as their modules land), merged newest first and paged with one cursor that
+   * remembers where each provider's own paging stands. A provider that fails is reported in
+   * `errors` instead of emptying the whole list, and so is each source a provider could not
+   * read (one Jenkins job of several), with its `source`.
    */
   async listAllRuns(
     credentials: BackstageCredentials,

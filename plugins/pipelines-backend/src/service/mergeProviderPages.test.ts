@@ -110,6 +110,50 @@ describe('mergeProviderPages', () => {
     ]);
   });
 
+  it('passes on the sources a provider could not read, with its runs and the others', async () => {
+    const jenkins = fakeProvider('jenkins', [3, 4, 5, 6], 2);
+    const partly: MergeableProvider = {
+      id: 'jenkins',
+      async listRuns(cursor, limit) {
+        const page = await jenkins.listRuns(cursor, limit);
+        return {
+          ...page,
+          errors: [
+            {
+              source: 'Jenkins job folder/payments-build (instance default)',
+              message: '404 Not Found',
+            },
+          ],
+        };
+      },
+    };
+    const broken: MergeableProvider = {
+      id: 'github',
+      listRuns: async () => {
+        throw new Error('GitHub is down');
+      },
+    };
+    const page = await mergeProviderPages({
+      providers: [broken, fakeProvider('comet', [1, 2], 10), partly],
+      limit: 3,
+    });
+    expect(page.runs.map(r => r.runId)).toEqual([
+      'jenkins-3',
+      'jenkins-2',
+      'jenkins-1',
+    ]);
+    expect(page.nextCursor).toBeDefined();
+    // In the order of the providers; one entry per source even though two pages were read.
+    expect(page.errors).toEqual([
+      { provider: 'github', message: 'GitHub is down' },
+      {
+        provider: 'jenkins',
+        source: 'Jenkins job folder/payments-build (instance default)',
+        message: '404 Not Found',
+      },
+    ]);
+  });
+
   it('does not ask a provider again once it has nothing left', async () => {
     const calls = { count: 0 };
     const small = fakeProvider('jenkins', [50], 10, calls);

@@ -1,5 +1,8 @@
 import { InputError } from '@backstage/errors';
-import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import type {
+  PipelineProviderError,
+  PipelineRun,
+} from '@internal/plugin-pipelines-common';
 
 /** Where one provider's paging stands: its own cursor and how many of that page were shown. */
 type ProviderPosition = { cursor?: string; skip: number; done?: true };
@@ -11,7 +14,12 @@ export type MergeableProvider = {
   listRuns(
     cursor: string | undefined,
     limit: number,
-  ): Promise<{ runs: PipelineRun[]; nextCursor?: string }>;
+  ): Promise<{
+    runs: PipelineRun[];
+    nextCursor?: string;
+    /** Sources of the provider that failed while others worked. */
+    errors?: { source: string; message: string }[];
+  }>;
 };
 
 type Candidate = {
@@ -50,7 +58,10 @@ const time = (run: PipelineRun) => Date.parse(run.createdAt) || 0;
  * the cursor of the page its next run is on and how many runs of that page were already
  * shown. Every provider contributes at least `limit` candidates (or all it has left), so the
  * page is exactly the newest `limit` runs across providers, and no run is shown twice or
- * skipped. A provider that fails is reported in `errors` and keeps its place.
+ * skipped. A provider that fails is reported in `errors` (without `source`) and keeps its
+ * place; a source of a provider that failed while the provider's others worked (one Jenkins
+ * job of several) is reported in `errors` with its `source`, once per source and message.
+ * Errors are in the order of `providers`.
  */
 export async function mergeProviderPages(options: {
   providers: MergeableProvider[];
@@ -59,24 +70,37 @@ export async function mergeProviderPages(options: {
 }): Promise<{
   runs: PipelineRun[];
   nextCursor?: string;
-  errors: { provider: string; message: string }[];
+  errors: PipelineProviderError[];
 }> {
   const { providers, limit } = options;
   const state: MergeCursor = options.cursor ? decode(options.cursor) : {};
-  const errors: { provider: string; message: string }[] = [];
 
   const candidatesOf = async (
     provider: MergeableProvider,
-  ): Promise<{ candidates: Candidate[]; exhausted: boolean }> => {
+  ): Promise<{
+    candidates: Candidate[];
+    exhausted: boolean;
+    problems: PipelineProviderError[];
+  }> => {
     const position = state[provider.id] ?? { skip: 0 };
-    if (position.done) return { candidates: [], exhausted: true };
+    if (position.done) {
+      return { candidates: [], exhausted: true, problems: [] };
+    }
     const candidates: Candidate[] = [];
+    const sourceErrors = new Map<string, PipelineProviderError>();
     let exhausted = false;
     let pageCursor = position.cursor;
     let skip = position.skip;
     // Bounded: a provider that keeps handing out empty pages with a cursor cannot loop forever.
     for (let pages = 0; pages < 10 && candidates.length < limit; pages++) {
       const page = await provider.listRuns(pageCursor, limit);
+      for (const { source, message } of page.errors ?? []) {
+        sourceErrors.set(JSON.stringify([source, message]), {
+          provider: provider.id,
+          source,
+          message,
+        });
+      }
       for (let index = skip; index < page.runs.length; index++) {
         candidates.push({
           run: page.runs[index],
@@ -93,7 +117,7 @@ export async function mergeProviderPages(options: {
       pageCursor = page.nextCursor;
       skip = 0;
     }
-    return { candidates, exhausted };
+    return { candidates, exhausted, problems: [...sourceErrors.values()] };
   };
 
   const perProvider = await Promise.all(
@@ -101,14 +125,20 @@ export async function mergeProviderPages(options: {
       try {
         return { provider, ...(await candidatesOf(provider)) };
       } catch (error) {
-        errors.push({
+        const failure: PipelineProviderError = {
           provider: provider.id,
           message: String((error as Error)?.message ?? error),
-        });
-        return { provider, candidates: undefined, exhausted: false };
+        };
+        return {
+          provider,
+          candidates: undefined,
+          exhausted: false,
+          problems: [failure],
+        };
       }
     }),
   );
+  const errors = perProvider.flatMap(({ problems }) => problems);
 
   const all = perProvider.flatMap(({ provider, candidates }) =>
     (candidates ?? []).map(candidate => ({ provider, candidate })),

@@ -3,6 +3,7 @@ import type {
   PipelineDefinition,
   PipelineIssue,
   PipelineLogLine,
+  PipelineProviderError,
   PipelineRun,
   PipelineRunPage,
   PipelineRunStatus,
@@ -16,7 +17,11 @@ export type CiRunsPage = {
   providers: CiProvider[];
   runs: PipelineRun[];
   nextCursor?: string;
-  errors: Array<{ provider: string; message: string }>;
+  /**
+   * Why runs are missing: a provider that failed as a whole (no `source`), or one source of a
+   * provider, e.g. one Jenkins job of several. The other runs are still listed.
+   */
+  errors: PipelineProviderError[];
 };
 
 export type RunFilters = {

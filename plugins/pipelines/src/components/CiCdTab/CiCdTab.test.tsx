@@ -3,7 +3,11 @@ import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import type { Entity } from '@backstage/catalog-model';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
-import { PipelinesApi, pipelinesApiRef } from '../../api/PipelinesApi';
+import {
+  CiRunsPage,
+  PipelinesApi,
+  pipelinesApiRef,
+} from '../../api/PipelinesApi';
 import { rootRouteRef } from '../../routes';
 import { CiCdTab } from './CiCdTab';
 
@@ -47,42 +51,43 @@ function run(overrides: Partial<PipelineRun>): PipelineRun {
 
 function mockApi() {
   return {
-    listCiRuns: jest.fn(async (query: { cursor?: string }) =>
-      query.cursor
-        ? {
-            providers: [
-              { id: 'comet', title: 'Comet' },
-              { id: 'jenkins', title: 'Jenkins' },
-            ],
-            runs: [run({ runId: 'r3', number: 3, status: 'cancelled' })],
-            errors: [],
-          }
-        : {
-            providers: [
-              { id: 'comet', title: 'Comet' },
-              { id: 'jenkins', title: 'Jenkins' },
-            ],
-            runs: [
-              run({
-                runId: 'r2',
-                number: 2,
-                status: 'failed',
-                branch: 'feature/x',
-              }),
-              run({
-                provider: 'jenkins',
-                runId: 'j7',
-                pipeline: 'payments/payments-api',
-                number: 7,
-                status: 'running',
-                links: [{ title: 'Jenkins', url: 'http://jenkins/job/7' }],
-              }),
-            ],
-            nextCursor: 'page-2',
-            errors: [
-              { provider: 'jenkins', message: 'instance legacy is down' },
-            ],
-          },
+    listCiRuns: jest.fn(
+      async (query: { cursor?: string }): Promise<CiRunsPage> =>
+        query.cursor
+          ? {
+              providers: [
+                { id: 'comet', title: 'Comet' },
+                { id: 'jenkins', title: 'Jenkins' },
+              ],
+              runs: [run({ runId: 'r3', number: 3, status: 'cancelled' })],
+              errors: [],
+            }
+          : {
+              providers: [
+                { id: 'comet', title: 'Comet' },
+                { id: 'jenkins', title: 'Jenkins' },
+              ],
+              runs: [
+                run({
+                  runId: 'r2',
+                  number: 2,
+                  status: 'failed',
+                  branch: 'feature/x',
+                }),
+                run({
+                  provider: 'jenkins',
+                  runId: 'j7',
+                  pipeline: 'payments/payments-api',
+                  number: 7,
+                  status: 'running',
+                  links: [{ title: 'Jenkins', url: 'http://jenkins/job/7' }],
+                }),
+              ],
+              nextCursor: 'page-2',
+              errors: [
+                { provider: 'jenkins', message: 'instance legacy is down' },
+              ],
+            },
     ),
     listPipelines: jest.fn(async () => ({
       pipelines: [
@@ -146,6 +151,59 @@ describe('CiCdTab', () => {
       limit: 20,
       cursor: undefined,
     });
+  });
+
+  it('says which source of a provider could not be loaded and still lists the other runs', async () => {
+    const api = mockApi();
+    api.listCiRuns.mockImplementation(async () => ({
+      providers: [
+        { id: 'comet', title: 'Comet' },
+        { id: 'jenkins', title: 'Jenkins' },
+      ],
+      runs: [
+        run({ runId: 'r2', number: 2 }),
+        run({
+          provider: 'jenkins',
+          runId: 'j7',
+          pipeline: 'payments/payments-api',
+          number: 7,
+          links: [{ title: 'Jenkins', url: 'http://jenkins/job/7' }],
+        }),
+      ],
+      errors: [
+        {
+          provider: 'jenkins',
+          source: 'Jenkins job folder/payments-build (instance default)',
+          message: '404 Not Found',
+        },
+        {
+          provider: 'jenkins',
+          source: 'Jenkins job payments/nightly (instance legacy)',
+          message: 'Jenkins instance "legacy" is unreachable',
+        },
+      ],
+    }));
+    await renderTab(api);
+    const table = await screen.findByRole('table', {
+      name: 'Pipeline runs of Payments API',
+    });
+    expect(within(table).getAllByRole('row')).toHaveLength(3);
+    expect(
+      within(table).getByRole('link', { name: /^payments\/payments-api #7/ }),
+    ).toBeInTheDocument();
+    // One warning for the provider, one line of text per source.
+    const alerts = screen.getAllByRole('alert');
+    expect(alerts).toHaveLength(1);
+    expect(
+      within(alerts[0]).getByText(
+        'Jenkins job folder/payments-build (instance default) could not be loaded: 404 Not Found',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(alerts[0]).getByText(
+        'Jenkins job payments/nightly (instance legacy) could not be loaded: Jenkins instance "legacy" is unreachable',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('filters on the server and pages by cursor', async () => {

@@ -15,6 +15,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_PIPELINES,
   ANNOTATION_SOURCE_LOCATION,
+  PipelineProviderError,
   pipelinesRunCreatePermission,
   TERMINAL_RUN_STATUSES,
 } from '@internal/plugin-pipelines-common';
@@ -30,6 +31,40 @@ import { RunsTable, useRunHref } from '../runs/RunsTable';
 import { PipelineStatsCard } from '../stats/PipelineStatsCard';
 
 const PAGE_SIZE = 20;
+
+/**
+ * The CI/CD list's warnings, one per provider with one line per problem: the whole provider
+ * ("Jenkins: …"), or one of its sources ("Jenkins job a/b (instance default) could not be
+ * loaded: …"). The runs of everything else are still shown below.
+ */
+function ProviderErrors(props: {
+  errors?: PipelineProviderError[];
+  providerTitles: Record<string, string>;
+}) {
+  const { errors, providerTitles } = props;
+  const byProvider = new Map<string, PipelineProviderError[]>();
+  for (const error of errors ?? []) {
+    byProvider.set(error.provider, [
+      ...(byProvider.get(error.provider) ?? []),
+      error,
+    ]);
+  }
+  return (
+    <>
+      {[...byProvider].map(([provider, problems]) => (
+        <Alert key={provider} severity="warning">
+          {problems.map(problem => (
+            <div key={`${problem.source ?? ''}\n${problem.message}`}>
+              {problem.source
+                ? `${problem.source} could not be loaded: ${problem.message}`
+                : `${providerTitles[provider] ?? provider}: ${problem.message}`}
+            </div>
+          ))}
+        </Alert>
+      ))}
+    </>
+  );
+}
 
 /** Filters and paging state shared by the tab and the global page: a filter change goes to page 1. */
 export function useCursorPaging<F>(initial: F) {
@@ -108,11 +143,10 @@ export function CiCdTab() {
         retryInMs={runs.retryInMs}
         onRetry={runs.reload}
       />
-      {runs.value?.errors.map(error => (
-        <Alert key={error.provider} severity="warning">
-          {providerTitles[error.provider] ?? error.provider}: {error.message}
-        </Alert>
-      ))}
+      <ProviderErrors
+        errors={runs.value?.errors}
+        providerTitles={providerTitles}
+      />
       <InfoCard
         title="Pipeline runs"
         subheader={
