@@ -6,15 +6,15 @@ import type {
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   InputError,
-  NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
-  AuthorizeResult,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+  catalogEntity,
+  requireEntityPermission,
+} from '@internal/backend-common';
+import { ResourcePermission } from '@backstage/plugin-permission-common';
 import type { JsonObject } from '@backstage/types';
 import {
   JENKINS_ANNOTATION,
@@ -104,47 +104,21 @@ export class JenkinsService {
     }
   }
 
-  private async entity(entityRef: string, credentials: BackstageCredentials) {
-    let entity: Entity | undefined;
-    try {
-      entity = await this.options.catalog.getEntityByRef(entityRef, {
-        credentials,
-      });
-    } catch (error) {
-      if (
-        (error as Error).name === 'InputError' ||
-        /ref/i.test(String(error))
-      ) {
-        throw new InputError(
-          `"${entityRef}" is not a valid entity ref, e.g. component:default/payments-api`,
-        );
-      }
-      throw error;
-    }
-    if (!entity) {
-      throw new NotFoundError(
-        `No entity ${entityRef} in the catalog (or you cannot see it)`,
-      );
-    }
-    return entity;
+  private entity(entityRef: string, credentials: BackstageCredentials) {
+    return catalogEntity(this.options.catalog, entityRef, credentials);
   }
 
-  private async authorize(
+  private authorize(
     permission: ResourcePermission<'catalog-entity'>,
     entityRef: string,
     credentials: BackstageCredentials,
   ) {
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission, resourceRef: entityRef }],
-      {
-        credentials,
-      },
+    return requireEntityPermission(
+      this.options.permissions,
+      permission,
+      entityRef,
+      credentials,
     );
-    if (decision.result === AuthorizeResult.DENY) {
-      throw new NotAllowedError(
-        `You are not allowed to ${permission.name} on ${entityRef}`,
-      );
-    }
   }
 
   private instanceFor(

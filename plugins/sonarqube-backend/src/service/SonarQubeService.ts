@@ -7,10 +7,13 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   InputError,
   NotAllowedError,
-  NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  catalogEntity,
+  requireEntityPermission,
+} from '@internal/backend-common';
 import {
   AuthorizeResult,
   ResourcePermission,
@@ -83,29 +86,8 @@ export class SonarQubeService {
     }
   }
 
-  private async entity(entityRef: string, credentials: BackstageCredentials) {
-    let entity: Entity | undefined;
-    try {
-      entity = await this.options.catalog.getEntityByRef(entityRef, {
-        credentials,
-      });
-    } catch (error) {
-      if (
-        (error as Error).name === 'InputError' ||
-        /ref/i.test(String(error))
-      ) {
-        throw new InputError(
-          `"${entityRef}" is not a valid entity ref, e.g. component:default/payments-api`,
-        );
-      }
-      throw error;
-    }
-    if (!entity) {
-      throw new NotFoundError(
-        `No entity ${entityRef} in the catalog (or you cannot see it)`,
-      );
-    }
-    return entity;
+  private entity(entityRef: string, credentials: BackstageCredentials) {
+    return catalogEntity(this.options.catalog, entityRef, credentials);
   }
 
   private async allowed(
@@ -125,16 +107,12 @@ export class SonarQubeService {
     entityRef: string,
     credentials: BackstageCredentials,
   ) {
-    const [ok] = await this.allowed(
+    await requireEntityPermission(
+      this.options.permissions,
       sonarqubeFindingsReadPermission,
-      [entityRef],
+      entityRef,
       credentials,
     );
-    if (!ok) {
-      throw new NotAllowedError(
-        `You are not allowed to ${sonarqubeFindingsReadPermission.name} on ${entityRef}`,
-      );
-    }
   }
 
   /** The entity's projects from its annotation, or a precise InputError. */

@@ -1,0 +1,6 @@
+/**
+ * What Comet's backend plugins share.
+ *
+ * @packageDocumentation
+ */
+export { catalogEntity, requireEntityPermission } from './entityAccess';
