@@ -74,6 +74,8 @@ export type TriggerRequest = {
 
 const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_LINES = 5000;
+/** The most lines one write stores when the database has fallen behind. */
+const LOG_WRITE_MAX_LINES = 20_000;
 
 /** Formats a matrix combination into a job run id: `test (shard=1, mode=strict)`. */
 export function jobRunIdOf(
@@ -197,7 +199,8 @@ export function planJobs(
  * Buffers a job's log lines and writes them in batches; masks secrets first and enforces the
  * run's size cap with one truncation marker.
  */
-class RunLog {
+/** @internal Exported for its tests. */
+export class RunLog {
   private buffer: NewLogLine[] = [];
   private bytes = 0;
   private truncated = false;
@@ -267,16 +270,23 @@ class RunLog {
     }
   }
 
+  /**
+   * Stores what is buffered. Writes are chained so lines are stored in the order they were
+   * produced, and each takes what has been buffered by the time it starts (up to
+   * LOG_WRITE_MAX_LINES): while the database is behind, the waiting lines go in fewer, larger
+   * writes instead of a queue of small ones (the writes already queued then find nothing
+   * left). Resolves when the buffer has been emptied, so every line buffered before the call
+   * is stored.
+   */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const lines = this.buffer;
-    this.buffer = [];
-    // Writes are chained so lines are stored in the order they were produced.
     this.writing = this.writing.then(async () => {
-      if (!lines.length) return;
-      const stored = await this.store.appendLogLines(this.runId, lines);
-      this.liveLogs?.publish(this.runId, stored);
+      while (this.buffer.length) {
+        const lines = this.buffer.splice(0, LOG_WRITE_MAX_LINES);
+        const stored = await this.store.appendLogLines(this.runId, lines);
+        this.liveLogs?.publish(this.runId, stored);
+      }
     });
     return this.writing;
   }
