@@ -1,7 +1,6 @@
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
-import Alert from '@material-ui/lab/Alert';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import { InfoCard, Link } from '@backstage/core-components';
 import {
@@ -15,7 +14,6 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ANNOTATION_PIPELINES,
   ANNOTATION_SOURCE_LOCATION,
-  PipelineProviderError,
   pipelinesRunCreatePermission,
   TERMINAL_RUN_STATUSES,
 } from '@internal/plugin-pipelines-common';
@@ -29,42 +27,9 @@ import { RunFilterBar } from '../runs/RunFilterBar';
 import { RunPipelineDialog } from '../runs/RunPipelineDialog';
 import { RunsTable, useRunHref } from '../runs/RunsTable';
 import { PipelineStatsCard } from '../stats/PipelineStatsCard';
+import { ProviderErrors } from '../common/ProviderErrors';
 
 const PAGE_SIZE = 20;
-
-/**
- * The CI/CD list's warnings, one per provider with one line per problem: the whole provider
- * ("Jenkins: …"), or one of its sources ("Jenkins job a/b (instance default) could not be
- * loaded: …"). The runs of everything else are still shown below.
- */
-function ProviderErrors(props: {
-  errors?: PipelineProviderError[];
-  providerTitles: Record<string, string>;
-}) {
-  const { errors, providerTitles } = props;
-  const byProvider = new Map<string, PipelineProviderError[]>();
-  for (const error of errors ?? []) {
-    byProvider.set(error.provider, [
-      ...(byProvider.get(error.provider) ?? []),
-      error,
-    ]);
-  }
-  return (
-    <>
-      {[...byProvider].map(([provider, problems]) => (
-        <Alert key={provider} severity="warning">
-          {problems.map(problem => (
-            <div key={`${problem.source ?? ''}\n${problem.message}`}>
-              {problem.source
-                ? `${problem.source} could not be loaded: ${problem.message}`
-                : `${providerTitles[provider] ?? provider}: ${problem.message}`}
-            </div>
-          ))}
-        </Alert>
-      ))}
-    </>
-  );
-}
 
 /** Filters and paging state shared by the tab and the global page: a filter change goes to page 1. */
 export function useCursorPaging<F>(initial: F) {

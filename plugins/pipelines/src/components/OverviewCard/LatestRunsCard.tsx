@@ -12,6 +12,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
 import { pipelinesApiRef } from '../../api/PipelinesApi';
 import { ReconnectingBanner } from '../common/Banners';
+import { ProviderErrors } from '../common/ProviderErrors';
 import { StatusIndicator } from '../common/StatusIndicator';
 import { elapsedMs, formatDuration, formatTimeAgo } from '../common/format';
 import { usePolled } from '../common/usePolled';
@@ -39,6 +40,10 @@ export function LatestRunsCard() {
     { intervalMs: 10_000 },
   );
   const latest = latestPerPipeline(runs.value?.runs ?? []);
+  const errors = runs.value?.errors ?? [];
+  const providerTitles = Object.fromEntries(
+    (runs.value?.providers ?? []).map(p => [p.id, p.title]),
+  );
   return (
     <InfoCard
       title="Latest pipeline runs"
@@ -48,7 +53,8 @@ export function LatestRunsCard() {
       {runs.loading && !runs.value && (
         <LinearProgress aria-label="Loading runs" />
       )}
-      {runs.value && latest.length === 0 && (
+      <ProviderErrors errors={errors} providerTitles={providerTitles} />
+      {runs.value && latest.length === 0 && errors.length === 0 && (
         <Typography variant="body2">No runs yet.</Typography>
       )}
       {latest.length > 0 && (
