@@ -65,6 +65,13 @@ function errorOf(build: JenkinsBuildSummary): string | undefined {
   return build.status === 'failure' ? 'Jenkins build failed' : undefined;
 }
 
+/** The pipeline name runs of a job get: the job's full name on the default instance. */
+function pipelineNameOf(jobRef: string): string {
+  return jobRef.startsWith('default:')
+    ? jobRef.slice('default:'.length)
+    : jobRef;
+}
+
 /** Maps a Jenkins build to the provider-neutral run of the unified CI/CD view. */
 export function toPipelineRun(
   build: JenkinsBuildSummary,
@@ -83,9 +90,7 @@ export function toPipelineRun(
     provider: 'jenkins',
     runId: `jenkins:${build.jobRef}#${build.number}`,
     entityRef,
-    pipeline: build.jobRef.startsWith('default:')
-      ? build.jobFullName
-      : build.jobRef,
+    pipeline: pipelineNameOf(build.jobRef),
     number: build.number,
     status,
     trigger: triggerOf(build),
@@ -102,13 +107,6 @@ export function toPipelineRun(
     links: [{ title: 'Open in Jenkins', url: build.url }],
     jobs: [],
   };
-}
-
-/** The pipeline name runs of a job get: the job's full name on the default instance. */
-function pipelineNameOf(jobRef: string): string {
-  return jobRef.startsWith('default:')
-    ? jobRef.slice('default:'.length)
-    : jobRef;
 }
 
 /**

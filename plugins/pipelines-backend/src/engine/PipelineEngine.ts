@@ -198,8 +198,9 @@ export function planJobs(
 /**
  * Buffers a job's log lines and writes them in batches; masks secrets first and enforces the
  * run's size cap with one truncation marker.
+ *
+ * @internal Exported for its tests.
  */
-/** @internal Exported for its tests. */
 export class RunLog {
   private buffer: NewLogLine[] = [];
   private bytes = 0;

@@ -354,16 +354,12 @@ export function RunPage(props: RunPageProps) {
   const runHref = useRunHref();
   const viewer = useRef<LogViewerHandle>(null);
   // Once, on the first render: the run and its first log lines leave before React commits the
-  // page (re-renders, e.g. the running timer's every second, ask nothing more)
-  const prefetchStarted = useRef(false);
-  const atHand = useRef<ReturnType<typeof takePrefetched>>();
-  if (!prefetchStarted.current) {
-    prefetchStarted.current = true;
+  // page (re-renders, e.g. the running timer's every second, ask nothing more). Answers read
+  // when the app started on this address are at hand, and the first render shows them.
+  const [initial] = useState(() => {
     prefetchRun(api, runId);
-    // Read when the app started on this address: the page's first render shows it
-    atHand.current = takePrefetched(api, runId);
-  }
-  const initial = atHand.current?.value;
+    return takePrefetched(api, runId)?.value;
+  });
   // The first read takes the prefetched answer; every later one (polls, reloads) asks again
   const firstRead = useRef(true);
   const polled = usePolled(
