@@ -1,57 +1,12 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, Page, test } from '@playwright/test';
-import http from 'node:http';
 
 /*
  * The pipelines UI end to end: real Chromium against the real backend and engine. Runs clone
- * the example repositories the portal serves itself.
+ * the example repositories the portal serves itself (the example catalog names them at the
+ * default port 7007; e2e/app-config.e2e.yaml's pipelines.gitUrlRewrites points git at this
+ * portal instead).
  */
-
-// The example catalog's source locations name http://localhost:7007 (the default port). The
-// suite's portal listens elsewhere, so while the tests run, a small forwarder on 7007 passes
-// git requests for /api/example-repos/ on to it (skipped when a portal already owns 7007: it
-// serves the same example repositories).
-const baseURL = process.env.COMET_E2E_URL ?? 'http://localhost:7107';
-let forwarder: http.Server | undefined;
-
-test.beforeAll(async () => {
-  const target = new URL(baseURL);
-  if (target.port === '7007') return;
-  const server = http.createServer((req, res) => {
-    if (!req.url?.startsWith('/api/example-repos/')) {
-      res.writeHead(404).end();
-      return;
-    }
-    const upstream = http.request(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: req.url,
-        method: req.method,
-        headers: { ...req.headers, host: target.host },
-      },
-      response => {
-        res.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
-  });
-  await new Promise<void>(resolve => {
-    server.once('error', () => resolve()); // 7007 taken: a portal serves the repos itself
-    server.listen(7007, '127.0.0.1', () => {
-      forwarder = server;
-      resolve();
-    });
-  });
-});
-
-test.afterAll(async () => {
-  await new Promise(resolve =>
-    forwarder ? forwarder.close(resolve) : resolve(undefined),
-  );
-});
 
 async function signIn(page: Page) {
   await page.goto('/');

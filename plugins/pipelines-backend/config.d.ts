@@ -30,6 +30,18 @@ export interface Config {
     shutdownGraceSeconds?: number;
     /** Stored log bytes per run before the log is truncated. Default 52428800 (50 MB). */
     logLimitBytes?: number;
+    /**
+     * Repository URL prefixes that checkouts and pipeline-file reads fetch from somewhere else,
+     * as git's `url.<to>.insteadOf <from>`: a mirror, or the example repositories when the portal
+     * listens on another address than `http://localhost:7007`. Entities and run pages keep
+     * showing the original URL.
+     */
+    gitUrlRewrites?: Array<{
+      /** The prefix as `backstage.io/source-location` names it, e.g. `https://github.com/`. */
+      from: string;
+      /** What git fetches instead, e.g. `https://git-mirror.internal/github/`. */
+      to: string;
+    }>;
     worker?: {
       /** Set false for a replica that serves the API but runs no jobs. Default true. */
       enabled?: boolean;

@@ -34,6 +34,7 @@ import {
   pipelineWantsWebhook,
 } from './service/GithubWebhookHandler';
 import { PipelinesService, repositoryUrlOf } from './service/PipelinesService';
+import { readGitUrlRewrites } from './executor/gitUrlRewrites';
 import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';
@@ -130,6 +131,7 @@ export const pipelinesPlugin = createBackendPlugin({
           secrets[name] = secretsConfig!.getString(name);
         }
 
+        const gitUrlRewrites = readGitUrlRewrites(config);
         const store = await DatabasePipelineStore.create({
           database,
           runListCacheMs:
@@ -148,6 +150,7 @@ export const pipelinesPlugin = createBackendPlugin({
             killGracePeriodMs:
               (pipelinesConfig?.getOptionalNumber('killGracePeriodSeconds') ??
                 10) * 1000,
+            gitUrlRewrites,
           });
         const engine = new PipelineEngine({
           store,
@@ -210,7 +213,7 @@ export const pipelinesPlugin = createBackendPlugin({
             },
           });
         }
-        const source = GitPipelineSource.create();
+        const source = GitPipelineSource.create({ gitUrlRewrites });
         const service = new PipelinesService({
           store,
           engine,

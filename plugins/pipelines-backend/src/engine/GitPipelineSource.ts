@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { GitUrlRewrite, gitUrlRewriteEnv } from '../executor/gitUrlRewrites';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,11 +19,21 @@ export type PipelineFile = {
  * shallow fetch into a throw-away folder.
  */
 export class GitPipelineSource {
-  static create(options?: { timeoutMs?: number }) {
-    return new GitPipelineSource(options?.timeoutMs ?? 60_000);
+  static create(options?: {
+    timeoutMs?: number;
+    /** Repository URL prefixes git fetches from elsewhere; see `pipelines.gitUrlRewrites`. */
+    gitUrlRewrites?: readonly GitUrlRewrite[];
+  }) {
+    return new GitPipelineSource(
+      options?.timeoutMs ?? 60_000,
+      gitUrlRewriteEnv(options?.gitUrlRewrites),
+    );
   }
 
-  private constructor(private readonly timeoutMs: number) {}
+  private constructor(
+    private readonly timeoutMs: number,
+    private readonly gitEnv: Record<string, string>,
+  ) {}
 
   async readFile(options: {
     repositoryUrl: string;
@@ -42,6 +53,7 @@ export class GitPipelineSource {
       HOME: dir,
       GIT_TERMINAL_PROMPT: '0',
       GIT_CONFIG_NOSYSTEM: '1',
+      ...this.gitEnv,
     };
     const git = (args: string[]) =>
       execFileAsync('git', args, { cwd: dir, env, timeout: this.timeoutMs });

@@ -165,6 +165,35 @@ describe('LocalExecutor', () => {
       await executor.cleanupWorkspace(ws);
     });
 
+    it('fetches through pipelines.gitUrlRewrites (a mirror) and keeps the original URL', async () => {
+      const mirrored = LocalExecutor.create({
+        workspaceRoot: root,
+        logger: mockServices.logger.mock(),
+        gitUrlRewrites: [
+          { from: 'https://git.invalid/acme/', to: `${tmp}${path.sep}` },
+        ],
+      });
+      const ws = await mirrored.prepareWorkspace({
+        runId: 'run-mirror',
+        jobRunId: 'j',
+        repositoryUrl: 'https://git.invalid/acme/repo',
+        ref: firstSha,
+      });
+      expect(ws.commit).toBe(firstSha);
+      expect(await fs.readFile(path.join(ws.dir, 'README.md'), 'utf8')).toBe(
+        'first\n',
+      );
+      await mirrored.cleanupWorkspace(ws);
+      // Without the rewrite the same URL is not reachable.
+      await expect(
+        executor.prepareWorkspace({
+          runId: 'run-mirror',
+          jobRunId: 'j',
+          repositoryUrl: 'https://git.invalid/acme/repo',
+        }),
+      ).rejects.toThrow(/Could not fetch https:\/\/git\.invalid\/acme\/repo/);
+    });
+
     it('names the URL and git stderr when the repository cannot be fetched', async () => {
       const missing = path.join(tmp, 'no-such-repo');
       const error = await executor

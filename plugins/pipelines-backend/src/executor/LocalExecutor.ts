@@ -12,6 +12,7 @@ import type {
   PipelineWorkspaceRequest,
 } from '@internal/plugin-pipelines-node';
 import { LogLineSplitter } from '../logs/LogLineSplitter';
+import { GitUrlRewrite, gitUrlRewriteEnv } from './gitUrlRewrites';
 import { isProcessGroupAlive, signalProcessGroup } from './processGroup';
 
 export type LocalExecutorOptions = {
@@ -22,6 +23,8 @@ export type LocalExecutorOptions = {
   killGracePeriodMs?: number;
   /** The limit for each git command of the checkout. */
   gitTimeoutMs?: number;
+  /** Repository URL prefixes git fetches from elsewhere (mirrors); see `pipelines.gitUrlRewrites`. */
+  gitUrlRewrites?: readonly GitUrlRewrite[];
 };
 
 const DEFAULT_KILL_GRACE_PERIOD_MS = 10_000;
@@ -51,6 +54,7 @@ export class LocalExecutor implements PipelineExecutor {
   readonly #logger: LoggerService;
   readonly #graceMs: number;
   readonly #gitTimeoutMs: number;
+  readonly #gitEnv: Record<string, string>;
   readonly #bash: string;
   /** Per-workspace HOME directories for workspaces outside the workspace root. */
   readonly #externalHomes = new Map<string, Promise<string>>();
@@ -73,6 +77,7 @@ export class LocalExecutor implements PipelineExecutor {
       options.gitTimeoutMs,
       DEFAULT_GIT_TIMEOUT_MS,
     );
+    this.#gitEnv = gitUrlRewriteEnv(options.gitUrlRewrites);
     this.#bash = findExecutable('bash') ?? 'bash';
   }
 
@@ -108,6 +113,7 @@ export class LocalExecutor implements PipelineExecutor {
       PATH: process.env.PATH ?? DEFAULT_PATH,
       HOME: process.env.HOME ?? os.homedir(),
       GIT_TERMINAL_PROMPT: '0',
+      ...this.#gitEnv,
     };
     const git = (args: string[]) =>
       execGit(args, { cwd: dir, env, timeoutMs: this.#gitTimeoutMs });
