@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { GitUrlRewrite, gitUrlRewriteEnv } from '../executor/gitUrlRewrites';
+import { redactUrl } from '../executor/LocalExecutor';
 
 const execFileAsync = promisify(execFile);
 
@@ -42,6 +43,21 @@ export class GitPipelineSource {
   }): Promise<PipelineFile> {
     const { repositoryUrl, filePath } = options;
     const ref = options.ref ?? 'HEAD';
+    // Both reach git as arguments: neither may look like an option (--upload-pack=… runs a
+    // command), and the ref is one word.
+    if (ref === '' || ref.startsWith('-') || /[\s\0]/.test(ref)) {
+      throw new InputError(`Invalid git ref ${JSON.stringify(ref)}`);
+    }
+    if (
+      !repositoryUrl ||
+      repositoryUrl.startsWith('-') ||
+      /\0/.test(repositoryUrl)
+    ) {
+      throw new InputError(
+        `Invalid repository URL ${JSON.stringify(redactUrl(repositoryUrl))}`,
+      );
+    }
+    const shownUrl = redactUrl(repositoryUrl);
     if (path.isAbsolute(filePath) || filePath.split('/').includes('..')) {
       throw new InputError(
         `Pipeline path "${filePath}" must be relative to the repository and must not contain ".."`,
@@ -60,16 +76,24 @@ export class GitPipelineSource {
     try {
       await git(['init', '--quiet']);
       try {
-        await git(['fetch', '--quiet', '--depth', '1', repositoryUrl, ref]);
+        await git([
+          'fetch',
+          '--quiet',
+          '--depth',
+          '1',
+          '--',
+          repositoryUrl,
+          ref,
+        ]);
       } catch (error) {
         const stderr = String((error as { stderr?: string }).stderr ?? error)
           .trim()
           .split('\n')
           .slice(-3)
-          .join(' ');
-        throw new InputError(
-          `Cannot fetch ${ref} from ${repositoryUrl}: ${stderr}`,
-        );
+          .join(' ')
+          .split(repositoryUrl)
+          .join(shownUrl);
+        throw new InputError(`Cannot fetch ${ref} from ${shownUrl}: ${stderr}`);
       }
       const commit = (await git(['rev-parse', 'FETCH_HEAD'])).stdout.trim();
       try {
@@ -77,7 +101,7 @@ export class GitPipelineSource {
         return { text: stdout, commit };
       } catch {
         throw new NotFoundError(
-          `Pipeline file ${filePath} does not exist in ${repositoryUrl} at ${ref} (${commit.slice(
+          `Pipeline file ${filePath} does not exist in ${shownUrl} at ${ref} (${commit.slice(
             0,
             12,
           )})`,

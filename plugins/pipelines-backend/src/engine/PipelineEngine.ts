@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { redactUrl } from '../executor/LocalExecutor';
 import { InputError } from '@backstage/errors';
 import {
   expandMatrix,
@@ -610,7 +611,7 @@ export class PipelineEngine {
         );
       }
       system(
-        `Checking out ${claimed.repositoryUrl} at ${
+        `Checking out ${redactUrl(claimed.repositoryUrl)} at ${
           claimed.commitSha ?? claimed.branch ?? 'HEAD'
         }`,
       );
