@@ -11,8 +11,10 @@ import {
 } from '@backstage/backend-test-utils';
 import {
   coreServices,
+  createBackendModule,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { pipelineStepTypesExtensionPoint } from '@internal/plugin-pipelines-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -37,6 +39,8 @@ name: build
 on:
   manual: {}
   push:
+    branches: [main]
+  pull_request:
     branches: [main]
 params:
   greeting:
@@ -795,10 +799,11 @@ describe.each(databases.eachSupportedId())(
         .send(body);
       expect(duplicate.body).toMatchObject({ duplicate: true });
 
-      // Only the pipeline with `on.push.branches: [main]` runs
+      // Only the pipeline with `on.push.branches: [main]` runs; the invalid broken.yaml is
+      // recorded as a failed run that says why.
       const deadline = Date.now() + 20_000;
       let pushRuns: PipelineRun[] = [];
-      while (Date.now() < deadline && pushRuns.length === 0) {
+      while (Date.now() < deadline && pushRuns.length < 2) {
         const list = await request(server)
           .get(
             `/api/pipelines/runs?entityRef=${encodeURIComponent(
@@ -812,8 +817,117 @@ describe.each(databases.eachSupportedId())(
         await new Promise(r => setTimeout(r, 200));
       }
       expect(
-        pushRuns.map(r => [r.pipeline, r.branch, r.trigger.actor]),
-      ).toEqual([['build', 'main', 'github:octocat']]);
+        pushRuns
+          .map(r => [r.pipeline, r.branch, r.trigger.actor, r.status])
+          .sort(),
+      ).toEqual([
+        ['.comet/broken.yaml', 'main', 'github:octocat', 'failed'],
+        ['build', 'main', 'github:octocat', expect.any(String)],
+      ]);
+      const broken = pushRuns.find(r => r.pipeline === '.comet/broken.yaml')!;
+      expect(broken.commit?.sha).toBe(commit);
+      expect(broken.error).toMatch(
+        /^Job Pipeline file failed: \.comet\/broken\.yaml is invalid:\n\.comet\/broken\.yaml:\d+:\d+: /,
+      );
+    });
+
+    it('notifies the owning group when a rejection fails a run', async () => {
+      const res = await trigger({
+        entityRef,
+        pipelinePath: '.comet/gate.yaml',
+        params: { what: 'the rejected build' },
+      });
+      await waitFor(res.body.runId, run => run.status === 'waiting');
+      const rejected = await request(server)
+        .post(`/api/pipelines/runs/${res.body.runId}/jobs/approve/decision`)
+        .set('Authorization', user)
+        .send({ decision: 'reject', comment: 'not today' });
+      expect(rejected.status).toBe(200);
+      expect(rejected.body.status).toBe('failed');
+      const about = sent.filter(n =>
+        n.payload.title.includes(`gated #${rejected.body.number} `),
+      );
+      expect(about.map(n => [n.recipients, n.payload.title])).toEqual([
+        [
+          { type: 'entity', entityRef: 'group:default/team-a' },
+          `Pipeline gated #${rejected.body.number} of demo waits for approval`,
+        ],
+        [
+          { type: 'entity', entityRef: 'group:default/team-a' },
+          `Pipeline gated #${rejected.body.number} of demo failed`,
+        ],
+      ]);
+      expect(about[1].payload.description).toBe(
+        'Job approve failed: Rejected by user:default/mock: not today',
+      );
+    });
+
+    it('links the pull request a GitHub pull_request delivery started a run for', async () => {
+      const body = JSON.stringify({
+        action: 'opened',
+        repository: { full_name: 'acme/demo' },
+        pull_request: {
+          number: 17,
+          title: 'Greet louder',
+          html_url: 'https://github.com/acme/demo/pull/17',
+          head: { sha: commit, ref: 'feature/loud' },
+          base: { ref: 'main' },
+        },
+        sender: { login: 'octocat' },
+      });
+      const res = await request(server)
+        .post('/api/pipelines/webhooks/github')
+        .set('content-type', 'application/json')
+        .set('x-github-event', 'pull_request')
+        .set('x-github-delivery', `pr-${databaseId}`)
+        .set(
+          'x-hub-signature-256',
+          `sha256=${createHmac('sha256', WEBHOOK_SECRET)
+            .update(body)
+            .digest('hex')}`,
+        )
+        .send(body);
+      expect(res.status).toBe(202);
+
+      const deadline = Date.now() + 20_000;
+      let prRuns: PipelineRun[] = [];
+      while (Date.now() < deadline && prRuns.length === 0) {
+        const list = await request(server)
+          .get(
+            `/api/pipelines/runs?entityRef=${encodeURIComponent(
+              entityRef,
+            )}&limit=50`,
+          )
+          .set('Authorization', user);
+        // (pipeline files that cannot be read or are invalid get failed runs of their own)
+        prRuns = (list.body.runs as PipelineRun[]).filter(
+          r => r.trigger.type === 'pull_request' && r.pipeline === 'build',
+        );
+        await new Promise(r => setTimeout(r, 200));
+      }
+      expect(prRuns).toHaveLength(1);
+      expect(prRuns[0]).toMatchObject({
+        pipeline: 'build',
+        branch: 'feature/loud',
+        trigger: {
+          type: 'pull_request',
+          actor: 'github:octocat',
+          pullRequest: {
+            number: 17,
+            title: 'Greet louder',
+            url: 'https://github.com/acme/demo/pull/17',
+          },
+        },
+        links: [
+          {
+            title: 'Pull request #17',
+            url: 'https://github.com/acme/demo/pull/17',
+          },
+        ],
+      });
+      // A file: repository has no web page for the commit
+      expect(prRuns[0].commit).toEqual({ sha: commit });
+      await waitFor(prRuns[0].runId, finished);
     });
   },
 );
@@ -848,6 +962,62 @@ describe('pipelines permissions', () => {
       .get('/api/pipelines/runs?entityRef=component:default/demo')
       .set('Authorization', mockCredentials.user.header());
     expect(list.status).toBe(403);
+    await backend.stop();
+  });
+
+  it('refuses a uses: step without the inputs its step type requires', async () => {
+    const backend = await startTestBackend({
+      features: [
+        pipelinesPlugin,
+        createBackendModule({
+          pluginId: 'pipelines',
+          moduleId: 'test-step-types',
+          register(env) {
+            env.registerInit({
+              deps: { stepTypes: pipelineStepTypesExtensionPoint },
+              async init({ stepTypes }) {
+                stepTypes.addStepType({
+                  id: 'docker/build',
+                  description: 'Builds an image',
+                  requiredInputs: ['image'],
+                  run: async () => {},
+                });
+              },
+            });
+          },
+        }),
+        catalogServiceMock.factory({ entities: [] }),
+      ],
+    });
+    const validate = (yaml: string) =>
+      request(backend.server)
+        .post('/api/pipelines/validate')
+        .set('Authorization', mockCredentials.user.header())
+        .send({ yaml, file: 'p.yaml' });
+    const missing = await validate(
+      'name: x\njobs:\n  a:\n    steps:\n      - uses: docker/build\n        with: { tag: v1 }\n',
+    );
+    expect(missing.status).toBe(200);
+    expect(missing.body).toMatchObject({
+      ok: false,
+      issues: [
+        {
+          message:
+            'Step type "docker/build" requires the input "image" in "with"',
+          path: 'jobs.a.steps[0].with.image',
+          file: 'p.yaml',
+          line: 6,
+          column: 9,
+        },
+      ],
+    });
+    const given = await validate(
+      'name: x\njobs:\n  a:\n    steps:\n      - uses: docker/build\n        with: { image: shop }\n',
+    );
+    expect(given.body.ok).toBe(true);
+    // Every answer names the registered step types (the editor completes uses: from them)
+    expect(given.body.stepTypes).toEqual(['docker/build']);
+    expect(missing.body.stepTypes).toEqual(['docker/build']);
     await backend.stop();
   });
 });

@@ -8,6 +8,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_GITHUB_PROJECT_SLUG,
+  ANNOTATION_PIPELINES,
   PipelineRun,
   pipelinePathsOf,
   pipelinesPermissions,
@@ -33,7 +34,11 @@ import {
   GithubWebhookHandler,
   pipelineWantsWebhook,
 } from './service/GithubWebhookHandler';
-import { PipelinesService, repositoryUrlOf } from './service/PipelinesService';
+import {
+  formatPipelineIssues,
+  PipelinesService,
+  repositoryUrlOf,
+} from './service/PipelinesService';
 import { readGitUrlRewrites } from './executor/gitUrlRewrites';
 import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
@@ -165,6 +170,13 @@ export const pipelinesPlugin = createBackendPlugin({
           heartbeatMs:
             (pipelinesConfig?.getOptionalNumber('heartbeatSeconds') ?? 5) *
             1000,
+          // Only the local executor keeps workspaces there
+          workspaceRoot: customExecutor
+            ? undefined
+            : path.join(dataDir, 'workspaces'),
+          killGraceMs:
+            (pipelinesConfig?.getOptionalNumber('killGracePeriodSeconds') ??
+              10) * 1000,
           logLimitBytes:
             pipelinesConfig?.getOptionalNumber('logLimitBytes') ??
             50 * 1024 * 1024,
@@ -225,6 +237,13 @@ export const pipelinesPlugin = createBackendPlugin({
           auditor,
           source,
           stepTypes: () => [...stepTypes.keys()],
+          requiredInputs: () =>
+            Object.fromEntries(
+              [...stepTypes.values()].map(type => [
+                type.id,
+                type.requiredInputs ?? [],
+              ]),
+            ),
           secretNames: () => Object.keys(secrets),
           readAccessCacheMs:
             (pipelinesConfig?.getOptionalNumber('readAccessCacheSeconds') ??
@@ -244,7 +263,8 @@ export const pipelinesPlugin = createBackendPlugin({
           secret: webhookSecret,
           logger,
           recordDelivery: deliveryId => store.recordWebhookDelivery(deliveryId),
-          onTrigger: async trigger => {
+          forgetDelivery: deliveryId => store.forgetWebhookDelivery(deliveryId),
+          onTrigger: async (trigger, { deliveryId }) => {
             const credentials = await auth.getOwnServiceCredentials();
             const { items } = await catalog.queryEntities(
               {
@@ -260,55 +280,114 @@ export const pipelinesPlugin = createBackendPlugin({
                 `GitHub ${trigger.event} on ${trigger.repository}: no entity has ${ANNOTATION_GITHUB_PROJECT_SLUG}: ${trigger.repository}`,
               );
             }
+            // Pipelines that could not be started for a reason a redelivery cannot fix (an
+            // unreadable or invalid file) are recorded as failed runs; anything else (the
+            // database) fails the delivery so that GitHub's redelivery tries again.
+            const failures: string[] = [];
             for (const entity of items) {
               const repositoryUrl = repositoryUrlOf(entity);
               if (!repositoryUrl) continue;
+              const entityRef = stringifyEntityRef(entity);
+              const declared = Boolean(
+                entity.metadata.annotations?.[ANNOTATION_PIPELINES],
+              );
               for (const pipelinePath of pipelinePathsOf(
                 entity.metadata.annotations,
               )) {
+                const runTrigger = {
+                  type: trigger.event,
+                  actor: trigger.sender
+                    ? `github:${trigger.sender}`
+                    : undefined,
+                  pullRequest: trigger.pullRequest,
+                };
+                const failed = (reason: string, commitSha?: string) =>
+                  service.recordFailedTrigger(
+                    {
+                      entityRef,
+                      repositoryUrl,
+                      pipelinePath,
+                      commitSha,
+                      branch: trigger.ref,
+                      trigger: runTrigger,
+                      reason,
+                    },
+                    { deliveryId },
+                  );
                 try {
-                  const file = await source.readFile({
-                    repositoryUrl,
-                    ref: trigger.commitSha,
-                    filePath: pipelinePath,
-                  });
+                  let file;
+                  try {
+                    file = await source.readFile({
+                      repositoryUrl,
+                      ref: trigger.commitSha,
+                      filePath: pipelinePath,
+                    });
+                  } catch (error) {
+                    // Most repositories have no default pipeline file.
+                    if (!declared && (error as Error)?.name === 'NotFoundError')
+                      continue;
+                    await failed(
+                      `Cannot read ${pipelinePath}: ${
+                        (error as Error).message
+                      }`,
+                      trigger.commitSha,
+                    );
+                    continue;
+                  }
                   const result = service.validate(file.text, pipelinePath);
                   if (!result.ok) {
                     logger.warn(
-                      `${pipelinePath} of ${stringifyEntityRef(
-                        entity,
-                      )} is invalid; not triggered: ${
-                        result.issues[0].message
-                      }`,
+                      `${pipelinePath} of ${entityRef} is invalid; not triggered: ${result.issues[0].message}`,
+                    );
+                    await failed(
+                      `${pipelinePath} is invalid:\n${formatPipelineIssues(
+                        result.issues,
+                      )}`,
+                      file.commit,
                     );
                     continue;
                   }
                   if (!pipelineWantsWebhook(result.pipeline.on, trigger)) {
                     continue;
                   }
-                  await engine.trigger({
-                    entityRef: stringifyEntityRef(entity),
-                    entityName: entity.metadata.name,
-                    repositoryUrl,
-                    pipelinePath,
-                    definition: result.pipeline,
-                    commitSha: file.commit,
-                    branch: trigger.ref,
-                    trigger: {
-                      type: trigger.event,
-                      actor: trigger.sender
-                        ? `github:${trigger.sender}`
-                        : undefined,
-                    },
-                  });
+                  try {
+                    await service.triggerFromEvent(
+                      {
+                        entityRef,
+                        entityName: entity.metadata.name,
+                        repositoryUrl,
+                        pipelinePath,
+                        definition: result.pipeline,
+                        commitSha: file.commit,
+                        branch: trigger.ref,
+                        trigger: runTrigger,
+                      },
+                      { deliveryId },
+                    );
+                  } catch (error) {
+                    // e.g. a required parameter without a default: no redelivery helps
+                    if ((error as Error)?.name !== 'InputError') throw error;
+                    await failed(
+                      `${pipelinePath} cannot start: ${
+                        (error as Error).message
+                      }`,
+                      file.commit,
+                    );
+                  }
                 } catch (error) {
                   logger.warn(
-                    `Cannot trigger ${pipelinePath} of ${stringifyEntityRef(
-                      entity,
-                    )}: ${error}`,
+                    `Cannot trigger ${pipelinePath} of ${entityRef}: ${error}`,
                   );
+                  failures.push(`${pipelinePath} of ${entityRef}: ${error}`);
                 }
               }
+            }
+            if (failures.length > 0) {
+              throw new Error(
+                `${
+                  failures.length
+                } pipeline(s) could not be triggered: ${failures.join('; ')}`,
+              );
             }
           },
         });
@@ -336,7 +415,8 @@ export const pipelinesPlugin = createBackendPlugin({
           catalog,
           auth,
           source,
-          trigger: request => engine.trigger(request),
+          trigger: request => service.triggerFromEvent(request),
+          recordFailure: request => service.recordFailedTrigger(request),
           logger,
           validate: (text, file) => service.validate(text, file),
         });

@@ -106,6 +106,8 @@ export type PipelineValidationContext = {
   file?: string;
   /** Step types that `uses:` may name. */
   stepTypes?: string[];
+  /** Per step type, the inputs its `with:` must have (`PipelineStepType.requiredInputs`). */
+  requiredInputs?: Record<string, string[]>;
   /** Secret names that `${{ secrets.NAME }}` may reference; undefined skips the check. */
   secrets?: string[];
 };

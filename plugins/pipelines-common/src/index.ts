@@ -8,3 +8,4 @@ export * from './runs';
 export * from './permissions';
 export * from './annotations';
 export { parsePipeline, expandMatrix, parseDuration } from './parsePipeline';
+export { PIPELINE_KEYS, PIPELINE_PARAM_TYPES } from './parsePipeline';

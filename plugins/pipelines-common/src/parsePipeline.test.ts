@@ -1479,3 +1479,66 @@ describe('parseDuration', () => {
     },
   );
 });
+
+describe('required inputs of step types', () => {
+  const context: PipelineValidationContext = {
+    file: '.comet/pipeline.yaml',
+    stepTypes: ['sonarqube/quality-gate', 'docker/build'],
+    requiredInputs: {
+      'sonarqube/quality-gate': ['projectKey'],
+      'docker/build': ['image', 'context'],
+    },
+  };
+
+  it('reports each missing required input at "with", with file, line, column and field', () => {
+    const text = yaml(
+      ...HEAD,
+      '  build:',
+      '    steps:',
+      '      - uses: docker/build',
+      '        with:',
+      '          image: shop',
+      '          context: ~',
+      '      - uses: sonarqube/quality-gate',
+      '      - uses: sonarqube/quality-gate',
+      '        with: { projectKey: shop }',
+    );
+    expect(issuesOf(text, context)).toEqual([
+      {
+        message:
+          'Step type "docker/build" requires the input "context" in "with" (it requires image, context)',
+        path: 'jobs.build.steps[0].with.context',
+        file: '.comet/pipeline.yaml',
+        line: 6,
+        column: 9,
+      },
+      {
+        message:
+          'Step type "sonarqube/quality-gate" requires the input "projectKey" in "with"',
+        path: 'jobs.build.steps[1].with.projectKey',
+        file: '.comet/pipeline.yaml',
+        line: 9,
+        column: 15,
+      },
+    ]);
+  });
+
+  it('accepts a step that has all its required inputs, and step types without any', () => {
+    const result = parsePipeline(
+      yaml(
+        ...HEAD,
+        '  build:',
+        '    steps:',
+        '      - uses: docker/build',
+        "        with: { image: shop, context: './app' }",
+        '      - run: make',
+      ),
+      { ...context, requiredInputs: { 'docker/build': ['image', 'context'] } },
+    );
+    expect(result.issues).toEqual([]);
+    expect(result.pipeline?.jobs[0].steps[0].with).toEqual({
+      image: 'shop',
+      context: './app',
+    });
+  });
+});

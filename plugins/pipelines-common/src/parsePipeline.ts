@@ -1067,6 +1067,28 @@ class Validator {
         step.with = withField.node.toJS(this.doc) as Record<string, unknown>;
       }
     }
+    if (usesField && step.uses !== undefined) {
+      // Inputs the step type cannot run without, reported at `with:` (or at `uses:` when the
+      // step has no `with:`) with the missing input's field.
+      const required = this.context.requiredInputs?.[step.uses] ?? [];
+      const given = isMap(withField?.node) ? step.with ?? {} : undefined;
+      const missing = required.filter(
+        input => given?.[input] === undefined || given[input] === null,
+      );
+      if (missing.length > 0 && (!withField || given)) {
+        const at = withField ? withField.key : usesField.at;
+        const withPath = joinPath(field.path, 'with');
+        for (const input of missing) {
+          this.report(
+            at,
+            joinPath(withPath, input),
+            `Step type "${step.uses}" requires the input "${input}" in "with"${
+              required.length > 1 ? ` (it requires ${required.join(', ')})` : ''
+            }`,
+          );
+        }
+      }
+    }
 
     const nameField = entries.get('name');
     if (nameField) {
@@ -1334,3 +1356,34 @@ export function parsePipeline(
   }
   return { ok: true, pipeline, issues: [] };
 }
+
+/**
+ * The keys the parser accepts at each level of a pipeline file, and the allowed param types:
+ * read-only copies of the lists it checks against, for editors that complete keys and values.
+ */
+export const PIPELINE_KEYS: Readonly<{
+  top: readonly string[];
+  triggers: readonly string[];
+  push: readonly string[];
+  pullRequest: readonly string[];
+  schedule: readonly string[];
+  param: readonly string[];
+  job: readonly string[];
+  step: readonly string[];
+  approval: readonly string[];
+}> = Object.freeze({
+  top: Object.freeze([...TOP_LEVEL_KEYS]),
+  triggers: Object.freeze([...TRIGGER_KEYS]),
+  push: Object.freeze([...PUSH_KEYS]),
+  pullRequest: Object.freeze([...PULL_REQUEST_KEYS]),
+  schedule: Object.freeze([...SCHEDULE_KEYS]),
+  param: Object.freeze([...PARAM_KEYS]),
+  job: Object.freeze([...JOB_KEYS]),
+  step: Object.freeze([...STEP_KEYS]),
+  approval: Object.freeze([...APPROVAL_KEYS]),
+});
+
+/** The types a param may have (`params.NAME.type`). */
+export const PIPELINE_PARAM_TYPES: readonly PipelineParamType[] = Object.freeze(
+  [...PARAM_TYPES],
+);

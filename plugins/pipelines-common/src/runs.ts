@@ -32,6 +32,14 @@ export type PipelineRunTrigger = {
   actor?: string;
   /** For re-runs: the run this one repeats. */
   rerunOf?: string;
+  /** For runs a GitHub `pull_request` webhook started: the pull request (an http(s) URL). */
+  pullRequest?: PipelineRunPullRequest;
+};
+
+export type PipelineRunPullRequest = {
+  number: number;
+  title?: string;
+  url: string;
 };
 
 export type PipelineRunLink = { title: string; url: string };

@@ -4,6 +4,11 @@ import { createExtensionPoint } from '@backstage/backend-plugin-api';
 export type PipelineOutputLine = {
   stream: 'stdout' | 'stderr';
   text: string;
+  /**
+   * Set on every piece but the last of a line too long to deliver at once: the next line of
+   * the same stream continues it (the engine masks secrets across the cut).
+   */
+  continues?: boolean;
 };
 
 export type PipelineWorkspaceRequest = {

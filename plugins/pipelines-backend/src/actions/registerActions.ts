@@ -188,7 +188,9 @@ export function registerActions(
     title: 'Approve or reject a pipeline gate',
     description:
       'Approves or rejects the approval gate (a job waiting for a decision) of a Comet pipeline run.',
-    attributes: { readOnly: false, destructive: false, idempotent: false },
+    // Destructive: a rejection fails the run for good (its later jobs are skipped and cannot
+    // be resumed, only re-run), and an approval releases jobs that may deploy.
+    attributes: { readOnly: false, destructive: true, idempotent: false },
     schema: {
       input: z =>
         z.object({

@@ -72,7 +72,10 @@ describe('GitPipelineSource', () => {
         repositoryUrl: 'https://bot:s3cr3t-token@127.0.0.1:1/repo.git',
         filePath: '.comet/pipeline.yaml',
       })
-      .catch(e => e as Error);
+      .then(
+        () => new Error('expected the fetch to fail'),
+        e => e as Error,
+      );
     expect(error.message).toMatch(/Cannot fetch HEAD from https:\/\/\*\*\*@/);
     expect(error.message).not.toContain('s3cr3t-token');
   });

@@ -15,8 +15,10 @@ import type {
   PipelineWorkspace,
 } from '@internal/plugin-pipelines-node';
 import { randomUUID } from 'node:crypto';
+import { ContinuedLineMasker } from '../logs/ContinuedLineMasker';
 import { SecretMasker } from '../logs/SecretMasker';
 import type { LiveLogBus } from './LiveLogBus';
+import { removeStaleWorkspaces } from './staleWorkspaces';
 import type {
   ClaimedJob,
   NewJobRun,
@@ -44,8 +46,19 @@ export type PipelineEngineOptions = {
   concurrency: number;
   leaseMs: number;
   heartbeatMs: number;
+  /**
+   * How long the executor gives a cancelled step's processes after SIGTERM before SIGKILL
+   * (`killGracePeriodSeconds`); default 10 s. A job whose heartbeats stop reaching the
+   * database is aborted this long (plus a margin) before its lease expires.
+   */
+  killGraceMs?: number;
   /** How often an idle worker looks for queued jobs. */
   pollMs?: number;
+  /**
+   * The local executor's workspace folder (`<dataDir>/workspaces`): on start, the folders of
+   * finished or unknown runs that a killed replica left there are removed.
+   */
+  workspaceRoot?: string;
   /** Stored log bytes per run; past this a truncation marker is written and output dropped. */
   logLimitBytes: number;
   /** Receives every stored line, for live viewers on this replica. */
@@ -77,6 +90,10 @@ const LOG_FLUSH_MS = 100;
 const LOG_FLUSH_LINES = 5000;
 /** The most lines one write stores when the database has fallen behind. */
 const LOG_WRITE_MAX_LINES = 20_000;
+/** Slack for clocks and timers between aborting a job that lost its lease and the lease's end. */
+const LEASE_MARGIN_MS = 2_000;
+/** Pauses before each retry of a failed log write; then its lines are dropped. */
+const LOG_WRITE_RETRY_MS = [100, 400, 1_500];
 
 /** Formats a matrix combination into a job run id: `test (shard=1, mode=strict)`. */
 export function jobRunIdOf(
@@ -197,15 +214,27 @@ export function planJobs(
 }
 
 /**
- * Buffers a job's log lines and writes them in batches; masks secrets first and enforces the
- * run's size cap with one truncation marker.
+ * Buffers a job's log lines and writes them in batches; masks secrets first. The run's size
+ * cap is enforced by the store under the run row's lock (so it holds across the run's jobs and
+ * replicas, with one truncation marker); this class only stops buffering once the run's log
+ * is known to be full.
+ *
+ * A failed write is retried a few times with a short backoff (the same lines, in the same
+ * order); if it keeps failing those lines are dropped, the error is logged once, and later
+ * lines are still written: the chain of writes never stays rejected, so a database hiccup
+ * neither loses the rest of the log nor fails the job.
  *
  * @internal Exported for its tests.
  */
 export class RunLog {
   private buffer: NewLogLine[] = [];
-  private bytes = 0;
-  private truncated = false;
+  /** UTF-8 bytes of the run's log as the store last reported them (any job's lines). */
+  private storedBytes = 0;
+  /** A lower bound of the bytes buffered since: string length never exceeds UTF-8 bytes. */
+  private pendingChars = 0;
+  /** The run's log is full: nothing more is buffered. */
+  private full = false;
+  private failureReported = false;
   private timer?: NodeJS.Timeout;
   private writing: Promise<void> = Promise.resolve();
 
@@ -215,27 +244,30 @@ export class RunLog {
     private readonly limitBytes: number,
     private readonly masker: SecretMasker,
     private readonly liveLogs?: LiveLogBus,
+    private readonly logger?: LoggerService,
+    private readonly retryDelaysMs: readonly number[] = LOG_WRITE_RETRY_MS,
   ) {}
 
+  /** Reads the run's stored size, so a run already over its limit buffers nothing. */
   async init() {
-    this.bytes = await this.store.logSize(this.runId);
+    try {
+      this.storedBytes = await this.store.logSize(this.runId);
+    } catch {
+      // Only an estimate: the store enforces the limit on every write anyway.
+      this.storedBytes = 0;
+    }
   }
 
-  write(line: Omit<NewLogLine, 'timestamp'>) {
-    if (this.truncated) return;
-    const text = this.masker.mask(line.text);
-    if (this.bytes + text.length > this.limitBytes) {
-      this.truncated = true;
-      this.buffer.push({
-        ...line,
-        stream: 'system',
-        text: `[log truncated: this run reached its log limit of ${this.limitBytes} bytes; further output is not stored]`,
-        timestamp: new Date().toISOString(),
-      });
-      this.schedule(true);
-      return;
+  /** Buffers a line; `masked` when its secrets are masked already (a continued line's). */
+  write(line: Omit<NewLogLine, 'timestamp'>, masked = false) {
+    if (this.full) return;
+    const text = masked ? line.text : this.masker.mask(line.text);
+    this.pendingChars += text.length;
+    if (this.storedBytes + this.pendingChars > this.limitBytes) {
+      // This line cannot fit (its bytes are at least its length): it is sent so the store
+      // writes the run's truncation marker at the right place, and nothing after it is kept.
+      this.full = true;
     }
-    this.bytes += text.length;
     this.buffer.push({
       jobRunId: line.jobRunId,
       stepIndex: line.stepIndex,
@@ -243,7 +275,7 @@ export class RunLog {
       text,
       timestamp: this.now(),
     });
-    this.schedule(this.buffer.length >= LOG_FLUSH_LINES);
+    this.schedule(this.full || this.buffer.length >= LOG_FLUSH_LINES);
   }
 
   private lastMillis = 0;
@@ -277,25 +309,82 @@ export class RunLog {
    * produced, and each takes what has been buffered by the time it starts (up to
    * LOG_WRITE_MAX_LINES): while the database is behind, the waiting lines go in fewer, larger
    * writes instead of a queue of small ones (the writes already queued then find nothing
-   * left). Resolves when the buffer has been emptied, so every line buffered before the call
-   * is stored.
+   * left). Resolves (never rejects) when the buffer has been emptied, so every line buffered
+   * before the call has been stored, or dropped after its write failed every retry.
    */
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.writing = this.writing.then(async () => {
-      while (this.buffer.length) {
-        const lines = this.buffer.splice(0, LOG_WRITE_MAX_LINES);
-        const stored = await this.store.appendLogLines(this.runId, lines);
-        this.liveLogs?.publish(this.runId, stored);
-      }
-    });
+    this.writing = this.writing
+      .then(() => this.drain())
+      // Only a live viewer's publish can throw here; the stored lines are not affected
+      .catch(error =>
+        this.logger?.warn(
+          `Publishing log lines of run ${this.runId} failed: ${this.masker.mask(
+            String(error),
+          )}`,
+        ),
+      );
     return this.writing;
+  }
+
+  private async drain() {
+    while (this.buffer.length) {
+      const lines = this.buffer.splice(0, LOG_WRITE_MAX_LINES);
+      let chars = 0;
+      for (const line of lines) chars += line.text.length;
+      const result = await this.append(lines);
+      this.pendingChars -= chars;
+      if (!result) continue;
+      // The run's size now includes these lines (and any other job's stored meanwhile)
+      this.storedBytes = result.logSize;
+      if (result.truncated) {
+        // The run's log is full (this job's lines or another's): later lines would be refused.
+        this.full = true;
+        this.buffer = [];
+      }
+      if (result.lines.length) this.liveLogs?.publish(this.runId, result.lines);
+    }
+  }
+
+  /** One write, retried; undefined when every attempt failed (the lines are dropped). */
+  private async append(lines: NewLogLine[]) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.store.appendLogLines(this.runId, lines, {
+          limitBytes: this.limitBytes,
+        });
+      } catch (error) {
+        if (attempt >= this.retryDelaysMs.length) {
+          this.reportFailure(lines.length, error);
+          return undefined;
+        }
+        await new Promise(resolve =>
+          setTimeout(resolve, this.retryDelaysMs[attempt]),
+        );
+      }
+    }
+  }
+
+  /** Logs the first lost write of this log; the message is masked and cut short. */
+  private reportFailure(lineCount: number, error: unknown) {
+    if (this.failureReported) return;
+    this.failureReported = true;
+    const message = this.masker
+      .mask(String((error as Error)?.message ?? error))
+      .slice(0, 500);
+    this.logger?.error(
+      `Cannot store ${lineCount} log line(s) of run ${this.runId} after ${
+        this.retryDelaysMs.length + 1
+      } attempts; they are dropped and later lines are still written (further failures of this job's log are not reported): ${message}`,
+    );
   }
 }
 
 type RunningJob = {
   claimed: ClaimedJob;
+  /** When the claim was asked for: the lease runs from (no earlier than) then. */
+  claimedAt: number;
   abort: AbortController;
   done: Promise<void>;
   reason?: string;
@@ -314,6 +403,8 @@ export class PipelineEngine {
   private pollTimer?: NodeJS.Timeout;
   private recoveryTimer?: NodeJS.Timeout;
   private claiming = false;
+  /** The start-up removal of workspaces left by killed replicas, for tests to wait on. */
+  workspaceSweep: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PipelineEngineOptions) {}
 
@@ -375,11 +466,86 @@ export class PipelineEngine {
     return (await this.options.store.getRun(run.runId)) ?? run;
   }
 
+  /**
+   * Records a run that failed before any of its jobs could be planned: on a push or a schedule
+   * the pipeline file could not be read or is invalid. The run has one failed job, "Pipeline
+   * file", whose error (and so the run's) is `reason`, so the failure shows in the run list and
+   * the API instead of only in the backend log; the owners are told like for any failed run.
+   */
+  async recordFailedTrigger(request: {
+    entityRef: string;
+    repositoryUrl?: string;
+    pipelinePath: string;
+    commitSha?: string;
+    branch?: string;
+    trigger: PipelineRunTrigger;
+    reason: string;
+  }): Promise<PipelineRun> {
+    const jobRunId = 'pipeline-file';
+    const definition: PipelineDefinition = {
+      name: request.pipelinePath,
+      on: {},
+      params: {},
+      env: {},
+      jobs: [
+        {
+          id: jobRunId,
+          name: 'Pipeline file',
+          needs: [],
+          retry: 0,
+          env: {},
+          steps: [],
+          artifacts: [],
+        },
+      ],
+    };
+    const run = await this.options.store.createRun({
+      entityRef: request.entityRef,
+      pipeline: request.pipelinePath,
+      pipelinePath: request.pipelinePath,
+      trigger: request.trigger,
+      branch: request.branch,
+      commitSha: request.commitSha,
+      repositoryUrl: request.repositoryUrl,
+      params: {},
+      definition,
+      // Created failed, so no worker ever claims it.
+      jobs: planJobs(definition).map(job => ({
+        ...job,
+        initialState: 'failed',
+        initialError: request.reason,
+      })),
+    });
+    // Sets the run's error from its job's; the run was failed from the start, so tell the
+    // owners about that change.
+    await this.options.store.promoteJobs(run.runId);
+    await this.notify(run.runId, {
+      previous: 'queued',
+      status: 'failed',
+      newlyWaiting: [],
+    });
+    return (await this.options.store.getRun(run.runId)) ?? run;
+  }
+
   start() {
     if (!this.stopped) return;
     this.stopped = false;
     const pollMs = this.options.pollMs ?? 500;
     this.pollTimer = setInterval(() => this.wake(), pollMs);
+    const workspaceRoot = this.options.workspaceRoot;
+    if (workspaceRoot) {
+      this.workspaceSweep = removeStaleWorkspaces({
+        workspaceRoot,
+        store: this.options.store,
+        logger: this.options.logger,
+      })
+        .then(() => undefined)
+        .catch(error =>
+          this.options.logger.warn(
+            `Cannot remove stale workspaces under ${workspaceRoot}: ${error}`,
+          ),
+        );
+    }
     this.recoveryTimer = setInterval(
       () =>
         this.recoverExpired().catch(error =>
@@ -425,6 +591,16 @@ export class PipelineEngine {
     }
   }
 
+  /**
+   * Moves a run on after a change made outside a job (an approval decision): promotes its jobs,
+   * tells the owners what changed (a rejection fails the run; an approval can start the next
+   * gate waiting) and wakes the workers.
+   */
+  async promoteAndNotify(runId: string): Promise<void> {
+    await this.notify(runId, await this.options.store.promoteJobs(runId));
+    this.wake();
+  }
+
   wake() {
     if (this.stopped || this.claiming) return;
     this.claiming = true;
@@ -439,6 +615,7 @@ export class PipelineEngine {
 
   private async claimLoop() {
     while (!this.stopped && this.running.size < this.options.concurrency) {
+      const claimedAt = Date.now();
       const claimed = await this.options.store.claimJob({
         workerId: this.workerId,
         leaseMs: this.options.leaseMs,
@@ -446,7 +623,12 @@ export class PipelineEngine {
       if (!claimed) return;
       const key = `${claimed.runId}/${claimed.jobRunId}`;
       const abort = new AbortController();
-      const entry: RunningJob = { claimed, abort, done: Promise.resolve() };
+      const entry: RunningJob = {
+        claimed,
+        claimedAt,
+        abort,
+        done: Promise.resolve(),
+      };
       this.running.set(key, entry);
       entry.done = this.runJob(entry)
         .catch(error =>
@@ -519,6 +701,7 @@ export class PipelineEngine {
       this.options.logLimitBytes,
       masker,
       this.options.liveLogs,
+      logger,
     );
     await log.init();
     const system = (text: string, stepIndex?: number) =>
@@ -531,24 +714,63 @@ export class PipelineEngine {
 
     // Heartbeats keep the lease; losing it (cancelled, or taken over) aborts the job here.
     let leaseLost = false;
-    const heartbeat = setInterval(async () => {
+    // When heartbeats stop reaching the database (it is unreachable, or this replica hangs),
+    // the job is aborted here early enough that its processes are gone (SIGTERM, SIGKILL after
+    // the kill grace period) before the lease expires and another replica runs it again.
+    const { leaseMs, heartbeatMs } = this.options;
+    const killGraceMs = this.options.killGraceMs ?? 10_000;
+    const budgetMs = leaseMs - killGraceMs - LEASE_MARGIN_MS;
+    // With a lease too short for that, a failed heartbeat past half the lease aborts at once.
+    const watchdogMs = budgetMs > heartbeatMs ? budgetMs : undefined;
+    let lastHeld = entry.claimedAt;
+    const timers: { heartbeat?: NodeJS.Timeout; watchdog?: NodeJS.Timeout } =
+      {};
+    const loseLease = () => {
+      if (abort.signal.aborted) return;
+      const seconds = Math.round((Date.now() - lastHeld) / 1000);
+      leaseLost = true;
+      entry.reason = `The job lost its lease: no heartbeat reached the database for ${seconds} s, so it was stopped here before another worker could take it over`;
+      logger.warn(
+        `Pipeline job ${claimed.jobRunId} of run ${claimed.runId}: ${entry.reason}`,
+      );
+      clearInterval(timers.heartbeat);
+      abort.abort();
+    };
+    const armWatchdog = () => {
+      if (watchdogMs === undefined) return;
+      clearTimeout(timers.watchdog);
+      timers.watchdog = setTimeout(
+        loseLease,
+        Math.max(0, lastHeld + watchdogMs - Date.now()),
+      );
+    };
+    armWatchdog();
+    timers.heartbeat = setInterval(async () => {
+      const started = Date.now();
       try {
         const held = await store.heartbeat({
           runId: claimed.runId,
           jobRunId: claimed.jobRunId,
           workerId: this.workerId,
-          leaseMs: this.options.leaseMs,
+          leaseMs,
         });
         if (!held && !abort.signal.aborted) {
           leaseLost = true;
           entry.reason ??=
             'The job was cancelled or taken over by another worker';
           abort.abort();
+        } else if (held && !abort.signal.aborted) {
+          // The lease now runs from (no earlier than) when this heartbeat was sent
+          lastHeld = Math.max(lastHeld, started);
+          armWatchdog();
         }
       } catch (error) {
         logger.warn(`Heartbeat for ${claimed.jobRunId} failed: ${error}`);
+        if (watchdogMs === undefined && Date.now() - lastHeld > leaseMs / 2) {
+          loseLease();
+        }
       }
-    }, this.options.heartbeatMs);
+    }, heartbeatMs);
 
     let workspace: PipelineWorkspace | undefined;
     let failure: string | undefined;
@@ -675,20 +897,47 @@ export class PipelineEngine {
         let exitCode: number | undefined;
         if (step.run !== undefined) {
           const prepared = prepareScript(step.run, stepScope);
+          // Pieces of an over-long line are masked together, so no secret leaks at a cut
+          const streams = {
+            stdout: new ContinuedLineMasker(masker),
+            stderr: new ContinuedLineMasker(masker),
+          };
+          const output = (
+            stream: 'stdout' | 'stderr',
+            text: string,
+            continues = false,
+          ) => {
+            const masked = streams[stream].push(text, continues);
+            if (masked || !continues) {
+              log.write(
+                {
+                  jobRunId: claimed.jobRunId,
+                  stepIndex: index,
+                  stream,
+                  text: masked,
+                },
+                true,
+              );
+            }
+          };
           const result = await executor.runScript({
             workspace,
             script: prepared.script,
             env: { ...env, ...prepared.env },
             timeoutMs: step.timeoutMs,
             signal: abort.signal,
-            onOutput: line =>
-              log.write({
-                jobRunId: claimed.jobRunId,
-                stepIndex: index,
-                stream: line.stream,
-                text: line.text,
-              }),
+            onOutput: line => output(line.stream, line.text, line.continues),
           });
+          for (const stream of ['stdout', 'stderr'] as const) {
+            // A piece whose line never ended (the step was killed mid-line)
+            const text = streams[stream].end();
+            if (text) {
+              log.write(
+                { jobRunId: claimed.jobRunId, stepIndex: index, stream, text },
+                true,
+              );
+            }
+          }
           exitCode = result.exitCode ?? undefined;
           if (result.terminatedBy === 'timeout') {
             stepError = `Step timed out after ${step.timeoutMs} ms`;
@@ -780,7 +1029,8 @@ export class PipelineEngine {
       failure = masker.mask(String((error as Error)?.message ?? error));
       system(`Job failed: ${failure}`);
     } finally {
-      clearInterval(heartbeat);
+      clearInterval(timers.heartbeat);
+      clearTimeout(timers.watchdog);
       clearTimeout(jobTimer);
       if (workspace) {
         await executor
@@ -799,7 +1049,8 @@ export class PipelineEngine {
     }
     await log.flush();
     if (leaseLost) {
-      // Someone else (a cancel, or a worker that took over) owns the job's state now.
+      // Someone else (a cancel, a worker that took over, or the recovery of the lease this
+      // worker could not renew) owns the job's state now.
       return;
     }
     const retry =

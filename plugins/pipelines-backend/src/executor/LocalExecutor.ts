@@ -357,13 +357,16 @@ export class LocalExecutor implements PipelineExecutor {
       let killTimer: NodeJS.Timeout | undefined;
       let forceCloseTimer: NodeJS.Timeout | undefined;
 
-      const deliver = (stream: 'stdout' | 'stderr') => (text: string) => {
-        try {
-          onOutput({ stream, text });
-        } catch (error) {
-          logger.warn(`A step output listener threw: ${String(error)}`);
-        }
-      };
+      const deliver =
+        (stream: 'stdout' | 'stderr') => (text: string, continues: boolean) => {
+          try {
+            onOutput(
+              continues ? { stream, text, continues } : { stream, text },
+            );
+          } catch (error) {
+            logger.warn(`A step output listener threw: ${String(error)}`);
+          }
+        };
       const stdout = new LogLineSplitter(deliver('stdout'));
       const stderr = new LogLineSplitter(deliver('stderr'));
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

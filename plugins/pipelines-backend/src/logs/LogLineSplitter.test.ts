@@ -1,4 +1,6 @@
 import { LogLineSplitter, MAX_LOG_LINE_BYTES } from './LogLineSplitter';
+import { ContinuedLineMasker } from './ContinuedLineMasker';
+import { SecretMasker } from './SecretMasker';
 
 function collect(options?: { maxLineBytes?: number }) {
   const lines: string[] = [];
@@ -145,5 +147,73 @@ describe('LogLineSplitter', () => {
 
   it('rejects a silly maximum', () => {
     expect(() => new LogLineSplitter(() => {}, { maxLineBytes: 0 })).toThrow();
+  });
+});
+
+describe('LogLineSplitter pieces of long lines', () => {
+  it('flags every piece but the last as continued', () => {
+    const got: Array<[string, boolean]> = [];
+    const splitter = new LogLineSplitter(
+      (line, continues) => got.push([line, continues]),
+      { maxLineBytes: 4 },
+    );
+    splitter.push('abcdefghij\nshort\nxy');
+    splitter.push('z');
+    splitter.end();
+    expect(got).toEqual([
+      ['abcd', true],
+      ['efgh', true],
+      ['ij', false],
+      ['shor', true],
+      ['t', false],
+      ['xyz', false],
+    ]);
+  });
+});
+
+describe('LogLineSplitter with ContinuedLineMasker', () => {
+  const secret = 'hunter2-very-secret-token';
+  const base64 = Buffer.from(secret).toString('base64');
+
+  /** Splits `output` at 64 KiB and masks as the engine does; returns the stored lines. */
+  function store(output: string) {
+    const masker = new ContinuedLineMasker(new SecretMasker([secret]));
+    const stored: string[] = [];
+    const splitter = new LogLineSplitter((line, continues) => {
+      const masked = masker.push(line, continues);
+      if (masked || !continues) stored.push(masked);
+    });
+    // In small chunks, as a pipe delivers them
+    const bytes = Buffer.from(output);
+    for (let i = 0; i < bytes.length; i += 1000) {
+      splitter.push(bytes.subarray(i, i + 1000));
+    }
+    splitter.end();
+    const rest = masker.end();
+    if (rest) stored.push(rest);
+    return stored;
+  }
+
+  it.each([
+    ['plain', secret],
+    ['base64', base64],
+  ])('masks a %s secret placed across the 64 KiB cut', (_, value) => {
+    for (const before of [1, 5, value.length - 1]) {
+      const prefix = 'a'.repeat(MAX_LOG_LINE_BYTES - before);
+      const stored = store(`${prefix}${value}${'b'.repeat(70_000)}\nnext\n`);
+      // The value is masked whole: no line holds it or a cut-off part of it
+      expect(stored.length).toBeGreaterThan(2);
+      for (const line of stored) {
+        expect(line).not.toContain(value.slice(0, 4));
+        expect(line).not.toContain(value.slice(-4));
+      }
+      expect(stored.join('')).toBe(`${prefix}***${'b'.repeat(70_000)}next`);
+      expect(stored[stored.length - 1]).toBe('next');
+      for (const line of stored) {
+        expect(Buffer.byteLength(line)).toBeLessThanOrEqual(
+          MAX_LOG_LINE_BYTES + value.length,
+        );
+      }
+    }
   });
 });

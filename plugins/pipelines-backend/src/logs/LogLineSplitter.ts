@@ -9,18 +9,20 @@ export const MAX_LOG_LINE_BYTES = 64 * 1024;
  *   called.
  * - A line longer than `maxLineBytes` is delivered in chunks of at most `maxLineBytes` bytes,
  *   cut at a UTF-8 character boundary when there is one nearby, so neither a huge single line
- *   nor binary output without newlines can make the buffer grow without bound.
+ *   nor binary output without newlines can make the buffer grow without bound. Every chunk
+ *   but the line's last is delivered with `continues` set, so whoever masks secrets can mask
+ *   one that straddles a cut (see `ContinuedLineMasker`).
  * - Bytes are decoded as UTF-8; invalid sequences become U+FFFD.
  */
 export class LogLineSplitter {
-  readonly #onLine: (line: string) => void;
+  readonly #onLine: (line: string, continues: boolean) => void;
   readonly #maxLineBytes: number;
   #parts: Buffer[] = [];
   #size = 0;
   #ended = false;
 
   constructor(
-    onLine: (line: string) => void,
+    onLine: (line: string, continues: boolean) => void,
     options?: { maxLineBytes?: number },
   ) {
     const max = options?.maxLineBytes ?? MAX_LOG_LINE_BYTES;
@@ -56,6 +58,7 @@ export class LogLineSplitter {
                 buf.byteOffset + start,
                 end - start,
               ).toString('utf8'),
+          false,
         );
       } else {
         this.#append(buf.subarray(start, newline));
@@ -90,7 +93,7 @@ export class LogLineSplitter {
     let offset = 0;
     while (buf.length - offset > this.#maxLineBytes) {
       const end = utf8Boundary(buf, offset + this.#maxLineBytes, offset);
-      this.#emit(buf.subarray(offset, end));
+      this.#emit(buf.subarray(offset, end), true);
       offset = end;
     }
     const rest = Buffer.from(buf.subarray(offset));
@@ -108,11 +111,11 @@ export class LogLineSplitter {
     if (buf.length > 0 && buf[buf.length - 1] === 0x0d) {
       buf = buf.subarray(0, buf.length - 1);
     }
-    this.#emit(buf);
+    this.#emit(buf, false);
   }
 
-  #emit(buf: Buffer): void {
-    this.#onLine(buf.toString('utf8'));
+  #emit(buf: Buffer, continues: boolean): void {
+    this.#onLine(buf.toString('utf8'), continues);
   }
 }
 

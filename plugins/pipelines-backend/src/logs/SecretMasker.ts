@@ -19,6 +19,7 @@ const MIN_SECRET_LENGTH = 4;
  */
 export class SecretMasker {
   readonly #pattern: RegExp | undefined;
+  readonly #longest: number;
 
   constructor(secrets: Iterable<string>) {
     const candidates = new Set<string>();
@@ -47,6 +48,7 @@ export class SecretMasker {
       }
     }
 
+    this.#longest = Math.max(0, ...[...candidates].map(c => c.length));
     if (candidates.size === 0) {
       this.#pattern = undefined;
       return;
@@ -61,6 +63,33 @@ export class SecretMasker {
   /** Whether there is anything to mask at all. */
   get isEmpty(): boolean {
     return this.#pattern === undefined;
+  }
+
+  /** The length of the longest text masked (a secret or one of its encodings); 0 if none. */
+  get longest(): number {
+    return this.#longest;
+  }
+
+  /**
+   * Masks the start of `text`, which the stream continues after its end: the part up to
+   * `safeEnd`, or further when a secret starting before `safeEnd` ends later. Returns the
+   * masked part and how many characters of `text` it covers; the rest is to be masked again
+   * with what follows. With `safeEnd` at most `text.length - (longest - 1)`, every secret
+   * starting before it lies wholly inside `text`, so none is missed at the cut.
+   */
+  maskPrefix(text: string, safeEnd: number): { masked: string; end: number } {
+    const pattern = this.#pattern;
+    if (!pattern) return { masked: text.slice(0, safeEnd), end: safeEnd };
+    const parts: string[] = [];
+    let last = 0;
+    for (const match of text.matchAll(pattern)) {
+      if (match.index! >= safeEnd) break;
+      parts.push(text.slice(last, match.index), SECRET_MASK);
+      last = match.index! + match[0].length;
+    }
+    const end = Math.max(safeEnd, last);
+    parts.push(text.slice(last, end));
+    return { masked: parts.join(''), end };
   }
 
   /** Returns `text` with every occurrence of a secret replaced by `***`. */

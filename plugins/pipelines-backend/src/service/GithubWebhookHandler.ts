@@ -1,6 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import type { PipelineTriggers } from '@internal/plugin-pipelines-common';
+import type {
+  PipelineRunPullRequest,
+  PipelineTriggers,
+} from '@internal/plugin-pipelines-common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { pullRequestOf } from '../store/runLinks';
 
 export type WebhookTrigger = {
   repository: string;
@@ -12,6 +16,8 @@ export type WebhookTrigger = {
   baseBranch?: string;
   commitSha: string;
   sender?: string;
+  /** The pull request (number, title, web page) of a `pull_request` delivery. */
+  pullRequest?: PipelineRunPullRequest;
 };
 
 export type WebhookResult = { status: number; body: Record<string, unknown> };
@@ -79,7 +85,16 @@ export class GithubWebhookHandler {
       logger: LoggerService;
       /** Records a delivery id; false when it was already recorded (by any replica). */
       recordDelivery: (deliveryId: string) => Promise<boolean>;
-      onTrigger: (trigger: WebhookTrigger) => Promise<void>;
+      /**
+       * Forgets a recorded delivery whose work failed, so that GitHub's redelivery of it is
+       * done instead of being ignored as a duplicate.
+       */
+      forgetDelivery?: (deliveryId: string) => Promise<void>;
+      /** Creates the runs of a delivery; rejects when the work failed and may be redelivered. */
+      onTrigger: (
+        trigger: WebhookTrigger,
+        delivery: { deliveryId: string },
+      ) => Promise<void>;
     },
   ) {}
 
@@ -155,14 +170,22 @@ export class GithubWebhookHandler {
       };
     }
     // Answer now; the work (reading pipeline files, queueing runs) happens in the background.
+    // The delivery id was recorded first so that concurrent redeliveries are not done twice;
+    // if the work fails it is forgotten again, so a redelivery from GitHub does it.
+    const deliveryId = request.deliveryId;
     setImmediate(() => {
-      this.options
-        .onTrigger(trigger)
-        .catch(error =>
-          logger.error(
-            `GitHub ${trigger.event} on ${trigger.repository} failed to trigger: ${error}`,
-          ),
+      this.options.onTrigger(trigger, { deliveryId }).catch(async error => {
+        logger.error(
+          `GitHub ${trigger.event} delivery ${deliveryId} on ${trigger.repository} failed to trigger: ${error}`,
         );
+        try {
+          await this.options.forgetDelivery?.(deliveryId);
+        } catch (forgetError) {
+          logger.error(
+            `Cannot forget GitHub delivery ${deliveryId}; its redelivery will be ignored: ${forgetError}`,
+          );
+        }
+      });
     });
     return {
       status: 202,
@@ -200,6 +223,12 @@ export class GithubWebhookHandler {
       baseBranch: pr.base?.ref,
       commitSha: pr.head.sha,
       sender: payload.sender?.login,
+      // html_url is the page people open; pr.url is the REST API's
+      pullRequest: pullRequestOf({
+        number: pr.number,
+        title: pr.title,
+        url: pr.html_url,
+      }),
     };
   }
 }

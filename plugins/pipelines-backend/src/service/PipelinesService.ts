@@ -38,7 +38,7 @@ import type {
 } from '@internal/plugin-pipelines-node';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
 import { mergeProviderPages } from './mergeProviderPages';
-import { PipelineEngine } from '../engine/PipelineEngine';
+import { PipelineEngine, TriggerRequest } from '../engine/PipelineEngine';
 import type { PipelineStore } from '../store/PipelineStore';
 import { readPipelineStats } from './pipelineStats';
 
@@ -54,6 +54,43 @@ export function repositoryUrlOf(entity: Entity): string | undefined {
     );
   if (tree) return `${tree[1]}.git`;
   return target.replace(/\/$/, '');
+}
+
+/**
+ * Validation issues as one message, one issue a line: `file:line:column: message (at field)`,
+ * for the error of a run whose pipeline file is invalid.
+ */
+export function formatPipelineIssues(issues: PipelineIssue[]): string {
+  return issues
+    .map(issue => {
+      const where = [issue.file, issue.line, issue.column]
+        .filter(part => part !== undefined && part !== '')
+        .join(':');
+      return `${where ? `${where}: ` : ''}${issue.message}${
+        issue.path ? ` (at ${issue.path})` : ''
+      }`;
+    })
+    .join('\n');
+}
+
+/** The audit meta of a run the backend started itself; never secrets or the webhook body. */
+function eventTriggerMeta(
+  request: {
+    entityRef: string;
+    pipelinePath?: string;
+    branch?: string;
+    trigger: { type: string; actor?: string };
+  },
+  audit: { deliveryId?: string },
+): JsonObject {
+  return {
+    entityRef: request.entityRef,
+    pipelinePath: request.pipelinePath ?? null,
+    branch: request.branch ?? null,
+    trigger: request.trigger.type,
+    actor: request.trigger.actor ?? null,
+    ...(audit.deliveryId ? { deliveryId: audit.deliveryId } : {}),
+  };
 }
 
 type AuditContext = { request?: any };
@@ -78,6 +115,8 @@ export class PipelinesService {
       auditor: AuditorService;
       source: GitPipelineSource;
       stepTypes: () => string[];
+      /** Per step type, the inputs its `with:` must have. */
+      requiredInputs?: () => Record<string, string[]>;
       secretNames: () => string[];
       /**
        * How long a caller's read access to an entity (catalog lookup and
@@ -464,10 +503,16 @@ export class PipelinesService {
     return { repositoryUrl, pipelines };
   }
 
+  /** The `uses:` step types registered with this backend, sorted. */
+  stepTypeIds(): string[] {
+    return [...this.options.stepTypes()].sort();
+  }
+
   validate(text: string, file?: string) {
     return parsePipeline(text, {
       file,
       stepTypes: this.options.stepTypes(),
+      requiredInputs: this.options.requiredInputs?.(),
       secrets: this.options.secretNames(),
     });
   }
@@ -541,6 +586,44 @@ export class PipelinesService {
       },
       result => ({ runId: result.runId }),
     );
+  }
+
+  /**
+   * Starts a run the backend decided on itself (a GitHub webhook, a schedule), audited with the
+   * same `run-trigger` event as a manual trigger: its trigger type and, for a webhook, the
+   * delivery id. Nothing from the request body or the webhook secret goes into the event.
+   */
+  triggerFromEvent(
+    request: TriggerRequest,
+    audit: { deliveryId?: string } = {},
+  ): Promise<PipelineRun> {
+    return this.audited(
+      { eventId: 'run-trigger', meta: eventTriggerMeta(request, audit) },
+      () => this.options.engine.trigger(request),
+      result => ({ runId: result.runId }),
+    );
+  }
+
+  /**
+   * Records a run a webhook or a schedule could not start because its pipeline file could not
+   * be read or is invalid (see `PipelineEngine.recordFailedTrigger`), and audits it as a failed
+   * `run-trigger` event with the run it recorded.
+   */
+  async recordFailedTrigger(
+    request: Parameters<PipelineEngine['recordFailedTrigger']>[0],
+    audit: { deliveryId?: string } = {},
+  ): Promise<PipelineRun> {
+    const event = await this.options.auditor.createEvent({
+      eventId: 'run-trigger',
+      severityLevel: 'medium',
+      meta: eventTriggerMeta(request, audit),
+    });
+    const run = await this.options.engine.recordFailedTrigger(request);
+    await event.fail({
+      error: new InputError(request.reason),
+      meta: { runId: run.runId },
+    });
+    return run;
   }
 
   private definitionOrThrow(text: string, file: string): PipelineDefinition {
@@ -707,8 +790,9 @@ export class PipelinesService {
             `Job ${request.jobRunId} was decided by someone else first`,
           );
         }
-        await this.options.store.promoteJobs(request.runId);
-        this.options.engine.wake();
+        // Through the engine, so a rejection that fails the run, or a next gate that starts
+        // waiting, notifies the owners like any other run change.
+        await this.options.engine.promoteAndNotify(request.runId);
         return (await this.options.store.getRun(request.runId))!;
       },
     );
@@ -743,6 +827,16 @@ export class PipelinesService {
         pipeline: query.pipeline,
         last: Math.min(Math.max(query.last ?? 30, 1), 100),
       }),
+    };
+  }
+
+  /** The newest Comet run of each pipeline of an entity, however long ago it ran. */
+  async latestRuns(credentials: BackstageCredentials, entityRef: string) {
+    const entity = await this.readableEntity(entityRef, credentials);
+    return {
+      runs: await this.options.store.latestRunPerPipeline(
+        stringifyEntityRef(entity),
+      ),
     };
   }
 }

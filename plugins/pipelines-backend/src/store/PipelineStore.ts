@@ -34,7 +34,9 @@ export type NewJobRun = {
   /** Attempts allowed in total (1 + retry). */
   maxAttempts: number;
   /** For re-runs of failed jobs only: jobs that already succeeded start as `succeeded`. */
-  initialState?: 'pending' | 'succeeded';
+  /** `failed` records a run that failed before it could start, with `initialError`. */
+  initialState?: 'pending' | 'succeeded' | 'failed';
+  initialError?: string;
   timeoutMs?: number;
 };
 
@@ -162,19 +164,39 @@ export interface PipelineStore {
 
   /** Records a webhook delivery id; false when it was recorded before (by any replica). */
   recordWebhookDelivery(deliveryId: string): Promise<boolean>;
+  /** Forgets a recorded delivery whose work failed, so its redelivery is not a duplicate. */
+  forgetWebhookDelivery(deliveryId: string): Promise<void>;
 
-  /** Stores lines in order and returns them with their `seq`. */
+  /**
+   * Stores lines in order and returns them with their `seq`. With `limitBytes` (UTF-8 bytes
+   * per run, across all its jobs and replicas) only the lines that fit are stored; the first
+   * append past the limit also stores one truncation marker for the run.
+   */
   appendLogLines(
     runId: string,
     lines: NewLogLine[],
-  ): Promise<PipelineLogLine[]>;
+    options?: { limitBytes?: number },
+  ): Promise<AppendedLogLines>;
   readLogLines(
     runId: string,
     options: { afterSeq?: number; limit: number; jobRunId?: string },
   ): Promise<PipelineLogLine[]>;
   /** Bytes of log stored for the run, for the size cap. */
   logSize(runId: string): Promise<number>;
+
+  /** The newest run of each pipeline of an entity (however old), newest first. */
+  latestRunPerPipeline(entityRef: string): Promise<PipelineRun[]>;
 }
+
+/** What {@link PipelineStore.appendLogLines} stored. */
+export type AppendedLogLines = {
+  /** The lines stored, with their `seq` (and the truncation marker if this append wrote it). */
+  lines: PipelineLogLine[];
+  /** The run's log has reached its limit (in this append or before): nothing more is stored. */
+  truncated: boolean;
+  /** UTF-8 bytes of log stored for the run after this append. */
+  logSize: number;
+};
 
 /** A run's status before and after an update. */
 export type RunStatusChange = {

@@ -1,5 +1,6 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import type { LogStreamHandlers, PipelinesApi } from './PipelinesApi';
+import { reconnectDelayMs } from './reconnect';
 
 type AsyncMethods = Exclude<keyof PipelinesApi, 'streamLogs'>;
 
@@ -43,6 +44,7 @@ export function createLazyPipelinesClient(options: {
   return {
     listCiRuns: method('listCiRuns'),
     listRuns: method('listRuns'),
+    getLatestRuns: method('getLatestRuns'),
     getRun: method('getRun'),
     triggerRun: method('triggerRun'),
     cancelRun: method('cancelRun'),
@@ -58,11 +60,34 @@ export function createLazyPipelinesClient(options: {
     streamLogs(runId: string, after: number, handlers: LogStreamHandlers) {
       let stop: (() => void) | undefined;
       let stopped = false;
-      load().then(api => {
-        if (!stopped) stop = api.streamLogs(runId, after, handlers);
-      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let attempt = 0;
+      // The client's chunk failing to load is a network drop like any other: reported the
+      // same way, and tried again with the stream's backoff (once loaded, the real client
+      // reports 'connecting' and takes over)
+      const start = () => {
+        load().then(
+          api => {
+            if (!stopped) stop = api.streamLogs(runId, after, handlers);
+          },
+          (error: Error) => {
+            if (stopped) return;
+            attempt += 1;
+            const retryInMs = reconnectDelayMs(attempt);
+            handlers.onState?.({
+              state: 'reconnecting',
+              attempt,
+              retryInMs,
+              error: error?.message ?? String(error),
+            });
+            timer = setTimeout(start, retryInMs);
+          },
+        );
+      };
+      start();
       return () => {
         stopped = true;
+        if (timer) clearTimeout(timer);
         stop?.();
       };
     },

@@ -45,6 +45,8 @@ export type ValidationResult = {
   ok: boolean;
   issues: PipelineIssue[];
   pipeline?: PipelineDefinition;
+  /** The `uses:` step types this backend has (for completion). */
+  stepTypes?: string[];
 };
 
 /** `GET /stats`: per pipeline, over its last N finished runs. */
@@ -96,6 +98,8 @@ export interface PipelinesApi {
       cursor?: string;
     },
   ): Promise<PipelineRunPage>;
+  /** The newest Comet run of each pipeline of an entity, however long ago it ran. */
+  getLatestRuns(entityRef: string): Promise<{ runs: PipelineRun[] }>;
   getRun(runId: string): Promise<PipelineRun>;
   triggerRun(request: {
     entityRef: string;

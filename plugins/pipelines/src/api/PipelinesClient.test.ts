@@ -163,4 +163,23 @@ describe('PipelinesClient GETs', () => {
     expect(await client.getRun('r1')).toEqual({ runId: 'r1' });
     expect(calls).toBe(2);
   });
+
+  it('asks for the latest run of each pipeline of an entity', async () => {
+    const urls: string[] = [];
+    const client = PipelinesClient.create({
+      discoveryApi: { getBaseUrl: async () => 'http://comet/api/pipelines' },
+      fetchApi: {
+        fetch: async (url: RequestInfo | URL) => {
+          urls.push(String(url));
+          return new Response('{"runs":[{"runId":"r9"}]}', { status: 200 });
+        },
+      } as any,
+    });
+    expect(await client.getLatestRuns('component:default/a b')).toEqual({
+      runs: [{ runId: 'r9' }],
+    });
+    expect(urls).toEqual([
+      'http://comet/api/pipelines/latest-runs?entityRef=component%3Adefault%2Fa+b',
+    ]);
+  });
 });

@@ -95,6 +95,12 @@ export class PipelinesClient implements PipelinesApi {
     return this.json<PipelineRunPage>('/runs', { query });
   }
 
+  getLatestRuns(entityRef: string) {
+    return this.json<{ runs: PipelineRun[] }>('/latest-runs', {
+      query: { entityRef },
+    });
+  }
+
   getRun(runId: string) {
     return this.json<PipelineRun>(`/runs/${encodeURIComponent(runId)}`);
   }

@@ -251,4 +251,35 @@ describe('CiCdTab', () => {
       ),
     );
   });
+
+  it('offers the pipelines of the files and of the listed runs, and filters on the chosen one', async () => {
+    const api = mockApi();
+    await renderTab(api);
+    await screen.findByRole('table', { name: 'Pipeline runs of Payments API' });
+    await waitFor(() => expect(api.listPipelines).toHaveBeenCalled());
+
+    fireEvent.mouseDown(screen.getByRole('button', { name: /Pipeline/ }));
+    const listbox = await screen.findByRole('listbox');
+    // The file's pipeline and the Jenkins job's, each once, sorted, after "All"
+    expect(
+      within(listbox)
+        .getAllByRole('option')
+        .map(option => option.textContent),
+    ).toEqual(['All', 'build-and-test', 'payments/payments-api']);
+
+    fireEvent.click(
+      within(listbox).getByRole('option', { name: 'payments/payments-api' }),
+    );
+    await waitFor(() =>
+      expect(api.listCiRuns).toHaveBeenLastCalledWith({
+        entityRef: 'component:default/payments-api',
+        pipeline: 'payments/payments-api',
+        limit: 20,
+        cursor: undefined,
+      }),
+    );
+    expect(screen.getByRole('button', { name: /Pipeline/ })).toHaveTextContent(
+      'payments/payments-api',
+    );
+  });
 });

@@ -1,12 +1,28 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { parsePipeline } from '@internal/plugin-pipelines-common';
 import { PipelinesApi, pipelinesApiRef } from '../../api/PipelinesApi';
-import { EditorPage } from './EditorPage';
+import { EditorPage, mergeIssues } from './EditorPage';
 
 jest.setTimeout(30_000);
 
+/** The backend: the same parser, with its step types and secrets; it names its step types. */
+const stepTypes = ['sonarqube/quality-gate', 'docker/build'];
+const backendValidate = jest.fn(async (yaml: string, file?: string) => ({
+  ...parsePipeline(yaml, { file, stepTypes, secrets: ['TOKEN'] }),
+  stepTypes,
+}));
+
+const withSteps = (step: string) =>
+  `name: ci\njobs:\n  build:\n    steps:\n      - name: Scan\n        ${step}\n`;
+
 describe('EditorPage', () => {
-  const api = { listPipelines: jest.fn() } as unknown as PipelinesApi;
+  const api = {
+    listPipelines: jest.fn(),
+    validate: backendValidate,
+  } as unknown as PipelinesApi;
+
+  beforeEach(() => backendValidate.mockClear());
 
   it('validates as you type and lists problems with line and column', async () => {
     await renderInTestApp(<EditorPage />, { apis: [[pipelinesApiRef, api]] });
@@ -25,6 +41,21 @@ describe('EditorPage', () => {
     });
     expect(problems).toHaveTextContent(/4:\d+: .*nope/);
     expect(problems).toHaveTextContent(/5:5: .*stpes.*steps/);
+    // The backend's answer repeats them: each is listed once
+    await waitFor(() =>
+      expect(backendValidate).toHaveBeenCalledWith(
+        broken,
+        '.comet/pipeline.yaml',
+      ),
+    );
+    await waitFor(() =>
+      expect(
+        screen.queryByText(/The backend is checking/),
+      ).not.toBeInTheDocument(),
+    );
+    expect(
+      screen.getAllByRole('button', { name: /:5:5: Unknown key/ }),
+    ).toHaveLength(1);
 
     // Picking a problem moves the cursor to it
     fireEvent.click(screen.getByRole('button', { name: /:5:5: Unknown key/ }));
@@ -32,6 +63,96 @@ describe('EditorPage', () => {
     await waitFor(() =>
       expect((editor as HTMLTextAreaElement).selectionStart).toBe(offset),
     );
+  });
+
+  it("lists the backend's problems: an unknown step type, with line and column", async () => {
+    await renderInTestApp(<EditorPage />, { apis: [[pipelinesApiRef, api]] });
+    const editor = screen.getByRole('textbox', { name: 'Pipeline YAML' });
+    const text = withSteps('uses: docker/buidl');
+    fireEvent.change(editor, { target: { value: text } });
+    // Locally it is fine: the editor does not know the step types
+    expect(parsePipeline(text).ok).toBe(true);
+    expect(
+      await screen.findByText(/the backend is checking step types/),
+    ).toBeInTheDocument();
+    const problem = await screen.findByRole('button', {
+      name: /pipeline\.yaml:6:15: Unknown step type "docker\/buidl"/,
+    });
+    expect(screen.queryByText(/Valid:/)).not.toBeInTheDocument();
+    expect(screen.getByText(/1 problem/)).toBeInTheDocument();
+    fireEvent.click(problem);
+    const offset = text.indexOf('docker/buidl');
+    await waitFor(() =>
+      expect((editor as HTMLTextAreaElement).selectionStart).toBe(offset),
+    );
+    // An unknown secret too
+    fireEvent.change(editor, {
+      target: { value: withSteps('run: echo ${{ secrets.NOPE }}') },
+    });
+    expect(
+      await screen.findByRole('button', { name: /Unknown secret "NOPE"/ }),
+    ).toBeInTheDocument();
+  });
+
+  it('asks the backend once typing pauses, and drops answers to stale text', async () => {
+    let answerFirst: (value: unknown) => void = () => {};
+    const slow = jest.fn(async (yaml: string, file?: string) => {
+      if (yaml.includes('first')) {
+        await new Promise(resolve => {
+          answerFirst = resolve;
+        });
+        return {
+          ok: false,
+          issues: [{ message: 'Stale problem', path: '', line: 1, column: 1 }],
+        };
+      }
+      return backendValidate(yaml, file);
+    });
+    await renderInTestApp(<EditorPage />, {
+      apis: [[pipelinesApiRef, { ...api, validate: slow } as PipelinesApi]],
+    });
+    await waitFor(() => expect(slow).toHaveBeenCalled());
+    const editor = screen.getByRole('textbox', { name: 'Pipeline YAML' });
+    for (const name of ['a', 'ab', 'abc', 'first']) {
+      fireEvent.change(editor, {
+        target: { value: withSteps(`run: ${name}`) },
+      });
+    }
+    await waitFor(() =>
+      expect(slow).toHaveBeenCalledWith(
+        withSteps('run: first'),
+        '.comet/pipeline.yaml',
+      ),
+    );
+    const texts = slow.mock.calls.map(call => call[0]);
+    expect(texts.filter(t => /run: (a|ab|abc)\n/.test(t))).toEqual([]);
+    fireEvent.change(editor, { target: { value: withSteps('run: second') } });
+    expect(await screen.findByText(/Valid: 1 job/)).toBeInTheDocument();
+    // The answer for the earlier text arrives last: it replaces nothing
+    await act(async () => answerFirst(undefined));
+    expect(screen.getByText(/Valid: 1 job/)).toBeInTheDocument();
+    expect(screen.queryByText(/Stale problem/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/backend is checking/)).not.toBeInTheDocument();
+  });
+
+  it('says when the backend cannot validate, and still validates locally', async () => {
+    const down = jest.fn(async () => {
+      throw new Error('Failed to fetch');
+    });
+    await renderInTestApp(<EditorPage />, {
+      apis: [[pipelinesApiRef, { ...api, validate: down } as PipelinesApi]],
+    });
+    expect(
+      await screen.findByText(/backend could not validate the file/),
+    ).toHaveTextContent(/Failed to fetch.*step types and secrets/);
+    expect(
+      screen.getByText(/No problems found in the editor: 2 jobs/),
+    ).toBeInTheDocument();
+    const editor = screen.getByRole('textbox', { name: 'Pipeline YAML' });
+    fireEvent.change(editor, { target: { value: 'name: x\nstpes: 1\n' } });
+    expect(
+      await screen.findByRole('button', { name: /2:1: Unknown key "stpes"/ }),
+    ).toBeInTheDocument();
   });
 
   it('completes keys with Ctrl+Space', async () => {
@@ -48,5 +169,39 @@ describe('EditorPage', () => {
     fireEvent.keyDown(editor, { key: 'ArrowDown' });
     fireEvent.keyDown(editor, { key: 'Enter' });
     await waitFor(() => expect(editor.value).toBe(`${text}needs: `));
+  });
+
+  it("completes uses with the backend's step types", async () => {
+    await renderInTestApp(<EditorPage />, { apis: [[pipelinesApiRef, api]] });
+    // The answer for the starter file names the step types
+    await waitFor(() => expect(backendValidate).toHaveBeenCalled());
+    await waitFor(() =>
+      expect(screen.queryByText(/backend is checking/)).not.toBeInTheDocument(),
+    );
+    const editor = screen.getByRole('textbox', {
+      name: 'Pipeline YAML',
+    }) as HTMLTextAreaElement;
+    const text = withSteps('uses: so').trimEnd();
+    fireEvent.change(editor, {
+      target: { value: text, selectionStart: text.length },
+    });
+    const list = await screen.findByRole('listbox', { name: 'Completions' });
+    expect(list).toHaveTextContent('sonarqube/quality-gate');
+    expect(list).not.toHaveTextContent('docker/build');
+    fireEvent.keyDown(editor, { key: 'Enter' });
+    await waitFor(() =>
+      expect(editor.value).toBe(
+        withSteps('uses: sonarqube/quality-gate').trimEnd(),
+      ),
+    );
+  });
+});
+
+describe('mergeIssues', () => {
+  it('adds the backend issues the local check lacks, by position', () => {
+    const a = { message: 'a', path: '', line: 2, column: 1 };
+    const b = { message: 'b', path: '', line: 1, column: 3 };
+    const c = { message: 'c', path: '', line: 3, column: 1 };
+    expect(mergeIssues([a, c], [{ ...a }, b])).toEqual([b, a, c]);
   });
 });

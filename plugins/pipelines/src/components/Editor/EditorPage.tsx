@@ -21,7 +21,11 @@ import {
 } from '@internal/plugin-pipelines-common';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { pipelinesApiRef } from '../../api/PipelinesApi';
+import {
+  PipelinesApi,
+  pipelinesApiRef,
+  ValidationResult,
+} from '../../api/PipelinesApi';
 import { IssueList } from '../common/IssueList';
 import { saveBlob } from '../common/format';
 import { JobGraph } from '../RunPage/JobGraph';
@@ -56,7 +60,7 @@ export function previewNodes(definition: PipelineDefinition) {
   }));
 }
 
-/** Validation as you type, with the parser the backend uses. */
+/** Validation as you type, with the parser the backend uses (syntax, keys, needs, …). */
 function useValidation(text: string, file: string) {
   const [result, setResult] = useState(() => parsePipeline(text, { file }));
   useEffect(() => {
@@ -67,6 +71,74 @@ function useValidation(text: string, file: string) {
     return () => clearTimeout(timer);
   }, [text, file]);
   return result;
+}
+
+/** How long typing pauses before the backend validates the text. */
+export const BACKEND_VALIDATION_DELAY_MS = 400;
+
+/** The backend's validation of one text, which also knows the step types and secrets. */
+export type BackendCheck =
+  | { state: 'checking' }
+  | { state: 'done'; text: string; result: ValidationResult }
+  | { state: 'failed'; text: string; error: string };
+
+/**
+ * `POST /validate` once typing pauses. A request for text that has changed since is stale:
+ * its answer is dropped (the client cannot abort it).
+ */
+function useBackendValidation(
+  api: PipelinesApi,
+  text: string,
+  file: string,
+): BackendCheck {
+  const [check, setCheck] = useState<BackendCheck>({ state: 'checking' });
+  useEffect(() => {
+    let stale = false;
+    setCheck(current =>
+      current.state === 'checking' ? current : { state: 'checking' },
+    );
+    const timer = setTimeout(() => {
+      api.validate(text, file).then(
+        result => {
+          if (!stale) setCheck({ state: 'done', text, result });
+        },
+        error => {
+          if (!stale) {
+            setCheck({
+              state: 'failed',
+              text,
+              error: (error as Error)?.message ?? String(error),
+            });
+          }
+        },
+      );
+    }, BACKEND_VALIDATION_DELAY_MS);
+    return () => {
+      stale = true;
+      clearTimeout(timer);
+    };
+  }, [api, text, file]);
+  return check;
+}
+
+const issueKey = (issue: PipelineIssue) =>
+  `${issue.line}:${issue.column}:${issue.message}`;
+
+/** The local issues and the backend's others (unknown step types, secrets), by position. */
+export function mergeIssues(
+  local: PipelineIssue[],
+  backend: PipelineIssue[],
+): PipelineIssue[] {
+  const seen = new Set(local.map(issueKey));
+  return [...local, ...backend.filter(issue => !seen.has(issueKey(issue)))]
+    .map((issue, index) => ({ issue, index }))
+    .sort(
+      (a, b) =>
+        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
+        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
+        a.index - b.index,
+    )
+    .map(({ issue }) => issue);
 }
 
 /**
@@ -91,11 +163,29 @@ export function EditorPage() {
   const entityFiles = files.value?.pipelines ?? [];
 
   const validation = useValidation(text, file);
+  const backend = useBackendValidation(api, text, file);
+  const backendCurrent = backend.state !== 'checking' && backend.text === text;
+  const backendValid =
+    backendCurrent && backend.state === 'done' && backend.result.ok;
   if (validation.ok) lastGood.current = validation.pipeline;
   const issues: PipelineIssue[] = useMemo(
-    () => (validation.ok ? [] : validation.issues),
-    [validation],
+    () =>
+      mergeIssues(
+        validation.ok ? [] : validation.issues,
+        backend.state === 'done' && backend.text === text
+          ? backend.result.issues
+          : [],
+      ),
+    [validation, backend, text],
   );
+  // The backend names its step types in every answer; keep the last ones across edits
+  const knownStepTypes = useRef<string[]>();
+  if (backend.state === 'done' && backend.result.stepTypes) {
+    knownStepTypes.current = backend.result.stepTypes;
+  }
+  const stepTypes = knownStepTypes.current;
+  const jobCount = validation.ok ? validation.pipeline.jobs.length : 0;
+  const jobs = `${jobCount} job${jobCount === 1 ? '' : 's'}`;
   const errorLines = useMemo(
     () => issues.flatMap(issue => (issue.line ? [issue.line] : [])),
     [issues],
@@ -199,9 +289,10 @@ export function EditorPage() {
               >
                 <Box mt={1}>
                   <Typography variant="caption" id="editor-help" component="p">
-                    Ctrl+Space lists the keys allowed where the cursor is; ↑/↓
-                    and Enter pick one, Esc closes. Problems are listed below
-                    the editor: pick one to move the cursor to it.
+                    Ctrl+Space lists the keys, or the values (jobs for needs,
+                    step types for uses, param types), allowed where the cursor
+                    is; ↑/↓ and Enter pick one, Esc closes. Problems are listed
+                    below the editor: pick one to move the cursor to it.
                   </Typography>
                   <YamlEditor
                     ref={editor}
@@ -210,6 +301,7 @@ export function EditorPage() {
                     value={text}
                     onChange={setText}
                     errorLines={errorLines}
+                    stepTypes={stepTypes}
                   />
                 </Box>
               </div>
@@ -221,17 +313,25 @@ export function EditorPage() {
               >
                 {tab === 1 && (
                   <Box mt={2}>
-                    <PipelineBuilder text={text} onChange={setText} />
+                    <PipelineBuilder
+                      text={text}
+                      onChange={setText}
+                      stepTypes={stepTypes}
+                    />
                   </Box>
                 )}
               </div>
               <Box mt={2} aria-live="polite">
-                {validation.ok ? (
-                  <Alert severity="success">
-                    Valid: {validation.pipeline.jobs.length} job
-                    {validation.pipeline.jobs.length === 1 ? '' : 's'}
+                {issues.length === 0 && validation.ok && (
+                  <Alert severity={backendValid ? 'success' : 'info'}>
+                    {backendValid
+                      ? `Valid: ${jobs}`
+                      : `No problems found in the editor: ${jobs}`}
+                    {!backendCurrent &&
+                      '; the backend is checking step types and secrets…'}
                   </Alert>
-                ) : (
+                )}
+                {issues.length > 0 && (
                   <Alert severity="error">
                     {issues.length} problem{issues.length === 1 ? '' : 's'}
                     <IssueList
@@ -241,6 +341,20 @@ export function EditorPage() {
                       }
                     />
                   </Alert>
+                )}
+                {!backendCurrent && issues.length > 0 && (
+                  <Typography variant="caption" component="p">
+                    The backend is checking step types and secrets…
+                  </Typography>
+                )}
+                {backendCurrent && backend.state === 'failed' && (
+                  <Box mt={1}>
+                    <Alert severity="warning">
+                      The backend could not validate the file ({backend.error}
+                      ): step types and secrets are not checked. The editor
+                      still checks everything else.
+                    </Alert>
+                  </Box>
                 )}
               </Box>
             </InfoCard>

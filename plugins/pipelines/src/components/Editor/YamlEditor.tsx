@@ -95,15 +95,24 @@ export type YamlEditorProps = {
   errorLines?: number[];
   label: string;
   describedBy?: string;
+  /** The step types `uses:` completes to. */
+  stepTypes?: readonly string[];
 };
 
 /**
- * A plain textarea with line numbers and key completion (Ctrl+Space, or as you type a key):
- * small, accessible to screen readers and keyboard users, and no editor framework to load.
+ * A plain textarea with line numbers and completion of keys and values (Ctrl+Space, or as you
+ * type): small, accessible to screen readers and keyboard users, and no editor framework to load.
  */
 export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(
   function YamlEditorWithRef(props, ref) {
-    const { value, onChange, errorLines = [], label, describedBy } = props;
+    const {
+      value,
+      onChange,
+      errorLines = [],
+      label,
+      describedBy,
+      stepTypes,
+    } = props;
     const classes = useStyles();
     const textarea = useRef<HTMLTextAreaElement>(null);
     const gutter = useRef<HTMLDivElement>(null);
@@ -139,11 +148,13 @@ export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(
       offset: number,
       explicit: boolean,
     ) => {
-      const context = completionContext(text, offset);
+      const context = completionContext(text, offset, { stepTypes });
+      // While typing, keys are offered once a letter is typed, values (needs, uses, a param's
+      // type) as soon as the value starts.
       if (
         !context ||
         (!context.keys.length && !explicit) ||
-        (!explicit && !context.prefix)
+        (!explicit && !context.prefix && context.kind === 'key')
       ) {
         setCompletion(undefined);
         return;
@@ -172,6 +183,8 @@ export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(
       requestAnimationFrame(() => {
         textarea.current?.setSelectionRange(caret, caret);
       });
+      // After a key such as `needs: `, offer its values
+      if (!key.snippet) openCompletion(next, caret, false);
     };
 
     const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {

@@ -78,17 +78,75 @@ export function removeJob(text: string, jobId: string): string {
   return doc.toString();
 }
 
+/** A step the builder adds: a script (`run`) or a registered step type (`uses`). */
+export type NewStep =
+  | { name: string; run: string }
+  | { name: string; uses: string };
+
+/** Adds a step to a job, at the end or before the step at `index`. */
 export function addStep(
   text: string,
   jobId: string,
-  step: { name: string; run: string },
+  step: NewStep,
+  index?: number,
 ): string {
   const doc = load(text);
   const job = doc.getIn(['jobs', jobId]);
   if (!isMap(job)) throw new Error(`No job "${jobId}"`);
+  if (job.has('approval')) {
+    throw new Error(`Job "${jobId}" is an approval and cannot have steps`);
+  }
   const steps = job.get('steps');
-  if (isSeq(steps)) steps.add(doc.createNode(step));
-  else job.set('steps', doc.createNode([step]));
+  if (isSeq(steps)) {
+    const at =
+      index === undefined
+        ? steps.items.length
+        : Math.max(0, Math.min(index, steps.items.length));
+    steps.items.splice(at, 0, doc.createNode(step));
+  } else job.set('steps', doc.createNode([step]));
+  return doc.toString();
+}
+
+/** A job id not used yet: `base`, else `base-2`, `base-3`, … */
+export function uniqueJobId(text: string, base = 'job'): string {
+  const ids = new Set(readJobs(text).map(job => job.id));
+  if (!ids.has(base)) return base;
+  let n = 2;
+  while (ids.has(`${base}-${n}`)) n++;
+  return `${base}-${n}`;
+}
+
+/**
+ * The step a palette adds: a script, or the first known step type (a placeholder the
+ * validation flags when none is known, to be replaced in the YAML).
+ */
+export function newStep(
+  kind: 'run' | 'uses',
+  stepTypes: readonly string[] = [],
+): NewStep {
+  return kind === 'run'
+    ? { name: 'New step', run: 'echo "hello"' }
+    : { name: 'New step', uses: stepTypes[0] ?? 'owner/step-type' };
+}
+
+/** Moves the step at `from` of a job to `to` (both indexes in the job's steps). */
+export function moveStep(
+  text: string,
+  jobId: string,
+  from: number,
+  to: number,
+): string {
+  const doc = load(text);
+  const steps = doc.getIn(['jobs', jobId, 'steps']);
+  if (!isSeq(steps)) throw new Error(`Job "${jobId}" has no steps`);
+  const count = steps.items.length;
+  if (from < 0 || from >= count) {
+    throw new Error(`Job "${jobId}" has no step ${from + 1}`);
+  }
+  const target = Math.max(0, Math.min(to, count - 1));
+  if (target === from) return text;
+  const [item] = steps.items.splice(from, 1);
+  steps.items.splice(target, 0, item);
   return doc.toString();
 }
 

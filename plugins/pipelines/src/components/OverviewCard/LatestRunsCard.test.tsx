@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import type { Entity } from '@backstage/catalog-model';
@@ -39,8 +39,11 @@ const jenkinsRun: PipelineRun = {
   jobs: [],
 };
 
-async function renderCard(page: CiRunsPage) {
-  const api = { listCiRuns: jest.fn(async () => page) };
+async function renderCard(page: CiRunsPage, cometLatest: PipelineRun[] = []) {
+  const api = {
+    listCiRuns: jest.fn(async () => page),
+    getLatestRuns: jest.fn(async () => ({ runs: cometLatest })),
+  };
   await renderInTestApp(
     <EntityProvider entity={entity}>
       <LatestRunsCard />
@@ -50,9 +53,60 @@ async function renderCard(page: CiRunsPage) {
       mountedRoutes: { '/pipelines': rootRouteRef },
     },
   );
+  return api;
+}
+
+function cometRun(pipeline: string, number: number, ageMs: number) {
+  const at = new Date(Date.now() - ageMs).toISOString();
+  return {
+    ...jenkinsRun,
+    provider: 'comet',
+    runId: `${pipeline}-${number}`,
+    pipeline,
+    number,
+    status: 'succeeded',
+    createdAt: at,
+    startedAt: at,
+  } as PipelineRun;
 }
 
 describe('LatestRunsCard', () => {
+  it("shows a Comet pipeline whose last run is older than the entity's newest 50", async () => {
+    // The newest 50 runs of every provider: all of Comet's ci, none of nightly
+    const newest50 = Array.from({ length: 49 }, (_, i) =>
+      cometRun('ci', 60 - i, i * 1000),
+    );
+    const api = await renderCard(
+      {
+        providers: [
+          { id: 'comet', title: 'Comet' },
+          { id: 'jenkins', title: 'Jenkins' },
+        ],
+        runs: [
+          ...newest50,
+          { ...jenkinsRun, createdAt: newest50[48].createdAt },
+        ],
+        errors: [],
+      },
+      [cometRun('ci', 60, 0), cometRun('nightly', 3, 30 * 86_400_000)],
+    );
+    const table = await screen.findByRole('table', {
+      name: 'Latest run per pipeline',
+    });
+    expect(api.getLatestRuns).toHaveBeenCalledWith(
+      'component:default/payments-api',
+    );
+    expect(api.listCiRuns).toHaveBeenCalledWith({
+      entityRef: 'component:default/payments-api',
+      limit: 50,
+    });
+    // One row per pipeline, newest first: Comet's two (the old nightly too) and Jenkins'
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(
+      rows.map(row => within(row).getAllByRole('cell')[0].textContent),
+    ).toEqual(['ci #60', 'payments/build #12', 'nightly #3']);
+  });
+
   it('names a job that could not be read, beside the runs of the others', async () => {
     await renderCard({
       providers: [{ id: 'jenkins', title: 'Jenkins' }],

@@ -28,6 +28,27 @@ export function latestPerPipeline(runs: PipelineRun[]) {
   return [...latest.values()];
 }
 
+const newestFirst = (a: PipelineRun, b: PipelineRun) =>
+  (Date.parse(b.createdAt) || 0) - (Date.parse(a.createdAt) || 0);
+
+/**
+ * Comet's latest run of each pipeline, however old (`GET /latest-runs`), beside the newest
+ * run of each pipeline of the other providers among their newest runs (`GET /ci-runs`),
+ * newest first. A Comet pipeline without a run among the newest runs of the entity is still
+ * there.
+ */
+export function mergeLatestRuns(
+  cometLatest: PipelineRun[],
+  newestOfAllProviders: PipelineRun[],
+) {
+  return latestPerPipeline(
+    [
+      ...cometLatest,
+      ...newestOfAllProviders.filter(run => run.provider !== 'comet'),
+    ].sort(newestFirst),
+  );
+}
+
 /** Entity overview card: the latest run of each pipeline with its status and duration. */
 export function LatestRunsCard() {
   const { entity } = useEntity();
@@ -35,11 +56,17 @@ export function LatestRunsCard() {
   const api = useApi(pipelinesApiRef);
   const runHref = useRunHref();
   const runs = usePolled(
-    () => api.listCiRuns({ entityRef, limit: 50 }),
+    async () => {
+      const [page, comet] = await Promise.all([
+        api.listCiRuns({ entityRef, limit: 50 }),
+        api.getLatestRuns(entityRef),
+      ]);
+      return { ...page, runs: mergeLatestRuns(comet.runs, page.runs) };
+    },
     [api, entityRef],
     { intervalMs: 10_000 },
   );
-  const latest = latestPerPipeline(runs.value?.runs ?? []);
+  const latest = runs.value?.runs ?? [];
   const errors = runs.value?.errors ?? [];
   const providerTitles = Object.fromEntries(
     (runs.value?.providers ?? []).map(p => [p.id, p.title]),

@@ -1,5 +1,6 @@
 import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
+import Typography from '@material-ui/core/Typography';
 import ToggleButton from '@material-ui/lab/ToggleButton';
 import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
 import {
@@ -24,7 +25,11 @@ import { RunsTable } from '../runs/RunsTable';
 
 type Scope = 'owned' | 'all';
 
-/** Runs across every entity the user can see; "owned by my groups" first. */
+/**
+ * Comet's runs across every entity the user can see; "owned by my groups" first. Only
+ * Comet's: asking Jenkins (or GitHub) about every entity would cost too much, so the page
+ * says where those runs are.
+ */
 export function GlobalRunsPage() {
   const api = useApi(pipelinesApiRef);
   const editorRoute = useRouteRef(editorRouteRef);
@@ -59,6 +64,10 @@ export function GlobalRunsPage() {
             </Button>
           )}
         </ContentHeader>
+        <Typography variant="body2" color="textSecondary" paragraph>
+          Comet pipeline runs; Jenkins and GitHub Actions runs are on each
+          entity's CI/CD tab.
+        </Typography>
         <ReconnectingBanner
           error={runs.error}
           retryInMs={runs.retryInMs}

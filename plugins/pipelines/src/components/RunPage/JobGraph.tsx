@@ -1,6 +1,6 @@
 import { makeStyles } from '@material-ui/core/styles';
 import type { PipelineRunStatus } from '@internal/plugin-pipelines-common';
-import { ReactNode } from 'react';
+import { ReactNode, useId } from 'react';
 import { StatusIndicator } from '../common/StatusIndicator';
 import { layoutGraph } from './graphLayout';
 
@@ -61,6 +61,7 @@ const useStyles = makeStyles(theme => ({
   cancelled: { borderLeftColor: theme.palette.grey[500] },
   skipped: { borderLeftColor: theme.palette.grey[400] },
   selected: { boxShadow: `0 0 0 2px ${theme.palette.primary.main}` },
+  hidden: { display: 'none' },
 }));
 
 export type JobGraphNode = {
@@ -83,7 +84,9 @@ export type JobGraphProps = {
 export function JobGraph(props: JobGraphProps) {
   const { nodes, label, selected, onSelect } = props;
   const classes = useStyles();
+  const idPrefix = useId();
   const { placed, columns, rows } = layoutGraph(nodes);
+  const names = new Map(nodes.map(n => [n.id, n.name]));
   const position = new Map(
     placed.map(p => [
       p.id,
@@ -139,14 +142,19 @@ export function JobGraph(props: JobGraphProps) {
                     className={classes.edge}
                     d={`M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2} ${y2}`}
                     markerEnd="url(#job-graph-arrow)"
+                    data-edge={`${need} -> ${node.id}`}
                   />
                 );
               }),
           )}
         </svg>
-        {nodes.map(node => {
+        {nodes.map((node, index) => {
           const at = position.get(node.id)!;
           const statusClass = node.status ? classes[node.status] : '';
+          // The arrows are drawn for the eye only: a node's description names what it needs
+          const needs = node.needs.filter(need => names.has(need));
+          // By index: a matrix instance's id has spaces, which an IDREF cannot
+          const needsId = `${idPrefix}-needs-${index}`;
           return (
             <button
               type="button"
@@ -158,6 +166,7 @@ export function JobGraph(props: JobGraphProps) {
               onClick={() => onSelect?.(node.id)}
               aria-pressed={onSelect ? selected === node.id : undefined}
               data-job={node.id}
+              aria-describedby={needs.length ? needsId : undefined}
             >
               <span className={classes.name} title={node.name}>
                 {node.name}
@@ -166,6 +175,11 @@ export function JobGraph(props: JobGraphProps) {
                 {node.status && <StatusIndicator status={node.status} />}
                 {node.detail}
               </span>
+              {needs.length > 0 && (
+                <span id={needsId} className={classes.hidden}>
+                  Needs {needs.map(need => names.get(need)).join(', ')}
+                </span>
+              )}
             </button>
           );
         })}

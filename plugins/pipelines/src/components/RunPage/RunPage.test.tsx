@@ -90,3 +90,74 @@ describe('RunPage', () => {
     }
   });
 });
+
+describe('RunPage header links', () => {
+  const sha = '0123abc456def7890123abc456def7890123abc4';
+
+  async function renderRun(run: PipelineRun) {
+    const api = {
+      getRun: jest.fn(async () => run),
+      getLogs: jest.fn(async () => ({ lines: [] })),
+      streamLogs: jest.fn(() => () => undefined),
+      listArtifacts: jest.fn(async () => []),
+    };
+    await renderInTestApp(<RunPage runId={run.runId} />, {
+      apis: [
+        [pipelinesApiRef, api as unknown as PipelinesApi],
+        mockApis.permission(),
+      ],
+      mountedRoutes: {
+        '/pipelines': rootRouteRef,
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+      },
+    });
+    // The finished run's (empty) log has loaded: nothing changes after this
+    expect(await screen.findByText('No log lines.')).toBeInTheDocument();
+  }
+
+  it('links the commit by its short sha and the pull request that started the run', async () => {
+    const url = 'https://github.com/acme/payments-api/pull/42';
+    await renderRun({
+      ...running,
+      status: 'succeeded',
+      trigger: {
+        type: 'pull_request',
+        actor: 'github:dev',
+        pullRequest: { number: 42, title: 'Speed up checkout', url },
+      },
+      commit: {
+        sha,
+        url: `https://github.com/acme/payments-api/commit/${sha}`,
+      },
+      links: [{ title: 'Pull request #42', url }],
+    });
+
+    const commit = screen.getByRole('link', { name: /^Commit 0123abc\b/ });
+    expect(commit).toHaveTextContent('0123abc');
+    expect(commit).not.toHaveTextContent(sha);
+    expect(commit).toHaveAttribute(
+      'href',
+      `https://github.com/acme/payments-api/commit/${sha}`,
+    );
+    expect(commit).toHaveAttribute('title', sha);
+
+    const pr = screen.getByRole('link', { name: /^Pull request #42\b/ });
+    expect(pr).toHaveAttribute('href', url);
+    expect(pr.parentElement).toHaveTextContent(
+      /^Pull request #42, Opens in a new window Speed up checkout$/,
+    );
+  });
+
+  it('shows the short sha without a link when the repository has no web page for it', async () => {
+    await renderRun({
+      ...running,
+      status: 'succeeded',
+      commit: { sha },
+      links: [],
+    });
+    expect(screen.getByText('0123abc').tagName).toBe('CODE');
+    expect(
+      screen.queryByRole('link', { name: /0123abc|Pull request/ }),
+    ).not.toBeInTheDocument();
+  });
+});

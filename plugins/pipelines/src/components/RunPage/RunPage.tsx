@@ -52,7 +52,7 @@ import {
   shortSha,
 } from '../common/format';
 import { StatusIndicator } from '../common/StatusIndicator';
-import { usePolled } from '../common/usePolled';
+import { isUnavailable, usePolled } from '../common/usePolled';
 import { useRunHref } from '../runs/RunsTable';
 import { JobGraph } from './JobGraph';
 import { groupKey, LogModel } from './LogModel';
@@ -160,8 +160,9 @@ function useLiveLog(
     }, 2000);
     (async () => {
       const prefetched = takePrefetched(api, runId);
-      const runNow = (prefetched?.run ?? api.getRun(runId)).catch(
-        () => undefined,
+      const runRead = (prefetched?.run ?? api.getRun(runId)).then(
+        run => ({ run, error: undefined }),
+        (error: Error) => ({ run: undefined, error }),
       );
       try {
         // A first page straight away, so the page shows lines before the rest arrives
@@ -170,7 +171,7 @@ function useLiveLog(
         if (cancelled) return;
         model.append(lines);
         setVersion(model.version);
-        const current = await runNow;
+        const { run: current } = await runRead;
         if (current && TERMINAL_RUN_STATUSES.includes(current.status)) {
           // A finished run: its log in large pages, no stream to keep open
           for (let page = lines; page.length && !cancelled; ) {
@@ -191,6 +192,14 @@ function useLiveLog(
       }
       if (cancelled) return;
       setLoading(false);
+      const { error } = await runRead;
+      if (cancelled) return;
+      if (error && !isUnavailable(error)) {
+        // No such run, or not ours to read (4xx): there is no log to follow
+        clearInterval(poll);
+        setStream({ state: 'ended' });
+        return;
+      }
       stop = api.streamLogs(runId, model.lastSeq, {
         onLines: lines => {
           if (model.append(lines)) bump();
@@ -379,11 +388,12 @@ export function RunPage(props: RunPageProps) {
   );
   const [run, setRun] = useState<PipelineRun | undefined>(initial?.run);
   useEffect(() => setRun(polled.value), [polled.value]);
-  const log = useLiveLog(
-    runId,
-    run ? !isTerminal(run) : undefined,
-    initial?.lines,
-  );
+  // A run read that failed with a 4xx (not found, forbidden) will not get better: nothing to
+  // follow. A 5xx or network error leaves `live` unknown, and the page keeps retrying.
+  let live: boolean | undefined;
+  if (run) live = !isTerminal(run);
+  else if (polled.error && !isUnavailable(polled.error)) live = false;
+  const log = useLiveLog(runId, live, initial?.lines);
   useEffect(() => {
     if (log.streamRun) setRun(log.streamRun);
   }, [log.streamRun]);
@@ -413,18 +423,31 @@ export function RunPage(props: RunPageProps) {
     return () => clearInterval(timer);
   }, [run]);
 
-  const notFound =
-    !run &&
-    (polled.error as { response?: { status?: number } } | undefined)?.response
-      ?.status === 404;
-  if (notFound) {
+  const readStatus = run
+    ? undefined
+    : (polled.error as { response?: { status?: number } } | undefined)?.response
+        ?.status;
+  if (readStatus === 404 || readStatus === 403) {
     return (
       <Page themeId="tool">
-        <Header title="Run not found" type="Pipelines" />
+        <Header
+          title={readStatus === 404 ? 'Run not found' : 'Run not available'}
+          type="Pipelines"
+        />
         <Content>
           <Alert severity="error" role="alert">
-            <AlertTitle>No pipeline run {runId}</AlertTitle>
-            It does not exist, or its entity is hidden from you or was deleted.
+            {readStatus === 404 ? (
+              <>
+                <AlertTitle>No pipeline run {runId}</AlertTitle>
+                It does not exist, or its entity is hidden from you or was
+                deleted.
+              </>
+            ) : (
+              <>
+                <AlertTitle>You may not see pipeline run {runId}</AlertTitle>
+                Your permissions do not include reading the runs of its entity.
+              </>
+            )}
           </Alert>
           <Box mt={2}>
             <Link to="/pipelines">Back to all pipeline runs</Link>
@@ -504,7 +527,13 @@ export function RunPage(props: RunPageProps) {
               <span>
                 Commit:{' '}
                 {run.commit?.url ? (
-                  <Link to={run.commit.url}>{shortSha(run.commit.sha)}</Link>
+                  <Link
+                    to={run.commit.url}
+                    aria-label={`Commit ${shortSha(run.commit.sha)}`}
+                    title={run.commit.sha}
+                  >
+                    {shortSha(run.commit.sha)}
+                  </Link>
                 ) : (
                   <code>{shortSha(run.commit?.sha)}</code>
                 )}
@@ -513,9 +542,13 @@ export function RunPage(props: RunPageProps) {
                   : ''}
               </span>
               {run.links.map(link => (
-                <Link key={link.url} to={link.url}>
-                  {link.title}
-                </Link>
+                <span key={link.url}>
+                  <Link to={link.url}>{link.title}</Link>
+                  {run.trigger.pullRequest?.url === link.url &&
+                  run.trigger.pullRequest.title
+                    ? ` ${run.trigger.pullRequest.title}`
+                    : ''}
+                </span>
               ))}
               <span>
                 Triggered: {run.trigger.type}

@@ -60,6 +60,8 @@ describe('RunPipelineDialog', () => {
       { apis: [[pipelinesApiRef, api as unknown as PipelinesApi]] },
     );
     expect(await screen.findByLabelText('version')).toHaveValue('1.0.0');
+    // The keyboard starts on the first field, the pipeline
+    expect(screen.getByRole('button', { name: /Pipeline/ })).toHaveFocus();
     expect(screen.getByText('Version to release')).toBeInTheDocument();
     expect(screen.getByLabelText('dryRun')).toBeChecked();
     expect(screen.getByLabelText('shards')).toHaveValue(2);

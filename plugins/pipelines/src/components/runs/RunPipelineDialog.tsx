@@ -177,7 +177,11 @@ export function RunPipelineDialog(props: RunPipelineDialogProps) {
           {pipelines.length > 0 && (
             <FormControl className={classes.field}>
               <InputLabel id="run-pipeline-file-label">Pipeline</InputLabel>
+              {/* In a modal dialog the focus moves to its first field (the WAI-ARIA dialog
+                  pattern); the rule is about pages taking the focus on load */}
               <Select
+                // eslint-disable-next-line jsx-a11y/no-autofocus
+                autoFocus
                 labelId="run-pipeline-file-label"
                 id="run-pipeline-file"
                 value={file?.path ?? ''}

@@ -1,0 +1,411 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  PipelineRun,
+  pipelinesRunApprovePermission,
+  pipelinesRunCancelPermission,
+  pipelinesRunCreatePermission,
+} from '@internal/plugin-pipelines-common';
+import {
+  PipelineArtifact,
+  pipelinesApiRef,
+  PipelinesApi,
+} from '../../api/PipelinesApi';
+import { rootRouteRef } from '../../routes';
+import { RunPage } from './RunPage';
+
+// Rendering a themed app under jsdom is slow on a shared CI machine
+jest.setTimeout(30_000);
+
+const now = new Date().toISOString();
+
+/** AuthorizeResult.ALLOW or DENY (the enum's package is not a dependency of this plugin). */
+type Decision = Exclude<
+  NonNullable<Parameters<typeof mockApis.permission>[0]>['authorize'],
+  Function | undefined
+>;
+const ALLOW = 'ALLOW' as Decision;
+const DENY = 'DENY' as Decision;
+
+const base: PipelineRun = {
+  provider: 'comet',
+  runId: 'run-7',
+  entityRef: 'component:default/ledger-worker',
+  pipeline: 'release',
+  number: 7,
+  status: 'running',
+  trigger: { type: 'manual' },
+  params: {},
+  createdAt: now,
+  startedAt: now,
+  links: [],
+  jobs: [
+    {
+      jobRunId: 'build',
+      jobId: 'build',
+      name: 'build',
+      needs: [],
+      status: 'running',
+      attempt: 1,
+      startedAt: now,
+      steps: [{ stepIndex: 0, name: 'Build', status: 'running' }],
+    },
+  ],
+};
+
+const failed: PipelineRun = {
+  ...base,
+  status: 'failed',
+  finishedAt: now,
+  jobs: [
+    {
+      ...base.jobs[0],
+      status: 'failed',
+      finishedAt: now,
+      steps: [{ stepIndex: 0, name: 'Build', status: 'failed', exitCode: 1 }],
+    },
+  ],
+};
+
+const waiting: PipelineRun = {
+  ...base,
+  status: 'waiting',
+  jobs: [
+    { ...base.jobs[0], status: 'succeeded', finishedAt: now, steps: [] },
+    {
+      jobRunId: 'approve-production',
+      jobId: 'approve-production',
+      name: 'approve-production',
+      needs: ['build'],
+      status: 'waiting',
+      attempt: 1,
+      steps: [],
+      approval: {
+        description: 'Release 1.0.0 to production?',
+        approvers: ['group:default/payments-team'],
+      },
+    },
+  ],
+};
+
+// usePermission caches answers by permission and entity across renders (SWR): each test's
+// run gets an entity of its own, so no test sees an answer given to another
+let entities = 0;
+
+function fakeApi(runOfTest: PipelineRun) {
+  entities += 1;
+  const run = {
+    ...runOfTest,
+    entityRef: `component:default/ledger-worker-${entities}`,
+  };
+  return {
+    getRun: jest.fn(async (): Promise<PipelineRun> => run),
+    getLogs: jest.fn(async () => ({ lines: [] })),
+    streamLogs: jest.fn(() => () => undefined),
+    listArtifacts: jest.fn(async (): Promise<PipelineArtifact[]> => []),
+    cancelRun: jest.fn(
+      async (): Promise<PipelineRun> => ({
+        ...run,
+        status: 'cancelled',
+        finishedAt: now,
+      }),
+    ),
+    rerun: jest.fn(
+      async (): Promise<PipelineRun> => ({
+        ...run,
+        runId: 'run-8',
+        number: 8,
+        status: 'queued',
+      }),
+    ),
+    decide: jest.fn(),
+    downloadArtifact: jest.fn(),
+    downloadLog: jest.fn(),
+  };
+}
+
+type FakeApi = ReturnType<typeof fakeApi>;
+
+/** Renders the page and waits until it has asked for every permission it checks. */
+async function renderRunPage(
+  api: FakeApi,
+  options: { allow: boolean; ownership?: string[] },
+) {
+  const asked = new Set<string>();
+  const identity = mockApis.identity({
+    userEntityRef: 'user:default/dev',
+    ownershipEntityRefs: options.ownership ?? ['user:default/dev'],
+  });
+  const identityRead = jest.spyOn(identity, 'getBackstageIdentity');
+  await renderInTestApp(<RunPage runId="run-7" />, {
+    apis: [
+      [pipelinesApiRef, api as unknown as PipelinesApi],
+      mockApis.permission({
+        authorize: request => {
+          asked.add(request.permission.name);
+          return options.allow ? ALLOW : DENY;
+        },
+      }),
+      identity,
+    ],
+    mountedRoutes: {
+      '/pipelines': rootRouteRef,
+      '/catalog/:namespace/:kind/:name': entityRouteRef,
+    },
+  });
+  expect(await screen.findByTestId('run-status')).toBeInTheDocument();
+  await waitFor(() =>
+    expect([...asked].sort()).toEqual(
+      [
+        pipelinesRunApprovePermission.name,
+        pipelinesRunCancelPermission.name,
+        pipelinesRunCreatePermission.name,
+      ].sort(),
+    ),
+  );
+  await waitFor(() => expect(identityRead).toHaveBeenCalled());
+  await identityRead.mock.results[0].value;
+  // The answers have reached the page (a denial renders nothing to wait for)
+  await new Promise(resolve => setTimeout(resolve, 50));
+}
+
+describe('RunPage actions', () => {
+  it('hides cancel from a user who may not cancel', async () => {
+    const api = fakeApi(base);
+    await renderRunPage(api, { allow: false });
+    expect(screen.getByTestId('run-status')).toHaveTextContent('Running');
+    expect(screen.queryByRole('button', { name: 'Cancel run' })).toBeNull();
+  });
+
+  it('cancels a running run and shows its new status', async () => {
+    const api = fakeApi(base);
+    await renderRunPage(api, { allow: true });
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel run' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('run-status')).toHaveTextContent('Cancelled'),
+    );
+    expect(api.cancelRun).toHaveBeenCalledWith('run-7');
+    expect(screen.queryByRole('button', { name: 'Cancel run' })).toBeNull();
+    // Finished now: it can be run again
+    expect(screen.getByRole('button', { name: 'Re-run' })).toBeInTheDocument();
+  });
+
+  it('hides re-run and re-run failed jobs from a user who may not run', async () => {
+    const api = fakeApi(failed);
+    await renderRunPage(api, { allow: false });
+    expect(screen.getByTestId('run-status')).toHaveTextContent('Failed');
+    expect(screen.queryByRole('button', { name: /^Re-run/ })).toBeNull();
+  });
+
+  it('re-runs the whole run, or only its failed jobs', async () => {
+    const api = fakeApi(failed);
+    await renderRunPage(api, { allow: true });
+    const failedOnly = await screen.findByRole('button', {
+      name: 'Re-run failed jobs',
+    });
+    fireEvent.click(failedOnly);
+    await waitFor(() =>
+      expect(api.rerun).toHaveBeenCalledWith('run-7', { failedOnly: true }),
+    );
+    await waitFor(() => expect(failedOnly).toBeEnabled());
+    fireEvent.click(screen.getByRole('button', { name: 'Re-run' }));
+    await waitFor(() => expect(api.rerun).toHaveBeenCalledTimes(2));
+    expect(api.rerun).toHaveBeenLastCalledWith('run-7');
+  });
+
+  it('offers no re-run of failed jobs when no job failed', async () => {
+    const api = fakeApi({
+      ...failed,
+      status: 'succeeded',
+      jobs: [{ ...failed.jobs[0], status: 'succeeded', steps: [] }],
+    });
+    await renderRunPage(api, { allow: true });
+    expect(
+      await screen.findByRole('button', { name: 'Re-run' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Re-run failed jobs' }),
+    ).toBeNull();
+  });
+
+  it('lets an approver approve with a comment', async () => {
+    const api = fakeApi(waiting);
+    api.decide.mockImplementation(async () => ({
+      ...waiting,
+      status: 'running',
+      jobs: [
+        waiting.jobs[0],
+        {
+          ...waiting.jobs[1],
+          status: 'succeeded',
+          approval: { ...waiting.jobs[1].approval, decision: 'approved' },
+        },
+      ],
+    }));
+    await renderRunPage(api, {
+      allow: true,
+      ownership: ['user:default/dev', 'group:default/payments-team'],
+    });
+    const panel = await screen.findByRole('region', {
+      name: 'Approval approve-production',
+    });
+    expect(panel).toHaveTextContent('Release 1.0.0 to production?');
+    fireEvent.change(within(panel).getByLabelText('Comment'), {
+      target: { value: 'ship it' },
+    });
+    fireEvent.click(
+      await within(panel).findByRole('button', { name: 'Approve' }),
+    );
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('region', { name: 'Approval approve-production' }),
+      ).toBeNull(),
+    );
+    expect(api.decide).toHaveBeenCalledWith(
+      'run-7',
+      'approve-production',
+      'approve',
+      'ship it',
+    );
+    expect(screen.getByTestId('run-status')).toHaveTextContent('Running');
+  });
+
+  it('lets an approver reject', async () => {
+    const api = fakeApi(waiting);
+    api.decide.mockImplementation(async () => ({
+      ...waiting,
+      status: 'failed',
+      jobs: [
+        waiting.jobs[0],
+        {
+          ...waiting.jobs[1],
+          status: 'failed',
+          approval: { ...waiting.jobs[1].approval, decision: 'rejected' },
+        },
+      ],
+    }));
+    await renderRunPage(api, {
+      allow: true,
+      ownership: ['group:default/payments-team'],
+    });
+    fireEvent.click(await screen.findByRole('button', { name: 'Reject' }));
+    await waitFor(() =>
+      expect(screen.getByTestId('run-status')).toHaveTextContent('Failed'),
+    );
+    expect(api.decide).toHaveBeenCalledWith(
+      'run-7',
+      'approve-production',
+      'reject',
+      undefined,
+    );
+  });
+
+  it('shows no decision buttons to a user who is not one of the approvers', async () => {
+    const api = fakeApi(waiting);
+    await renderRunPage(api, {
+      allow: true,
+      ownership: ['user:default/dev', 'group:default/web-team'],
+    });
+    const panel = screen.getByRole('region', {
+      name: 'Approval approve-production',
+    });
+    await waitFor(() =>
+      expect(panel).toHaveTextContent(
+        'You are not one of the approvers of this gate.',
+      ),
+    );
+    expect(within(panel).queryByRole('button')).toBeNull();
+    expect(api.decide).not.toHaveBeenCalled();
+  });
+
+  it('shows no decision buttons to an approver whose permission is denied', async () => {
+    const api = fakeApi(waiting);
+    await renderRunPage(api, {
+      allow: false,
+      ownership: ['group:default/payments-team'],
+    });
+    const panel = screen.getByRole('region', {
+      name: 'Approval approve-production',
+    });
+    expect(panel).toHaveTextContent(
+      'You are not one of the approvers of this gate.',
+    );
+    expect(within(panel).queryByRole('button')).toBeNull();
+  });
+});
+
+describe('RunPage downloads', () => {
+  const createObjectURL = URL.createObjectURL;
+  const revokeObjectURL = URL.revokeObjectURL;
+  afterEach(() => {
+    URL.createObjectURL = createObjectURL;
+    URL.revokeObjectURL = revokeObjectURL;
+    jest.restoreAllMocks();
+  });
+
+  it('lists the artifacts and downloads one under its file name', async () => {
+    const api = fakeApi({ ...failed, status: 'succeeded' });
+    api.listArtifacts.mockImplementation(async () => [
+      { jobRunId: 'build', path: 'dist/app.js', size: 2048 },
+      { jobRunId: 'build', path: 'dist/report.html', size: 100 },
+    ]);
+    const blob = new Blob(['console.log(1)']);
+    api.downloadArtifact.mockImplementation(async () => blob);
+    URL.createObjectURL = jest.fn(() => 'blob:artifact');
+    URL.revokeObjectURL = jest.fn();
+    const saved: Array<{ href: string; download: string }> = [];
+    jest
+      .spyOn(HTMLAnchorElement.prototype, 'click')
+      .mockImplementation(function record(this: HTMLAnchorElement) {
+        saved.push({ href: this.href, download: this.download });
+      });
+
+    await renderRunPage(api, { allow: true });
+    expect(await screen.findByText('dist/app.js')).toBeInTheDocument();
+    expect(screen.getByText('build · 2.0 KB')).toBeInTheDocument();
+    expect(screen.getByText('build · 100 B')).toBeInTheDocument();
+    expect(api.listArtifacts).toHaveBeenCalledWith('run-7');
+
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Download dist/app.js from build' }),
+    );
+    await waitFor(() => expect(saved).toHaveLength(1));
+    expect(api.downloadArtifact).toHaveBeenCalledWith({
+      jobRunId: 'build',
+      path: 'dist/app.js',
+      size: 2048,
+      runId: 'run-7',
+    });
+    expect(URL.createObjectURL).toHaveBeenCalledWith(blob);
+    expect(saved[0]).toEqual({ href: 'blob:artifact', download: 'app.js' });
+  });
+
+  it('downloads the raw log as <run id>.log', async () => {
+    const api = fakeApi({ ...failed, status: 'succeeded' });
+    const blob = new Blob(['line 1\nline 2']);
+    api.downloadLog.mockImplementation(async () => blob);
+    URL.createObjectURL = jest.fn(() => 'blob:log');
+    URL.revokeObjectURL = jest.fn();
+    const saved: Array<{ href: string; download: string }> = [];
+    jest
+      .spyOn(HTMLAnchorElement.prototype, 'click')
+      .mockImplementation(function record(this: HTMLAnchorElement) {
+        saved.push({ href: this.href, download: this.download });
+      });
+    await renderRunPage(api, { allow: true });
+    fireEvent.click(screen.getByRole('button', { name: 'Download raw log' }));
+    await waitFor(() => expect(saved).toHaveLength(1));
+    expect(api.downloadLog).toHaveBeenCalledWith('run-7');
+    expect(URL.createObjectURL).toHaveBeenCalledWith(blob);
+    expect(saved[0]).toEqual({ href: 'blob:log', download: 'run-7.log' });
+  });
+
+  it('says when a finished run kept no artifacts', async () => {
+    const api = fakeApi({ ...failed, status: 'succeeded' });
+    await renderRunPage(api, { allow: true });
+    expect(
+      await screen.findByText('This run kept no artifacts.'),
+    ).toBeInTheDocument();
+  });
+});
