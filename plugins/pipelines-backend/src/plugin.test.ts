@@ -928,6 +928,19 @@ describe.each(databases.eachSupportedId())(
       // A file: repository has no web page for the commit
       expect(prRuns[0].commit).toEqual({ sha: commit });
       await waitFor(prRuns[0].runId, finished);
+      // A re-run still links the pull request
+      const rerun = await request(server)
+        .post(`/api/pipelines/runs/${prRuns[0].runId}/rerun`)
+        .set('Authorization', user)
+        .send({});
+      expect(rerun.status).toBe(201);
+      expect(rerun.body.trigger).toMatchObject({
+        type: 'rerun',
+        rerunOf: prRuns[0].runId,
+        pullRequest: { number: 17 },
+      });
+      expect(rerun.body.links).toEqual(prRuns[0].links);
+      await waitFor(rerun.body.runId, finished);
     });
   },
 );

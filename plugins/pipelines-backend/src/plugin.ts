@@ -323,9 +323,10 @@ export const pipelinesPlugin = createBackendPlugin({
                       filePath: pipelinePath,
                     });
                   } catch (error) {
-                    // Most repositories have no default pipeline file.
-                    if (!declared && (error as Error)?.name === 'NotFoundError')
-                      continue;
+                    // An entity that names no pipeline file may not use Comet's pipelines:
+                    // most repositories have no default file, and some are not readable
+                    // from here. Only files an entity names are worth a failed run.
+                    if (!declared) continue;
                     await failed(
                       `Cannot read ${pipelinePath}: ${
                         (error as Error).message

@@ -724,6 +724,10 @@ export class PipelinesService {
             type: 'rerun',
             actor: this.actor(credentials),
             rerunOf: runId,
+            // A re-run of a pull request's run still belongs to that pull request
+            ...(run.trigger.pullRequest
+              ? { pullRequest: run.trigger.pullRequest }
+              : {}),
           },
           params: run.params,
           succeededJobRunIds: succeeded,

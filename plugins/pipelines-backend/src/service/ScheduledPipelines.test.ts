@@ -202,11 +202,16 @@ jobs:
     const logger = mockServices.logger.mock();
     let reads = 0;
     const source = GitPipelineSource.create();
+    const failures: unknown[] = [];
     const scheduled = new ScheduledPipelines({
+      recordFailure: async request => {
+        failures.push(request);
+      },
       catalog: catalogServiceMock({
         entities: [
           component('defaulted', withDefault),
           component('plain', withoutPipelines),
+          component('unreachable', '/nonexistent/comet-repo'),
           {
             apiVersion: 'backstage.io/v1alpha1',
             kind: 'Component',
@@ -242,12 +247,14 @@ jobs:
         trigger: { type: 'schedule' },
       }),
     ]);
-    // A repository without the default file is not an error worth a warning every minute,
-    // and is not fetched again until the file cache expires.
+    // A repository without the default file, or one not reachable from here, is not an error
+    // worth a failed run or a warning every minute (the entity names no pipeline file, it may
+    // not use Comet's pipelines), and is not fetched again until the file cache expires.
     expect(logger.warn).not.toHaveBeenCalled();
-    expect(reads).toBe(2);
+    expect(failures).toEqual([]);
+    expect(reads).toBe(3);
     expect(await scheduled.tick(new Date('2026-11-26T02:16:00Z'))).toEqual([]);
-    expect(reads).toBe(2);
+    expect(reads).toBe(3);
   });
 
   it('records a failed run for an invalid or unreadable file once, not every minute', async () => {

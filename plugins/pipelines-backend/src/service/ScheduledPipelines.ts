@@ -103,9 +103,11 @@ export class ScheduledPipelines {
               });
               file = { ...read, at: now.getTime() };
             } catch (error) {
-              // Most repositories have no default pipeline file: that is not worth a warning
-              // every minute, and not worth a git fetch every minute either.
-              if (declared || (error as Error)?.name !== 'NotFoundError') {
+              // An entity that names no pipeline file may simply not use Comet's pipelines:
+              // most repositories have no default file, and some are not reachable from here
+              // at all. Neither is worth a failed run, a warning or a git fetch every minute;
+              // only files an entity names are reported.
+              if (declared) {
                 await this.reportOnce(key, {
                   entityRef,
                   repositoryUrl,
