@@ -18,6 +18,8 @@ export type PipelineWorkspaceRequest = {
   repositoryUrl: string;
   /** A commit sha or branch; the default branch when absent. */
   ref?: string;
+  /** Aborted when the job is cancelled or times out: the checkout stops promptly. */
+  signal?: AbortSignal;
 };
 
 export type PipelineWorkspace = {

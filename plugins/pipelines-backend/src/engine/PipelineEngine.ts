@@ -842,6 +842,7 @@ export class PipelineEngine {
         jobRunId: claimed.jobRunId,
         repositoryUrl: claimed.repositoryUrl,
         ref: claimed.commitSha ?? claimed.branch,
+        signal: abort.signal,
       });
       system(`Checked out ${workspace.commit}`);
 

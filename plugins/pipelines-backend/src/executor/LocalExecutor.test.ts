@@ -278,6 +278,43 @@ describe('LocalExecutor', () => {
       }
     });
 
+    it('stops a hanging fetch when the job is cancelled', async () => {
+      const sockets: net.Socket[] = [];
+      const server = net.createServer(socket => sockets.push(socket));
+      await new Promise<void>(resolve =>
+        server.listen(0, '127.0.0.1', resolve),
+      );
+      const { port } = server.address() as net.AddressInfo;
+      const abort = new AbortController();
+      try {
+        // The default git timeout (5 minutes) would outlast this test: the abort ends it
+        const checkout = executor.prepareWorkspace({
+          runId: 'run-cancelled',
+          jobRunId: 'j',
+          repositoryUrl: `http://127.0.0.1:${port}/repo.git`,
+          signal: abort.signal,
+        });
+        await new Promise(resolve => setTimeout(resolve, 300));
+        abort.abort();
+        await expect(checkout).rejects.toThrow(
+          /git fetch was stopped: the job was cancelled or timed out/,
+        );
+        expect(await exists(path.join(root, 'run-cancelled'))).toBe(false);
+        // An already stopped job starts no git at all
+        await expect(
+          executor.prepareWorkspace({
+            runId: 'run-cancelled',
+            jobRunId: 'j',
+            repositoryUrl: repo,
+            signal: abort.signal,
+          }),
+        ).rejects.toThrow(/was not started: the job was stopped/);
+      } finally {
+        sockets.forEach(socket => socket.destroy());
+        await new Promise(resolve => server.close(resolve));
+      }
+    });
+
     it('rejects a URL or ref that would be read as a git option', async () => {
       const marker = path.join(tmp, `pwned-${randomBytes(6).toString('hex')}`);
       await expect(

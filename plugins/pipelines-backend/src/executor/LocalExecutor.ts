@@ -116,7 +116,12 @@ export class LocalExecutor implements PipelineExecutor {
       ...this.#gitEnv,
     };
     const git = (args: string[]) =>
-      execGit(args, { cwd: dir, env, timeoutMs: this.#gitTimeoutMs });
+      execGit(args, {
+        cwd: dir,
+        env,
+        timeoutMs: this.#gitTimeoutMs,
+        signal: request.signal,
+      });
     const source = `${redactUrl(repositoryUrl)}${ref ? ` at ${ref}` : ''}`;
 
     try {
@@ -525,10 +530,23 @@ class BoundedBuffer {
  */
 function execGit(
   args: string[],
-  options: { cwd: string; env: Record<string, string>; timeoutMs: number },
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    timeoutMs: number;
+    signal?: AbortSignal;
+  },
 ): Promise<GitResult> {
   return new Promise(resolve => {
+    if (options.signal?.aborted) {
+      resolve({
+        stdout: '',
+        failure: `git ${args[0]} was not started: the job was stopped`,
+      });
+      return;
+    }
     let timedOut = false;
+    let aborted = false;
     let settled = false;
     const stdout = new BoundedBuffer(MAX_GIT_OUTPUT_BYTES);
     const stderr = new BoundedBuffer(MAX_GIT_OUTPUT_BYTES);
@@ -540,8 +558,7 @@ function execGit(
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const kill = () => {
       if (child.pid !== undefined) {
         try {
           signalProcessGroup(child.pid, 'SIGKILL');
@@ -549,11 +566,23 @@ function execGit(
           child.kill('SIGKILL');
         }
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
     }, Math.min(options.timeoutMs, MAX_TIMER_MS));
+    // A cancelled or timed-out job does not wait for a slow fetch (git only reads and writes
+    // the job's own workspace, so stopping it at once loses nothing)
+    const onAbort = () => {
+      aborted = true;
+      kill();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const finish = (result: GitResult) => {
       if (!settled) {
         settled = true;
         clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
         resolve(result);
       }
     };
@@ -573,6 +602,11 @@ function execGit(
       const out = stdout.toString();
       if (code === 0) {
         finish({ stdout: out });
+      } else if (aborted) {
+        finish({
+          stdout: out,
+          failure: `git ${args[0]} was stopped: the job was cancelled or timed out`,
+        });
       } else if (timedOut) {
         finish({
           stdout: out,
