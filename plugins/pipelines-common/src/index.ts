@@ -7,5 +7,10 @@ export * from './definition';
 export * from './runs';
 export * from './permissions';
 export * from './annotations';
-export { parsePipeline, expandMatrix, parseDuration } from './parsePipeline';
+export {
+  parsePipeline,
+  expandMatrix,
+  parseDuration,
+  sortIssues,
+} from './parsePipeline';
 export { PIPELINE_KEYS, PIPELINE_PARAM_TYPES } from './parsePipeline';

@@ -1319,6 +1319,19 @@ function segmentsToPath(segments: Array<string | number>): string {
   );
 }
 
+/** Issues in file order (line, then column); issues at one place keep their order. */
+export function sortIssues<T extends PipelineIssue>(issues: readonly T[]): T[] {
+  return issues
+    .map((issue, index) => ({ issue, index }))
+    .sort(
+      (a, b) =>
+        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
+        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
+        a.index - b.index,
+    )
+    .map(({ issue }) => issue);
+}
+
 /**
  * Parses and validates a pipeline file (`.comet/*.yaml`). Collects every problem, each with
  * the path, line and column of the offending node, sorted by position.
@@ -1342,15 +1355,7 @@ export function parsePipeline(
   } else {
     pipeline = validator.pipeline();
   }
-  const issues = validator.issues
-    .map((issue, index) => ({ issue, index }))
-    .sort(
-      (a, b) =>
-        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
-        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
-        a.index - b.index,
-    )
-    .map(({ issue }) => issue);
+  const issues = sortIssues(validator.issues);
   if (issues.length > 0 || !pipeline) {
     return { ok: false, issues };
   }

@@ -56,6 +56,11 @@ const decisionBody = z.object({
   comment: z.string().max(2000).optional(),
 });
 
+/** `?entityRef=` alone: the routes that answer for one entity. */
+const entityQuery = z.object({
+  entityRef: z.string({ required_error: 'entityRef is required' }),
+});
+
 const validateBody = z.object({
   yaml: z.string({
     required_error: 'yaml is required: the pipeline file text',
@@ -304,13 +309,7 @@ export async function createRouter(options: {
 
   // The newest Comet run of each pipeline of the entity, for the overview card
   router.get('/latest-runs', async (req, res) => {
-    const { entityRef } = parse(
-      z.object({
-        entityRef: z.string({ required_error: 'entityRef is required' }),
-      }),
-      req.query,
-      'query',
-    );
+    const { entityRef } = parse(entityQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.latestRuns(credentials, entityRef));
   });
@@ -349,13 +348,7 @@ export async function createRouter(options: {
   });
 
   router.get('/pipelines', async (req, res) => {
-    const { entityRef } = parse(
-      z.object({
-        entityRef: z.string({ required_error: 'entityRef is required' }),
-      }),
-      req.query,
-      'query',
-    );
+    const { entityRef } = parse(entityQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.listPipelines(credentials, entityRef));
   });
@@ -376,8 +369,7 @@ export async function createRouter(options: {
   // Per pipeline: durations, success rate and time to recovery over the last N finished runs
   router.get('/stats', async (req, res) => {
     const query = parse(
-      z.object({
-        entityRef: z.string({ required_error: 'entityRef is required' }),
+      entityQuery.extend({
         pipeline: z.string().optional(),
         last: z.coerce.number().int().min(1).max(100).optional(),
       }),

@@ -18,6 +18,7 @@ import {
   parsePipeline,
   PipelineDefinition,
   PipelineIssue,
+  sortIssues,
 } from '@internal/plugin-pipelines-common';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
@@ -130,15 +131,10 @@ export function mergeIssues(
   backend: PipelineIssue[],
 ): PipelineIssue[] {
   const seen = new Set(local.map(issueKey));
-  return [...local, ...backend.filter(issue => !seen.has(issueKey(issue)))]
-    .map((issue, index) => ({ issue, index }))
-    .sort(
-      (a, b) =>
-        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
-        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
-        a.index - b.index,
-    )
-    .map(({ issue }) => issue);
+  return sortIssues([
+    ...local,
+    ...backend.filter(issue => !seen.has(issueKey(issue))),
+  ]);
 }
 
 /**
