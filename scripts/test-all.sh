@@ -49,6 +49,7 @@ stage "lint (yarn lint:all)" yarn lint:all
 stage "formatting (yarn prettier:check)" yarn prettier:check
 # The boot smoke tests serve the built frontend, so it is built first.
 stage "frontend build" bash scripts/comet.sh build-app
+stage "start-up bundle (pipelines pages stay lazy)" "$COMET_NODE" scripts/check-startup-bundle.mjs
 stage "unit and integration tests (yarn test:all)" yarn test:all
 stage "end-to-end tests in Chromium (yarn test:e2e)" yarn test:e2e
 
