@@ -19,13 +19,13 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
-import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { pipelinesPlugin } from './plugin';
+import { makeGitRepository } from './testing/gitRepository';
 
 jest.setTimeout(120_000);
 
@@ -134,27 +134,6 @@ jobs:
 `,
 };
 
-function makeRepository(dir: string) {
-  for (const [file, text] of Object.entries(FILES)) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), text);
-  }
-  const env = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    GIT_AUTHOR_NAME: 't',
-    GIT_AUTHOR_EMAIL: 't@example.com',
-    GIT_COMMITTER_NAME: 't',
-    GIT_COMMITTER_EMAIL: 't@example.com',
-  };
-  const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: dir, env }).toString().trim();
-  git('init', '--quiet', '--initial-branch=main');
-  git('add', '.');
-  git('commit', '--quiet', '-m', 'init');
-  return git('rev-parse', 'HEAD');
-}
-
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 describe.each(databases.eachSupportedId())(
@@ -175,7 +154,7 @@ describe.each(databases.eachSupportedId())(
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-pipelines-'));
       const repo = path.join(tmp, 'repo');
       fs.mkdirSync(repo);
-      commit = makeRepository(repo);
+      commit = makeGitRepository(repo, FILES);
       process.env.LEAKED_FROM_BACKEND = 'backend-secret-env';
       const knex = await databases.init(databaseId);
       const backend = await startTestBackend({

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { makeGitRepository } from '../testing/gitRepository';
 import { GitPipelineSource } from './GitPipelineSource';
-
-const execFileAsync = promisify(execFile);
 
 describe('GitPipelineSource', () => {
   let tmp: string;
@@ -14,24 +11,7 @@ describe('GitPipelineSource', () => {
   beforeAll(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-source-'));
     repo = path.join(tmp, 'service');
-    await fs.mkdir(path.join(repo, '.comet'), { recursive: true });
-    await fs.writeFile(path.join(repo, '.comet', 'pipeline.yaml'), 'name: a\n');
-    const env = {
-      PATH: process.env.PATH,
-      HOME: tmp,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_NAME: 'Comet Test',
-      GIT_AUTHOR_EMAIL: 'test@example.com',
-      GIT_COMMITTER_NAME: 'Comet Test',
-      GIT_COMMITTER_EMAIL: 'test@example.com',
-    };
-    for (const args of [
-      ['init', '--quiet', '-b', 'main'],
-      ['add', '.'],
-      ['commit', '--quiet', '-m', 'first'],
-    ]) {
-      await execFileAsync('git', args, { cwd: repo, env });
-    }
+    makeGitRepository(repo, { '.comet/pipeline.yaml': 'name: a\n' });
   });
 
   afterAll(() => fs.rm(tmp, { recursive: true, force: true }));

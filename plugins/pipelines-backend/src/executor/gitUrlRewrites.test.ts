@@ -1,13 +1,10 @@
 import { ConfigReader } from '@backstage/config';
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
+import { makeGitRepository } from '../testing/gitRepository';
 import { gitUrlRewriteEnv, readGitUrlRewrites } from './gitUrlRewrites';
-
-const execFileAsync = promisify(execFile);
 
 describe('readGitUrlRewrites', () => {
   it('reads the list, and none when unset', () => {
@@ -74,28 +71,9 @@ describe('gitUrlRewriteEnv', () => {
   it('makes GitPipelineSource read a pipeline file through the rewrite', async () => {
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-rewrite-'));
     try {
-      const repo = path.join(tmp, 'service');
-      await fs.mkdir(path.join(repo, '.comet'), { recursive: true });
-      await fs.writeFile(
-        path.join(repo, '.comet', 'pipeline.yaml'),
-        'name: mirrored\n',
-      );
-      const env = {
-        PATH: process.env.PATH,
-        HOME: tmp,
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_AUTHOR_NAME: 'Comet Test',
-        GIT_AUTHOR_EMAIL: 'test@example.com',
-        GIT_COMMITTER_NAME: 'Comet Test',
-        GIT_COMMITTER_EMAIL: 'test@example.com',
-      };
-      for (const args of [
-        ['init', '--quiet'],
-        ['add', '.'],
-        ['commit', '--quiet', '-m', 'first'],
-      ]) {
-        await execFileAsync('git', args, { cwd: repo, env });
-      }
+      makeGitRepository(path.join(tmp, 'service'), {
+        '.comet/pipeline.yaml': 'name: mirrored\n',
+      });
       const url = 'https://git.invalid/acme/service';
       const mirrored = GitPipelineSource.create({
         gitUrlRewrites: [

@@ -1,12 +1,12 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { parsePipeline } from '@internal/plugin-pipelines-common';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
 import type { TriggerRequest } from '../engine/PipelineEngine';
+import { makeGitRepository } from '../testing/gitRepository';
 import { ScheduledPipelines } from './ScheduledPipelines';
 
 describe('ScheduledPipelines', () => {
@@ -53,24 +53,7 @@ jobs:
       - run: echo never
 `,
     };
-    for (const [file, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
-      fs.writeFileSync(path.join(repo, file), text);
-    }
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        env: {
-          PATH: process.env.PATH,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@example.com',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@example.com',
-        },
-      });
-    git('init', '--quiet', '--initial-branch=main');
-    git('add', '.');
-    git('commit', '--quiet', '-m', 'init');
+    makeGitRepository(repo, files);
   });
 
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -148,24 +131,7 @@ describe('ScheduledPipelines with the default pipeline file', () => {
 
   function makeRepo(name: string, files: Record<string, string>) {
     const repo = path.join(tmp, name);
-    for (const [file, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
-      fs.writeFileSync(path.join(repo, file), text);
-    }
-    const git = (...args: string[]) =>
-      execFileSync('git', args, {
-        cwd: repo,
-        env: {
-          PATH: process.env.PATH,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@example.com',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@example.com',
-        },
-      });
-    git('init', '--quiet', '--initial-branch=main');
-    git('add', '.');
-    git('commit', '--quiet', '-m', 'init');
+    makeGitRepository(repo, files);
     return repo;
   }
 

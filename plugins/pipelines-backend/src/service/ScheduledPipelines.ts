@@ -80,6 +80,13 @@ export class ScheduledPipelines {
               CATALOG_FILTER_EXISTS,
           },
         ],
+        // Once a minute over every such entity: only what naming and locating files needs
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'metadata.annotations',
+        ],
       },
       { credentials },
     );

@@ -234,6 +234,34 @@ describe('DatabasePipelineStore', () => {
     ]);
   });
 
+  it.each(ids)(
+    'creates a run that failed before it could start with its reason, %p',
+    async databaseId => {
+      const { store } = await createStore(databaseId);
+      const created = await store.createRun(
+        newRun({
+          jobs: [
+            job('pipeline-file', {
+              name: 'Pipeline file',
+              stepCount: 0,
+              initialState: 'failed',
+              initialError: '.comet/ci.yaml:3:5: Unknown key "stpes"',
+            }),
+          ],
+        }),
+      );
+      // Readable as failed, with its reason, before anything else touches it
+      const stored = await store.getRun(created.runId);
+      expect(stored).toMatchObject({
+        status: 'failed',
+        error:
+          'Job Pipeline file failed: .comet/ci.yaml:3:5: Unknown key "stpes"',
+      });
+      expect(stored!.finishedAt).toBeDefined();
+      expect(stored!.jobs[0]).toMatchObject({ status: 'failed' });
+    },
+  );
+
   it.each(ids)('lists runs newest first with cursors, %p', async databaseId => {
     const { store } = await createStore(databaseId);
     const created: string[] = [];

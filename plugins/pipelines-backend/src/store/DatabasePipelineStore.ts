@@ -259,6 +259,11 @@ function decodeCursor(cursor: string): { createdAt: Date; runId: string } {
   return { createdAt: new Date(millis), runId };
 }
 
+/** A failed run's error: its (first) failed job and why. */
+function failedRunError(job: { name: string; error?: string | null }) {
+  return `Job ${job.name} failed${job.error ? `: ${job.error}` : ''}`;
+}
+
 /** The trigger as stored: a pull request only with a valid number and http(s) URL. */
 function storedTrigger(trigger: PipelineRunTrigger): PipelineRunTrigger {
   const { pullRequest, ...rest } = trigger;
@@ -415,6 +420,19 @@ export class DatabasePipelineStore implements PipelineStore {
       status = 'waiting';
     }
 
+    // A run created failed (a pipeline file that cannot start) says why from the start, as
+    // promoteJobs would
+    const firstFailed = run.jobs.find(
+      job => initial.get(job.jobRunId) === 'failed',
+    );
+    const createdError =
+      status === 'failed' && firstFailed
+        ? failedRunError({
+            name: firstFailed.name,
+            error: firstFailed.initialError,
+          })
+        : null;
+
     const runId = randomUUID();
     for (let attempt = 1; ; attempt++) {
       const now = new Date();
@@ -436,7 +454,7 @@ export class DatabasePipelineStore implements PipelineStore {
             repository_url: run.repositoryUrl ?? null,
             params: JSON.stringify(run.params ?? {}),
             definition: JSON.stringify(run.definition),
-            error: null,
+            error: createdError,
             created_at: now,
             started_at: status === 'queued' ? null : now,
             finished_at: isTerminalJob(status as JobState) ? now : null,
@@ -1212,11 +1230,7 @@ export class DatabasePipelineStore implements PipelineStore {
       if (!run.finished_at) update.finished_at = now;
       if (status === 'failed' && !run.error) {
         const failed = jobs.find(j => j.state === 'failed');
-        update.error = failed
-          ? `Job ${failed.name} failed${
-              failed.error ? `: ${failed.error}` : ''
-            }`
-          : null;
+        update.error = failed ? failedRunError(failed) : null;
       }
     } else {
       update.finished_at = null;
