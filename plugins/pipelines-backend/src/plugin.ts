@@ -39,7 +39,7 @@ import {
   PipelinesService,
   repositoryUrlOf,
 } from './service/PipelinesService';
-import { readGitUrlRewrites } from './executor/gitUrlRewrites';
+import { readGitUrlRewrites } from './git/gitUrlRewrites';
 import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';

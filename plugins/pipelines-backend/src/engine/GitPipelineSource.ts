@@ -4,8 +4,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { GitUrlRewrite, gitUrlRewriteEnv } from '../executor/gitUrlRewrites';
-import { redactUrl } from '../executor/LocalExecutor';
+import {
+  gitEnvironment,
+  isSafeGitRef,
+  isSafeRepositoryUrl,
+} from '../git/gitEnvironment';
+import type { GitUrlRewrite } from '../git/gitUrlRewrites';
+import { redactUrl } from '../git/redactUrl';
 
 const execFileAsync = promisify(execFile);
 
@@ -27,13 +32,13 @@ export class GitPipelineSource {
   }) {
     return new GitPipelineSource(
       options?.timeoutMs ?? 60_000,
-      gitUrlRewriteEnv(options?.gitUrlRewrites),
+      options?.gitUrlRewrites ?? [],
     );
   }
 
   private constructor(
     private readonly timeoutMs: number,
-    private readonly gitEnv: Record<string, string>,
+    private readonly gitUrlRewrites: readonly GitUrlRewrite[],
   ) {}
 
   async readFile(options: {
@@ -45,14 +50,10 @@ export class GitPipelineSource {
     const ref = options.ref ?? 'HEAD';
     // Both reach git as arguments: neither may look like an option (--upload-pack=… runs a
     // command), and the ref is one word.
-    if (ref === '' || ref.startsWith('-') || /[\s\0]/.test(ref)) {
+    if (!isSafeGitRef(ref)) {
       throw new InputError(`Invalid git ref ${JSON.stringify(ref)}`);
     }
-    if (
-      !repositoryUrl ||
-      repositoryUrl.startsWith('-') ||
-      /\0/.test(repositoryUrl)
-    ) {
+    if (!isSafeRepositoryUrl(repositoryUrl)) {
       throw new InputError(
         `Invalid repository URL ${JSON.stringify(redactUrl(repositoryUrl))}`,
       );
@@ -64,13 +65,12 @@ export class GitPipelineSource {
       );
     }
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-pipeline-src-'));
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: dir,
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_CONFIG_NOSYSTEM: '1',
-      ...this.gitEnv,
-    };
+    const env = gitEnvironment({
+      path: process.env.PATH ?? '/usr/bin:/bin',
+      home: dir,
+      ignoreSystemConfig: true,
+      gitUrlRewrites: this.gitUrlRewrites,
+    });
     const git = (args: string[]) =>
       execFileAsync('git', args, { cwd: dir, env, timeout: this.timeoutMs });
     try {

@@ -10,7 +10,8 @@ import type {
   PipelineOutputLine,
   PipelineWorkspace,
 } from '@internal/plugin-pipelines-node';
-import { LocalExecutor, redactUrl } from './LocalExecutor';
+import { redactUrl } from '../git/redactUrl';
+import { LocalExecutor } from './LocalExecutor';
 import { isProcessAlive } from './processGroup';
 
 const execFileAsync = promisify(execFile);

@@ -12,7 +12,13 @@ import type {
   PipelineWorkspaceRequest,
 } from '@internal/plugin-pipelines-node';
 import { LogLineSplitter } from '../logs/LogLineSplitter';
-import { GitUrlRewrite, gitUrlRewriteEnv } from './gitUrlRewrites';
+import type { GitUrlRewrite } from '../git/gitUrlRewrites';
+import {
+  gitEnvironment,
+  isSafeGitRef,
+  isSafeRepositoryUrl,
+} from '../git/gitEnvironment';
+import { redactCredentials, redactUrl } from '../git/redactUrl';
 import { isProcessGroupAlive, signalProcessGroup } from './processGroup';
 
 export type LocalExecutorOptions = {
@@ -54,7 +60,7 @@ export class LocalExecutor implements PipelineExecutor {
   readonly #logger: LoggerService;
   readonly #graceMs: number;
   readonly #gitTimeoutMs: number;
-  readonly #gitEnv: Record<string, string>;
+  readonly #gitUrlRewrites: readonly GitUrlRewrite[];
   readonly #bash: string;
   /** Per-workspace HOME directories for workspaces outside the workspace root. */
   readonly #externalHomes = new Map<string, Promise<string>>();
@@ -77,7 +83,7 @@ export class LocalExecutor implements PipelineExecutor {
       options.gitTimeoutMs,
       DEFAULT_GIT_TIMEOUT_MS,
     );
-    this.#gitEnv = gitUrlRewriteEnv(options.gitUrlRewrites);
+    this.#gitUrlRewrites = options.gitUrlRewrites ?? [];
     this.#bash = findExecutable('bash') ?? 'bash';
   }
 
@@ -85,21 +91,14 @@ export class LocalExecutor implements PipelineExecutor {
     request: PipelineWorkspaceRequest,
   ): Promise<PipelineWorkspace> {
     const { runId, jobRunId, repositoryUrl, ref } = request;
-    if (
-      !repositoryUrl ||
-      repositoryUrl.startsWith('-') ||
-      /\0/.test(repositoryUrl)
-    ) {
+    if (!isSafeRepositoryUrl(repositoryUrl)) {
       throw new Error(
         `Invalid repository URL ${JSON.stringify(
           redactUrl(repositoryUrl ?? ''),
         )}`,
       );
     }
-    if (
-      ref !== undefined &&
-      (ref === '' || ref.startsWith('-') || /[\s\0]/.test(ref))
-    ) {
+    if (ref !== undefined && !isSafeGitRef(ref)) {
       throw new Error(`Invalid git ref ${JSON.stringify(ref)}`);
     }
 
@@ -109,12 +108,11 @@ export class LocalExecutor implements PipelineExecutor {
       path.join(runDir, `${sanitizePathSegment(jobRunId)}-`),
     );
 
-    const env = {
-      PATH: process.env.PATH ?? DEFAULT_PATH,
-      HOME: process.env.HOME ?? os.homedir(),
-      GIT_TERMINAL_PROMPT: '0',
-      ...this.#gitEnv,
-    };
+    const env = gitEnvironment({
+      path: process.env.PATH ?? DEFAULT_PATH,
+      home: process.env.HOME ?? os.homedir(),
+      gitUrlRewrites: this.#gitUrlRewrites,
+    });
     const git = (args: string[]) =>
       execGit(args, {
         cwd: dir,
@@ -633,36 +631,6 @@ function lastLines(text: string, count: number): string {
     .filter(line => line.length > 0)
     .slice(-count)
     .join('\n');
-}
-
-/** Hides credentials in a URL (`https://token@host/...`, `https://user:pass@host/...`). */
-export function redactUrl(url: string): string {
-  return url.replace(
-    /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@/i,
-    (_match, scheme: string, userinfo: string) => {
-      if (/^https?:\/\/$/i.test(scheme)) {
-        return `${scheme}***@`;
-      }
-      const colon = userinfo.indexOf(':');
-      return colon === -1
-        ? `${scheme}${userinfo}@`
-        : `${scheme}${userinfo.slice(0, colon)}:***@`;
-    },
-  );
-}
-
-function redactCredentials(text: string, url: string): string {
-  const match = /^[a-z][a-z0-9+.-]*:\/\/([^/@]*)@/i.exec(url);
-  let result = text.split(url).join(redactUrl(url));
-  if (match && match[1]) {
-    const userinfo = match[1];
-    result = result.split(userinfo).join('***');
-    const password = userinfo.slice(userinfo.indexOf(':') + 1);
-    if (userinfo.includes(':') && password.length >= 4) {
-      result = result.split(password).join('***');
-    }
-  }
-  return result;
 }
 
 /** A safe single path segment: `test (shard=1)` -> `test_shard_1_`; never `.` or `..`. */
