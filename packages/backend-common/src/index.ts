@@ -3,7 +3,16 @@
  *
  * @packageDocumentation
  */
-export { catalogEntity, requireEntityPermission } from './entityAccess';
+export {
+  catalogEntity,
+  normalizedEntityRef,
+  requireEntityPermission,
+  EntityAccess,
+  type EntityAccessOptions,
+  type EntityAccessRequest,
+  type EntityDecisions,
+  type EntityPermission,
+} from './EntityAccess';
 export { audited, type AuditedEvent } from './audited';
 export { parseInput } from './parseInput';
 export { selectInstance, type InstanceSelection } from './selectInstance';
