@@ -5,6 +5,7 @@ import type {
   PipelineScriptRequest,
 } from '@internal/plugin-pipelines-node';
 import { DatabasePipelineStore } from '../store/DatabasePipelineStore';
+import { ManualClock } from './ManualClock';
 import { PipelineEngine } from './PipelineEngine';
 
 jest.setTimeout(30_000);
@@ -31,17 +32,25 @@ const definition: PipelineDefinition = {
   ],
 };
 
+/** Waits (up to 5 s of real time) until `condition` holds; fails the test otherwise. */
+async function waitFor(condition: () => boolean, what: string) {
+  for (let i = 0; i < 1000 && !condition(); i++) {
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+  if (!condition()) throw new Error(`Timed out waiting for ${what}`);
+}
+
 /** An executor whose step runs until it is cancelled; records when that happened. */
-function blockingExecutor() {
+function blockingExecutor(clock: ManualClock) {
   const events: { started?: number; aborted?: number } = {};
   const executor: PipelineExecutor = {
     id: 'fake',
     prepareWorkspace: async () => ({ dir: '/nonexistent', commit: 'abc' }),
     runScript: (request: PipelineScriptRequest) => {
-      events.started = Date.now();
+      events.started = clock.now();
       return new Promise(resolve =>
         request.signal.addEventListener('abort', () => {
-          events.aborted = Date.now();
+          events.aborted = clock.now();
           resolve({ exitCode: null, terminatedBy: 'cancel' });
         }),
       );
@@ -63,15 +72,22 @@ async function setUp(options: {
   const store = await DatabasePipelineStore.create({
     database: mockServices.database({ knex }),
   });
-  const beats: Array<{ at: number; ok: boolean }> = [];
+  // The lease's time: it moves only when the test advances it, one heartbeat at a time.
+  const clock = new ManualClock(1_000_000);
+  const beats: Array<{ at: number; ok: boolean; done: boolean }> = [];
   const heartbeat = store.heartbeat.bind(store);
   jest.spyOn(store, 'heartbeat').mockImplementation(async request => {
     const ok = beats.filter(b => b.ok).length < options.healthyBeats;
-    beats.push({ at: Date.now(), ok });
-    if (!ok) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
-    return heartbeat(request);
+    const beat = { at: clock.now(), ok, done: false };
+    beats.push(beat);
+    try {
+      if (!ok) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      return await heartbeat(request);
+    } finally {
+      beat.done = true;
+    }
   });
-  const { executor, events } = blockingExecutor();
+  const { executor, events } = blockingExecutor(clock);
   const logger = mockServices.logger.mock();
   const engine = new PipelineEngine({
     store,
@@ -86,6 +102,7 @@ async function setUp(options: {
     killGraceMs: options.killGraceMs,
     pollMs: 50,
     logLimitBytes: 1_000_000,
+    clock,
   });
   const run = await engine.trigger({
     entityRef: 'component:default/comet',
@@ -94,18 +111,26 @@ async function setUp(options: {
     definition,
     trigger: { type: 'manual', actor: 'user:default/alice' },
   });
-  const claimedAt = Date.now();
+  const claimedAt = clock.now();
   engine.start();
-  /** Waits (up to 5 s) until the job has started and finished here. */
-  const settled = async () => {
-    for (let i = 0; i < 200; i++) {
-      if (events.started && engine.runningJobs === 0) return;
-      await new Promise(resolve => setTimeout(resolve, 25));
+  await waitFor(() => events.started !== undefined, 'the step to start');
+  /**
+   * Moves the lease's time on one heartbeat at a time, each time waiting until that
+   * heartbeat has been answered, until the job has stopped here (at most `limitMs`).
+   */
+  const settled = async (limitMs = 60_000) => {
+    while (events.aborted === undefined && clock.now() - claimedAt < limitMs) {
+      clock.advance(options.heartbeatMs);
+      await waitFor(() => beats.every(b => b.done), 'the heartbeat');
+      // The engine's own continuation after the heartbeat's answer
+      await new Promise(resolve => setImmediate(resolve));
     }
+    await waitFor(() => engine.runningJobs === 0, 'the job to end here');
   };
   return {
     store,
     engine,
+    clock,
     events,
     beats,
     logger,
@@ -118,7 +143,7 @@ async function setUp(options: {
 describe('PipelineEngine lease loss', () => {
   it('aborts a job once no heartbeat has reached the database for lease - kill grace - margin', async () => {
     // lease 4 s, kill grace 1 s, margin 2 s: abort 1 s after the last good heartbeat
-    const { store, engine, events, beats, logger, runId, settled } =
+    const { store, engine, clock, events, beats, logger, runId, settled } =
       await setUp({
         leaseMs: 4_000,
         heartbeatMs: 200,
@@ -133,9 +158,9 @@ describe('PipelineEngine lease loss', () => {
       expect(beats.filter(b => b.ok)).toHaveLength(6);
       // Healthy heartbeats kept it running well past the 1 s budget...
       expect(events.aborted! - events.started!).toBeGreaterThan(1_000);
-      // ...and failing ones stopped it after the budget, before lease - kill grace
-      expect(events.aborted! - lastGood.at).toBeGreaterThanOrEqual(950);
-      expect(events.aborted! - lastGood.at).toBeLessThan(3_000);
+      // ...and failing ones stopped it after the budget, before lease - kill grace: exactly
+      // 1 s after the last heartbeat that held
+      expect(events.aborted! - lastGood.at).toBe(1_000);
       expect(events.aborted!).toBeGreaterThan(firstBad.at);
 
       const run = (await store.getRun(runId))!;
@@ -153,10 +178,11 @@ describe('PipelineEngine lease loss', () => {
       expect(logger.warn).toHaveBeenCalledWith(
         expect.stringContaining('lost its lease'),
       );
-      // No heartbeat after giving up the lease
+      // No heartbeat after giving up the lease, and no lease timer left
       const count = beats.length;
-      await new Promise(resolve => setTimeout(resolve, 500));
+      clock.advance(5_000);
       expect(beats.length).toBe(count);
+      expect(clock.pending).toBe(0);
     } finally {
       await engine.stop(0);
     }
@@ -176,8 +202,9 @@ describe('PipelineEngine lease loss', () => {
       // Failed heartbeats before half the lease did not abort; the first after it did
       const before = beats.filter(b => b.at < events.aborted! - 5);
       expect(before.length).toBeGreaterThanOrEqual(3);
-      expect(events.aborted! - claimedAt).toBeGreaterThanOrEqual(1_000);
-      expect(events.aborted! - claimedAt).toBeLessThan(2_000);
+      // The fourth heartbeat (1.2 s) is the first past half the 2 s lease
+      expect(events.aborted! - claimedAt).toBe(1_200);
+      expect(beats.map(b => b.at - claimedAt)).toEqual([300, 600, 900, 1_200]);
     } finally {
       await engine.stop(0);
     }

@@ -1,10 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { redactUrl } from '../executor/LocalExecutor';
-import { InputError } from '@backstage/errors';
-import {
-  expandMatrix,
+import type {
   PipelineDefinition,
-  PipelineJob,
   PipelineRun,
   PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
@@ -15,24 +11,26 @@ import type {
   PipelineWorkspace,
 } from '@internal/plugin-pipelines-node';
 import { randomUUID } from 'node:crypto';
-import { ContinuedLineMasker } from '../logs/ContinuedLineMasker';
+import { redactUrl } from '../git/redactUrl';
 import { SecretMasker } from '../logs/SecretMasker';
-import type { LiveLogBus } from './LiveLogBus';
-import { removeStaleWorkspaces } from './staleWorkspaces';
 import type {
   ClaimedJob,
-  NewJobRun,
-  NewLogLine,
   PipelineStore,
   RunStatusChange,
 } from '../store/PipelineStore';
+import { Clock, ClockTimer, systemClock } from './Clock';
 import {
   evaluateCondition,
   ExpressionScope,
-  prepareScript,
-  resolveDeep,
   resolveExpressions,
 } from './expressions';
+import { JobLease } from './JobLease';
+import { JobStopReason, stopMessage } from './JobStopReason';
+import type { LiveLogBus } from './LiveLogBus';
+import { RunLog } from './RunLog';
+import { planJobs, resolveParams } from './RunPlanner';
+import { removeStaleWorkspaces } from './staleWorkspaces';
+import { StepRunner } from './StepRunner';
 
 export type PipelineEngineOptions = {
   store: PipelineStore;
@@ -70,6 +68,8 @@ export type PipelineEngineOptions = {
     /** For `waiting`: the gate that waits. */
     jobRunId?: string;
   }) => Promise<void>;
+  /** Time and timers of job leases and job timeouts; the system clock unless a test moves it. */
+  clock?: Clock;
 };
 
 export type TriggerRequest = {
@@ -86,308 +86,14 @@ export type TriggerRequest = {
   succeededJobRunIds?: Set<string>;
 };
 
-const LOG_FLUSH_MS = 100;
-const LOG_FLUSH_LINES = 5000;
-/** The most lines one write stores when the database has fallen behind. */
-const LOG_WRITE_MAX_LINES = 20_000;
-/** Slack for clocks and timers between aborting a job that lost its lease and the lease's end. */
-const LEASE_MARGIN_MS = 2_000;
-/** Pauses before each retry of a failed log write; then its lines are dropped. */
-const LOG_WRITE_RETRY_MS = [100, 400, 1_500];
-
-/** Formats a matrix combination into a job run id: `test (shard=1, mode=strict)`. */
-export function jobRunIdOf(
-  job: PipelineJob,
-  matrix?: Record<string, string | number | boolean>,
-) {
-  if (!matrix) return job.id;
-  const values = Object.entries(matrix)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(', ');
-  return `${job.id} (${values})`;
-}
-
-/** Checks and completes trigger parameters against the pipeline's typed `params`. */
-export function resolveParams(
-  definition: PipelineDefinition,
-  given: Record<string, unknown> = {},
-): Record<string, string | number | boolean> {
-  const result: Record<string, string | number | boolean> = {};
-  for (const name of Object.keys(given)) {
-    if (!definition.params[name]) {
-      const known = Object.keys(definition.params);
-      throw new InputError(
-        `Unknown parameter "${name}"; ${definition.name} takes ${
-          known.length ? known.join(', ') : 'no parameters'
-        }`,
-      );
-    }
-  }
-  for (const [name, param] of Object.entries(definition.params)) {
-    let value = given[name] ?? param.default;
-    if (value === undefined || value === '') {
-      if (param.required) {
-        throw new InputError(`Parameter "${name}" is required`);
-      }
-      if (value === undefined) continue;
-    }
-    switch (param.type) {
-      case 'number': {
-        const number = typeof value === 'number' ? value : Number(value);
-        if (!Number.isFinite(number)) {
-          throw new InputError(
-            `Parameter "${name}" must be a number, got ${JSON.stringify(
-              value,
-            )}`,
-          );
-        }
-        value = number;
-        break;
-      }
-      case 'boolean':
-        if (value === 'true' || value === 'false') value = value === 'true';
-        if (typeof value !== 'boolean') {
-          throw new InputError(
-            `Parameter "${name}" must be true or false, got ${JSON.stringify(
-              value,
-            )}`,
-          );
-        }
-        break;
-      case 'choice':
-        if (!param.options?.includes(String(value))) {
-          throw new InputError(
-            `Parameter "${name}" must be one of ${param.options?.join(
-              ', ',
-            )}, got ${JSON.stringify(value)}`,
-          );
-        }
-        value = String(value);
-        break;
-      default:
-        if (typeof value === 'object') {
-          throw new InputError(`Parameter "${name}" must be a string`);
-        }
-        value = String(value);
-    }
-    result[name] = value as string | number | boolean;
-  }
-  return result;
-}
-
-/** Expands jobs and their matrices into the job runs of a new run. */
-export function planJobs(
-  definition: PipelineDefinition,
-  succeeded?: Set<string>,
-): NewJobRun[] {
-  const instances = new Map<string, string[]>();
-  const jobRuns: NewJobRun[] = [];
-  for (const job of definition.jobs) {
-    const combinations = job.matrix ? expandMatrix(job.matrix) : [undefined];
-    const ids: string[] = [];
-    for (const matrix of combinations) {
-      const jobRunId = jobRunIdOf(job, matrix);
-      ids.push(jobRunId);
-      jobRuns.push({
-        jobRunId,
-        jobId: job.id,
-        name: matrix
-          ? `${job.name} (${Object.values(matrix).join(', ')})`
-          : job.name,
-        matrix,
-        needs: [],
-        steps: job.steps.map(step => ({ name: step.name })),
-        approval: job.approval,
-        maxAttempts: 1 + job.retry,
-        timeoutMs: job.timeoutMs,
-        initialState: succeeded?.has(jobRunId) ? 'succeeded' : 'pending',
-      });
-    }
-    instances.set(job.id, ids);
-  }
-  // `needs: [test]` waits for every matrix instance of `test`
-  for (const jobRun of jobRuns) {
-    const job = definition.jobs.find(j => j.id === jobRun.jobId)!;
-    jobRun.needs = job.needs.flatMap(need => instances.get(need) ?? []);
-  }
-  return jobRuns;
-}
-
-/**
- * Buffers a job's log lines and writes them in batches; masks secrets first. The run's size
- * cap is enforced by the store under the run row's lock (so it holds across the run's jobs and
- * replicas, with one truncation marker); this class only stops buffering once the run's log
- * is known to be full.
- *
- * A failed write is retried a few times with a short backoff (the same lines, in the same
- * order); if it keeps failing those lines are dropped, the error is logged once, and later
- * lines are still written: the chain of writes never stays rejected, so a database hiccup
- * neither loses the rest of the log nor fails the job.
- *
- * @internal Exported for its tests.
- */
-export class RunLog {
-  private buffer: NewLogLine[] = [];
-  /** UTF-8 bytes of the run's log as the store last reported them (any job's lines). */
-  private storedBytes = 0;
-  /** A lower bound of the bytes buffered since: string length never exceeds UTF-8 bytes. */
-  private pendingChars = 0;
-  /** The run's log is full: nothing more is buffered. */
-  private full = false;
-  private failureReported = false;
-  private timer?: NodeJS.Timeout;
-  private writing: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly store: PipelineStore,
-    private readonly runId: string,
-    private readonly limitBytes: number,
-    private readonly masker: SecretMasker,
-    private readonly liveLogs?: LiveLogBus,
-    private readonly logger?: LoggerService,
-    private readonly retryDelaysMs: readonly number[] = LOG_WRITE_RETRY_MS,
-  ) {}
-
-  /** Reads the run's stored size, so a run already over its limit buffers nothing. */
-  async init() {
-    try {
-      this.storedBytes = await this.store.logSize(this.runId);
-    } catch {
-      // Only an estimate: the store enforces the limit on every write anyway.
-      this.storedBytes = 0;
-    }
-  }
-
-  /** Buffers a line; `masked` when its secrets are masked already (a continued line's). */
-  write(line: Omit<NewLogLine, 'timestamp'>, masked = false) {
-    if (this.full) return;
-    const text = masked ? line.text : this.masker.mask(line.text);
-    this.pendingChars += text.length;
-    if (this.storedBytes + this.pendingChars > this.limitBytes) {
-      // This line cannot fit (its bytes are at least its length): it is sent so the store
-      // writes the run's truncation marker at the right place, and nothing after it is kept.
-      this.full = true;
-    }
-    this.buffer.push({
-      jobRunId: line.jobRunId,
-      stepIndex: line.stepIndex,
-      stream: line.stream,
-      text,
-      timestamp: this.now(),
-    });
-    this.schedule(this.full || this.buffer.length >= LOG_FLUSH_LINES);
-  }
-
-  private lastMillis = 0;
-  private lastTimestamp = '';
-
-  /** ISO timestamps, formatted once per millisecond: a busy step prints many lines in one. */
-  private now() {
-    const millis = Date.now();
-    if (millis !== this.lastMillis) {
-      this.lastMillis = millis;
-      this.lastTimestamp = new Date(millis).toISOString();
-    }
-    return this.lastTimestamp;
-  }
-
-  private schedule(now: boolean) {
-    if (now) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      void this.flush();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.flush();
-      }, LOG_FLUSH_MS);
-    }
-  }
-
-  /**
-   * Stores what is buffered. Writes are chained so lines are stored in the order they were
-   * produced, and each takes what has been buffered by the time it starts (up to
-   * LOG_WRITE_MAX_LINES): while the database is behind, the waiting lines go in fewer, larger
-   * writes instead of a queue of small ones (the writes already queued then find nothing
-   * left). Resolves (never rejects) when the buffer has been emptied, so every line buffered
-   * before the call has been stored, or dropped after its write failed every retry.
-   */
-  flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.writing = this.writing
-      .then(() => this.drain())
-      // Only a live viewer's publish can throw here; the stored lines are not affected
-      .catch(error =>
-        this.logger?.warn(
-          `Publishing log lines of run ${this.runId} failed: ${this.masker.mask(
-            String(error),
-          )}`,
-        ),
-      );
-    return this.writing;
-  }
-
-  private async drain() {
-    while (this.buffer.length) {
-      const lines = this.buffer.splice(0, LOG_WRITE_MAX_LINES);
-      let chars = 0;
-      for (const line of lines) chars += line.text.length;
-      const result = await this.append(lines);
-      this.pendingChars -= chars;
-      if (!result) continue;
-      // The run's size now includes these lines (and any other job's stored meanwhile)
-      this.storedBytes = result.logSize;
-      if (result.truncated) {
-        // The run's log is full (this job's lines or another's): later lines would be refused.
-        this.full = true;
-        this.buffer = [];
-      }
-      if (result.lines.length) this.liveLogs?.publish(this.runId, result.lines);
-    }
-  }
-
-  /** One write, retried; undefined when every attempt failed (the lines are dropped). */
-  private async append(lines: NewLogLine[]) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.store.appendLogLines(this.runId, lines, {
-          limitBytes: this.limitBytes,
-        });
-      } catch (error) {
-        if (attempt >= this.retryDelaysMs.length) {
-          this.reportFailure(lines.length, error);
-          return undefined;
-        }
-        await new Promise(resolve =>
-          setTimeout(resolve, this.retryDelaysMs[attempt]),
-        );
-      }
-    }
-  }
-
-  /** Logs the first lost write of this log; the message is masked and cut short. */
-  private reportFailure(lineCount: number, error: unknown) {
-    if (this.failureReported) return;
-    this.failureReported = true;
-    const message = this.masker
-      .mask(String((error as Error)?.message ?? error))
-      .slice(0, 500);
-    this.logger?.error(
-      `Cannot store ${lineCount} log line(s) of run ${this.runId} after ${
-        this.retryDelaysMs.length + 1
-      } attempts; they are dropped and later lines are still written (further failures of this job's log are not reported): ${message}`,
-    );
-  }
-}
-
 type RunningJob = {
   claimed: ClaimedJob;
   /** When the claim was asked for: the lease runs from (no earlier than) then. */
   claimedAt: number;
   abort: AbortController;
   done: Promise<void>;
-  reason?: string;
+  /** Why the job was stopped, once it was. */
+  stopReason?: JobStopReason;
 };
 
 /**
@@ -406,7 +112,11 @@ export class PipelineEngine {
   /** The start-up removal of workspaces left by killed replicas, for tests to wait on. */
   workspaceSweep: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: PipelineEngineOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: PipelineEngineOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   get id() {
     return this.workerId;
@@ -574,7 +284,10 @@ export class PipelineEngine {
     ]);
     if (timedOut) {
       for (const job of this.running.values()) {
-        job.reason = `The backend replica ${this.workerId} shut down before the job finished`;
+        job.stopReason = {
+          kind: 'shutdown',
+          message: `The backend replica ${this.workerId} shut down before the job finished`,
+        };
         job.abort.abort();
       }
       await all;
@@ -585,7 +298,7 @@ export class PipelineEngine {
   abortJob(runId: string, reason: string) {
     for (const job of this.running.values()) {
       if (job.claimed.runId === runId) {
-        job.reason = reason;
+        job.stopReason = { kind: 'cancelled', message: reason };
         job.abort.abort();
       }
     }
@@ -615,7 +328,7 @@ export class PipelineEngine {
 
   private async claimLoop() {
     while (!this.stopped && this.running.size < this.options.concurrency) {
-      const claimedAt = Date.now();
+      const claimedAt = this.clock.now();
       const claimed = await this.options.store.claimJob({
         workerId: this.workerId,
         leaseMs: this.options.leaseMs,
@@ -711,70 +424,43 @@ export class PipelineEngine {
         stream: 'system',
         text,
       });
-
-    // Heartbeats keep the lease; losing it (cancelled, or taken over) aborts the job here.
-    let leaseLost = false;
-    // When heartbeats stop reaching the database (it is unreachable, or this replica hangs),
-    // the job is aborted here early enough that its processes are gone (SIGTERM, SIGKILL after
-    // the kill grace period) before the lease expires and another replica runs it again.
-    const { leaseMs, heartbeatMs } = this.options;
-    const killGraceMs = this.options.killGraceMs ?? 10_000;
-    const budgetMs = leaseMs - killGraceMs - LEASE_MARGIN_MS;
-    // With a lease too short for that, a failed heartbeat past half the lease aborts at once.
-    const watchdogMs = budgetMs > heartbeatMs ? budgetMs : undefined;
-    let lastHeld = entry.claimedAt;
-    const timers: { heartbeat?: NodeJS.Timeout; watchdog?: NodeJS.Timeout } =
-      {};
-    const loseLease = () => {
-      if (abort.signal.aborted) return;
-      const seconds = Math.round((Date.now() - lastHeld) / 1000);
-      leaseLost = true;
-      entry.reason = `The job lost its lease: no heartbeat reached the database for ${seconds} s, so it was stopped here before another worker could take it over`;
-      logger.warn(
-        `Pipeline job ${claimed.jobRunId} of run ${claimed.runId}: ${entry.reason}`,
-      );
-      clearInterval(timers.heartbeat);
+    const stop = (reason: JobStopReason, replace = true) => {
+      if (replace || !entry.stopReason) entry.stopReason = reason;
       abort.abort();
     };
-    const armWatchdog = () => {
-      if (watchdogMs === undefined) return;
-      clearTimeout(timers.watchdog);
-      timers.watchdog = setTimeout(
-        loseLease,
-        Math.max(0, lastHeld + watchdogMs - Date.now()),
-      );
-    };
-    armWatchdog();
-    timers.heartbeat = setInterval(async () => {
-      const started = Date.now();
-      try {
-        const held = await store.heartbeat({
-          runId: claimed.runId,
-          jobRunId: claimed.jobRunId,
-          workerId: this.workerId,
-          leaseMs,
-        });
-        if (!held && !abort.signal.aborted) {
-          leaseLost = true;
-          entry.reason ??=
-            'The job was cancelled or taken over by another worker';
-          abort.abort();
-        } else if (held && !abort.signal.aborted) {
-          // The lease now runs from (no earlier than) when this heartbeat was sent
-          lastHeld = Math.max(lastHeld, started);
-          armWatchdog();
-        }
-      } catch (error) {
-        logger.warn(`Heartbeat for ${claimed.jobRunId} failed: ${error}`);
-        if (watchdogMs === undefined && Date.now() - lastHeld > leaseMs / 2) {
-          loseLease();
-        }
-      }
-    }, heartbeatMs);
+
+    // Losing the lease (cancelled, taken over, or heartbeats that stop reaching the database)
+    // stops the job here.
+    const lease = JobLease.start({
+      store,
+      runId: claimed.runId,
+      jobRunId: claimed.jobRunId,
+      workerId: this.workerId,
+      leaseMs: this.options.leaseMs,
+      heartbeatMs: this.options.heartbeatMs,
+      killGraceMs: this.options.killGraceMs ?? 10_000,
+      claimedAt: entry.claimedAt,
+      clock: this.clock,
+      logger,
+      signal: abort.signal,
+      stop,
+    });
+    const steps = new StepRunner({
+      executor,
+      stepTypes: this.options.stepTypes,
+      log,
+      masker,
+      runId: claimed.runId,
+      jobRunId: claimed.jobRunId,
+      entityRef: claimed.entityRef,
+      branch: claimed.branch,
+      signal: abort.signal,
+      stopReason: () => entry.stopReason,
+    });
 
     let workspace: PipelineWorkspace | undefined;
     let failure: string | undefined;
-    let jobTimer: NodeJS.Timeout | undefined;
+    let jobTimer: ClockTimer | undefined;
     try {
       if (!job) {
         throw new Error(
@@ -822,10 +508,14 @@ export class PipelineEngine {
         `Job ${claimed.jobRunId} started on worker ${this.workerId} (attempt ${claimed.attempt} of ${claimed.maxAttempts})`,
       );
       if (claimed.timeoutMs) {
-        jobTimer = setTimeout(() => {
-          entry.reason = `Job timed out after ${claimed.timeoutMs} ms`;
-          abort.abort();
-        }, claimed.timeoutMs);
+        jobTimer = this.clock.setTimeout(
+          () =>
+            stop({
+              kind: 'timeout',
+              message: `Job timed out after ${claimed.timeoutMs} ms`,
+            }),
+          claimed.timeoutMs,
+        );
       }
       if (!claimed.repositoryUrl) {
         throw new Error(
@@ -894,104 +584,15 @@ export class PipelineEngine {
         }
         await store.setStepState({ ...stepRef, state: 'running' });
         system(`Step ${index + 1}/${job.steps.length}: ${step.name}`, index);
-        let stepError: string | undefined;
-        let exitCode: number | undefined;
-        if (step.run !== undefined) {
-          const prepared = prepareScript(step.run, stepScope);
-          // Pieces of an over-long line are masked together, so no secret leaks at a cut
-          const streams = {
-            stdout: new ContinuedLineMasker(masker),
-            stderr: new ContinuedLineMasker(masker),
-          };
-          const output = (
-            stream: 'stdout' | 'stderr',
-            text: string,
-            continues = false,
-          ) => {
-            const masked = streams[stream].push(text, continues);
-            if (masked || !continues) {
-              log.write(
-                {
-                  jobRunId: claimed.jobRunId,
-                  stepIndex: index,
-                  stream,
-                  text: masked,
-                },
-                true,
-              );
-            }
-          };
-          const result = await executor.runScript({
-            workspace,
-            script: prepared.script,
-            env: { ...env, ...prepared.env },
-            timeoutMs: step.timeoutMs,
-            signal: abort.signal,
-            onOutput: line => output(line.stream, line.text, line.continues),
-          });
-          for (const stream of ['stdout', 'stderr'] as const) {
-            // A piece whose line never ended (the step was killed mid-line)
-            const text = streams[stream].end();
-            if (text) {
-              log.write(
-                { jobRunId: claimed.jobRunId, stepIndex: index, stream, text },
-                true,
-              );
-            }
-          }
-          exitCode = result.exitCode ?? undefined;
-          if (result.terminatedBy === 'timeout') {
-            stepError = `Step timed out after ${step.timeoutMs} ms`;
-          } else if (result.terminatedBy === 'cancel') {
-            stepError = entry.reason ?? 'Cancelled';
-          } else if (result.exitCode !== 0) {
-            stepError =
-              result.exitCode === 127
-                ? `Command not found (exit code 127)`
-                : `Exited with code ${result.exitCode}`;
-          }
-        } else if (step.uses) {
-          const stepType = this.options.stepTypes.get(step.uses);
-          if (!stepType) {
-            stepError = `Unknown step type "${step.uses}"`;
-          } else {
-            try {
-              await stepType.run({
-                runId: claimed.runId,
-                entityRef: claimed.entityRef,
-                inputs: resolveDeep(step.with ?? {}, stepScope) as Record<
-                  string,
-                  unknown
-                >,
-                workspaceDir: workspace.dir,
-                env,
-                commit: workspace.commit,
-                branch: claimed.branch,
-                signal: abort.signal,
-                log: {
-                  info: text =>
-                    log.write({
-                      jobRunId: claimed.jobRunId,
-                      stepIndex: index,
-                      stream: 'stdout',
-                      text,
-                    }),
-                  error: text =>
-                    log.write({
-                      jobRunId: claimed.jobRunId,
-                      stepIndex: index,
-                      stream: 'stderr',
-                      text,
-                    }),
-                },
-              });
-            } catch (error) {
-              stepError = abort.signal.aborted
-                ? entry.reason ?? 'Cancelled'
-                : masker.mask(String((error as Error)?.message ?? error));
-            }
-          }
-        }
+        const outcome = await steps.run({
+          step,
+          stepIndex: index,
+          workspace,
+          env,
+          scope: stepScope,
+        });
+        const stepError =
+          outcome.kind === 'succeeded' ? undefined : outcome.error;
         const cancelled = abort.signal.aborted;
         let stepState: 'cancelled' | 'failed' | 'succeeded' = 'succeeded';
         if (cancelled) stepState = 'cancelled';
@@ -999,7 +600,7 @@ export class PipelineEngine {
         await store.setStepState({
           ...stepRef,
           state: stepState,
-          exitCode,
+          exitCode: outcome.exitCode,
           error: stepError,
         });
         if (stepError) {
@@ -1030,9 +631,8 @@ export class PipelineEngine {
       failure = masker.mask(String((error as Error)?.message ?? error));
       system(`Job failed: ${failure}`);
     } finally {
-      clearInterval(timers.heartbeat);
-      clearTimeout(timers.watchdog);
-      clearTimeout(jobTimer);
+      lease.release();
+      this.clock.clear(jobTimer);
       if (workspace) {
         await executor
           .cleanupWorkspace(workspace)
@@ -1045,11 +645,11 @@ export class PipelineEngine {
     }
 
     if (abort.signal.aborted) {
-      failure = entry.reason ?? 'Cancelled';
+      failure = stopMessage(entry.stopReason);
       system(`Job stopped: ${failure}`);
     }
     await log.flush();
-    if (leaseLost) {
+    if (lease.isLost) {
       // Someone else (a cancel, a worker that took over, or the recovery of the lease this
       // worker could not renew) owns the job's state now.
       return;
@@ -1068,9 +668,9 @@ export class PipelineEngine {
       'succeeded';
     if (retry) finalState = 'queued';
     else if (abort.signal.aborted) {
-      finalState = entry.reason?.startsWith('Job timed out')
-        ? 'failed'
-        : 'cancelled';
+      // A job that ran out of time failed; any other stop cancelled it.
+      finalState =
+        entry.stopReason?.kind === 'timeout' ? 'failed' : 'cancelled';
     } else if (failure) finalState = 'failed';
     await store.setJobState({
       runId: claimed.runId,

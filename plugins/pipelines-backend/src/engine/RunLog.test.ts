@@ -3,7 +3,7 @@ import { SecretMasker } from '../logs/SecretMasker';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NewLogLine, PipelineStore } from '../store/PipelineStore';
 import type { LiveLogBus } from './LiveLogBus';
-import { RunLog } from './PipelineEngine';
+import { RunLog } from './RunLog';
 
 /** A store whose writes wait until the test lets them through. */
 function slowStore() {

@@ -1,6 +1,6 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import type { PipelineDefinition } from '@internal/plugin-pipelines-common';
-import { RunLog } from '../engine/PipelineEngine';
+import { RunLog } from '../engine/RunLog';
 import { SecretMasker } from '../logs/SecretMasker';
 import { DatabasePipelineStore } from './DatabasePipelineStore';
 import type { NewRun } from './PipelineStore';

@@ -1,0 +1,125 @@
+import { InputError } from '@backstage/errors';
+import {
+  expandMatrix,
+  PipelineDefinition,
+  PipelineJob,
+} from '@internal/plugin-pipelines-common';
+import type { NewJobRun } from '../store/PipelineStore';
+
+/** Formats a matrix combination into a job run id: `test (shard=1, mode=strict)`. */
+export function jobRunIdOf(
+  job: PipelineJob,
+  matrix?: Record<string, string | number | boolean>,
+) {
+  if (!matrix) return job.id;
+  const values = Object.entries(matrix)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+  return `${job.id} (${values})`;
+}
+
+/** Checks and completes trigger parameters against the pipeline's typed `params`. */
+export function resolveParams(
+  definition: PipelineDefinition,
+  given: Record<string, unknown> = {},
+): Record<string, string | number | boolean> {
+  const result: Record<string, string | number | boolean> = {};
+  for (const name of Object.keys(given)) {
+    if (!definition.params[name]) {
+      const known = Object.keys(definition.params);
+      throw new InputError(
+        `Unknown parameter "${name}"; ${definition.name} takes ${
+          known.length ? known.join(', ') : 'no parameters'
+        }`,
+      );
+    }
+  }
+  for (const [name, param] of Object.entries(definition.params)) {
+    let value = given[name] ?? param.default;
+    if (value === undefined || value === '') {
+      if (param.required) {
+        throw new InputError(`Parameter "${name}" is required`);
+      }
+      if (value === undefined) continue;
+    }
+    switch (param.type) {
+      case 'number': {
+        const number = typeof value === 'number' ? value : Number(value);
+        if (!Number.isFinite(number)) {
+          throw new InputError(
+            `Parameter "${name}" must be a number, got ${JSON.stringify(
+              value,
+            )}`,
+          );
+        }
+        value = number;
+        break;
+      }
+      case 'boolean':
+        if (value === 'true' || value === 'false') value = value === 'true';
+        if (typeof value !== 'boolean') {
+          throw new InputError(
+            `Parameter "${name}" must be true or false, got ${JSON.stringify(
+              value,
+            )}`,
+          );
+        }
+        break;
+      case 'choice':
+        if (!param.options?.includes(String(value))) {
+          throw new InputError(
+            `Parameter "${name}" must be one of ${param.options?.join(
+              ', ',
+            )}, got ${JSON.stringify(value)}`,
+          );
+        }
+        value = String(value);
+        break;
+      default:
+        if (typeof value === 'object') {
+          throw new InputError(`Parameter "${name}" must be a string`);
+        }
+        value = String(value);
+    }
+    result[name] = value as string | number | boolean;
+  }
+  return result;
+}
+
+/** Expands jobs and their matrices into the job runs of a new run. */
+export function planJobs(
+  definition: PipelineDefinition,
+  succeeded?: Set<string>,
+): NewJobRun[] {
+  const instances = new Map<string, string[]>();
+  const jobRuns: NewJobRun[] = [];
+  for (const job of definition.jobs) {
+    const combinations = job.matrix ? expandMatrix(job.matrix) : [undefined];
+    const ids: string[] = [];
+    for (const matrix of combinations) {
+      const jobRunId = jobRunIdOf(job, matrix);
+      ids.push(jobRunId);
+      jobRuns.push({
+        jobRunId,
+        jobId: job.id,
+        name: matrix
+          ? `${job.name} (${Object.values(matrix).join(', ')})`
+          : job.name,
+        matrix,
+        needs: [],
+        steps: job.steps.map(step => ({ name: step.name })),
+        approval: job.approval,
+        maxAttempts: 1 + job.retry,
+        timeoutMs: job.timeoutMs,
+        initialState: succeeded?.has(jobRunId) ? 'succeeded' : 'pending',
+      });
+    }
+    instances.set(job.id, ids);
+  }
+  // `needs: [test]` waits for every matrix instance of `test`
+  for (const jobRun of jobRuns) {
+    const job = definition.jobs.find(j => j.id === jobRun.jobId)!;
+    jobRun.needs = job.needs.flatMap(need => instances.get(need) ?? []);
+  }
+  return jobRuns;
+}
