@@ -3,13 +3,12 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_GITHUB_PROJECT_SLUG,
   ANNOTATION_PIPELINES,
-  PipelineRun,
   pipelinePathsOf,
   pipelinesPermissions,
 } from '@internal/plugin-pipelines-common';
@@ -40,6 +39,7 @@ import {
   repositoryUrlOf,
 } from './service/PipelinesService';
 import { readGitUrlRewrites } from './git/gitUrlRewrites';
+import { RunOwnersNotifier } from './service/RunOwnersNotifier';
 import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';
@@ -144,6 +144,12 @@ export const pipelinesPlugin = createBackendPlugin({
             1000,
         });
         const liveLogs = new LiveLogBus();
+        // Tells the owning group when a run fails or a gate waits for a decision.
+        const ownersNotifier = RunOwnersNotifier.create({
+          auth,
+          catalog,
+          notifications,
+        });
         const artifacts =
           customArtifactStore ??
           new LocalArtifactStore(path.join(dataDir, 'artifacts'));
@@ -181,50 +187,9 @@ export const pipelinesPlugin = createBackendPlugin({
             pipelinesConfig?.getOptionalNumber('logLimitBytes') ??
             50 * 1024 * 1024,
           liveLogs,
-          onRunEvent: event => notifyOwners(event),
+          onRunEvent: event => ownersNotifier.notify(event),
         });
 
-        // Tell the owning group when a run fails or a gate waits for a decision.
-        async function notifyOwners(event: {
-          type: 'failed' | 'waiting' | 'finished';
-          run: PipelineRun;
-          jobRunId?: string;
-        }) {
-          if (event.type === 'finished') return;
-          const { run } = event;
-          const credentials = await auth.getOwnServiceCredentials();
-          const entity = await catalog.getEntityByRef(run.entityRef, {
-            credentials,
-          });
-          const owner = entity?.spec?.owner;
-          if (!entity || typeof owner !== 'string') return;
-          const ownerRef = stringifyEntityRef(
-            parseEntityRef(owner, {
-              defaultKind: 'group',
-              defaultNamespace: entity.metadata.namespace,
-            }),
-          );
-          const { kind, namespace, name } = parseEntityRef(run.entityRef);
-          const waiting = run.jobs.find(j => j.jobRunId === event.jobRunId);
-          const failed = event.type === 'failed';
-          await notifications.send({
-            recipients: { type: 'entity', entityRef: ownerRef },
-            payload: {
-              title: failed
-                ? `Pipeline ${run.pipeline} #${run.number} of ${name} failed`
-                : `Pipeline ${run.pipeline} #${run.number} of ${name} waits for approval`,
-              description: failed
-                ? run.error ?? 'A job failed'
-                : waiting?.approval?.description ??
-                  `Job ${waiting?.jobRunId} waits for a decision`,
-              link: `/catalog/${namespace}/${kind.toLocaleLowerCase(
-                'en-US',
-              )}/${name}`,
-              severity: failed ? 'high' : 'normal',
-              topic: `pipelines:${run.entityRef}`,
-            },
-          });
-        }
         const source = GitPipelineSource.create({ gitUrlRewrites });
         const service = new PipelinesService({
           store,
