@@ -515,6 +515,31 @@ describe('jenkins permissions and configuration', () => {
                   ? AuthorizeResult.ALLOW
                   : AuthorizeResult.DENY,
             })),
+          // The same policy as a decision per permission, with a condition on the entity
+          authorizeConditional: async (requests: any[]) =>
+            requests.map(r =>
+              r.permission.name === 'jenkins.build.read'
+                ? {
+                    result: AuthorizeResult.CONDITIONAL,
+                    pluginId: 'catalog',
+                    resourceType: 'catalog-entity',
+                    conditions: {
+                      allOf: [
+                        {
+                          rule: 'IS_ENTITY_KIND',
+                          resourceType: 'catalog-entity',
+                          params: { kinds: ['Component'] },
+                        },
+                        {
+                          rule: 'HAS_METADATA',
+                          resourceType: 'catalog-entity',
+                          params: { key: 'name', value: 'payments-api' },
+                        },
+                      ],
+                    },
+                  }
+                : { result: AuthorizeResult.DENY },
+            ),
         }).factory,
         catalogServiceMock.factory({ entities }),
       ],

@@ -113,6 +113,8 @@ async function main() {
     permissions: {
       authorize: async (requests: unknown[]) =>
         requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      authorizeConditional: async (requests: unknown[]) =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
     } as unknown as PermissionsService,
     auditor: {} as AuditorService,
   });

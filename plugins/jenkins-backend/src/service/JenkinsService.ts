@@ -3,18 +3,14 @@ import type {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import type { Entity } from '@backstage/catalog-model';
 import {
   InputError,
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  catalogEntity,
-  requireEntityPermission,
-} from '@internal/backend-common';
-import { ResourcePermission } from '@backstage/plugin-permission-common';
+import { EntityAccess, EntityPermission } from '@internal/backend-common';
 import type { JsonObject } from '@backstage/types';
 import {
   JENKINS_ANNOTATION,
@@ -79,6 +75,8 @@ function problemOf(error: unknown): JenkinsJobProblem {
  * entity's annotation names (or the branch jobs of an annotated multibranch project).
  */
 export class JenkinsService {
+  private readonly access: EntityAccess;
+
   constructor(
     private readonly options: {
       client: JenkinsClient;
@@ -87,8 +85,16 @@ export class JenkinsService {
       permissions: PermissionsService;
       auditor: AuditorService;
       triggerWaitMs?: number;
+      /** How long an entity and the caller's decisions on it are reused (default 5 s). */
+      accessCacheTtlMs?: number;
     },
-  ) {}
+  ) {
+    this.access = EntityAccess.create({
+      catalog: options.catalog,
+      permissions: options.permissions,
+      cacheTtlMs: options.accessCacheTtlMs,
+    });
+  }
 
   get configured() {
     return this.options.instances.length > 0;
@@ -104,21 +110,20 @@ export class JenkinsService {
     }
   }
 
-  private entity(entityRef: string, credentials: BackstageCredentials) {
-    return catalogEntity(this.options.catalog, entityRef, credentials);
-  }
-
-  private authorize(
-    permission: ResourcePermission<'catalog-entity'>,
-    entityRef: string,
+  /**
+   * The entity, when the caller has `permission` on it: one catalog read and one permission
+   * request, reused for a few seconds for reads; builds are triggered and stopped only after
+   * asking afresh.
+   */
+  private permitted(
     credentials: BackstageCredentials,
+    entityRef: string,
+    permission: EntityPermission,
   ) {
-    return requireEntityPermission(
-      this.options.permissions,
-      permission,
-      entityRef,
-      credentials,
-    );
+    return this.access.entity(credentials, entityRef, {
+      require: [permission],
+      fresh: permission !== jenkinsBuildReadPermission,
+    });
   }
 
   private instanceFor(
@@ -160,15 +165,17 @@ export class JenkinsService {
   private async entityJobs(
     credentials: BackstageCredentials,
     entityRef: string,
-    permission: ResourcePermission<'catalog-entity'>,
+    permission: EntityPermission,
   ): Promise<{
     entityRef: string;
     jobs: EntityJob[];
     annotationError?: string;
   }> {
-    const entity = await this.entity(entityRef, credentials);
-    const ref = stringifyEntityRef(entity);
-    await this.authorize(permission, ref, credentials);
+    const { entity, entityRef: ref } = await this.permitted(
+      credentials,
+      entityRef,
+      permission,
+    );
     const value = entity.metadata.annotations?.[JENKINS_ANNOTATION];
     if (value === undefined) {
       return {
@@ -199,7 +206,7 @@ export class JenkinsService {
     credentials: BackstageCredentials,
     entityRef: string,
     jobRef: string,
-    permission: ResourcePermission<'catalog-entity'>,
+    permission: EntityPermission,
   ): Promise<{ entityRef: string; location: JenkinsJobLocation }> {
     this.requireConfigured();
     const {
@@ -316,11 +323,10 @@ export class JenkinsService {
   ): Promise<JenkinsEntityJobsResponse> {
     if (!this.configured) {
       // Still check the caller may look at the entity before saying anything about it.
-      const entity = await this.entity(query.entityRef, credentials);
-      await this.authorize(
-        jenkinsBuildReadPermission,
-        stringifyEntityRef(entity),
+      await this.permitted(
         credentials,
+        query.entityRef,
+        jenkinsBuildReadPermission,
       );
       return { configured: false, message: JENKINS_NOT_CONFIGURED_MESSAGE };
     }
