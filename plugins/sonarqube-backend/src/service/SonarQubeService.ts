@@ -10,14 +10,7 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  catalogEntity,
-  requireEntityPermission,
-} from '@internal/backend-common';
-import {
-  AuthorizeResult,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import { EntityAccess } from '@internal/backend-common';
 import type { JsonValue } from '@backstage/types';
 import {
   ANNOTATION_SONARQUBE_PROJECT_KEY,
@@ -65,6 +58,7 @@ type ResolvedProject = SonarQubeProjectRef & { instanceName: string };
  */
 export class SonarQubeService {
   private readonly inFlight = new Map<string, Promise<JsonValue>>();
+  private readonly access: EntityAccess;
 
   constructor(
     private readonly options: {
@@ -73,8 +67,16 @@ export class SonarQubeService {
       permissions: PermissionsService;
       cache: CacheService;
       cacheTtlMs: number;
+      /** How long an entity and the caller's decisions on it are reused (default 5 s). */
+      accessCacheTtlMs?: number;
     },
-  ) {}
+  ) {
+    this.access = EntityAccess.create({
+      catalog: options.catalog,
+      permissions: options.permissions,
+      cacheTtlMs: options.accessCacheTtlMs,
+    });
+  }
 
   get configured() {
     return this.options.client.configured;
@@ -86,33 +88,23 @@ export class SonarQubeService {
     }
   }
 
-  private entity(entityRef: string, credentials: BackstageCredentials) {
-    return catalogEntity(this.options.catalog, entityRef, credentials);
-  }
-
-  private async allowed(
-    permission: ResourcePermission<'catalog-entity'>,
-    entityRefs: string[],
-    credentials: BackstageCredentials,
-  ): Promise<boolean[]> {
-    if (entityRefs.length === 0) return [];
-    const decisions = await this.options.permissions.authorize(
-      entityRefs.map(resourceRef => ({ permission, resourceRef })),
-      { credentials },
-    );
-    return decisions.map(d => d.result === AuthorizeResult.ALLOW);
-  }
-
-  private async requireFindings(
+  /**
+   * The entity, when the caller may read its findings, and whether they may read its security
+   * findings: one catalog read and one permission request, reused for a few seconds.
+   */
+  private async findingsReadable(
     entityRef: string,
     credentials: BackstageCredentials,
   ) {
-    await requireEntityPermission(
-      this.options.permissions,
-      sonarqubeFindingsReadPermission,
-      entityRef,
-      credentials,
-    );
+    const decided = await this.access.entity(credentials, entityRef, {
+      require: [sonarqubeFindingsReadPermission],
+      check: [sonarqubeSecurityReadPermission],
+    });
+    return {
+      entity: decided.entity,
+      entityRef: decided.entityRef,
+      security: decided.allowed(sonarqubeSecurityReadPermission),
+    };
   }
 
   /** The entity's projects from its annotation, or a precise InputError. */
@@ -300,12 +292,8 @@ export class SonarQubeService {
     if (!this.configured) {
       return { configured: false, message: SONARQUBE_NOT_CONFIGURED_MESSAGE };
     }
-    const entity = await this.entity(query.entityRef, credentials);
-    const entityRef = stringifyEntityRef(entity);
-    await this.requireFindings(entityRef, credentials);
-    const [security] = await this.allowed(
-      sonarqubeSecurityReadPermission,
-      [entityRef],
+    const { entity, entityRef, security } = await this.findingsReadable(
+      query.entityRef,
       credentials,
     );
     const projects = this.projectsOf(entity);
@@ -332,12 +320,8 @@ export class SonarQubeService {
     query: ProjectQuery,
   ): Promise<SonarQubeProjectSummary> {
     this.requireConfigured();
-    const entity = await this.entity(query.entityRef, credentials);
-    const entityRef = stringifyEntityRef(entity);
-    await this.requireFindings(entityRef, credentials);
-    const [security] = await this.allowed(
-      sonarqubeSecurityReadPermission,
-      [entityRef],
+    const { entity, security } = await this.findingsReadable(
+      query.entityRef,
       credentials,
     );
     return this.projectSummary(
@@ -352,23 +336,19 @@ export class SonarQubeService {
     query: ProjectQuery,
   ) {
     this.requireConfigured();
-    const entity = await this.entity(query.entityRef, credentials);
-    const entityRef = stringifyEntityRef(entity);
-    await this.requireFindings(entityRef, credentials);
+    const { entity, entityRef, security } = await this.findingsReadable(
+      query.entityRef,
+      credentials,
+    );
     const project = this.pick(entity, query.project);
-    return { entityRef, project };
+    return { entityRef, project, security };
   }
 
   async history(
     credentials: BackstageCredentials,
     query: ProjectQuery & { metrics?: string[] },
   ): Promise<SonarQubeMeasureHistory> {
-    const { entityRef, project } = await this.readable(credentials, query);
-    const [security] = await this.allowed(
-      sonarqubeSecurityReadPermission,
-      [entityRef],
-      credentials,
-    );
+    const { project, security } = await this.readable(credentials, query);
     let metrics = query.metrics?.length
       ? query.metrics
       : DEFAULT_HISTORY_METRICS;
@@ -398,11 +378,9 @@ export class SonarQubeService {
       pageSize: number;
     },
   ): Promise<SonarQubeIssuePage> {
-    const { entityRef, project } = await this.readable(credentials, query);
-    const [security] = await this.allowed(
-      sonarqubeSecurityReadPermission,
-      [entityRef],
+    const { entityRef, project, security } = await this.readable(
       credentials,
+      query,
     );
     let types = query.types?.length ? query.types : undefined;
     if (!security) {
@@ -440,11 +418,9 @@ export class SonarQubeService {
       pageSize: number;
     },
   ): Promise<SonarQubeHotspotPage> {
-    const { entityRef, project } = await this.readable(credentials, query);
-    const [security] = await this.allowed(
-      sonarqubeSecurityReadPermission,
-      [entityRef],
+    const { entityRef, project, security } = await this.readable(
       credentials,
+      query,
     );
     if (!security) {
       throw new NotAllowedError(
@@ -494,8 +470,10 @@ export class SonarQubeService {
     if (!this.configured) {
       return { configured: false, message: SONARQUBE_NOT_CONFIGURED_MESSAGE };
     }
-    const parent = await this.entity(query.entityRef, credentials);
-    const parentRef = stringifyEntityRef(parent);
+    const { entity: parent, entityRef: parentRef } = await this.access.entity(
+      credentials,
+      query.entityRef,
+    );
     const relation = (
       {
         group: 'relations.ownedBy',
@@ -520,22 +498,22 @@ export class SonarQubeService {
         e.metadata.annotations?.[ANNOTATION_SONARQUBE_PROJECT_KEY] !==
         undefined,
     );
-    const refs = annotated.map(e => stringifyEntityRef(e));
-    const [findings, security] = await Promise.all([
-      this.allowed(sonarqubeFindingsReadPermission, refs, credentials),
-      this.allowed(sonarqubeSecurityReadPermission, refs, credentials),
+    // One permission request for the whole table, whatever its number of entities
+    const decided = await this.access.decideFor(credentials, annotated, [
+      sonarqubeFindingsReadPermission,
+      sonarqubeSecurityReadPermission,
     ]);
     const rows: SonarQubeEntityRow[] = await Promise.all(
-      annotated.map(async (entity, index): Promise<SonarQubeEntityRow> => {
+      decided.map(async ({ entity, entityRef, allowed }) => {
         const row = {
-          entityRef: refs[index],
+          entityRef,
           title: entity.metadata.title ?? entity.metadata.name,
         };
-        if (!findings[index]) {
+        if (!allowed(sonarqubeFindingsReadPermission)) {
           return {
             ...row,
             projects: [],
-            error: `You are not allowed to ${sonarqubeFindingsReadPermission.name} on ${refs[index]}`,
+            error: `You are not allowed to ${sonarqubeFindingsReadPermission.name} on ${entityRef}`,
           };
         }
         try {
@@ -543,7 +521,13 @@ export class SonarQubeService {
           return {
             ...row,
             projects: await Promise.all(
-              projects.map(p => this.projectSummary(p, {}, security[index])),
+              projects.map(p =>
+                this.projectSummary(
+                  p,
+                  {},
+                  allowed(sonarqubeSecurityReadPermission),
+                ),
+              ),
             ),
           };
         } catch (error) {
