@@ -101,6 +101,48 @@ describe('checkConfig', () => {
     );
   });
 
+  it('refuses a fake API in production, naming its key', () => {
+    const withFakes = (fakes: object) =>
+      new ConfigReader({ ...base, comet: { fakes } });
+    expect(() =>
+      checkConfig(withFakes({ sonarqube: false, jenkins: true }), {
+        production: true,
+      }),
+    ).toThrow(
+      'comet.fakes.jenkins: serves a fake API with published credentials, for demos and tests only; it is refused when NODE_ENV=production (remove it from the production config)',
+    );
+    expect(() =>
+      checkConfig(withFakes({ sonarqube: 'true' }), { production: true }),
+    ).toThrow(/^comet\.fakes\.sonarqube: serves a fake API/);
+    // Off in production, or on anywhere else, is fine
+    expect(() =>
+      checkConfig(withFakes({ jenkins: false, sonarqube: 'false' }), {
+        production: true,
+      }),
+    ).not.toThrow();
+    expect(() =>
+      checkConfig(withFakes({ jenkins: true, sonarqube: true }), {
+        production: false,
+      }),
+    ).not.toThrow();
+  });
+
+  it('reads production from NODE_ENV when not told', () => {
+    const config = new ConfigReader({
+      ...base,
+      comet: { fakes: { sonarqube: true } },
+    });
+    const nodeEnv = process.env.NODE_ENV;
+    try {
+      process.env.NODE_ENV = 'production';
+      expect(() => checkConfig(config)).toThrow(/^comet\.fakes\.sonarqube: /);
+      process.env.NODE_ENV = 'development';
+      expect(() => checkConfig(config)).not.toThrow();
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+  });
+
   it('requires absolute base URLs', () => {
     expect(() =>
       checkConfig(new ConfigReader({ backend: base.backend })),

@@ -67,12 +67,39 @@ function requirePort(config: Config, key: string) {
 }
 
 /**
+ * The fakes answer with credentials published in this repository, so a production portal that
+ * serves one would let anyone act on it: each `comet.fakes.<name>` that is on stops start-up.
+ */
+function refuseFakes(config: Config) {
+  const fakes = config.getOptionalConfig('comet.fakes');
+  for (const name of fakes?.keys() ?? []) {
+    const value = fakes!.getOptional(name);
+    if (value !== false && value !== 'false') {
+      throw new PreflightError(
+        `comet.fakes.${name}`,
+        'serves a fake API with published credentials, for demos and tests only; it is refused when NODE_ENV=production',
+        'remove it from the production config',
+      );
+    }
+  }
+}
+
+/**
  * Checks the settings that Backstage itself only notices late (a database connection without a
  * host, a Redis cache without a URL, a sign-in provider without credentials), so that a wrong
  * production setting stops start-up with one message naming the key instead of a stack trace
- * from deep inside a plugin.
+ * from deep inside a plugin. `production` defaults to `NODE_ENV=production`.
  */
-export function checkConfig(config: Config): void {
+export function checkConfig(
+  config: Config,
+  options: { production?: boolean } = {},
+): void {
+  const production =
+    options.production ?? process.env.NODE_ENV === 'production';
+  if (production) {
+    refuseFakes(config);
+  }
+
   for (const key of ['app.baseUrl', 'backend.baseUrl']) {
     const url = requireString(config, key);
     if (!URL.canParse(url)) {
