@@ -13,6 +13,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  audited,
   catalogEntity,
   requireEntityPermission,
 } from '@internal/backend-common';
@@ -95,8 +96,6 @@ function eventTriggerMeta(
 
 type AuditContext = { request?: any };
 
-type AuditedEvent = { eventId: string; meta: JsonObject; request?: any };
-
 /**
  * What the REST API, the actions and the UI share: every call resolves the entity with the
  * caller's credentials (so nobody sees runs of entities the catalog hides from them) and
@@ -175,28 +174,6 @@ export class PipelinesService {
       }
     }
     return entity;
-  }
-
-  /** Runs `action` as an audited event: success (with the run it made, if any) or failure. */
-  private async audited<T>(
-    event: AuditedEvent,
-    action: () => Promise<T>,
-    successMeta?: (result: T) => JsonObject,
-  ): Promise<T> {
-    const audit = await this.options.auditor.createEvent({
-      ...event,
-      severityLevel: 'medium',
-    });
-    try {
-      const result = await action();
-      await audit.success(
-        successMeta ? { meta: successMeta(result) } : undefined,
-      );
-      return result;
-    } catch (error) {
-      await audit.fail({ error: error as Error });
-      throw error;
-    }
   }
 
   private entity(entityRef: string, credentials: BackstageCredentials) {
@@ -528,7 +505,8 @@ export class PipelinesService {
     },
     audit: AuditContext = {},
   ): Promise<PipelineRun> {
-    return this.audited(
+    return audited(
+      this.options.auditor,
       {
         eventId: 'run-trigger',
         meta: {
@@ -597,7 +575,8 @@ export class PipelinesService {
     request: TriggerRequest,
     audit: { deliveryId?: string } = {},
   ): Promise<PipelineRun> {
-    return this.audited(
+    return audited(
+      this.options.auditor,
       { eventId: 'run-trigger', meta: eventTriggerMeta(request, audit) },
       () => this.options.engine.trigger(request),
       result => ({ runId: result.runId }),
@@ -652,7 +631,8 @@ export class PipelinesService {
     runId: string,
     audit: AuditContext = {},
   ): Promise<PipelineRun> {
-    return this.audited(
+    return audited(
+      this.options.auditor,
       { eventId: 'run-cancel', meta: { runId }, request: audit.request },
       async () => {
         const run = await this.readableRun(runId, credentials);
@@ -681,7 +661,8 @@ export class PipelinesService {
     options: { failedOnly?: boolean },
     audit: AuditContext = {},
   ): Promise<PipelineRun> {
-    return this.audited(
+    return audited(
+      this.options.auditor,
       {
         eventId: 'run-trigger',
         meta: { rerunOf: runId, failedOnly: !!options.failedOnly },
@@ -748,7 +729,8 @@ export class PipelinesService {
     },
     audit: AuditContext = {},
   ): Promise<PipelineRun> {
-    return this.audited(
+    return audited(
+      this.options.auditor,
       {
         eventId: request.decision === 'approve' ? 'run-approve' : 'run-reject',
         meta: { runId: request.runId, jobRunId: request.jobRunId },
