@@ -7,4 +7,3 @@
  * @packageDocumentation
  */
 export * from './jenkins';
-export * from './sonarqube';

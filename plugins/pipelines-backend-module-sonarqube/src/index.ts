@@ -3,7 +3,10 @@
  *
  * @packageDocumentation
  */
-export { pipelinesModuleSonarqube as default } from './module';
+export {
+  pipelinesModuleSonarqube as default,
+  pipelinesModuleSonarqube,
+} from './module';
 export {
   SonarQubeQualityGateStep,
   QUALITY_GATE_STEP_ID,

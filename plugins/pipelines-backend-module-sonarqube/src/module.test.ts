@@ -15,12 +15,9 @@ import type { PipelineRun } from '@internal/plugin-pipelines-common';
 // The step is tested inside the real pipelines plugin, not a stand-in
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import pipelinesPlugin from '@internal/plugin-pipelines-backend';
-import { SonarQubeFake } from '@internal/fakes';
-import express from 'express';
+import { SonarQubeFake } from '@internal/plugin-sonarqube-node/testUtils';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -109,7 +106,6 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
   let commit: string;
   let exampleRepo: string;
   let fake: SonarQubeFake;
-  let fakeServer: Server;
   let server: any;
   let stopBackend: () => Promise<void>;
   const entityRef = 'component:default/payments-api';
@@ -128,16 +124,11 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
       { recursive: true },
     );
 
-    fake = new SonarQubeFake({
+    fake = await SonarQubeFake.start({
+      contextPath: '/sonar',
       tokens: [{ token: TOKEN, type: 'global-analysis' }],
     });
-    const app = express();
-    app.use('/sonar', fake.router);
-    fakeServer = app.listen(0);
-    await new Promise(resolve => fakeServer.once('listening', resolve));
-    const baseUrl = `http://127.0.0.1:${
-      (fakeServer.address() as AddressInfo).port
-    }/sonar`;
+    const baseUrl = fake.url;
     const properties = path.join(exampleRepo, 'sonar-project.properties');
     fs.writeFileSync(
       properties,
@@ -218,8 +209,7 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
 
   afterAll(async () => {
     await stopBackend?.();
-    fake.close();
-    await new Promise(resolve => fakeServer.close(resolve));
+    await fake.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

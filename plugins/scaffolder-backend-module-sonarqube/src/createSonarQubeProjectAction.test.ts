@@ -1,10 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { SonarQubeFake } from '@internal/fakes';
 import { SonarQubeClient } from '@internal/plugin-sonarqube-node';
-import express from 'express';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { SonarQubeFake } from '@internal/plugin-sonarqube-node/testUtils';
 import { createSonarQubeProjectAction } from './createSonarQubeProjectAction';
 
 const ADMIN = 'squ_admin_token_for_scaffolder_tests';
@@ -12,28 +9,21 @@ const READER = 'squ_reader_token_for_scaffolder_tests';
 
 describe('sonarqube:project:create', () => {
   let fake: SonarQubeFake;
-  let server: Server;
   let baseUrl: string;
 
   beforeAll(async () => {
-    fake = new SonarQubeFake({
+    fake = await SonarQubeFake.start({
+      contextPath: '/sonar',
       tokens: [
         { token: ADMIN, type: 'user', admin: true },
         { token: READER, type: 'user' },
       ],
     });
-    const app = express();
-    app.use('/sonar', fake.router);
-    server = app.listen(0);
-    await new Promise(resolve => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/sonar`;
+    baseUrl = fake.url;
   });
 
   afterAll(async () => {
-    fake.close();
-    await new Promise(resolve => server.close(resolve));
+    await fake.close();
   });
 
   function run(

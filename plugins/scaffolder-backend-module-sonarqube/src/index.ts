@@ -3,5 +3,8 @@
  *
  * @packageDocumentation
  */
-export { scaffolderModuleSonarqube as default } from './module';
+export {
+  scaffolderModuleSonarqube as default,
+  scaffolderModuleSonarqube,
+} from './module';
 export { createSonarQubeProjectAction } from './createSonarQubeProjectAction';

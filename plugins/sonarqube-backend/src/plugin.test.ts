@@ -14,11 +14,8 @@ import {
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { SonarQubeFake } from '@internal/fakes';
-import express from 'express';
+import { SonarQubeFake } from '@internal/plugin-sonarqube-node/testUtils';
 import { createHmac } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { sonarqubePlugin } from './plugin';
 
@@ -48,7 +45,6 @@ function component(name: string, annotation?: string, extra: object = {}) {
 
 describe('sonarqube plugin', () => {
   let fake: SonarQubeFake;
-  let fakeServer: Server;
   let server: any;
   let stopBackend: () => Promise<void>;
   const signals: any[] = [];
@@ -56,7 +52,8 @@ describe('sonarqube plugin', () => {
   const user = mockCredentials.user.header();
 
   beforeAll(async () => {
-    fake = new SonarQubeFake({
+    fake = await SonarQubeFake.start({
+      contextPath: '/sonar',
       tokens: [
         { token: USER_TOKEN, type: 'user', admin: true },
         {
@@ -66,13 +63,7 @@ describe('sonarqube plugin', () => {
         },
       ],
     });
-    const app = express();
-    app.use('/sonar', fake.router);
-    fakeServer = app.listen(0);
-    await new Promise(resolve => fakeServer.once('listening', resolve));
-    const baseUrl = `http://127.0.0.1:${
-      (fakeServer.address() as AddressInfo).port
-    }/sonar`;
+    const baseUrl = fake.url;
     const backend = await startTestBackend({
       features: [
         sonarqubePlugin,
@@ -81,7 +72,7 @@ describe('sonarqube plugin', () => {
             sonarqube: {
               instances: [
                 {
-                  name: 'main',
+                  name: 'default',
                   baseUrl,
                   externalBaseUrl: 'https://sonar.example.com',
                   apiKey: USER_TOKEN,
@@ -121,7 +112,7 @@ describe('sonarqube plugin', () => {
             component('payments-api', 'comet-examples_payments-api'),
             component(
               'notifications',
-              'comet-examples_notification-api, main/comet-examples_notification-mailer',
+              'comet-examples_notification-api, default/comet-examples_notification-mailer',
             ),
             component('big', 'comet-examples_product-catalog'),
             component('never', 'comet-examples_new-service'),
@@ -152,8 +143,7 @@ describe('sonarqube plugin', () => {
 
   afterAll(async () => {
     await stopBackend?.();
-    fake.close();
-    await new Promise(resolve => fakeServer.close(resolve));
+    await fake.close();
   });
 
   const get = (path: string) =>
@@ -166,7 +156,7 @@ describe('sonarqube plugin', () => {
     expect(res.body.projects).toEqual([
       expect.objectContaining({
         project: 'comet-examples_notification-api',
-        instance: 'main',
+        instance: 'default',
         name: 'Notification service: API',
         analysed: true,
         url: 'https://sonar.example.com/dashboard?id=comet-examples_notification-api',
@@ -179,7 +169,7 @@ describe('sonarqube plugin', () => {
         }),
       }),
       expect.objectContaining({
-        project: 'main/comet-examples_notification-mailer',
+        project: 'default/comet-examples_notification-mailer',
         qualityGate: {
           status: 'ERROR',
           conditions: expect.arrayContaining([
@@ -325,10 +315,10 @@ describe('sonarqube plugin', () => {
     const summary = async (name: string) =>
       (await get(`/summary?entityRef=component:default/${name}`)).body;
     expect((await summary('typo')).projects[0].error).toBe(
-      'SonarQube instance "main": GET api/measures/component for project "comet-examples_paymnets-api": not found (404): Component key \'comet-examples_paymnets-api\' not found',
+      'SonarQube instance "default": GET api/measures/component for project "comet-examples_paymnets-api": not found (404): Component key \'comet-examples_paymnets-api\' not found',
     );
     expect((await summary('elsewhere')).projects[0].error).toBe(
-      'Unknown SonarQube instance "cloud"; sonarqube.instances has "main", "restricted"',
+      'Unknown SonarQube instance "cloud" (from sonarqube.org/project-key); sonarqube.instances has "default", "restricted"',
     );
     expect((await summary('no-access')).projects[0].error).toMatch(
       /^SonarQube instance "restricted": GET api\/(measures\/component|qualitygates\/project_status) for project "comet-examples_ledger-worker" was refused \(403\): the configured token lacks the permission/,
@@ -338,7 +328,7 @@ describe('sonarqube plugin', () => {
         {
           analysed: false,
           error:
-            'Project "comet-examples_new-service" on SonarQube instance "main" has not been analysed yet',
+            'Project "comet-examples_new-service" on SonarQube instance "default" has not been analysed yet',
         },
       ],
     });
@@ -433,7 +423,7 @@ describe('sonarqube plugin', () => {
       .send(body);
     expect(bad.status).toBe(401);
     expect(bad.body.message).toBe(
-      'Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "main"',
+      'Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "default"',
     );
     const unsigned = await request(server)
       .post('/api/sonarqube/webhook')
@@ -464,7 +454,7 @@ describe('sonarqube plugin', () => {
         recipients: { type: 'broadcast' },
         channel: 'sonarqube:quality-gate',
         message: {
-          instance: 'main',
+          instance: 'default',
           projectKey: 'comet-examples_payments-api',
         },
       },

@@ -1,9 +1,6 @@
 import { ConfigReader } from '@backstage/config';
-import { SonarQubeFake } from '@internal/fakes';
-import express from 'express';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { SonarQubeClient } from './SonarQubeClient';
+import { SonarQubeFake } from './testUtils';
 
 const USER_TOKEN = 'squ_user_token_for_tests_0001';
 const PROJECT_TOKEN = 'sqp_payments_analysis_token_01';
@@ -11,11 +8,11 @@ const GLOBAL_TOKEN = 'sqa_global_analysis_token_0001';
 
 describe('SonarQubeClient against the SonarQube fake', () => {
   let fake: SonarQubeFake;
-  let server: Server;
   let baseUrl: string;
 
   beforeAll(async () => {
-    fake = new SonarQubeFake({
+    fake = await SonarQubeFake.start({
+      contextPath: '/sonar',
       tokens: [
         { token: USER_TOKEN, type: 'user', admin: true },
         {
@@ -26,18 +23,11 @@ describe('SonarQubeClient against the SonarQube fake', () => {
         { token: GLOBAL_TOKEN, type: 'global-analysis' },
       ],
     });
-    const app = express();
-    app.use('/sonar', fake.router);
-    server = app.listen(0);
-    await new Promise(resolve => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/sonar`;
+    baseUrl = fake.url;
   });
 
   afterAll(async () => {
-    fake.close();
-    await new Promise(resolve => server.close(resolve));
+    await fake.close();
   });
 
   function client(
@@ -226,7 +216,7 @@ describe('SonarQubeClient against the SonarQube fake', () => {
     await expect(
       main().getMeasures({ instance: 'cloud', projectKey: 'x' }),
     ).rejects.toThrow(
-      'Unknown SonarQube instance "cloud"; sonarqube.instances has "main"',
+      'Unknown SonarQube instance "cloud" (from sonarqube.org/project-key); sonarqube.instances has "main"',
     );
 
     const never = await main().getMeasures({

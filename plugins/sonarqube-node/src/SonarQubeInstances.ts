@@ -1,6 +1,9 @@
 import type { Config } from '@backstage/config';
-import { NotFoundError } from '@backstage/errors';
-import { SONARQUBE_CONFIG_KEY } from '@internal/plugin-sonarqube-common';
+import { selectInstance } from '@internal/backend-common';
+import {
+  ANNOTATION_SONARQUBE_PROJECT_KEY,
+  SONARQUBE_CONFIG_KEY,
+} from '@internal/plugin-sonarqube-common';
 
 /** One configured SonarQube or SonarCloud. `apiKey` and `webhookSecret` stay in the backend. */
 export type SonarQubeInstanceConfig = {
@@ -78,26 +81,15 @@ export class SonarQubeInstances {
     }));
   }
 
-  /** The named instance, or the default one (named `default`, else the first). */
+  /**
+   * The named instance, or the default one: the instance called `default`, else the only one.
+   * With several and none called `default`, an InputError says to name one in the annotation.
+   */
   get(name?: string): SonarQubeInstanceConfig {
-    if (this.instances.length === 0) {
-      throw new NotFoundError(
-        `SonarQube is not configured: add an instance under ${SONARQUBE_CONFIG_KEY}`,
-      );
-    }
-    if (name === undefined) {
-      return (
-        this.instances.find(i => i.name === 'default') ?? this.instances[0]
-      );
-    }
-    const found = this.instances.find(i => i.name === name);
-    if (!found) {
-      throw new NotFoundError(
-        `Unknown SonarQube instance "${name}"; ${SONARQUBE_CONFIG_KEY} has ${this.instances
-          .map(i => `"${i.name}"`)
-          .join(', ')}`,
-      );
-    }
-    return found;
+    return selectInstance(this.instances, name, {
+      system: 'SonarQube',
+      configKey: SONARQUBE_CONFIG_KEY,
+      annotation: ANNOTATION_SONARQUBE_PROJECT_KEY,
+    });
   }
 }

@@ -2,50 +2,98 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import {
-  createJenkinsFakeRouter,
-  createSonarQubeFakeRouter,
-} from '@internal/fakes';
+import type express from 'express';
 import Router from 'express-promise-router';
+
+/** A fake this plugin can serve: its `comet.fakes.<name>` key and how to load its router. */
+export type FakeLoader = {
+  name: string;
+  load: () => Promise<{ router: express.Router; close?: () => unknown }>;
+};
+
+/**
+ * A module's exports from `import()`: Node names those of a CommonJS module (what TypeScript
+ * packages are compiled to) only under `default`.
+ */
+function exportsOf<T extends object>(module: T): T {
+  return (module as { default?: T }).default ?? module;
+}
+
+/**
+ * Each fake lives in its family's `-node` testUtils and is imported only when its key is on,
+ * so a portal without fakes never loads their code.
+ */
+export const FAKE_LOADERS: FakeLoader[] = [
+  {
+    name: 'jenkins',
+    load: async () => {
+      const { createJenkinsFakeRouter } = exportsOf(
+        await import('@internal/fakes'),
+      );
+      return { router: createJenkinsFakeRouter() };
+    },
+  },
+  {
+    name: 'sonarqube',
+    load: async () => {
+      const { SonarQubeFake } = exportsOf(
+        await import('@internal/plugin-sonarqube-node/testUtils'),
+      );
+      const fake = new SonarQubeFake();
+      return { router: fake.router, close: () => fake.close() };
+    },
+  },
+];
 
 /**
  * Serves local fakes of Jenkins and SonarQube at `/api/fakes/jenkins` and
  * `/api/fakes/sonarqube`, for the demo and e2e configs: with them, `jenkins.instances` and
  * `sonarqube.instances` can point at this backend and every Jenkins/SonarQube feature works
- * with no external system. Each is off unless `comet.fakes.<name>` is true.
+ * with no external system. Each is off unless `comet.fakes.<name>` is true; the preflight
+ * refuses them when NODE_ENV=production.
  */
-export const fakesPlugin = createBackendPlugin({
-  pluginId: 'fakes',
-  register(env) {
-    env.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.logger,
-        httpRouter: coreServices.httpRouter,
-      },
-      async init({ config, logger, httpRouter }) {
-        const router = Router();
-        const enabled: string[] = [];
-        if (config.getOptionalBoolean('comet.fakes.jenkins')) {
-          router.use('/jenkins', createJenkinsFakeRouter());
-          enabled.push('jenkins');
-        }
-        if (config.getOptionalBoolean('comet.fakes.sonarqube')) {
-          router.use('/sonarqube', createSonarQubeFakeRouter());
-          enabled.push('sonarqube');
-        }
-        if (enabled.length === 0) {
-          return;
-        }
-        logger.warn(
-          `Serving fake ${enabled.join(
-            ' and ',
-          )} APIs at /api/fakes/<name> (comet.fakes.*): for demos and tests, never production`,
-        );
-        httpRouter.use(router);
-        // The fakes check their own credentials, as the real systems do.
-        httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
-      },
-    });
-  },
-});
+export function createFakesPlugin(loaders: FakeLoader[] = FAKE_LOADERS) {
+  return createBackendPlugin({
+    pluginId: 'fakes',
+    register(env) {
+      env.registerInit({
+        deps: {
+          config: coreServices.rootConfig,
+          logger: coreServices.logger,
+          httpRouter: coreServices.httpRouter,
+          lifecycle: coreServices.lifecycle,
+        },
+        async init({ config, logger, httpRouter, lifecycle }) {
+          const router = Router();
+          const enabled: string[] = [];
+          for (const fake of loaders) {
+            if (!config.getOptionalBoolean(`comet.fakes.${fake.name}`)) {
+              continue;
+            }
+            const { router: fakeRouter, close } = await fake.load();
+            router.use(`/${fake.name}`, fakeRouter);
+            if (close) {
+              lifecycle.addShutdownHook(async () => {
+                await close();
+              });
+            }
+            enabled.push(fake.name);
+          }
+          if (enabled.length === 0) {
+            return;
+          }
+          logger.warn(
+            `Serving fake ${enabled.join(
+              ' and ',
+            )} APIs at /api/fakes/<name> (comet.fakes.*): for demos and tests, never production`,
+          );
+          httpRouter.use(router);
+          // The fakes check their own credentials, as the real systems do.
+          httpRouter.addAuthPolicy({ path: '/', allow: 'unauthenticated' });
+        },
+      });
+    },
+  });
+}
+
+export const fakesPlugin = createFakesPlugin();

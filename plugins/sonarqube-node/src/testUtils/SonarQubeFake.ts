@@ -1,5 +1,8 @@
 import express from 'express';
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   EXAMPLE_SONARQUBE_PROJECTS,
   FAKE_QUALITY_GATES,
@@ -31,6 +34,19 @@ export type SonarQubeFakeOptions = {
    * pipeline can analyse with no secret.
    */
   anonymousAnalysis?: boolean;
+  /**
+   * Milliseconds to wait before each answer, so a benchmark against the fake sees a network's
+   * round trip instead of loopback's. Default 0.
+   */
+  latencyMs?: number;
+};
+
+export type SonarQubeFakeStartOptions = SonarQubeFakeOptions & {
+  /**
+   * The path the Web API is served under, as SonarQube's `sonar.web.context` (e.g. `/sonar`),
+   * so clients are tested with a base URL that has a path. Default: the root.
+   */
+  contextPath?: string;
 };
 
 /** One request the fake answered, for tests and the bench to count API calls. */
@@ -58,6 +74,10 @@ const MAX_RESULTS = 10_000;
  *
  * Tests drive analyses with {@link SonarQubeFake.publishAnalysis}; `api/ce/submit` does the
  * same over HTTP with the commit as `revision` (the real one takes the scanner's report).
+ *
+ * `await SonarQubeFake.start()` listens on 127.0.0.1 on a free port (tests, benchmarks) and
+ * gives its `url`; `new SonarQubeFake().router` does not listen, for mounting in a server that
+ * already runs (the portal's `/api/fakes/sonarqube`).
  */
 export class SonarQubeFake {
   readonly state = new SonarQubeFakeState();
@@ -71,6 +91,26 @@ export class SonarQubeFake {
     times: number;
   }> = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly latencyMs: number;
+  private server?: Server;
+  private baseUrl?: string;
+
+  /** A fake listening on 127.0.0.1 on a free port; `close()` it when done. */
+  static async start(
+    options: SonarQubeFakeStartOptions = {},
+  ): Promise<SonarQubeFake> {
+    const fake = new SonarQubeFake(options);
+    const contextPath = (options.contextPath ?? '').replace(/\/+$/, '');
+    const app = express();
+    app.use(contextPath || '/', fake.router);
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    fake.server = server;
+    fake.baseUrl = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }${contextPath}`;
+    return fake;
+  }
 
   constructor(options: SonarQubeFakeOptions = {}) {
     for (const seed of options.projects ?? EXAMPLE_SONARQUBE_PROJECTS) {
@@ -82,7 +122,18 @@ export class SonarQubeFake {
       this.state.tokens.set(token.token, token);
     }
     this.anonymousAnalysis = options.anonymousAnalysis ?? true;
+    this.latencyMs = options.latencyMs ?? 0;
     this.router = this.createRouter();
+  }
+
+  /** The Web API's base URL, as `sonarqube.instances[].baseUrl` takes it (after `start()`). */
+  get url(): string {
+    if (!this.baseUrl) {
+      throw new Error(
+        'This SonarQubeFake is not listening: create it with SonarQubeFake.start()',
+      );
+    }
+    return this.baseUrl;
   }
 
   /** Makes the next `times` requests to `path` (e.g. `api/measures/component`) fail. */
@@ -104,10 +155,18 @@ export class SonarQubeFake {
     this.calls.length = 0;
   }
 
-  /** Stops pending webhook deliveries. */
-  close() {
+  /** Stops pending webhook deliveries and, if it was started, the server. */
+  async close(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    // Clients keep connections alive; close them so the server stops now
+    server.closeAllConnections();
+    await new Promise<void>((resolve, reject) =>
+      server.close(error => (error ? reject(error) : resolve())),
+    );
   }
 
   /**
@@ -267,6 +326,11 @@ export class SonarQubeFake {
 
   private createRouter(): express.Router {
     const router = express.Router();
+    if (this.latencyMs > 0) {
+      router.use((_req, _res, next) => {
+        setTimeout(next, this.latencyMs);
+      });
+    }
     router.use(express.urlencoded({ extended: false }));
     router.use(express.json());
 
@@ -1056,11 +1120,4 @@ export class SonarQubeFake {
     if (!found) throw new FakeError(401, 'Invalid authentication credentials');
     return found;
   }
-}
-
-/** A fake SonarQube's Web API as an express router (see {@link SonarQubeFake}). */
-export function createSonarQubeFakeRouter(
-  options?: SonarQubeFakeOptions,
-): express.Router {
-  return new SonarQubeFake(options).router;
 }

@@ -3,9 +3,10 @@
  * Backstage's memory cache in this process, over HTTP, against the SonarQube fake (seeded with
  * the example projects, product-catalog with 10,000 issues) on an ephemeral port. Prints a
  * Markdown table: SonarQube API calls per view (cold and warm cache) and the latency of the
- * Code quality tab's endpoints with a warm cache.
+ * Code quality tab's endpoints with a warm cache. `--latency-ms` makes the fake wait before
+ * each answer, as a SonarQube across a network would.
  *
- *   yarn bench:sonarqube [--requests 2000] [--concurrency 10]
+ *   yarn bench:sonarqube [--requests 2000] [--concurrency 10] [--latency-ms 0]
  */
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 // eslint-disable-next-line @backstage/no-undeclared-imports -- a dev script (devDependencies)
@@ -14,15 +15,17 @@ import { CacheManager } from '@backstage/backend-defaults/cache';
 import { ConfigReader } from '@backstage/config';
 import type { Entity } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-// eslint-disable-next-line @backstage/no-undeclared-imports -- a dev script (devDependencies)
-import { SonarQubeFake, SONARQUBE_FAKE_DEMO_TOKEN } from '@internal/fakes';
 import { SonarQubeClient } from '@internal/plugin-sonarqube-node';
+import {
+  SonarQubeFake,
+  SONARQUBE_FAKE_DEMO_TOKEN,
+} from '@internal/plugin-sonarqube-node/testUtils';
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { createRouter } from '../service/router';
-import { SonarQubeService } from '../service/SonarQubeService';
+import { createRouter } from '../src/service/router';
+import { SonarQubeService } from '../src/service/SonarQubeService';
 
 /* eslint-disable no-console */
 
@@ -33,6 +36,7 @@ const argOf = (name: string, fallback: string) => {
 };
 const totalRequests = Number(argOf('--requests', '2000'));
 const concurrency = Number(argOf('--concurrency', '10'));
+const latencyMs = Number(argOf('--latency-ms', '0'));
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -117,17 +121,14 @@ const ENTITIES: Entity[] = [
 ];
 
 async function main() {
-  const fake = new SonarQubeFake();
-  const fakeApp = express();
-  fakeApp.use('/sonar', fake.router);
-  const sonar = await listen(fakeApp);
+  const fake = await SonarQubeFake.start({ contextPath: '/sonar', latencyMs });
 
   const config = new ConfigReader({
     sonarqube: {
       instances: [
         {
           name: 'default',
-          baseUrl: `${sonar.url}/sonar`,
+          baseUrl: fake.url,
           apiKey: SONARQUBE_FAKE_DEMO_TOKEN,
         },
       ],
@@ -159,6 +160,8 @@ async function main() {
   } as any;
   const permissions = {
     authorize: async (requests: unknown[]) =>
+      requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+    authorizeConditional: async (requests: unknown[]) =>
       requests.map(() => ({ result: AuthorizeResult.ALLOW })),
   } as any;
   const cache = CacheManager.fromConfig(config).forPlugin('sonarqube');
@@ -309,7 +312,9 @@ async function main() {
     cold.push(await get(`/issues?${big}&page=${page}&pageSize=25`));
   }
   rows.push([
-    'issues page, cold cache (one call to the fake on loopback)',
+    `issues page, cold cache (one call to the fake on loopback${
+      latencyMs ? `, ${latencyMs} ms latency` : ''
+    })`,
     `p50 ${percentile(cold, 50).toFixed(1)} ms, p95 ${percentile(
       cold,
       95,
@@ -320,7 +325,7 @@ async function main() {
   console.log(
     `\nSonarQube bench, ${new Date().toISOString().slice(0, 10)}, ${
       os.cpus().length
-    } CPUs, load average ${os
+    } CPUs, fake latency ${latencyMs} ms, load average ${os
       .loadavg()
       .map(l => l.toFixed(1))
       .join(' ')}\n`,
@@ -330,9 +335,8 @@ async function main() {
   for (const [measure, result, target] of rows) {
     console.log(`| ${measure} | ${result} | ${target} |`);
   }
-  fake.close();
   backend.server.close();
-  sonar.server.close();
+  await fake.close();
 }
 
 main().catch(error => {

@@ -1,0 +1,96 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import request from 'supertest';
+import { createFakesPlugin, FAKE_LOADERS, FakeLoader } from './plugin';
+
+const SONARQUBE_DEMO_TOKEN = 'squ_comet_fake_demo_token_not_a_secret';
+
+// Jest keeps a Node package's dynamic import() native, which its VM cannot run; these loaders
+// stand in for FAKE_LOADERS' imports and record which fakes were loaded.
+const loaded: string[] = [];
+const recordingLoaders: FakeLoader[] = [
+  {
+    name: 'jenkins',
+    load: async () => {
+      loaded.push('jenkins');
+      const { createJenkinsFakeRouter } = jest.requireActual('@internal/fakes');
+      return { router: createJenkinsFakeRouter() };
+    },
+  },
+  {
+    name: 'sonarqube',
+    load: async () => {
+      loaded.push('sonarqube');
+      const { SonarQubeFake } = jest.requireActual(
+        '@internal/plugin-sonarqube-node/testUtils',
+      );
+      const fake = new SonarQubeFake();
+      return { router: fake.router, close: () => fake.close() };
+    },
+  },
+];
+
+async function start(fakes: Record<string, boolean>) {
+  loaded.length = 0;
+  return startTestBackend({
+    features: [
+      createFakesPlugin(recordingLoaders),
+      mockServices.rootConfig.factory({ data: { comet: { fakes } } }),
+    ],
+  });
+}
+
+describe('fakesPlugin', () => {
+  it('has a loader for each comet.fakes key', () => {
+    expect(FAKE_LOADERS.map(f => f.name)).toEqual(['jenkins', 'sonarqube']);
+    expect(recordingLoaders.map(f => f.name)).toEqual(
+      FAKE_LOADERS.map(f => f.name),
+    );
+  });
+
+  it('serves only the fakes that are on, and loads no other', async () => {
+    const backend = await start({ sonarqube: true, jenkins: false });
+    try {
+      expect(loaded).toEqual(['sonarqube']);
+      // No Backstage token: the fake checks its own credentials, as SonarQube does
+      const status = await request(backend.server)
+        .get(
+          '/api/fakes/sonarqube/api/qualitygates/project_status?projectKey=comet-examples_payments-api',
+        )
+        .set('Authorization', `Bearer ${SONARQUBE_DEMO_TOKEN}`);
+      expect(status.status).toBe(200);
+      expect(status.body.projectStatus.status).toBe('OK');
+      const refused = await request(backend.server)
+        .get(
+          '/api/fakes/sonarqube/api/qualitygates/project_status?projectKey=comet-examples_payments-api',
+        )
+        .set('Authorization', 'Bearer not-a-token');
+      expect(refused.status).toBe(401);
+      expect(
+        (await request(backend.server).get('/api/fakes/jenkins/api/json'))
+          .status,
+      ).toBe(404);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('serves nothing and loads no fake when none is on', async () => {
+    const backend = await start({});
+    try {
+      expect(loaded).toEqual([]);
+      // Even a signed-in user finds nothing there
+      const res = await request(backend.server)
+        .get(
+          '/api/fakes/sonarqube/api/qualitygates/project_status?projectKey=comet-examples_payments-api',
+        )
+        .set('Authorization', mockCredentials.user.header());
+      expect(res.status).toBe(404);
+    } finally {
+      await backend.stop();
+    }
+  });
+});
