@@ -12,6 +12,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { parseEntityRef } from '@backstage/catalog-model';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { SonarQubeFake } from '@internal/plugin-sonarqube-node/testUtils';
@@ -50,6 +51,41 @@ describe('sonarqube plugin', () => {
   const signals: any[] = [];
   const denied = new Set<string>();
   const user = mockCredentials.user.header();
+  /**
+   * The decision a policy with conditions gives on `permissionName`: refused on the entities
+   * `denied` names. Decisions are reused per user for a few seconds, so a test that refuses
+   * something asks as a user of its own.
+   */
+  const decisionOn = (permissionName: string) => {
+    const refused = [...denied]
+      .filter(entry => entry.startsWith(`${permissionName} `))
+      .map(entry => parseEntityRef(entry.slice(permissionName.length + 1)));
+    if (refused.length === 0) return { result: AuthorizeResult.ALLOW };
+    const condition = (rule: string, params: object) => ({
+      rule,
+      resourceType: 'catalog-entity',
+      params,
+    });
+    return {
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'catalog',
+      resourceType: 'catalog-entity',
+      conditions: {
+        not: {
+          anyOf: refused.map(ref => ({
+            allOf: [
+              condition('IS_ENTITY_KIND', { kinds: [ref.kind] }),
+              condition('HAS_METADATA', {
+                key: 'namespace',
+                value: ref.namespace,
+              }),
+              condition('HAS_METADATA', { key: 'name', value: ref.name }),
+            ],
+          })),
+        },
+      },
+    };
+  };
 
   beforeAll(async () => {
     fake = await SonarQubeFake.start({
@@ -104,7 +140,7 @@ describe('sonarqube plugin', () => {
                     : AuthorizeResult.ALLOW,
                 })),
               authorizeConditional: async (requests: any[]) =>
-                requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+                requests.map(r => decisionOn(r.permission.name)),
             } as any),
         }),
         catalogServiceMock.factory({
@@ -146,8 +182,8 @@ describe('sonarqube plugin', () => {
     await fake.close();
   });
 
-  const get = (path: string) =>
-    request(server).get(`/api/sonarqube${path}`).set('Authorization', user);
+  const get = (path: string, as = user) =>
+    request(server).get(`/api/sonarqube${path}`).set('Authorization', as);
 
   it('summarises every project of an entity: gate, conditions, ratings and a link', async () => {
     const res = await get('/summary?entityRef=component:default/notifications');
@@ -263,9 +299,13 @@ describe('sonarqube plugin', () => {
 
   it('hides security findings without sonarqube.security.read', async () => {
     denied.add('sonarqube.security.read component:default/payments-api');
+    const withoutSecurity = mockCredentials.user.header(
+      'user:default/no-security',
+    );
     try {
       const summary = await get(
         '/summary?entityRef=component:default/payments-api',
+        withoutSecurity,
       );
       const [project] = summary.body.projects;
       expect(project.securityHidden).toBe(true);
@@ -274,6 +314,7 @@ describe('sonarqube plugin', () => {
       expect(project.measures.bugs).toBeDefined();
       const issues = await get(
         '/issues?entityRef=component:default/payments-api&pageSize=100',
+        withoutSecurity,
       );
       expect(issues.body.securityHidden).toBe(true);
       expect(
@@ -281,6 +322,7 @@ describe('sonarqube plugin', () => {
       ).toBe(false);
       const hotspots = await get(
         '/hotspots?entityRef=component:default/payments-api',
+        withoutSecurity,
       );
       expect(hotspots.status).toBe(403);
       expect(hotspots.body.error.message).toBe(
@@ -301,6 +343,7 @@ describe('sonarqube plugin', () => {
     try {
       const res = await get(
         '/summary?entityRef=component:default/payments-api',
+        mockCredentials.user.header('user:default/no-findings'),
       );
       expect(res.status).toBe(403);
       expect(res.body.error.message).toBe(

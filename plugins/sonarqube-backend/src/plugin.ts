@@ -5,6 +5,7 @@ import {
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { audited } from '@internal/backend-common';
 import {
   SONARQUBE_CONFIG_KEY,
   SONARQUBE_SIGNAL_CHANNEL,
@@ -79,34 +80,38 @@ export const sonarqubePlugin = createBackendPlugin({
           client,
           logger,
           onChange: async change => {
-            await service.invalidate(change.instance, change.projectKey);
-            const audit = await auditor.createEvent({
-              eventId: 'quality-gate-webhook',
-              severityLevel: 'low',
-              meta: {
-                instance: change.instance,
-                projectKey: change.projectKey,
-                ...(change.branch ? { branch: change.branch } : {}),
-                ...(change.pullRequest
-                  ? { pullRequest: change.pullRequest }
-                  : {}),
-                status: change.status ?? 'unknown',
-              },
-            });
-            await audit.success();
-            const message: SonarQubeGateSignal = {
-              instance: change.instance,
-              projectKey: change.projectKey,
+            const scope = {
               ...(change.branch ? { branch: change.branch } : {}),
               ...(change.pullRequest
                 ? { pullRequest: change.pullRequest }
                 : {}),
             };
-            await signals.publish({
-              recipients: { type: 'broadcast' },
-              channel: SONARQUBE_SIGNAL_CHANNEL,
-              message,
-            });
+            await audited(
+              auditor,
+              {
+                eventId: 'quality-gate-webhook',
+                severityLevel: 'low',
+                meta: {
+                  instance: change.instance,
+                  projectKey: change.projectKey,
+                  ...scope,
+                  status: change.status ?? 'unknown',
+                },
+              },
+              async () => {
+                await service.invalidate(change.instance, change.projectKey);
+                const message: SonarQubeGateSignal = {
+                  instance: change.instance,
+                  projectKey: change.projectKey,
+                  ...scope,
+                };
+                await signals.publish({
+                  recipients: { type: 'broadcast' },
+                  channel: SONARQUBE_SIGNAL_CHANNEL,
+                  message,
+                });
+              },
+            );
           },
         });
         permissionsRegistry.addPermissions(sonarqubePermissions);

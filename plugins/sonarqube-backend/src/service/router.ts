@@ -1,26 +1,10 @@
 import { HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { parseInput } from '@internal/backend-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
 import type { SonarQubeService } from './SonarQubeService';
 import type { SonarQubeWebhookHandler } from './SonarQubeWebhookHandler';
-
-function parse<T>(
-  schema: z.ZodType<T, z.ZodTypeDef, any>,
-  value: unknown,
-  where: string,
-): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue.path.join('.');
-    throw new InputError(
-      `Invalid ${where}${field ? ` field "${field}"` : ''}: ${issue.message}`,
-    );
-  }
-  return result.data;
-}
 
 const entityRef = z.string({
   required_error: 'entityRef is required, e.g. component:default/payments-api',
@@ -74,19 +58,19 @@ export async function createRouter(options: {
   router.use(express.json());
 
   router.get('/summary', async (req, res) => {
-    const query = parse(z.object({ entityRef, ...scope }), req.query, 'query');
+    const query = parseInput(z.object({ entityRef, ...scope }), req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.summary(credentials, query));
   });
 
   router.get('/project', async (req, res) => {
-    const query = parse(projectQuery, req.query, 'query');
+    const query = parseInput(projectQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.projectView(credentials, query));
   });
 
   router.get('/history', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       projectQuery.extend({ metrics: csv }),
       req.query,
       'query',
@@ -96,7 +80,7 @@ export async function createRouter(options: {
   });
 
   router.get('/issues', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       projectQuery.extend({
         types: csv.refine(
           v =>
@@ -123,7 +107,7 @@ export async function createRouter(options: {
   });
 
   router.get('/hotspots', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       projectQuery.extend({
         status: z.enum(['TO_REVIEW', 'REVIEWED']).optional(),
         page: z.coerce.number().int().min(1).default(1),
@@ -137,7 +121,7 @@ export async function createRouter(options: {
   });
 
   router.get('/branches', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       z.object({ entityRef, project: z.string().optional() }),
       req.query,
       'query',
@@ -147,7 +131,7 @@ export async function createRouter(options: {
   });
 
   router.get('/table', async (req, res) => {
-    const query = parse(z.object({ entityRef }), req.query, 'query');
+    const query = parseInput(z.object({ entityRef }), req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.table(credentials, query));
   });
