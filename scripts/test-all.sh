@@ -46,6 +46,7 @@ stage() {
 export CI="${CI:-true}"
 stage "type check (yarn tsc)" yarn tsc
 stage "lint (yarn lint:all)" yarn lint:all
+stage "frontend plugins depend on no other frontend plugin" "$COMET_NODE" scripts/check-frontend-deps.mjs
 stage "formatting (yarn prettier:check)" yarn prettier:check
 # The boot smoke tests serve the built frontend, so it is built first.
 stage "frontend build" bash scripts/comet.sh build-app

@@ -10,10 +10,34 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import type { Entity } from '@backstage/catalog-model';
 import { JENKINS_ANNOTATION } from '@internal/plugin-jenkins-common';
+import {
+  CiCdProviderBlueprint,
+  pipelinesAttachPoints,
+} from '@internal/plugin-pipelines-react';
 import { JenkinsClientApi, jenkinsApiRef } from './api';
 
 const hasJenkinsJobs = (entity: Entity) =>
   Boolean(entity.metadata.annotations?.[JENKINS_ANNOTATION]);
+
+/** Jenkins runs in the pipelines UI (the backend's `jenkins` provider). */
+const jenkinsCiCdProviderParams = {
+  id: 'jenkins',
+  title: 'Jenkins',
+  appliesTo: hasJenkinsJobs,
+};
+
+/** Puts the pipelines' CI/CD tab on entities with Jenkins jobs. */
+export const jenkinsCiCdProvider = CiCdProviderBlueprint.make({
+  name: 'jenkins',
+  params: jenkinsCiCdProviderParams,
+});
+
+/** Puts the pipelines' latest-runs card on entities with Jenkins jobs. */
+export const jenkinsLatestRunsProvider = CiCdProviderBlueprint.make({
+  name: 'jenkins-latest-runs',
+  attachTo: pipelinesAttachPoints.latestRunsCardProviders,
+  params: jenkinsCiCdProviderParams,
+});
 
 const jenkinsApi = ApiBlueprint.make({
   params: defineParams =>
@@ -51,5 +75,11 @@ const jenkinsContent = EntityContentBlueprint.make({
 export const jenkinsPlugin = createFrontendPlugin({
   pluginId: 'jenkins',
   title: 'Jenkins',
-  extensions: [jenkinsApi, jenkinsCard, jenkinsContent],
+  extensions: [
+    jenkinsApi,
+    jenkinsCard,
+    jenkinsContent,
+    jenkinsCiCdProvider,
+    jenkinsLatestRunsProvider,
+  ],
 });

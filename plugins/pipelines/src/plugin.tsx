@@ -1,6 +1,7 @@
 import {
   ApiBlueprint,
   AppRootElementBlueprint,
+  createExtensionInput,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
@@ -11,6 +12,11 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import TimelineIcon from '@material-ui/icons/Timeline';
+import {
+  ciCdProviderDataRef,
+  entityPanelDataRef,
+  runPageActionDataRef,
+} from '@internal/plugin-pipelines-react';
 import { pipelinesApiRef } from './api/PipelinesApi';
 import {
   createLazyPipelinesClient,
@@ -57,50 +63,78 @@ export const pipelinesApi = ApiBlueprint.make({
     }),
 });
 
-/** The CI/CD tab on every entity with pipelines or a CI provider annotation. */
-export const pipelinesEntityContent = EntityContentBlueprint.make({
+/**
+ * The CI/CD tab on every entity with Comet pipelines or runs of an attached CI/CD provider
+ * (`CiCdProviderBlueprint`), with the panels other plugins attach (`EntityPanelBlueprint`).
+ */
+export const pipelinesEntityContent = EntityContentBlueprint.makeWithOverrides({
   name: 'ci-cd',
-  params: {
-    path: 'ci-cd',
-    title: 'CI/CD',
-    filter: hasCiCd,
-    loader: () => {
-      preloadPipelinesClient();
-      return loadCiCdTab().then(m => {
-        // The next click is usually a run: its page's code comes along in the background
-        loadPipelinesPage().catch(() => undefined);
-        return <m.CiCdTab />;
-      });
-    },
+  inputs: {
+    providers: createExtensionInput([ciCdProviderDataRef]),
+    panels: createExtensionInput([entityPanelDataRef]),
+  },
+  factory(originalFactory, { inputs }) {
+    const providers = inputs.providers.map(p => p.get(ciCdProviderDataRef));
+    const panels = inputs.panels.map(p => p.get(entityPanelDataRef));
+    return originalFactory({
+      path: 'ci-cd',
+      title: 'CI/CD',
+      filter: entity => hasCiCd(entity, providers),
+      loader: () => {
+        preloadPipelinesClient();
+        return loadCiCdTab().then(m => {
+          // The next click is usually a run: its page's code comes along in the background
+          loadPipelinesPage().catch(() => undefined);
+          return <m.CiCdTab panels={panels} />;
+        });
+      },
+    });
   },
 });
 
-/** Latest run of each pipeline, on the entity's overview. */
-export const pipelinesEntityCard = EntityCardBlueprint.make({
+/** Latest run of each pipeline, on the overview of the entities the CI/CD tab is on. */
+export const pipelinesEntityCard = EntityCardBlueprint.makeWithOverrides({
   name: 'latest-runs',
-  params: {
-    filter: hasCiCd,
-    loader: () => {
-      preloadPipelinesClient();
-      return import('./components/OverviewCard').then(m => (
-        <m.LatestRunsCard />
-      ));
-    },
+  inputs: {
+    providers: createExtensionInput([ciCdProviderDataRef]),
+  },
+  factory(originalFactory, { inputs }) {
+    const providers = inputs.providers.map(p => p.get(ciCdProviderDataRef));
+    return originalFactory({
+      filter: entity => hasCiCd(entity, providers),
+      loader: () => {
+        preloadPipelinesClient();
+        return import('./components/OverviewCard').then(m => (
+          <m.LatestRunsCard />
+        ));
+      },
+    });
   },
 });
 
-/** `/pipelines`: runs across entities, a run's page and the editor. */
-export const pipelinesPage = PageBlueprint.make({
-  params: {
-    path: '/pipelines',
-    routeRef: rootRouteRef,
-    title: 'Pipelines',
-    icon: <TimelineIcon fontSize="inherit" />,
-    noHeader: true,
-    loader: () => {
-      preloadPipelinesClient();
-      return loadPipelinesPage().then(m => <m.PipelinesPage />);
-    },
+/**
+ * `/pipelines`: runs across entities, a run's page (with the actions other plugins attach,
+ * `RunPageActionBlueprint`) and the editor.
+ */
+export const pipelinesPage = PageBlueprint.makeWithOverrides({
+  inputs: {
+    runActions: createExtensionInput([runPageActionDataRef]),
+  },
+  factory(originalFactory, { inputs }) {
+    const runActions = inputs.runActions.map(a => a.get(runPageActionDataRef));
+    return originalFactory({
+      path: '/pipelines',
+      routeRef: rootRouteRef,
+      title: 'Pipelines',
+      icon: <TimelineIcon fontSize="inherit" />,
+      noHeader: true,
+      loader: () => {
+        preloadPipelinesClient();
+        return loadPipelinesPage().then(m => (
+          <m.PipelinesPage runActions={runActions} />
+        ));
+      },
+    });
   },
 });
 

@@ -17,6 +17,7 @@ import {
   pipelinesRunCreatePermission,
   TERMINAL_RUN_STATUSES,
 } from '@internal/plugin-pipelines-common';
+import type { EntityPanel } from '@internal/plugin-pipelines-react';
 import { useCallback, useMemo, useState } from 'react';
 import { pipelinesApiRef, RunFilters } from '../../api/PipelinesApi';
 import { editorRouteRef } from '../../routes';
@@ -28,6 +29,7 @@ import { RunPipelineDialog } from '../runs/RunPipelineDialog';
 import { RunsTable, useRunHref } from '../runs/RunsTable';
 import { PipelineStatsCard } from '../stats/PipelineStatsCard';
 import { ProviderErrors } from '../common/ProviderErrors';
+import { EntityPanels } from '../extensions/EntityPanels';
 
 const PAGE_SIZE = 20;
 
@@ -52,8 +54,16 @@ export function useCursorPaging<F>(initial: F) {
   };
 }
 
-/** The entity's CI/CD tab: every provider's runs in one table, and "Run pipeline". */
-export function CiCdTab() {
+export type CiCdTabProps = {
+  /** Panels other plugins attached to the tab (`EntityPanelBlueprint`). */
+  panels?: readonly EntityPanel[];
+};
+
+/**
+ * The entity's CI/CD tab: every provider's runs in one table, "Run pipeline", and the panels
+ * other plugins attached.
+ */
+export function CiCdTab(props: CiCdTabProps) {
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
   const api = useApi(pipelinesApiRef);
@@ -172,6 +182,7 @@ export function CiCdTab() {
         )}
       </InfoCard>
       {hasCometPipelines && <PipelineStatsCard entityRef={entityRef} />}
+      <EntityPanels entity={entity} panels={props.panels} />
       {dialogOpen && (
         <RunPipelineDialog
           entityRef={entityRef}

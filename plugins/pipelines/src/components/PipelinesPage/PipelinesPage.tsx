@@ -2,6 +2,8 @@ import { Progress } from '@backstage/core-components';
 import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-router-v6';
 import { lazy, Suspense } from 'react';
 import { Route, Routes, useParams } from 'react-router-dom';
+import type { RunPageAction } from '@internal/plugin-pipelines-react';
+import { RunPageActionsProvider } from '../extensions/RunPageActions';
 import { RunPage } from '../RunPage';
 import { GlobalRunsPage } from './GlobalRunsPage';
 
@@ -15,23 +17,30 @@ function RunRoute() {
   return <RunPage key={runId} runId={runId!} />;
 }
 
+export type PipelinesPageProps = {
+  /** Actions other plugins attached to the run page (`RunPageActionBlueprint`). */
+  runActions?: readonly RunPageAction[];
+};
+
 /** `/pipelines`: all runs, `/pipelines/runs/:runId`, `/pipelines/editor`. */
-export function PipelinesPage() {
+export function PipelinesPage(props: PipelinesPageProps) {
   return (
-    <ReactRouterV6PageRouter>
-      <Routes>
-        <Route path="/" element={<GlobalRunsPage />} />
-        <Route path="/runs/:runId" element={<RunRoute />} />
-        <Route
-          path="/editor"
-          element={
-            <Suspense fallback={<Progress />}>
-              <EditorPage />
-            </Suspense>
-          }
-        />
-        <Route path="*" element={<GlobalRunsPage />} />
-      </Routes>
-    </ReactRouterV6PageRouter>
+    <RunPageActionsProvider actions={props.runActions}>
+      <ReactRouterV6PageRouter>
+        <Routes>
+          <Route path="/" element={<GlobalRunsPage />} />
+          <Route path="/runs/:runId" element={<RunRoute />} />
+          <Route
+            path="/editor"
+            element={
+              <Suspense fallback={<Progress />}>
+                <EditorPage />
+              </Suspense>
+            }
+          />
+          <Route path="*" element={<GlobalRunsPage />} />
+        </Routes>
+      </ReactRouterV6PageRouter>
+    </RunPageActionsProvider>
   );
 }

@@ -43,6 +43,7 @@ import {
   StreamState,
 } from '../../api/PipelinesApi';
 import { ReconnectingBanner } from '../common/Banners';
+import { RunPageActions } from '../extensions/RunPageActions';
 import {
   elapsedMs,
   formatBytes,
@@ -616,6 +617,7 @@ export function RunPage(props: RunPageProps) {
                   Re-run failed jobs
                 </Button>
               )}
+              <RunPageActions run={run} />
             </Box>
             {run.error && run.status !== 'failed' && (
               <Alert severity="info">{run.error}</Alert>
