@@ -1,9 +1,10 @@
 /**
- * Contracts for modules that extend Comet's pipelines: step types, executors and CI/CD
- * providers.
+ * Contracts for modules that extend Comet's pipelines: step types, executors, CI/CD
+ * providers and run event listeners.
  *
  * @packageDocumentation
  */
 export * from './stepTypes';
 export * from './executor';
 export * from './providers';
+export * from './runEvents';

@@ -8,10 +8,28 @@ jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-async function createStore(databaseId: string) {
+/**
+ * A clock the test moves, so leases expire without sleeping. Each reading is one millisecond
+ * later than the one before, so rows written one after another are ordered by time.
+ */
+function testClock() {
+  let time = Date.parse('2026-12-01T12:00:00.000Z');
+  return {
+    now: () => time++,
+    advance(ms: number) {
+      time += ms;
+    },
+  };
+}
+
+async function createStore(
+  databaseId: string,
+  clock?: { now: () => number },
+) {
   const knex = await databases.init(databaseId as 'SQLITE_3');
   const store = await DatabasePipelineStore.create({
     database: mockServices.database({ knex }),
+    now: clock?.now,
   });
   return { knex, store };
 }
@@ -60,7 +78,6 @@ function newRun(overrides: Partial<NewRun> = {}): NewRun {
 
 /** A `javascript:` URL, which must never become a link (spelt so that lint lets it be). */
 const SCRIPT_URL = ['javascript', 'alert(1)'].join(':');
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 const ids = databases.eachSupportedId();
 
@@ -670,9 +687,10 @@ describe('DatabasePipelineStore', () => {
   );
 
   it.each(ids)('claims the oldest queued job first, %p', async databaseId => {
-    const { store } = await createStore(databaseId);
+    const clock = testClock();
+    const { store } = await createStore(databaseId, clock);
     const first = await store.createRun(newRun({ jobs: [job('x')] }));
-    await sleep(5);
+    clock.advance(5);
     await store.createRun(newRun({ jobs: [job('y')] }));
     const claimed = await store.claimJob({ workerId: 'w', leaseMs: 1000 });
     expect(claimed).toEqual(
@@ -683,15 +701,16 @@ describe('DatabasePipelineStore', () => {
   it.each(ids)(
     'refuses heartbeats once a lease was taken over, %p',
     async databaseId => {
-      const { store } = await createStore(databaseId);
+      const clock = testClock();
+      const { store } = await createStore(databaseId, clock);
       const { runId } = await store.createRun(
         newRun({ jobs: [job('build', { maxAttempts: 3 })] }),
       );
       const first = await store.claimJob({ workerId: 'w1', leaseMs: 1 });
       expect(first?.attempt).toBe(1);
-      await sleep(20);
+      clock.advance(20);
 
-      const expired = await store.findExpiredJobs(new Date());
+      const expired = await store.findExpiredJobs(new Date(clock.now()));
       expect(expired).toEqual([
         {
           runId,
@@ -732,14 +751,15 @@ describe('DatabasePipelineStore', () => {
           workerId: 'w1',
         }),
       ).toBe(false);
-      expect(await store.findExpiredJobs(new Date())).toEqual([]);
+      expect(await store.findExpiredJobs(new Date(clock.now()))).toEqual([]);
     },
   );
 
   it.each(ids)(
     'requeues expired jobs, then fails them on the last attempt, %p',
     async databaseId => {
-      const { store } = await createStore(databaseId);
+      const clock = testClock();
+      const { store } = await createStore(databaseId, clock);
       const { runId } = await store.createRun(
         newRun({
           jobs: [
@@ -757,8 +777,8 @@ describe('DatabasePipelineStore', () => {
         stepIndex: 0,
         state: 'running',
       });
-      await sleep(20);
-      let [expired] = await store.findExpiredJobs(new Date());
+      clock.advance(20);
+      let [expired] = await store.findExpiredJobs(new Date(clock.now()));
       expect(await store.recoverExpiredJob(expired, reason)).toBe(true);
       let run = (await store.getRun(runId))!;
       expect(run.jobs[0]).toEqual(
@@ -772,8 +792,8 @@ describe('DatabasePipelineStore', () => {
 
       const again = await store.claimJob({ workerId: 'w1', leaseMs: 1 });
       expect(again?.attempt).toBe(2);
-      await sleep(20);
-      [expired] = await store.findExpiredJobs(new Date());
+      clock.advance(20);
+      [expired] = await store.findExpiredJobs(new Date(clock.now()));
       expect(expired.attempt).toBe(2);
       expect(await store.recoverExpiredJob(expired, reason)).toBe(true);
       await store.promoteJobs(runId);
@@ -1156,9 +1176,11 @@ describe('DatabasePipelineStore run list cache', () => {
     'serves a list again without a query until a run changes, %p',
     async databaseId => {
       const knex = await databases.init(databaseId as 'SQLITE_3');
+      const clock = testClock();
       const store = await DatabasePipelineStore.create({
         database: mockServices.database({ knex }),
         runListCacheMs: 400,
+        now: clock.now,
       });
       // Another replica on the same database: its writes are not seen by this one's cache
       const otherReplica = await DatabasePipelineStore.create({
@@ -1215,7 +1237,7 @@ describe('DatabasePipelineStore run list cache', () => {
       expect(
         (await store.listRuns({ entityRefs, limit: 10 })).runs[0].status,
       ).toBe('queued');
-      await sleep(450);
+      clock.advance(450);
       expect(
         (await store.listRuns({ entityRefs, limit: 10 })).runs[0].status,
       ).toBe('cancelled');

@@ -13,8 +13,16 @@ import type {
   PipelineRunTrigger,
   PipelineStepRun,
 } from '@internal/plugin-pipelines-common';
+import type { PipelineRunEventType } from '@internal/plugin-pipelines-node';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
+import {
+  DatabaseRunEventOutbox,
+  NewRunEvent,
+} from '../events/DatabaseRunEventOutbox';
+import { isUniqueViolation } from './databaseErrors';
+import { DatabaseLogChunkStore } from './DatabaseLogChunkStore';
+import { DatabaseWebhookDeliveries } from './DatabaseWebhookDeliveries';
 import { RunListCache } from './RunListCache';
 import { commitUrlOf, pullRequestOf, runLinksOf } from './runLinks';
 import type {
@@ -37,15 +45,6 @@ const migrationsDir = resolvePackagePath(
 const RUNS = 'pipeline_runs';
 const JOBS = 'pipeline_jobs';
 const STEPS = 'pipeline_steps';
-const LOGS = 'pipeline_log_chunks';
-/** Lines and characters per stored log chunk. */
-const CHUNK_LINES = 5_000;
-const CHUNK_CHARS = 1_000_000;
-const DELIVERIES = 'pipeline_webhook_deliveries';
-
-/** How long webhook delivery ids are remembered for de-duplication. */
-const DELIVERY_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-
 /** Rows per insert statement; keeps SQLite well under its bound-variable limit. */
 /** listRuns counts at most this many runs. */
 export const TOTAL_COUNT_CAP = 1_000;
@@ -74,6 +73,39 @@ const TERMINAL_RUN_STATUSES: PipelineRunStatus[] = [
   'cancelled',
   'skipped',
 ];
+
+/** The event a run's new status is announced with. */
+const RUN_EVENT_TYPES: Record<
+  PipelineRunStatus,
+  PipelineRunEventType | undefined
+> = {
+  queued: 'run.queued',
+  running: 'run.started',
+  waiting: 'run.waiting',
+  succeeded: 'run.succeeded',
+  failed: 'run.failed',
+  cancelled: 'run.cancelled',
+  skipped: undefined,
+};
+
+/** The event a job's new state is announced with; none for going back to the queue. */
+const JOB_EVENT_TYPES: Record<JobState, PipelineRunEventType | undefined> = {
+  pending: undefined,
+  queued: undefined,
+  running: 'job.started',
+  waiting: 'job.waiting',
+  succeeded: 'job.finished',
+  failed: 'job.finished',
+  cancelled: 'job.finished',
+  skipped: 'job.finished',
+};
+
+/** A change {@link DatabasePipelineStore} records as an event (none when `type` is unset). */
+type RecordedChange = {
+  type: PipelineRunEventType | undefined;
+  previousStatus?: PipelineRunStatus;
+  jobRunId?: string;
+};
 
 type DbDate = Date | string | number | null | undefined;
 type Scalar = string | number | boolean;
@@ -132,17 +164,6 @@ type StepRow = {
   finished_at: DbDate;
 };
 
-type LogChunkRow = {
-  run_id: string;
-  first_seq: number | string;
-  last_seq: number | string;
-  job_run_id: string;
-  /** JSON: Array<[stepIndex | null, stream, timestamp, text]> */
-  lines: string;
-};
-
-type StoredLine = [number | null, PipelineLogLine['stream'], string, string];
-
 type StoredApproval = NonNullable<PipelineJobRun['approval']>;
 
 /** Columns of a run row needed for the public model (not the possibly large definition). */
@@ -196,26 +217,6 @@ function optionalNumber(value: number | string | null | undefined) {
   return value === null || value === undefined ? undefined : Number(value);
 }
 
-/**
- * The JSON text of a chunk's lines, `[stepIndex|null, stream, timestamp, text]` each: the same
- * text `JSON.stringify` gives for those arrays, built directly (three to six times faster for
- * a chunk of 5,000 lines, without an array per line).
- */
-export function storedLinesJson(lines: PipelineLogLine[]): string {
-  let json = '[';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    json += `${i ? ',[' : '['}${
-      line.stepIndex === undefined || line.stepIndex === null
-        ? 'null'
-        : JSON.stringify(line.stepIndex)
-    },${JSON.stringify(line.stream)},${JSON.stringify(
-      line.timestamp,
-    )},${JSON.stringify(line.text)}]`;
-  }
-  return `${json}]`;
-}
-
 function chunks<T>(items: T[], size: number): T[][] {
   const result: T[][] = [];
   for (let i = 0; i < items.length; i += size) {
@@ -230,16 +231,6 @@ function publicJobStatus(state: JobState): PipelineRunStatus {
 
 function isTerminalJob(state: JobState) {
   return TERMINAL_JOB_STATES.includes(state);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | undefined;
-  return (
-    e?.code === '23505' || // PostgreSQL unique_violation
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    /UNIQUE constraint failed|duplicate key value/i.test(e?.message ?? '')
-  );
 }
 
 function encodeCursor(createdAt: Date, runId: string): string {
@@ -292,232 +283,221 @@ export class DatabasePipelineStore implements PipelineStore {
      * default here, reads every time. The plugin sets `pipelines.runListCacheSeconds`.
      */
     runListCacheMs?: number;
+    /** Milliseconds since the epoch, for every timestamp the store writes; tests inject it. */
+    now?: () => number;
   }): Promise<DatabasePipelineStore> {
     const client = await options.database.getClient();
     if (!options.skipMigrations && !options.database.migrations?.skip) {
       await client.migrate.latest({ directory: migrationsDir });
     }
-    return new DatabasePipelineStore(client, options.runListCacheMs ?? 0);
+    return new DatabasePipelineStore(
+      client,
+      options.runListCacheMs ?? 0,
+      options.now ?? Date.now,
+    );
   }
 
+  /** Run and job status changes, written with each change, for other plugins' listeners. */
+  readonly runEvents: DatabaseRunEventOutbox;
   private readonly isPostgres: boolean;
   private readonly listCache: RunListCache<PipelineRunPage>;
+  private readonly logs: DatabaseLogChunkStore;
+  private readonly webhookDeliveries: DatabaseWebhookDeliveries;
 
-  private constructor(private readonly db: Knex, runListCacheMs: number) {
+  private constructor(
+    private readonly db: Knex,
+    runListCacheMs: number,
+    private readonly now: () => number,
+  ) {
     const client = db.client.config.client;
     this.isPostgres =
       typeof client === 'string' &&
       ['pg', 'postgres', 'postgresql'].includes(client);
-    this.listCache = new RunListCache({ ttlMs: runListCacheMs });
+    this.listCache = new RunListCache({ ttlMs: runListCacheMs, now });
+    this.logs = new DatabaseLogChunkStore(db, this.isPostgres);
+    this.webhookDeliveries = new DatabaseWebhookDeliveries(db, now);
+    this.runEvents = new DatabaseRunEventOutbox(db);
   }
 
-  /** A write that changes what run lists show: cached pages are dropped before and after it. */
-  private async changing<T>(write: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a write that changes what run lists show. Cached pages are dropped before it (a read
+   * that starts meanwhile is not kept) and after it (a read that overlapped it is not served
+   * again), as {@link RunListCache} requires.
+   */
+  private async write<T>(change: () => Promise<T>): Promise<T> {
     this.listCache.invalidate();
     try {
-      return await write();
+      return await change();
     } finally {
       this.listCache.invalidate();
     }
   }
 
   // ---------------------------------------------------------------------------------------
-  // Writes that change what run lists show, each dropping the cached list pages
-
-  createRun(
-    ...args: Parameters<DatabasePipelineStore['createRunWrite']>
-  ): ReturnType<DatabasePipelineStore['createRunWrite']> {
-    return this.changing(() => this.createRunWrite(...args));
-  }
-
-  promoteJobs(
-    ...args: Parameters<DatabasePipelineStore['promoteJobsWrite']>
-  ): ReturnType<DatabasePipelineStore['promoteJobsWrite']> {
-    return this.changing(() => this.promoteJobsWrite(...args));
-  }
-
-  claimJob(
-    ...args: Parameters<DatabasePipelineStore['claimJobWrite']>
-  ): ReturnType<DatabasePipelineStore['claimJobWrite']> {
-    return this.changing(() => this.claimJobWrite(...args));
-  }
-
-  recoverExpiredJob(
-    ...args: Parameters<DatabasePipelineStore['recoverExpiredJobWrite']>
-  ): ReturnType<DatabasePipelineStore['recoverExpiredJobWrite']> {
-    return this.changing(() => this.recoverExpiredJobWrite(...args));
-  }
-
-  setJobState(
-    ...args: Parameters<DatabasePipelineStore['setJobStateWrite']>
-  ): ReturnType<DatabasePipelineStore['setJobStateWrite']> {
-    return this.changing(() => this.setJobStateWrite(...args));
-  }
-
-  setStepState(
-    ...args: Parameters<DatabasePipelineStore['setStepStateWrite']>
-  ): ReturnType<DatabasePipelineStore['setStepStateWrite']> {
-    return this.changing(() => this.setStepStateWrite(...args));
-  }
-
-  decideApproval(
-    ...args: Parameters<DatabasePipelineStore['decideApprovalWrite']>
-  ): ReturnType<DatabasePipelineStore['decideApprovalWrite']> {
-    return this.changing(() => this.decideApprovalWrite(...args));
-  }
-
-  refreshRunStatus(
-    ...args: Parameters<DatabasePipelineStore['refreshRunStatusWrite']>
-  ): ReturnType<DatabasePipelineStore['refreshRunStatusWrite']> {
-    return this.changing(() => this.refreshRunStatusWrite(...args));
-  }
-
-  cancelRun(
-    ...args: Parameters<DatabasePipelineStore['cancelRunWrite']>
-  ): ReturnType<DatabasePipelineStore['cancelRunWrite']> {
-    return this.changing(() => this.cancelRunWrite(...args));
-  }
-
-  // ---------------------------------------------------------------------------------------
   // Runs
 
-  private async createRunWrite(run: NewRun): Promise<PipelineRun> {
-    const ids = new Set<string>();
-    for (const job of run.jobs) {
-      if (ids.has(job.jobRunId)) {
-        throw new InputError(`Duplicate job run id "${job.jobRunId}"`);
+  createRun(run: NewRun): Promise<PipelineRun> {
+    return this.write(async () => {
+      const ids = new Set<string>();
+      for (const job of run.jobs) {
+        if (ids.has(job.jobRunId)) {
+          throw new InputError(`Duplicate job run id "${job.jobRunId}"`);
+        }
+        ids.add(job.jobRunId);
       }
-      ids.add(job.jobRunId);
-    }
-    for (const job of run.jobs) {
-      for (const need of job.needs) {
-        if (!ids.has(need)) {
-          throw new InputError(
-            `Job "${job.jobRunId}" needs "${need}", which is not part of the run`,
+      for (const job of run.jobs) {
+        for (const need of job.needs) {
+          if (!ids.has(need)) {
+            throw new InputError(
+              `Job "${job.jobRunId}" needs "${need}", which is not part of the run`,
+            );
+          }
+        }
+      }
+
+      const initial = new Map<string, JobState>();
+      for (const job of run.jobs) {
+        if (job.initialState === 'succeeded')
+          initial.set(job.jobRunId, 'succeeded');
+        // A run that failed before it could start (an invalid pipeline file on a push)
+        else if (job.initialState === 'failed')
+          initial.set(job.jobRunId, 'failed');
+      }
+      for (const job of run.jobs) {
+        if (initial.has(job.jobRunId)) continue;
+        const ready = job.needs.every(
+          need => initial.get(need) === 'succeeded',
+        );
+        initial.set(
+          job.jobRunId,
+          ready ? readyState(!!job.approval) : 'pending',
+        );
+      }
+      const states = [...initial.values()];
+      let status: PipelineRunStatus = 'queued';
+      if (run.jobs.length > 0 && states.every(isTerminalJob)) {
+        status = states.includes('failed') ? 'failed' : 'succeeded';
+      } else if (!states.includes('queued') && states.includes('waiting')) {
+        status = 'waiting';
+      }
+
+      // A run created failed (a pipeline file that cannot start) says why from the start, as
+      // promoteJobs would
+      const firstFailed = run.jobs.find(
+        job => initial.get(job.jobRunId) === 'failed',
+      );
+      const createdError =
+        status === 'failed' && firstFailed
+          ? failedRunError({
+              name: firstFailed.name,
+              error: firstFailed.initialError,
+            })
+          : null;
+
+      const runId = randomUUID();
+      for (let attempt = 1; ; attempt++) {
+        const now = new Date(this.now());
+        try {
+          await this.db.transaction(async trx => {
+            const [{ max }] = await trx(RUNS)
+              .where({ entity_ref: run.entityRef, pipeline: run.pipeline })
+              .max({ max: 'number' });
+            await trx(RUNS).insert({
+              run_id: runId,
+              entity_ref: run.entityRef,
+              pipeline: run.pipeline,
+              pipeline_path: run.pipelinePath ?? null,
+              number: Number(max ?? 0) + 1,
+              status,
+              trigger: JSON.stringify(storedTrigger(run.trigger)),
+              branch: run.branch ?? null,
+              commit_sha: run.commitSha ?? null,
+              repository_url: run.repositoryUrl ?? null,
+              params: JSON.stringify(run.params ?? {}),
+              definition: JSON.stringify(run.definition),
+              error: createdError,
+              created_at: now,
+              started_at: status === 'queued' ? null : now,
+              finished_at: isTerminalJob(status as JobState) ? now : null,
+            });
+            const jobRows = run.jobs.map((job, position) => {
+              const state = initial.get(job.jobRunId)!;
+              return {
+                run_id: runId,
+                job_run_id: job.jobRunId,
+                job_id: job.jobId,
+                name: job.name,
+                matrix: job.matrix ? JSON.stringify(job.matrix) : null,
+                needs: JSON.stringify(job.needs),
+                state,
+                attempt: 0,
+                max_attempts: Math.max(1, job.maxAttempts),
+                timeout_ms: job.timeoutMs ?? null,
+                worker_id: null,
+                lease_expires_at: null,
+                approval: job.approval ? JSON.stringify(job.approval) : null,
+                error: job.initialError ?? null,
+                position,
+                created_at: now,
+                started_at: state === 'waiting' ? now : null,
+                finished_at: null,
+              };
+            });
+            for (const chunk of chunks(jobRows, ROW_CHUNK)) {
+              await trx(JOBS).insert(chunk);
+            }
+            const stepRows = run.jobs.flatMap(job =>
+              job.steps.map((step, stepIndex) => ({
+                run_id: runId,
+                job_run_id: job.jobRunId,
+                step_index: stepIndex,
+                name: step.name,
+                status:
+                  initial.get(job.jobRunId) === 'succeeded'
+                    ? 'succeeded'
+                    : 'queued',
+                exit_code: null,
+                error: null,
+                started_at: null,
+                finished_at: null,
+              })),
+            );
+            for (const chunk of chunks(stepRows, ROW_CHUNK)) {
+              await trx(STEPS).insert(chunk);
+            }
+            await this.recordEvents(trx, runId, [
+              { type: RUN_EVENT_TYPES[status] },
+              ...run.jobs.flatMap((job): RecordedChange[] => {
+                const state = initial.get(job.jobRunId);
+                if (state === 'waiting') {
+                  return [
+                    { type: 'job.waiting' as const, jobRunId: job.jobRunId },
+                  ];
+                }
+                if (state === 'failed') {
+                  return [
+                    { type: 'job.finished' as const, jobRunId: job.jobRunId },
+                  ];
+                }
+                return [];
+              }),
+            ]);
+          });
+          break;
+        } catch (error) {
+          // Another creator took the same number; try again with the next one.
+          if (!isUniqueViolation(error) || attempt >= CREATE_ATTEMPTS)
+            throw error;
+          await new Promise(resolve =>
+            setTimeout(resolve, Math.random() * 5 * attempt),
           );
         }
       }
-    }
-
-    const initial = new Map<string, JobState>();
-    for (const job of run.jobs) {
-      if (job.initialState === 'succeeded')
-        initial.set(job.jobRunId, 'succeeded');
-      // A run that failed before it could start (an invalid pipeline file on a push)
-      else if (job.initialState === 'failed')
-        initial.set(job.jobRunId, 'failed');
-    }
-    for (const job of run.jobs) {
-      if (initial.has(job.jobRunId)) continue;
-      const ready = job.needs.every(need => initial.get(need) === 'succeeded');
-      initial.set(job.jobRunId, ready ? readyState(!!job.approval) : 'pending');
-    }
-    const states = [...initial.values()];
-    let status: PipelineRunStatus = 'queued';
-    if (run.jobs.length > 0 && states.every(isTerminalJob)) {
-      status = states.includes('failed') ? 'failed' : 'succeeded';
-    } else if (!states.includes('queued') && states.includes('waiting')) {
-      status = 'waiting';
-    }
-
-    // A run created failed (a pipeline file that cannot start) says why from the start, as
-    // promoteJobs would
-    const firstFailed = run.jobs.find(
-      job => initial.get(job.jobRunId) === 'failed',
-    );
-    const createdError =
-      status === 'failed' && firstFailed
-        ? failedRunError({
-            name: firstFailed.name,
-            error: firstFailed.initialError,
-          })
-        : null;
-
-    const runId = randomUUID();
-    for (let attempt = 1; ; attempt++) {
-      const now = new Date();
-      try {
-        await this.db.transaction(async trx => {
-          const [{ max }] = await trx(RUNS)
-            .where({ entity_ref: run.entityRef, pipeline: run.pipeline })
-            .max({ max: 'number' });
-          await trx(RUNS).insert({
-            run_id: runId,
-            entity_ref: run.entityRef,
-            pipeline: run.pipeline,
-            pipeline_path: run.pipelinePath ?? null,
-            number: Number(max ?? 0) + 1,
-            status,
-            trigger: JSON.stringify(storedTrigger(run.trigger)),
-            branch: run.branch ?? null,
-            commit_sha: run.commitSha ?? null,
-            repository_url: run.repositoryUrl ?? null,
-            params: JSON.stringify(run.params ?? {}),
-            definition: JSON.stringify(run.definition),
-            error: createdError,
-            created_at: now,
-            started_at: status === 'queued' ? null : now,
-            finished_at: isTerminalJob(status as JobState) ? now : null,
-          });
-          const jobRows = run.jobs.map((job, position) => {
-            const state = initial.get(job.jobRunId)!;
-            return {
-              run_id: runId,
-              job_run_id: job.jobRunId,
-              job_id: job.jobId,
-              name: job.name,
-              matrix: job.matrix ? JSON.stringify(job.matrix) : null,
-              needs: JSON.stringify(job.needs),
-              state,
-              attempt: 0,
-              max_attempts: Math.max(1, job.maxAttempts),
-              timeout_ms: job.timeoutMs ?? null,
-              worker_id: null,
-              lease_expires_at: null,
-              approval: job.approval ? JSON.stringify(job.approval) : null,
-              error: job.initialError ?? null,
-              position,
-              created_at: now,
-              started_at: state === 'waiting' ? now : null,
-              finished_at: null,
-            };
-          });
-          for (const chunk of chunks(jobRows, ROW_CHUNK)) {
-            await trx(JOBS).insert(chunk);
-          }
-          const stepRows = run.jobs.flatMap(job =>
-            job.steps.map((step, stepIndex) => ({
-              run_id: runId,
-              job_run_id: job.jobRunId,
-              step_index: stepIndex,
-              name: step.name,
-              status:
-                initial.get(job.jobRunId) === 'succeeded'
-                  ? 'succeeded'
-                  : 'queued',
-              exit_code: null,
-              error: null,
-              started_at: null,
-              finished_at: null,
-            })),
-          );
-          for (const chunk of chunks(stepRows, ROW_CHUNK)) {
-            await trx(STEPS).insert(chunk);
-          }
-        });
-        break;
-      } catch (error) {
-        // Another creator took the same number; try again with the next one.
-        if (!isUniqueViolation(error) || attempt >= CREATE_ATTEMPTS)
-          throw error;
-        await new Promise(resolve =>
-          setTimeout(resolve, Math.random() * 5 * attempt),
-        );
-      }
-    }
-    const created = await this.getRun(runId);
-    if (!created) throw new Error(`Run ${runId} vanished after it was created`);
-    return created;
+      const created = await this.getRun(runId);
+      if (!created)
+        throw new Error(`Run ${runId} vanished after it was created`);
+      return created;
+    });
   }
 
   async getRun(runId: string): Promise<PipelineRun | undefined> {
@@ -745,118 +725,225 @@ export class DatabasePipelineStore implements PipelineStore {
     });
   }
 
+  /**
+   * Writes the events of changes made in `trx` to the outbox, in that transaction, each with
+   * the run (and job) as they are after the change.
+   */
+  private async recordEvents(
+    trx: Knex.Transaction,
+    runId: string,
+    changes: RecordedChange[],
+  ): Promise<void> {
+    const wanted = changes.filter(change => change.type !== undefined);
+    if (wanted.length === 0) return;
+    const run = (await trx<RunRow>(RUNS)
+      .where({ run_id: runId })
+      .first(RUN_COLUMNS)) as RunRow | undefined;
+    if (!run) return;
+    const jobRunIds = wanted.flatMap(change =>
+      change.jobRunId === undefined ? [] : [change.jobRunId],
+    );
+    const jobs =
+      jobRunIds.length === 0
+        ? []
+        : ((await trx<JobRow>(JOBS)
+            .where({ run_id: runId })
+            .whereIn('job_run_id', jobRunIds)
+            .select(
+              'job_run_id',
+              'job_id',
+              'name',
+              'state',
+              'attempt',
+              'started_at',
+              'finished_at',
+            )) as JobRow[]);
+    const jobsById = new Map(jobs.map(job => [job.job_run_id, job]));
+    const trigger = parseJson<PipelineRunTrigger>(run.trigger, {
+      type: 'manual',
+    });
+    const commitUrl = commitUrlOf(run.repository_url, run.commit_sha);
+    const occurredAt = new Date(this.now()).toISOString();
+    const events = wanted.map((change): NewRunEvent => {
+      const job =
+        change.jobRunId === undefined
+          ? undefined
+          : jobsById.get(change.jobRunId);
+      return {
+        type: change.type!,
+        occurredAt,
+        runId,
+        entityRef: run.entity_ref,
+        pipeline: run.pipeline,
+        runNumber: Number(run.number),
+        status: run.status,
+        ...(change.previousStatus
+          ? { previousStatus: change.previousStatus }
+          : {}),
+        trigger,
+        ...(run.branch ? { branch: run.branch } : {}),
+        ...(run.commit_sha
+          ? {
+              commit: {
+                sha: run.commit_sha,
+                ...(commitUrl ? { url: commitUrl } : {}),
+              },
+            }
+          : {}),
+        createdAt: toIso(run.created_at)!,
+        ...(run.started_at ? { startedAt: toIso(run.started_at) } : {}),
+        ...(run.finished_at ? { finishedAt: toIso(run.finished_at) } : {}),
+        links: runLinksOf(trigger),
+        ...(job
+          ? {
+              job: {
+                jobRunId: job.job_run_id,
+                jobId: job.job_id,
+                name: job.name,
+                status: publicJobStatus(job.state),
+                attempt: Number(job.attempt),
+                ...(job.started_at ? { startedAt: toIso(job.started_at) } : {}),
+                ...(job.finished_at
+                  ? { finishedAt: toIso(job.finished_at) }
+                  : {}),
+              },
+            }
+          : {}),
+      };
+    });
+    await this.runEvents.append(trx, events);
+  }
+
   // ---------------------------------------------------------------------------------------
   // Job scheduling
 
-  private async promoteJobsWrite(runId: string): Promise<RunStatusChange> {
-    const newlyWaiting: string[] = [];
-    // Skips cascade (a skipped job skips its dependents), so repeat until nothing changes.
-    for (let round = 0; round < 1000; round++) {
-      const jobs = (await this.db<JobRow>(JOBS)
-        .where({ run_id: runId })
-        .orderBy('position')
-        .select('job_run_id', 'state', 'needs', 'approval')) as JobRow[];
-      const states = new Map(jobs.map(j => [j.job_run_id, j.state]));
-      let changed = false;
-      for (const job of jobs) {
-        if (job.state !== 'pending') continue;
-        const needStates = parseJson<string[]>(job.needs, []).map(need =>
-          states.get(need),
-        );
-        let next: JobState;
-        if (
-          needStates.some(
-            s => s === 'failed' || s === 'cancelled' || s === 'skipped',
-          )
-        ) {
-          next = 'skipped';
-        } else if (needStates.every(s => s === 'succeeded')) {
-          next = readyState(!!job.approval);
-        } else {
-          continue;
+  promoteJobs(runId: string): Promise<RunStatusChange> {
+    return this.write(async () => {
+      const newlyWaiting: string[] = [];
+      // Skips cascade (a skipped job skips its dependents), so repeat until nothing changes.
+      for (let round = 0; round < 1000; round++) {
+        const jobs = (await this.db<JobRow>(JOBS)
+          .where({ run_id: runId })
+          .orderBy('position')
+          .select('job_run_id', 'state', 'needs', 'approval')) as JobRow[];
+        const states = new Map(jobs.map(j => [j.job_run_id, j.state]));
+        let changed = false;
+        for (const job of jobs) {
+          if (job.state !== 'pending') continue;
+          const needStates = parseJson<string[]>(job.needs, []).map(need =>
+            states.get(need),
+          );
+          let next: JobState;
+          if (
+            needStates.some(
+              s => s === 'failed' || s === 'cancelled' || s === 'skipped',
+            )
+          ) {
+            next = 'skipped';
+          } else if (needStates.every(s => s === 'succeeded')) {
+            next = readyState(!!job.approval);
+          } else {
+            continue;
+          }
+          // One small transaction per job so that at most one job row is locked at a time.
+          const moved = await this.db.transaction(trx =>
+            this.changeJobState(trx, {
+              runId,
+              jobRunId: job.job_run_id,
+              state: next,
+              from: ['pending'],
+              error:
+                next === 'skipped'
+                  ? 'Skipped because a job it needs did not succeed'
+                  : undefined,
+            }),
+          );
+          if (moved) {
+            changed = true;
+            states.set(job.job_run_id, next);
+            if (next === 'waiting') newlyWaiting.push(job.job_run_id);
+          }
         }
-        // One small transaction per job so that at most one job row is locked at a time.
-        const moved = await this.db.transaction(trx =>
-          this.changeJobState(trx, {
-            runId,
-            jobRunId: job.job_run_id,
-            state: next,
-            from: ['pending'],
-            error:
-              next === 'skipped'
-                ? 'Skipped because a job it needs did not succeed'
-                : undefined,
-          }),
-        );
-        if (moved) {
-          changed = true;
-          states.set(job.job_run_id, next);
-          if (next === 'waiting') newlyWaiting.push(job.job_run_id);
-        }
+        if (!changed) break;
       }
-      if (!changed) break;
-    }
-    const change = await this.db.transaction(trx =>
-      this.refreshRunStatusIn(trx, runId),
-    );
-    return { ...change, newlyWaiting };
+      const change = await this.db.transaction(trx =>
+        this.refreshRunStatusIn(trx, runId),
+      );
+      return { ...change, newlyWaiting };
+    });
   }
 
-  private async claimJobWrite(options: {
+  claimJob(options: {
     workerId: string;
     leaseMs: number;
   }): Promise<ClaimedJob | undefined> {
-    for (let round = 0; round < CLAIM_ROUNDS; round++) {
-      const candidates = (await this.db<JobRow>(JOBS)
-        .where('state', 'queued')
-        .orderBy([
-          { column: 'created_at' },
-          { column: 'run_id' },
-          { column: 'position' },
-        ])
-        .limit(CLAIM_CANDIDATES)
-        .select('run_id', 'job_run_id')) as JobRow[];
-      if (candidates.length === 0) return undefined;
+    return this.write(async () => {
+      for (let round = 0; round < CLAIM_ROUNDS; round++) {
+        const candidates = (await this.db<JobRow>(JOBS)
+          .where('state', 'queued')
+          .orderBy([
+            { column: 'created_at' },
+            { column: 'run_id' },
+            { column: 'position' },
+          ])
+          .limit(CLAIM_CANDIDATES)
+          .select('run_id', 'job_run_id')) as JobRow[];
+        if (candidates.length === 0) return undefined;
 
-      for (const candidate of candidates) {
-        const now = new Date();
-        const leaseExpiresAt = new Date(now.getTime() + options.leaseMs);
-        const claimed = await this.db.transaction(async trx => {
-          const updated = await trx(JOBS)
-            .where({
-              run_id: candidate.run_id,
-              job_run_id: candidate.job_run_id,
-              state: 'queued',
-            })
-            .update({
-              state: 'running',
-              worker_id: options.workerId,
-              attempt: trx.raw('?? + 1', ['attempt']),
-              lease_expires_at: leaseExpiresAt,
-              started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
-              finished_at: null,
-              error: null,
-            });
-          if (updated === 0) return false;
-          await trx(RUNS)
-            .where({ run_id: candidate.run_id })
-            .whereIn('status', ['queued', 'waiting'])
-            .update({
-              status: 'running',
-              started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
-            });
-          return true;
-        });
-        if (claimed) {
-          return this.loadClaimedJob(
-            candidate.run_id,
-            candidate.job_run_id,
-            leaseExpiresAt,
-          );
+        for (const candidate of candidates) {
+          const now = new Date(this.now());
+          const leaseExpiresAt = new Date(now.getTime() + options.leaseMs);
+          const claimed = await this.db.transaction(async trx => {
+            const updated = await trx(JOBS)
+              .where({
+                run_id: candidate.run_id,
+                job_run_id: candidate.job_run_id,
+                state: 'queued',
+              })
+              .update({
+                state: 'running',
+                worker_id: options.workerId,
+                attempt: trx.raw('?? + 1', ['attempt']),
+                lease_expires_at: leaseExpiresAt,
+                started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
+                finished_at: null,
+                error: null,
+              });
+            if (updated === 0) return false;
+            const before = (await trx<RunRow>(RUNS)
+              .where({ run_id: candidate.run_id })
+              .first('status')) as RunRow | undefined;
+            const started = await trx(RUNS)
+              .where({ run_id: candidate.run_id })
+              .whereIn('status', ['queued', 'waiting'])
+              .update({
+                status: 'running',
+                started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
+              });
+            await this.recordEvents(trx, candidate.run_id, [
+              ...(started > 0
+                ? [
+                    {
+                      type: 'run.started' as const,
+                      previousStatus: before?.status,
+                    },
+                  ]
+                : []),
+              { type: 'job.started', jobRunId: candidate.job_run_id },
+            ]);
+            return true;
+          });
+          if (claimed) {
+            return this.loadClaimedJob(
+              candidate.run_id,
+              candidate.job_run_id,
+              leaseExpiresAt,
+            );
+          }
         }
       }
-    }
-    return undefined;
+      return undefined;
+    });
   }
 
   private async loadClaimedJob(
@@ -916,7 +1003,7 @@ export class DatabasePipelineStore implements PipelineStore {
         state: 'running',
         worker_id: options.workerId,
       })
-      .update({ lease_expires_at: new Date(Date.now() + options.leaseMs) });
+      .update({ lease_expires_at: new Date(this.now() + options.leaseMs) });
     return updated > 0;
   }
 
@@ -941,65 +1028,69 @@ export class DatabasePipelineStore implements PipelineStore {
     }));
   }
 
-  private async recoverExpiredJobWrite(
-    job: ExpiredJob,
-    reason: string,
-  ): Promise<boolean> {
-    const now = new Date();
-    const retry = job.attempt < job.maxAttempts;
-    return this.db.transaction(async trx => {
-      const updated = await trx(JOBS)
-        .where({
-          run_id: job.runId,
-          job_run_id: job.jobRunId,
-          state: 'running',
-          worker_id: job.workerId,
-          attempt: job.attempt,
-        })
-        .where('lease_expires_at', '<', now)
-        .update(
-          retry
-            ? {
-                state: 'queued',
-                worker_id: null,
-                lease_expires_at: null,
-                finished_at: null,
-                error: null,
-              }
-            : {
-                state: 'failed',
-                lease_expires_at: null,
-                finished_at: now,
-                error: reason,
-              },
+  recoverExpiredJob(job: ExpiredJob, reason: string): Promise<boolean> {
+    return this.write(async () => {
+      const now = new Date(this.now());
+      const retry = job.attempt < job.maxAttempts;
+      return this.db.transaction(async trx => {
+        const updated = await trx(JOBS)
+          .where({
+            run_id: job.runId,
+            job_run_id: job.jobRunId,
+            state: 'running',
+            worker_id: job.workerId,
+            attempt: job.attempt,
+          })
+          .where('lease_expires_at', '<', now)
+          .update(
+            retry
+              ? {
+                  state: 'queued',
+                  worker_id: null,
+                  lease_expires_at: null,
+                  finished_at: null,
+                  error: null,
+                }
+              : {
+                  state: 'failed',
+                  lease_expires_at: null,
+                  finished_at: now,
+                  error: reason,
+                },
+          );
+        if (updated === 0) return false;
+        await this.finishSteps(
+          trx,
+          job.runId,
+          job.jobRunId,
+          retry ? 'queued' : 'failed',
+          now,
+          reason,
         );
-      if (updated === 0) return false;
-      await this.finishSteps(
-        trx,
-        job.runId,
-        job.jobRunId,
-        retry ? 'queued' : 'failed',
-        now,
-        reason,
-      );
-      const text = retry
-        ? `${reason}; job ${job.jobRunId} requeued (attempt ${
-            job.attempt + 1
-          } of ${job.maxAttempts})`
-        : `${reason}; job ${job.jobRunId} failed after ${job.attempt} of ${job.maxAttempts} attempt(s)`;
-      await this.insertLogLines(trx, job.runId, [
-        {
-          jobRunId: job.jobRunId,
-          stream: 'system',
-          timestamp: now.toISOString(),
-          text,
-        },
-      ]);
-      return true;
+        if (!retry) {
+          await this.recordEvents(trx, job.runId, [
+            { type: 'job.finished', jobRunId: job.jobRunId },
+          ]);
+        }
+        const text = retry
+          ? `${reason}; job ${job.jobRunId} requeued (attempt ${
+              job.attempt + 1
+            } of ${job.maxAttempts})`
+          : `${reason}; job ${job.jobRunId} failed after ${job.attempt} of ${job.maxAttempts} attempt(s)`;
+        await this.logs.appendIn(trx, job.runId, [
+          {
+            jobRunId: job.jobRunId,
+            stream: 'system',
+            timestamp: now.toISOString(),
+            text,
+          },
+        ]);
+        return true;
+      });
     });
   }
 
-  private async setJobStateWrite(options: {
+  setJobState(options: {
     runId: string;
     jobRunId: string;
     state: JobState;
@@ -1007,7 +1098,9 @@ export class DatabasePipelineStore implements PipelineStore {
     workerId?: string;
     error?: string;
   }): Promise<boolean> {
-    return this.db.transaction(trx => this.changeJobState(trx, options));
+    return this.write(async () => {
+      return this.db.transaction(trx => this.changeJobState(trx, options));
+    });
   }
 
   /** Compare-and-set of a job's state, with the timestamps, lease and steps that go with it. */
@@ -1022,7 +1115,7 @@ export class DatabasePipelineStore implements PipelineStore {
       error?: string;
     },
   ): Promise<boolean> {
-    const now = new Date();
+    const now = new Date(this.now());
     const { state } = options;
     const update: Record<string, unknown> = {
       state,
@@ -1056,6 +1149,12 @@ export class DatabasePipelineStore implements PipelineStore {
       now,
       options.error,
     );
+    const type = JOB_EVENT_TYPES[state];
+    if (type) {
+      await this.recordEvents(trx, options.runId, [
+        { type, jobRunId: options.jobRunId },
+      ]);
+    }
     return true;
   }
 
@@ -1102,7 +1201,7 @@ export class DatabasePipelineStore implements PipelineStore {
       .update({ status: state === 'cancelled' ? 'cancelled' : 'skipped' });
   }
 
-  private async setStepStateWrite(options: {
+  setStepState(options: {
     runId: string;
     jobRunId: string;
     stepIndex: number;
@@ -1110,79 +1209,90 @@ export class DatabasePipelineStore implements PipelineStore {
     exitCode?: number;
     error?: string;
   }): Promise<void> {
-    const now = new Date();
-    const update: Record<string, unknown> = {
-      status: options.state,
-      exit_code: options.exitCode ?? null,
-      error: options.error ?? null,
-    };
-    if (options.state === 'queued') {
-      update.started_at = null;
-      update.finished_at = null;
-    } else if (options.state === 'running' || options.state === 'waiting') {
-      update.started_at = this.db.raw('COALESCE(??, ?)', ['started_at', now]);
-      update.finished_at = null;
-    } else if (TERMINAL_RUN_STATUSES.includes(options.state)) {
-      update.finished_at = now;
-    }
-    await this.db(STEPS)
-      .where({
-        run_id: options.runId,
-        job_run_id: options.jobRunId,
-        step_index: options.stepIndex,
-      })
-      .update(update);
+    return this.write(async () => {
+      const now = new Date(this.now());
+      const update: Record<string, unknown> = {
+        status: options.state,
+        exit_code: options.exitCode ?? null,
+        error: options.error ?? null,
+      };
+      if (options.state === 'queued') {
+        update.started_at = null;
+        update.finished_at = null;
+      } else if (options.state === 'running' || options.state === 'waiting') {
+        update.started_at = this.db.raw('COALESCE(??, ?)', ['started_at', now]);
+        update.finished_at = null;
+      } else if (TERMINAL_RUN_STATUSES.includes(options.state)) {
+        update.finished_at = now;
+      }
+      await this.db(STEPS)
+        .where({
+          run_id: options.runId,
+          job_run_id: options.jobRunId,
+          step_index: options.stepIndex,
+        })
+        .update(update);
+    });
   }
 
-  private async decideApprovalWrite(options: {
+  decideApproval(options: {
     runId: string;
     jobRunId: string;
     decision: 'approved' | 'rejected';
     decidedBy: string;
     comment?: string;
   }): Promise<boolean> {
-    return this.db.transaction(async trx => {
-      const job = (await trx<JobRow>(JOBS)
-        .where({ run_id: options.runId, job_run_id: options.jobRunId })
-        .first('state', 'approval')) as JobRow | undefined;
-      if (!job || job.state !== 'waiting') return false;
-      const now = new Date();
-      const approval: StoredApproval = {
-        ...parseJson<StoredApproval>(job.approval, {}),
-        decision: options.decision,
-        decidedBy: options.decidedBy,
-        decidedAt: now.toISOString(),
-        ...(options.comment !== undefined ? { comment: options.comment } : {}),
-      };
-      const approved = options.decision === 'approved';
-      const updated = await trx(JOBS)
-        .where({
-          run_id: options.runId,
-          job_run_id: options.jobRunId,
-          state: 'waiting',
-        })
-        .update({
-          state: approved ? 'succeeded' : 'failed',
-          approval: JSON.stringify(approval),
-          error: approved
-            ? null
-            : `Rejected by ${options.decidedBy}${
-                options.comment ? `: ${options.comment}` : ''
-              }`,
-          started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
-          finished_at: now,
-        });
-      return updated > 0;
+    return this.write(async () => {
+      return this.db.transaction(async trx => {
+        const job = (await trx<JobRow>(JOBS)
+          .where({ run_id: options.runId, job_run_id: options.jobRunId })
+          .first('state', 'approval')) as JobRow | undefined;
+        if (!job || job.state !== 'waiting') return false;
+        const now = new Date(this.now());
+        const approval: StoredApproval = {
+          ...parseJson<StoredApproval>(job.approval, {}),
+          decision: options.decision,
+          decidedBy: options.decidedBy,
+          decidedAt: now.toISOString(),
+          ...(options.comment !== undefined
+            ? { comment: options.comment }
+            : {}),
+        };
+        const approved = options.decision === 'approved';
+        const updated = await trx(JOBS)
+          .where({
+            run_id: options.runId,
+            job_run_id: options.jobRunId,
+            state: 'waiting',
+          })
+          .update({
+            state: approved ? 'succeeded' : 'failed',
+            approval: JSON.stringify(approval),
+            error: approved
+              ? null
+              : `Rejected by ${options.decidedBy}${
+                  options.comment ? `: ${options.comment}` : ''
+                }`,
+            started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
+            finished_at: now,
+          });
+        if (updated > 0) {
+          await this.recordEvents(trx, options.runId, [
+            { type: 'job.finished', jobRunId: options.jobRunId },
+          ]);
+        }
+        return updated > 0;
+      });
     });
   }
 
-  private async refreshRunStatusWrite(
-    runId: string,
-  ): Promise<PipelineRunStatus> {
-    const { status } = await this.db.transaction(trx =>
-      this.refreshRunStatusIn(trx, runId),
-    );
-    return status;
+  refreshRunStatus(runId: string): Promise<PipelineRunStatus> {
+    return this.write(async () => {
+      const { status } = await this.db.transaction(trx =>
+        this.refreshRunStatusIn(trx, runId),
+      );
+      return status;
+    });
   }
 
   private async refreshRunStatusIn(
@@ -1223,7 +1333,7 @@ export class DatabasePipelineStore implements PipelineStore {
       status = 'succeeded';
     }
 
-    const now = new Date();
+    const now = new Date(this.now());
     const update: Record<string, unknown> = { status };
     if (status !== 'queued' && !run.started_at) update.started_at = now;
     if (TERMINAL_RUN_STATUSES.includes(status)) {
@@ -1236,284 +1346,91 @@ export class DatabasePipelineStore implements PipelineStore {
       update.finished_at = null;
     }
     await trx(RUNS).where({ run_id: runId }).update(update);
+    if (status !== run.status) {
+      await this.recordEvents(trx, runId, [
+        { type: RUN_EVENT_TYPES[status], previousStatus: run.status },
+      ]);
+    }
     return { previous: run.status, status, newlyWaiting: [] };
   }
 
-  private async cancelRunWrite(
-    runId: string,
-    reason: string,
-  ): Promise<boolean> {
-    return this.db.transaction(async trx => {
-      const run = (await trx<RunRow>(RUNS)
-        .where({ run_id: runId })
-        .first('status')) as RunRow | undefined;
-      if (!run || TERMINAL_RUN_STATUSES.includes(run.status)) return false;
-      const now = new Date();
-      await trx(JOBS)
-        .where({ run_id: runId })
-        .whereIn('state', ACTIVE_JOB_STATES)
-        .update({
-          state: 'cancelled',
-          error: reason,
-          lease_expires_at: null,
-          finished_at: now,
-        });
-      await this.finishSteps(trx, runId, undefined, 'cancelled', now, reason);
-      const updated = await trx(RUNS)
-        .where({ run_id: runId })
-        .whereNotIn('status', TERMINAL_RUN_STATUSES)
-        .update({
-          status: 'cancelled',
-          error: reason,
-          started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
-          finished_at: now,
-        });
-      return updated > 0;
+  cancelRun(runId: string, reason: string): Promise<boolean> {
+    return this.write(async () => {
+      return this.db.transaction(async trx => {
+        const run = (await trx<RunRow>(RUNS)
+          .where({ run_id: runId })
+          .first('status')) as RunRow | undefined;
+        if (!run || TERMINAL_RUN_STATUSES.includes(run.status)) return false;
+        const now = new Date(this.now());
+        // Locked, so the jobs announced as cancelled are the ones cancelled here
+        const activeQuery = trx<JobRow>(JOBS)
+          .where({ run_id: runId })
+          .whereIn('state', ACTIVE_JOB_STATES)
+          .orderBy('position')
+          .select('job_run_id');
+        if (this.isPostgres) activeQuery.forUpdate();
+        const active = (await activeQuery) as JobRow[];
+        await trx(JOBS)
+          .where({ run_id: runId })
+          .whereIn('state', ACTIVE_JOB_STATES)
+          .update({
+            state: 'cancelled',
+            error: reason,
+            lease_expires_at: null,
+            finished_at: now,
+          });
+        await this.finishSteps(trx, runId, undefined, 'cancelled', now, reason);
+        const updated = await trx(RUNS)
+          .where({ run_id: runId })
+          .whereNotIn('status', TERMINAL_RUN_STATUSES)
+          .update({
+            status: 'cancelled',
+            error: reason,
+            started_at: trx.raw('COALESCE(??, ?)', ['started_at', now]),
+            finished_at: now,
+          });
+        if (updated > 0) {
+          await this.recordEvents(trx, runId, [
+            { type: 'run.cancelled', previousStatus: run.status },
+            ...active.map(job => ({
+              type: 'job.finished' as const,
+              jobRunId: job.job_run_id,
+            })),
+          ]);
+        }
+        return updated > 0;
+      });
     });
   }
 
   // ---------------------------------------------------------------------------------------
-  // Webhooks
+  // Webhooks and logs, each in its own class
 
-  async forgetWebhookDelivery(deliveryId: string): Promise<void> {
-    await this.db(DELIVERIES).where({ delivery_id: deliveryId }).delete();
+  recordWebhookDelivery(deliveryId: string): Promise<boolean> {
+    return this.webhookDeliveries.record(deliveryId);
   }
 
-  async recordWebhookDelivery(deliveryId: string): Promise<boolean> {
-    const now = new Date();
-    await this.db(DELIVERIES)
-      .where(
-        'received_at',
-        '<',
-        new Date(now.getTime() - DELIVERY_RETENTION_MS),
-      )
-      .delete();
-    try {
-      await this.db(DELIVERIES).insert({
-        delivery_id: deliveryId,
-        received_at: now,
-      });
-      return true;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
+  forgetWebhookDelivery(deliveryId: string): Promise<void> {
+    return this.webhookDeliveries.forget(deliveryId);
   }
 
-  // ---------------------------------------------------------------------------------------
-  // Logs
-
-  async appendLogLines(
+  appendLogLines(
     runId: string,
     lines: NewLogLine[],
     options?: { limitBytes?: number },
   ): Promise<AppendedLogLines> {
-    if (lines.length === 0) {
-      const row = (await this.db(RUNS)
-        .where({ run_id: runId })
-        .first('log_size', 'log_truncated')) as
-        | { log_size: number | string; log_truncated: boolean | number }
-        | undefined;
-      if (!row) throw new NotFoundError(`Run ${runId} not found`);
-      return {
-        lines: [],
-        truncated: Boolean(Number(row.log_truncated)),
-        logSize: Number(row.log_size),
-      };
-    }
-    return this.db.transaction(trx =>
-      this.insertLogLines(trx, runId, lines, options?.limitBytes),
-    );
+    return this.logs.append(runId, lines, options);
   }
 
-  /**
-   * Reserves `seq` numbers on the run row (which locks it until commit, so lines of one run
-   * become visible in `seq` order with no gaps) and inserts the lines.
-   *
-   * With `limitBytes` the run's log is capped under that same lock: while the run's stored
-   * UTF-8 bytes plus the batch's stay within the limit (the common case) this costs nothing
-   * more than an uncapped append, one conditional update and one read. Otherwise the run row
-   * is read again: only the lines that fit are stored, followed by one truncation marker, and
-   * the run is flagged `log_truncated`, so no later append (from any job or replica) stores
-   * anything.
-   */
-  private async insertLogLines(
-    trx: Knex.Transaction,
-    runId: string,
-    input: NewLogLine[],
-    limitBytes?: number,
-  ): Promise<AppendedLogLines> {
-    type LogRunRow = {
-      log_line_count: number | string;
-      log_size: number | string;
-      log_truncated: boolean | number;
-    };
-    let lines = input;
-    let size = 0;
-    for (const line of lines) size += Buffer.byteLength(line.text, 'utf8');
-    const capped = limitBytes !== undefined;
-    const fast = trx(RUNS).where({ run_id: runId });
-    if (capped) {
-      // Negative when the batch alone is over the limit: then nothing matches.
-      fast
-        .where('log_truncated', false)
-        .where('log_size', '<=', limitBytes - size);
-    }
-    const updated = await fast.update({
-      log_line_count: trx.raw('?? + ?', ['log_line_count', lines.length]),
-      log_size: trx.raw('?? + ?', ['log_size', size]),
-    });
-    let truncated = false;
-    let row: LogRunRow | undefined;
-    if (updated === 0) {
-      if (!capped) throw new NotFoundError(`Run ${runId} not found`);
-      // Past the limit, or the run is unknown: decide under the run row's lock.
-      const query = trx(RUNS)
-        .where({ run_id: runId })
-        .first('log_line_count', 'log_size', 'log_truncated');
-      if (this.isPostgres) query.forUpdate();
-      const current = (await query) as LogRunRow | undefined;
-      if (!current) throw new NotFoundError(`Run ${runId} not found`);
-      const count = Number(current.log_line_count);
-      const stored = Number(current.log_size);
-      if (Number(current.log_truncated)) {
-        return { lines: [], truncated: true, logSize: stored };
-      }
-      let fits = 0;
-      size = 0;
-      for (; fits < lines.length; fits++) {
-        const bytes = Buffer.byteLength(lines[fits].text, 'utf8');
-        if (stored + size + bytes > limitBytes) break;
-        size += bytes;
-      }
-      // The first line that does not fit; always there unless the run's size went down
-      const overflow = lines[fits] as NewLogLine | undefined;
-      truncated = overflow !== undefined;
-      lines = lines.slice(0, fits);
-      if (overflow) {
-        lines.push({
-          jobRunId: overflow.jobRunId,
-          stepIndex: overflow.stepIndex,
-          stream: 'system',
-          timestamp: overflow.timestamp,
-          text: `[log truncated: this run reached its log limit of ${limitBytes} bytes; further output is not stored]`,
-        });
-      }
-      await trx(RUNS)
-        .where({ run_id: runId })
-        .update({
-          log_line_count: count + lines.length,
-          log_size: stored + size,
-          log_truncated: truncated,
-        });
-      row = {
-        log_line_count: count + lines.length,
-        log_size: stored + size,
-        log_truncated: truncated,
-      };
-    } else {
-      row = (await trx(RUNS)
-        .where({ run_id: runId })
-        .first('log_line_count', 'log_size')) as LogRunRow | undefined;
-      if (!row) throw new NotFoundError(`Run ${runId} not found`);
-    }
-    const logSize = Number(row.log_size);
-    const first = Number(row.log_line_count) - lines.length;
-    const stored: PipelineLogLine[] = lines.map((line, index) => ({
-      seq: first + index,
-      jobRunId: line.jobRunId,
-      stepIndex: line.stepIndex,
-      stream: line.stream,
-      timestamp: line.timestamp,
-      text: line.text,
-    }));
-    // Consecutive lines of the same job, bounded in lines and size, make one chunk.
-    const chunkRows: LogChunkRow[] = [];
-    let current: PipelineLogLine[] = [];
-    let chars = 0;
-    const close = () => {
-      if (!current.length) return;
-      chunkRows.push({
-        run_id: runId,
-        first_seq: current[0].seq,
-        last_seq: current[current.length - 1].seq,
-        job_run_id: current[0].jobRunId,
-        lines: storedLinesJson(current),
-      });
-      current = [];
-      chars = 0;
-    };
-    for (const line of stored) {
-      if (
-        current.length &&
-        (current[0].jobRunId !== line.jobRunId ||
-          current.length >= CHUNK_LINES ||
-          chars + line.text.length > CHUNK_CHARS)
-      ) {
-        close();
-      }
-      current.push(line);
-      chars += line.text.length;
-    }
-    close();
-    for (const chunk of chunks(chunkRows, 50)) {
-      await trx(LOGS).insert(chunk);
-    }
-    return { lines: stored, truncated, logSize };
-  }
-
-  async readLogLines(
+  readLogLines(
     runId: string,
     options: { afterSeq?: number; limit: number; jobRunId?: string },
   ): Promise<PipelineLogLine[]> {
-    const limit = Math.max(0, Math.floor(options.limit));
-    const result: PipelineLogLine[] = [];
-    let after = options.afterSeq ?? -1;
-    while (result.length < limit) {
-      const query = this.db<LogChunkRow>(LOGS)
-        .where('run_id', runId)
-        .where('last_seq', '>', after);
-      if (options.jobRunId !== undefined) {
-        query.where('job_run_id', options.jobRunId);
-      }
-      const rows = (await query
-        .orderBy('last_seq')
-        .limit(20)
-        .select(
-          'first_seq',
-          'last_seq',
-          'job_run_id',
-          'lines',
-        )) as LogChunkRow[];
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        const firstSeq = Number(row.first_seq);
-        const lines = JSON.parse(row.lines) as StoredLine[];
-        for (let i = 0; i < lines.length && result.length < limit; i++) {
-          const seq = firstSeq + i;
-          if (seq <= after) continue;
-          const [stepIndex, stream, timestamp, text] = lines[i];
-          result.push({
-            seq,
-            jobRunId: row.job_run_id,
-            stepIndex: stepIndex ?? undefined,
-            stream,
-            timestamp,
-            text,
-          });
-        }
-        after = Number(row.last_seq);
-        if (result.length >= limit) break;
-      }
-    }
-    return result;
+    return this.logs.read(runId, options);
   }
 
-  async logSize(runId: string): Promise<number> {
-    const row = (await this.db<RunRow>(RUNS)
-      .where({ run_id: runId })
-      .first('log_size')) as RunRow | undefined;
-    return Number(row?.log_size ?? 0);
+  logSize(runId: string): Promise<number> {
+    return this.logs.size(runId);
   }
 
   // ---------------------------------------------------------------------------------------

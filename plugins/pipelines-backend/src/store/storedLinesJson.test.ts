@@ -1,5 +1,5 @@
 import type { PipelineLogLine } from '@internal/plugin-pipelines-common';
-import { storedLinesJson } from './DatabasePipelineStore';
+import { storedLinesJson } from './DatabaseLogChunkStore';
 
 const line = (text: string, stepIndex?: number | null): PipelineLogLine => ({
   seq: 0,
