@@ -14,7 +14,11 @@ import {
   createBackendModule,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
-import { pipelineStepTypesExtensionPoint } from '@internal/plugin-pipelines-node';
+import {
+  PipelineRunEvent,
+  pipelinesRunEventsExtensionPoint,
+  pipelineStepTypesExtensionPoint,
+} from '@internal/plugin-pipelines-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -143,6 +147,8 @@ describe.each(databases.eachSupportedId())(
       recipients: unknown;
       payload: { title: string; description?: string };
     }> = [];
+    // What a module listening to run events received
+    const runEvents: PipelineRunEvent[] = [];
     let tmp: string;
     let commit: string;
     let server: any;
@@ -160,6 +166,23 @@ describe.each(databases.eachSupportedId())(
       const backend = await startTestBackend({
         features: [
           pipelinesPlugin,
+          createBackendModule({
+            pluginId: 'pipelines',
+            moduleId: 'test-run-events',
+            register(env) {
+              env.registerInit({
+                deps: { events: pipelinesRunEventsExtensionPoint },
+                async init({ events }) {
+                  events.addListener({
+                    id: 'test.recorder',
+                    onEvent: async event => {
+                      runEvents.push(event);
+                    },
+                  });
+                },
+              });
+            },
+          }),
           createServiceFactory({
             service: notificationService,
             deps: {},
@@ -267,6 +290,16 @@ describe.each(databases.eachSupportedId())(
           );
         }
         await new Promise(r => setTimeout(r, 200));
+      }
+    }
+
+    /** Notifications come from the run event outbox, shortly after the change. */
+    async function notificationsAbout(titlePart: string, count: number) {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const about = sent.filter(n => n.payload.title.includes(titlePart));
+        if (about.length >= count || Date.now() > deadline) return about;
+        await new Promise(r => setTimeout(r, 50));
       }
     }
 
@@ -475,6 +508,45 @@ describe.each(databases.eachSupportedId())(
       expect(log).toContain('shard 2');
     });
 
+    it('tells a module listening to run events how a run went', async () => {
+      const res = await trigger({ entityRef, pipelinePath: '.comet/dag.yaml' });
+      expect(res.status).toBe(201);
+      const run = await waitFor(res.body.runId, finished);
+      expect(run.status).toBe('succeeded');
+      const deadline = Date.now() + 30_000;
+      const ofRun = () => runEvents.filter(e => e.runId === run.runId);
+      while (
+        !ofRun().some(e => e.type === 'run.succeeded') &&
+        Date.now() < deadline
+      ) {
+        await new Promise(r => setTimeout(r, 50));
+      }
+      const events = ofRun();
+      expect(events[0]).toMatchObject({
+        type: 'run.queued',
+        entityRef,
+        pipeline: 'dag',
+        runNumber: run.number,
+        trigger: { type: 'manual', actor: 'user:default/mock' },
+      });
+      expect(
+        events.filter(e => e.type.startsWith('run.')).map(e => e.type),
+      ).toEqual(['run.queued', 'run.started', 'run.succeeded']);
+      const jobEvents = (jobRunId: string) =>
+        events.filter(e => e.job?.jobRunId === jobRunId).map(e => e.type);
+      for (const job of run.jobs) {
+        expect(jobEvents(job.jobRunId)).toEqual([
+          'job.started',
+          'job.finished',
+        ]);
+      }
+      expect(events[events.length - 1]).toMatchObject({
+        type: 'run.succeeded',
+        status: 'succeeded',
+        finishedAt: run.finishedAt,
+      });
+    });
+
     it('waits at an approval gate, then reports the failing step', async () => {
       const res = await trigger({
         entityRef,
@@ -515,9 +587,7 @@ describe.each(databases.eachSupportedId())(
         'Step "Smoke check" failed: Exited with code 1',
       );
       // The owning group heard about the waiting gate and the failure
-      const about = sent.filter(n =>
-        n.payload.title.includes(`gated #${run.number} `),
-      );
+      const about = await notificationsAbout(`gated #${run.number} `, 2);
       expect(about.map(n => [n.recipients, n.payload.title])).toEqual([
         [
           { type: 'entity', entityRef: 'group:default/team-a' },
@@ -823,8 +893,9 @@ describe.each(databases.eachSupportedId())(
         .send({ decision: 'reject', comment: 'not today' });
       expect(rejected.status).toBe(200);
       expect(rejected.body.status).toBe('failed');
-      const about = sent.filter(n =>
-        n.payload.title.includes(`gated #${rejected.body.number} `),
+      const about = await notificationsAbout(
+        `gated #${rejected.body.number} `,
+        2,
       );
       expect(about.map(n => [n.recipients, n.payload.title])).toEqual([
         [

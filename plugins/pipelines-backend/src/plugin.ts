@@ -18,6 +18,8 @@ import {
   pipelineExecutorExtensionPoint,
   PipelineProvider,
   pipelineProvidersExtensionPoint,
+  PipelineRunEventListener,
+  pipelinesRunEventsExtensionPoint,
   PipelineStepType,
   pipelineStepTypesExtensionPoint,
 } from '@internal/plugin-pipelines-node';
@@ -25,6 +27,8 @@ import path from 'node:path';
 import { registerActions } from './actions/registerActions';
 import { LocalArtifactStore } from './artifacts/LocalArtifactStore';
 import { GitPipelineSource } from './engine/GitPipelineSource';
+import { RunEventDispatcher } from './events/RunEventDispatcher';
+import { RunOwnersEventListener } from './events/RunOwnersEventListener';
 import { LiveLogBus } from './engine/LiveLogBus';
 import { PipelineEngine } from './engine/PipelineEngine';
 import { LocalExecutor } from './executor/LocalExecutor';
@@ -55,6 +59,7 @@ export const pipelinesPlugin = createBackendPlugin({
     const providers: PipelineProvider[] = [];
     let customExecutor: PipelineExecutor | undefined;
     let customArtifactStore: PipelineArtifactStore | undefined;
+    const runEventListeners: PipelineRunEventListener[] = [];
 
     env.registerExtensionPoint(pipelineStepTypesExtensionPoint, {
       addStepType(...types) {
@@ -66,6 +71,11 @@ export const pipelinesPlugin = createBackendPlugin({
           }
           stepTypes.set(type.id, type);
         }
+      },
+    });
+    env.registerExtensionPoint(pipelinesRunEventsExtensionPoint, {
+      addListener(listener) {
+        runEventListeners.push(listener);
       },
     });
     env.registerExtensionPoint(pipelineProvidersExtensionPoint, {
@@ -150,6 +160,17 @@ export const pipelinesPlugin = createBackendPlugin({
           catalog,
           notifications,
         });
+        // Run events reach listeners (the owners' notifier first) from the database outbox.
+        const runEvents = new RunEventDispatcher({
+          outbox: store.runEvents,
+          logger: logger.child({ component: 'run-events' }),
+        });
+        runEvents.addListener(
+          RunOwnersEventListener.create({ notifier: ownersNotifier, store }),
+        );
+        for (const listener of runEventListeners) {
+          runEvents.addListener(listener);
+        }
         const artifacts =
           customArtifactStore ??
           new LocalArtifactStore(path.join(dataDir, 'artifacts'));
@@ -187,7 +208,6 @@ export const pipelinesPlugin = createBackendPlugin({
             pipelinesConfig?.getOptionalNumber('logLimitBytes') ??
             50 * 1024 * 1024,
           liveLogs,
-          onRunEvent: event => ownersNotifier.notify(event),
         });
 
         const source = GitPipelineSource.create({ gitUrlRewrites });
@@ -395,6 +415,8 @@ export const pipelinesPlugin = createBackendPlugin({
           },
         });
 
+        // Every replica delivers run events, workers or not.
+        runEvents.start();
         if (pipelinesConfig?.getOptionalBoolean('worker.enabled') !== false) {
           engine.start();
           logger.info(`Pipeline worker ${engine.id} started`);
@@ -404,6 +426,7 @@ export const pipelinesPlugin = createBackendPlugin({
             (pipelinesConfig?.getOptionalNumber('shutdownGraceSeconds') ?? 20) *
               1000,
           );
+          await runEvents.stop();
         });
       },
     });
