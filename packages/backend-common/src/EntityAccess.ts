@@ -82,9 +82,8 @@ export async function catalogEntity(
   entityRef: string,
   credentials: BackstageCredentials,
 ): Promise<Entity> {
-  const entity = await catalog.getEntityByRef(normalizedEntityRef(entityRef), {
-    credentials,
-  });
+  normalizedEntityRef(entityRef);
+  const entity = await catalog.getEntityByRef(entityRef, { credentials });
   if (!entity) {
     throw new NotFoundError(
       `No entity ${entityRef} in the catalog (or you cannot see it)`,
