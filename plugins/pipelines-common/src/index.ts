@@ -7,6 +7,7 @@ export * from './definition';
 export * from './runs';
 export * from './permissions';
 export * from './annotations';
+export * from './apiTypes';
 export {
   parsePipeline,
   expandMatrix,

@@ -1,31 +1,9 @@
 import {
   PipelineRun,
-  PipelineRunStatus,
+  PipelineStats,
   TERMINAL_RUN_STATUSES,
 } from '@internal/plugin-pipelines-common';
 import type { PipelineStore } from '../store/PipelineStore';
-
-/** Per pipeline, over its last N finished runs: what the UI's stats charts show. */
-export type PipelineStats = {
-  pipeline: string;
-  /** Oldest first. */
-  runs: Array<{
-    runId: string;
-    number?: number;
-    status: PipelineRunStatus;
-    createdAt: string;
-    durationMs?: number;
-  }>;
-  /** Succeeded runs over succeeded and failed ones (cancelled runs do not count); undefined without any. */
-  successRate?: number;
-  /** From each failed run (the first of a failure streak) to the next successful run. */
-  recoveries: Array<{
-    failedRunId: string;
-    recoveredRunId: string;
-    ms: number;
-  }>;
-  meanTimeToRecoveryMs?: number;
-};
 
 const finishedAt = (run: PipelineRun) =>
   Date.parse(run.finishedAt ?? run.startedAt ?? run.createdAt);

@@ -1,74 +1,28 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
-  PipelineDefinition,
-  PipelineIssue,
+  CiRunsPage,
+  PipelineArtifact,
+  PipelineFile,
   PipelineLogLine,
-  PipelineProviderError,
   PipelineRun,
   PipelineRunPage,
   PipelineRunStatus,
+  PipelineStats,
+  RunFilters,
+  ValidationResult,
 } from '@internal/plugin-pipelines-common';
 
-/** A CI/CD system that contributes runs to the unified list. */
-export type CiProvider = { id: string; title: string };
-
-/** `GET /ci-runs`: runs of every CI/CD provider on an entity, newest first. */
-export type CiRunsPage = {
-  providers: CiProvider[];
-  runs: PipelineRun[];
-  nextCursor?: string;
-  /**
-   * Why runs are missing: a provider that failed as a whole (no `source`), or one source of a
-   * provider, e.g. one Jenkins job of several. The other runs are still listed.
-   */
-  errors: PipelineProviderError[];
-};
-
-export type RunFilters = {
-  provider?: string;
-  pipeline?: string;
-  branch?: string;
-  status?: PipelineRunStatus;
-};
-
-/** One pipeline file of an entity, parsed, or the problems that stop it from parsing. */
-export type PipelineFile = {
-  path: string;
-  commit?: string;
-  definition?: PipelineDefinition;
-  issues?: PipelineIssue[];
-};
-
-export type PipelineArtifact = { jobRunId: string; path: string; size: number };
-
-export type ValidationResult = {
-  ok: boolean;
-  issues: PipelineIssue[];
-  pipeline?: PipelineDefinition;
-  /** The `uses:` step types this backend has (for completion). */
-  stepTypes?: string[];
-};
-
-/** `GET /stats`: per pipeline, over its last N finished runs. */
-export type PipelineStats = {
-  pipeline: string;
-  /** Oldest first. */
-  runs: Array<{
-    runId: string;
-    number?: number;
-    status: PipelineRunStatus;
-    createdAt: string;
-    durationMs?: number;
-  }>;
-  successRate?: number;
-  /** Each recovery: from a failed run to the next successful one. */
-  recoveries: Array<{
-    failedRunId: string;
-    recoveredRunId: string;
-    ms: number;
-  }>;
-  meanTimeToRecoveryMs?: number;
-};
+// The response types live in pipelines-common, beside the backend that sends them; the
+// components import them from here as before
+export type {
+  CiProvider,
+  CiRunsPage,
+  PipelineArtifact,
+  PipelineFile,
+  PipelineStats,
+  RunFilters,
+  ValidationResult,
+} from '@internal/plugin-pipelines-common';
 
 /** Connection state of a live log stream, for the "reconnecting…" banner. */
 export type StreamState =
