@@ -1,4 +1,5 @@
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+import { ServiceUnavailableError } from '@backstage/errors';
 import type { SonarQubeService } from '../service/SonarQubeService';
 
 /**
@@ -23,7 +24,9 @@ export function registerActions(
       return [await service.projectView(credentials, input)];
     }
     const summary = await service.summary(credentials, input);
-    if (!summary.configured) throw new Error(summary.message);
+    if (!summary.configured) {
+      throw new ServiceUnavailableError(summary.message);
+    }
     return summary.projects;
   }
 
