@@ -512,6 +512,8 @@ async function measureOverHttp(
     permissions: {
       authorize: async (requests: unknown[]) =>
         requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      authorizeConditional: async (requests: unknown[]) =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
     },
     stepTypes: () => [],
     secretNames: () => [],

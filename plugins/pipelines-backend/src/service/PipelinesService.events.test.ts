@@ -165,7 +165,7 @@ describe.each(databases.eachSupportedId())(
           ],
         }),
         permissions: {
-          authorize: async (
+          authorizeConditional: async (
             requests: Array<{ permission: { name: string } }>,
           ) =>
             requests.map(r => ({

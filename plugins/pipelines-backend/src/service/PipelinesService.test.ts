@@ -29,7 +29,7 @@ function create(options: {
       },
     },
     permissions: {
-      authorize: async (requests: unknown[]) => {
+      authorizeConditional: async (requests: unknown[]) => {
         calls.permissions++;
         return requests.map(() => ({
           result: allow ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,

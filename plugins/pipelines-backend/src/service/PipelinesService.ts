@@ -7,15 +7,12 @@ import {
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   audited,
-  catalogEntity,
-  requireEntityPermission,
+  EntityAccess,
+  EntityPermission,
 } from '@internal/backend-common';
 import {
   ANNOTATION_SOURCE_LOCATION,
@@ -123,12 +120,15 @@ export class PipelinesService {
        */
       readAccessCacheMs?: number;
     },
-  ) {}
+  ) {
+    this.access = EntityAccess.create({
+      catalog: options.catalog,
+      permissions: options.permissions,
+      cacheTtlMs: options.readAccessCacheMs ?? 5000,
+    });
+  }
 
-  private readonly readAccess = new Map<
-    string,
-    { expiresAt: number; entity: Promise<Entity> }
-  >();
+  private readonly access: EntityAccess;
 
   /**
    * The entity, when the caller may see it in the catalog and read its runs. A list page,
@@ -137,68 +137,35 @@ export class PipelinesService {
    * seconds (`pipelines.readAccessCacheSeconds`) and concurrent checks share one request.
    * Writes (trigger, cancel, approve) always check afresh.
    */
-  private readableEntity(
+  private async readableEntity(
     entityRef: string,
     credentials: BackstageCredentials,
   ): Promise<Entity> {
-    const ttl = this.options.readAccessCacheMs ?? 5000;
-    const check = async () => {
-      const entity = await this.entity(entityRef, credentials);
-      await this.authorize(
-        pipelinesRunReadPermission,
-        stringifyEntityRef(entity),
-        credentials,
-      );
-      return entity;
-    };
-    if (ttl <= 0) return check();
-    const principal = credentials.principal as {
-      type?: string;
-      userEntityRef?: string;
-      subject?: string;
-    };
-    const key = `${principal.type}:${
-      principal.userEntityRef ?? principal.subject ?? ''
-    }\n${entityRef}`;
-    const now = Date.now();
-    const cached = this.readAccess.get(key);
-    if (cached && cached.expiresAt > now) return cached.entity;
-    const entity = check();
-    this.readAccess.set(key, { expiresAt: now + ttl, entity });
-    entity.catch(() => this.readAccess.delete(key));
-    if (this.readAccess.size > 10_000) {
-      for (const [k, v] of this.readAccess) {
-        if (v.expiresAt <= now || this.readAccess.size > 10_000) {
-          this.readAccess.delete(k);
-        } else break;
-      }
-    }
+    const { entity } = await this.access.entity(credentials, entityRef, {
+      require: [pipelinesRunReadPermission],
+    });
     return entity;
   }
 
-  private entity(entityRef: string, credentials: BackstageCredentials) {
-    return catalogEntity(this.options.catalog, entityRef, credentials);
-  }
-
-  private authorize(
-    permission: ResourcePermission<'catalog-entity'>,
+  /** The entity, when the caller has `permission` on it, asked afresh: for writes. */
+  private permittedAfresh(
     entityRef: string,
     credentials: BackstageCredentials,
+    permission: EntityPermission,
   ) {
-    return requireEntityPermission(
-      this.options.permissions,
-      permission,
-      entityRef,
-      credentials,
-    );
+    return this.access.entity(credentials, entityRef, {
+      require: [permission],
+      fresh: true,
+    });
   }
 
   private async readableRun(runId: string, credentials: BackstageCredentials) {
     const run = await this.options.store.getRun(runId);
     if (!run) throw new NotFoundError(`No pipeline run ${runId}`);
     await this.readableEntity(run.entityRef, credentials).catch(error => {
-      // A run of an entity the caller cannot see does not exist for them.
-      if (error.name === 'NotAllowedError') throw error;
+      // A run of an entity the caller cannot see does not exist for them; anything else (a
+      // refusal, the catalog being down) is what it is.
+      if (error.name !== 'NotFoundError') throw error;
       throw new NotFoundError(`No pipeline run ${runId}`);
     });
     return run;
@@ -272,6 +239,8 @@ export class PipelinesService {
         );
       }
       const refs = visible.map(entity => stringifyEntityRef(entity));
+      // These entities carry only a few fields, too few to evaluate a conditional decision
+      // on (EntityAccess.decideFor needs whole entities): the permission backend decides per ref.
       const decisions =
         refs.length > 0
           ? await this.options.permissions.authorize(
@@ -518,12 +487,10 @@ export class PipelinesService {
         request: audit.request,
       },
       async () => {
-        const entity = await this.entity(request.entityRef, credentials);
-        const entityRef = stringifyEntityRef(entity);
-        await this.authorize(
-          pipelinesRunCreatePermission,
-          entityRef,
+        const { entity, entityRef } = await this.permittedAfresh(
+          request.entityRef,
           credentials,
+          pipelinesRunCreatePermission,
         );
         const paths = pipelinePathsOf(entity.metadata.annotations);
         const pipelinePath = request.pipelinePath ?? paths[0];
@@ -636,10 +603,10 @@ export class PipelinesService {
       { eventId: 'run-cancel', meta: { runId }, request: audit.request },
       async () => {
         const run = await this.readableRun(runId, credentials);
-        await this.authorize(
-          pipelinesRunCancelPermission,
+        await this.permittedAfresh(
           run.entityRef,
           credentials,
+          pipelinesRunCancelPermission,
         );
         if (TERMINAL_RUN_STATUSES.includes(run.status)) {
           throw new InputError(
@@ -670,11 +637,10 @@ export class PipelinesService {
       },
       async () => {
         const run = await this.readableRun(runId, credentials);
-        const entity = await this.entity(run.entityRef, credentials);
-        await this.authorize(
-          pipelinesRunCreatePermission,
+        const { entity } = await this.permittedAfresh(
           run.entityRef,
           credentials,
+          pipelinesRunCreatePermission,
         );
         if (!TERMINAL_RUN_STATUSES.includes(run.status)) {
           throw new InputError(
@@ -738,10 +704,10 @@ export class PipelinesService {
       },
       async () => {
         const run = await this.readableRun(request.runId, credentials);
-        await this.authorize(
-          pipelinesRunApprovePermission,
+        await this.permittedAfresh(
           run.entityRef,
           credentials,
+          pipelinesRunApprovePermission,
         );
         const job = run.jobs.find(j => j.jobRunId === request.jobRunId);
         if (!job) {

@@ -5,7 +5,7 @@ import type { PipelineRun } from '@internal/plugin-pipelines-common';
 import express from 'express';
 import request from 'supertest';
 import type { GithubWebhookHandler } from './GithubWebhookHandler';
-import type { LiveLogBus } from '../engine/LiveLogBus';
+import type { LiveLogStream } from './LiveLogStream';
 import { PipelinesService } from './PipelinesService';
 import { createRouter } from './router';
 
@@ -63,7 +63,8 @@ async function createApp(options: { allow: boolean }) {
       },
     },
     permissions: {
-      authorize: async (
+      // One decision per permission, which the service evaluates against the entity it read
+      authorizeConditional: async (
         requests: Array<{
           permission: { name: string };
           resourceRef?: string;
@@ -85,7 +86,7 @@ async function createApp(options: { allow: boolean }) {
     httpAuth: mockServices.httpAuth(),
     logger: mockServices.logger.mock(),
     webhooks: {} as GithubWebhookHandler,
-    liveLogs: {} as LiveLogBus,
+    liveLogStream: {} as LiveLogStream,
   });
   const app = express().use(router);
   // What the backend's error middleware does with Backstage errors
@@ -125,10 +126,10 @@ describe('GET /latest-runs', () => {
       },
     ]);
     expect(permissionCalls).toHaveLength(1);
+    // Decided per permission (no resourceRef): the decision applies to the entity read above
     expect(permissionCalls[0].requests).toEqual([
       {
         permission: expect.objectContaining({ name: 'pipelines.run.read' }),
-        resourceRef: 'component:default/a',
       },
     ]);
     expect(permissionCalls[0].credentials).toEqual(
