@@ -43,6 +43,7 @@ import {
   repositoryUrlOf,
 } from './service/PipelinesService';
 import { readGitUrlRewrites } from './git/gitUrlRewrites';
+import { LiveLogStream } from './service/LiveLogStream';
 import { RunOwnersNotifier } from './service/RunOwnersNotifier';
 import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
@@ -386,7 +387,7 @@ export const pipelinesPlugin = createBackendPlugin({
             httpAuth,
             logger,
             webhooks,
-            liveLogs,
+            liveLogStream: LiveLogStream.create({ liveLogs }),
           }),
         );
         // GitHub cannot send a Backstage token; the signature check is the authentication.

@@ -1,14 +1,11 @@
 import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import {
-  PipelineLogLine,
-  TERMINAL_RUN_STATUSES,
-} from '@internal/plugin-pipelines-common';
-import type { LiveLogBus } from '../engine/LiveLogBus';
+import { parseInput } from '@internal/backend-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
 import type { GithubWebhookHandler } from './GithubWebhookHandler';
+import type { LiveLogStream } from './LiveLogStream';
 import { PipelinesService } from './PipelinesService';
 
 const runStatus = z.enum([
@@ -68,26 +65,14 @@ const validateBody = z.object({
   file: z.string().optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue.path.join('.');
-    throw new InputError(
-      `Invalid ${where}${field ? ` field "${field}"` : ''}: ${issue.message}`,
-    );
-  }
-  return result.data;
-}
-
 export async function createRouter(options: {
   service: PipelinesService;
   httpAuth: HttpAuthService;
   logger: LoggerService;
   webhooks: GithubWebhookHandler;
-  liveLogs: LiveLogBus;
+  liveLogStream: LiveLogStream;
 }): Promise<express.Router> {
-  const { service, httpAuth, webhooks, liveLogs } = options;
+  const { service, httpAuth, webhooks, liveLogStream } = options;
   const router = Router();
 
   // The GitHub webhook needs the raw body for its signature, so it comes before express.json.
@@ -108,7 +93,11 @@ export async function createRouter(options: {
   router.use(express.json({ limit: '2mb' }));
 
   router.get('/runs', async (req, res) => {
-    const { entityRef, scope, ...query } = parse(listQuery, req.query, 'query');
+    const { entityRef, scope, ...query } = parseInput(
+      listQuery,
+      req.query,
+      'query',
+    );
     const credentials = await httpAuth.credentials(req);
     if (entityRef !== undefined && scope !== undefined) {
       throw new InputError(
@@ -127,7 +116,7 @@ export async function createRouter(options: {
   });
 
   router.post('/runs', async (req, res) => {
-    const body = parse(triggerBody, req.body, 'request body');
+    const body = parseInput(triggerBody, req.body, 'request body');
     const credentials = await httpAuth.credentials(req);
     res
       .status(201)
@@ -140,7 +129,7 @@ export async function createRouter(options: {
   });
 
   router.get('/runs/:runId/logs', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       z.object({
         after: z.coerce.number().int().min(-1).optional(),
         limit: z.coerce.number().int().min(1).max(10_000).optional(),
@@ -165,114 +154,27 @@ export async function createRouter(options: {
     });
   });
 
-  // Live log: Server-Sent Events. Each line's `id` is its seq, so a reconnecting client
-  // (Last-Event-ID, or ?after=) resumes exactly after the last line it saw. Lines stored on
-  // this replica arrive through the live bus at once; the database fills any gap and brings
-  // lines written by other replicas.
+  // Live log: Server-Sent Events (see LiveLogStream), resumed after `Last-Event-ID` or `?after=`.
   router.get('/runs/:runId/logs/stream', async (req, res) => {
     const credentials = await httpAuth.credentials(req);
     const resumeFrom = req.header('last-event-id') ?? req.query.after;
-    let after = resumeFrom !== undefined ? Number(resumeFrom) : -1;
-    if (!Number.isInteger(after)) {
+    const afterSeq = resumeFrom !== undefined ? Number(resumeFrom) : -1;
+    if (!Number.isInteger(afterSeq)) {
       throw new InputError(
         `Invalid cursor ${JSON.stringify(resumeFrom)}; expected a line number`,
       );
     }
     const { runId } = req.params;
     await service.getRun(credentials, runId); // permission and visibility, once
-    const reader = service.uncheckedReader(runId);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream',
-      // no-transform: the backend's compression middleware would otherwise gzip the stream
-      // and hold every event back until the response ends.
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
+    const clientGone = new AbortController();
+    req.on('close', () => clientGone.abort());
+    await liveLogStream.stream({
+      runId,
+      afterSeq,
+      reader: service.uncheckedReader(runId),
+      response: res,
+      signal: clientGone.signal,
     });
-    let closed = false;
-    let wake: (() => void) | undefined;
-    const live: PipelineLogLine[] = [];
-    const unsubscribe = liveLogs.subscribe(runId, lines => {
-      live.push(...lines);
-      wake?.();
-    });
-    req.on('close', () => {
-      closed = true;
-      wake?.();
-    });
-    const send = (line: PipelineLogLine) => {
-      res.write(
-        `id: ${line.seq}\nevent: line\ndata: ${JSON.stringify(line)}\n\n`,
-      );
-      after = line.seq;
-    };
-    const catchUp = async () => {
-      // Stops as soon as the client has gone, not after reading the rest of a long log.
-      while (!closed) {
-        const lines = await reader.lines(after, 2000);
-        lines.forEach(send);
-        if (lines.length < 2000) return;
-      }
-    };
-    // Resolves on new live lines, on disconnect, or after a second.
-    const nextWake = () =>
-      new Promise<void>(resolve => {
-        const timer = setTimeout(done, 1000);
-        function done() {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        }
-        wake = done;
-      });
-    let lastStatus = '';
-    let lastCheck = 0;
-    try {
-      await catchUp();
-      while (!closed) {
-        // Live lines, as long as they follow on; a gap means lines we have not seen yet.
-        while (live.length && !closed) {
-          const line = live.shift()!;
-          if (line.seq <= after) continue;
-          if (line.seq !== after + 1) {
-            live.length = 0;
-            await catchUp();
-            break;
-          }
-          send(line);
-        }
-        if (Date.now() - lastCheck >= 1000) {
-          lastCheck = Date.now();
-          const run = await reader.run();
-          if (!run) break;
-          const status = JSON.stringify(
-            run.jobs.map(j => [
-              j.jobRunId,
-              j.status,
-              j.steps.map(st => st.status),
-            ]),
-          );
-          if (status !== lastStatus) {
-            res.write(`event: run\ndata: ${JSON.stringify(run)}\n\n`);
-            lastStatus = status;
-          }
-          if (TERMINAL_RUN_STATUSES.includes(run.status)) {
-            await catchUp();
-            res.write(
-              `event: end\ndata: ${JSON.stringify({ status: run.status })}\n\n`,
-            );
-            break;
-          }
-          await catchUp();
-        }
-        if (!live.length && !closed) {
-          await nextWake();
-        }
-      }
-    } finally {
-      unsubscribe();
-      res.end();
-    }
   });
 
   router.get('/runs/:runId/artifacts', async (req, res) => {
@@ -302,14 +204,14 @@ export async function createRouter(options: {
 
   // Runs of every CI/CD provider on the entity, in one list
   router.get('/ci-runs', async (req, res) => {
-    const query = parse(ciRunsQuery, req.query, 'query');
+    const query = parseInput(ciRunsQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.listAllRuns(credentials, query));
   });
 
   // The newest Comet run of each pipeline of the entity, for the overview card
   router.get('/latest-runs', async (req, res) => {
-    const { entityRef } = parse(entityQuery, req.query, 'query');
+    const { entityRef } = parseInput(entityQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.latestRuns(credentials, entityRef));
   });
@@ -322,7 +224,7 @@ export async function createRouter(options: {
   });
 
   router.post('/runs/:runId/rerun', async (req, res) => {
-    const body = parse(
+    const body = parseInput(
       z.object({ failedOnly: z.boolean().optional() }),
       req.body ?? {},
       'request body',
@@ -336,7 +238,7 @@ export async function createRouter(options: {
   });
 
   router.post('/runs/:runId/jobs/:jobRunId/decision', async (req, res) => {
-    const body = parse(decisionBody, req.body, 'request body');
+    const body = parseInput(decisionBody, req.body, 'request body');
     const credentials = await httpAuth.credentials(req);
     res.json(
       await service.decide(
@@ -348,13 +250,13 @@ export async function createRouter(options: {
   });
 
   router.get('/pipelines', async (req, res) => {
-    const { entityRef } = parse(entityQuery, req.query, 'query');
+    const { entityRef } = parseInput(entityQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.listPipelines(credentials, entityRef));
   });
 
   router.post('/validate', async (req, res) => {
-    const body = parse(validateBody, req.body, 'request body');
+    const body = parseInput(validateBody, req.body, 'request body');
     await httpAuth.credentials(req);
     const result = service.validate(body.yaml, body.file);
     // The step types it knows go with every answer: the editor completes `uses:` from them
@@ -368,7 +270,7 @@ export async function createRouter(options: {
 
   // Per pipeline: durations, success rate and time to recovery over the last N finished runs
   router.get('/stats', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       entityQuery.extend({
         pipeline: z.string().optional(),
         last: z.coerce.number().int().min(1).max(100).optional(),
