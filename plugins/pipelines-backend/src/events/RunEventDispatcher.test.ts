@@ -310,6 +310,49 @@ describe('RunEventDispatcher', () => {
   );
 
   it.each(ids)(
+    'delivers at once when this replica writes an event, without waiting for a poll, %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId as 'SQLITE_3');
+      // Real time here: the nudge is what is tested, and the poll is an hour away
+      const store = await DatabasePipelineStore.create({
+        database: mockServices.database({ knex }),
+      });
+      const received: Array<[string, PipelineRunEvent]> = [];
+      const dispatcher = new RunEventDispatcher({
+        outbox: store.runEvents,
+        logger: mockServices.logger.mock(),
+        pollMs: 60 * 60_000,
+      });
+      dispatcher.addListener(recorder('audit', received));
+      const receivedRun = async (runId: string) => {
+        const deadline = Date.now() + 10_000;
+        while (!received.some(([, e]) => e.runId === runId)) {
+          if (Date.now() > deadline) throw new Error(`no event of ${runId}`);
+          await new Promise(resolve => setTimeout(resolve, 10));
+        }
+      };
+      dispatcher.start();
+      try {
+        const first = await store.createRun(newRun());
+        await receivedRun(first.runId);
+        const second = await store.createRun(newRun());
+        await receivedRun(second.runId);
+        expect(received.map(([, e]) => [e.runId, e.type])).toEqual([
+          [first.runId, 'run.queued'],
+          [second.runId, 'run.queued'],
+        ]);
+      } finally {
+        await dispatcher.stop();
+      }
+      expect(
+        (await knex('pipeline_run_event_deliveries').select('state')).map(
+          row => row.state,
+        ),
+      ).toEqual(['delivered', 'delivered']);
+    },
+  );
+
+  it.each(ids)(
     'never delivers an event whose transaction rolled back, %p',
     async databaseId => {
       const { knex, store, clock, replica } = await setUp(databaseId);
