@@ -1,4 +1,7 @@
 import express from 'express';
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { SONARQUBE_FAKE_DEMO_TOKEN, SonarQubeFake } from './SonarQubeFake';
 
@@ -76,5 +79,152 @@ describe('SonarQubeFake', () => {
     } finally {
       await fake.close();
     }
+  });
+
+  describe('as a SonarQube', () => {
+    const fake = new SonarQubeFake();
+    const app = express().use(fake.router);
+    const admin = (req: request.Test) =>
+      req.set('authorization', `Bearer ${SONARQUBE_FAKE_DEMO_TOKEN}`);
+
+    afterAll(() => fake.close());
+
+    it('takes a scanner upload, queues it, then delivers a signed quality gate webhook', async () => {
+      const deliveries: Array<{ headers: any; body: string }> = [];
+      const receiver = express()
+        .use(express.text({ type: '*/*' }))
+        .post('/hook', (req, res) => {
+          deliveries.push({ headers: req.headers, body: req.body });
+          res.sendStatus(200);
+        })
+        .listen(0, '127.0.0.1');
+      await once(receiver, 'listening');
+      try {
+        const hook = await admin(
+          request(app).post('/api/webhooks/create').type('form').send({
+            name: 'comet',
+            url: `http://127.0.0.1:${
+              (receiver.address() as AddressInfo).port
+            }/hook`,
+            secret: 's3cret',
+            project: 'comet-examples_ledger-worker',
+          }),
+        );
+        expect(hook.body.webhook).toMatchObject({
+          name: 'comet',
+          hasSecret: true,
+        });
+        // Anonymous analysis is allowed by default, as the example pipelines use it
+        const submitted = await request(app)
+          .post('/api/ce/submit')
+          .type('form')
+          .send({
+            projectKey: 'comet-examples_ledger-worker',
+            revision: 'abc123',
+            gate: 'error',
+            characteristic: 'pullRequest=99\nbranch=feature/y',
+            pendingMs: '0',
+          });
+        expect(submitted.status).toBe(200);
+        const task = await admin(
+          request(app).get('/api/ce/task').query({ id: submitted.body.taskId }),
+        );
+        expect(task.body.task).toMatchObject({
+          componentKey: 'comet-examples_ledger-worker',
+          pullRequest: '99',
+        });
+        const deadline = Date.now() + 10_000;
+        while (deliveries.length === 0 && Date.now() < deadline) {
+          await new Promise(resolve => setTimeout(resolve, 20));
+        }
+        expect(deliveries).toHaveLength(1);
+        const [delivery] = deliveries;
+        expect(delivery.headers['x-sonar-webhook-hmac-sha256']).toBe(
+          createHmac('sha256', 's3cret').update(delivery.body).digest('hex'),
+        );
+        expect(JSON.parse(delivery.body)).toMatchObject({
+          taskId: submitted.body.taskId,
+          revision: 'abc123',
+          project: { key: 'comet-examples_ledger-worker' },
+          branch: { name: '99', type: 'PULL_REQUEST', isMain: false },
+          qualityGate: { status: 'ERROR' },
+        });
+      } finally {
+        receiver.closeAllConnections();
+        await new Promise(resolve => receiver.close(resolve));
+      }
+    });
+
+    it('refuses what SonarQube refuses', async () => {
+      const badGate = await request(app)
+        .post('/api/ce/submit')
+        .type('form')
+        .send({ projectKey: 'comet-examples_ledger-worker', gate: 'MAYBE' });
+      expect(badGate.status).toBe(400);
+      expect(badGate.body).toEqual({
+        errors: [
+          {
+            msg: "Value of parameter 'gate' (MAYBE) must be one of: [OK, ERROR]",
+          },
+        ],
+      });
+      // A token with a password is a login, which the fake does not know
+      const login = await request(app)
+        .get('/api/projects/search')
+        .set(
+          'authorization',
+          `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+        );
+      expect(login.status).toBe(401);
+      const basic = await request(app)
+        .get('/api/projects/search')
+        .set(
+          'authorization',
+          `Basic ${Buffer.from(`${SONARQUBE_FAKE_DEMO_TOKEN}:`).toString(
+            'base64',
+          )}`,
+        );
+      expect(basic.status).toBe(200);
+      const unknownTask = await admin(
+        request(app).get('/api/ce/task').query({ id: 'nope' }),
+      );
+      expect(unknownTask.status).toBe(404);
+      const unknownUrl = await admin(request(app).get('/api/nothing/here'));
+      expect(unknownUrl.status).toBe(404);
+      expect(unknownUrl.body.errors[0].msg).toBe(
+        'Unknown url : /api/nothing/here',
+      );
+      const noGate = await admin(
+        request(app).post('/api/qualitygates/select').type('form').send({
+          projectKey: 'comet-examples_ledger-worker',
+          gateName: 'Nope',
+        }),
+      );
+      expect(noGate.status).toBe(404);
+    });
+
+    it('fails the next requests to a path as told, then answers again', async () => {
+      fake.failNext('api/server/version', 502, { times: 2 });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) {
+        statuses.push((await request(app).get('/api/server/version')).status);
+      }
+      expect(statuses).toEqual([502, 502, 200]);
+    });
+
+    it('serves the pages links point at, escaping what it shows', async () => {
+      const page = await request(app)
+        .get('/dashboard')
+        .query({ id: 'comet-examples_payments-api' });
+      expect(page.type).toBe('text/html');
+      expect(page.text).toContain(
+        'dashboard of project Payments API (comet-examples_payments-api)',
+      );
+      const escaped = await request(app)
+        .get('/project/issues')
+        .query({ id: '<script>' });
+      expect(escaped.text).toContain('&#60;script&#62;');
+      expect(escaped.text).not.toContain('<script>');
+    });
   });
 });

@@ -233,10 +233,11 @@ export class SonarQubeFake {
       }
       return pr;
     }
-    const name = branch ?? 'main';
+    // The main branch may have another name (api/projects/create's mainBranch)
+    const main = [...project.branches.values()].find(b => b.isMain)!;
+    const name = branch ?? main.name;
     let found = project.branches.get(name);
     if (!found && create) {
-      const main = project.branches.get('main')!;
       found = {
         id: `branch:${name}`,
         name,
@@ -888,7 +889,7 @@ export class SonarQubeFake {
         return {
           paging: { pageIndex: page, pageSize: ps, total: projects.length },
           components: projects.slice((page - 1) * ps, page * ps).map(p => {
-            const last = lastAnalysis(p.branches.get('main')!);
+            const last = lastAnalysis(this.scopeFor(p));
             return {
               key: p.key,
               name: p.name,
