@@ -61,8 +61,9 @@ export function startComet(configFile) {
   return { child, ready };
 }
 
-/** SIGINT, then SIGKILL if it has not stopped within 20 s. */
+/** SIGINT, then SIGKILL if it has not stopped within 20 s (nothing if it has exited). */
 export async function stopComet(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise(resolve => child.on('exit', resolve));
   child.kill('SIGINT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -114,4 +115,48 @@ export async function waitForIdle(pid, timeoutMs = 120_000) {
     last = now;
   }
   return (Date.now() - started) / 1000;
+}
+
+/**
+ * Starts only Comet's backend from the source tree `treeDir` (the repository, or a copy of
+ * one commit), as `scripts/comet.sh start` does after its set-up: no dependency install, no
+ * configuration check, no frontend build (a bench of its API needs none of them, and the
+ * install must not run while others change package.json files). `configFiles` come after the
+ * tree's app-config.yaml. Resolves like {@link startComet}.
+ */
+export function startCometBackend(treeDir, configFiles) {
+  const started = process.hrtime.bigint();
+  const args = [
+    '--enable-source-maps',
+    '--require',
+    '@backstage/cli-node/config/nodeTransform.cjs',
+    'src/index.ts',
+    '--config',
+    path.join(treeDir, 'app-config.yaml'),
+    ...configFiles.flatMap(file => ['--config', file]),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: path.join(treeDir, 'packages/backend'),
+    env: { ...process.env, NODE_ENV: 'development' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let output = '';
+  let isReady = false;
+  const ready = new Promise((resolve, reject) => {
+    const onData = chunk => {
+      output = (output + chunk).slice(-4000);
+      if (!isReady && output.includes('Comet is ready at')) {
+        isReady = true;
+        resolve(Number(process.hrtime.bigint() - started) / 1e9);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', code =>
+      reject(new Error(`Comet exited with ${code}:\n${output.slice(-3000)}`)),
+    );
+  });
+  return { child, ready };
 }
