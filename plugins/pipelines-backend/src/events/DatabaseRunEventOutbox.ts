@@ -3,6 +3,8 @@ import { Knex } from 'knex';
 
 const EVENTS = 'pipeline_run_events';
 const DELIVERIES = 'pipeline_run_event_deliveries';
+/** Events deleted per prune transaction. */
+export const PRUNE_BATCH = 1000;
 
 /** An event as the store writes it; the outbox gives it its id. */
 export type NewRunEvent = Omit<PipelineRunEvent, 'eventId'>;
@@ -208,7 +210,7 @@ export class DatabaseRunEventOutbox {
             )
             .orWhere('e.created_at', '<', options.hardBefore),
         )
-        .limit(1000)
+        .limit(PRUNE_BATCH)
         .select('e.event_id')) as EventRow[];
       if (old.length === 0) return 0;
       const ids = old.map(row => Number(row.event_id));

@@ -425,6 +425,17 @@ describe('RunEventDispatcher', () => {
             .count,
         ),
       ).toBe(0);
+
+      // A listener that never takes an event does not keep it for more than a week
+      failing = true;
+      await store.createRun(newRun());
+      await dispatcher.deliverDue();
+      clock.advance(7 * 24 * 60 * 60_000 - 1);
+      await dispatcher.deliverDue();
+      expect(await count()).toBe(1);
+      clock.advance(60_001);
+      await dispatcher.deliverDue();
+      expect(await count()).toBe(0);
     },
   );
 });

@@ -1,9 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { PipelineRunEventListener } from '@internal/plugin-pipelines-node';
 import { randomUUID } from 'node:crypto';
-import type {
+import {
   ClaimedDelivery,
   DatabaseRunEventOutbox,
+  PRUNE_BATCH,
 } from './DatabaseRunEventOutbox';
 
 export type RunEventDispatcherOptions = {
@@ -181,11 +182,16 @@ export class RunEventDispatcher {
     const now = this.now();
     if (now - this.lastPrune < 60_000) return;
     this.lastPrune = now;
-    await this.options.outbox.prune({
+    const bounds = {
       before: new Date(now - (this.options.retentionMs ?? 60 * 60_000)),
       hardBefore: new Date(
         now - (this.options.maxAgeMs ?? 7 * 24 * 60 * 60_000),
       ),
-    });
+    };
+    // Batches of PRUNE_BATCH keep each transaction short; a busy hour may need several.
+    for (let batch = 0; batch < 20; batch++) {
+      const pruned = await this.options.outbox.prune(bounds);
+      if (pruned < PRUNE_BATCH) break;
+    }
   }
 }
