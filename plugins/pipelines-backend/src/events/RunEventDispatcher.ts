@@ -18,7 +18,7 @@ export type RunEventDispatcherOptions = {
   pollMs?: number;
   /** How long a claimed delivery is this replica's before another may deliver it again. */
   leaseMs?: number;
-  /** Deliveries claimed per listener and round. */
+  /** Deliveries claimed per listener and round; past `leaseMs` another replica may take the rest. */
   batchSize?: number;
   /** Backoff after a failed attempt: `retryBaseMs * 2^(attempt - 1)`, at most `retryMaxMs`. */
   retryBaseMs?: number;
@@ -136,7 +136,7 @@ export class RunEventDispatcher {
       owner: this.owner,
       now: new Date(this.now()),
       leaseMs: this.options.leaseMs ?? 60_000,
-      limit: this.options.batchSize ?? 50,
+      limit: this.options.batchSize ?? 10,
     });
     for (const delivery of claimed) {
       await this.deliverOne(listener, delivery);

@@ -22,10 +22,7 @@ function testClock() {
   };
 }
 
-async function createStore(
-  databaseId: string,
-  clock?: { now: () => number },
-) {
+async function createStore(databaseId: string, clock?: { now: () => number }) {
   const knex = await databases.init(databaseId as 'SQLITE_3');
   const store = await DatabasePipelineStore.create({
     database: mockServices.database({ knex }),

@@ -271,7 +271,9 @@ function readyState(hasApproval: boolean): JobState {
  * {@link PipelineStore} on the plugin's database (PostgreSQL in production, SQLite in
  * development and tests). Every state change two replicas could race on is a conditional
  * `UPDATE … WHERE state = …`; locks are always taken in the order jobs, steps, run so
- * concurrent transactions cannot deadlock each other.
+ * concurrent transactions cannot deadlock each other. Each run and job status change also
+ * writes its run event to the outbox ({@link DatabaseRunEventOutbox}) in the same
+ * transaction. Logs and webhook deliveries live in their own classes.
  */
 export class DatabasePipelineStore implements PipelineStore {
   static async create(options: {
