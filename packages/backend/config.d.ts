@@ -2,7 +2,9 @@ export interface Config {
   /** Comet's own settings. */
   comet?: {
     /**
-     * Local fakes of external APIs served at /api/fakes/<name>, for demos and tests only.
+     * Local fakes of external APIs served at /api/fakes/<name>, for demos and tests only: each
+     * is loaded only when on, and the backend refuses to start with one on when
+     * NODE_ENV=production.
      */
     fakes?: {
       /** Serve a fake Jenkins at /api/fakes/jenkins. Default false. */
