@@ -3,15 +3,9 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
-import { stringifyEntityRef } from '@backstage/catalog-model';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import {
-  ANNOTATION_GITHUB_PROJECT_SLUG,
-  ANNOTATION_PIPELINES,
-  pipelinePathsOf,
-  pipelinesPermissions,
-} from '@internal/plugin-pipelines-common';
+import { pipelinesPermissions } from '@internal/plugin-pipelines-common';
 import {
   PipelineArtifactStore,
   PipelineExecutor,
@@ -33,20 +27,14 @@ import { LiveLogBus } from './engine/LiveLogBus';
 import { PipelineEngine } from './engine/PipelineEngine';
 import { LocalExecutor } from './executor/LocalExecutor';
 import { CometPipelineProvider } from './service/CometPipelineProvider';
-import {
-  GithubWebhookHandler,
-  pipelineWantsWebhook,
-} from './service/GithubWebhookHandler';
-import {
-  formatPipelineIssues,
-  PipelinesService,
-  repositoryUrlOf,
-} from './service/PipelinesService';
+import { GithubWebhookHandler } from './service/GithubWebhookHandler';
+import { PipelinesService } from './service/PipelinesService';
 import { readGitUrlRewrites } from './git/gitUrlRewrites';
 import { LiveLogStream } from './service/LiveLogStream';
 import { RunOwnersNotifier } from './service/RunOwnersNotifier';
 import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
+import { WebhookPipelineTrigger } from './service/WebhookPipelineTrigger';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';
 
 /**
@@ -245,138 +233,20 @@ export const pipelinesPlugin = createBackendPlugin({
             'GitHub webhooks are off; set pipelines.github.webhookSecret to run pipelines on push and pull requests',
           );
         }
+        const webhookTrigger = WebhookPipelineTrigger.create({
+          catalog,
+          auth,
+          source,
+          service,
+          logger,
+        });
         const webhooks = new GithubWebhookHandler({
           secret: webhookSecret,
           logger,
           recordDelivery: deliveryId => store.recordWebhookDelivery(deliveryId),
           forgetDelivery: deliveryId => store.forgetWebhookDelivery(deliveryId),
-          onTrigger: async (trigger, { deliveryId }) => {
-            const credentials = await auth.getOwnServiceCredentials();
-            const { items } = await catalog.queryEntities(
-              {
-                filter: {
-                  [`metadata.annotations.${ANNOTATION_GITHUB_PROJECT_SLUG}`]:
-                    trigger.repository,
-                },
-              },
-              { credentials },
-            );
-            if (items.length === 0) {
-              logger.info(
-                `GitHub ${trigger.event} on ${trigger.repository}: no entity has ${ANNOTATION_GITHUB_PROJECT_SLUG}: ${trigger.repository}`,
-              );
-            }
-            // Pipelines that could not be started for a reason a redelivery cannot fix (an
-            // unreadable or invalid file) are recorded as failed runs; anything else (the
-            // database) fails the delivery so that GitHub's redelivery tries again.
-            const failures: string[] = [];
-            for (const entity of items) {
-              const repositoryUrl = repositoryUrlOf(entity);
-              if (!repositoryUrl) continue;
-              const entityRef = stringifyEntityRef(entity);
-              const declared = Boolean(
-                entity.metadata.annotations?.[ANNOTATION_PIPELINES],
-              );
-              for (const pipelinePath of pipelinePathsOf(
-                entity.metadata.annotations,
-              )) {
-                const runTrigger = {
-                  type: trigger.event,
-                  actor: trigger.sender
-                    ? `github:${trigger.sender}`
-                    : undefined,
-                  pullRequest: trigger.pullRequest,
-                };
-                const failed = (reason: string, commitSha?: string) =>
-                  service.recordFailedTrigger(
-                    {
-                      entityRef,
-                      repositoryUrl,
-                      pipelinePath,
-                      commitSha,
-                      branch: trigger.ref,
-                      trigger: runTrigger,
-                      reason,
-                    },
-                    { deliveryId },
-                  );
-                try {
-                  let file;
-                  try {
-                    file = await source.readFile({
-                      repositoryUrl,
-                      ref: trigger.commitSha,
-                      filePath: pipelinePath,
-                    });
-                  } catch (error) {
-                    // An entity that names no pipeline file may not use Comet's pipelines:
-                    // most repositories have no default file, and some are not readable
-                    // from here. Only files an entity names are worth a failed run.
-                    if (!declared) continue;
-                    await failed(
-                      `Cannot read ${pipelinePath}: ${
-                        (error as Error).message
-                      }`,
-                      trigger.commitSha,
-                    );
-                    continue;
-                  }
-                  const result = service.validate(file.text, pipelinePath);
-                  if (!result.ok) {
-                    logger.warn(
-                      `${pipelinePath} of ${entityRef} is invalid; not triggered: ${result.issues[0].message}`,
-                    );
-                    await failed(
-                      `${pipelinePath} is invalid:\n${formatPipelineIssues(
-                        result.issues,
-                      )}`,
-                      file.commit,
-                    );
-                    continue;
-                  }
-                  if (!pipelineWantsWebhook(result.pipeline.on, trigger)) {
-                    continue;
-                  }
-                  try {
-                    await service.triggerFromEvent(
-                      {
-                        entityRef,
-                        entityName: entity.metadata.name,
-                        repositoryUrl,
-                        pipelinePath,
-                        definition: result.pipeline,
-                        commitSha: file.commit,
-                        branch: trigger.ref,
-                        trigger: runTrigger,
-                      },
-                      { deliveryId },
-                    );
-                  } catch (error) {
-                    // e.g. a required parameter without a default: no redelivery helps
-                    if ((error as Error)?.name !== 'InputError') throw error;
-                    await failed(
-                      `${pipelinePath} cannot start: ${
-                        (error as Error).message
-                      }`,
-                      file.commit,
-                    );
-                  }
-                } catch (error) {
-                  logger.warn(
-                    `Cannot trigger ${pipelinePath} of ${entityRef}: ${error}`,
-                  );
-                  failures.push(`${pipelinePath} of ${entityRef}: ${error}`);
-                }
-              }
-            }
-            if (failures.length > 0) {
-              throw new Error(
-                `${
-                  failures.length
-                } pipeline(s) could not be triggered: ${failures.join('; ')}`,
-              );
-            }
-          },
+          onTrigger: (trigger, delivery) =>
+            webhookTrigger.trigger(trigger, delivery),
         });
 
         permissionsRegistry.addPermissions(pipelinesPermissions);

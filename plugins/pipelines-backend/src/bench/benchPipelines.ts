@@ -26,6 +26,7 @@ import { LiveLogBus } from '../engine/LiveLogBus';
 import { PipelineEngine } from '../engine/PipelineEngine';
 import { LocalExecutor } from '../executor/LocalExecutor';
 import { CometPipelineProvider } from '../service/CometPipelineProvider';
+import { LiveLogStream } from '../service/LiveLogStream';
 import { PipelinesService } from '../service/PipelinesService';
 import { createRouter } from '../service/router';
 import { DatabasePipelineStore } from '../store/DatabasePipelineStore';
@@ -523,7 +524,7 @@ async function measureOverHttp(
     httpAuth: { credentials: async () => credentials } as any,
     logger: { info() {}, warn() {}, error() {}, debug() {} } as any,
     webhooks: {} as any,
-    liveLogs: new LiveLogBus(),
+    liveLogStream: LiveLogStream.create({ liveLogs: new LiveLogBus() }),
   });
   const app = express();
   app.use('/api/pipelines', router);

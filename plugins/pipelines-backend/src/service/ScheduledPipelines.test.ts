@@ -9,6 +9,9 @@ import type { TriggerRequest } from '../engine/PipelineEngine';
 import { makeGitRepository } from '../testing/gitRepository';
 import { ScheduledPipelines } from './ScheduledPipelines';
 
+// Each tick reads pipeline files from real git repositories, slow on a loaded machine
+jest.setTimeout(60_000);
+
 describe('ScheduledPipelines', () => {
   let tmp: string;
   let repo: string;

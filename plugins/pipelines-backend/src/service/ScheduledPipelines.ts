@@ -1,21 +1,26 @@
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_PIPELINES,
   ANNOTATION_SOURCE_LOCATION,
-  pipelinePathsOf,
   type parsePipeline,
   type PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
 import { cronMatches } from '../engine/cron';
 import type { GitPipelineSource } from '../engine/GitPipelineSource';
 import type { TriggerRequest } from '../engine/PipelineEngine';
-import { formatPipelineIssues, repositoryUrlOf } from './PipelinesService';
+import {
+  type EntityPipeline,
+  PipelineTriggerPlanner,
+} from './PipelineTriggerPlanner';
 
 /** How long a pipeline file read for its schedule is trusted before it is read again. */
 const FILE_TTL_MS = 5 * 60_000;
+
+/** Names a pipeline file across entities that share a repository. */
+const fileKey = (pipeline: EntityPipeline) =>
+  `${pipeline.repositoryUrl}#${pipeline.pipelinePath}`;
 
 /**
  * Starts the pipelines whose `on.schedule` cron matches a minute. The backend scheduler calls
@@ -31,6 +36,8 @@ export class ScheduledPipelines {
 
   /** Problems already recorded as failed runs, per pipeline file (`repositoryUrl#path`). */
   private readonly reported = new Map<string, string>();
+
+  private readonly planner: PipelineTriggerPlanner;
 
   constructor(
     private readonly options: {
@@ -58,11 +65,15 @@ export class ScheduledPipelines {
         file: string,
       ) => ReturnType<typeof parsePipeline>;
     },
-  ) {}
+  ) {
+    this.planner = PipelineTriggerPlanner.create({
+      validate: options.validate,
+    });
+  }
 
   /** Triggers every pipeline due at `now`'s minute; returns what it started. */
   async tick(now: Date = new Date()): Promise<string[]> {
-    const { catalog, auth, source, logger } = this.options;
+    const { catalog, auth, logger } = this.options;
     const minute = new Date(now);
     minute.setUTCSeconds(0, 0);
     const credentials = await auth.getOwnServiceCredentials();
@@ -91,82 +102,72 @@ export class ScheduledPipelines {
       { credentials },
     );
     const started: string[] = [];
-    for (const entity of items) {
-      const repositoryUrl = repositoryUrlOf(entity);
-      if (!repositoryUrl) continue;
-      const entityRef = stringifyEntityRef(entity);
-      const declared = Boolean(
-        entity.metadata.annotations?.[ANNOTATION_PIPELINES],
-      );
-      for (const pipelinePath of pipelinePathsOf(entity.metadata.annotations)) {
-        const key = `${repositoryUrl}#${pipelinePath}`;
-        try {
-          let file = this.files.get(key);
-          if (!file || now.getTime() - file.at > FILE_TTL_MS) {
-            try {
-              const read = await source.readFile({
-                repositoryUrl,
-                filePath: pipelinePath,
-              });
-              file = { ...read, at: now.getTime() };
-            } catch (error) {
-              // An entity that names no pipeline file may simply not use Comet's pipelines:
-              // most repositories have no default file, and some are not reachable from here
-              // at all. Neither is worth a failed run, a warning or a git fetch every minute;
-              // only files an entity names are reported.
-              if (declared) {
-                await this.reportOnce(key, {
-                  entityRef,
-                  repositoryUrl,
-                  pipelinePath,
-                  reason: `Cannot read ${pipelinePath}: ${
-                    (error as Error)?.message ?? error
-                  }`,
-                });
-                throw error;
-              }
-              this.files.set(key, { at: now.getTime(), missing: true });
-              continue;
-            }
-            this.files.set(key, file);
-          }
-          if (file.missing) continue;
-          const result = this.options.validate(file.text, pipelinePath);
-          if (!result.ok) {
-            await this.reportOnce(key, {
-              entityRef,
-              repositoryUrl,
-              pipelinePath,
-              commitSha: file.commit,
-              reason: `${pipelinePath} is invalid:\n${formatPipelineIssues(
-                result.issues,
-              )}`,
-            });
-            continue;
-          }
-          this.reported.delete(key);
-          const due = (result.pipeline.on.schedule ?? []).some(s =>
-            cronMatches(s.cron, minute),
-          );
-          if (!due) continue;
-          await this.options.trigger({
-            entityRef,
-            entityName: entity.metadata.name,
-            repositoryUrl,
-            pipelinePath,
-            definition: result.pipeline,
-            commitSha: file.commit,
-            trigger: { type: 'schedule' },
-          });
-          started.push(`${entityRef} ${pipelinePath}`);
-        } catch (error) {
+    await this.planner.forEachPipeline(items, {
+      readFile: pipeline => this.readFile(pipeline, now),
+      onProblem: async (pipeline, problem) => {
+        await this.reportOnce(fileKey(pipeline), {
+          entityRef: pipeline.entityRef,
+          repositoryUrl: pipeline.repositoryUrl,
+          pipelinePath: pipeline.pipelinePath,
+          commitSha: problem.kind === 'invalid' ? problem.commitSha : undefined,
+          reason: problem.reason,
+        });
+        if (problem.kind === 'unreadable') {
           logger.warn(
-            `Scheduled ${pipelinePath} of ${entityRef} did not start: ${error}`,
+            `Scheduled ${pipeline.pipelinePath} of ${pipeline.entityRef} did not start: ${problem.error}`,
           );
         }
-      }
-    }
+      },
+      onValid: async (pipeline, definition, commitSha) => {
+        this.reported.delete(fileKey(pipeline));
+        const due = (definition.on.schedule ?? []).some(s =>
+          cronMatches(s.cron, minute),
+        );
+        if (!due) return;
+        await this.options.trigger({
+          entityRef: pipeline.entityRef,
+          entityName: pipeline.entityName,
+          repositoryUrl: pipeline.repositoryUrl,
+          pipelinePath: pipeline.pipelinePath,
+          definition,
+          commitSha,
+          trigger: { type: 'schedule' },
+        });
+        started.push(`${pipeline.entityRef} ${pipeline.pipelinePath}`);
+      },
+      onError: (pipeline, error) => {
+        logger.warn(
+          `Scheduled ${pipeline.pipelinePath} of ${pipeline.entityRef} did not start: ${error}`,
+        );
+      },
+    });
     return started;
+  }
+
+  /**
+   * The pipeline file, read again once it is older than `FILE_TTL_MS`. A default file that an
+   * entity does not name and that cannot be read is remembered as missing for as long, so it
+   * is not fetched every minute.
+   */
+  private async readFile(pipeline: EntityPipeline, now: Date) {
+    const key = fileKey(pipeline);
+    const cached = this.files.get(key);
+    if (cached && now.getTime() - cached.at <= FILE_TTL_MS) {
+      return cached.missing ? undefined : cached;
+    }
+    try {
+      const read = await this.options.source.readFile({
+        repositoryUrl: pipeline.repositoryUrl,
+        filePath: pipeline.pipelinePath,
+      });
+      this.files.set(key, { ...read, at: now.getTime() });
+      return read;
+    } catch (error) {
+      if (!pipeline.declared) {
+        this.files.set(key, { at: now.getTime(), missing: true });
+      }
+      throw error;
+    }
   }
 
   /** Records a failed run for a file's problem unless this problem was recorded already. */
