@@ -141,21 +141,18 @@ describe('SonarQubeWebhookHandler', () => {
     ['non-ASCII', 'é'.repeat(64)],
     ['too short', 'abcd'],
     ['odd length', 'abc'],
-  ])(
-    'refuses a malformed signature (%s) with 401',
-    async (_, signature) => {
-      const { webhooks, onChange } = handler(INSTANCES);
-      const result = await webhooks.handle({
-        body: delivery(GATE_CHANGED).body,
-        signature,
-      });
-      expect(result.status).toBe(401);
-      expect(result.body.message).toBe(
-        'Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "default"',
-      );
-      expect(onChange).not.toHaveBeenCalled();
-    },
-  );
+  ])('refuses a malformed signature (%s) with 401', async (_, signature) => {
+    const { webhooks, onChange } = handler(INSTANCES);
+    const result = await webhooks.handle({
+      body: delivery(GATE_CHANGED).body,
+      signature,
+    });
+    expect(result.status).toBe(401);
+    expect(result.body.message).toBe(
+      'Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "default"',
+    );
+    expect(onChange).not.toHaveBeenCalled();
+  });
 
   it('says which instance is unknown, and that one without a secret takes no webhooks', async () => {
     const { webhooks, onChange } = handler(INSTANCES);
@@ -221,10 +218,7 @@ describe('SonarQubeWebhookHandler', () => {
     });
     // The wrong instance's secret does not pass
     const crossed = await webhooks.handle(
-      delivery(
-        { ...GATE_CHANGED, serverUrl: 'https://sonarcloud.io' },
-        SECRET,
-      ),
+      delivery({ ...GATE_CHANGED, serverUrl: 'https://sonarcloud.io' }, SECRET),
     );
     expect(crossed.status).toBe(401);
   });
@@ -314,7 +308,7 @@ describe('SonarQubeWebhookHandler', () => {
         ]),
       );
       const chunks: Buffer[] = [];
-      socket.on('data', chunk => chunks.push(chunk));
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
       await once(socket, 'close');
       const text = Buffer.concat(chunks).toString('utf8');
       return {
