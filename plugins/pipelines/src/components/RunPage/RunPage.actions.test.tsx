@@ -1,6 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
   PipelineRun,
   pipelinesRunApprovePermission,
@@ -100,6 +101,7 @@ function fakeApi(runOfTest: PipelineRun) {
     entityRef: `component:default/ledger-worker-${entities}`,
   };
   return {
+    runEntityRef: run.entityRef,
     getRun: jest.fn(async (): Promise<PipelineRun> => run),
     getLogs: jest.fn(async () => ({ lines: [] })),
     streamLogs: jest.fn(() => () => undefined),
@@ -127,47 +129,97 @@ function fakeApi(runOfTest: PipelineRun) {
 
 type FakeApi = ReturnType<typeof fakeApi>;
 
-/** Renders the page and waits until it has asked for every permission it checks. */
+const checkedPermissions = [
+  pipelinesRunCancelPermission,
+  pipelinesRunCreatePermission,
+  pipelinesRunApprovePermission,
+];
+
+/**
+ * The answers to the permissions the page checks, as its own `usePermission` calls see them:
+ * the same requests share one cache entry, so when this shows the answers the page has them
+ * too. A denial hides buttons, which leaves nothing else on the page to wait for.
+ */
+function PermissionAnswers(props: { entityRef: string }) {
+  const answers = checkedPermissions.map(permission => ({
+    name: permission.name,
+    // eslint-disable-next-line react-hooks/rules-of-hooks -- a fixed list, the same every render
+    ...usePermission({ permission, resourceRef: props.entityRef }),
+  }));
+  return (
+    <output data-testid="permission-answers">
+      {answers
+        .map(a => `${a.name}=${a.loading ? 'pending' : a.allowed}`)
+        .join(' ')}
+    </output>
+  );
+}
+
+/**
+ * Renders the page, answers the permissions it asks for once it has asked for all of them, and
+ * waits until the answers have been applied.
+ */
 async function renderRunPage(
   api: FakeApi,
   options: { allow: boolean; ownership?: string[] },
 ) {
   const asked = new Set<string>();
+  let answer: () => void = () => undefined;
+  const answered = new Promise<void>(resolve => {
+    answer = resolve;
+  });
   const identity = mockApis.identity({
     userEntityRef: 'user:default/dev',
     ownershipEntityRefs: options.ownership ?? ['user:default/dev'],
   });
   const identityRead = jest.spyOn(identity, 'getBackstageIdentity');
-  await renderInTestApp(<RunPage runId="run-7" />, {
-    apis: [
-      [pipelinesApiRef, api as unknown as PipelinesApi],
-      mockApis.permission({
-        authorize: request => {
-          asked.add(request.permission.name);
-          return options.allow ? ALLOW : DENY;
-        },
-      }),
-      identity,
-    ],
-    mountedRoutes: {
-      '/pipelines': rootRouteRef,
-      '/catalog/:namespace/:kind/:name': entityRouteRef,
+  await renderInTestApp(
+    <>
+      <RunPage runId="run-7" />
+      <PermissionAnswers entityRef={api.runEntityRef} />
+    </>,
+    {
+      apis: [
+        [pipelinesApiRef, api as unknown as PipelinesApi],
+        mockApis.permission.mock({
+          authorize: async request => {
+            // By resource too: a page request for another entity would be a request of its own
+            asked.add(`${request.permission.name} ${request.resourceRef}`);
+            await answered;
+            return { result: options.allow ? ALLOW : DENY };
+          },
+        }),
+        identity,
+      ],
+      mountedRoutes: {
+        '/pipelines': rootRouteRef,
+        '/catalog/:namespace/:kind/:name': entityRouteRef,
+      },
     },
-  });
+  );
   expect(await screen.findByTestId('run-status')).toBeInTheDocument();
   await waitFor(() =>
     expect([...asked].sort()).toEqual(
-      [
-        pipelinesRunApprovePermission.name,
-        pipelinesRunCancelPermission.name,
-        pipelinesRunCreatePermission.name,
-      ].sort(),
+      checkedPermissions
+        .map(permission => `${permission.name} ${api.runEntityRef}`)
+        .sort(),
     ),
   );
+  // Every answer is still pending: nothing shown so far came from one
+  expect(screen.getByTestId('permission-answers')).not.toHaveTextContent(
+    /=(true|false)/,
+  );
+  answer();
+  await waitFor(() =>
+    expect(screen.getByTestId('permission-answers')).toHaveTextContent(
+      checkedPermissions
+        .map(permission => `${permission.name}=${options.allow}`)
+        .join(' '),
+    ),
+  );
+  expect(asked.size).toBe(checkedPermissions.length);
   await waitFor(() => expect(identityRead).toHaveBeenCalled());
   await identityRead.mock.results[0].value;
-  // The answers have reached the page (a denial renders nothing to wait for)
-  await new Promise(resolve => setTimeout(resolve, 50));
 }
 
 describe('RunPage actions', () => {

@@ -3,10 +3,6 @@ import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
 import LinearProgress from '@material-ui/core/LinearProgress';
-import List from '@material-ui/core/List';
-import ListItem from '@material-ui/core/ListItem';
-import ListItemText from '@material-ui/core/ListItemText';
-import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
@@ -28,25 +24,19 @@ import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   PipelineJobRun,
-  PipelineLogLine,
   PipelineRun,
   pipelinesRunApprovePermission,
   pipelinesRunCancelPermission,
   pipelinesRunCreatePermission,
   TERMINAL_RUN_STATUSES,
 } from '@internal/plugin-pipelines-common';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import {
-  PipelineArtifact,
-  pipelinesApiRef,
-  StreamState,
-} from '../../api/PipelinesApi';
+import { pipelinesApiRef } from '../../api/PipelinesApi';
 import { ReconnectingBanner } from '../common/Banners';
 import { RunPageActions } from '../extensions/RunPageActions';
 import {
   elapsedMs,
-  formatBytes,
   formatDuration,
   formatTimeAgo,
   saveBlob,
@@ -55,11 +45,14 @@ import {
 import { StatusIndicator } from '../common/StatusIndicator';
 import { isUnavailable, usePolled } from '../common/usePolled';
 import { useRunHref } from '../runs/RunsTable';
+import { ApprovalPanel } from './ApprovalPanel';
+import { Artifacts } from './Artifacts';
+import { failurePoint } from './failurePoint';
+import { FailureSummary } from './FailureSummary';
 import { JobGraph } from './JobGraph';
-import { groupKey, LogModel } from './LogModel';
 import { LogViewer, LogViewerHandle } from './LogViewer';
-import { parseAnsi } from './ansi';
-import { FIRST_LOG_PAGE, prefetchRun, takePrefetched } from './prefetch';
+import { prefetchRun, takePrefetched } from './prefetch';
+import { useLiveLog } from './useLiveLog';
 
 const useStyles = makeStyles(theme => ({
   facts: {
@@ -70,286 +63,10 @@ const useStyles = makeStyles(theme => ({
     marginBottom: theme.spacing(2),
   },
   actions: { display: 'flex', flexWrap: 'wrap', gap: theme.spacing(1) },
-  tail: {
-    fontFamily: 'ui-monospace, Menlo, Consolas, monospace',
-    fontSize: 12,
-    whiteSpace: 'pre-wrap',
-    background: '#1e1e1e',
-    color: '#e5e5e5',
-    padding: theme.spacing(1),
-    borderRadius: 4,
-    margin: theme.spacing(1, 0),
-    maxHeight: 240,
-    overflow: 'auto',
-  },
 }));
 
 const isTerminal = (run?: PipelineRun) =>
   Boolean(run && TERMINAL_RUN_STATUSES.includes(run.status));
-
-/** Where a failed run failed: the first failed job and its first failed step. */
-export function failurePoint(run: PipelineRun) {
-  if (run.status !== 'failed') return undefined;
-  const job =
-    run.jobs.find(
-      j => j.status === 'failed' && j.steps.some(s => s.status === 'failed'),
-    ) ?? run.jobs.find(j => j.status === 'failed');
-  if (!job) return undefined;
-  const failedStep = job.steps.find(s => s.status === 'failed');
-  return {
-    job,
-    step: failedStep,
-    key: groupKey(job.jobRunId, failedStep?.stepIndex),
-  };
-}
-
-/**
- * The run's log: a first page at once, then the live stream (Server-Sent Events, resumed
- * after the last line on reconnect). While the run is going and the stream has been silent
- * for a few seconds, the ranges endpoint is polled as well: a proxy or compression layer
- * that buffers the stream then only delays lines instead of hiding them until the end.
- */
-function useLiveLog(
-  runId: string,
-  live: boolean | undefined,
-  firstLines?: PipelineLogLine[],
-) {
-  const api = useApi(pipelinesApiRef);
-  const model = useMemo(() => {
-    const created = new LogModel();
-    // Lines already at hand show on the first render; the read below adds only newer ones
-    if (firstLines) created.append(firstLines);
-    return created;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, []);
-  const [version, setVersion] = useState(0);
-  const [loading, setLoading] = useState(true);
-  const [stream, setStream] = useState<StreamState>({ state: 'connecting' });
-  const [streamRun, setStreamRun] = useState<PipelineRun>();
-  const frame = useRef<number>();
-  const lastLineAt = useRef(Date.now());
-  const liveRef = useRef(live);
-  liveRef.current = live;
-
-  useEffect(() => {
-    let stop: (() => void) | undefined;
-    let cancelled = false;
-    let polling = false;
-    const bump = () => {
-      lastLineAt.current = Date.now();
-      if (frame.current !== undefined) return;
-      frame.current = requestAnimationFrame(() => {
-        frame.current = undefined;
-        setVersion(model.version);
-      });
-    };
-    const poll = setInterval(async () => {
-      if (polling || liveRef.current === false) return;
-      if (Date.now() - lastLineAt.current < 3000) return;
-      polling = true;
-      try {
-        const { lines } = await api.getLogs(runId, {
-          after: model.lastSeq,
-          limit: 10_000,
-        });
-        if (!cancelled && model.append(lines)) bump();
-      } catch {
-        // the stream's banner reports an unreachable backend
-      } finally {
-        polling = false;
-      }
-    }, 2000);
-    (async () => {
-      const prefetched = takePrefetched(api, runId);
-      const runRead = (prefetched?.run ?? api.getRun(runId)).then(
-        run => ({ run, error: undefined }),
-        (error: Error) => ({ run: undefined, error }),
-      );
-      try {
-        // A first page straight away, so the page shows lines before the rest arrives
-        const { lines } = await (prefetched?.logs ??
-          api.getLogs(runId, { ...FIRST_LOG_PAGE }));
-        if (cancelled) return;
-        model.append(lines);
-        setVersion(model.version);
-        const { run: current } = await runRead;
-        if (current && TERMINAL_RUN_STATUSES.includes(current.status)) {
-          // A finished run: its log in large pages, no stream to keep open
-          for (let page = lines; page.length && !cancelled; ) {
-            page = (
-              await api.getLogs(runId, { after: model.lastSeq, limit: 10_000 })
-            ).lines;
-            if (model.append(page)) bump();
-            if (page.length < 10_000) break;
-          }
-          if (!cancelled) {
-            setLoading(false);
-            setStream({ state: 'ended' });
-          }
-          return;
-        }
-      } catch {
-        // the stream below retries and reports
-      }
-      if (cancelled) return;
-      setLoading(false);
-      const { error } = await runRead;
-      if (cancelled) return;
-      if (error && !isUnavailable(error)) {
-        // No such run, or not ours to read (4xx): there is no log to follow
-        clearInterval(poll);
-        setStream({ state: 'ended' });
-        return;
-      }
-      stop = api.streamLogs(runId, model.lastSeq, {
-        onLines: lines => {
-          if (model.append(lines)) bump();
-        },
-        onRun: run => setStreamRun(run),
-        onState: setStream,
-      });
-    })();
-    return () => {
-      cancelled = true;
-      clearInterval(poll);
-      stop?.();
-      if (frame.current !== undefined) cancelAnimationFrame(frame.current);
-    };
-  }, [api, runId, model]);
-
-  return {
-    model,
-    version,
-    loading: loading && live !== false,
-    stream,
-    streamRun,
-  };
-}
-
-function ApprovalPanel(props: {
-  run: PipelineRun;
-  job: PipelineJobRun;
-  canApprove: boolean;
-  onDecided(run: PipelineRun): void;
-}) {
-  const { run, job, canApprove, onDecided } = props;
-  const api = useApi(pipelinesApiRef);
-  const alertApi = useApi(alertApiRef);
-  const [comment, setComment] = useState('');
-  const [busy, setBusy] = useState(false);
-  const decide = async (decision: 'approve' | 'reject') => {
-    setBusy(true);
-    try {
-      onDecided(
-        await api.decide(
-          run.runId,
-          job.jobRunId,
-          decision,
-          comment || undefined,
-        ),
-      );
-    } catch (error) {
-      alertApi.post({ message: (error as Error).message, severity: 'error' });
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Alert severity="warning" role="region" aria-label={`Approval ${job.name}`}>
-      <AlertTitle>Waiting for approval: {job.name}</AlertTitle>
-      {job.approval?.description && (
-        <Typography variant="body2">{job.approval.description}</Typography>
-      )}
-      {job.approval?.approvers?.length ? (
-        <Typography variant="body2">
-          Approvers: {job.approval.approvers.join(', ')}
-        </Typography>
-      ) : null}
-      {canApprove ? (
-        <Box display="flex" alignItems="center" mt={1} style={{ gap: 8 }}>
-          <TextField
-            id={`approval-comment-${job.jobRunId}`}
-            size="small"
-            label="Comment"
-            value={comment}
-            onChange={e => setComment(e.target.value)}
-          />
-          <Button
-            variant="contained"
-            color="primary"
-            disabled={busy}
-            onClick={() => decide('approve')}
-          >
-            Approve
-          </Button>
-          <Button
-            variant="outlined"
-            disabled={busy}
-            onClick={() => decide('reject')}
-          >
-            Reject
-          </Button>
-        </Box>
-      ) : (
-        <Typography variant="body2">
-          You are not one of the approvers of this gate.
-        </Typography>
-      )}
-    </Alert>
-  );
-}
-
-function Artifacts(props: { runId: string; finished: boolean }) {
-  const { runId, finished } = props;
-  const api = useApi(pipelinesApiRef);
-  const alertApi = useApi(alertApiRef);
-  const artifacts = useAsync(
-    () => api.listArtifacts(runId),
-    [api, runId, finished],
-  );
-  const download = async (artifact: PipelineArtifact) => {
-    try {
-      const blob = await api.downloadArtifact({ ...artifact, runId });
-      saveBlob(blob, artifact.path.split('/').pop() ?? 'artifact');
-    } catch (error) {
-      alertApi.post({ message: (error as Error).message, severity: 'error' });
-    }
-  };
-  return (
-    <InfoCard title="Artifacts">
-      {artifacts.loading && <LinearProgress aria-label="Loading artifacts" />}
-      {artifacts.error && (
-        <Alert severity="error">{artifacts.error.message}</Alert>
-      )}
-      {artifacts.value && artifacts.value.length === 0 && (
-        <Typography variant="body2">
-          {finished ? 'This run kept no artifacts.' : 'None yet.'}
-        </Typography>
-      )}
-      {artifacts.value && artifacts.value.length > 0 && (
-        <List dense>
-          {artifacts.value.map(artifact => (
-            <ListItem key={`${artifact.jobRunId}/${artifact.path}`}>
-              <ListItemText
-                primary={artifact.path}
-                secondary={`${artifact.jobRunId} · ${formatBytes(
-                  artifact.size,
-                )}`}
-              />
-              <Button
-                size="small"
-                onClick={() => download(artifact)}
-                aria-label={`Download ${artifact.path} from ${artifact.jobRunId}`}
-              >
-                Download
-              </Button>
-            </ListItem>
-          ))}
-        </List>
-      )}
-    </InfoCard>
-  );
-}
 
 export type RunPageProps = { runId: string };
 
@@ -624,42 +341,14 @@ export function RunPage(props: RunPageProps) {
             )}
             {failure && (
               <Box mb={2}>
-                <Alert severity="error" role="region" aria-label="Failure">
-                  <AlertTitle>
-                    Failed at {failure.job.name}
-                    {failure.step ? ` › ${failure.step.name}` : ''}
-                    {failure.step?.exitCode !== undefined
-                      ? ` (exit code ${failure.step.exitCode})`
-                      : ''}
-                  </AlertTitle>
-                  {(failure.step?.error ?? failure.job.error ?? run.error) && (
-                    <Typography variant="body2">
-                      {failure.step?.error ?? failure.job.error ?? run.error}
-                    </Typography>
-                  )}
-                  {failureTail.length > 0 && (
-                    <pre
-                      className={classes.tail}
-                      aria-label="Last lines of the failing step"
-                    >
-                      {failureTail.map((text, i) => (
-                        <div key={i}>
-                          {parseAnsi(text).map((segment, j) => (
-                            <span key={j}>{segment.text}</span>
-                          ))}
-                        </div>
-                      ))}
-                    </pre>
-                  )}
-                  <Button
-                    size="small"
-                    onClick={() =>
-                      viewer.current?.scrollToJob(failure.job.jobRunId)
-                    }
-                  >
-                    Show in log
-                  </Button>
-                </Alert>
+                <FailureSummary
+                  run={run}
+                  failure={failure}
+                  tail={failureTail}
+                  onShowInLog={jobRunId =>
+                    viewer.current?.scrollToJob(jobRunId)
+                  }
+                />
               </Box>
             )}
             {waiting.map(job => (

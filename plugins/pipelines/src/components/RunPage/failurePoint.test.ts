@@ -1,7 +1,7 @@
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
 import { latestPerPipeline } from '../OverviewCard/LatestRunsCard';
 import { layoutGraph } from './graphLayout';
-import { failurePoint } from './RunPage';
+import { failurePoint } from './failurePoint';
 
 const base: PipelineRun = {
   provider: 'comet',
