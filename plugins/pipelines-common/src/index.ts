@@ -15,3 +15,22 @@ export {
   sortIssues,
 } from './parsePipeline';
 export { PIPELINE_KEYS, PIPELINE_PARAM_TYPES } from './parsePipeline';
+export { cronMatches, cronProblem, parseCron } from './grammar/cron';
+export type { CronParseResult, CronSchedule } from './grammar/cron';
+export {
+  ALLOWED_EXPRESSIONS,
+  evaluateParsedCondition,
+  FIXED_REFERENCES,
+  isTruthy,
+  parseCondition,
+  parseReference,
+  parseTemplate,
+} from './grammar/expressions';
+export type {
+  Condition,
+  ConditionParseResult,
+  ConditionValue,
+  ExpressionReference,
+  ParsedTemplate,
+  TemplatePart,
+} from './grammar/expressions';

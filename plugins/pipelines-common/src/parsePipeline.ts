@@ -24,6 +24,13 @@ import {
   PipelineValidationContext,
   PipelineValidationResult,
 } from './definition';
+import { cronProblem } from './grammar/cron';
+import {
+  ExpressionReference,
+  parseCondition,
+  parseTemplate,
+  unknownExpressionMessage,
+} from './grammar/expressions';
 
 type MatrixValue = string | number | boolean;
 
@@ -75,23 +82,6 @@ export const MAX_RETRY = 10;
 /** The most characters of a `run` script used as a step's default name. */
 const MAX_DEFAULT_STEP_NAME = 80;
 
-const EXPRESSION = /\$\{\{([\s\S]*?)\}\}/g;
-const NAMED_REFERENCE =
-  /^(params|secrets|matrix|env)\.([A-Za-z_][A-Za-z0-9_-]*)$/;
-const FIXED_REFERENCES = [
-  'run.id',
-  'run.number',
-  'run.branch',
-  'run.commit',
-  'entity.ref',
-  'entity.name',
-];
-const ALLOWED_EXPRESSIONS = `params.NAME, secrets.NAME, matrix.KEY, env.NAME, ${FIXED_REFERENCES.join(
-  ', ',
-)}`;
-const CONDITION_REFERENCE =
-  /(?<![A-Za-z0-9_.$-])(params|matrix|secrets|env)\.([A-Za-z0-9_-]+)/g;
-
 /**
  * Parses a duration: a number of seconds (`90`, `'90'`) or hours, minutes and seconds in that
  * order (`30s`, `5m`, `1h`, `1h30m`). Returns milliseconds, or undefined when the value is not
@@ -139,47 +129,6 @@ export function expandMatrix(
     combinations = next;
   }
   return combinations;
-}
-
-const CRON_FIELDS: Array<{ name: string; min: number; max: number }> = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day-of-month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12 },
-  { name: 'day-of-week', min: 0, max: 7 },
-];
-
-/** What is wrong with a five-field cron expression, or undefined when it is valid. */
-function cronProblem(expression: string): string | undefined {
-  const fields = expression.trim().split(/\s+/).filter(Boolean);
-  if (fields.length !== CRON_FIELDS.length) {
-    return `expected 5 fields (minute hour day-of-month month day-of-week), found ${fields.length}`;
-  }
-  for (let i = 0; i < fields.length; i++) {
-    const { name, min, max } = CRON_FIELDS[i];
-    for (const item of fields[i].split(',')) {
-      const match = /^(?:(\*)|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
-      // A step needs `*` or a range before it: `5/10` is not a simple cron field.
-      if (!match || (match[4] !== undefined && !match[1] && !match[3])) {
-        return `${name} field "${fields[i]}" is not valid; expected *, a number, a range a-b, a step */n or a-b/n, or a list of these`;
-      }
-      for (const bound of [match[2], match[3]]) {
-        if (
-          bound !== undefined &&
-          (Number(bound) < min || Number(bound) > max)
-        ) {
-          return `${name} ${bound} is out of range ${min}-${max}`;
-        }
-      }
-      if (match[3] !== undefined && Number(match[2]) > Number(match[3])) {
-        return `${name} range ${match[2]}-${match[3]} is backwards`;
-      }
-      if (match[4] !== undefined && Number(match[4]) < 1) {
-        return `${name} step /${match[4]} must be at least 1`;
-      }
-    }
-  }
-  return undefined;
 }
 
 function levenshtein(a: string, b: string): number {
@@ -1232,40 +1181,38 @@ class Validator {
     path: string,
     jobId: string | undefined,
   ) {
-    for (const match of text.matchAll(EXPRESSION)) {
-      const expression = match[1].trim();
-      const named = NAMED_REFERENCE.exec(expression);
-      if (named) {
-        this.checkReference(named[1], named[2], node, path, jobId);
-      } else if (!FIXED_REFERENCES.includes(expression)) {
-        this.report(
-          node,
-          path,
-          `Unknown expression "${expression}"; expected one of ${ALLOWED_EXPRESSIONS}`,
-        );
+    const template = parseTemplate(text);
+    for (const part of template.parts) {
+      if (part.kind !== 'expression') continue;
+      if (part.reference) {
+        this.checkReference(part.reference, node, path, jobId);
+      } else {
+        this.report(node, path, unknownExpressionMessage(part.expression));
       }
     }
-    if (text.replace(EXPRESSION, '').includes('${{')) {
+    if (template.unterminated) {
       this.report(node, path, 'Unterminated expression: "${{" without "}}"');
     }
   }
 
+  /** Checks a condition's syntax and the names it uses, as the engine will read it. */
   private checkCondition(
     text: string,
     node: ParsedNode,
     path: string,
     jobId: string | undefined,
   ) {
-    // Names inside quoted literals are text, not references.
-    const code = text.replace(/'[^']*'|"[^"]*"/g, "''");
-    for (const match of code.matchAll(CONDITION_REFERENCE)) {
-      this.checkReference(match[1], match[2], node, path, jobId);
+    const parsed = parseCondition(text);
+    for (const reference of parsed.references) {
+      this.checkReference(reference, node, path, jobId);
+    }
+    for (const problem of parsed.problems) {
+      this.report(node, path, problem);
     }
   }
 
   private checkReference(
-    kind: string,
-    name: string,
+    { scope: kind, name }: ExpressionReference,
     node: ParsedNode,
     path: string,
     jobId: string | undefined,

@@ -56,3 +56,42 @@ describe('expressions', () => {
     expect(evaluateCondition(condition, scope)).toBe(expected);
   });
 });
+
+describe('expressions read by the validator grammar', () => {
+  const withParams = (params: ExpressionScope['params']) => ({
+    ...scope,
+    params,
+  });
+
+  // Each of these conditions passed the validator before, and the evaluator got them wrong:
+  // it split on && / || / == inside quoted text and inside values, and unwrapped
+  // `${{ a }} == ${{ b }}` as one expression.
+  it.each([
+    ["params.target == 'a || b'", { target: 'c' }, false],
+    ["params.target != 'x && y'", { target: 'x && y' }, false],
+    ['params.message == "it\'s && done"', { message: "it's && done" }, true],
+    ['params.message', { message: 'a == b' }, true],
+    ['${{ params.a }} == ${{ params.b }}', { a: 'same', b: 'same' }, true],
+    ['${{ params.a }} != ${{ params.b }}', { a: 'same', b: 'same' }, false],
+  ])('evaluates %s with %j as %s', (condition, params, expected) => {
+    expect(evaluateCondition(condition, withParams(params))).toBe(expected);
+  });
+
+  it('refuses a condition the validator refuses, instead of guessing', () => {
+    expect(() => evaluateCondition("params.version = '1'", scope)).toThrow(
+      `Condition "params.version = '1'" cannot be evaluated: Invalid condition: unexpected "="; use ==, !=, && or ||`,
+    );
+    expect(() => evaluateCondition('github.ref == main', scope)).toThrow(
+      'Unknown expression "github.ref"',
+    );
+  });
+
+  it('leaves an unterminated expression as text and resolves nested-looking text once', () => {
+    expect(resolveExpressions('a ${{ params.version', scope)).toBe(
+      'a ${{ params.version',
+    );
+    expect(
+      resolveExpressions('${{ params.version }}${{ run.id }}', scope),
+    ).toBe('1.2.3r1');
+  });
+});

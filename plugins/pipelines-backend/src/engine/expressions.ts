@@ -1,3 +1,10 @@
+import {
+  evaluateParsedCondition,
+  ExpressionReference,
+  parseCondition,
+  parseTemplate,
+} from '@internal/plugin-pipelines-common';
+
 /** Values `${{ … }}` expressions can refer to. */
 export type ExpressionScope = {
   params: Record<string, string | number | boolean>;
@@ -8,45 +15,29 @@ export type ExpressionScope = {
   entity: { ref: string; name: string };
 };
 
-const EXPRESSION = /\$\{\{\s*([^}]*?)\s*\}\}/g;
-
-function lookup(path: string, scope: ExpressionScope): string {
-  const [head, ...rest] = path.split('.');
-  const key = rest.join('.');
-  let value: unknown;
-  switch (head) {
-    case 'params':
-      value = scope.params[key];
-      break;
-    case 'matrix':
-      value = scope.matrix[key];
-      break;
-    case 'secrets':
-      value = scope.secrets[key];
-      break;
-    case 'env':
-      value = scope.env[key];
-      break;
-    case 'run':
-      value = (scope.run as Record<string, unknown>)[key];
-      break;
-    case 'entity':
-      value = (scope.entity as Record<string, unknown>)[key];
-      break;
-    default:
-      value = undefined;
-  }
+/** The value of a reference; '' for one without a value (or not a reference at all). */
+function lookup(
+  reference: ExpressionReference | undefined,
+  scope: ExpressionScope,
+): string {
+  if (!reference) return '';
+  const values = scope[reference.scope] as Record<string, unknown>;
+  const value = Object.prototype.hasOwnProperty.call(values, reference.name)
+    ? values[reference.name]
+    : undefined;
   return value === undefined || value === null ? '' : String(value);
 }
 
-/** Replaces every `${{ path }}` with its value (for env values and step inputs). */
+/** Replaces every `${{ reference }}` with its value (for env values and step inputs). */
 export function resolveExpressions(
   text: string,
   scope: ExpressionScope,
 ): string {
-  return text.replace(EXPRESSION, (_, path: string) =>
-    lookup(path.trim(), scope),
-  );
+  return parseTemplate(text)
+    .parts.map(part =>
+      part.kind === 'text' ? part.text : lookup(part.reference, scope),
+    )
+    .join('');
 }
 
 /** Resolves expressions in every string of a JSON-like value. */
@@ -76,59 +67,40 @@ export function prepareScript(
 ): { script: string; env: Record<string, string> } {
   const env: Record<string, string> = {};
   const names = new Map<string, string>();
-  const text = script.replace(EXPRESSION, (_, raw: string) => {
-    const path = raw.trim();
-    let name = names.get(path);
-    if (!name) {
-      name = `COMET_EXPR_${names.size}`;
-      names.set(path, name);
-      env[name] = lookup(path, scope);
-    }
-    return `\${${name}}`;
-  });
+  const text = parseTemplate(script)
+    .parts.map(part => {
+      if (part.kind === 'text') return part.text;
+      let name = names.get(part.expression);
+      if (!name) {
+        name = `COMET_EXPR_${names.size}`;
+        names.set(part.expression, name);
+        env[name] = lookup(part.reference, scope);
+      }
+      return `\${${name}}`;
+    })
+    .join('');
   return { script: text, env };
 }
 
 /**
- * Evaluates an `if:` condition: expressions are resolved, then the result is either a single
- * value (false for '', 'false', '0') or a comparison `a == b` / `a != b` (quotes optional),
- * combined with `&&` and `||`.
+ * Evaluates an `if:` condition, read by the same grammar the pipeline validator checks it
+ * with (`parseCondition` in pipelines-common). Values are compared as text and never become
+ * syntax, so a parameter holding `&&` or `'` is just a value. Throws for a condition that
+ * cannot be read (the validator reports the same problem).
  */
 export function evaluateCondition(
   condition: string,
   scope: ExpressionScope,
 ): boolean {
-  const unwrapped = condition.trim().replace(/^\$\{\{\s*([^]*?)\s*\}\}$/, '$1');
-  // `${{ }}` expressions first, then bare references (`params.x == 'y'`), each value quoted
-  // so that it stays one operand.
-  const text = unwrapped
-    .replace(EXPRESSION, (_, path: string) =>
-      JSON.stringify(lookup(path.trim(), scope)),
-    )
-    .replace(
-      /(?<![\w'"])(params|matrix|secrets|env|run|entity)\.([A-Za-z0-9_-]+)/g,
-      (_, head: string, key: string) =>
-        JSON.stringify(lookup(`${head}.${key}`, scope)),
+  const parsed = parseCondition(condition);
+  if (!parsed.condition) {
+    throw new Error(
+      `Condition "${condition}" cannot be evaluated: ${parsed.problems.join(
+        '; ',
+      )}`,
     );
-  return text
-    .split('||')
-    .some(any => any.split('&&').every(all => evaluateTerm(all.trim())));
-}
-
-function literal(value: string): string {
-  const trimmed = value.trim();
-  const quoted = /^(['"])([^]*)\1$/.exec(trimmed);
-  return quoted ? quoted[2] : trimmed;
-}
-
-function evaluateTerm(term: string): boolean {
-  const comparison = /^([^]*?)\s*(==|!=)\s*([^]*)$/.exec(term);
-  if (comparison) {
-    const equal = literal(comparison[1]) === literal(comparison[3]);
-    return comparison[2] === '==' ? equal : !equal;
   }
-  const negated = term.startsWith('!');
-  const value = literal(negated ? term.slice(1) : term);
-  const truthy = value !== '' && value !== 'false' && value !== '0';
-  return negated ? !truthy : truthy;
+  return evaluateParsedCondition(parsed.condition, reference =>
+    lookup(reference, scope),
+  );
 }

@@ -4,10 +4,10 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_PIPELINES,
   ANNOTATION_SOURCE_LOCATION,
+  cronMatches,
   type parsePipeline,
   type PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
-import { cronMatches } from '../engine/cron';
 import type { GitPipelineSource } from '../engine/GitPipelineSource';
 import type { TriggerRequest } from '../engine/PipelineEngine';
 import {
