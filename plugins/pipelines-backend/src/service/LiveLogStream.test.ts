@@ -4,6 +4,7 @@ import type {
   PipelineRunStatus,
 } from '@internal/plugin-pipelines-common';
 import { LiveLogBus } from '../engine/LiveLogBus';
+import { makePipelineRun } from '../testing/pipelineRun';
 import { LiveLogStream, RunLogReader } from './LiveLogStream';
 
 const RUN_ID = 'run-1';
@@ -20,16 +21,10 @@ function line(seq: number): PipelineLogLine {
 }
 
 function run(status: PipelineRunStatus): PipelineRun {
-  return {
-    provider: 'comet',
+  return makePipelineRun({
     runId: RUN_ID,
-    entityRef: 'component:default/demo',
     pipeline: 'build',
     status,
-    trigger: { type: 'manual' },
-    params: {},
-    createdAt: '2026-12-04T10:00:00.000Z',
-    links: [],
     jobs: [
       {
         jobRunId: 'build',
@@ -41,7 +36,7 @@ function run(status: PipelineRunStatus): PipelineRun {
         steps: [],
       },
     ],
-  };
+  });
 }
 
 /** A run whose stored lines and status the test changes as it goes. */

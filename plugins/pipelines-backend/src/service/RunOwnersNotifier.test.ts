@@ -2,20 +2,15 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import { makePipelineRun } from '../testing/pipelineRun';
 import { RunOwnersNotifier } from './RunOwnersNotifier';
 
 function makeRun(overrides: Partial<PipelineRun> = {}): PipelineRun {
-  return {
-    provider: 'comet',
-    runId: 'run-1',
+  return makePipelineRun({
     entityRef: 'component:team-ns/demo',
     pipeline: 'deploy',
     number: 7,
     status: 'failed',
-    trigger: { type: 'manual' },
-    params: {},
-    createdAt: '2026-12-04T10:00:00.000Z',
-    links: [],
     jobs: [
       {
         jobRunId: 'approve',
@@ -38,7 +33,7 @@ function makeRun(overrides: Partial<PipelineRun> = {}): PipelineRun {
       },
     ],
     ...overrides,
-  };
+  });
 }
 
 describe('RunOwnersNotifier', () => {

@@ -1,18 +1,16 @@
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import { makePipelineRun } from '../testing/pipelineRun';
 import { MergeableProvider, mergeProviderPages } from './mergeProviderPages';
 
-const run = (provider: string, n: number, at: number): PipelineRun => ({
-  provider,
-  runId: `${provider}-${n}`,
-  entityRef: 'component:default/a',
-  pipeline: 'p',
-  status: 'succeeded',
-  trigger: { type: 'manual' },
-  params: {},
-  createdAt: new Date(at * 1000).toISOString(),
-  links: [],
-  jobs: [],
-});
+const run = (provider: string, n: number, at: number): PipelineRun =>
+  makePipelineRun({
+    provider,
+    runId: `${provider}-${n}`,
+    entityRef: 'component:default/a',
+    pipeline: 'p',
+    status: 'succeeded',
+    createdAt: new Date(at * 1000).toISOString(),
+  });
 
 /** A provider paging newest first with a numeric offset cursor and its own page size. */
 function fakeProvider(

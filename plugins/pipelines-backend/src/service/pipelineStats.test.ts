@@ -4,6 +4,7 @@ import type {
   PipelineRun,
 } from '@internal/plugin-pipelines-common';
 import { DatabasePipelineStore } from '../store/DatabasePipelineStore';
+import { makePipelineRun } from '../testing/pipelineRun';
 import { computePipelineStats, readPipelineStats } from './pipelineStats';
 
 jest.setTimeout(60_000);
@@ -14,20 +15,15 @@ function run(
   finishedAt: string,
   durationMs = 1000,
 ): PipelineRun {
-  return {
-    provider: 'comet',
+  return makePipelineRun({
     runId,
     entityRef: 'component:default/x',
     pipeline: 'ci',
     status,
-    trigger: { type: 'manual' },
-    params: {},
     createdAt: finishedAt,
     finishedAt,
     durationMs,
-    links: [],
-    jobs: [],
-  };
+  });
 }
 
 describe('computePipelineStats', () => {

@@ -5,6 +5,7 @@ import type { PipelineRun } from '@internal/plugin-pipelines-common';
 import express from 'express';
 import request from 'supertest';
 import type { GithubWebhookHandler } from './GithubWebhookHandler';
+import { makePipelineRun } from '../testing/pipelineRun';
 import type { LiveLogStream } from './LiveLogStream';
 import { PipelinesService } from './PipelinesService';
 import { createRouter } from './router';
@@ -16,19 +17,14 @@ const STATUS_OF_ERROR: Record<string, number> = {
 };
 
 function latestRun(pipeline: string, number: number): PipelineRun {
-  return {
-    provider: 'comet',
+  return makePipelineRun({
     runId: `${pipeline}-${number}`,
     entityRef: 'component:default/a',
     pipeline,
     number,
     status: 'succeeded',
-    trigger: { type: 'manual' },
-    params: {},
     createdAt: '2026-01-01T00:00:00.000Z',
-    links: [],
-    jobs: [],
-  };
+  });
 }
 
 async function createApp(options: { allow: boolean }) {

@@ -15,21 +15,22 @@ import type {
 } from '@internal/plugin-pipelines-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
-import { LocalArtifactStore } from '../artifacts/LocalArtifactStore';
-import { LiveLogBus } from '../engine/LiveLogBus';
-import { PipelineEngine } from '../engine/PipelineEngine';
-import { LocalExecutor } from '../executor/LocalExecutor';
-import { CometPipelineProvider } from '../service/CometPipelineProvider';
-import { LiveLogStream } from '../service/LiveLogStream';
-import { PipelinesService } from '../service/PipelinesService';
-import { createRouter } from '../service/router';
-import { DatabasePipelineStore } from '../store/DatabasePipelineStore';
+import { LocalArtifactStore } from '../src/artifacts/LocalArtifactStore';
+import { LiveLogBus } from '../src/engine/LiveLogBus';
+import { PipelineEngine } from '../src/engine/PipelineEngine';
+import { LocalExecutor } from '../src/executor/LocalExecutor';
+import { CometPipelineProvider } from '../src/service/CometPipelineProvider';
+import { LiveLogStream } from '../src/service/LiveLogStream';
+import { PipelinesService } from '../src/service/PipelinesService';
+import { createRouter } from '../src/service/router';
+import { DatabasePipelineStore } from '../src/store/DatabasePipelineStore';
+import { makeGitRepository } from '../src/testing/gitRepository';
 
 /* eslint-disable no-console */
 
@@ -53,25 +54,6 @@ const percentile = (values: number[], p: number) => {
   ];
 };
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-function makeRepository(dir: string) {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'README.md'), 'bench\n');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    GIT_AUTHOR_NAME: 'b',
-    GIT_AUTHOR_EMAIL: 'b@example.com',
-    GIT_COMMITTER_NAME: 'b',
-    GIT_COMMITTER_EMAIL: 'b@example.com',
-  };
-  const git = (...a: string[]) =>
-    execFileSync('git', a, { cwd: dir, env }).toString().trim();
-  git('init', '--quiet', '--initial-branch=main');
-  git('add', '.');
-  git('commit', '--quiet', '-m', 'bench');
-  return git('rev-parse', 'HEAD');
-}
 
 function definition(name: string, steps: string[]): PipelineDefinition {
   return {
@@ -133,7 +115,7 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
     database: { getClient: async () => knex },
   });
   const repo = path.join(tmp, `repo-${db}`);
-  const commit = makeRepository(repo);
+  const commit = makeGitRepository(repo, { 'README.md': 'bench\n' });
   const quiet = (): LoggerService => ({
     info: () => {},
     debug: () => {},
