@@ -14,7 +14,6 @@ import { configFilesFromArgs, findEnvReferences } from './envReferences';
 import { exampleReposPlugin } from './exampleRepos/plugin';
 import { fakesPlugin } from './fakes/plugin';
 import { precompressedAssetsPlugin } from './staticAssets/plugin';
-import { jenkinsScaffolderModule } from '@internal/plugin-jenkins-backend';
 
 /** Variables that may be unset in production, e.g. a PostgreSQL password under trust auth. */
 const OPTIONAL_ENV = ['POSTGRES_PASSWORD'];
@@ -133,7 +132,7 @@ async function main() {
   // jenkins:job:* scaffolder actions, and Jenkins builds in the unified CI/CD view
   backend.add(import('@internal/plugin-jenkins-backend'));
   backend.add(import('@internal/plugin-pipelines-backend-module-jenkins'));
-  backend.add(jenkinsScaffolderModule);
+  backend.add(import('@internal/plugin-scaffolder-backend-module-jenkins'));
 
   // SonarQube: quality on entity pages, the quality-gate webhook, actions (sonarqube.instances)
   backend.add(import('@internal/plugin-sonarqube-backend'));

@@ -9,7 +9,10 @@ import {
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createJenkinsFakeRouter, JenkinsFakeRouter } from '@internal/fakes';
+import {
+  createJenkinsFakeRouter,
+  JenkinsFakeRouter,
+} from '@internal/plugin-jenkins-node/testUtils';
 import type {
   JenkinsBuild,
   JenkinsEntityJobsResponse,

@@ -5,9 +5,8 @@ import {
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { jenkinsPermissions } from '@internal/plugin-jenkins-common';
+import { jenkinsClientServiceRef } from '@internal/plugin-jenkins-node';
 import { registerActions } from './actions/registerActions';
-import { JenkinsClient } from './service/JenkinsClient';
-import { readJenkinsInstances } from './service/JenkinsInstances';
 import {
   JENKINS_NOT_CONFIGURED_MESSAGE,
   JenkinsService,
@@ -32,6 +31,7 @@ export const jenkinsPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        client: jenkinsClientServiceRef,
       },
       async init({
         config,
@@ -43,8 +43,9 @@ export const jenkinsPlugin = createBackendPlugin({
         auditor,
         catalog,
         actionsRegistry,
+        client,
       }) {
-        const instances = readJenkinsInstances(config);
+        const instances = client.instances;
         if (instances.length === 0) {
           logger.info(JENKINS_NOT_CONFIGURED_MESSAGE);
         } else {
@@ -54,18 +55,9 @@ export const jenkinsPlugin = createBackendPlugin({
               .join(', ')}`,
           );
         }
-        const client = JenkinsClient.create({
-          logger,
-          timeoutMs:
-            (config.getOptionalNumber('jenkins.requestTimeoutSeconds') ?? 10) *
-            1000,
-          maxRetries: config.getOptionalNumber('jenkins.maxRetries') ?? 2,
-          cacheTtlMs:
-            (config.getOptionalNumber('jenkins.cacheTtlSeconds') ?? 5) * 1000,
-        });
         const service = new JenkinsService({
           client,
-          instances,
+          instances: [...instances],
           catalog,
           permissions,
           auditor,

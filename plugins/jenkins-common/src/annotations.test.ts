@@ -1,4 +1,8 @@
-import { parseJenkinsAnnotation } from './annotations';
+import {
+  instanceNamedBy,
+  parseJenkinsAnnotation,
+  splitJenkinsJobRef,
+} from './annotations';
 
 describe('parseJenkinsAnnotation', () => {
   it('parses jobs on several instances', () => {
@@ -39,5 +43,23 @@ describe('parseJenkinsAnnotation', () => {
     const result = parseJenkinsAnnotation(value);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error).toMatch(message);
+  });
+});
+
+describe('splitJenkinsJobRef', () => {
+  it('tells an entry that names its instance from one that does not', () => {
+    expect(splitJenkinsJobRef(' legacy:/payments/api/ ')).toEqual({
+      instance: 'legacy',
+      jobFullName: 'payments/api',
+    });
+    expect(splitJenkinsJobRef('payments/api')).toEqual({
+      instance: undefined,
+      jobFullName: 'payments/api',
+    });
+    const parsed = parseJenkinsAnnotation('payments/api,legacy:payments/x');
+    expect(parsed.ok && parsed.jobs.map(instanceNamedBy)).toEqual([
+      undefined,
+      'legacy',
+    ]);
   });
 });

@@ -49,6 +49,31 @@ export function jobFullNameProblem(jobFullName: string): string | undefined {
 }
 
 /**
+ * One entry of the annotation's syntax, `[instance:]folder/job`, split without checking the
+ * job name: `instance` is undefined when the entry names none (the default instance then
+ * decides, see `selectInstance`). Jenkins refuses `:` in job names, so the first one ends the
+ * instance name.
+ */
+export function splitJenkinsJobRef(entry: string): {
+  instance?: string;
+  jobFullName: string;
+} {
+  const source = entry.trim();
+  const colon = source.indexOf(':');
+  return {
+    instance: colon > 0 ? source.slice(0, colon).trim() : undefined,
+    jobFullName: (colon > 0 ? source.slice(colon + 1) : source)
+      .trim()
+      .replace(/^\/+|\/+$/g, ''),
+  };
+}
+
+/** The instance an annotation entry names, or undefined for `folder/job`. */
+export function instanceNamedBy(ref: Pick<JenkinsJobRef, 'source'>) {
+  return splitJenkinsJobRef(ref.source).instance;
+}
+
+/**
  * Parses `jenkins.io/job-full-name`. Entries are comma-separated; an entry is
  * `folder/job` (default instance) or `instance:folder/job`.
  */
@@ -70,13 +95,10 @@ export function parseJenkinsAnnotation(
         error: `The ${JENKINS_ANNOTATION} annotation "${value}" has an empty entry; expected [instance:]folder/job[,…]`,
       };
     }
-    const colon = source.indexOf(':');
-    const instance =
-      colon > 0 ? source.slice(0, colon).trim() : DEFAULT_JENKINS_INSTANCE;
-    const jobFullName = (colon > 0 ? source.slice(colon + 1) : source)
-      .trim()
-      .replace(/^\/+|\/+$/g, '');
-    if (colon === 0 || !INSTANCE_NAME.test(instance)) {
+    const split = splitJenkinsJobRef(source);
+    const instance = split.instance ?? DEFAULT_JENKINS_INSTANCE;
+    const { jobFullName } = split;
+    if (source.startsWith(':') || !INSTANCE_NAME.test(instance)) {
       return {
         ok: false,
         error: `The ${JENKINS_ANNOTATION} entry "${source}" has an invalid instance name; expected [instance:]folder/job`,

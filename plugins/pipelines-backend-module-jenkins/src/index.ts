@@ -3,7 +3,10 @@
  *
  * @packageDocumentation
  */
-export { pipelinesModuleJenkins as default } from './module';
+export {
+  pipelinesModuleJenkins as default,
+  pipelinesModuleJenkins,
+} from './module';
 export {
   JenkinsPipelineProvider,
   toPipelineRun,

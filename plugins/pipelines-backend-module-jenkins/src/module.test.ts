@@ -6,12 +6,9 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { createJenkinsFakeRouter } from '@internal/fakes';
+import { JenkinsFake } from '@internal/plugin-jenkins-node/testUtils';
 import jenkinsPlugin from '@internal/plugin-jenkins-backend';
 import pipelinesPlugin from '@internal/plugin-pipelines-backend';
-import express from 'express';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -31,17 +28,13 @@ const component = (name: string, jobs: string) => ({
 });
 
 describe('pipelines-backend-module-jenkins', () => {
-  let server: http.Server;
+  let fake: JenkinsFake;
   let baseUrl: string;
   let backend: Awaited<ReturnType<typeof startTestBackend>>;
 
   beforeAll(async () => {
-    const fake = createJenkinsFakeRouter();
-    server = http.createServer(express().use('/jenkins', fake));
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/jenkins`;
+    fake = await JenkinsFake.start({ contextPath: '/jenkins' });
+    baseUrl = fake.url;
     backend = await startTestBackend({
       features: [
         pipelinesPlugin,
@@ -92,7 +85,7 @@ describe('pipelines-backend-module-jenkins', () => {
 
   afterAll(async () => {
     await backend?.stop();
-    await new Promise(resolve => server?.close(resolve));
+    await fake?.close();
   });
 
   it('shows Jenkins builds in the unified CI/CD list, through the jenkins backend', async () => {

@@ -1,18 +1,4 @@
-export { createJenkinsFakeRouter } from './createJenkinsFakeRouter';
-export type {
-  JenkinsFakeControl,
-  JenkinsFakeOptions,
-  JenkinsFakeRequest,
-  JenkinsFakeRouter,
-} from './createJenkinsFakeRouter';
-export {
-  DEFAULT_JENKINS_FAKE_JOBS,
-  DEFAULT_JENKINS_FAKE_USERS,
-  JenkinsFakeState,
-} from './JenkinsFakeState';
-export type {
-  JenkinsFakeJobKind,
-  JenkinsFakeJobSeed,
-  JenkinsFakeParameter,
-  JenkinsFakeUser,
-} from './JenkinsFakeState';
+// The Jenkins fake lives in @internal/plugin-jenkins-node/testUtils; this re-export keeps
+// @internal/fakes callers (the portal's fakes plugin) working until this package is removed.
+// eslint-disable-next-line @backstage/no-undeclared-imports
+export * from '@internal/plugin-jenkins-node/testUtils';

@@ -1,11 +1,11 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { createJenkinsFakeRouter } from '@internal/fakes';
+import { createJenkinsFakeRouter } from '@internal/plugin-jenkins-node/testUtils';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JenkinsClient } from '../service/JenkinsClient';
+import { JenkinsClient } from '@internal/plugin-jenkins-node';
 import { JenkinsService } from '../service/JenkinsService';
 import { registerActions } from './registerActions';
 
@@ -17,6 +17,42 @@ describe('jenkins actions', () => {
   const credentials = mockCredentials.user();
   const entityRef = 'component:default/payments-api';
   const job = 'default:payments/payments-api';
+  let baseUrl: string;
+
+  /** The actions of a backend with these instances (all on the fake) and this annotation. */
+  function actionsWith(instanceNames: string[], annotation: string) {
+    const service = new JenkinsService({
+      client: JenkinsClient.create({ logger: mockServices.logger.mock() }),
+      instances: instanceNames.map(name => ({
+        name,
+        baseUrl,
+        username: 'comet',
+        apiKey: 'comet-fake-jenkins-token',
+        projectCountLimit: 50,
+        extraRequestHeaders: {},
+        crumbIssuer: true,
+      })),
+      catalog: catalogServiceMock({
+        entities: [
+          {
+            apiVersion: 'backstage.io/v1alpha1',
+            kind: 'Component',
+            metadata: {
+              name: 'payments-api',
+              namespace: 'default',
+              annotations: { 'jenkins.io/job-full-name': annotation },
+            },
+            spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+          },
+        ],
+      }),
+      permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock(),
+    });
+    const actions = actionsRegistryServiceMock();
+    registerActions(actions, service);
+    return actions;
+  }
 
   beforeAll(async () => {
     server = http.createServer(
@@ -26,7 +62,7 @@ describe('jenkins actions', () => {
       ),
     );
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const baseUrl = `http://127.0.0.1:${
+    baseUrl = `http://127.0.0.1:${
       (server.address() as AddressInfo).port
     }/jenkins`;
     const service = new JenkinsService({
@@ -152,5 +188,73 @@ describe('jenkins actions', () => {
       })
     ).output as any;
     expect(aborted).toEqual({ jobRef: job, number: 13, aborted: true });
+  });
+
+  it('accepts the job as the annotation writes it, without an instance', async () => {
+    const build = (
+      await registry.invoke({
+        id: 'test:get-build',
+        input: { entityRef, job: 'payments/payments-api', number: 12 },
+        credentials,
+      })
+    ).output as any;
+    expect(build.build).toMatchObject({ jobRef: job, number: 12 });
+  });
+
+  it('takes the only instance when the job names none, whatever its name', async () => {
+    const actions = actionsWith(['ci'], 'payments/payments-api');
+    for (const given of ['payments/payments-api', 'ci:payments/payments-api']) {
+      const list = (
+        await actions.invoke({
+          id: 'test:list-builds',
+          input: { entityRef, job: given, limit: 2 },
+          credentials,
+        })
+      ).output as any;
+      expect(list.builds.map((b: any) => b.jobRef)).toEqual([
+        'ci:payments/payments-api',
+        'ci:payments/payments-api',
+      ]);
+    }
+    // The merged list resolves the annotation the same way
+    const merged = (
+      await actions.invoke({
+        id: 'test:list-builds',
+        input: { entityRef, limit: 1 },
+        credentials,
+      })
+    ).output as any;
+    expect(merged.errors ?? []).toEqual([]);
+    expect(merged.builds[0].jobRef).toBe('ci:payments/payments-api');
+  });
+
+  it('asks for the instance in the annotation when several have none called default', async () => {
+    const actions = actionsWith(['ci', 'legacy'], 'ci:payments/payments-api');
+    await expect(
+      actions.invoke({
+        id: 'test:get-build',
+        input: { entityRef, job: 'payments/payments-api', number: 12 },
+        credentials,
+      }),
+    ).rejects.toThrow(
+      'jenkins.io/job-full-name names no Jenkins instance, and jenkins.instances has several ("ci", "legacy") with none called "default"',
+    );
+    const merged = (
+      await actionsWith(['ci', 'legacy'], 'payments/payments-api').invoke({
+        id: 'test:list-builds',
+        input: { entityRef, limit: 1 },
+        credentials,
+      })
+    ).output as any;
+    expect(merged.builds).toEqual([]);
+    expect(merged.errors).toEqual([
+      expect.objectContaining({
+        jobRef: 'default:payments/payments-api',
+        name: 'InputError',
+        message: expect.stringContaining(
+          'write the instance name in jenkins.io/job-full-name',
+        ),
+      }),
+    ]);
   });
 });

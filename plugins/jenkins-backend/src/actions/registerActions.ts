@@ -3,7 +3,7 @@ import { JenkinsService } from '../service/JenkinsService';
 
 const entityRefDescription = 'Entity ref, e.g. component:default/payments-api';
 const jobDescription =
-  'Job as instance:folder/job, e.g. default:payments/payments-api (from jenkins:list-builds or the entity annotation jenkins.io/job-full-name)';
+  'Job as [instance:]folder/job, as the entity annotation jenkins.io/job-full-name writes it or jenkins:list-builds returns it, e.g. payments/payments-api or default:payments/payments-api (without an instance: the one named default, else the only one)';
 
 /**
  * The Jenkins actions: one implementation (JenkinsService, with the caller's own

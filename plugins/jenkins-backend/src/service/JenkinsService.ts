@@ -10,8 +10,11 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { EntityAccess, EntityPermission } from '@internal/backend-common';
-import type { JsonObject } from '@backstage/types';
+import {
+  audited,
+  EntityAccess,
+  EntityPermission,
+} from '@internal/backend-common';
 import {
   JENKINS_ANNOTATION,
   JENKINS_CONFIG_KEY,
@@ -27,16 +30,19 @@ import {
   JenkinsJobRef,
   JenkinsLogChunk,
   JenkinsTriggerResult,
+  instanceNamedBy,
   jobFullNameProblem,
   parseJenkinsAnnotation,
+  splitJenkinsJobRef,
   stringifyJenkinsJobRef,
 } from '@internal/plugin-jenkins-common';
 import {
   JenkinsClient,
+  JenkinsInstance,
   JenkinsJobLocation,
   JenkinsRawJob,
-} from './JenkinsClient';
-import type { JenkinsInstance } from './JenkinsInstances';
+  selectJenkinsInstance,
+} from '@internal/plugin-jenkins-node';
 import {
   changesOf,
   jobUrl,
@@ -130,7 +136,18 @@ export class JenkinsService {
     ref: JenkinsJobRef,
     entity: Entity,
   ): JenkinsJobLocation | JenkinsJobProblem {
-    const instance = this.options.instances.find(i => i.name === ref.instance);
+    const named = instanceNamedBy(ref);
+    let instance: JenkinsInstance | undefined;
+    if (named === undefined) {
+      // No instance named: `default`, else the only one (selectInstance's rule)
+      try {
+        instance = selectJenkinsInstance(this.options.instances, undefined);
+      } catch (error) {
+        return problemOf(error);
+      }
+    } else {
+      instance = this.options.instances.find(i => i.name === named);
+    }
     if (!instance) {
       return {
         name: 'InputError',
@@ -191,16 +208,22 @@ export class JenkinsService {
       entityRef: ref,
       jobs: parsed.jobs.map(job => {
         const resolved = this.instanceFor(job, entity);
+        // A job is known by the instance it resolved to, also when the entry named none
         return 'instance' in resolved && typeof resolved.instance === 'object'
-          ? { ...job, location: resolved as JenkinsJobLocation }
+          ? {
+              ...job,
+              instance: resolved.instance.name,
+              location: resolved as JenkinsJobLocation,
+            }
           : { ...job, problem: resolved as JenkinsJobProblem };
       }),
     };
   }
 
   /**
-   * Resolves `instance:folder/job` from a request: it must be an annotated job or a job
-   * directly inside an annotated folder or multibranch project.
+   * Resolves `[instance:]folder/job` from a request (the annotation's syntax; no instance is
+   * the default one): it must be an annotated job or a job directly inside an annotated folder
+   * or multibranch project.
    */
   private async resolveJob(
     credentials: BackstageCredentials,
@@ -215,14 +238,16 @@ export class JenkinsService {
       annotationError,
     } = await this.entityJobs(credentials, entityRef, permission);
     if (annotationError) throw new InputError(annotationError);
-    const colon = jobRef.indexOf(':');
-    if (colon <= 0) {
+    const split = splitJenkinsJobRef(jobRef);
+    const { jobFullName } = split;
+    if (jobRef.trim().startsWith(':') || !jobFullName) {
       throw new InputError(
-        `job "${jobRef}" must be instance:folder/job, e.g. default:payments/payments-api`,
+        `job "${jobRef}" must be [instance:]folder/job, e.g. payments/payments-api or default:payments/payments-api`,
       );
     }
-    const instance = jobRef.slice(0, colon);
-    const jobFullName = jobRef.slice(colon + 1);
+    const instance =
+      split.instance ??
+      selectJenkinsInstance(this.options.instances, undefined).name;
     for (const job of jobs) {
       if (job.instance !== instance) continue;
       const child = jobFullName.startsWith(`${job.jobFullName}/`)
@@ -600,27 +625,6 @@ export class JenkinsService {
     return this.options.client.getConsoleText(location, query.number);
   }
 
-  private async audited<T>(
-    event: { eventId: string; meta: JsonObject; request?: any },
-    action: () => Promise<T>,
-    successMeta?: (result: T) => JsonObject,
-  ): Promise<T> {
-    const audit = await this.options.auditor.createEvent({
-      ...event,
-      severityLevel: 'medium',
-    });
-    try {
-      const result = await action();
-      await audit.success(
-        successMeta ? { meta: successMeta(result) } : undefined,
-      );
-      return result;
-    } catch (error) {
-      await audit.fail({ error: error as Error });
-      throw error;
-    }
-  }
-
   /** Checks given parameters against the job's definitions and converts them to Jenkins' form values. */
   private formParameters(
     job: JenkinsJob,
@@ -735,7 +739,8 @@ export class JenkinsService {
     },
     audit: AuditContext = {},
   ): Promise<JenkinsTriggerResult> {
-    return this.audited(
+    return audited(
+      this.options.auditor,
       {
         eventId: 'build-trigger',
         // Parameter names only: values may be secrets.
@@ -781,7 +786,8 @@ export class JenkinsService {
     request: { entityRef: string; job: string; number: number },
     audit: AuditContext = {},
   ) {
-    return this.audited(
+    return audited(
+      this.options.auditor,
       {
         eventId: 'build-abort',
         meta: {
@@ -810,7 +816,8 @@ export class JenkinsService {
     request: { entityRef: string; job: string; number: number },
     audit: AuditContext = {},
   ): Promise<JenkinsTriggerResult> {
-    return this.audited(
+    return audited(
+      this.options.auditor,
       {
         eventId: 'build-rebuild',
         meta: {

@@ -11,18 +11,15 @@ import {
   jenkinsStageStatus,
   stringifyJenkinsJobRef,
 } from '@internal/plugin-jenkins-common';
-import type {
+import {
+  JenkinsInstance,
+  jobUrl,
   JenkinsRawBuild,
   JenkinsRawJob,
   JenkinsRawStageView,
-} from './JenkinsClient';
-import { jobPath } from './JenkinsClient';
-import type { JenkinsInstance } from './JenkinsInstances';
+} from '@internal/plugin-jenkins-node';
 
-/** The job's page on its instance, built from the configured base URL (not Jenkins' own idea of its URL). */
-export function jobUrl(instance: JenkinsInstance, jobFullName: string) {
-  return `${instance.baseUrl}${jobPath(jobFullName)}/`;
-}
+export { jobUrl };
 
 export function jobKindOf(jenkinsClass: string | undefined): JenkinsJobKind {
   switch (jenkinsClass) {

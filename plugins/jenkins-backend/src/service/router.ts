@@ -1,5 +1,5 @@
 import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { parseInput } from '@internal/backend-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
@@ -18,20 +18,8 @@ const parameterValues = z.record(
   z.union([z.string(), z.number(), z.boolean()]),
 );
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue.path.join('.');
-    throw new InputError(
-      `Invalid ${where}${field ? ` field "${field}"` : ''}: ${issue.message}`,
-    );
-  }
-  return result.data;
-}
-
 function numberOf(req: express.Request) {
-  return parse(buildNumber, req.params.number, 'build number');
+  return parseInput(buildNumber, req.params.number, 'build number');
 }
 
 export async function createRouter(options: {
@@ -55,7 +43,7 @@ export async function createRouter(options: {
   });
 
   router.get('/entity-jobs', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       z.object({
         entityRef,
         limit: z.coerce.number().int().min(1).max(100).optional(),
@@ -70,7 +58,7 @@ export async function createRouter(options: {
   });
 
   router.get('/entity-builds', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       z.object({
         entityRef,
         limit: z.coerce.number().int().min(1).max(200).optional(),
@@ -85,12 +73,12 @@ export async function createRouter(options: {
   });
 
   router.get('/jobs', async (req, res) => {
-    const query = parse(buildQuery, req.query, 'query');
+    const query = parseInput(buildQuery, req.query, 'query');
     res.json(await service.getJob(await httpAuth.credentials(req), query));
   });
 
   router.get('/builds', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       buildQuery.extend({
         offset: z.coerce.number().int().min(0).max(10_000).optional(),
         limit: z.coerce.number().int().min(1).max(100).optional(),
@@ -103,7 +91,7 @@ export async function createRouter(options: {
   });
 
   router.post('/builds', async (req, res) => {
-    const body = parse(
+    const body = parseInput(
       buildQuery.extend({ parameters: parameterValues.optional() }),
       req.body,
       'request body',
@@ -115,8 +103,8 @@ export async function createRouter(options: {
   });
 
   router.get('/queue/:queueId', async (req, res) => {
-    const query = parse(buildQuery, req.query, 'query');
-    const queueId = parse(
+    const query = parseInput(buildQuery, req.query, 'query');
+    const queueId = parseInput(
       z.coerce.number().int().min(0),
       req.params.queueId,
       'queue id',
@@ -130,7 +118,7 @@ export async function createRouter(options: {
   });
 
   router.get('/builds/:number', async (req, res) => {
-    const query = parse(buildQuery, req.query, 'query');
+    const query = parseInput(buildQuery, req.query, 'query');
     res.json(
       await service.getBuild(await httpAuth.credentials(req), {
         ...query,
@@ -140,7 +128,7 @@ export async function createRouter(options: {
   });
 
   router.get('/builds/:number/tests', async (req, res) => {
-    const query = parse(buildQuery, req.query, 'query');
+    const query = parseInput(buildQuery, req.query, 'query');
     res.json(
       await service.getTestReport(await httpAuth.credentials(req), {
         ...query,
@@ -150,7 +138,7 @@ export async function createRouter(options: {
   });
 
   router.get('/builds/:number/log', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       buildQuery.extend({ start: z.coerce.number().int().min(0).optional() }),
       req.query,
       'query',
@@ -164,7 +152,7 @@ export async function createRouter(options: {
   });
 
   router.get('/builds/:number/console', async (req, res) => {
-    const query = parse(buildQuery, req.query, 'query');
+    const query = parseInput(buildQuery, req.query, 'query');
     const number = numberOf(req);
     const text = await service.getConsoleText(await httpAuth.credentials(req), {
       ...query,
@@ -179,7 +167,7 @@ export async function createRouter(options: {
   // The live console as Server-Sent Events: `chunk` events carry text and the offset to resume
   // from (also the event id, so Last-Event-ID resumes); `end` when Jenkins says there is no more.
   router.get('/builds/:number/log/stream', async (req, res) => {
-    const query = parse(
+    const query = parseInput(
       buildQuery.extend({ start: z.coerce.number().int().min(0).optional() }),
       req.query,
       'query',
@@ -239,7 +227,7 @@ export async function createRouter(options: {
   });
 
   router.post('/builds/:number/abort', async (req, res) => {
-    const body = parse(buildQuery, req.body, 'request body');
+    const body = parseInput(buildQuery, req.body, 'request body');
     const credentials = await httpAuth.credentials(req);
     res.json(
       await service.abort(
@@ -251,7 +239,7 @@ export async function createRouter(options: {
   });
 
   router.post('/builds/:number/rebuild', async (req, res) => {
-    const body = parse(buildQuery, req.body, 'request body');
+    const body = parseInput(buildQuery, req.body, 'request body');
     const credentials = await httpAuth.credentials(req);
     res
       .status(201)

@@ -5,25 +5,25 @@ import {
   DEFAULT_JENKINS_INSTANCE,
   jobFullNameProblem,
 } from '@internal/plugin-jenkins-common';
+import { JenkinsClient, jobUrl } from '@internal/plugin-jenkins-node';
 import fs from 'node:fs/promises';
-import { JenkinsClient } from '../service/JenkinsClient';
-import type { JenkinsInstance } from '../service/JenkinsInstances';
-import { jobUrl } from '../service/mapping';
 import { pipelineFromScmConfigXml } from './jenkinsJobConfig';
 
-function instanceNamed(instances: JenkinsInstance[], name: string | undefined) {
-  const wanted = name ?? DEFAULT_JENKINS_INSTANCE;
-  const instance = instances.find(i => i.name === wanted);
-  if (!instance) {
+/**
+ * The instance an action input names, or without a name the default one (`default`, else the
+ * only one). An unknown name is the template author's mistake: an InputError listing the names.
+ */
+function instanceFor(client: JenkinsClient, name: string | undefined) {
+  if (name !== undefined && !client.instances.some(i => i.name === name)) {
     throw new InputError(
-      instances.length
-        ? `No Jenkins instance "${wanted}" in jenkins.instances (configured: ${instances
+      client.instances.length
+        ? `No Jenkins instance "${name}" in jenkins.instances (configured: ${client.instances
             .map(i => i.name)
             .join(', ')})`
         : 'Jenkins is not configured: set jenkins.instances in app-config.yaml',
     );
   }
-  return instance;
+  return client.instance(name);
 }
 
 function checkJobName(what: string, value: string) {
@@ -33,11 +33,8 @@ function checkJobName(what: string, value: string) {
 }
 
 /** `jenkins:job:create` and `jenkins:job:build`, for software templates. */
-export function createJenkinsActions(options: {
-  client: JenkinsClient;
-  instances: JenkinsInstance[];
-}) {
-  const { client, instances } = options;
+export function createJenkinsActions(options: { client: JenkinsClient }) {
+  const { client } = options;
 
   const createJob = createTemplateAction({
     id: 'jenkins:job:create',
@@ -71,7 +68,9 @@ export function createJenkinsActions(options: {
           z
             .string()
             .optional()
-            .describe('Instance from jenkins.instances (default: default)'),
+            .describe(
+              'Instance from jenkins.instances (default: the one named default, else the only one)',
+            ),
         configXml: z => z.string().optional().describe('The job config.xml'),
         configXmlPath: z =>
           z
@@ -127,7 +126,7 @@ export function createJenkinsActions(options: {
         );
       checkJobName('name', input.name);
       if (input.folder) checkJobName('folder', input.folder);
-      const instance = instanceNamed(instances, input.instance);
+      const instance = instanceFor(client, input.instance);
       const sources = [
         input.configXml,
         input.configXmlPath,
@@ -206,7 +205,9 @@ export function createJenkinsActions(options: {
           z
             .string()
             .optional()
-            .describe('Instance from jenkins.instances (default: default)'),
+            .describe(
+              'Instance from jenkins.instances (default: the one named default, else the only one)',
+            ),
         parameters: z =>
           z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
         waitSeconds: z =>
@@ -227,7 +228,7 @@ export function createJenkinsActions(options: {
     async handler(ctx) {
       const { input } = ctx;
       checkJobName('job', input.job);
-      const instance = instanceNamed(instances, input.instance);
+      const instance = instanceFor(client, input.instance);
       const location = { instance, jobFullName: input.job };
       if (ctx.isDryRun) {
         ctx.logger.info(

@@ -1,11 +1,16 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import {
   InputError,
   NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import type { JenkinsInstance } from './JenkinsInstances';
+import {
+  JenkinsInstance,
+  readJenkinsInstances,
+  selectJenkinsInstance,
+} from './JenkinsInstances';
 
 /** Where a job lives: an instance and the job's full name, `folder/job`. */
 export type JenkinsJobLocation = {
@@ -90,6 +95,11 @@ export function jobPath(jobFullName: string): string {
     .join('');
 }
 
+/** The job's page on its instance, built from the configured base URL (not Jenkins' own idea of its URL). */
+export function jobUrl(instance: JenkinsInstance, jobFullName: string) {
+  return `${instance.baseUrl}${jobPath(jobFullName)}/`;
+}
+
 type RequestOptions = {
   method?: 'GET' | 'POST';
   query?: Record<string, string | number | undefined>;
@@ -102,6 +112,15 @@ type RequestOptions = {
 };
 
 type CachedResponse = { status: number; headers: Headers; text: string };
+
+export type JenkinsClientOptions = {
+  logger: LoggerService;
+  /** The instances `instance()` chooses from (calls take an instance each). */
+  instances?: JenkinsInstance[];
+  timeoutMs?: number;
+  maxRetries?: number;
+  cacheTtlMs?: number;
+};
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -124,23 +143,45 @@ export class JenkinsClient {
   /** Calls made to Jenkins since start, per instance (for the benchmark and metrics). */
   readonly callCounts = new Map<string, number>();
 
-  static create(options: {
-    logger: LoggerService;
-    timeoutMs?: number;
-    maxRetries?: number;
-    cacheTtlMs?: number;
-  }) {
+  /**
+   * The client of the configured instances (`jenkins.instances` or the single-instance
+   * shorthand), with `jenkins.requestTimeoutSeconds`, `jenkins.maxRetries` and
+   * `jenkins.cacheTtlSeconds`.
+   */
+  static fromConfig(
+    config: Config,
+    options: { logger: LoggerService },
+  ): JenkinsClient {
+    return new JenkinsClient({
+      logger: options.logger,
+      instances: readJenkinsInstances(config),
+      timeoutMs:
+        (config.getOptionalNumber('jenkins.requestTimeoutSeconds') ?? 10) *
+        1000,
+      maxRetries: config.getOptionalNumber('jenkins.maxRetries') ?? 2,
+      cacheTtlMs:
+        (config.getOptionalNumber('jenkins.cacheTtlSeconds') ?? 5) * 1000,
+    });
+  }
+
+  static create(options: JenkinsClientOptions) {
     return new JenkinsClient(options);
   }
 
-  private constructor(
-    private readonly options: {
-      logger: LoggerService;
-      timeoutMs?: number;
-      maxRetries?: number;
-      cacheTtlMs?: number;
-    },
-  ) {}
+  private constructor(private readonly options: JenkinsClientOptions) {}
+
+  /** The configured instances; empty when Jenkins is not configured. */
+  get instances(): readonly JenkinsInstance[] {
+    return this.options.instances ?? [];
+  }
+
+  /**
+   * The named instance, or without a name the default one (`default`, else the only one);
+   * see `selectJenkinsInstance`.
+   */
+  instance(name?: string): JenkinsInstance {
+    return selectJenkinsInstance(this.instances, name);
+  }
 
   get totalCalls() {
     let total = 0;

@@ -1,5 +1,9 @@
 import type { Config } from '@backstage/config';
-import { JENKINS_CONFIG_KEY } from '@internal/plugin-jenkins-common';
+import { selectInstance } from '@internal/backend-common';
+import {
+  JENKINS_ANNOTATION,
+  JENKINS_CONFIG_KEY,
+} from '@internal/plugin-jenkins-common';
 
 /** One configured Jenkins instance. `apiKey` must never leave this backend. */
 export type JenkinsInstance = {
@@ -86,4 +90,20 @@ export function readJenkinsInstances(config: Config): JenkinsInstance[] {
     names.add(instance.name);
   }
   return instances;
+}
+
+/**
+ * The instance a job reference uses: the named one, or without a name the instance called
+ * `default`, else the only one. With several and none called `default`, an InputError says to
+ * name one in `jenkins.io/job-full-name`.
+ */
+export function selectJenkinsInstance(
+  instances: readonly JenkinsInstance[],
+  name: string | undefined,
+): JenkinsInstance {
+  return selectInstance(instances, name, {
+    system: 'Jenkins',
+    configKey: JENKINS_CONFIG_KEY,
+    annotation: JENKINS_ANNOTATION,
+  });
 }

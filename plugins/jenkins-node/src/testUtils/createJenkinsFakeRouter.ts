@@ -15,7 +15,12 @@ import {
 export type JenkinsFakeOptions = JenkinsFakeStateOptions & {
   /** Who may call the API (HTTP basic `username:apiKey`). Default: comet, legacy-bot, viewer. */
   users?: JenkinsFakeUser[];
-  /** Added before every answer, to look like a network. Default 0. */
+  /**
+   * Milliseconds to wait before each answer, so a benchmark against the fake sees a network's
+   * round trip instead of loopback's. Default 0.
+   */
+  latencyMs?: number;
+  /** The former name of `latencyMs`, still read by callers that predate it. */
   responseDelayMs?: number;
 };
 
@@ -128,10 +133,9 @@ export function createJenkinsFakeRouter(
   );
 
   router.use(async (req, res) => {
-    if (options.responseDelayMs) {
-      await new Promise(resolve =>
-        setTimeout(resolve, options.responseDelayMs),
-      );
+    const latencyMs = options.latencyMs ?? options.responseDelayMs;
+    if (latencyMs) {
+      await new Promise(resolve => setTimeout(resolve, latencyMs));
     }
     const entry: JenkinsFakeRequest = {
       method: req.method,

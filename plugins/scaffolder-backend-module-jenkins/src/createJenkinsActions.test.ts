@@ -1,30 +1,27 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { createJenkinsFakeRouter, JenkinsFakeRouter } from '@internal/fakes';
-import express from 'express';
+import {
+  JenkinsClient,
+  type JenkinsInstance,
+} from '@internal/plugin-jenkins-node';
+import { JenkinsFake } from '@internal/plugin-jenkins-node/testUtils';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { JenkinsClient } from '../service/JenkinsClient';
-import type { JenkinsInstance } from '../service/JenkinsInstances';
 import { createJenkinsActions } from './createJenkinsActions';
 
 describe('jenkins scaffolder actions', () => {
-  let fake: JenkinsFakeRouter;
-  let server: http.Server;
+  let fake: JenkinsFake;
   let instance: JenkinsInstance;
   let workspacePath: string;
 
   beforeAll(async () => {
-    fake = createJenkinsFakeRouter({ queueDelayMs: 100 });
-    server = http.createServer(express().use('/jenkins', fake));
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    fake = await JenkinsFake.start({
+      queueDelayMs: 100,
+      contextPath: '/jenkins',
+    });
     instance = {
       name: 'default',
-      baseUrl: `http://127.0.0.1:${
-        (server.address() as AddressInfo).port
-      }/jenkins`,
+      baseUrl: fake.url,
       username: 'comet',
       apiKey: 'comet-fake-jenkins-token',
       projectCountLimit: 50,
@@ -37,17 +34,21 @@ describe('jenkins scaffolder actions', () => {
   });
 
   afterAll(async () => {
-    await new Promise(resolve => server.close(resolve));
+    await fake.close();
     fs.rmSync(workspacePath, { recursive: true, force: true });
   });
 
-  function run(id: string, input: Record<string, unknown>) {
+  function run(
+    id: string,
+    input: Record<string, unknown>,
+    instances: JenkinsInstance[] = [instance],
+  ) {
     const [create, build] = createJenkinsActions({
       client: JenkinsClient.create({
         logger: mockServices.logger.mock(),
         cacheTtlMs: 0,
+        instances,
       }),
-      instances: [instance],
     });
     const action = id === create.id ? create : build;
     const output: Record<string, unknown> = {};
@@ -85,7 +86,7 @@ describe('jenkins scaffolder actions', () => {
       jobUrl: `${instance.baseUrl}/job/payments/job/refunds-api/`,
       annotation: 'payments/refunds-api',
     });
-    const job = fake.fake.state.jobs.get('payments/refunds-api')!;
+    const job = fake.state.jobs.get('payments/refunds-api')!;
     expect(job.kind).toBe('pipeline');
     expect(job.description).toBe('Refunds <API>');
     expect(job.configXml).toContain(
@@ -124,7 +125,7 @@ describe('jenkins scaffolder actions', () => {
       name: 'templated',
       configXmlPath: 'config.xml',
     });
-    expect(fake.fake.state.jobs.get('templated')!.kind).toBe('freestyle');
+    expect(fake.state.jobs.get('templated')!.kind).toBe('freestyle');
     await expect(
       run('jenkins:job:create', {
         name: 'templated',
@@ -151,5 +152,52 @@ describe('jenkins scaffolder actions', () => {
     ).rejects.toThrow(
       'No Jenkins instance "nope" in jenkins.instances (configured: default)',
     );
+  });
+
+  it('builds on the default instance: the one named default, else the only one', async () => {
+    const only = await JenkinsFake.start({ queueDelayMs: 0 });
+    try {
+      const ci: JenkinsInstance = {
+        ...instance,
+        name: 'ci',
+        baseUrl: only.url,
+      };
+      const created = await run(
+        'jenkins:job:create',
+        { folder: 'payments', name: 'only-instance', configXml: '<project/>' },
+        [ci],
+      );
+      expect(created).toEqual({
+        jobFullName: 'payments/only-instance',
+        jobUrl: `${only.url}/job/payments/job/only-instance/`,
+        annotation: 'ci:payments/only-instance',
+      });
+      expect(only.state.jobs.get('payments/only-instance')?.kind).toBe(
+        'freestyle',
+      );
+      expect(fake.state.jobs.has('payments/only-instance')).toBe(false);
+
+      // With several, the one named default, whatever the order
+      const onDefault = await run(
+        'jenkins:job:create',
+        { name: 'on-default', configXml: '<project/>' },
+        [ci, instance],
+      );
+      expect(onDefault.annotation).toBe('on-default');
+      expect(fake.state.jobs.has('on-default')).toBe(true);
+      expect(only.state.jobs.has('on-default')).toBe(false);
+
+      // Several and none named default: the template must name one
+      await expect(
+        run('jenkins:job:build', { job: 'payments/only-instance' }, [
+          ci,
+          { ...ci, name: 'legacy' },
+        ]),
+      ).rejects.toThrow(
+        'jenkins.io/job-full-name names no Jenkins instance, and jenkins.instances has several ("ci", "legacy") with none called "default"',
+      );
+    } finally {
+      await only.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { createJenkinsFakeRouter, JenkinsFakeRouter } from '@internal/fakes';
+import { createJenkinsFakeRouter, JenkinsFakeRouter } from './testUtils';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -15,17 +15,17 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-// The benchmark runs from the repository only, like the tests that use the fake.
-// eslint-disable-next-line @backstage/no-undeclared-imports
-import { createJenkinsFakeRouter } from '@internal/fakes';
+import {
+  JenkinsClient,
+  type JenkinsInstance,
+} from '@internal/plugin-jenkins-node';
+import { JenkinsFake } from '@internal/plugin-jenkins-node/testUtils';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { JenkinsClient } from '../service/JenkinsClient';
-import type { JenkinsInstance } from '../service/JenkinsInstances';
-import { JenkinsService } from '../service/JenkinsService';
-import { createRouter } from '../service/router';
+import { JenkinsService } from '../src/service/JenkinsService';
+import { createRouter } from '../src/service/router';
 
 /* eslint-disable no-console */
 
@@ -57,8 +57,9 @@ async function listen(app: express.Express) {
 }
 
 async function main() {
-  const fake = createJenkinsFakeRouter({
-    responseDelayMs: jenkinsLatencyMs,
+  const fake = await JenkinsFake.start({
+    latencyMs: jenkinsLatencyMs,
+    contextPath: '/jenkins',
     jobs: [
       { fullName: 'bench', kind: 'folder' },
       ...Array.from({ length: JOBS }, (_, i) => ({
@@ -71,10 +72,10 @@ async function main() {
       })),
     ],
   });
-  const jenkins = await listen(express().use('/jenkins', fake));
+  const jenkinsOrigin = new URL(fake.url).origin;
   const instance: JenkinsInstance = {
     name: 'default',
-    baseUrl: `${jenkins.url}/jenkins`,
+    baseUrl: fake.url,
     username: 'comet',
     apiKey: 'comet-fake-jenkins-token',
     projectCountLimit: 50,
@@ -141,7 +142,7 @@ async function main() {
     if (!response.ok) throw new Error(`${url}: ${response.status} ${body}`);
     return { ms: performance.now() - started, bytes: Buffer.byteLength(body) };
   };
-  const jenkinsCalls = () => fake.fake.requests.length;
+  const jenkinsCalls = () => fake.requests.length;
 
   // Cold: every view after the cache was emptied.
   const cold: number[] = [];
@@ -198,22 +199,19 @@ async function main() {
   const auth = `Basic ${Buffer.from('comet:comet-fake-jenkins-token').toString(
     'base64',
   )}`;
-  const treeRequest = fake.fake.requests.find(r =>
-    r.path.includes('tree='),
-  )!.path;
+  const treeRequest = fake.requests.find(r => r.path.includes('tree='))!.path;
   const withTree = Buffer.byteLength(
     await (
-      await fetch(`${jenkins.url}${treeRequest}`, {
+      await fetch(`${jenkinsOrigin}${treeRequest}`, {
         headers: { Authorization: auth },
       })
     ).text(),
   );
   const depth2 = Buffer.byteLength(
     await (
-      await fetch(
-        `${jenkins.url}/jenkins/job/bench/job/service-1/api/json?depth=2`,
-        { headers: { Authorization: auth } },
-      )
+      await fetch(`${fake.url}/job/bench/job/service-1/api/json?depth=2`, {
+        headers: { Authorization: auth },
+      })
     ).text(),
   );
 
@@ -266,7 +264,7 @@ async function main() {
   console.log('');
 
   await new Promise(resolve => backend.server.close(resolve));
-  await new Promise(resolve => jenkins.server.close(resolve));
+  await fake.close();
 }
 
 main().catch(error => {
