@@ -6,17 +6,19 @@ import type {
 } from '@internal/plugin-jenkins-common';
 import {
   Button,
-  Checkbox,
   Dialog,
   DialogActions,
   DialogContent,
   DialogContentText,
   DialogTitle,
-  FormControlLabel,
-  TextField,
   Typography,
 } from '@material-ui/core';
-import { FormEvent, useState } from 'react';
+import {
+  defaultParameterValues,
+  ParameterField,
+  ParameterForm,
+} from '@internal/react-common';
+import { FormEvent, useMemo, useState } from 'react';
 import { jenkinsApiRef } from '../api';
 
 export type TriggerDialogProps = {
@@ -27,29 +29,27 @@ export type TriggerDialogProps = {
   onTriggered: (result: JenkinsTriggerResult) => void;
 };
 
-function initialValues(parameters: JenkinsParameterDefinition[]) {
-  const values: Record<string, string | boolean> = {};
-  for (const p of parameters) {
-    if (p.type === 'boolean')
-      values[p.name] = p.defaultValue === true || p.defaultValue === 'true';
-    else if (p.type === 'choice')
-      values[p.name] = String(p.defaultValue ?? p.choices?.[0] ?? '');
-    else
-      values[p.name] =
-        p.defaultValue === undefined ? '' : String(p.defaultValue);
-  }
-  return values;
+/** The job's parameters as the shared form's fields; Jenkins' other types are free text. */
+function parameterFields(parameters: JenkinsParameterDefinition[]) {
+  return parameters.map(
+    (p): ParameterField => ({
+      name: p.name,
+      type: p.type === 'other' ? 'string' : p.type,
+      description: p.description,
+      default: p.defaultValue,
+      choices: p.choices,
+    }),
+  );
 }
 
 /** A form generated from the job's parameter definitions; builds on submit. */
 export function TriggerDialog(props: TriggerDialogProps) {
   const { open, entityRef, job, onClose, onTriggered } = props;
   const api = useApi(jenkinsApiRef);
-  const [values, setValues] = useState(() => initialValues(job.parameters));
+  const fields = useMemo(() => parameterFields(job.parameters), [job]);
+  const [values, setValues] = useState(() => defaultParameterValues(fields));
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string>();
-  const set = (name: string, value: string | boolean) =>
-    setValues(v => ({ ...v, [name]: value }));
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -57,11 +57,17 @@ export function TriggerDialog(props: TriggerDialogProps) {
     setError(undefined);
     try {
       // Password parameters left empty keep the job's own default.
+      // Jenkins has no number parameters: every value is text or a boolean.
       const parameters = Object.fromEntries(
-        Object.entries(values).filter(([name, value]) => {
-          const definition = job.parameters.find(p => p.name === name);
-          return !(definition?.type === 'password' && value === '');
-        }),
+        Object.entries(values)
+          .filter(([name, value]) => {
+            const definition = job.parameters.find(p => p.name === name);
+            return !(definition?.type === 'password' && value === '');
+          })
+          .map(([name, value]) => [
+            name,
+            typeof value === 'number' ? String(value) : value,
+          ]),
       );
       const result = await api.triggerBuild({
         entityRef,
@@ -96,71 +102,15 @@ export function TriggerDialog(props: TriggerDialogProps) {
           {job.parameters.length === 0 && (
             <Typography variant="body2">This job has no parameters.</Typography>
           )}
-          {job.parameters.map(p => {
-            const id = `jenkins-param-${p.name}`;
-            if (p.type === 'boolean') {
-              return (
-                <div key={p.name}>
-                  <FormControlLabel
-                    control={
-                      <Checkbox
-                        id={id}
-                        checked={values[p.name] === true}
-                        onChange={e => set(p.name, e.target.checked)}
-                      />
-                    }
-                    label={p.name}
-                  />
-                  {p.description && (
-                    <Typography
-                      variant="caption"
-                      display="block"
-                      color="textSecondary"
-                    >
-                      {p.description}
-                    </Typography>
-                  )}
-                </div>
-              );
+          <ParameterForm
+            idPrefix="jenkins-param-"
+            fields={fields}
+            values={values}
+            onChange={(name, value) =>
+              setValues(v => ({ ...v, [name]: value }))
             }
-            if (p.type === 'choice') {
-              return (
-                <TextField
-                  key={p.name}
-                  id={id}
-                  select
-                  SelectProps={{ native: true }}
-                  label={p.name}
-                  helperText={p.description}
-                  value={values[p.name]}
-                  onChange={e => set(p.name, e.target.value)}
-                  fullWidth
-                  margin="normal"
-                >
-                  {(p.choices ?? []).map(choice => (
-                    <option key={choice} value={choice}>
-                      {choice}
-                    </option>
-                  ))}
-                </TextField>
-              );
-            }
-            return (
-              <TextField
-                key={p.name}
-                id={id}
-                label={p.name}
-                helperText={p.description}
-                type={p.type === 'password' ? 'password' : 'text'}
-                multiline={p.type === 'text'}
-                minRows={p.type === 'text' ? 3 : undefined}
-                value={values[p.name]}
-                onChange={e => set(p.name, e.target.value)}
-                fullWidth
-                margin="normal"
-              />
-            );
-          })}
+            nativeSelect
+          />
           {error && (
             <Typography color="error" role="alert" variant="body2">
               {error}

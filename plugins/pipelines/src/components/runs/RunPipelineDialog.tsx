@@ -1,12 +1,9 @@
 import Button from '@material-ui/core/Button';
-import Checkbox from '@material-ui/core/Checkbox';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import FormControl from '@material-ui/core/FormControl';
-import FormControlLabel from '@material-ui/core/FormControlLabel';
-import FormHelperText from '@material-ui/core/FormHelperText';
 import InputLabel from '@material-ui/core/InputLabel';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import MenuItem from '@material-ui/core/MenuItem';
@@ -16,10 +13,13 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { makeStyles } from '@material-ui/core/styles';
 import { useApi } from '@backstage/frontend-plugin-api';
-import type {
-  PipelineParam,
-  PipelineRun,
-} from '@internal/plugin-pipelines-common';
+import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import {
+  defaultParameterValues,
+  ParameterField,
+  ParameterForm,
+  ParameterValue,
+} from '@internal/react-common';
 import { FormEvent, useEffect, useMemo, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { pipelinesApiRef, PipelineFile } from '../../api/PipelinesApi';
@@ -29,83 +29,17 @@ const useStyles = makeStyles(theme => ({
   field: { marginBottom: theme.spacing(2), display: 'flex' },
 }));
 
-type ParamValue = string | number | boolean;
-
-function defaultsOf(file?: PipelineFile): Record<string, ParamValue> {
-  const values: Record<string, ParamValue> = {};
-  for (const [name, param] of Object.entries(file?.definition?.params ?? {})) {
-    if (param.default !== undefined) values[name] = param.default;
-    else if (param.type === 'boolean') values[name] = false;
-    else if (param.type === 'choice') values[name] = param.options?.[0] ?? '';
-    else values[name] = '';
-  }
-  return values;
-}
-
-function ParamField(props: {
-  name: string;
-  param: PipelineParam;
-  value: ParamValue | undefined;
-  onChange(value: ParamValue): void;
-}) {
-  const { name, param, value, onChange } = props;
-  const classes = useStyles();
-  const id = `run-param-${name}`;
-  const help = param.description;
-  if (param.type === 'boolean') {
-    return (
-      <FormControl className={classes.field}>
-        <FormControlLabel
-          control={
-            <Checkbox
-              id={id}
-              checked={value === true || value === 'true'}
-              onChange={e => onChange(e.target.checked)}
-            />
-          }
-          label={name}
-        />
-        {help && <FormHelperText>{help}</FormHelperText>}
-      </FormControl>
-    );
-  }
-  if (param.type === 'choice') {
-    return (
-      <FormControl className={classes.field}>
-        <InputLabel id={`${id}-label`}>{name}</InputLabel>
-        <Select
-          labelId={`${id}-label`}
-          id={id}
-          value={String(value ?? '')}
-          onChange={e => onChange(e.target.value as string)}
-        >
-          {(param.options ?? []).map(option => (
-            <MenuItem key={option} value={option}>
-              {option}
-            </MenuItem>
-          ))}
-        </Select>
-        {help && <FormHelperText>{help}</FormHelperText>}
-      </FormControl>
-    );
-  }
-  return (
-    <TextField
-      id={id}
-      className={classes.field}
-      label={name}
-      type={param.type === 'number' ? 'number' : 'text'}
-      value={value ?? ''}
-      required={param.required}
-      helperText={help}
-      onChange={e =>
-        onChange(
-          param.type === 'number' && e.target.value !== ''
-            ? Number(e.target.value)
-            : e.target.value,
-        )
-      }
-    />
+/** The pipeline's params as the shared form's fields, in the order the file declares them. */
+function parameterFields(file?: PipelineFile): ParameterField[] {
+  return Object.entries(file?.definition?.params ?? {}).map(
+    ([name, param]) => ({
+      name,
+      type: param.type,
+      description: param.description,
+      default: param.default,
+      choices: param.options,
+      required: param.required,
+    }),
   );
 }
 
@@ -128,14 +62,15 @@ export function RunPipelineDialog(props: RunPipelineDialogProps) {
   const pipelines = useMemo(() => files.value?.pipelines ?? [], [files.value]);
   const [path, setPath] = useState<string>();
   const [branch, setBranch] = useState('');
-  const [values, setValues] = useState<Record<string, ParamValue>>({});
+  const [values, setValues] = useState<Record<string, ParameterValue>>({});
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<Error>();
   const file = pipelines.find(p => p.path === path) ?? pipelines[0];
+  const fields = useMemo(() => parameterFields(file), [file]);
 
   useEffect(() => {
-    setValues(defaultsOf(file));
-  }, [file]);
+    setValues(defaultParameterValues(fields));
+  }, [fields]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -143,7 +78,7 @@ export function RunPipelineDialog(props: RunPipelineDialogProps) {
     setSubmitting(true);
     setError(undefined);
     try {
-      const params: Record<string, ParamValue> = {};
+      const params: Record<string, ParameterValue> = {};
       for (const [name, value] of Object.entries(values)) {
         if (value !== '') params[name] = value;
       }
@@ -213,15 +148,14 @@ export function RunPipelineDialog(props: RunPipelineDialogProps) {
                 value={branch}
                 onChange={e => setBranch(e.target.value)}
               />
-              {Object.entries(file.definition.params).map(([name, param]) => (
-                <ParamField
-                  key={name}
-                  name={name}
-                  param={param}
-                  value={values[name]}
-                  onChange={value => setValues(v => ({ ...v, [name]: value }))}
-                />
-              ))}
+              <ParameterForm
+                idPrefix="run-param-"
+                fields={fields}
+                values={values}
+                onChange={(name, value) =>
+                  setValues(v => ({ ...v, [name]: value }))
+                }
+              />
             </>
           )}
           {error && <Alert severity="error">{error.message}</Alert>}
