@@ -172,6 +172,27 @@ describe('JenkinsPipelineProvider', () => {
     }
   });
 
+  it('fails as a whole when the only instance, not named default, cannot read the job', async () => {
+    const fake = await setup({
+      builds: [],
+      errors: [
+        {
+          jobRef: 'ci:folder/payments-build',
+          name: 'NotFoundError',
+          message: '404 Not Found',
+        },
+      ],
+    });
+    try {
+      // The entry names no instance; the backend resolved it to "ci"
+      await expect(fake.listRuns('folder/payments-build')).rejects.toThrow(
+        'Jenkins job folder/payments-build (instance ci) could not be loaded: 404 Not Found',
+      );
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('never passes on a credential in a message', async () => {
     const fake = await setup({
       builds: [

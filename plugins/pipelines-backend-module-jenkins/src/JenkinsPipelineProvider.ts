@@ -4,8 +4,11 @@ import type {
 } from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  instanceNamedBy,
   JENKINS_ANNOTATION,
+  JenkinsJobRef,
   parseJenkinsAnnotation,
+  splitJenkinsJobRef,
   stringifyJenkinsJobRef,
   JenkinsBuildStatus,
   JenkinsBuildSummary,
@@ -207,8 +210,15 @@ export class JenkinsPipelineProvider implements PipelineProvider {
       const parsed = parseJenkinsAnnotation(
         options.entity.annotations[JENKINS_ANNOTATION],
       );
+      // An entry without an instance is reported under the instance it resolved to
+      const failedJob = (job: JenkinsJobRef) =>
+        instanceNamedBy(job) === undefined
+          ? [...failed].some(
+              ref => splitJenkinsJobRef(ref).jobFullName === job.jobFullName,
+            )
+          : failed.has(stringifyJenkinsJobRef(job));
       const allFailed = parsed.ok
-        ? parsed.jobs.every(job => failed.has(stringifyJenkinsJobRef(job)))
+        ? parsed.jobs.every(failedJob)
         : page.builds.length === 0;
       if (allFailed) {
         throw new Error(
