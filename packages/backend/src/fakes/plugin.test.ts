@@ -16,8 +16,11 @@ const recordingLoaders: FakeLoader[] = [
     name: 'jenkins',
     load: async () => {
       loaded.push('jenkins');
-      const { createJenkinsFakeRouter } = jest.requireActual('@internal/fakes');
-      return { router: createJenkinsFakeRouter() };
+      const { JenkinsFake } = jest.requireActual(
+        '@internal/plugin-jenkins-node/testUtils',
+      );
+      const fake = new JenkinsFake();
+      return { router: fake.router, close: () => fake.close() };
     },
   },
   {
@@ -73,6 +76,24 @@ describe('fakesPlugin', () => {
         (await request(backend.server).get('/api/fakes/jenkins/api/json'))
           .status,
       ).toBe(404);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('serves the Jenkins fake alone when only it is on', async () => {
+    const backend = await start({ jenkins: true });
+    try {
+      expect(loaded).toEqual(['jenkins']);
+      const jenkins = await request(backend.server)
+        .get('/api/fakes/jenkins/api/json')
+        .auth('comet', 'comet-fake-jenkins-token');
+      expect(jenkins.status).toBe(200);
+      expect(jenkins.body.jobs.length).toBeGreaterThan(0);
+      const refused = await request(backend.server)
+        .get('/api/fakes/jenkins/api/json')
+        .auth('comet', 'wrong-token');
+      expect(refused.status).toBe(401);
     } finally {
       await backend.stop();
     }

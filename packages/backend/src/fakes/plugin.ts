@@ -27,10 +27,11 @@ export const FAKE_LOADERS: FakeLoader[] = [
   {
     name: 'jenkins',
     load: async () => {
-      const { createJenkinsFakeRouter } = exportsOf(
-        await import('@internal/fakes'),
+      const { JenkinsFake } = exportsOf(
+        await import('@internal/plugin-jenkins-node/testUtils'),
       );
-      return { router: createJenkinsFakeRouter() };
+      const fake = new JenkinsFake();
+      return { router: fake.router, close: () => fake.close() };
     },
   },
   {
