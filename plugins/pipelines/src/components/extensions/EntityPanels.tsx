@@ -28,14 +28,20 @@ export function EntityPanels(props: EntityPanelsProps) {
   const shown = useMemo(
     () =>
       panels
-        .filter(panel => !panel.appliesTo || panel.appliesTo(entity))
-        .map(panel => ({ title: panel.title, Panel: lazyPanel(panel) })),
+        // The position among the attached panels keys it: titles need not be unique
+        .map((panel, position) => ({ panel, position }))
+        .filter(({ panel }) => !panel.appliesTo || panel.appliesTo(entity))
+        .map(({ panel, position }) => ({
+          position,
+          title: panel.title,
+          Panel: lazyPanel(panel),
+        })),
     [panels, entity],
   );
   return (
     <>
-      {shown.map(({ title, Panel }) => (
-        <Box key={title}>
+      {shown.map(({ position, title, Panel }) => (
+        <Box key={position}>
           <ExtensionErrorBoundary title={title}>
             <Suspense
               fallback={<LinearProgress aria-label={`Loading ${title}`} />}
