@@ -1,4 +1,4 @@
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { PermissionsService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
@@ -7,11 +7,7 @@ import {
   createPermission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
-import {
-  catalogEntity,
-  EntityAccess,
-  requireEntityPermission,
-} from './EntityAccess';
+import { catalogEntity, EntityAccess } from './EntityAccess';
 
 const entity = {
   apiVersion: 'backstage.io/v1alpha1',
@@ -78,32 +74,6 @@ describe('catalogEntity', () => {
     ).rejects.toMatchObject({
       name: 'InputError',
       message: expect.stringContaining('e.g. component:default/payments-api'),
-    });
-  });
-});
-
-describe('requireEntityPermission', () => {
-  it('passes when allowed and names the permission when denied', async () => {
-    const credentials = mockCredentials.user();
-    await expect(
-      requireEntityPermission(
-        mockServices.permissions({ result: AuthorizeResult.ALLOW }),
-        readPermission,
-        'component:default/payments-api',
-        credentials,
-      ),
-    ).resolves.toBeUndefined();
-    await expect(
-      requireEntityPermission(
-        mockServices.permissions({ result: AuthorizeResult.DENY }),
-        readPermission,
-        'component:default/payments-api',
-        credentials,
-      ),
-    ).rejects.toMatchObject({
-      name: 'NotAllowedError',
-      message:
-        'You are not allowed to example.thing.read on component:default/payments-api',
     });
   });
 });

@@ -92,24 +92,6 @@ export async function catalogEntity(
   return entity;
 }
 
-/** Throws a NotAllowedError naming the permission unless the caller has it on `entityRef`. */
-export async function requireEntityPermission(
-  permissions: PermissionsService,
-  permission: ResourcePermission<'catalog-entity'>,
-  entityRef: string,
-  credentials: BackstageCredentials,
-): Promise<void> {
-  const [decision] = await permissions.authorize(
-    [{ permission, resourceRef: entityRef }],
-    { credentials },
-  );
-  if (decision.result === AuthorizeResult.DENY) {
-    throw new NotAllowedError(
-      `You are not allowed to ${permission.name} on ${entityRef}`,
-    );
-  }
-}
-
 /**
  * Who is asking, for reuse: a user together with the actor acting for them (an AI or MCP
  * client on behalf of a user is not the user), a service by its subject and restrictions.

@@ -6,7 +6,6 @@
 export {
   catalogEntity,
   normalizedEntityRef,
-  requireEntityPermission,
   EntityAccess,
   type EntityAccessOptions,
   type EntityAccessRequest,
