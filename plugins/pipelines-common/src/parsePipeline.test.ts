@@ -472,6 +472,41 @@ describe('parsePipeline', () => {
       ]);
     });
 
+    it('reports an alias bomb in step inputs at its place instead of expanding it', () => {
+      const levels = ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+      const bomb = [
+        '          a: &a [x, x, x, x, x, x, x, x, x, x]',
+        ...levels.map(
+          (name, index) =>
+            `          ${name}: &${name} [${Array(10)
+              .fill(`*${index === 0 ? 'a' : levels[index - 1]}`)
+              .join(', ')}]`,
+        ),
+      ];
+      const issues = issuesOf(
+        yaml(
+          ...HEAD,
+          '  build:',
+          '    steps:',
+          '      - uses: deploy',
+          '        with:',
+          ...bomb,
+        ),
+        { file: '.comet/pipeline.yaml' },
+      );
+      expect(issues).toEqual([
+        {
+          file: '.comet/pipeline.yaml',
+          line: 7,
+          column: 11,
+          path: 'jobs.build.steps[0].with',
+          message: expect.stringMatching(
+            /^Too many YAML aliases to expand \(at most 100\)/,
+          ),
+        },
+      ]);
+    });
+
     it('adds the file from the context to every issue', () => {
       const issues = issuesOf(yaml('name: x', 'jobs: []', 'foo: 1'), {
         file: '.comet/pipeline.yaml',
@@ -809,6 +844,128 @@ describe('parsePipeline', () => {
           path: 'params.a.options',
           line: 3,
           column: 31,
+        },
+      ]);
+    });
+  });
+
+  describe('string param rules', () => {
+    it('keeps enum, pattern and maxLength of a string param', () => {
+      expect(
+        pipelineOf(
+          yaml(
+            'name: test',
+            'params:',
+            '  env: { type: string, pattern: "[a-z]+", maxLength: 12, default: prod }',
+            '  reporter: { type: string, enum: [spec, tap], default: tap }',
+            'jobs:',
+            '  build: { steps: [{ run: make }] }',
+          ),
+        ).params,
+      ).toEqual({
+        env: {
+          type: 'string',
+          pattern: '[a-z]+',
+          maxLength: 12,
+          default: 'prod',
+        },
+        reporter: { type: 'string', enum: ['spec', 'tap'], default: 'tap' },
+      });
+    });
+
+    it('reports bad rules and defaults that break them, where they are', () => {
+      expect(
+        issuesOf(
+          yaml(
+            'name: test',
+            'params:',
+            '  env: { type: string, pattern: "^[a-z]+$", default: Prod }',
+            '  broken: { type: string, pattern: "([a-z]" }',
+            '  short: { type: string, maxLength: 3, default: abcd }',
+            '  zero: { type: string, maxLength: 0 }',
+            '  level: { type: string, enum: [low, high, low], default: mid }',
+            '  tag: { type: string, pattern: "v[0-9]+", enum: [v1, latest] }',
+            '  count: { type: number, enum: [a], pattern: x, maxLength: 2 }',
+            '  long: { type: string }',
+            'jobs:',
+            '  build: { steps: [{ run: make }] }',
+          ).replace(
+            '  long: { type: string }',
+            `  long: { type: string, default: ${'a'.repeat(1001)} }`,
+          ),
+        ),
+      ).toEqual([
+        {
+          message: 'Default "Prod" must match ^[a-z]+$',
+          path: 'params.env.default',
+          line: 3,
+          column: 54,
+        },
+        {
+          message: expect.stringMatching(
+            /^Invalid regular expression "\(\[a-z\]": .*/,
+          ),
+          path: 'params.broken.pattern',
+          line: 4,
+          column: 36,
+        },
+        {
+          message: 'Default "abcd" must be at most 3 characters, got 4',
+          path: 'params.short.default',
+          line: 5,
+          column: 49,
+        },
+        {
+          message: 'Expected an integer from 1 to 100000, found the number 0',
+          path: 'params.zero.maxLength',
+          line: 6,
+          column: 36,
+        },
+        {
+          message: 'Duplicate value "low"',
+          path: 'params.level.enum[2]',
+          line: 7,
+          column: 44,
+        },
+        {
+          message: 'Default "mid" must be one of low, high, low',
+          path: 'params.level.default',
+          line: 7,
+          column: 59,
+        },
+        {
+          message: 'Enum value "latest" must match v[0-9]+',
+          path: 'params.tag.enum[1]',
+          line: 8,
+          column: 55,
+        },
+        {
+          message:
+            '"enum" is only allowed for a string param, not for type "number"',
+          path: 'params.count.enum',
+          line: 9,
+          column: 26,
+        },
+        {
+          message:
+            '"pattern" is only allowed for a string param, not for type "number"',
+          path: 'params.count.pattern',
+          line: 9,
+          column: 37,
+        },
+        {
+          message:
+            '"maxLength" is only allowed for a string param, not for type "number"',
+          path: 'params.count.maxLength',
+          line: 9,
+          column: 49,
+        },
+        {
+          message:
+            'Default "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa..." must be at most 1000 characters, got 1001',
+          path: 'params.long.default',
+          line: 10,
+          column: 34,
         },
       ]);
     });

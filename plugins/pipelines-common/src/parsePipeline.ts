@@ -10,6 +10,7 @@ import {
   parseDocument,
 } from 'yaml';
 import {
+  DEFAULT_PARAM_MAX_LENGTH,
   PipelineApproval,
   PipelineDefinition,
   PipelineIssue,
@@ -39,7 +40,20 @@ const TRIGGER_KEYS = ['manual', 'push', 'pull_request', 'schedule'];
 const PUSH_KEYS = ['branches', 'tags'];
 const PULL_REQUEST_KEYS = ['branches'];
 const SCHEDULE_KEYS = ['cron'];
-const PARAM_KEYS = ['type', 'description', 'default', 'options', 'required'];
+const PARAM_KEYS = [
+  'type',
+  'description',
+  'default',
+  'options',
+  'enum',
+  'pattern',
+  'maxLength',
+  'required',
+];
+/** Keys that constrain a `string` param's value, and only a string's. */
+const STRING_RULE_KEYS = ['enum', 'pattern', 'maxLength'];
+/** The largest `maxLength` a param may set: a value is a command-line word, not a file. */
+const MAX_PARAM_MAX_LENGTH = 100_000;
 const PARAM_TYPES: PipelineParamType[] = [
   'string',
   'number',
@@ -79,6 +93,8 @@ const MATRIX_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 export const MAX_MATRIX_COMBINATIONS = 256;
 /** The most extra attempts a job may ask for. */
 export const MAX_RETRY = 10;
+/** The most alias expansions `with:` inputs may take: more is an alias bomb. */
+export const MAX_ALIAS_COUNT = 100;
 /** The most characters of a `run` script used as a step's default name. */
 const MAX_DEFAULT_STEP_NAME = 80;
 
@@ -199,6 +215,49 @@ function describe(node: ParsedNode | null | undefined): string {
     default:
       return `the value ${quote(String(value))}`;
   }
+}
+
+/**
+ * The regular expression of a param's `pattern`: anchored, so the whole value must match
+ * (`[a-z]+` must not accept `a; rm -rf /`). Throws a SyntaxError for an invalid pattern.
+ */
+function paramPatternRegExp(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`, 'u');
+}
+
+/**
+ * Why a value breaks a `string` param's `enum`, `maxLength` (else
+ * {@link DEFAULT_PARAM_MAX_LENGTH}) or `pattern`, as `must match ^[a-z]+$`; undefined when it
+ * keeps them. Other types have no such rules. The server checks every triggered value with it;
+ * forms use it for hints.
+ */
+export function paramValueProblem(
+  param: PipelineParam,
+  value: string,
+): string | undefined {
+  if (param.type !== 'string') {
+    return undefined;
+  }
+  if (param.enum && !param.enum.includes(value)) {
+    return `must be one of ${param.enum.join(', ')}`;
+  }
+  const maxLength = param.maxLength ?? DEFAULT_PARAM_MAX_LENGTH;
+  // Before the pattern, so a regular expression never runs over an unbounded value
+  if (value.length > maxLength) {
+    return `must be at most ${maxLength} characters, got ${value.length}`;
+  }
+  if (param.pattern !== undefined) {
+    let matches: boolean;
+    try {
+      matches = paramPatternRegExp(param.pattern).test(value);
+    } catch {
+      matches = false;
+    }
+    if (!matches) {
+      return `must match ${param.pattern}`;
+    }
+  }
+  return undefined;
 }
 
 function joinPath(path: string, key: string): string {
@@ -646,20 +705,7 @@ class Validator {
         );
       } else {
         options = this.stringList(optionsField, true);
-        const seen = new Set<string>();
-        for (const [index, option] of (options ?? []).entries()) {
-          if (seen.has(option)) {
-            const item = (optionsField.node as { items: unknown[] }).items[
-              index
-            ];
-            this.report(
-              this.field('', item).at,
-              `${optionsField.path}[${index}]`,
-              `Duplicate option "${option}"`,
-            );
-          }
-          seen.add(option);
-        }
+        this.reportDuplicates(optionsField, options ?? [], 'option');
         param.options = options;
       }
     } else if (optionsField && type) {
@@ -668,6 +714,20 @@ class Validator {
         optionsField.path,
         `"options" is only allowed for a choice param, not for type "${type}"`,
       );
+    }
+    if (type === 'string') {
+      this.stringRules(entries, param);
+    } else if (type) {
+      for (const key of STRING_RULE_KEYS) {
+        const ruleField = entries.get(key);
+        if (ruleField) {
+          this.report(
+            ruleField.key,
+            ruleField.path,
+            `"${key}" is only allowed for a string param, not for type "${type}"`,
+          );
+        }
+      }
     }
 
     const defaultField = entries.get('default');
@@ -690,10 +750,86 @@ class Validator {
       } else if (typeof value !== type) {
         this.expected(defaultField, `a ${type} (the param's type)`);
       } else {
-        param.default = value as string | number | boolean;
+        const problem =
+          typeof value === 'string' && value !== ''
+            ? paramValueProblem(param, value)
+            : undefined;
+        if (problem) {
+          this.report(
+            defaultField.at,
+            defaultField.path,
+            `Default ${quote(value as string)} ${problem}`,
+          );
+        } else {
+          param.default = value as string | number | boolean;
+        }
       }
     }
     return param;
+  }
+
+  /** A string param's `maxLength`, `pattern` and `enum`; each enum value must keep the other two. */
+  private stringRules(entries: Map<string, Field>, param: PipelineParam) {
+    const maxLengthField = entries.get('maxLength');
+    if (maxLengthField) {
+      param.maxLength = this.integer(maxLengthField, 1, MAX_PARAM_MAX_LENGTH);
+    }
+    const patternField = entries.get('pattern');
+    if (patternField) {
+      const pattern = this.string(patternField, true);
+      if (pattern !== undefined) {
+        try {
+          paramPatternRegExp(pattern);
+          param.pattern = pattern;
+        } catch (error) {
+          this.report(
+            patternField.at,
+            patternField.path,
+            `Invalid regular expression ${quote(pattern)}: ${
+              (error as Error).message
+            }`,
+          );
+        }
+      }
+    }
+    const enumField = entries.get('enum');
+    if (enumField) {
+      const values = this.stringList(enumField, true);
+      if (values) {
+        this.reportDuplicates(enumField, values, 'value');
+        const items = (enumField.node as { items: unknown[] }).items;
+        let valid = true;
+        for (const [index, value] of values.entries()) {
+          const problem = paramValueProblem(param, value);
+          if (problem) {
+            valid = false;
+            this.report(
+              this.field('', items[index]).at,
+              `${enumField.path}[${index}]`,
+              `Enum value ${quote(value)} ${problem}`,
+            );
+          }
+        }
+        if (valid) {
+          param.enum = values;
+        }
+      }
+    }
+  }
+
+  private reportDuplicates(field: Field, values: string[], noun: string) {
+    const items = (field.node as { items: unknown[] }).items;
+    const seen = new Set<string>();
+    for (const [index, value] of values.entries()) {
+      if (seen.has(value)) {
+        this.report(
+          this.field('', items[index]).at,
+          `${field.path}[${index}]`,
+          `Duplicate ${noun} "${value}"`,
+        );
+      }
+      seen.add(value);
+    }
   }
 
   jobs(field: Field): PipelineJob[] {
@@ -1013,7 +1149,21 @@ class Validator {
       } else if (!isMap(withField.node)) {
         this.expected(withField, 'a mapping of inputs');
       } else {
-        step.with = withField.node.toJS(this.doc) as Record<string, unknown>;
+        try {
+          step.with = withField.node.toJS(this.doc, {
+            maxAliasCount: MAX_ALIAS_COUNT,
+          }) as Record<string, unknown>;
+        } catch (error) {
+          // An alias bomb (`&a [x, x]`, `&b [*a, *a]`, …) expands exponentially: refused here
+          // as a problem of the file, not a server error.
+          this.report(
+            withField.node,
+            withField.path,
+            `Too many YAML aliases to expand (at most ${MAX_ALIAS_COUNT}): ${
+              (error as Error).message
+            }`,
+          );
+        }
       }
     }
     if (usesField && step.uses !== undefined) {

@@ -1,5 +1,6 @@
 import { parsePipeline } from '../parsePipeline';
 import {
+  ALLOWED_EXPRESSIONS,
   evaluateParsedCondition,
   ExpressionReference,
   parseCondition,
@@ -112,6 +113,54 @@ describe('the validator reads conditions with the same grammar', () => {
           'Invalid condition: unexpected "("; conditions have no parentheses',
         path: 'jobs.build.steps[0].if',
       },
+    ]);
+  });
+});
+
+describe('values in conditions stay values (issue 14)', () => {
+  const big = 'x'.repeat(100_000);
+  const scope: Record<string, string> = {
+    'params.env': 'prod || x',
+    'params.quoted': "prod' || 'x",
+    'params.big': big,
+  };
+  const evaluateWith = (condition: string) => {
+    const parsed = parseCondition(condition);
+    if (!parsed.condition) throw new Error(parsed.problems.join('; '));
+    return evaluateParsedCondition(
+      parsed.condition,
+      reference => scope[`${reference.scope}.${reference.name}`] ?? '',
+    );
+  };
+
+  it.each([
+    "params.env == 'prod'",
+    "${{ params.env }} == 'prod'",
+    "${{ params.env == 'prod' }}",
+    "params.env == 'staging' || params.env == 'prod'",
+    "params.quoted == 'prod'",
+    "params.env == 'prod' && params.env != ''",
+  ])('a parameter "prod || x" does not make %s true', condition => {
+    expect(evaluateWith(condition)).toBe(false);
+  });
+
+  it('compares a 100 KB value as one value', () => {
+    expect(evaluateWith(`params.big == '${big}'`)).toBe(true);
+    expect(evaluateWith(`params.big == '${big}y'`)).toBe(false);
+    expect(evaluateWith(`params.big != 'x' && params.big`)).toBe(true);
+  });
+
+  it('reads a 100 KB condition of many terms', () => {
+    const terms = Array(20_000).fill("params.env == 'a'");
+    expect(evaluateWith(terms.join(' || '))).toBe(false);
+    expect(
+      evaluateWith([...terms, "params.env == 'prod || x'"].join(' || ')),
+    ).toBe(true);
+    expect(parseCondition(`'${big}`).problems).toEqual([
+      "Invalid condition: unterminated string (' without its end)",
+    ]);
+    expect(parseCondition(`${big}.y`).problems).toEqual([
+      `Unknown expression "${big}.y"; expected one of ${ALLOWED_EXPRESSIONS}`,
     ]);
   });
 });
