@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { createHmac } from 'node:crypto';
 import {
-  globToRegExp,
+  compileGlob,
   GithubWebhookHandler,
   matchesGlobs,
   pipelineWantsWebhook,
@@ -249,7 +249,38 @@ describe('branch globs', () => {
   });
 
   it('escapes regex characters', () => {
-    expect(globToRegExp('a.b').test('axb')).toBe(false);
+    expect(compileGlob('a.b').test('axb')).toBe(false);
+  });
+
+  it.each([
+    ['release/1.2', 'release/**', true],
+    ['release/', 'release/**', true],
+    ['release', 'release/**', false],
+    ['a/b/c', '**/c', true],
+    ['a/b/c', '*/c', false],
+    ['ab', 'a***b', true],
+    ['a/x/b', 'a/***', true],
+    ['feature/x', 'feature?x', false],
+    ['', '*', true],
+    ['', '?', false],
+    ['v1', 'v?*', true],
+    ['main', 'mai', false],
+    ['mainline', 'main', false],
+  ])(
+    '%j against %j is %s, as the former regular expression',
+    (value, glob, expected) => {
+      expect(compileGlob(glob).test(value)).toBe(expected);
+    },
+  );
+
+  it('answers a pathological pattern without backtracking', () => {
+    // As a regular expression, `^[^/]*[^/]*…b$` against 10,000 `a`s backtracks for ages
+    const glob = `${'*'.repeat(50).split('').join('a')}b`;
+    const value = 'a'.repeat(10_000);
+    expect(compileGlob(glob).test(value)).toBe(false);
+    expect(compileGlob(glob).test(`${value}b`)).toBe(true);
+    expect(matchesGlobs(value, ['*'.repeat(50)])).toBe(true);
+    expect(matchesGlobs(`${value}/`, ['*?*?*?*?*?*?*?*?*?*?'])).toBe(false);
   });
 });
 

@@ -22,30 +22,93 @@ export type WebhookTrigger = {
 
 export type WebhookResult = { status: number; body: Record<string, unknown> };
 
-/** Shell-style glob (`*`, `**`, `?`) to RegExp, for branch and tag filters. */
-export function globToRegExp(glob: string): RegExp {
-  let pattern = '';
+type GlobToken =
+  | { kind: 'literal'; char: string }
+  /** `?`: one character but `/` */
+  | { kind: 'one' }
+  /** `*`: any run of characters without `/` */
+  | { kind: 'star' }
+  /** `**`: any run of characters but line terminators (as `.*` matched before) */
+  | { kind: 'globstar' };
+
+const LINE_TERMINATORS = new Set(['\n', '\r', '\u2028', '\u2029']);
+
+/** A compiled branch or tag glob; see {@link compileGlob}. */
+export type GlobMatcher = { test(value: string): boolean };
+
+/**
+ * Shell-style glob (`*`, `**`, `?`) for branch and tag filters. It matches by walking the
+ * value once while keeping the set of pattern positions reached (a Thompson NFA), so a match
+ * costs at most value length × pattern length steps: a regular expression built from the glob
+ * backtracks exponentially on patterns such as `*a*a*a*…` (ReDoS from a pipeline file).
+ */
+export function compileGlob(glob: string): GlobMatcher {
+  const tokens: GlobToken[] = [];
   for (let i = 0; i < glob.length; i++) {
     const char = glob[i];
     if (char === '*') {
       if (glob[i + 1] === '*') {
-        pattern += '.*';
+        tokens.push({ kind: 'globstar' });
         i++;
       } else {
-        pattern += '[^/]*';
+        tokens.push({ kind: 'star' });
       }
     } else if (char === '?') {
-      pattern += '[^/]';
+      tokens.push({ kind: 'one' });
     } else {
-      pattern += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+      tokens.push({ kind: 'literal', char });
     }
   }
-  return new RegExp(`^${pattern}$`);
+  const size = tokens.length;
+  // A star may match nothing: reaching it also reaches the position after it.
+  const close = (reached: Uint8Array) => {
+    for (let i = 0; i < size; i++) {
+      const kind = tokens[i].kind;
+      if (reached[i] && (kind === 'star' || kind === 'globstar')) {
+        reached[i + 1] = 1;
+      }
+    }
+  };
+  return {
+    test(value: string) {
+      let current = new Uint8Array(size + 1);
+      let next = new Uint8Array(size + 1);
+      current[0] = 1;
+      close(current);
+      for (let v = 0; v < value.length; v++) {
+        const char = value[v];
+        next.fill(0);
+        let any = false;
+        for (let i = 0; i < size; i++) {
+          if (!current[i]) continue;
+          const token = tokens[i];
+          let to: number | undefined;
+          if (token.kind === 'star') {
+            if (char !== '/') to = i;
+          } else if (token.kind === 'globstar') {
+            if (!LINE_TERMINATORS.has(char)) to = i;
+          } else if (token.kind === 'one') {
+            if (char !== '/') to = i + 1;
+          } else if (token.char === char) {
+            to = i + 1;
+          }
+          if (to !== undefined) {
+            next[to] = 1;
+            any = true;
+          }
+        }
+        if (!any) return false;
+        close(next);
+        [current, next] = [next, current];
+      }
+      return current[size] === 1;
+    },
+  };
 }
 
 export function matchesGlobs(value: string, globs?: string[]) {
   if (!globs || globs.length === 0) return true;
-  return globs.some(glob => globToRegExp(glob).test(value));
+  return globs.some(glob => compileGlob(glob).test(value));
 }
 
 /**
