@@ -95,10 +95,17 @@ export interface PipelineArtifactStore {
     jobRunId: string,
   ): Promise<{ dir: string; commit(): Promise<void> }>;
   list(runId: string): Promise<PipelineArtifact[]>;
-  /** The file's content, or undefined when there is no such artifact. */
+  /**
+   * The file's content, or undefined when there is no such artifact. The backend asks only
+   * for a job of the run and a relative `/`-separated path without empty, `.` or `..`
+   * segments, backslashes or NUL; a store still keeps every read inside the run's artifacts
+   * (no links out of them).
+   */
   read(
     runId: string,
     jobRunId: string,
     path: string,
   ): Promise<{ stream: NodeJS.ReadableStream; size: number } | undefined>;
+  /** Removes every artifact of a run (retention); resolves also when it kept none. */
+  delete(runId: string): Promise<void>;
 }

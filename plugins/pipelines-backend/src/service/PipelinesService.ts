@@ -34,6 +34,10 @@ import type {
   PipelineArtifactStore,
   PipelineProvider,
 } from '@internal/plugin-pipelines-node';
+import {
+  artifactPathSegments,
+  isSafeArtifactSegment,
+} from '../artifacts/artifactPaths';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
 import { mergeProviderPages } from './mergeProviderPages';
 import { PipelineEngine, TriggerRequest } from '../engine/PipelineEngine';
@@ -317,19 +321,37 @@ export class PipelinesService {
     return this.options.artifacts.list(runId);
   }
 
+  /**
+   * One artifact file of a run the caller may read. The address is checked here, for every
+   * artifact store: the job must be one of this run's (by its id, or as the store lists it) and
+   * the path relative without `..` and the like, so `/runs/<mine>/artifacts/%2E%2E/<theirs>/…`
+   * cannot reach another run's files. Anything else does not exist.
+   */
   async readArtifact(
     credentials: BackstageCredentials,
     runId: string,
     jobRunId: string,
     path: string,
   ) {
-    await this.readableRun(runId, credentials);
-    const file = await this.options.artifacts.read(runId, jobRunId, path);
-    if (!file) {
-      throw new NotFoundError(
-        `Run ${runId} has no artifact ${path} from job ${jobRunId}`,
+    const run = await this.readableRun(runId, credentials);
+    const notFound = () =>
+      new NotFoundError(
+        `Run ${runId} has no artifact ${JSON.stringify(
+          path,
+        )} from job ${JSON.stringify(jobRunId)}`,
       );
+    if (!isSafeArtifactSegment(jobRunId) || !artifactPathSegments(path)) {
+      throw notFound();
     }
+    const jobOfRun =
+      run.jobs.some(job => job.jobRunId === jobRunId) ||
+      // A store may list a job under its own name for it (the local store's folder name)
+      (await this.options.artifacts.list(runId)).some(
+        artifact => artifact.jobRunId === jobRunId,
+      );
+    if (!jobOfRun) throw notFound();
+    const file = await this.options.artifacts.read(runId, jobRunId, path);
+    if (!file) throw notFound();
     return file;
   }
 

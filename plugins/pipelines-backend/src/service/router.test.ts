@@ -3,7 +3,11 @@ import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
 import express from 'express';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
+import { LocalArtifactStore } from '../artifacts/LocalArtifactStore';
 import type { GithubWebhookHandler } from './GithubWebhookHandler';
 import { makePipelineRun } from '../testing/pipelineRun';
 import type { LiveLogStream } from './LiveLogStream';
@@ -15,6 +19,22 @@ const STATUS_OF_ERROR: Record<string, number> = {
   NotAllowedError: 403,
   NotFoundError: 404,
 };
+
+/** What the backend's error middleware does with Backstage errors. */
+function withErrorStatus(app: express.Express) {
+  return app.use(
+    (
+      error: Error,
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      res
+        .status(STATUS_OF_ERROR[error.name] ?? 500)
+        .json({ error: { name: error.name, message: error.message } });
+    },
+  );
+}
 
 function latestRun(pipeline: string, number: number): PipelineRun {
   return makePipelineRun({
@@ -84,20 +104,7 @@ async function createApp(options: { allow: boolean }) {
     webhooks: {} as GithubWebhookHandler,
     liveLogStream: {} as LiveLogStream,
   });
-  const app = express().use(router);
-  // What the backend's error middleware does with Backstage errors
-  app.use(
-    (
-      error: Error,
-      _req: express.Request,
-      res: express.Response,
-      _next: express.NextFunction,
-    ) => {
-      res
-        .status(STATUS_OF_ERROR[error.name] ?? 500)
-        .json({ error: { name: error.name, message: error.message } });
-    },
-  );
+  const app = withErrorStatus(express().use(router));
   return { app, catalogCalls, permissionCalls, storeCalls };
 }
 
@@ -157,5 +164,113 @@ describe('GET /latest-runs', () => {
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toMatch(/entityRef is required/);
     expect(storeCalls).toEqual([]);
+  });
+});
+
+describe('GET /runs/:runId/artifacts/:jobRunId/*', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-router-artifacts-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /** Two runs with a `build` job each: `run-mine` of an entity the caller sees, `run-theirs` of one they cannot. */
+  async function createArtifactApp() {
+    const artifacts = new LocalArtifactStore(root);
+    const runs = [
+      { runId: 'run-mine', entityRef: 'component:default/mine' },
+      { runId: 'run-theirs', entityRef: 'component:default/theirs' },
+    ].map(run =>
+      makePipelineRun({
+        ...run,
+        jobs: [
+          {
+            jobRunId: 'build',
+            jobId: 'build',
+            name: 'build',
+            needs: [],
+            status: 'succeeded',
+            attempt: 1,
+            steps: [],
+          },
+        ],
+      }),
+    );
+    for (const run of runs) {
+      const staged = await artifacts.stage(run.runId, 'build');
+      fs.mkdirSync(path.join(staged.dir, 'dist'));
+      fs.writeFileSync(
+        path.join(staged.dir, 'dist', 'report.txt'),
+        `report of ${run.runId}`,
+      );
+      await staged.commit();
+    }
+    const service = new PipelinesService({
+      store: {
+        getRun: async (runId: string) => runs.find(r => r.runId === runId),
+      },
+      artifacts,
+      providers: [],
+      catalog: {
+        getEntityByRef: async (ref: string) =>
+          ref === 'component:default/mine'
+            ? {
+                apiVersion: 'backstage.io/v1alpha1',
+                kind: 'Component',
+                metadata: { name: 'mine', namespace: 'default' },
+              }
+            : undefined,
+      },
+      permissions: {
+        authorizeConditional: async (requests: unknown[]) =>
+          requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      },
+      stepTypes: () => [],
+      secretNames: () => [],
+      readAccessCacheMs: 0,
+    } as unknown as ConstructorParameters<typeof PipelinesService>[0]);
+    const router = await createRouter({
+      service,
+      httpAuth: mockServices.httpAuth(),
+      logger: mockServices.logger.mock(),
+      webhooks: {} as GithubWebhookHandler,
+      liveLogStream: {} as LiveLogStream,
+    });
+    return withErrorStatus(express().use(router));
+  }
+
+  it('serves an artifact of a run the caller may read', async () => {
+    const app = await createArtifactApp();
+    const res = await request(app)
+      .get('/runs/run-mine/artifacts/build/dist/report.txt')
+      .buffer(true)
+      .parse((response, done) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk));
+        response.on('end', () => done(null, body));
+      });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('report of run-mine');
+  });
+
+  it.each([
+    // Through a readable run to another entity's run
+    '/runs/run-mine/artifacts/%2E%2E/run-theirs/build/dist/report.txt',
+    '/runs/run-mine/artifacts/..%2F..%2Frun-theirs/build/dist/report.txt',
+    '/runs/run-mine/artifacts/build/..%2F..%2Frun-theirs%2Fbuild%2Fdist%2Freport.txt',
+    '/runs/run-mine/artifacts/build/%2E%2E/%2E%2E/run-theirs/build/dist/report.txt',
+    '/runs/run-mine/artifacts/build/%252E%252E/%252E%252E/run-theirs/build/dist/report.txt',
+    '/runs/run-mine/artifacts/build/dist%5C..%5Creport.txt',
+    '/runs/run-mine/artifacts/build/dist/report.txt%00',
+    '/runs/run-mine/artifacts/%2Ftmp/report.txt',
+    // A job that is not one of the run's
+    '/runs/run-mine/artifacts/deploy/dist/report.txt',
+    // The other run itself
+    '/runs/run-theirs/artifacts/build/dist/report.txt',
+  ])('answers 404 for %s', async url => {
+    const app = await createArtifactApp();
+    const res = await request(app).get(url);
+    expect(res.status).toBe(404);
+    expect(JSON.stringify(res.body)).not.toContain('report of run-theirs');
   });
 });
