@@ -1,5 +1,8 @@
 import { ConfigReader } from '@backstage/config';
 import { SonarQubeClient } from './SonarQubeClient';
+import express from 'express';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { SonarQubeFake } from './testUtils';
 
 const USER_TOKEN = 'squ_user_token_for_tests_0001';
@@ -256,6 +259,47 @@ describe('SonarQubeClient against the SonarQube fake', () => {
     ).rejects.toThrow(
       /^SonarQube instance "down": GET api\/measures\/component for project "comet-examples_payments-api" failed: /,
     );
+  });
+
+  it('does not follow a redirect, so the token never reaches another host', async () => {
+    // Another host that records what reaches it
+    const received: Array<{ path: string; authorization?: string }> = [];
+    const elsewhere = express();
+    elsewhere.use((req, res) => {
+      received.push({
+        path: req.path,
+        authorization: req.headers.authorization,
+      });
+      res.json({ component: { name: 'Stolen', measures: [] } });
+    });
+    const server = elsewhere.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const elsewhereUrl = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }`;
+    try {
+      for (const status of [301, 302, 307, 308]) {
+        fake.redirectNext(
+          'api/measures/component',
+          `${elsewhereUrl}/collect`,
+          status,
+        );
+        const error = await main()
+          .getMeasures({ projectKey: 'comet-examples_payments-api' })
+          .then(
+            () => undefined,
+            e => e as Error,
+          );
+        expect(error?.name).toBe('ServiceUnavailableError');
+        expect(error?.message).toBe(
+          `SonarQube instance "main": GET api/measures/component for project "comet-examples_payments-api" answered with a redirect (${status}), which Comet does not follow so that the token stays with the configured host: set baseUrl to the URL SonarQube answers on`,
+        );
+        expect(error?.message).not.toContain(USER_TOKEN);
+      }
+      expect(received).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 
   it('reads the single-instance shorthand as the default instance', () => {

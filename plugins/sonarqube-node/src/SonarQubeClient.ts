@@ -110,7 +110,9 @@ function scopeText(query: SonarQubeProjectQuery) {
  * 401 (the configured token is invalid) → ServiceUnavailableError,
  * 403 (the token lacks a permission) → NotAllowedError,
  * 404 (unknown project, branch, analysis) → NotFoundError,
- * 400 → InputError.
+ * 400 → InputError,
+ * 3xx → ServiceUnavailableError: redirects are never followed, so the token is only ever sent
+ * to the configured `baseUrl`.
  */
 export class SonarQubeClient {
   static fromConfig(
@@ -220,6 +222,8 @@ export class SonarQubeClient {
         response = await doFetch(url, {
           method,
           headers: { authorization, accept: 'application/json' },
+          // A redirect followed by fetch would carry the token to whatever host it names.
+          redirect: 'manual',
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
         });
       } catch (error) {
@@ -256,6 +260,12 @@ export class SonarQubeClient {
             : 250 * 2 ** attempt,
         );
         continue;
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel().catch(() => {});
+        throw new ServiceUnavailableError(
+          `${where} answered with a redirect (${response.status}), which Comet does not follow so that the token stays with the configured host: set baseUrl to the URL SonarQube answers on`,
+        );
       }
       const text = await response.text();
       if (response.ok) {

@@ -84,6 +84,11 @@ export class SonarQubeFake {
   readonly calls: SonarQubeFakeCall[] = [];
   readonly router: express.Router;
   private readonly anonymousAnalysis: boolean;
+  private redirects: Array<{
+    path: string;
+    location: string;
+    status: number;
+  }> = [];
   private failures: Array<{
     path: string;
     status: number;
@@ -148,6 +153,14 @@ export class SonarQubeFake {
       retryAfter: options.retryAfter,
       times: options.times ?? 1,
     });
+  }
+
+  /**
+   * Makes the next request to `path` answer `status` (a 3xx) with `Location: location`, as a
+   * SonarQube behind a proxy that moved would.
+   */
+  redirectNext(path: string, location: string, status = 302) {
+    this.redirects.push({ path, location, status });
   }
 
   /** Forgets the recorded calls. */
@@ -338,6 +351,12 @@ export class SonarQubeFake {
     router.use((req, res, next) => {
       const path = req.path.replace(/^\//, '');
       this.calls.push({ method: req.method, path, query: { ...req.query } });
+      const redirect = this.redirects.findIndex(r => r.path === path);
+      if (redirect >= 0) {
+        const [{ location, status }] = this.redirects.splice(redirect, 1);
+        res.redirect(status, location);
+        return;
+      }
       const failure = this.failures.find(f => f.path === path && f.times > 0);
       if (failure) {
         failure.times -= 1;
