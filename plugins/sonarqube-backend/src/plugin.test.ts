@@ -466,7 +466,7 @@ describe('sonarqube plugin', () => {
       .send(body);
     expect(bad.status).toBe(401);
     expect(bad.body.message).toBe(
-      'Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "default"',
+      'Invalid X-Sonar-Webhook-HMAC-SHA256 signature',
     );
     const unsigned = await request(server)
       .post('/api/sonarqube/webhook')
@@ -481,7 +481,7 @@ describe('sonarqube plugin', () => {
       .send(body);
     expect(noSecret.status).toBe(503);
     expect(noSecret.body.message).toBe(
-      'Webhooks from SonarQube instance "restricted" are off: set webhookSecret on that instance in sonarqube.instances',
+      'Webhooks from this SonarQube instance are off: set webhookSecret on it in sonarqube.instances',
     );
     const good = await request(server)
       .post('/api/sonarqube/webhook')

@@ -98,13 +98,12 @@ describe('SonarQubeWebhookHandler', () => {
       status: 401,
       body: {
         ok: false,
-        message:
-          'Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "default"',
+        message: 'Invalid X-Sonar-Webhook-HMAC-SHA256 signature',
       },
     });
     expect(onChange).not.toHaveBeenCalled();
     expect(logger.warn).toHaveBeenCalledWith(
-      'SonarQube webhook for instance "default" rejected: bad X-Sonar-Webhook-HMAC-SHA256 signature',
+      'SonarQube webhook rejected: bad X-Sonar-Webhook-HMAC-SHA256 signature for instance "default"',
     );
     expect(JSON.stringify(logger.warn.mock.calls)).not.toContain(SECRET);
   });
@@ -130,7 +129,7 @@ describe('SonarQubeWebhookHandler', () => {
       body: {
         ok: false,
         message:
-          'Missing X-Sonar-Webhook-HMAC-SHA256 header: set the same secret on the SonarQube webhook as on instance "default"',
+          'Missing X-Sonar-Webhook-HMAC-SHA256 header: set the same secret on the SonarQube webhook as on its instance in sonarqube.instances',
       },
     });
     expect(onChange).not.toHaveBeenCalled();
@@ -149,13 +148,13 @@ describe('SonarQubeWebhookHandler', () => {
     });
     expect(result.status).toBe(401);
     expect(result.body.message).toBe(
-      'Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "default"',
+      'Invalid X-Sonar-Webhook-HMAC-SHA256 signature',
     );
     expect(onChange).not.toHaveBeenCalled();
   });
 
-  it('says which instance is unknown, and that one without a secret takes no webhooks', async () => {
-    const { webhooks, onChange } = handler(INSTANCES);
+  it('refuses an unknown instance, and one without a secret, without naming configured instances', async () => {
+    const { webhooks, onChange, logger } = handler(INSTANCES);
     const unknown = await webhooks.handle({
       ...delivery(GATE_CHANGED),
       instance: 'elsewhere',
@@ -165,9 +164,13 @@ describe('SonarQubeWebhookHandler', () => {
       body: {
         ok: false,
         message:
-          'Unknown SonarQube instance "elsewhere" (from sonarqube.org/project-key); sonarqube.instances has "default", "cloud", "nohook"',
+          'No SonarQube instance matches this webhook: add ?instance=<name> (a name from sonarqube.instances) to the webhook URL',
       },
     });
+    // The operator still learns which names are configured, from the log
+    expect(logger.warn).toHaveBeenCalledWith(
+      'SonarQube webhook rejected: Unknown SonarQube instance "elsewhere" (from sonarqube.org/project-key); sonarqube.instances has "default", "cloud", "nohook"',
+    );
     const noSecret = await webhooks.handle({
       ...delivery(GATE_CHANGED),
       instance: 'nohook',
@@ -177,7 +180,7 @@ describe('SonarQubeWebhookHandler', () => {
       body: {
         ok: false,
         message:
-          'Webhooks from SonarQube instance "nohook" are off: set webhookSecret on that instance in sonarqube.instances',
+          'Webhooks from this SonarQube instance are off: set webhookSecret on it in sonarqube.instances',
       },
     });
     expect(onChange).not.toHaveBeenCalled();
@@ -223,14 +226,39 @@ describe('SonarQubeWebhookHandler', () => {
     expect(crossed.status).toBe(401);
   });
 
+  it('names no configured instance in any answer to an unauthenticated delivery', async () => {
+    const { webhooks } = handler(INSTANCES);
+    const several = handler(INSTANCES.slice(1)).webhooks;
+    const answers = [
+      await webhooks.handle({ ...delivery(GATE_CHANGED), instance: 'x' }),
+      await webhooks.handle({ ...delivery(GATE_CHANGED), instance: 'nohook' }),
+      await webhooks.handle({ body: delivery(GATE_CHANGED).body }),
+      await webhooks.handle(delivery(GATE_CHANGED, 'guessed')),
+      await webhooks.handle({
+        ...delivery(GATE_CHANGED, 'guessed'),
+        instance: 'cloud',
+      }),
+      await several.handle(
+        delivery({ ...GATE_CHANGED, serverUrl: 'https://unknown.example.com' }),
+      ),
+    ];
+    expect(answers.map(a => a.status)).toEqual([404, 503, 401, 401, 401, 404]);
+    for (const answer of answers) {
+      expect(answer.body.message).not.toMatch(/"(default|cloud|nohook)"/);
+      expect(answer.body.message).not.toMatch(
+        /sonar\.(internal|example)|sonarcloud\.io/,
+      );
+    }
+  });
+
   it('needs the instance named when several are configured and none is default', async () => {
     const { webhooks } = handler(INSTANCES.slice(1));
     const result = await webhooks.handle(
       delivery({ ...GATE_CHANGED, serverUrl: 'https://unknown.example.com' }),
     );
     expect(result.status).toBe(404);
-    expect(result.body.message).toContain(
-      'names no SonarQube instance, and sonarqube.instances has several ("cloud", "nohook")',
+    expect(result.body.message).toBe(
+      'No SonarQube instance matches this webhook: add ?instance=<name> (a name from sonarqube.instances) to the webhook URL',
     );
   });
 
@@ -330,7 +358,7 @@ describe('SonarQubeWebhookHandler', () => {
       );
       expect(result.status).toBe(401);
       expect(result.body.message).toBe(
-        'Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "default"',
+        'Invalid X-Sonar-Webhook-HMAC-SHA256 signature',
       );
       expect(onChange).not.toHaveBeenCalled();
     });

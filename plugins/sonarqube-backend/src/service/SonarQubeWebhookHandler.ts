@@ -80,22 +80,38 @@ export class SonarQubeWebhookHandler {
         }
       }
     }
+    // The endpoint is unauthenticated: its answers never name a configured instance (that
+    // would let anyone list them); the precise reason goes to the log for the operator.
+    const refuse = (
+      status: number,
+      message: string,
+      reason: string,
+    ): SonarQubeWebhookResult => {
+      this.options.logger.warn(`SonarQube webhook rejected: ${reason}`);
+      return fail(status, message);
+    };
     let instance;
     try {
       instance = client.instance(instanceName);
     } catch (error) {
-      return fail(404, (error as Error).message);
+      return refuse(
+        404,
+        'No SonarQube instance matches this webhook: add ?instance=<name> (a name from sonarqube.instances) to the webhook URL',
+        (error as Error).message,
+      );
     }
     if (!instance.webhookSecret) {
-      return fail(
+      return refuse(
         503,
-        `Webhooks from SonarQube instance "${instance.name}" are off: set webhookSecret on that instance in sonarqube.instances`,
+        'Webhooks from this SonarQube instance are off: set webhookSecret on it in sonarqube.instances',
+        `instance "${instance.name}" has no webhookSecret`,
       );
     }
     if (!request.signature) {
-      return fail(
+      return refuse(
         401,
-        `Missing X-Sonar-Webhook-HMAC-SHA256 header: set the same secret on the SonarQube webhook as on instance "${instance.name}"`,
+        'Missing X-Sonar-Webhook-HMAC-SHA256 header: set the same secret on the SonarQube webhook as on its instance in sonarqube.instances',
+        `no X-Sonar-Webhook-HMAC-SHA256 header for instance "${instance.name}"`,
       );
     }
     const expected = createHmac('sha256', instance.webhookSecret)
@@ -103,12 +119,10 @@ export class SonarQubeWebhookHandler {
       .digest();
     const given = Buffer.from(request.signature.trim(), 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      this.options.logger.warn(
-        `SonarQube webhook for instance "${instance.name}" rejected: bad X-Sonar-Webhook-HMAC-SHA256 signature`,
-      );
-      return fail(
+      return refuse(
         401,
-        `Invalid X-Sonar-Webhook-HMAC-SHA256 signature for SonarQube instance "${instance.name}"`,
+        'Invalid X-Sonar-Webhook-HMAC-SHA256 signature',
+        `bad X-Sonar-Webhook-HMAC-SHA256 signature for instance "${instance.name}"`,
       );
     }
     const projectKey = payload?.project?.key;
