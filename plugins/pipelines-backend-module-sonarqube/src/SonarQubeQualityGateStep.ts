@@ -48,9 +48,18 @@ function optionalString(inputs: Record<string, unknown>, name: string) {
   return String(value);
 }
 
+/**
+ * Bounds of the timing inputs: a poll faster than every 2 s would hammer SonarQube's Web API
+ * (three calls a poll), and a step may not hold its executor slot for more than an hour.
+ */
+export const QUALITY_GATE_LIMITS = {
+  pollSeconds: { min: 2, max: 60 },
+  timeoutSeconds: { min: 1, max: 3600 },
+} as const;
+
 function seconds(
   inputs: Record<string, unknown>,
-  name: string,
+  name: keyof typeof QUALITY_GATE_LIMITS,
   fallback: number,
 ) {
   const value = inputs[name];
@@ -59,6 +68,14 @@ function seconds(
   if (!Number.isFinite(number) || number <= 0) {
     throw new Error(
       `Input "${name}" of ${QUALITY_GATE_STEP_ID} must be a positive number of seconds, not ${JSON.stringify(
+        value,
+      )}`,
+    );
+  }
+  const { min, max } = QUALITY_GATE_LIMITS[name];
+  if (number < min || number > max) {
+    throw new Error(
+      `Input "${name}" of ${QUALITY_GATE_STEP_ID} must be from ${min} to ${max} seconds, not ${JSON.stringify(
         value,
       )}`,
     );
@@ -84,7 +101,11 @@ export function describeCondition(condition: QualityGateCondition) {
  * queued), prints every condition of that analysis's quality gate and fails the step when the
  * gate fails. Inputs (`with:`): `projectKey` (`[instance/]key[,…]`, default: the entity's
  * `sonarqube.org/project-key`), `branch`, `pullRequest`, `commit` (default: the run's),
- * `timeoutSeconds` (300), `pollSeconds` (5).
+ * `timeoutSeconds` (300, at most 3600), `pollSeconds` (5, from 2 to 60).
+ *
+ * A pipeline file is written by whoever can push to the repository, so `projectKey` may only
+ * name projects of the run's entity (its `sonarqube.org/project-key`): the step reads with
+ * Comet's token, which may see every project.
  */
 export class SonarQubeQualityGateStep implements PipelineStepType {
   readonly id = QUALITY_GATE_STEP_ID;
@@ -107,6 +128,8 @@ export class SonarQubeQualityGateStep implements PipelineStepType {
       );
     }
     const { inputs, log } = context;
+    const timeoutMs = seconds(inputs, 'timeoutSeconds', 300) * 1000;
+    const pollMs = seconds(inputs, 'pollSeconds', 5) * 1000;
     const projects = await this.projects(context);
     const commit = optionalString(inputs, 'commit') ?? context.commit;
     if (!commit) {
@@ -114,8 +137,6 @@ export class SonarQubeQualityGateStep implements PipelineStepType {
         `The run has no commit; give ${QUALITY_GATE_STEP_ID} a "commit" input`,
       );
     }
-    const timeoutMs = seconds(inputs, 'timeoutSeconds', 300) * 1000;
-    const pollMs = seconds(inputs, 'pollSeconds', 5) * 1000;
     const pullRequest = optionalString(inputs, 'pullRequest');
     const explicitBranch = optionalString(inputs, 'branch');
     const deadline = Date.now() + timeoutMs;
@@ -192,29 +213,59 @@ export class SonarQubeQualityGateStep implements PipelineStepType {
   ): Promise<SonarQubeProjectRef[]> {
     const fromInput = optionalString(context.inputs, 'projectKey');
     const instance = optionalString(context.inputs, 'instance');
-    let value = fromInput;
-    let source = '"projectKey" input';
+    const credentials = await this.options.auth.getOwnServiceCredentials();
+    const entity = await this.options.catalog.getEntityByRef(
+      context.entityRef,
+      { credentials },
+    );
+    const annotation =
+      entity?.metadata.annotations?.[ANNOTATION_SONARQUBE_PROJECT_KEY];
+    const annotationSource = `${ANNOTATION_SONARQUBE_PROJECT_KEY} of ${context.entityRef}`;
+    const value = fromInput ?? annotation;
     if (!value) {
-      const credentials = await this.options.auth.getOwnServiceCredentials();
-      const entity = await this.options.catalog.getEntityByRef(
-        context.entityRef,
-        { credentials },
+      throw new Error(
+        `${QUALITY_GATE_STEP_ID} needs a project: give it "with: { projectKey: <key> }" or annotate ${context.entityRef} with ${ANNOTATION_SONARQUBE_PROJECT_KEY}`,
       );
-      value = entity?.metadata.annotations?.[ANNOTATION_SONARQUBE_PROJECT_KEY];
-      source = `${ANNOTATION_SONARQUBE_PROJECT_KEY} of ${context.entityRef}`;
-      if (!value) {
-        throw new Error(
-          `${QUALITY_GATE_STEP_ID} needs a project: give it "with: { projectKey: <key> }" or annotate ${context.entityRef} with ${ANNOTATION_SONARQUBE_PROJECT_KEY}`,
-        );
-      }
     }
     const parsed = parseProjectKeyAnnotation(value);
     if (!parsed.ok) {
-      throw new Error(`Bad ${source}: ${parsed.message}`);
+      throw new Error(
+        `Bad ${fromInput ? '"projectKey" input' : annotationSource}: ${
+          parsed.message
+        }`,
+      );
     }
-    return parsed.projects.map(p =>
+    const requested = parsed.projects.map(p =>
       instance && !p.instance ? { ...p, instance } : p,
     );
+    const own = annotation ? parseProjectKeyAnnotation(annotation) : undefined;
+    const allowed = new Set(
+      own?.ok ? own.projects.map(p => this.projectId(p)) : [],
+    );
+    const foreign = requested.filter(p => !allowed.has(this.projectId(p)));
+    if (foreign.length) {
+      throw new Error(
+        `${QUALITY_GATE_STEP_ID} checks only the projects of the run's entity: ${foreign
+          .map(p => `"${stringifyProjectRef(p)}"`)
+          .join(', ')} ${
+          foreign.length === 1 ? 'is' : 'are'
+        } not in the annotation ${annotationSource}${
+          annotation ? ` ("${annotation}")` : ' (not set)'
+        }; add ${foreign.length === 1 ? 'it' : 'them'} there`,
+      );
+    }
+    return requested;
+  }
+
+  /** `instance/key` with the instance resolved, so `key` and `default/key` are the same. */
+  private projectId(project: SonarQubeProjectRef) {
+    let instance = project.instance ?? '';
+    try {
+      instance = this.options.client.instance(project.instance).name;
+    } catch {
+      // An unknown instance matches only the same unknown name; reading it fails later
+    }
+    return `${instance}/${project.projectKey}`;
   }
 
   /** The run's branch if SonarQube knows it as a non-main branch; the main branch otherwise. */

@@ -39,7 +39,7 @@ jobs:
       - uses: sonarqube/quality-gate
         with:
           timeoutSeconds: 30
-          pollSeconds: 0.2
+          pollSeconds: 2
 `,
   '.comet/strict.yaml': `
 name: strict
@@ -50,7 +50,7 @@ jobs:
         with:
           projectKey: comet-examples_ledger-worker
           timeoutSeconds: 30
-          pollSeconds: 0.2
+          pollSeconds: 2
   deploy:
     needs: [gate]
     steps:
@@ -65,7 +65,7 @@ jobs:
         with:
           projectKey: comet-examples_storefront-web
           timeoutSeconds: 1
-          pollSeconds: 0.2
+          pollSeconds: 2
 `,
   '.comet/unknown.yaml': `
 name: unknown
@@ -76,7 +76,7 @@ jobs:
         with:
           projectKey: no-such-project
           timeoutSeconds: 5
-          pollSeconds: 0.2
+          pollSeconds: 2
 `,
 };
 
@@ -109,6 +109,7 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
   let server: any;
   let stopBackend: () => Promise<void>;
   const entityRef = 'component:default/payments-api';
+  const gateChecks = 'component:default/gate-checks';
   const user = mockCredentials.user.header();
 
   beforeAll(async () => {
@@ -173,6 +174,28 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
                     .filter(f => f.startsWith('.comet/'))
                     .join(','),
                   'sonarqube.org/project-key': 'comet-examples_payments-api',
+                },
+              },
+              spec: {
+                type: 'service',
+                owner: 'team-a',
+                lifecycle: 'production',
+              },
+            },
+            {
+              // The step checks only the entity's own projects: these name other ones
+              apiVersion: 'backstage.io/v1alpha1',
+              kind: 'Component',
+              metadata: {
+                name: 'gate-checks',
+                namespace: 'default',
+                annotations: {
+                  'backstage.io/source-location': `url:file://${repo}`,
+                  'comet.dev/pipelines': Object.keys(FILES)
+                    .filter(f => f.startsWith('.comet/'))
+                    .join(','),
+                  'sonarqube.org/project-key':
+                    'comet-examples_ledger-worker,comet-examples_storefront-web,no-such-project',
                 },
               },
               spec: {
@@ -290,7 +313,8 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
             projectKey: 'comet-examples_payments-api',
             revision: commit,
             gate: 'OK',
-            pendingMs: 1500,
+            // Longer than one poll (2 s, the least pollSeconds), so the step sees it queued
+            pendingMs: 4000,
           }),
       },
     });
@@ -316,7 +340,9 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
       revision: commit,
       gate: 'ERROR',
     });
-    const { run: result, log } = await run('.comet/strict.yaml');
+    const { run: result, log } = await run('.comet/strict.yaml', {
+      entity: gateChecks,
+    });
     expect(result.status).toBe('failed');
     const gate = result.jobs.find(j => j.jobRunId === 'gate')!;
     expect(gate.status).toBe('failed');
@@ -333,7 +359,9 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
   });
 
   it('fails with the timeout when the commit is never analysed', async () => {
-    const { run: result } = await run('.comet/never.yaml');
+    const { run: result } = await run('.comet/never.yaml', {
+      entity: gateChecks,
+    });
     expect(result.status).toBe('failed');
     expect(result.jobs[0].steps[0].error).toBe(
       `No SonarQube analysis of commit ${commit.slice(
@@ -344,11 +372,23 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
   });
 
   it('fails at once, naming instance and path, for an unknown project', async () => {
-    const { run: result } = await run('.comet/unknown.yaml');
+    const { run: result } = await run('.comet/unknown.yaml', {
+      entity: gateChecks,
+    });
     expect(result.status).toBe('failed');
     expect(result.jobs[0].steps[0].error).toBe(
       `SonarQube instance "default": GET api/ce/component for project "no-such-project": not found (404): Component key 'no-such-project' not found`,
     );
+  });
+
+  it("fails at once for a project that is not the entity's", async () => {
+    fake.resetCalls();
+    const { run: result } = await run('.comet/strict.yaml');
+    expect(result.status).toBe('failed');
+    expect(result.jobs[0].steps[0].error).toBe(
+      `sonarqube/quality-gate checks only the projects of the run's entity: "comet-examples_ledger-worker" is not in the annotation sonarqube.org/project-key of ${entityRef} ("comet-examples_payments-api"); add it there`,
+    );
+    expect(fake.calls).toEqual([]);
   });
 
   it('runs the example quality-gate pipeline: scanner, gate, deploy only when it passes', async () => {
