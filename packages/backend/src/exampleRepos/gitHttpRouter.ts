@@ -1,21 +1,58 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import express from 'express';
 import Router from 'express-promise-router';
+import { ProcessSlots } from './ProcessSlots';
 
 const REPO_PATH =
   /^\/([a-z0-9][a-z0-9-]*)\.git(\/info\/refs|\/git-upload-pack|\/HEAD)$/;
 
+/** Limits on the `git http-backend` processes; each request runs one. */
+export type GitHttpLimits = {
+  /** Processes running at once. */
+  maxConcurrent: number;
+  /** Requests waiting for a process beyond those; more get 503 with Retry-After. */
+  maxQueued: number;
+  /** How long a request waits in the queue before it gets 503. */
+  queueTimeoutMs: number;
+  /** How long one process may run before its process group is killed. */
+  timeoutMs: number;
+  /** The most bytes a request body (a clone's or fetch's negotiation) may have. */
+  maxRequestBytes: number;
+};
+
+export const DEFAULT_GIT_HTTP_LIMITS: GitHttpLimits = {
+  maxConcurrent: 8,
+  maxQueued: 32,
+  queueTimeoutMs: 30_000,
+  timeoutMs: 120_000,
+  // The wants and haves of a fetch; a full clone of the examples sends a few kilobytes
+  maxRequestBytes: 4 * 1024 * 1024,
+};
+
+/** Seconds a refused client is told to wait before it tries again. */
+const RETRY_AFTER_SECONDS = 5;
+
 /**
  * Serves bare repositories read-only over git's smart HTTP protocol by running
  * `git http-backend` as a CGI program. Pushing is refused: only `git-upload-pack` (clone and
- * fetch, shallow included) is allowed.
+ * fetch, shallow included) is allowed. The endpoint takes unauthenticated requests, so each
+ * process is bounded: a concurrency cap with a bounded queue, a timeout, a body size cap, and
+ * its process group is killed when the client goes away.
  */
 export function createGitHttpRouter(options: {
   projectRoot: string;
   repositories: () => Set<string>;
   logger: LoggerService;
+  limits?: Partial<GitHttpLimits>;
+  /** Told about each `git http-backend` process started, for tests and diagnostics. */
+  onSpawn?: (child: ChildProcess) => void;
+  /** Told about each request that waits in the queue for a process. */
+  onQueued?: (path: string) => void;
 }): express.Router {
+  const limits = { ...DEFAULT_GIT_HTTP_LIMITS, ...options.limits };
+  const { logger } = options;
+  const slots = new ProcessSlots(limits.maxConcurrent, limits.maxQueued);
   const router = Router();
   router.use(async (req, res) => {
     const match = REPO_PATH.exec(req.path);
@@ -37,6 +74,44 @@ export function createGitHttpRouter(options: {
         );
       return;
     }
+    const declaredLength = Number(req.headers['content-length'] ?? 0);
+    if (declaredLength > limits.maxRequestBytes) {
+      tooLarge(res, limits.maxRequestBytes);
+      return;
+    }
+
+    // The client may leave while waiting: its slot is then never taken
+    const waiting = new AbortController();
+    const onEarlyClose = () => waiting.abort();
+    res.once('close', onEarlyClose);
+    const slot = await slots.acquire(
+      waiting.signal,
+      limits.queueTimeoutMs,
+      () => options.onQueued?.(req.path),
+    );
+    res.off('close', onEarlyClose);
+    if (slot === 'closed') {
+      return;
+    }
+    if (slot === 'full' || slot === 'timeout') {
+      res
+        .status(503)
+        .set('Retry-After', String(RETRY_AFTER_SECONDS))
+        .type('text/plain')
+        .send('Too many git requests; try again shortly\n');
+      return;
+    }
+    try {
+      await runBackend(req, res);
+    } finally {
+      slots.release();
+    }
+  });
+
+  function runBackend(
+    req: express.Request,
+    res: express.Response,
+  ): Promise<void> {
     const query = req.url.includes('?')
       ? req.url.slice(req.url.indexOf('?') + 1)
       : '';
@@ -56,12 +131,78 @@ export function createGitHttpRouter(options: {
         REMOTE_ADDR: req.socket.remoteAddress ?? '',
       },
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, so a kill reaches git-upload-pack and pack-objects too
+      detached: true,
     });
-    req.pipe(child.stdin);
+    options.onSpawn?.(child);
+    const what = `${req.method} ${req.path}`;
+    let exited = false;
+    /** Why the process was killed, if it was. */
+    let killedFor: 'timeout' | 'disconnect' | 'too large' | undefined;
+
+    const killGroup = (reason: NonNullable<typeof killedFor>) => {
+      if (exited || killedFor) return;
+      killedFor = reason;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone
+        child.kill('SIGKILL');
+      }
+    };
+
+    // A process that stops reading (it answered early, or was killed) breaks the pipe: EPIPE
+    // is expected then, not a crash
+    const ignoreBrokenPipe = (stream: string) => (error: Error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (
+        code !== 'EPIPE' &&
+        code !== 'ECONNRESET' &&
+        code !== 'ERR_STREAM_DESTROYED'
+      ) {
+        logger.warn(`git http-backend ${stream} failed for ${what}: ${error}`);
+      }
+    };
+    child.stdin.on('error', ignoreBrokenPipe('stdin'));
+    child.stdout.on('error', ignoreBrokenPipe('stdout'));
+    child.stderr.on('error', ignoreBrokenPipe('stderr'));
+    req.on('error', ignoreBrokenPipe('request'));
+    res.on('error', ignoreBrokenPipe('response'));
+
+    // The request body, counted, with backpressure both ways
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limits.maxRequestBytes) {
+        req.pause();
+        killGroup('too large');
+        return;
+      }
+      if (!child.stdin.writable) return;
+      if (!child.stdin.write(chunk)) {
+        req.pause();
+        child.stdin.once('drain', () => req.resume());
+      }
+    });
+    req.on('end', () => child.stdin.end());
+
+    const timer = setTimeout(() => killGroup('timeout'), limits.timeoutMs);
+    // `close` before the response finished means the client went away
+    res.on('close', () => {
+      if (!res.writableFinished) killGroup('disconnect');
+    });
+
     let headerBuffer: Buffer | undefined = Buffer.alloc(0);
+    const writeBody = (chunk: Buffer) => {
+      if (res.destroyed) return;
+      if (!res.write(chunk)) {
+        child.stdout.pause();
+        res.once('drain', () => child.stdout.resume());
+      }
+    };
     child.stdout.on('data', (chunk: Buffer) => {
       if (!headerBuffer) {
-        res.write(chunk);
+        writeBody(chunk);
         return;
       }
       headerBuffer = Buffer.concat([headerBuffer, chunk]);
@@ -72,6 +213,7 @@ export function createGitHttpRouter(options: {
       const headerText = headerBuffer.subarray(0, end).toString('latin1');
       const body = headerBuffer.subarray(end + 4);
       headerBuffer = undefined;
+      if (res.destroyed) return;
       for (const line of headerText.split('\r\n')) {
         const colon = line.indexOf(':');
         if (colon < 0) continue;
@@ -83,36 +225,69 @@ export function createGitHttpRouter(options: {
           res.setHeader(name, value);
         }
       }
-      res.write(body);
+      writeBody(body);
     });
     let stderr = '';
     child.stderr.on('data', chunk => {
-      stderr += chunk;
+      if (stderr.length < 4096) stderr += chunk;
     });
-    await new Promise<void>(resolve => {
-      child.on('close', code => {
-        if (code !== 0) {
-          options.logger.warn(
-            `git http-backend exited with ${code} for ${req.method} ${
-              req.path
-            }: ${stderr.trim()}`,
+
+    return new Promise<void>(resolve => {
+      const finish = () => {
+        exited = true;
+        clearTimeout(timer);
+        // Discard what is left of the body, so the connection can serve the next request;
+        // a body over the cap is not read on: its 413 closes the connection instead
+        if (killedFor !== 'too large') req.resume();
+        resolve();
+      };
+      child.on('close', (code, signal) => {
+        if (killedFor === 'disconnect') {
+          logger.info(`git http-backend stopped: the client left ${what}`);
+        } else if (killedFor) {
+          logger.warn(`git http-backend killed (${killedFor}) for ${what}`);
+        } else if (code !== 0) {
+          logger.warn(
+            `git http-backend exited with ${
+              code ?? signal
+            } for ${what}: ${stderr.trim()}`,
           );
         }
-        if (headerBuffer && !res.headersSent) {
+        if (res.destroyed || res.writableEnded) {
+          // The client is gone, or the response was already sent
+        } else if (killedFor === 'too large' && !res.headersSent) {
+          tooLarge(res, limits.maxRequestBytes);
+        } else if (killedFor === 'timeout' && !res.headersSent) {
+          res
+            .status(504)
+            .type('text/plain')
+            .send('git http-backend timed out\n');
+        } else if (killedFor) {
+          // Headers are out: only a broken connection tells the client the pack is incomplete
+          res.destroy();
+        } else if (headerBuffer && !res.headersSent) {
           res.status(502).type('text/plain').send('git http-backend failed\n');
         } else {
           res.end();
         }
-        resolve();
+        finish();
       });
       child.on('error', error => {
-        options.logger.error(`Cannot run git http-backend: ${error}`);
-        if (!res.headersSent) {
+        logger.error(`Cannot run git http-backend: ${error}`);
+        if (!res.headersSent && !res.destroyed) {
           res.status(500).type('text/plain').send('git is not installed\n');
         }
-        resolve();
+        finish();
       });
     });
-  });
+  }
   return router;
+}
+
+function tooLarge(res: express.Response, maxBytes: number) {
+  res
+    .status(413)
+    .set('Connection', 'close')
+    .type('text/plain')
+    .send(`Request body larger than ${maxBytes} bytes\n`);
 }
