@@ -53,6 +53,11 @@ export interface Config {
        * @visibility secret
        */
       webhookSecret?: string;
+      /**
+       * The largest webhook body read, in bytes; a longer one is refused with 413 before or
+       * while it is read. Default 1048576 (1 MiB); GitHub's push payloads are far smaller.
+       */
+      webhookMaxBytes?: number;
     };
     /**
      * Secrets pipelines reference as `${{ secrets.NAME }}`; masked in every log.

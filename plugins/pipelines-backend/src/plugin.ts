@@ -242,8 +242,12 @@ export const pipelinesPlugin = createBackendPlugin({
         });
         const webhooks = new GithubWebhookHandler({
           secret: webhookSecret,
+          maxBodyBytes: pipelinesConfig?.getOptionalNumber(
+            'github.webhookMaxBytes',
+          ),
           logger,
-          recordDelivery: deliveryId => store.recordWebhookDelivery(deliveryId),
+          recordDelivery: (deliveryId, triggerKey) =>
+            store.recordWebhookDelivery(deliveryId, triggerKey),
           forgetDelivery: deliveryId => store.forgetWebhookDelivery(deliveryId),
           onTrigger: (trigger, delivery) =>
             webhookTrigger.trigger(trigger, delivery),

@@ -19,9 +19,11 @@ function handler(options: { secret?: string } = { secret }) {
   const instance = new GithubWebhookHandler({
     secret: options.secret,
     logger: mockServices.logger.mock(),
-    recordDelivery: async id => {
-      if (seen.has(id)) return false;
-      seen.add(id);
+    // As the store does: a delivery id, or what it builds, seen before is a duplicate
+    recordDelivery: async (id, triggerKey) => {
+      const keys = [`id:${id}`, ...(triggerKey ? [`key:${triggerKey}`] : [])];
+      if (keys.some(key => seen.has(key))) return false;
+      keys.forEach(key => seen.add(key));
       return true;
     },
     onTrigger: async trigger => {
@@ -63,6 +65,70 @@ describe('GithubWebhookHandler', () => {
       expect(result.status).toBe(401);
     }
     expect(triggers).toEqual([]);
+  });
+
+  it('answers 401, not 500, to a signature header that is not sha256=<64 hex digits>', async () => {
+    const { instance, triggers } = handler();
+    const good = sign(push);
+    for (const signature of [
+      // As long as a good one, in characters but not in bytes
+      `sha256=${'é'.repeat(64)}`,
+      `sha256=${'g'.repeat(64)}`,
+      `${good} `,
+      good.replace('sha256=', 'sha1='),
+      `sha256=${good.slice(7, 40)}`,
+    ]) {
+      const result = await instance.handle({
+        body: Buffer.from(push),
+        event: 'push',
+        deliveryId: '1',
+        signature,
+      });
+      expect([signature, result.status]).toEqual([signature, 401]);
+    }
+    expect(triggers).toEqual([]);
+  });
+
+  it('starts nothing for a signed body replayed under a new delivery id', async () => {
+    const { instance, triggers } = handler();
+    const deliver = (deliveryId: string, body = push) =>
+      instance.handle({
+        body: Buffer.from(body),
+        event: 'push',
+        deliveryId,
+        signature: sign(body),
+      });
+    expect((await deliver('first')).status).toBe(202);
+    expect((await deliver('replayed')).body).toEqual({
+      duplicate: true,
+      deliveryId: 'replayed',
+    });
+    // The same commit pushed to another branch is a new build
+    const otherBranch = push.replace('release/1.2', 'release/1.3');
+    expect((await deliver('other-branch', otherBranch)).status).toBe(202);
+    await new Promise(r => setImmediate(r));
+    expect(triggers).toEqual([
+      expect.objectContaining({ ref: 'release/1.2' }),
+      expect.objectContaining({ ref: 'release/1.3' }),
+    ]);
+  });
+
+  it('refuses a body over the limit before checking it', async () => {
+    const instance = new GithubWebhookHandler({
+      secret,
+      maxBodyBytes: 10,
+      logger: mockServices.logger.mock(),
+      recordDelivery: async () => true,
+      onTrigger: async () => {},
+    });
+    const result = await instance.handle({
+      body: Buffer.from(push),
+      event: 'push',
+      deliveryId: '1',
+      signature: sign(push),
+    });
+    expect(result.status).toBe(413);
+    expect(result.body.error).toContain('pipelines.github.webhookMaxBytes');
   });
 
   it('accepts a signed push once and maps it to a trigger', async () => {

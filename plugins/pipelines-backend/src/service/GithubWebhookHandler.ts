@@ -136,18 +136,48 @@ export function pipelineWantsWebhook(
   return !onlyTags && matchesGlobs(trigger.ref, on.push.branches);
 }
 
+/** The largest webhook body read by default: GitHub's push payloads are far smaller. */
+export const DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+const SIGNATURE = /^sha256=([0-9a-f]{64})$/i;
+
+/**
+ * What a delivery asks to build, the same for every delivery of the same signed body: a
+ * replay under a new delivery id has the same key. The ref and the pull request are part of
+ * it, since one commit pushed to two branches, or the head of two pull requests, builds twice.
+ */
+export function triggerKeyOf(trigger: WebhookTrigger): string {
+  return [
+    trigger.repository,
+    trigger.event,
+    `${trigger.refType}:${trigger.ref}`,
+    trigger.baseBranch ?? '',
+    trigger.pullRequest?.number ?? '',
+    trigger.commitSha,
+  ].join('\n');
+}
+
 /**
  * Receives GitHub `push` and `pull_request` webhooks: checks `X-Hub-Signature-256` over the
- * raw body in constant time, ignores repeated deliveries, answers at once and hands the
+ * raw body in constant time, ignores repeated deliveries (by delivery id, and by what they
+ * build, so a replayed body under a new id starts nothing), answers at once and hands the
  * trigger to `onTrigger` in the background.
  */
 export class GithubWebhookHandler {
   constructor(
     private readonly options: {
       secret?: string;
+      /** The largest body the route reads; default {@link DEFAULT_WEBHOOK_MAX_BYTES}. */
+      maxBodyBytes?: number;
       logger: LoggerService;
-      /** Records a delivery id; false when it was already recorded (by any replica). */
-      recordDelivery: (deliveryId: string) => Promise<boolean>;
+      /**
+       * Records a delivery id and what it builds; false when either was already recorded (by
+       * any replica).
+       */
+      recordDelivery: (
+        deliveryId: string,
+        triggerKey?: string,
+      ) => Promise<boolean>;
       /**
        * Forgets a recorded delivery whose work failed, so that GitHub's redelivery of it is
        * done instead of being ignored as a duplicate.
@@ -161,6 +191,46 @@ export class GithubWebhookHandler {
     },
   ) {}
 
+  /** Whether webhooks are on (a secret is configured); the route reads no body otherwise. */
+  get enabled(): boolean {
+    return Boolean(this.options.secret);
+  }
+
+  /** The largest body the route reads before it answers 413. */
+  get maxBodyBytes(): number {
+    return this.options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BYTES;
+  }
+
+  /** The answer while webhooks are off. */
+  disabledResult(): WebhookResult {
+    return {
+      status: 503,
+      body: {
+        error:
+          'GitHub webhooks are off: set pipelines.github.webhookSecret in the backend config',
+      },
+    };
+  }
+
+  /** The answer to a body over {@link maxBodyBytes}. */
+  tooLargeResult(): WebhookResult {
+    return {
+      status: 413,
+      body: {
+        error: `The webhook body is larger than ${this.maxBodyBytes} bytes (pipelines.github.webhookMaxBytes)`,
+      },
+    };
+  }
+
+  /** Whether `signature` is `sha256=<hex HMAC of the body>`; any other header is not. */
+  private signatureMatches(secret: string, body: Buffer, signature?: string) {
+    const given = SIGNATURE.exec(signature ?? '');
+    if (!given) return false;
+    const expected = createHmac('sha256', secret).update(body).digest();
+    // Compared as bytes: both are 32 bytes here, whatever characters the header held
+    return timingSafeEqual(Buffer.from(given[1], 'hex'), expected);
+  }
+
   async handle(request: {
     body: Buffer;
     event?: string;
@@ -169,22 +239,12 @@ export class GithubWebhookHandler {
   }): Promise<WebhookResult> {
     const { secret, logger } = this.options;
     if (!secret) {
-      return {
-        status: 503,
-        body: {
-          error:
-            'GitHub webhooks are off: set pipelines.github.webhookSecret in the backend config',
-        },
-      };
+      return this.disabledResult();
     }
-    const expected = `sha256=${createHmac('sha256', secret)
-      .update(request.body)
-      .digest('hex')}`;
-    const given = request.signature ?? '';
-    if (
-      given.length !== expected.length ||
-      !timingSafeEqual(Buffer.from(given), Buffer.from(expected))
-    ) {
+    if (request.body.length > this.maxBodyBytes) {
+      return this.tooLargeResult();
+    }
+    if (!this.signatureMatches(secret, request.body, request.signature)) {
       logger.warn(
         `Rejected a GitHub webhook delivery ${
           request.deliveryId ?? '(no id)'
@@ -219,13 +279,18 @@ export class GithubWebhookHandler {
     } catch {
       return { status: 400, body: { error: 'The body is not JSON' } };
     }
-    if (!(await this.options.recordDelivery(request.deliveryId))) {
+    const trigger = this.toTrigger(request.event, payload);
+    if (
+      !(await this.options.recordDelivery(
+        request.deliveryId,
+        trigger && triggerKeyOf(trigger),
+      ))
+    ) {
       return {
         status: 200,
         body: { duplicate: true, deliveryId: request.deliveryId },
       };
     }
-    const trigger = this.toTrigger(request.event, payload);
     if (!trigger) {
       return {
         status: 202,
@@ -233,7 +298,7 @@ export class GithubWebhookHandler {
       };
     }
     // Answer now; the work (reading pipeline files, queueing runs) happens in the background.
-    // The delivery id was recorded first so that concurrent redeliveries are not done twice;
+    // The delivery was recorded first so that concurrent redeliveries are not done twice;
     // if the work fails it is forgotten again, so a redelivery from GitHub does it.
     const deliveryId = request.deliveryId;
     setImmediate(() => {

@@ -3,12 +3,15 @@ import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
 import express from 'express';
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { LocalArtifactStore } from '../artifacts/LocalArtifactStore';
-import type { GithubWebhookHandler } from './GithubWebhookHandler';
+import { GithubWebhookHandler } from './GithubWebhookHandler';
 import { makePipelineRun } from '../testing/pipelineRun';
 import type { LiveLogStream } from './LiveLogStream';
 import { PipelinesService } from './PipelinesService';
@@ -272,5 +275,141 @@ describe('GET /runs/:runId/artifacts/:jobRunId/*', () => {
     const res = await request(app).get(url);
     expect(res.status).toBe(404);
     expect(JSON.stringify(res.body)).not.toContain('report of run-theirs');
+  });
+});
+
+describe('POST /webhooks/github', () => {
+  const secret = 'webhook-secret';
+  const push = JSON.stringify({
+    ref: 'refs/heads/main',
+    after: 'a'.repeat(40),
+    repository: { full_name: 'acme/shop' },
+  });
+  const sign = (body: string) =>
+    `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+  async function createWebhookApp(options: {
+    secret?: string;
+    maxBodyBytes?: number;
+  }) {
+    const recorded = new Set<string>();
+    const triggers: unknown[] = [];
+    const webhooks = new GithubWebhookHandler({
+      secret: options.secret,
+      maxBodyBytes: options.maxBodyBytes,
+      logger: mockServices.logger.mock(),
+      recordDelivery: async (deliveryId, triggerKey) => {
+        const keys = [deliveryId, ...(triggerKey ? [triggerKey] : [])];
+        if (keys.some(key => recorded.has(key))) return false;
+        keys.forEach(key => recorded.add(key));
+        return true;
+      },
+      onTrigger: async trigger => {
+        triggers.push(trigger);
+      },
+    });
+    const router = await createRouter({
+      service: {} as PipelinesService,
+      httpAuth: mockServices.httpAuth(),
+      logger: mockServices.logger.mock(),
+      webhooks,
+      liveLogStream: {} as LiveLogStream,
+    });
+    return { app: withErrorStatus(express().use(router)), triggers };
+  }
+
+  /**
+   * Posts headers and only the first KiB of a body that claims (or streams) much more, and
+   * resolves with the answer: the route must answer without waiting for the rest.
+   */
+  async function postPartially(
+    app: express.Express,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; body: any }> {
+    const server = app.listen(0);
+    try {
+      const { port } = server.address() as AddressInfo;
+      return await new Promise((resolve, reject) => {
+        const req = http.request(
+          {
+            port,
+            method: 'POST',
+            path: '/webhooks/github',
+            headers: { 'content-type': 'application/json', ...headers },
+          },
+          res => {
+            let text = '';
+            res.on('data', chunk => (text += chunk));
+            res.on('end', () => {
+              req.destroy();
+              resolve({ status: res.statusCode!, body: JSON.parse(text) });
+            });
+          },
+        );
+        req.on('error', reject);
+        req.write(Buffer.alloc(1024, 'x'));
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+
+  it('answers 503 while webhooks are off, without reading the body', async () => {
+    const { app } = await createWebhookApp({});
+    const res = await postPartially(app, {
+      'content-length': String(25 * 1024 * 1024),
+    });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toContain('pipelines.github.webhookSecret');
+  });
+
+  it('refuses a declared length over the limit before reading', async () => {
+    const { app } = await createWebhookApp({ secret });
+    const res = await postPartially(app, {
+      'content-length': String(1024 * 1024 + 1),
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error).toContain('pipelines.github.webhookMaxBytes');
+  });
+
+  it('stops reading a streamed body at the limit', async () => {
+    const { app } = await createWebhookApp({ secret, maxBodyBytes: 512 });
+    // No content-length: chunked, so only counting while reading can stop it
+    const res = await postPartially(app, { 'transfer-encoding': 'chunked' });
+    expect(res.status).toBe(413);
+  });
+
+  it('answers 401 to a signature with characters other than hex digits', async () => {
+    const { app, triggers } = await createWebhookApp({ secret });
+    const res = await request(app)
+      .post('/webhooks/github')
+      .set('content-type', 'application/json')
+      .set('x-github-event', 'push')
+      .set('x-github-delivery', 'd-1')
+      .set('x-hub-signature-256', `sha256=${'\u00e9'.repeat(64)}`)
+      .send(push);
+    expect(res.status).toBe(401);
+    expect(triggers).toEqual([]);
+  });
+
+  it('starts a signed push once, also when it is replayed under a new delivery id', async () => {
+    const { app, triggers } = await createWebhookApp({ secret });
+    const deliver = (deliveryId: string) =>
+      request(app)
+        .post('/webhooks/github')
+        .set('content-type', 'application/json')
+        .set('x-github-event', 'push')
+        .set('x-github-delivery', deliveryId)
+        .set('x-hub-signature-256', sign(push))
+        .send(push);
+    expect((await deliver('d-1')).status).toBe(202);
+    const replay = await deliver('d-2');
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual({ duplicate: true, deliveryId: 'd-2' });
+    await new Promise(resolve => setImmediate(resolve));
+    expect(triggers).toEqual([
+      expect.objectContaining({ repository: 'acme/shop', ref: 'main' }),
+    ]);
   });
 });

@@ -4,7 +4,10 @@ import { parseInput } from '@internal/backend-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import type { GithubWebhookHandler } from './GithubWebhookHandler';
+import type {
+  GithubWebhookHandler,
+  WebhookResult,
+} from './GithubWebhookHandler';
 import type { LiveLogStream } from './LiveLogStream';
 import { PipelinesService } from './PipelinesService';
 
@@ -65,6 +68,45 @@ const validateBody = z.object({
   file: z.string().optional(),
 });
 
+/**
+ * The request body, or 'too large' as soon as more than `maxBytes` arrived: then reading
+ * stops, and what came is dropped.
+ */
+function readBodyUpTo(
+  req: express.Request,
+  maxBytes: number,
+): Promise<Buffer | 'too large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (result: Buffer | 'too large' | Error) => {
+      if (settled) return;
+      settled = true;
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.pause();
+        chunks.length = 0;
+        settle('too large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => settle(Buffer.concat(chunks)));
+    req.on('error', settle);
+    req.on('close', () =>
+      settle(
+        new Error('The webhook request was aborted while its body was read'),
+      ),
+    );
+  });
+}
+
 export async function createRouter(options: {
   service: PipelinesService;
   httpAuth: HttpAuthService;
@@ -76,19 +118,47 @@ export async function createRouter(options: {
   const router = Router();
 
   // The GitHub webhook needs the raw body for its signature, so it comes before express.json.
-  router.post(
-    '/webhooks/github',
-    express.raw({ type: '*/*', limit: '25mb' }),
-    async (req, res) => {
-      const result = await webhooks.handle({
-        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+  // Anyone may post here, so nothing is read while webhooks are off, a declared length over
+  // the limit is refused before reading, and reading stops at the limit.
+  router.post('/webhooks/github', async (req, res) => {
+    const send = (result: WebhookResult) =>
+      res.status(result.status).json(result.body);
+    if (!webhooks.enabled) {
+      res.setHeader('connection', 'close');
+      send(webhooks.disabledResult());
+      return;
+    }
+    const declaredLength = Number(req.header('content-length'));
+    if (declaredLength > webhooks.maxBodyBytes) {
+      res.setHeader('connection', 'close');
+      send(webhooks.tooLargeResult());
+      return;
+    }
+    const contentEncoding = req.header('content-encoding');
+    if (contentEncoding && contentEncoding !== 'identity') {
+      res.setHeader('connection', 'close');
+      send({
+        status: 415,
+        body: { error: `Content-Encoding ${contentEncoding} is not accepted` },
+      });
+      return;
+    }
+    const body = await readBodyUpTo(req, webhooks.maxBodyBytes);
+    if (body === 'too large') {
+      // Stop here rather than read (even to discard) the rest: the connection closes
+      res.setHeader('connection', 'close');
+      send(webhooks.tooLargeResult());
+      return;
+    }
+    send(
+      await webhooks.handle({
+        body,
         event: req.header('x-github-event'),
         deliveryId: req.header('x-github-delivery'),
         signature: req.header('x-hub-signature-256'),
-      });
-      res.status(result.status).json(result.body);
-    },
-  );
+      }),
+    );
+  });
 
   router.use(express.json({ limit: '2mb' }));
 

@@ -1408,8 +1408,11 @@ export class DatabasePipelineStore implements PipelineStore {
   // ---------------------------------------------------------------------------------------
   // Webhooks and logs, each in its own class
 
-  recordWebhookDelivery(deliveryId: string): Promise<boolean> {
-    return this.webhookDeliveries.record(deliveryId);
+  recordWebhookDelivery(
+    deliveryId: string,
+    triggerKey?: string,
+  ): Promise<boolean> {
+    return this.webhookDeliveries.record(deliveryId, triggerKey);
   }
 
   forgetWebhookDelivery(deliveryId: string): Promise<void> {

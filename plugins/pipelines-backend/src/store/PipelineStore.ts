@@ -162,8 +162,14 @@ export interface PipelineStore {
   /** Marks every non-terminal job cancelled; false when the run had already finished. */
   cancelRun(runId: string, reason: string): Promise<boolean>;
 
-  /** Records a webhook delivery id; false when it was recorded before (by any replica). */
-  recordWebhookDelivery(deliveryId: string): Promise<boolean>;
+  /**
+   * Records a webhook delivery id and what it builds (`triggerKey`); false when either was
+   * recorded before (by any replica).
+   */
+  recordWebhookDelivery(
+    deliveryId: string,
+    triggerKey?: string,
+  ): Promise<boolean>;
   /** Forgets a recorded delivery whose work failed, so its redelivery is not a duplicate. */
   forgetWebhookDelivery(deliveryId: string): Promise<void>;
 
