@@ -54,8 +54,17 @@ export interface Config {
 
     /** Timeout of each call to Jenkins, in seconds (default 10). */
     requestTimeoutSeconds?: number;
-    /** Extra attempts after a 429 or 5xx answer (default 2), with backoff honouring Retry-After. */
+    /**
+     * Extra attempts of a read (GET) after a 429 or 5xx answer or no answer (default 2), with
+     * backoff honouring Retry-After. POSTs (trigger, rebuild, abort, create job) are never
+     * repeated: Jenkins may have acted on the first one.
+     */
     maxRetries?: number;
+    /**
+     * The most console text one read of a build log returns, in bytes (default 1048576,
+     * 1 MiB); the answer's `nextStart` resumes after it. The full download streams instead.
+     */
+    consoleChunkBytes?: number;
     /** How long Jenkins answers are reused by concurrent and repeated page views, in seconds (default 5; 0 turns caching off). */
     cacheTtlSeconds?: number;
   };

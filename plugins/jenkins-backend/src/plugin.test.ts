@@ -499,6 +499,131 @@ describe('jenkins plugin', () => {
     }
     expect(fake.fake.requests.length).toBe(before);
   });
+
+  it('pages no deeper than offset 1000 and asks Jenkins for no more builds than a page needs', async () => {
+    const entityRef = 'component:default/payments-api';
+    const job = 'default:payments/payments-api';
+    const deep = await request(server)
+      .get('/api/jenkins/builds')
+      .query({ entityRef, job, offset: 1001, limit: 5 })
+      .set('Authorization', user)
+      .expect(400);
+    expect(deep.body.error.message).toMatch(/offset.*1000/);
+    const tooDeepCursor = Buffer.from('o:10000').toString('base64url');
+    const deepCursor = await request(server)
+      .get('/api/jenkins/entity-builds')
+      .query({ entityRef, limit: 200, cursor: tooDeepCursor })
+      .set('Authorization', user)
+      .expect(400);
+    expect(deepCursor.body.error.message).toBe(
+      "cursor points at offset 10000; it must be at most 1000: Comet does not page deeper into a job's builds; older builds are in Jenkins",
+    );
+
+    const windows = () =>
+      fake.fake.requests.flatMap(r =>
+        [
+          ...decodeURIComponent(r.path).matchAll(
+            /builds\[[^{]*\{(\d+),(\d+)\}/g,
+          ),
+        ].map(m => ({ from: Number(m[1]), to: Number(m[2]) })),
+      );
+    fake.fake.requests.length = 0;
+    await request(server)
+      .get('/api/jenkins/builds')
+      .query({ entityRef, job, offset: 1000, limit: 100 })
+      .set('Authorization', user)
+      .expect(200);
+    expect(windows()).toContainEqual({ from: 1000, to: 1101 });
+    expect(Math.max(...windows().map(w => w.to))).toBe(1101);
+
+    fake.fake.requests.length = 0;
+    await request(server)
+      .get('/api/jenkins/entity-builds')
+      .query({
+        entityRef: 'component:default/storefront-web',
+        limit: 200,
+        cursor: Buffer.from('o:1000').toString('base64url'),
+      })
+      .set('Authorization', user)
+      .expect(200);
+    // The job and each branch job of the multibranch project: at most offset + limit + 1
+    expect(windows().length).toBeGreaterThan(0);
+    expect(Math.max(...windows().map(w => w.to))).toBe(1201);
+  });
+
+  it('reads a queue item only through the job it builds', async () => {
+    const state = fake.fake.state;
+    const item = state.enqueue(
+      state.jobs.get('storefront/storefront-web/main')!,
+      [],
+      [],
+    );
+    const foreign = await request(server)
+      .get(`/api/jenkins/queue/${item.id}`)
+      .query({
+        entityRef: 'component:default/payments-api',
+        job: 'default:payments/payments-api',
+      })
+      .set('Authorization', user)
+      .expect(404);
+    expect(foreign.body.error.message).toBe(
+      `Jenkins instance "default" has no queue item ${item.id} of default:payments/payments-api`,
+    );
+    const own = await request(server)
+      .get(`/api/jenkins/queue/${item.id}`)
+      .query({
+        entityRef: 'component:default/storefront-web',
+        job: 'default:storefront/storefront-web/main',
+      })
+      .set('Authorization', user)
+      .expect(200);
+    expect(own.body.queueId).toBe(item.id);
+  });
+
+  it('reads a long console in chunks of at most 1 MiB and downloads it whole', async () => {
+    const entityRef = 'component:default/payments-api';
+    const job = 'default:payments/payments-api';
+    const build = fake.fake.state.jobs
+      .get('payments/payments-api')!
+      .builds.find(b => b.number === 3)!;
+    build.logLines.push('ü'.repeat(1_300_000));
+    const whole = fake.fake.state.view(build).log;
+    expect(Buffer.byteLength(whole)).toBeGreaterThan(2 * 1024 * 1024);
+
+    let start = 0;
+    let text = '';
+    const chunks: Array<{ bytes: number; truncated?: boolean }> = [];
+    for (;;) {
+      const chunk = (
+        await request(server)
+          .get('/api/jenkins/builds/3/log')
+          .query({ entityRef, job, start })
+          .set('Authorization', user)
+          .expect(200)
+      ).body;
+      chunks.push({
+        bytes: Buffer.byteLength(chunk.text),
+        truncated: chunk.truncated,
+      });
+      expect(chunk.nextStart).toBe(start + Buffer.byteLength(chunk.text));
+      text += chunk.text;
+      start = chunk.nextStart;
+      if (!chunk.more) break;
+    }
+    expect(chunks.length).toBe(3);
+    for (const chunk of chunks) {
+      expect(chunk.bytes).toBeLessThanOrEqual(1024 * 1024);
+    }
+    expect(chunks.map(c => c.truncated)).toEqual([true, true, false]);
+    expect(text).toBe(whole);
+
+    const download = await request(server)
+      .get('/api/jenkins/builds/3/console')
+      .query({ entityRef, job })
+      .set('Authorization', user)
+      .expect(200);
+    expect(download.text).toBe(whole);
+  });
 });
 
 describe('jenkins permissions and configuration', () => {
@@ -582,6 +707,49 @@ describe('jenkins permissions and configuration', () => {
       .set('Authorization', user)
       .expect(403);
     await backend.stop();
+  });
+
+  it('requires jenkins.build.abort, not jenkins.build.trigger, to stop a build', async () => {
+    const backend = await startTestBackend({
+      features: [
+        jenkinsPlugin,
+        mockServices.rootConfig.factory({
+          data: jenkinsConfig('http://127.0.0.1:9/jenkins'),
+        }),
+        mockServices.permissions.mock({
+          authorize: async (requests: any[]) =>
+            requests.map(r => ({
+              result:
+                r.permission.name === 'jenkins.build.abort'
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            })),
+          authorizeConditional: async (requests: any[]) =>
+            requests.map(r => ({
+              result:
+                r.permission.name === 'jenkins.build.abort'
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            })),
+        }).factory,
+        catalogServiceMock.factory({ entities }),
+      ],
+    });
+    try {
+      const denied = await request(backend.server)
+        .post('/api/jenkins/builds/1/abort')
+        .send({
+          entityRef: 'component:default/payments-api',
+          job: 'default:payments/payments-api',
+        })
+        .set('Authorization', mockCredentials.user.header())
+        .expect(403);
+      expect(denied.body.error.message).toBe(
+        'You are not allowed to jenkins.build.abort on component:default/payments-api',
+      );
+    } finally {
+      await backend.stop();
+    }
   });
 
   it('says which config key turns Jenkins on when it is not configured', async () => {

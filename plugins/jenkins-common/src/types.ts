@@ -166,11 +166,21 @@ export type JenkinsEntityBuildsResponse = {
 /** A slice of a build's console, from progressive text. */
 export type JenkinsLogChunk = {
   text: string;
-  /** Pass as `start` for the next chunk (Jenkins' `X-Text-Size`). */
+  /** Pass as `start` for the next chunk (Jenkins' `X-Text-Size`, or where a cut chunk ends). */
   nextStart: number;
-  /** Whether Jenkins may still add text (`X-More-Data`). */
+  /** Whether there is or may be more text: Jenkins' `X-More-Data`, or a cut chunk. */
   more: boolean;
+  /** The chunk stopped at the per-answer maximum (1 MiB); the rest is there to read at once. */
+  truncated?: boolean;
+  /** Where the console ends now (Jenkins' `X-Text-Size`), when Jenkins said. */
+  textSize?: number;
 };
+
+/**
+ * The deepest build offset Comet reads: paging further would ask Jenkins for thousands of
+ * builds per job (and per branch job of a multibranch project). Older builds are in Jenkins.
+ */
+export const JENKINS_MAX_BUILD_OFFSET = 1000;
 
 /** The answer to a trigger or rebuild. */
 export type JenkinsTriggerResult = {

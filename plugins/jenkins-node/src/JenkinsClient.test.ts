@@ -3,7 +3,7 @@ import { createJenkinsFakeRouter, JenkinsFakeRouter } from './testUtils';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JenkinsClient, jobPath } from './JenkinsClient';
+import { JenkinsClient, jobPath, queueItemBelongsTo } from './JenkinsClient';
 import type { JenkinsInstance } from './JenkinsInstances';
 
 describe('JenkinsClient', () => {
@@ -92,7 +92,7 @@ describe('JenkinsClient', () => {
       'POST /jenkins/job/payments/job/payments-api/buildWithParameters 201',
     ]);
     await new Promise(resolve => setTimeout(resolve, 50));
-    const item = await c.getQueueItem(instance, queueId);
+    const item = await c.getQueueItem(location(), queueId);
     expect(item!.executable!.number).toBe(13);
     // The crumb is reused.
     await c.abortBuild(location(), 13);
@@ -127,6 +127,136 @@ describe('JenkinsClient', () => {
       }),
     ).rejects.toThrow(
       'Jenkins instance "default" is unreachable: GET /job/x/api/json failed (no answer within 200 ms)',
+    );
+  });
+
+  const queuedFor = (jobFullName: string) =>
+    [...fake.fake.state.queue.values()].filter(
+      item => item.jobFullName === jobFullName,
+    ).length;
+
+  it('never repeats a build trigger, even when Jenkins answers 503 after queueing it', async () => {
+    const c = client({ maxRetries: 2 });
+    const before = queuedFor('payments/payments-api');
+    fake.fake.failNext({
+      status: 503,
+      pathIncludes: '/buildWithParameters',
+      afterHandling: true,
+    });
+    fake.fake.requests.length = 0;
+    await expect(
+      c.triggerBuild(location(), { DEPLOY_ENV: 'staging' }),
+    ).rejects.toThrow(
+      'Jenkins instance "default" failed (HTTP 503) for POST /job/payments/job/payments-api/buildWithParameters; Comet does not repeat it, since Jenkins may have acted on it: check the job before trying again',
+    );
+    expect(
+      fake.fake.requests.filter(r => r.method === 'POST').map(r => r.status),
+    ).toEqual([503]);
+    expect(queuedFor('payments/payments-api')).toBe(before + 1);
+
+    // A 429 before Jenkins acted is not repeated either; aborts neither
+    fake.fake.failNext({ status: 429, retryAfterSeconds: 0, count: 2 });
+    await expect(c.abortBuild(location(), 10)).rejects.toThrow(
+      /rate limiting Comet \(HTTP 429\) for POST \/job\/payments\/job\/payments-api\/10\/stop/,
+    );
+    expect(queuedFor('payments/payments-api')).toBe(before + 1);
+    // ...while a GET is retried after the same answer
+    const job = await c.getJob(location());
+    expect(job.name).toBe('payments-api');
+  });
+
+  it('reads a queue item only through the job it builds', async () => {
+    const c = client();
+    const { queueId } = await c.triggerBuild(location(), {
+      DEPLOY_ENV: 'staging',
+    });
+    const item = await c.getQueueItem(location(), queueId);
+    expect(item?.id).toBe(queueId);
+    expect(
+      await c.getQueueItem(
+        { instance, jobFullName: 'storefront/storefront-web' },
+        queueId,
+      ),
+    ).toBeUndefined();
+    // A job of the same name in another folder is another job
+    expect(
+      await c.getQueueItem({ instance, jobFullName: 'payments-api' }, queueId),
+    ).toBeUndefined();
+  });
+
+  it('matches queue items by the decoded job path under any Jenkins root', () => {
+    const item = (url: string, name?: string) => ({
+      id: 1,
+      task: { url, name },
+    });
+    expect(
+      queueItemBelongsTo(
+        item(
+          'https://ci.example.com/jenkins/job/a%20b/job/feature%252Fx/',
+          'feature%2Fx',
+        ),
+        'a b/feature%2Fx',
+      ),
+    ).toBe(true);
+    expect(
+      queueItemBelongsTo(
+        item('https://ci.example.com/job/x/job/a/job/b/'),
+        'a/b',
+      ),
+    ).toBe(false);
+    expect(
+      queueItemBelongsTo(
+        item('https://ci.example.com/job/a/job/b/', 'c'),
+        'a/b',
+      ),
+    ).toBe(false);
+    expect(queueItemBelongsTo({ id: 1 }, 'a/b')).toBe(false);
+  });
+
+  it('reads the console in chunks of at most consoleChunkBytes, cut between characters', async () => {
+    const job = fake.fake.state.jobs.get('payments/payments-api')!;
+    const build = job.builds.find(b => b.number === 9)!;
+    build.logLines.push('Grüße aus Zürich: ✓ €€€'.repeat(20));
+    const whole = fake.fake.state.view(build).log;
+    expect(fake.fake.state.view(build).building).toBe(false);
+    const c = client({ consoleChunkBytes: 100 });
+    fake.fake.requests.length = 0;
+    let start = 0;
+    let text = '';
+    let reads = 0;
+    for (;;) {
+      reads++;
+      const chunk = await c.getProgressiveText(location(), 9, start);
+      expect(Buffer.byteLength(chunk.text)).toBeLessThanOrEqual(100);
+      expect(chunk.text).not.toContain('\uFFFD');
+      expect(chunk.nextStart).toBe(start + Buffer.byteLength(chunk.text));
+      text += chunk.text;
+      start = chunk.nextStart;
+      if (!chunk.more) break;
+      expect(chunk.truncated).toBe(true);
+    }
+    expect(text).toBe(whole);
+    expect(start).toBe(Buffer.byteLength(whole));
+    // One request per chunk: nothing beyond a chunk was read twice
+    expect(fake.fake.requests).toHaveLength(reads);
+    expect(reads).toBeGreaterThanOrEqual(
+      Math.ceil(Buffer.byteLength(whole) / 100),
+    );
+  });
+
+  it('streams the whole console without a limit', async () => {
+    const build = fake.fake.state.jobs
+      .get('payments/payments-api')!
+      .builds.find(b => b.number === 8)!;
+    build.logLines.push('x'.repeat(300_000));
+    const stream = await client({ consoleChunkBytes: 100 }).streamConsoleText(
+      location(),
+      8,
+    );
+    const parts: Buffer[] = [];
+    for await (const part of stream) parts.push(part as Buffer);
+    expect(Buffer.concat(parts).toString('utf8')).toBe(
+      fake.fake.state.view(build).log,
     );
   });
 });

@@ -6,6 +6,7 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import { Readable } from 'node:stream';
 import {
   JenkinsInstance,
   readJenkinsInstances,
@@ -85,7 +86,55 @@ export type JenkinsRawQueueItem = {
   why?: string | null;
   cancelled?: boolean;
   executable?: { number: number; url?: string } | null;
+  /** The job the item builds; `url` is absolute, under Jenkins' own root URL. */
+  task?: { name?: string; url?: string } | null;
 };
+
+/** The most console text one `getProgressiveText` answer carries, by default (1 MiB). */
+export const DEFAULT_JENKINS_CONSOLE_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Whether a queue item builds the job `jobFullName`: its `task.url` must end in exactly that
+ * job's `/job/a/job/b/` path (segments compared decoded, since Jenkins encodes names its own
+ * way), with no further `job/x` before it, and `task.name`, when given, is the last segment.
+ * Jenkins' root URL may differ from Comet's configured base URL, so the prefix is not compared.
+ */
+export function queueItemBelongsTo(
+  item: JenkinsRawQueueItem,
+  jobFullName: string,
+): boolean {
+  const url = item.task?.url;
+  if (!url) return false;
+  let segments: string[];
+  try {
+    segments = new URL(url, 'http://jenkins.invalid/').pathname
+      .split('/')
+      .filter(Boolean)
+      .map(segment => decodeURIComponent(segment));
+  } catch {
+    return false;
+  }
+  const names = jobFullName.split('/');
+  const tail = names.flatMap(name => ['job', name]);
+  if (segments.length < tail.length) return false;
+  const prefix = segments.slice(0, segments.length - tail.length);
+  if (tail.some((segment, i) => segments[prefix.length + i] !== segment)) {
+    return false;
+  }
+  // `/job/x/job/a/job/b/` is the job x/a/b, not a/b
+  if (prefix.length >= 2 && prefix[prefix.length - 2] === 'job') return false;
+  const name = item.task?.name;
+  return name === undefined || name === names[names.length - 1];
+}
+
+/** The longest prefix of `bytes` that ends on a UTF-8 character boundary. */
+function utf8Prefix(bytes: Buffer, maxBytes: number): Buffer {
+  let end = Math.min(maxBytes, bytes.length);
+  if (end === bytes.length) return bytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of the cut character
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}
 
 /** `job/a/job/b` with every segment URL-encoded, so a name never becomes a path. */
 export function jobPath(jobFullName: string): string {
@@ -113,6 +162,14 @@ type RequestOptions = {
 
 type CachedResponse = { status: number; headers: Headers; text: string };
 
+/** A successful answer whose body is still unread; `abort()` stops it. */
+type OpenResponse = {
+  status: number;
+  headers: Headers;
+  body: ReadableStream<Uint8Array> | null;
+  abort(reason?: Error): void;
+};
+
 export type JenkinsClientOptions = {
   logger: LoggerService;
   /** The instances `instance()` chooses from (calls take an instance each). */
@@ -120,13 +177,17 @@ export type JenkinsClientOptions = {
   timeoutMs?: number;
   maxRetries?: number;
   cacheTtlMs?: number;
+  /** The most console text one progressive read returns (default 1 MiB). */
+  consoleChunkBytes?: number;
 };
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
  * Jenkins' REST API (`api/json` with `tree=`) over fetch, for every configured instance:
- * a timeout on every call, retries with backoff on 429/5xx that honour Retry-After, CSRF
+ * a timeout on every call, retries of GETs with backoff on 429/5xx that honour Retry-After
+ * (never of POSTs: a POST that may have reached Jenkins is not repeated, so a build never
+ * starts twice), CSRF
  * crumbs for POSTs, a short cache that also coalesces identical concurrent GETs, and errors
  * that name the instance and the URL path (never credentials). Redirects are not followed,
  * so nothing reaches a host other than the configured instance.
@@ -161,6 +222,9 @@ export class JenkinsClient {
       maxRetries: config.getOptionalNumber('jenkins.maxRetries') ?? 2,
       cacheTtlMs:
         (config.getOptionalNumber('jenkins.cacheTtlSeconds') ?? 5) * 1000,
+      consoleChunkBytes:
+        config.getOptionalNumber('jenkins.consoleChunkBytes') ??
+        DEFAULT_JENKINS_CONSOLE_CHUNK_BYTES,
     });
   }
 
@@ -286,38 +350,102 @@ export class JenkinsClient {
     }>(instance, path, response.text);
   }
 
-  /** Console text from byte `start` (`logText/progressiveText`); never cached. */
+  /**
+   * Console text from byte `start` (`logText/progressiveText`); never cached. Jenkins sends
+   * everything from `start` on, so at most `consoleChunkBytes` (1 MiB) of it is read, cut on a
+   * character boundary, and the rest left unread: `nextStart` is where the next read resumes,
+   * and `truncated` says there is more to read right away.
+   */
   async getProgressiveText(
     location: JenkinsJobLocation,
     buildNumber: number,
     start: number,
-  ) {
+  ): Promise<{
+    text: string;
+    nextStart: number;
+    more: boolean;
+    truncated: boolean;
+    /** Where the console ends now (Jenkins' `X-Text-Size`), also when the chunk was cut. */
+    textSize?: number;
+  }> {
     const { instance, jobFullName } = location;
-    const response = await this.send(
+    const maxBytes =
+      this.options.consoleChunkBytes ?? DEFAULT_JENKINS_CONSOLE_CHUNK_BYTES;
+    const response = await this.open(
       instance,
       `${jobPath(jobFullName)}/${buildNumber}/logText/progressiveText`,
-      {
-        query: { start },
-      },
+      { query: { start } },
     );
-    const size = Number(response.headers.get('x-text-size'));
+    const chunks: Buffer[] = [];
+    let read = 0;
+    let truncated = false;
+    const reader = response.body?.getReader();
+    try {
+      while (reader) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(Buffer.from(value));
+        read += value.byteLength;
+        if (read > maxBytes) {
+          truncated = true;
+          break;
+        }
+      }
+    } finally {
+      if (truncated) await reader?.cancel().catch(() => undefined);
+      response.abort();
+    }
+    const bytes = utf8Prefix(Buffer.concat(chunks), maxBytes);
+    const size = response.headers.get('x-text-size');
+    let nextStart = start + bytes.length;
+    if (!truncated && size !== null && Number.isFinite(Number(size))) {
+      nextStart = Number(size);
+    }
     return {
-      text: response.text,
-      nextStart: Number.isFinite(size)
-        ? size
-        : start + Buffer.byteLength(response.text),
-      more: response.headers.get('x-more-data') === 'true',
+      text: bytes.toString('utf8'),
+      nextStart,
+      more: truncated || response.headers.get('x-more-data') === 'true',
+      truncated,
+      textSize:
+        size !== null && Number.isFinite(Number(size))
+          ? Number(size)
+          : undefined,
     };
   }
 
-  async getConsoleText(location: JenkinsJobLocation, buildNumber: number) {
+  /**
+   * The whole console (`consoleText`) as a stream, never held in memory: the caller pipes it
+   * on and destroys it to stop. The call times out waiting for Jenkins' answer, and the
+   * stream fails when Jenkins sends nothing for as long.
+   */
+  async streamConsoleText(
+    location: JenkinsJobLocation,
+    buildNumber: number,
+  ): Promise<Readable> {
     const { instance, jobFullName } = location;
-    return (
-      await this.send(
-        instance,
-        `${jobPath(jobFullName)}/${buildNumber}/consoleText`,
-      )
-    ).text;
+    const path = `${jobPath(jobFullName)}/${buildNumber}/consoleText`;
+    const response = await this.open(instance, path, { untimedBody: true });
+    if (!response.body) return Readable.from([]);
+    const idleMs = this.options.timeoutMs ?? 10_000;
+    const stream = Readable.fromWeb(response.body as any);
+    let idle: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        const error = new ServiceUnavailableError(
+          `Jenkins instance "${instance.name}" sent nothing for ${idleMs} ms while streaming GET ${path}`,
+        );
+        response.abort(error);
+        stream.destroy(error);
+      }, idleMs);
+    };
+    arm();
+    stream.on('data', arm);
+    stream.on('close', () => {
+      clearTimeout(idle);
+      response.abort();
+    });
+    return stream;
   }
 
   /**
@@ -355,17 +483,28 @@ export class JenkinsClient {
     return { queueId: Number(match[1]) };
   }
 
+  /**
+   * A queue item of the job at `location`, or undefined when Jenkins has none with that id
+   * or the item builds another job: queue ids are global to an instance, so an id alone
+   * must not reach another job's item.
+   */
   async getQueueItem(
-    instance: JenkinsInstance,
+    location: JenkinsJobLocation,
     queueId: number,
   ): Promise<JenkinsRawQueueItem | undefined> {
+    const { instance, jobFullName } = location;
     const path = `/queue/item/${queueId}/api/json`;
     const response = await this.send(instance, path, {
-      query: { tree: 'id,why,cancelled,executable[number,url]' },
+      query: { tree: 'id,why,cancelled,executable[number,url],task[name,url]' },
       accept: [404],
     });
     if (response.status === 404) return undefined;
-    return this.parseJson(instance, path, response.text);
+    const item = this.parseJson<JenkinsRawQueueItem>(
+      instance,
+      path,
+      response.text,
+    );
+    return queueItemBelongsTo(item, jobFullName) ? item : undefined;
   }
 
   async abortBuild(location: JenkinsJobLocation, buildNumber: number) {
@@ -497,10 +636,54 @@ export class JenkinsClient {
     method: 'GET' | 'POST',
     options: RequestOptions,
   ): Promise<CachedResponse> {
+    const response = await this.fetchOpen(instance, url, method, options);
+    try {
+      const text = response.body
+        ? await new Response(response.body).text().catch(() => '')
+        : '';
+      return { status: response.status, headers: response.headers, text };
+    } finally {
+      response.abort();
+    }
+  }
+
+  /**
+   * A GET whose successful body the caller reads (and must end with `abort()`). The call's
+   * timeout also covers reading the body, unless `untimedBody` (the caller times it).
+   */
+  private async open(
+    instance: JenkinsInstance,
+    path: string,
+    options: RequestOptions & { untimedBody?: boolean } = {},
+  ): Promise<OpenResponse> {
+    const url = new URL(`${instance.baseUrl}${path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return this.fetchOpen(instance, url, 'GET', options, options.untimedBody);
+  }
+
+  /**
+   * One call with its retries, up to a successful (or accepted) status; the body is left
+   * unread. The timeout runs until `abort()`, or only until the headers with `untimedBody`.
+   */
+  private async fetchOpen(
+    instance: JenkinsInstance,
+    url: URL,
+    method: 'GET' | 'POST',
+    options: RequestOptions,
+    untimedBody = false,
+  ): Promise<OpenResponse> {
     const maxRetries = this.options.maxRetries ?? 2;
+    const timeoutMs = this.options.timeoutMs ?? 10_000;
     const where = `${method} ${url.pathname.slice(
       new URL(`${instance.baseUrl}/`).pathname.length - 1,
     )}`;
+    // A POST may have started a build even when the answer is an error or never came
+    const notRepeated =
+      method === 'POST'
+        ? '; Comet does not repeat it, since Jenkins may have acted on it: check the job before trying again'
+        : '';
     let crumbRefreshed = false;
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = {
@@ -519,6 +702,16 @@ export class JenkinsClient {
         instance.name,
         (this.callCounts.get(instance.name) ?? 0) + 1,
       );
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      const abort = (reason?: Error) => {
+        clearTimeout(timer);
+        controller.abort(reason);
+      };
       let response: Response;
       try {
         response = await fetch(url, {
@@ -526,49 +719,61 @@ export class JenkinsClient {
           headers,
           body: options.body,
           redirect: 'manual',
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+          signal: controller.signal,
         });
       } catch (error) {
+        clearTimeout(timer);
         const err = error as Error & {
           cause?: { code?: string; message?: string };
         };
-        const reason =
-          err.name === 'TimeoutError'
-            ? `no answer within ${this.options.timeoutMs ?? 10_000} ms`
-            : err.cause?.code ?? err.cause?.message ?? err.message;
+        const reason = timedOut
+          ? `no answer within ${timeoutMs} ms`
+          : err.cause?.code ?? err.cause?.message ?? err.message;
         if (attempt < maxRetries && method === 'GET') {
           await sleep(this.backoff(attempt));
           continue;
         }
         throw new ServiceUnavailableError(
-          `Jenkins instance "${instance.name}" is unreachable: ${where} failed (${reason})`,
+          `Jenkins instance "${instance.name}" is unreachable: ${where} failed (${reason})${notRepeated}`,
         );
       }
       const { status } = response;
-      const text = await response.text().catch(() => '');
       if (options.accept?.includes(status) || (status >= 200 && status < 400)) {
-        return { status, headers: response.headers, text };
+        // A streamed body may take long; its reader times it instead
+        if (untimedBody) clearTimeout(timer);
+        return {
+          status,
+          headers: response.headers,
+          body: response.body,
+          abort,
+        };
       }
+      const text = await response.text().catch(() => '');
+      abort();
       if (
         status === 403 &&
         method === 'POST' &&
         /crumb/i.test(text) &&
         !crumbRefreshed
       ) {
+        // Jenkins refused the stale crumb before acting on the request: safe to send again
         crumbRefreshed = true;
         this.crumbs.delete(instance.name);
         attempt--;
         continue;
       }
       const retryable =
-        status === 429 ||
-        status === 503 ||
-        (method === 'GET' &&
-          (status === 500 || status === 502 || status === 504));
+        method === 'GET' &&
+        (status === 429 ||
+          status === 500 ||
+          status === 502 ||
+          status === 503 ||
+          status === 504);
       if (retryable && attempt < maxRetries) {
-        const retryAfter = Number(response.headers.get('retry-after'));
+        const retryAfterHeader = response.headers.get('retry-after');
+        const retryAfter = Number(retryAfterHeader ?? NaN);
         const wait =
-          Number.isFinite(retryAfter) && retryAfter >= 0
+          retryAfterHeader && Number.isFinite(retryAfter) && retryAfter >= 0
             ? retryAfter * 1000
             : this.backoff(attempt);
         if (wait <= 30_000) {
@@ -579,7 +784,11 @@ export class JenkinsClient {
           continue;
         }
       }
-      throw this.errorFor(instance, where, status);
+      const failure = this.errorFor(instance, where, status);
+      if (notRepeated && (status === 429 || status >= 500)) {
+        failure.message += notRepeated;
+      }
+      throw failure;
     }
   }
 

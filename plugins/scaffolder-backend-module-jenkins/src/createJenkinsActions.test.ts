@@ -1,4 +1,4 @@
-import { mockServices } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import {
   JenkinsClient,
   type JenkinsInstance,
@@ -8,6 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createJenkinsActions } from './createJenkinsActions';
+
+// AuthorizeResult's values (its package is not a dependency of this module)
+const ALLOW = 'ALLOW' as any;
+const DENY = 'DENY' as any;
 
 describe('jenkins scaffolder actions', () => {
   let fake: JenkinsFake;
@@ -38,6 +42,31 @@ describe('jenkins scaffolder actions', () => {
     fs.rmSync(workspacePath, { recursive: true, force: true });
   });
 
+  /** What the permission service was asked, and whether it allows jenkins.job.configure. */
+  let configureAllowed = true;
+  let authorized: Array<{ permission: string; principal: string }> = [];
+  const initiator = mockCredentials.user('user:default/template-user');
+  const permissions = mockServices.permissions.mock({
+    authorize: async (requests: any[], options: any) =>
+      requests.map(r => {
+        authorized.push({
+          permission: r.permission.name,
+          principal: options.credentials.principal.userEntityRef,
+        });
+        return {
+          result:
+            r.permission.name === 'jenkins.job.configure' && configureAllowed
+              ? ALLOW
+              : DENY,
+        };
+      }),
+  });
+
+  beforeEach(() => {
+    configureAllowed = true;
+    authorized = [];
+  });
+
   function run(
     id: string,
     input: Record<string, unknown>,
@@ -49,6 +78,7 @@ describe('jenkins scaffolder actions', () => {
         cacheTtlMs: 0,
         instances,
       }),
+      permissions,
     });
     const action = id === create.id ? create : build;
     const output: Record<string, unknown> = {};
@@ -61,7 +91,7 @@ describe('jenkins scaffolder actions', () => {
       },
       checkpoint: async ({ fn }: { fn: () => Promise<unknown> }) => fn(),
       createTemporaryDirectory: async () => workspacePath,
-      getInitiatorCredentials: async () => ({} as any),
+      getInitiatorCredentials: async () => initiator,
       task: { id: 'task' },
     };
     return action.handler(ctx as any).then(() => output);
@@ -199,5 +229,70 @@ describe('jenkins scaffolder actions', () => {
     } finally {
       await only.close();
     }
+  });
+
+  it('creates a job from raw config.xml or with credentials only with jenkins.job.configure', async () => {
+    configureAllowed = false;
+    const denied =
+      'needs the permission jenkins.job.configure, which you do not have';
+    await expect(
+      run('jenkins:job:create', {
+        name: 'raw-denied',
+        configXml: '<project/>',
+      }),
+    ).rejects.toThrow(`Creating a Jenkins job from configXml ${denied}`);
+    fs.writeFileSync(path.join(workspacePath, 'denied.xml'), '<project/>');
+    await expect(
+      run('jenkins:job:create', {
+        name: 'path-denied',
+        configXmlPath: 'denied.xml',
+      }),
+    ).rejects.toThrow(`Creating a Jenkins job from configXmlPath ${denied}`);
+    await expect(
+      run('jenkins:job:create', {
+        name: 'credentials-denied',
+        repoUrl: 'https://git.example.com/acme/x.git',
+        credentialsId: 'github-deploy-key',
+      }),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining(
+        `Creating a Jenkins job with credentialsId ${denied}`,
+      ),
+    });
+    for (const name of ['raw-denied', 'path-denied', 'credentials-denied']) {
+      expect(fake.state.jobs.has(name)).toBe(false);
+    }
+    // Asked with the credentials of who started the task
+    expect(authorized).toEqual(
+      Array(3).fill({
+        permission: 'jenkins.job.configure',
+        principal: 'user:default/template-user',
+      }),
+    );
+
+    // A Pipeline job from a repository without credentials needs no more than the template
+    authorized = [];
+    await run('jenkins:job:create', {
+      name: 'plain-pipeline',
+      repoUrl: 'https://git.example.com/acme/plain.git',
+    });
+    expect(fake.state.jobs.get('plain-pipeline')?.kind).toBe('pipeline');
+    expect(authorized).toEqual([]);
+
+    configureAllowed = true;
+    await run('jenkins:job:create', {
+      name: 'raw-allowed',
+      configXml: '<project/>',
+    });
+    await run('jenkins:job:create', {
+      name: 'credentials-allowed',
+      repoUrl: 'https://git.example.com/acme/x.git',
+      credentialsId: 'github-deploy-key',
+    });
+    expect(fake.state.jobs.get('raw-allowed')?.kind).toBe('freestyle');
+    expect(fake.state.jobs.get('credentials-allowed')?.configXml).toContain(
+      '<credentialsId>github-deploy-key</credentialsId>',
+    );
   });
 });

@@ -1,8 +1,14 @@
-import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import {
+  type BackstageCredentials,
+  type PermissionsService,
+  resolveSafeChildPath,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   DEFAULT_JENKINS_INSTANCE,
+  isPermissionAllowed,
+  jenkinsJobConfigurePermission,
   jobFullNameProblem,
 } from '@internal/plugin-jenkins-common';
 import { JenkinsClient, jobUrl } from '@internal/plugin-jenkins-node';
@@ -32,9 +38,33 @@ function checkJobName(what: string, value: string) {
     throw new InputError(`${what} "${value}" cannot be used: ${problem}`);
 }
 
+/**
+ * A job from raw config.xml (inline or from the workspace) or with Jenkins credentials can run
+ * anything as the Jenkins user or read its secrets: only who holds `jenkins.job.configure`
+ * (the person who started the task) may create one.
+ */
+async function requireJobConfigure(
+  permissions: PermissionsService,
+  credentials: BackstageCredentials,
+  what: string,
+) {
+  const [decision] = await permissions.authorize(
+    [{ permission: jenkinsJobConfigurePermission }],
+    { credentials },
+  );
+  if (!isPermissionAllowed(decision)) {
+    throw new NotAllowedError(
+      `Creating a Jenkins job ${what} needs the permission ${jenkinsJobConfigurePermission.name}, which you do not have; use repoUrl without credentialsId, or ask a Jenkins administrator`,
+    );
+  }
+}
+
 /** `jenkins:job:create` and `jenkins:job:build`, for software templates. */
-export function createJenkinsActions(options: { client: JenkinsClient }) {
-  const { client } = options;
+export function createJenkinsActions(options: {
+  client: JenkinsClient;
+  permissions: PermissionsService;
+}) {
+  const { client, permissions } = options;
 
   const createJob = createTemplateAction({
     id: 'jenkins:job:create',
@@ -135,6 +165,18 @@ export function createJenkinsActions(options: { client: JenkinsClient }) {
       if (sources !== 1) {
         throw new InputError(
           'Give exactly one of configXml, configXmlPath or repoUrl',
+        );
+      }
+      const dangerous = [
+        input.configXml && 'from configXml',
+        input.configXmlPath && 'from configXmlPath',
+        input.credentialsId && 'with credentialsId',
+      ].filter(Boolean);
+      if (dangerous.length) {
+        await requireJobConfigure(
+          permissions,
+          await ctx.getInitiatorCredentials(),
+          dangerous.join(' and '),
         );
       }
       let configXml: string;
@@ -245,7 +287,7 @@ export function createJenkinsActions(options: { client: JenkinsClient }) {
       ctx.output('queueId', queueId);
       const deadline = Date.now() + (input.waitSeconds ?? 30) * 1000;
       while (Date.now() < deadline) {
-        const item = await client.getQueueItem(instance, queueId);
+        const item = await client.getQueueItem(location, queueId);
         if (item?.cancelled)
           throw new Error(
             `Jenkins cancelled queue item ${queueId} of ${input.job}`,

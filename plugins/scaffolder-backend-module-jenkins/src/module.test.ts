@@ -1,4 +1,8 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import {
   scaffolderActionsExtensionPoint,
   type TemplateAction,
@@ -44,6 +48,8 @@ describe('scaffolderModuleJenkins', () => {
         input: { name: 'refunds-api', configXml: '<project/>' },
         isDryRun: true,
         workspacePath: '/nonexistent',
+        // configXml needs jenkins.job.configure of whoever started the task
+        getInitiatorCredentials: async () => mockCredentials.user(),
         logger: mockServices.logger.mock(),
         output: (name: string, value: unknown) => {
           output[name] = value;

@@ -1,4 +1,7 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { jenkinsClientServiceRef } from '@internal/plugin-jenkins-node';
 import { createJenkinsActions } from './createJenkinsActions';
@@ -12,9 +15,10 @@ export const scaffolderModuleJenkins = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         client: jenkinsClientServiceRef,
+        permissions: coreServices.permissions,
       },
-      async init({ scaffolder, client }) {
-        scaffolder.addActions(...createJenkinsActions({ client }));
+      async init({ scaffolder, client, permissions }) {
+        scaffolder.addActions(...createJenkinsActions({ client, permissions }));
       },
     });
   },

@@ -18,6 +18,10 @@ describe('jenkins actions', () => {
   const entityRef = 'component:default/payments-api';
   const job = 'default:payments/payments-api';
   let baseUrl: string;
+  const fake = createJenkinsFakeRouter({
+    queueDelayMs: 100,
+    buildDurationMs: 60_000,
+  });
 
   /** The actions of a backend with these instances (all on the fake) and this annotation. */
   function actionsWith(instanceNames: string[], annotation: string) {
@@ -55,12 +59,7 @@ describe('jenkins actions', () => {
   }
 
   beforeAll(async () => {
-    server = http.createServer(
-      express().use(
-        '/jenkins',
-        createJenkinsFakeRouter({ queueDelayMs: 100, buildDurationMs: 60_000 }),
-      ),
-    );
+    server = http.createServer(express().use('/jenkins', fake));
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${
       (server.address() as AddressInfo).port
@@ -256,5 +255,28 @@ describe('jenkins actions', () => {
         ),
       }),
     ]);
+  });
+
+  it('reads the tail of a console longer than one read', async () => {
+    const build = fake.fake.state.jobs
+      .get('payments/payments-api')!
+      .builds.find(b => b.number === 5)!;
+    build.logLines.push('x'.repeat(2_500_000), 'error: the real failure');
+    const whole = Buffer.from(fake.fake.state.view(build).log);
+    const log = (
+      await registry.invoke({
+        id: 'test:get-build-log',
+        input: { entityRef, job, number: 5, maxBytes: 1000 },
+        credentials,
+      })
+    ).output as any;
+    expect(log.truncated).toBe(true);
+    expect(log.more).toBe(false);
+    expect(log.text).toBe(whole.subarray(whole.length - 1000).toString());
+    expect(log.text).toContain('error: the real failure\nFinished:');
+    expect(log).toMatchObject({
+      start: whole.length - 1000,
+      nextStart: whole.length,
+    });
   });
 });

@@ -34,7 +34,7 @@ export function registerActions(
             .int()
             .min(0)
             .optional()
-            .describe('With job: skip this many builds'),
+            .describe('With job: skip this many builds (at most 1000)'),
           cursor: z
             .string()
             .optional()
@@ -127,10 +127,30 @@ export function registerActions(
     },
     action: async ({ input, credentials }) => {
       const maxBytes = input.maxBytes ?? 20_000;
-      const chunk = await service.getLog(credentials, {
+      let chunk = await service.getLog(credentials, {
         ...input,
         start: input.start ?? 0,
       });
+      if (
+        input.start === undefined &&
+        chunk.truncated &&
+        chunk.textSize !== undefined
+      ) {
+        // A console longer than one read: its tail is where builds fail, read that
+        chunk = await service.getLog(credentials, {
+          ...input,
+          start: Math.max(0, chunk.textSize - maxBytes),
+        });
+        return {
+          output: {
+            text: chunk.text,
+            start: Math.max(0, chunk.nextStart - Buffer.byteLength(chunk.text)),
+            nextStart: chunk.nextStart,
+            more: chunk.more,
+            truncated: true,
+          },
+        };
+      }
       const bytes = Buffer.from(chunk.text, 'utf8');
       let start = input.start ?? 0;
       let text = chunk.text;

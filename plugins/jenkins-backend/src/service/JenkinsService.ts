@@ -18,7 +18,9 @@ import {
 import {
   JENKINS_ANNOTATION,
   JENKINS_CONFIG_KEY,
+  JENKINS_MAX_BUILD_OFFSET,
   JenkinsBuild,
+  jenkinsBuildAbortPermission,
   jenkinsBuildReadPermission,
   JenkinsBuildSummary,
   jenkinsBuildTriggerPermission,
@@ -77,7 +79,7 @@ function problemOf(error: unknown): JenkinsJobProblem {
 /**
  * What the REST API, the actions and the CI/CD provider share: every call resolves the
  * entity with the caller's credentials (so nobody sees more than the catalog shows them),
- * checks `jenkins.build.read` or `jenkins.build.trigger` on it, and only reaches jobs the
+ * checks `jenkins.build.read`, `jenkins.build.trigger` or `jenkins.build.abort` on it, and only reaches jobs the
  * entity's annotation names (or the branch jobs of an annotated multibranch project).
  */
 export class JenkinsService {
@@ -288,6 +290,11 @@ export class JenkinsService {
     nextOffset?: number;
   }> {
     const { instance, jobFullName } = location;
+    if (options.offset > JENKINS_MAX_BUILD_OFFSET) {
+      throw new InputError(
+        `offset must be at most ${JENKINS_MAX_BUILD_OFFSET}: Comet does not page deeper into a job's builds; older builds are in Jenkins`,
+      );
+    }
     // One window for the card (1 build), the tab (10) and the CI/CD list (20): they share a
     // cached answer, so an entity page visit costs one Jenkins call per job.
     const to = Math.max(
@@ -333,11 +340,14 @@ export class JenkinsService {
       hasMore = all.length > options.limit;
       builds = filtered.slice(0, options.limit);
     }
+    const next = options.offset + options.limit;
     return {
       raw,
       job,
       builds,
-      nextOffset: hasMore ? options.offset + options.limit : undefined,
+      // No page past the deepest offset: it would be refused
+      nextOffset:
+        hasMore && next <= JENKINS_MAX_BUILD_OFFSET ? next : undefined,
     };
   }
 
@@ -453,8 +463,13 @@ export class JenkinsService {
           .toString('utf8')
           .replace(/^o:/, ''),
       );
-      if (!Number.isInteger(offset) || offset < 0 || offset > 10_000) {
+      if (!Number.isInteger(offset) || offset < 0) {
         throw new InputError(`Invalid cursor ${JSON.stringify(query.cursor)}`);
+      }
+      if (offset > JENKINS_MAX_BUILD_OFFSET) {
+        throw new InputError(
+          `cursor points at offset ${offset}; it must be at most ${JENKINS_MAX_BUILD_OFFSET}: Comet does not page deeper into a job's builds; older builds are in Jenkins`,
+        );
       }
     }
     const errors: JenkinsEntityBuildsResponse['errors'] = [];
@@ -484,7 +499,9 @@ export class JenkinsService {
       .flat()
       .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
     const builds = merged.slice(offset, offset + limit);
-    const hasNext = merged.length > offset + limit || more;
+    const hasNext =
+      (merged.length > offset + limit || more) &&
+      offset + limit <= JENKINS_MAX_BUILD_OFFSET;
     return {
       builds,
       nextCursor: hasNext
@@ -612,7 +629,8 @@ export class JenkinsService {
       this.options.client.getProgressiveText(location, query.number, start);
   }
 
-  async getConsoleText(
+  /** The whole console as a stream (never held in memory), for the download route. */
+  async streamConsoleText(
     credentials: BackstageCredentials,
     query: { entityRef: string; job: string; number: number },
   ) {
@@ -622,7 +640,7 @@ export class JenkinsService {
       query.job,
       jenkinsBuildReadPermission,
     );
-    return this.options.client.getConsoleText(location, query.number);
+    return this.options.client.streamConsoleText(location, query.number);
   }
 
   /** Checks given parameters against the job's definitions and converts them to Jenkins' form values. */
@@ -681,7 +699,7 @@ export class JenkinsService {
     const deadline = Date.now() + (this.options.triggerWaitMs ?? 10_000);
     while (Date.now() < deadline) {
       const item = await this.options.client
-        .getQueueItem(location.instance, queueId)
+        .getQueueItem(location, queueId)
         .catch(() => undefined);
       if (item?.cancelled) {
         throw new ServiceUnavailableError(
@@ -714,13 +732,14 @@ export class JenkinsService {
       query.job,
       jenkinsBuildReadPermission,
     );
+    // Queue ids are global to an instance: the item must build the job the request named
     const item = await this.options.client.getQueueItem(
-      location.instance,
+      location,
       query.queueId,
     );
     if (!item)
       throw new NotFoundError(
-        `Jenkins instance "${location.instance.name}" has no queue item ${query.queueId}`,
+        `Jenkins instance "${location.instance.name}" has no queue item ${query.queueId} of ${query.job}`,
       );
     return {
       queueId: query.queueId,
@@ -802,7 +821,7 @@ export class JenkinsService {
           credentials,
           request.entityRef,
           request.job,
-          jenkinsBuildTriggerPermission,
+          jenkinsBuildAbortPermission,
         );
         await this.options.client.abortBuild(location, request.number);
         return { jobRef: request.job, number: request.number, aborted: true };

@@ -1,5 +1,7 @@
 import { HttpAuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { parseInput } from '@internal/backend-common';
+import { JENKINS_MAX_BUILD_OFFSET } from '@internal/plugin-jenkins-common';
+import { pipeline } from 'node:stream/promises';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
@@ -80,7 +82,12 @@ export async function createRouter(options: {
   router.get('/builds', async (req, res) => {
     const query = parseInput(
       buildQuery.extend({
-        offset: z.coerce.number().int().min(0).max(10_000).optional(),
+        offset: z.coerce
+          .number()
+          .int()
+          .min(0)
+          .max(JENKINS_MAX_BUILD_OFFSET)
+          .optional(),
         limit: z.coerce.number().int().min(1).max(100).optional(),
         branch: z.string().optional(),
       }),
@@ -154,14 +161,26 @@ export async function createRouter(options: {
   router.get('/builds/:number/console', async (req, res) => {
     const query = parseInput(buildQuery, req.query, 'query');
     const number = numberOf(req);
-    const text = await service.getConsoleText(await httpAuth.credentials(req), {
-      ...query,
-      number,
-    });
+    const consoleText = await service.streamConsoleText(
+      await httpAuth.credentials(req),
+      { ...query, number },
+    );
     res
       .type('text/plain; charset=utf-8')
-      .set('Content-Disposition', `inline; filename="build-${number}.log"`)
-      .send(text);
+      .set('Content-Disposition', `inline; filename="build-${number}.log"`);
+    try {
+      // Piped as it arrives: a console of any size never sits in memory
+      await pipeline(consoleText, res);
+    } catch (error) {
+      if (!res.headersSent) throw error;
+      // The client left or Jenkins failed mid-way: the status is sent, so only cut it short
+      options.logger.info(
+        `Console download of build ${number} of ${query.job} ended early: ${
+          (error as Error).message
+        }`,
+      );
+      res.destroy();
+    }
   });
 
   // The live console as Server-Sent Events: `chunk` events carry text and the offset to resume
@@ -210,6 +229,8 @@ export async function createRouter(options: {
           );
           break;
         }
+        // A cut chunk: the rest is already there, read it without waiting
+        if (chunk.truncated) continue;
         if (Date.now() - lastWrite > 15_000) {
           res.write(': keep-alive\n\n');
           lastWrite = Date.now();

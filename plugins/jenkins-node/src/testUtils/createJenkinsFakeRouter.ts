@@ -36,12 +36,17 @@ export type JenkinsFakeRequest = {
 export type JenkinsFakeControl = {
   state: JenkinsFakeState;
   requests: JenkinsFakeRequest[];
-  /** Answer the next `count` matching requests with `status` (429 carries Retry-After). */
+  /**
+   * Answer the next `count` matching requests with `status` (429 carries Retry-After). With
+   * `afterHandling`, Jenkins still acts on the request (a POST queues its build) and only the
+   * answer is replaced, as when a proxy in front of Jenkins times out or fails on the way back.
+   */
   failNext(options: {
-    status: 429 | 500 | 502 | 503;
+    status: 429 | 500 | 502 | 503 | 504;
     count?: number;
     retryAfterSeconds?: number;
     pathIncludes?: string;
+    afterHandling?: boolean;
   }): void;
   /** The crumb a user must send with POSTs. */
   crumbFor(username: string): string;
@@ -111,6 +116,7 @@ export function createJenkinsFakeRouter(
     count: number;
     retryAfterSeconds?: number;
     pathIncludes?: string;
+    afterHandling?: boolean;
   }[] = [];
   const crumbFor = (username: string) =>
     createHash('sha256')
@@ -198,11 +204,23 @@ export function createJenkinsFakeRouter(
       if (failure.retryAfterSeconds !== undefined) {
         res.set('Retry-After', String(failure.retryAfterSeconds));
       }
-      res
-        .status(failure.status)
-        .type('text/html')
-        .send(`<html><body>HTTP ERROR ${failure.status}</body></html>`);
-      return;
+      if (failure.afterHandling) {
+        // Let Jenkins act, then replace its status on the way out (headers such as
+        // Location are dropped, as a proxy's error page has none of them)
+        const writeHead = res.writeHead.bind(res) as (
+          ...args: unknown[]
+        ) => typeof res;
+        res.writeHead = ((..._args: unknown[]) => {
+          res.removeHeader('location');
+          return writeHead(failure.status);
+        }) as typeof res.writeHead;
+      } else {
+        res
+          .status(failure.status)
+          .type('text/html')
+          .send(`<html><body>HTTP ERROR ${failure.status}</body></html>`);
+        return;
+      }
     }
 
     if (req.method === 'POST') {
