@@ -108,3 +108,70 @@ describe('ParameterForm', () => {
     );
   });
 });
+
+describe('ParameterForm rules of a string', () => {
+  const ruled: ParameterField[] = [
+    {
+      name: 'reporter',
+      type: 'string',
+      choices: ['spec', 'tap'],
+      description: 'Test report',
+    },
+    { name: 'env', type: 'string', pattern: '[a-z]+', maxLength: 8 },
+  ];
+
+  function RuledForm(props: { nativeSelect?: boolean }) {
+    const [values, setValues] = useState(() => defaultParameterValues(ruled));
+    return (
+      <>
+        <ParameterForm
+          idPrefix="ruled-"
+          fields={ruled}
+          values={values}
+          nativeSelect={props.nativeSelect}
+          onChange={(name: string, value: ParameterValue) =>
+            setValues(v => ({ ...v, [name]: value }))
+          }
+        />
+        <output data-testid="values">{JSON.stringify(values)}</output>
+      </>
+    );
+  }
+
+  it('offers a string with an enum as a select, starting at its first value', () => {
+    render(<RuledForm nativeSelect />);
+    const reporter = screen.getByLabelText('reporter');
+    expect(reporter.tagName).toBe('SELECT');
+    expect(
+      within(reporter)
+        .getAllByRole('option')
+        .map(option => option.textContent),
+    ).toEqual(['spec', 'tap']);
+    expect(reporter).toHaveValue('spec');
+    fireEvent.change(reporter, { target: { value: 'tap' } });
+    expect(shownValues().reporter).toBe('tap');
+  });
+
+  it('offers a string with an enum in a menu without nativeSelect', () => {
+    render(<RuledForm />);
+    fireEvent.mouseDown(screen.getByRole('button', { name: /reporter/ }));
+    expect(
+      within(screen.getByRole('listbox'))
+        .getAllByRole('option')
+        .map(option => option.textContent),
+    ).toEqual(['spec', 'tap']);
+  });
+
+  it('hints at pattern and maxLength while typing', () => {
+    render(<RuledForm />);
+    const env = screen.getByLabelText('env');
+    expect(env).toHaveAttribute('maxLength', '8');
+    expect(env).not.toHaveAttribute('aria-invalid', 'true');
+    fireEvent.change(env, { target: { value: 'prod; id' } });
+    expect(screen.getByText('Must match [a-z]+')).toBeInTheDocument();
+    expect(env).toHaveAttribute('aria-invalid', 'true');
+    fireEvent.change(env, { target: { value: 'prod' } });
+    expect(screen.queryByText('Must match [a-z]+')).not.toBeInTheDocument();
+    expect(shownValues().env).toBe('prod');
+  });
+});

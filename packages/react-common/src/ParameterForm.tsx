@@ -16,10 +16,47 @@ export type ParameterField = {
   type: 'string' | 'text' | 'password' | 'number' | 'boolean' | 'choice';
   description?: string;
   default?: ParameterValue;
-  /** The allowed values of a `choice`. */
+  /**
+   * The allowed values of a `choice`, or of a `string` limited to a list (a pipeline param's
+   * `enum`): either is shown as a select.
+   */
   choices?: string[];
+  /** A regular expression the whole value must match; a hint here, the server decides. */
+  pattern?: string;
+  /** The most characters the value may have. */
+  maxLength?: number;
   required?: boolean;
 };
+
+/** Whether the field is picked from a list rather than typed. */
+function isSelect(field: ParameterField): boolean {
+  return (
+    field.type === 'choice' ||
+    (field.type === 'string' && field.choices !== undefined)
+  );
+}
+
+/** What is wrong with a typed value by the field's `maxLength` and `pattern`, if anything. */
+function ruleProblem(field: ParameterField, value: string): string | undefined {
+  if (value === '') {
+    return undefined;
+  }
+  if (field.maxLength !== undefined && value.length > field.maxLength) {
+    return `At most ${field.maxLength} characters`;
+  }
+  if (field.pattern !== undefined) {
+    let matches = true;
+    try {
+      matches = new RegExp(`^(?:${field.pattern})$`, 'u').test(value);
+    } catch {
+      // A pattern this browser cannot compile gives no hint; the server still checks
+    }
+    if (!matches) {
+      return `Must match ${field.pattern}`;
+    }
+  }
+  return undefined;
+}
 
 /**
  * The values a form starts with: each field's default, else unchecked for a boolean, the first
@@ -32,7 +69,7 @@ export function defaultParameterValues(
   for (const field of fields) {
     if (field.type === 'boolean') {
       values[field.name] = field.default === true || field.default === 'true';
-    } else if (field.type === 'choice') {
+    } else if (isSelect(field)) {
       values[field.name] =
         field.default !== undefined
           ? String(field.default)
@@ -94,7 +131,7 @@ export function ParameterForm(props: ParameterFormProps) {
             </FormControl>
           );
         }
-        if (field.type === 'choice' && nativeSelect) {
+        if (isSelect(field) && nativeSelect) {
           return (
             <TextField
               key={field.name}
@@ -117,7 +154,7 @@ export function ParameterForm(props: ParameterFormProps) {
             </TextField>
           );
         }
-        if (field.type === 'choice') {
+        if (isSelect(field)) {
           return (
             <FormControl
               key={field.name}
@@ -142,12 +179,22 @@ export function ParameterForm(props: ParameterFormProps) {
             </FormControl>
           );
         }
+        const problem =
+          field.type === 'number'
+            ? undefined
+            : ruleProblem(field, String(value ?? ''));
         return (
           <TextField
             key={field.name}
             id={id}
             label={field.name}
-            helperText={help}
+            helperText={problem ?? help}
+            error={problem !== undefined}
+            inputProps={
+              field.maxLength === undefined
+                ? undefined
+                : { maxLength: field.maxLength }
+            }
             required={field.required}
             type={inputTypes[field.type] ?? 'text'}
             multiline={field.type === 'text'}

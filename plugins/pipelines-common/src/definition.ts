@@ -12,8 +12,17 @@ export type PipelineParam = {
   default?: string | number | boolean;
   /** Allowed values, for `choice`. */
   options?: string[];
+  /** Allowed values of a `string`; the run dialog shows them as a select. */
+  enum?: string[];
+  /** A regular expression (`u` flag) the whole value of a `string` must match. */
+  pattern?: string;
+  /** The most characters a `string` may have; {@link DEFAULT_PARAM_MAX_LENGTH} when unset. */
+  maxLength?: number;
   required?: boolean;
 };
+
+/** The most characters a `string` param may have when its definition sets no `maxLength`. */
+export const DEFAULT_PARAM_MAX_LENGTH = 1000;
 
 export type PipelinePushTrigger = {
   /** Branch globs (`main`, `release/*`); none means every branch. */

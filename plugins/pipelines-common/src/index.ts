@@ -12,6 +12,7 @@ export {
   parsePipeline,
   expandMatrix,
   parseDuration,
+  paramValueProblem,
   sortIssues,
 } from './parsePipeline';
 export { PIPELINE_KEYS, PIPELINE_PARAM_TYPES } from './parsePipeline';

@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import type { PipelineDefinition } from '@internal/plugin-pipelines-common';
 import { planJobs, resolveParams } from './RunPlanner';
 
@@ -82,5 +83,45 @@ describe('RunPlanner', () => {
     expect(() =>
       resolveParams(definition, { version: '1', shards: 'many' }),
     ).toThrow('Parameter "shards" must be a number, got "many"');
+  });
+
+  it('holds a string to its enum, pattern and maxLength, else 1000 characters', () => {
+    const ruled: PipelineDefinition = {
+      ...definition,
+      params: {
+        env: { type: 'string', pattern: '[a-z]+' },
+        reporter: { type: 'string', enum: ['spec', 'tap'] },
+        tag: { type: 'string', maxLength: 4 },
+        notes: { type: 'string' },
+      },
+    };
+    expect(
+      resolveParams(ruled, {
+        env: 'prod',
+        reporter: 'tap',
+        tag: 'v1.2',
+        notes: 'n'.repeat(1000),
+      }),
+    ).toEqual({
+      env: 'prod',
+      reporter: 'tap',
+      tag: 'v1.2',
+      notes: 'n'.repeat(1000),
+    });
+    // The whole value must match, not a part of it
+    expect(() => resolveParams(ruled, { env: 'prod; id' })).toThrow(
+      new InputError('param "env": must match [a-z]+'),
+    );
+    expect(() =>
+      resolveParams(ruled, { reporter: '--require=/tmp/x.js' }),
+    ).toThrow(new InputError('param "reporter": must be one of spec, tap'));
+    expect(() => resolveParams(ruled, { tag: 'v1.2.3' })).toThrow(
+      new InputError('param "tag": must be at most 4 characters, got 6'),
+    );
+    expect(() => resolveParams(ruled, { notes: 'n'.repeat(1001) })).toThrow(
+      new InputError(
+        'param "notes": must be at most 1000 characters, got 1001',
+      ),
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import {
   expandMatrix,
+  paramValueProblem,
   PipelineDefinition,
   PipelineJob,
 } from '@internal/plugin-pipelines-common';
@@ -75,11 +76,19 @@ export function resolveParams(
         }
         value = String(value);
         break;
-      default:
+      default: {
         if (typeof value === 'object') {
           throw new InputError(`Parameter "${name}" must be a string`);
         }
-        value = String(value);
+        const text = String(value);
+        // An empty optional value is "not given"; anything else keeps the param's rules
+        const problem =
+          text === '' ? undefined : paramValueProblem(param, text);
+        if (problem) {
+          throw new InputError(`param "${name}": ${problem}`);
+        }
+        value = text;
+      }
     }
     result[name] = value as string | number | boolean;
   }

@@ -40,6 +40,9 @@ export const KEY_HELP: Record<Level, Record<string, string>> = {
     description: 'Shown when triggering',
     default: 'Value when none is given',
     options: 'Allowed values, for type choice',
+    enum: 'Allowed values of a string, e.g. [spec, tap]',
+    pattern: 'Regular expression the whole string must match',
+    maxLength: 'Most characters of a string (default 1000)',
     required: 'Must be given when triggering',
   },
   job: {

@@ -86,6 +86,64 @@ describe('RunPipelineDialog', () => {
     });
   });
 
+  it("offers a string param's enum as a select and hints at its pattern", async () => {
+    const api = {
+      listPipelines: jest.fn(async () => ({
+        pipelines: [
+          {
+            path: '.comet/pipeline.yaml',
+            definition: {
+              name: 'build-and-test',
+              on: {},
+              env: {},
+              jobs: [],
+              params: {
+                testReporter: {
+                  type: 'string' as const,
+                  enum: ['spec', 'tap', 'dot'],
+                  default: 'spec',
+                },
+                env: { type: 'string' as const, pattern: '[a-z]+' },
+              },
+            },
+          },
+        ],
+      })),
+      triggerRun: jest.fn(async () => ({ runId: 'new-run' })),
+    };
+    const onTriggered = jest.fn();
+    await renderInTestApp(
+      <RunPipelineDialog
+        entityRef="component:default/payments-api"
+        open
+        onClose={() => {}}
+        onTriggered={onTriggered}
+      />,
+      { apis: [[pipelinesApiRef, api as unknown as PipelinesApi]] },
+    );
+    const reporter = await screen.findByRole('button', {
+      name: /testReporter/,
+    });
+    expect(reporter).toHaveTextContent('spec');
+    fireEvent.mouseDown(reporter);
+    fireEvent.click(screen.getByRole('option', { name: 'tap' }));
+    fireEvent.change(screen.getByLabelText('env'), {
+      target: { value: 'Prod' },
+    });
+    expect(screen.getByText('Must match [a-z]+')).toBeInTheDocument();
+    fireEvent.change(screen.getByLabelText('env'), {
+      target: { value: 'prod' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Run' }));
+    await waitFor(() => expect(onTriggered).toHaveBeenCalled());
+    expect(api.triggerRun).toHaveBeenCalledWith({
+      entityRef: 'component:default/payments-api',
+      pipelinePath: '.comet/pipeline.yaml',
+      branch: undefined,
+      params: { testReporter: 'tap', env: 'prod' },
+    });
+  });
+
   it('shows why a pipeline that does not validate cannot run, with line and column', async () => {
     const api = {
       listPipelines: jest.fn(async () => ({

@@ -37,7 +37,10 @@ function parameterFields(file?: PipelineFile): ParameterField[] {
       type: param.type,
       description: param.description,
       default: param.default,
-      choices: param.options,
+      // A string's enum is a list to pick from, like a choice's options
+      choices: param.options ?? param.enum,
+      pattern: param.pattern,
+      maxLength: param.maxLength,
       required: param.required,
     }),
   );
