@@ -11,7 +11,12 @@ describe('GitPipelineSource', () => {
   beforeAll(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-source-'));
     repo = path.join(tmp, 'service');
-    makeGitRepository(repo, { '.comet/pipeline.yaml': 'name: a\n' });
+    makeGitRepository(repo, {
+      '.comet/pipeline.yaml': 'name: a\n',
+      // Just over the limit, and just under it
+      '.comet/huge.yaml': `name: a\n#${'x'.repeat(1024 * 1024)}\n`,
+      '.comet/large.yaml': `name: a\n#${'x'.repeat(1024 * 1024 - 20)}\n`,
+    });
   });
 
   afterAll(() => fs.rm(tmp, { recursive: true, force: true }));
@@ -69,5 +74,21 @@ describe('GitPipelineSource', () => {
     ).rejects.toThrow(
       /Pipeline file \.comet\/missing\.yaml does not exist in .* at HEAD \([0-9a-f]{12}\)/,
     );
+  });
+
+  it('says that a file over 1 MiB is too large, not missing, and reads one under it', async () => {
+    await expect(
+      GitPipelineSource.create().readFile({
+        repositoryUrl: repo,
+        filePath: '.comet/huge.yaml',
+      }),
+    ).rejects.toThrow(
+      /^Pipeline file \.comet\/huge\.yaml in .* at HEAD \([0-9a-f]{12}\) is too large \(1048586 bytes, limit 1 MiB\)$/,
+    );
+    const large = await GitPipelineSource.create().readFile({
+      repositoryUrl: repo,
+      filePath: '.comet/large.yaml',
+    });
+    expect(large.text).toHaveLength(1024 * 1024 - 10);
   });
 });

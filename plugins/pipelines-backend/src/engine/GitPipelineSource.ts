@@ -14,6 +14,9 @@ import { redactUrl } from '../git/redactUrl';
 
 const execFileAsync = promisify(execFile);
 
+/** The largest pipeline file read: 1 MiB. */
+export const MAX_PIPELINE_FILE_BYTES = 1024 * 1024;
+
 export type PipelineFile = {
   text: string;
   /** The commit the file was read at. */
@@ -96,17 +99,38 @@ export class GitPipelineSource {
         throw new InputError(`Cannot fetch ${ref} from ${shownUrl}: ${stderr}`);
       }
       const commit = (await git(['rev-parse', 'FETCH_HEAD'])).stdout.trim();
+      const where = `in ${shownUrl} at ${ref} (${commit.slice(0, 12)})`;
+      let size: number;
       try {
-        const { stdout } = await git(['show', `FETCH_HEAD:${filePath}`]);
-        return { text: stdout, commit };
+        const { stdout } = await git([
+          'cat-file',
+          '-s',
+          `FETCH_HEAD:${filePath}`,
+        ]);
+        size = Number(stdout.trim());
       } catch {
         throw new NotFoundError(
-          `Pipeline file ${filePath} does not exist in ${shownUrl} at ${ref} (${commit.slice(
-            0,
-            12,
-          )})`,
+          `Pipeline file ${filePath} does not exist ${where}`,
         );
       }
+      // Said as such: git's output over the limit used to fail like a missing file
+      if (size > MAX_PIPELINE_FILE_BYTES) {
+        throw new InputError(
+          `Pipeline file ${filePath} ${where} is too large (${size} bytes, limit 1 MiB)`,
+        );
+      }
+      const { stdout } = await execFileAsync(
+        'git',
+        ['show', `FETCH_HEAD:${filePath}`],
+        {
+          cwd: dir,
+          env,
+          timeout: this.timeoutMs,
+          // The file, or git's listing of a folder of that name
+          maxBuffer: MAX_PIPELINE_FILE_BYTES + 64 * 1024,
+        },
+      );
+      return { text: stdout, commit };
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -413,3 +413,37 @@ describe('POST /webhooks/github', () => {
     ]);
   });
 });
+
+describe('POST /validate', () => {
+  it('answers an alias bomb with an issue at its place, not a 500', async () => {
+    const { app } = await createApp({ allow: true });
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const yaml = [
+      'name: bomb',
+      'jobs:',
+      '  build:',
+      '    steps:',
+      '      - uses: deploy',
+      '        with:',
+      ...levels.map(
+        (name, index) =>
+          `          ${name}: &${name} [${Array(10)
+            .fill(index === 0 ? 'x' : `*${levels[index - 1]}`)
+            .join(', ')}]`,
+      ),
+      '',
+    ].join('\n');
+    const res = await request(app)
+      .post('/validate')
+      .send({ yaml, file: '.comet/bomb.yaml' });
+    expect(res.status).toBe(200);
+    expect(res.body.ok).toBe(false);
+    expect(res.body.issues).toContainEqual({
+      file: '.comet/bomb.yaml',
+      line: 7,
+      column: 11,
+      path: 'jobs.build.steps[0].with',
+      message: expect.stringMatching(/^Too many YAML aliases to expand/),
+    });
+  });
+});
