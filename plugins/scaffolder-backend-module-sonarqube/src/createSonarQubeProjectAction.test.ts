@@ -4,6 +4,21 @@ import { SonarQubeClient } from '@internal/plugin-sonarqube-node';
 import { SonarQubeFake } from '@internal/plugin-sonarqube-node/testUtils';
 import { createSonarQubeProjectAction } from './createSonarQubeProjectAction';
 
+/** A permission service that answers `result` and records what it was asked, with whose credentials. */
+function permissionsAnswering(result: 'ALLOW' | 'DENY') {
+  return {
+    authorize: jest.fn(async (requests: unknown[], _options: unknown) =>
+      requests.map(() => ({ result })),
+    ),
+    authorizeConditional: jest.fn(),
+  };
+}
+
+const INITIATOR = {
+  $$type: '@backstage/BackstageCredentials',
+  principal: { type: 'user', userEntityRef: 'user:default/ada' },
+};
+
 const ADMIN = 'squ_admin_token_for_scaffolder_tests';
 const READER = 'squ_reader_token_for_scaffolder_tests';
 
@@ -30,13 +45,17 @@ describe('sonarqube:project:create', () => {
     apiKey: string,
     input: Record<string, unknown>,
     isDryRun = false,
+    permissions = permissionsAnswering('ALLOW'),
   ) {
     const client = SonarQubeClient.fromConfig(
       new ConfigReader({
         sonarqube: { instances: [{ name: 'main', baseUrl, apiKey }] },
       }),
     );
-    const action = createSonarQubeProjectAction({ client });
+    const action = createSonarQubeProjectAction({
+      client,
+      permissions: permissions as any,
+    });
     const output: Record<string, unknown> = {};
     const logs: string[] = [];
     const logger = mockServices.logger.mock();
@@ -53,7 +72,7 @@ describe('sonarqube:project:create', () => {
         isDryRun,
         checkpoint: async ({ fn }: any) => fn(),
         createTemporaryDirectory: async () => '/tmp',
-        getInitiatorCredentials: async () => ({} as any),
+        getInitiatorCredentials: async () => INITIATOR as any,
         workspacePath: '/tmp',
         task: { id: 't' },
       } as any)
@@ -67,7 +86,7 @@ describe('sonarqube:project:create', () => {
     newCodeDefinition: { type: 'NUMBER_OF_DAYS', value: '30' },
   };
 
-  it('creates the project, assigns the gate and sets new code; a second run changes nothing', async () => {
+  it('creates the project, assigns the gate and sets new code; a second run leaves it as it is', async () => {
     const dry = await run(ADMIN, input, true);
     expect(dry.logs).toContain(
       'Dry run: would create the project acme_new-api on SonarQube instance "main"',
@@ -93,11 +112,80 @@ describe('sonarqube:project:create', () => {
     const second = await run(ADMIN, input);
     expect(second.output.created).toBe(false);
     expect(second.logs).toEqual([
-      'The project acme_new-api on SonarQube instance "main" already exists; keeping it',
-      'Quality gate is already "Comet strict"',
-      'New-code definition is already NUMBER_OF_DAYS 30',
+      'The project acme_new-api on SonarQube instance "main" already exists; leaving it as it is (its quality gate and new-code definition are not changed)',
     ]);
     expect(fake.calls.filter(c => c.method === 'POST')).toEqual([]);
+  });
+
+  it("leaves an existing project's gate and new-code definition as they are", async () => {
+    await run(ADMIN, { ...input, projectKey: 'acme_existing' });
+    fake.resetCalls();
+    const again = await run(ADMIN, {
+      ...input,
+      projectKey: 'acme_existing',
+      qualityGate: 'Sonar way',
+      newCodeDefinition: { type: 'PREVIOUS_VERSION' },
+    });
+    expect(again.output).toEqual({
+      projectKey: 'acme_existing',
+      instance: 'main',
+      url: `${baseUrl}/dashboard?id=acme_existing`,
+      created: false,
+    });
+    const project = fake.state.projects.get('acme_existing')!;
+    expect(project.qualityGate).toBe('Comet strict');
+    expect(project.newCodePeriod).toEqual({
+      type: 'NUMBER_OF_DAYS',
+      value: '30',
+    });
+    expect(fake.calls.filter(c => c.method === 'POST')).toEqual([]);
+  });
+
+  it("needs sonarqube.project.configure, asked with the initiator's credentials, to assign a gate", async () => {
+    const allowing = permissionsAnswering('ALLOW');
+    await run(ADMIN, { ...input, projectKey: 'acme_allowed' }, false, allowing);
+    expect(allowing.authorize).toHaveBeenCalledWith(
+      [
+        {
+          permission: expect.objectContaining({
+            name: 'sonarqube.project.configure',
+            type: 'basic',
+          }),
+        },
+      ],
+      { credentials: INITIATOR },
+    );
+    expect(fake.state.projects.get('acme_allowed')!.qualityGate).toBe(
+      'Comet strict',
+    );
+
+    const denying = permissionsAnswering('DENY');
+    for (const isDryRun of [true, false]) {
+      const refused = run(
+        ADMIN,
+        { ...input, projectKey: 'acme_denied' },
+        isDryRun,
+        denying,
+      );
+      await expect(refused).rejects.toMatchObject({
+        name: 'NotAllowedError',
+        message:
+          'You are not allowed to assign a quality gate or a new-code definition to the project acme_denied on SonarQube instance "main": it needs the sonarqube.project.configure permission',
+      });
+    }
+    // Refused before anything was created
+    expect(fake.state.projects.has('acme_denied')).toBe(false);
+
+    // A plain project, without gate or new-code definition, needs no permission
+    const plain = permissionsAnswering('DENY');
+    const created = await run(
+      ADMIN,
+      { projectKey: 'acme_plain', name: 'Plain' },
+      false,
+      plain,
+    );
+    expect(created.output.created).toBe(true);
+    expect(plain.authorize).not.toHaveBeenCalled();
   });
 
   it('says precisely what is wrong', async () => {

@@ -1,6 +1,10 @@
+import type { PermissionsService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { SonarQubeClient } from '@internal/plugin-sonarqube-node';
+import {
+  authorizeSonarQubeProjectConfigure,
+  type SonarQubeClient,
+} from '@internal/plugin-sonarqube-node';
 
 const NEW_CODE_TYPES = [
   'PREVIOUS_VERSION',
@@ -10,18 +14,20 @@ const NEW_CODE_TYPES = [
 ] as const;
 
 /**
- * `sonarqube:project:create`: creates a SonarQube project (or finds it), assigns a quality gate
- * and sets the new-code definition. Idempotent: running it again changes only what differs,
- * so a retried template step never fails on "already exists".
+ * `sonarqube:project:create`: creates a SonarQube project, assigns it a quality gate and sets
+ * its new-code definition. A project that already exists is left exactly as it is (`created:
+ * false`): a template must not be a way to change another team's gate. Assigning a gate or a
+ * new-code definition needs the initiator to hold `sonarqube.project.configure`.
  */
 export function createSonarQubeProjectAction(options: {
   client: SonarQubeClient;
+  permissions: PermissionsService;
 }) {
-  const { client } = options;
+  const { client, permissions } = options;
   return createTemplateAction({
     id: 'sonarqube:project:create',
     description:
-      'Creates a SonarQube project (or uses the existing one), assigns its quality gate and sets its new-code definition. Idempotent.',
+      'Creates a SonarQube project, assigns its quality gate and sets its new-code definition (needs sonarqube.project.configure). An existing project is left as it is.',
     examples: [
       {
         description: 'A project with the strict gate, new code = last 30 days',
@@ -86,6 +92,24 @@ export function createSonarQubeProjectAction(options: {
           'SonarQube is not configured: add an instance under sonarqube.instances to use sonarqube:project:create',
         );
       }
+      const wanted = input.newCodeDefinition;
+      if (
+        wanted?.type === 'NUMBER_OF_DAYS' &&
+        !/^\d+$/.test(wanted.value ?? '')
+      ) {
+        throw new InputError(
+          'newCodeDefinition NUMBER_OF_DAYS needs a value: a number of days from 1 to 90',
+        );
+      }
+      if (
+        (wanted?.type === 'REFERENCE_BRANCH' ||
+          wanted?.type === 'SPECIFIC_ANALYSIS') &&
+        !wanted.value
+      ) {
+        throw new InputError(
+          `newCodeDefinition ${wanted.type} needs a value (a branch name or an analysis key)`,
+        );
+      }
       const instance = client.instance(input.instance);
       const query = { instance: input.instance, projectKey: input.projectKey };
       const where = `project ${input.projectKey} on SonarQube instance "${instance.name}"`;
@@ -96,32 +120,47 @@ export function createSonarQubeProjectAction(options: {
       });
       let created = false;
       if (existing) {
-        logger.info(`The ${where} already exists; keeping it`);
-      } else if (ctx.isDryRun) {
-        logger.info(`Dry run: would create the ${where}`);
+        logger.info(
+          `The ${where} already exists; leaving it as it is (its quality gate and new-code definition are not changed)`,
+        );
       } else {
-        try {
-          await client.createProject({
-            instance: input.instance,
-            projectKey: input.projectKey,
-            name: input.name,
-            mainBranch: input.mainBranch,
-            visibility: input.visibility,
+        if (input.qualityGate || wanted) {
+          // Checked before creating, so a refusal leaves no half-configured project behind
+          await authorizeSonarQubeProjectConfigure({
+            permissions,
+            credentials: await ctx.getInitiatorCredentials(),
+            what: `assign a quality gate or a new-code definition to the ${where}`,
           });
-          created = true;
-          logger.info(`Created the ${where}`);
-        } catch (error) {
-          // Created concurrently (e.g. a retried step): the same outcome as ours
-          if (!/already exists/.test(String((error as Error).message))) {
-            throw error;
+        }
+        if (ctx.isDryRun) {
+          logger.info(`Dry run: would create the ${where}`);
+        } else {
+          try {
+            await client.createProject({
+              instance: input.instance,
+              projectKey: input.projectKey,
+              name: input.name,
+              mainBranch: input.mainBranch,
+              visibility: input.visibility,
+            });
+            created = true;
+            logger.info(`Created the ${where}`);
+          } catch (error) {
+            // Created concurrently (e.g. a retried step): someone else's, so left as it is
+            if (!/already exists/.test(String((error as Error).message))) {
+              throw error;
+            }
+            logger.info(
+              `The ${where} was created meanwhile; leaving it as it is`,
+            );
           }
-          logger.info(`The ${where} was created meanwhile; keeping it`);
         }
       }
-      const exists = Boolean(existing) || created;
+      // Only a project this run created, or would create, is configured
+      const configure = created || (ctx.isDryRun && !existing);
 
-      if (input.qualityGate) {
-        const current = exists
+      if (configure && input.qualityGate) {
+        const current = created
           ? await client.getProjectQualityGate(query)
           : undefined;
         if (current === input.qualityGate) {
@@ -139,26 +178,8 @@ export function createSonarQubeProjectAction(options: {
         }
       }
 
-      if (input.newCodeDefinition) {
-        const wanted = input.newCodeDefinition;
-        if (
-          wanted.type === 'NUMBER_OF_DAYS' &&
-          !/^\d+$/.test(wanted.value ?? '')
-        ) {
-          throw new InputError(
-            'newCodeDefinition NUMBER_OF_DAYS needs a value: a number of days from 1 to 90',
-          );
-        }
-        if (
-          (wanted.type === 'REFERENCE_BRANCH' ||
-            wanted.type === 'SPECIFIC_ANALYSIS') &&
-          !wanted.value
-        ) {
-          throw new InputError(
-            `newCodeDefinition ${wanted.type} needs a value (a branch name or an analysis key)`,
-          );
-        }
-        const current = exists
+      if (configure && wanted) {
+        const current = created
           ? await client.getNewCodePeriod(query)
           : undefined;
         const same =

@@ -1,9 +1,15 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { sonarQubeClientServiceRef } from '@internal/plugin-sonarqube-node';
 import { createSonarQubeProjectAction } from './createSonarQubeProjectAction';
 
-/** Adds `sonarqube:project:create` to the scaffolder. */
+/**
+ * Adds `sonarqube:project:create` to the scaffolder. Its `sonarqube.project.configure`
+ * permission is registered by the SonarQube backend plugin.
+ */
 export const scaffolderModuleSonarqube = createBackendModule({
   pluginId: 'scaffolder',
   moduleId: 'sonarqube',
@@ -12,9 +18,12 @@ export const scaffolderModuleSonarqube = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         client: sonarQubeClientServiceRef,
+        permissions: coreServices.permissions,
       },
-      async init({ scaffolder, client }) {
-        scaffolder.addActions(createSonarQubeProjectAction({ client }));
+      async init({ scaffolder, client, permissions }) {
+        scaffolder.addActions(
+          createSonarQubeProjectAction({ client, permissions }),
+        );
       },
     });
   },

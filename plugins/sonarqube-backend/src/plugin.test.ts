@@ -185,6 +185,18 @@ describe('sonarqube plugin', () => {
   const get = (path: string, as = user) =>
     request(server).get(`/api/sonarqube${path}`).set('Authorization', as);
 
+  it('registers its permissions, sonarqube.project.configure among them', async () => {
+    const res = await request(server)
+      .get('/api/sonarqube/.well-known/backstage/permissions/metadata')
+      .set('Authorization', mockCredentials.service.header());
+    expect(res.status).toBe(200);
+    expect(res.body.permissions).toContainEqual({
+      type: 'basic',
+      name: 'sonarqube.project.configure',
+      attributes: { action: 'update' },
+    });
+  });
+
   it('summarises every project of an entity: gate, conditions, ratings and a link', async () => {
     const res = await get('/summary?entityRef=component:default/notifications');
     expect(res.status).toBe(200);

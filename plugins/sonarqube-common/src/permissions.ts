@@ -18,7 +18,18 @@ export const sonarqubeSecurityReadPermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/**
+ * Configure a SonarQube project: assign its quality gate or set its new-code definition (the
+ * `sonarqube:project:create` scaffolder action). A gate decides what may be deployed, so this
+ * is for administrators. Not tied to an entity: the project is usually being created.
+ */
+export const sonarqubeProjectConfigurePermission = createPermission({
+  name: 'sonarqube.project.configure',
+  attributes: { action: 'update' },
+});
+
 export const sonarqubePermissions = [
   sonarqubeFindingsReadPermission,
   sonarqubeSecurityReadPermission,
+  sonarqubeProjectConfigurePermission,
 ];

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export * from './authorizeSonarQubeProjectConfigure';
 export * from './SonarQubeClient';
 export * from './SonarQubeInstances';
 export * from './sonarQubeClientServiceRef';

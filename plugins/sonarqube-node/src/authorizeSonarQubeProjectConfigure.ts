@@ -1,0 +1,31 @@
+import type {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import { sonarqubeProjectConfigurePermission } from '@internal/plugin-sonarqube-common';
+
+export { sonarqubeProjectConfigurePermission };
+
+/**
+ * Throws NotAllowedError naming `sonarqube.project.configure` unless `credentials` (the user
+ * who started the task, not the backend) may configure SonarQube projects; `what` says what
+ * would have been done.
+ */
+export async function authorizeSonarQubeProjectConfigure(options: {
+  permissions: PermissionsService;
+  credentials: BackstageCredentials;
+  what: string;
+}): Promise<void> {
+  const [decision] = await options.permissions.authorize(
+    [{ permission: sonarqubeProjectConfigurePermission }],
+    { credentials: options.credentials },
+  );
+  // AuthorizeResult.ALLOW, compared by its value: this package does not depend on
+  // @backstage/plugin-permission-common for one enum member.
+  if (String(decision?.result) !== 'ALLOW') {
+    throw new NotAllowedError(
+      `You are not allowed to ${options.what}: it needs the ${sonarqubeProjectConfigurePermission.name} permission`,
+    );
+  }
+}
