@@ -734,6 +734,17 @@ describe.each(databases.eachSupportedId())(
         'Parameter "loud" must be true or false, got "maybe"',
       );
 
+      // A string with no maxLength of its own holds at most 1000 characters
+      const longParam = await trigger({
+        entityRef,
+        params: { greeting: 'x'.repeat(1001) },
+      });
+      expect(longParam.status).toBe(400);
+      expect(longParam.body.error).toMatchObject({
+        name: 'InputError',
+        message: 'param "greeting": must be at most 1000 characters, got 1001',
+      });
+
       const unknownParam = await trigger({
         entityRef,
         params: { colour: 'red' },
