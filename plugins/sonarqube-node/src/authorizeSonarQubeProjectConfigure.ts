@@ -5,8 +5,6 @@ import type {
 import { NotAllowedError } from '@backstage/errors';
 import { sonarqubeProjectConfigurePermission } from '@internal/plugin-sonarqube-common';
 
-export { sonarqubeProjectConfigurePermission };
-
 /**
  * Throws NotAllowedError naming `sonarqube.project.configure` unless `credentials` (the user
  * who started the task, not the backend) may configure SonarQube projects; `what` says what
