@@ -90,7 +90,9 @@ export function createGitHttpRouter(options: {
       () => options.onQueued?.(req.path),
     );
     res.off('close', onEarlyClose);
-    if (slot === 'closed') {
+    // The client may also have left just as its slot came free
+    if (slot === 'closed' || (slot === 'acquired' && req.socket.destroyed)) {
+      if (slot === 'acquired') slots.release();
       return;
     }
     if (slot === 'full' || slot === 'timeout') {
