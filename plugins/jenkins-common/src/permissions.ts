@@ -1,8 +1,5 @@
 import { RESOURCE_TYPE_CATALOG_ENTITY } from '@backstage/plugin-catalog-common/alpha';
-import {
-  AuthorizeResult,
-  createPermission,
-} from '@backstage/plugin-permission-common';
+import { createPermission } from '@backstage/plugin-permission-common';
 
 /** See an entity's Jenkins jobs, builds, console logs, stages and test results. */
 export const jenkinsBuildReadPermission = createPermission({
@@ -44,11 +41,3 @@ export const jenkinsPermissions = [
   jenkinsBuildAbortPermission,
   jenkinsJobConfigurePermission,
 ];
-
-/**
- * Whether a permission decision allows, for backend packages that check a Jenkins
- * permission without depending on the permission package themselves.
- */
-export function isPermissionAllowed(decision: { result: AuthorizeResult }) {
-  return decision.result === AuthorizeResult.ALLOW;
-}

@@ -4,14 +4,13 @@ import {
   type JenkinsInstance,
 } from '@internal/plugin-jenkins-node';
 import { JenkinsFake } from '@internal/plugin-jenkins-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createJenkinsActions } from './createJenkinsActions';
 
-// AuthorizeResult's values (its package is not a dependency of this module)
-const ALLOW = 'ALLOW' as any;
-const DENY = 'DENY' as any;
+const { ALLOW, DENY } = AuthorizeResult;
 
 describe('jenkins scaffolder actions', () => {
   let fake: JenkinsFake;

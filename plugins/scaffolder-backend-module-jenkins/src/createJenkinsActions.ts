@@ -4,10 +4,10 @@ import {
   resolveSafeChildPath,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   DEFAULT_JENKINS_INSTANCE,
-  isPermissionAllowed,
   jenkinsJobConfigurePermission,
   jobFullNameProblem,
 } from '@internal/plugin-jenkins-common';
@@ -52,7 +52,7 @@ async function requireJobConfigure(
     [{ permission: jenkinsJobConfigurePermission }],
     { credentials },
   );
-  if (!isPermissionAllowed(decision)) {
+  if (decision.result !== AuthorizeResult.ALLOW) {
     throw new NotAllowedError(
       `Creating a Jenkins job ${what} needs the permission ${jenkinsJobConfigurePermission.name}, which you do not have; use repoUrl without credentialsId, or ask a Jenkins administrator`,
     );

@@ -261,9 +261,10 @@ describe('SonarQubeClient', () => {
 
     it('accepts an empty answer to a write', async () => {
       await expect(
-        answering(() => new Response(null, { status: 204 })).selectQualityGate(
-          { projectKey: 'acme_api', gateName: 'Sonar way' },
-        ),
+        answering(() => new Response(null, { status: 204 })).selectQualityGate({
+          projectKey: 'acme_api',
+          gateName: 'Sonar way',
+        }),
       ).resolves.toBeUndefined();
     });
 

@@ -3,6 +3,7 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { sonarqubeProjectConfigurePermission } from '@internal/plugin-sonarqube-common';
 
 /**
@@ -19,9 +20,7 @@ export async function authorizeSonarQubeProjectConfigure(options: {
     [{ permission: sonarqubeProjectConfigurePermission }],
     { credentials: options.credentials },
   );
-  // AuthorizeResult.ALLOW, compared by its value: this package does not depend on
-  // @backstage/plugin-permission-common for one enum member.
-  if (String(decision?.result) !== 'ALLOW') {
+  if (decision?.result !== AuthorizeResult.ALLOW) {
     throw new NotAllowedError(
       `You are not allowed to ${options.what}: it needs the ${sonarqubeProjectConfigurePermission.name} permission`,
     );

@@ -45,7 +45,10 @@ function setup(configured = true) {
             entityRef: 'component:default/payments-api',
             projects: [PAYMENTS, NEVER],
           }
-        : { configured: false as const, message: 'SonarQube is not configured' },
+        : {
+            configured: false as const,
+            message: 'SonarQube is not configured',
+          },
     ),
     projectView: jest.fn(async () => PAYMENTS),
     issues: jest.fn(async () => ({

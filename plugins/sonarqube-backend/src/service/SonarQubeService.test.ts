@@ -171,9 +171,10 @@ describe('SonarQubeService', () => {
         entityRef: 'component:default/notifications',
         branch: 'develop',
       });
-      expect(several.configured && several.projects.map(p => p.scope)).toEqual(
-        [{}, {}],
-      );
+      expect(several.configured && several.projects.map(p => p.scope)).toEqual([
+        {},
+        {},
+      ]);
     });
 
     it('hides security measures and conditions without sonarqube.security.read', async () => {
@@ -310,7 +311,9 @@ describe('SonarQubeService', () => {
     it('reads SonarQube once for concurrent and repeated views, and again after invalidate', async () => {
       const { sonarQube } = service();
       const view = () =>
-        sonarQube.projectView(user, { entityRef: 'component:default/payments' });
+        sonarQube.projectView(user, {
+          entityRef: 'component:default/payments',
+        });
       const [first, second] = await Promise.all([view(), view()]);
       expect(second).toEqual(first);
       expect(callsTo('api/measures/component')).toBe(1);

@@ -58,7 +58,11 @@ export async function createRouter(options: {
   router.use(express.json());
 
   router.get('/summary', async (req, res) => {
-    const query = parseInput(z.object({ entityRef, ...scope }), req.query, 'query');
+    const query = parseInput(
+      z.object({ entityRef, ...scope }),
+      req.query,
+      'query',
+    );
     const credentials = await httpAuth.credentials(req);
     res.json(await service.summary(credentials, query));
   });

@@ -101,14 +101,17 @@ describe('SonarQubeFake', () => {
       await once(receiver, 'listening');
       try {
         const hook = await admin(
-          request(app).post('/api/webhooks/create').type('form').send({
-            name: 'comet',
-            url: `http://127.0.0.1:${
-              (receiver.address() as AddressInfo).port
-            }/hook`,
-            secret: 's3cret',
-            project: 'comet-examples_ledger-worker',
-          }),
+          request(app)
+            .post('/api/webhooks/create')
+            .type('form')
+            .send({
+              name: 'comet',
+              url: `http://127.0.0.1:${
+                (receiver.address() as AddressInfo).port
+              }/hook`,
+              secret: 's3cret',
+              project: 'comet-examples_ledger-worker',
+            }),
         );
         expect(hook.body.webhook).toMatchObject({
           name: 'comet',
