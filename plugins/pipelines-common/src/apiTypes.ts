@@ -39,7 +39,12 @@ export type PipelineFile = {
 };
 
 /** A file a job kept (`GET /runs/:runId/artifacts`). */
-export type PipelineArtifact = { jobRunId: string; path: string; size: number };
+export type PipelineArtifact = {
+  jobRunId: string;
+  /** Relative to the job's artifact root, with `/` separators. */
+  path: string;
+  size: number;
+};
 
 /** `POST /validate`: a pipeline file's problems, and the pipeline when it parses. */
 export type ValidationResult = {

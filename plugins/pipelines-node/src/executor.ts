@@ -1,4 +1,5 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import type { PipelineArtifact } from '@internal/plugin-pipelines-common';
 
 /** One line of output from a step. */
 export type PipelineOutputLine = {
@@ -76,13 +77,8 @@ export const pipelineExecutorExtensionPoint =
     id: 'pipelines.executor',
   });
 
-/** A file a job kept. */
-export type PipelineArtifact = {
-  jobRunId: string;
-  /** Relative to the job's artifact root, with `/` separators. */
-  path: string;
-  size: number;
-};
+/** A file a job kept; the same type the REST API answers with. */
+export type { PipelineArtifact };
 
 /**
  * Where job artifacts are kept: the local disk by default; object storage can implement the
