@@ -1,7 +1,9 @@
 import {
   instanceNamedBy,
+  jobFullNameProblem,
   parseJenkinsAnnotation,
   splitJenkinsJobRef,
+  stringifyJenkinsJobRef,
 } from './annotations';
 
 describe('parseJenkinsAnnotation', () => {
@@ -61,5 +63,38 @@ describe('splitJenkinsJobRef', () => {
       undefined,
       'legacy',
     ]);
+  });
+});
+
+describe('stringifyJenkinsJobRef', () => {
+  it('writes the instance:job key that parses back to the same job', () => {
+    const key = stringifyJenkinsJobRef({
+      instance: 'legacy',
+      jobFullName: 'payments/api',
+    });
+    expect(key).toBe('legacy:payments/api');
+    expect(parseJenkinsAnnotation(key)).toEqual({
+      ok: true,
+      jobs: [{ instance: 'legacy', jobFullName: 'payments/api', source: key }],
+    });
+  });
+});
+
+describe('parseJenkinsAnnotation on a missing value', () => {
+  it.each([undefined, '   '])('refuses %p as empty', value => {
+    const parsed = parseJenkinsAnnotation(value);
+    expect(parsed).toEqual({
+      ok: false,
+      error: expect.stringContaining('annotation is empty'),
+    });
+  });
+});
+
+describe('jobFullNameProblem', () => {
+  it('refuses a name longer than 1000 characters and accepts one of 1000', () => {
+    expect(jobFullNameProblem('a'.repeat(1001))).toBe(
+      'the job name is too long',
+    );
+    expect(jobFullNameProblem('a'.repeat(1000))).toBeUndefined();
   });
 });
