@@ -70,6 +70,8 @@ describe('jenkins scaffolder actions', () => {
     id: string,
     input: Record<string, unknown>,
     instances: JenkinsInstance[] = [instance],
+    /** Context fields a test sets itself, such as `isDryRun` or a logger to read. */
+    extraCtx: Record<string, unknown> = {},
   ) {
     const [create, build] = createJenkinsActions({
       client: JenkinsClient.create({
@@ -92,6 +94,7 @@ describe('jenkins scaffolder actions', () => {
       createTemporaryDirectory: async () => workspacePath,
       getInitiatorCredentials: async () => initiator,
       task: { id: 'task' },
+      ...extraCtx,
     };
     return action.handler(ctx as any).then(() => output);
   }
@@ -293,5 +296,71 @@ describe('jenkins scaffolder actions', () => {
     expect(fake.state.jobs.get('credentials-allowed')?.configXml).toContain(
       '<credentialsId>github-deploy-key</credentialsId>',
     );
+  });
+
+  it('refuses a name with "/", not exactly one config source, and a repoUrl that is not git', async () => {
+    await expect(
+      run('jenkins:job:create', {
+        name: 'payments/api',
+        configXml: '<project/>',
+      }),
+    ).rejects.toThrow('name "payments/api" must not contain "/"; use folder');
+    await expect(
+      run('jenkins:job:create', { name: 'no-source' }),
+    ).rejects.toThrow('Give exactly one of configXml, configXmlPath or repoUrl');
+    await expect(
+      run('jenkins:job:create', {
+        name: 'two-sources',
+        configXml: '<project/>',
+        repoUrl: 'https://git.example.com/acme/x.git',
+      }),
+    ).rejects.toThrow('Give exactly one of configXml, configXmlPath or repoUrl');
+    await expect(
+      run('jenkins:job:create', {
+        name: 'file-repo',
+        repoUrl: 'file:///etc/passwd',
+      }),
+    ).rejects.toThrow('repoUrl "file:///etc/passwd" is not a git URL');
+    for (const name of ['payments/api', 'no-source', 'two-sources', 'file-repo']) {
+      expect(fake.state.jobs.has(name)).toBe(false);
+    }
+  });
+
+  it('queues nothing on a dry run, and reports a build that has not started yet', async () => {
+    await run('jenkins:job:create', {
+      name: 'slow-queue',
+      configXml: '<project/>',
+    });
+    const job = fake.state.jobs.get('slow-queue')!;
+    const queued = fake.state.queue.size;
+
+    const dryRunLogger = mockServices.logger.mock();
+    const dryRun = await run('jenkins:job:build', { job: 'slow-queue' }, [instance], {
+      isDryRun: true,
+      logger: dryRunLogger,
+    });
+    expect(dryRun).toEqual({});
+    expect(fake.state.queue.size).toBe(queued);
+    expect(dryRunLogger.info).toHaveBeenCalledWith(
+      'Dry run: would build Jenkins job slow-queue on instance "default"',
+    );
+
+    // waitSeconds 0: Comet does not follow the queue item, the build starts later.
+    const logger = mockServices.logger.mock();
+    const output = await run(
+      'jenkins:job:build',
+      { job: 'slow-queue', waitSeconds: 0 },
+      [instance],
+      { logger },
+    );
+    expect(fake.state.queue.size).toBe(queued + 1);
+    const queueId = [...fake.state.queue.values()].find(
+      item => item.jobFullName === 'slow-queue',
+    )!.id;
+    expect(output).toEqual({ queueId });
+    expect(logger.info).toHaveBeenCalledWith(
+      `Jenkins queued slow-queue (queue item ${queueId}); it has not started yet`,
+    );
+    expect(job.builds).toHaveLength(0);
   });
 });
