@@ -1,4 +1,4 @@
-import { parseProjectKeyAnnotation } from './annotations';
+import { parseProjectKeyAnnotation, stringifyProjectRef } from './annotations';
 
 describe('parseProjectKeyAnnotation', () => {
   it('reads one key, instance-qualified keys and lists', () => {
@@ -44,5 +44,20 @@ describe('parseProjectKeyAnnotation', () => {
     ],
   ])('rejects %j with a precise message', (value, message) => {
     expect(parseProjectKeyAnnotation(value)).toEqual({ ok: false, message });
+  });
+});
+
+describe('stringifyProjectRef', () => {
+  it('names a project as the annotation does, and round-trips through the parser', () => {
+    expect(stringifyProjectRef({ projectKey: 'acme_api' })).toBe('acme_api');
+    expect(
+      stringifyProjectRef({ instance: 'sonarcloud', projectKey: 'acme:web' }),
+    ).toBe('sonarcloud/acme:web');
+
+    const parsed = parseProjectKeyAnnotation('sonarcloud/acme:web,acme_api');
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.projects.map(stringifyProjectRef).join(',')).toBe(
+      'sonarcloud/acme:web,acme_api',
+    );
   });
 });
