@@ -41,17 +41,21 @@ describe('sonarqube:project:create', () => {
     await fake.close();
   });
 
+  function clientWith(apiKey: string) {
+    return SonarQubeClient.fromConfig(
+      new ConfigReader({
+        sonarqube: { instances: [{ name: 'main', baseUrl, apiKey }] },
+      }),
+    );
+  }
+
   function run(
     apiKey: string,
     input: Record<string, unknown>,
     isDryRun = false,
     permissions = permissionsAnswering('ALLOW'),
+    client = clientWith(apiKey),
   ) {
-    const client = SonarQubeClient.fromConfig(
-      new ConfigReader({
-        sonarqube: { instances: [{ name: 'main', baseUrl, apiKey }] },
-      }),
-    );
     const action = createSonarQubeProjectAction({
       client,
       permissions: permissions as any,
@@ -208,5 +212,109 @@ describe('sonarqube:project:create', () => {
     ).rejects.toThrow(
       'newCodeDefinition NUMBER_OF_DAYS needs a value: a number of days from 1 to 90',
     );
+  });
+  it('refuses to run while SonarQube is not configured', async () => {
+    await expect(
+      run(ADMIN, input, false, permissionsAnswering('ALLOW'), {
+        configured: false,
+      } as SonarQubeClient),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'SonarQube is not configured: add an instance under sonarqube.instances to use sonarqube:project:create',
+    });
+    expect(SonarQubeClient.fromConfig(new ConfigReader({})).configured).toBe(
+      false,
+    );
+  });
+
+  it.each(['REFERENCE_BRANCH', 'SPECIFIC_ANALYSIS'])(
+    'needs a value for a %s new-code definition, before creating anything',
+    async type => {
+      await expect(
+        run(ADMIN, {
+          ...input,
+          projectKey: `acme_${type.toLowerCase()}`,
+          newCodeDefinition: { type },
+        }),
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: `newCodeDefinition ${type} needs a value (a branch name or an analysis key)`,
+      });
+      expect(fake.state.projects.has(`acme_${type.toLowerCase()}`)).toBe(false);
+    },
+  );
+
+  it('sets a reference branch and leaves a gate that is already the wanted one', async () => {
+    fake.resetCalls();
+    const { output, logs } = await run(ADMIN, {
+      projectKey: 'acme_reference',
+      name: 'Reference',
+      qualityGate: 'Sonar way',
+      newCodeDefinition: { type: 'REFERENCE_BRANCH', value: 'develop' },
+    });
+    expect(output.created).toBe(true);
+    const project = fake.state.projects.get('acme_reference')!;
+    expect(project.qualityGate).toBe('Sonar way');
+    expect(project.newCodePeriod).toEqual({
+      type: 'REFERENCE_BRANCH',
+      value: 'develop',
+    });
+    expect(logs).toEqual([
+      'Created the project acme_reference on SonarQube instance "main"',
+      'Quality gate is already "Sonar way"',
+      'Set the new-code definition to REFERENCE_BRANCH develop',
+    ]);
+    // No api/qualitygates/select: the gate was already right
+    expect(
+      fake.calls.filter(c => c.method === 'POST').map(c => c.path),
+    ).toEqual(['api/projects/create', 'api/new_code_periods/set']);
+  });
+
+  it('leaves a project created concurrently (after the search) as it is', async () => {
+    const client = clientWith(ADMIN);
+    const searchProjects = client.searchProjects.bind(client);
+    // Another run creates the project between this run's search and its create
+    jest.spyOn(client, 'searchProjects').mockImplementation(async query => {
+      const found = await searchProjects(query);
+      await clientWith(ADMIN).createProject({
+        projectKey: 'acme_raced',
+        name: 'Raced by another run',
+      });
+      return found;
+    });
+    fake.resetCalls();
+    const { output, logs } = await run(
+      ADMIN,
+      { ...input, projectKey: 'acme_raced' },
+      false,
+      permissionsAnswering('ALLOW'),
+      client,
+    );
+    expect(output).toEqual({
+      projectKey: 'acme_raced',
+      instance: 'main',
+      url: `${baseUrl}/dashboard?id=acme_raced`,
+      created: false,
+    });
+    expect(logs).toEqual([
+      'The project acme_raced on SonarQube instance "main" was created meanwhile; leaving it as it is',
+    ]);
+    const project = fake.state.projects.get('acme_raced')!;
+    expect(project.name).toBe('Raced by another run');
+    expect(project.qualityGate).toBe('Sonar way');
+    expect(
+      fake.calls.filter(
+        c => c.method === 'POST' && !c.path.endsWith('api/projects/create'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('passes on any other failure to create the project', async () => {
+    fake.failNext('api/projects/create', 400);
+    await expect(
+      run(ADMIN, { ...input, projectKey: 'acme_failing' }),
+    ).rejects.toThrow(/^SonarQube instance "main": POST api\/projects\/create/);
+    expect(fake.state.projects.has('acme_failing')).toBe(false);
   });
 });
