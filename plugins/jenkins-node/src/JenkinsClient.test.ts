@@ -3,7 +3,12 @@ import { createJenkinsFakeRouter, JenkinsFakeRouter } from './testUtils';
 import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { JenkinsClient, jobPath, queueItemBelongsTo } from './JenkinsClient';
+import {
+  JenkinsClient,
+  jobPath,
+  jobUrl,
+  queueItemBelongsTo,
+} from './JenkinsClient';
 import type { JenkinsInstance } from './JenkinsInstances';
 
 describe('JenkinsClient', () => {
@@ -48,6 +53,9 @@ describe('JenkinsClient', () => {
 
   it('encodes every job segment', () => {
     expect(jobPath('a b/feature%2Fx')).toBe('/job/a%20b/job/feature%252Fx');
+    expect(jobUrl(instance, 'a b/c')).toBe(
+      `${instance.baseUrl}/job/a%20b/job/c/`,
+    );
   });
 
   it('asks only for the fields it needs, with a build range', async () => {
@@ -258,5 +266,117 @@ describe('JenkinsClient', () => {
     expect(Buffer.concat(parts).toString('utf8')).toBe(
       fake.fake.state.view(build).log,
     );
+  });
+
+  it('reads a finished build, its stage view and its test report as the fake holds them', async () => {
+    const c = client();
+    const job = fake.fake.state.jobs.get('payments/payments-api')!;
+    const finished = job.builds.find(b => !fake.fake.state.view(b).building)!;
+    const view = fake.fake.state.view(finished);
+
+    const build = await c.getBuild(location(), finished.number);
+    expect(build).toMatchObject({
+      number: finished.number,
+      result: view.result,
+      building: false,
+    });
+
+    const stages = await c.getStageView(location(), finished.number);
+    expect(stages!.id).toBe(String(finished.number));
+    expect(stages!.stages?.length).toBeGreaterThan(0);
+
+    const report = await c.getTestReport(location(), finished.number);
+    expect(report).toMatchObject({
+      failCount: finished.tests!.failed,
+      skipCount: finished.tests!.skipped,
+      passCount:
+        finished.tests!.total -
+        finished.tests!.failed -
+        finished.tests!.skipped,
+    });
+    expect(report!.suites?.[0].cases).toHaveLength(finished.tests!.total);
+  });
+
+  it('answers undefined for the stage view of a freestyle job and the report of a missing build', async () => {
+    const c = client();
+    const freestyle = {
+      instance,
+      jobFullName: 'payments/payments-api-nightly',
+    };
+    const number = fake.fake.state.jobs.get('payments/payments-api-nightly')!
+      .builds[0].number;
+    await expect(c.getStageView(freestyle, number)).resolves.toBeUndefined();
+    // No build 99999: Jenkins answers 404, which means "no report" here.
+    await expect(c.getTestReport(location(), 99999)).resolves.toBeUndefined();
+    // getBuild has no such excuse: a missing build is a NotFoundError.
+    await expect(c.getBuild(location(), 99999)).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message:
+        'Jenkins instance "default" has nothing at GET /job/payments/job/payments-api/99999/api/json (HTTP 404)',
+    });
+  });
+
+  it('creates a job in a folder, reads its config.xml back, and refuses a duplicate', async () => {
+    const c = client();
+    const configXml =
+      "<?xml version='1.1' encoding='UTF-8'?><project><description>made by a test</description></project>";
+    await c.createJob({
+      instance,
+      folderFullName: 'payments',
+      name: 'client-created',
+      configXml,
+    });
+    const created = fake.fake.state.jobs.get('payments/client-created')!;
+    expect(created.kind).toBe('freestyle');
+    await expect(
+      c.getConfigXml({ instance, jobFullName: 'payments/client-created' }),
+    ).resolves.toBe(configXml);
+
+    await expect(
+      c.createJob({
+        instance,
+        folderFullName: 'payments',
+        name: 'client-created',
+        configXml,
+      }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'Jenkins instance "default" refused to create "client-created" at POST /job/payments/createItem: A job already exists with the name \'client-created\'',
+    });
+    await expect(
+      c.createJob({ instance, name: 'bad:name', configXml }),
+    ).rejects.toThrow(
+      'Jenkins instance "default" refused to create "bad:name" at POST /createItem: "bad:name" is not a valid job name',
+    );
+    expect(fake.fake.state.jobs.has('bad:name')).toBe(false);
+  });
+
+  it('names the credentials problem on 401 and 403', async () => {
+    await expect(
+      client().getJob({
+        instance: { ...instance, apiKey: 'wrong-token' },
+        jobFullName: 'payments/payments-api',
+      }),
+    ).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+      message: expect.stringContaining(
+        'rejected the credentials of user "comet" (HTTP 401)',
+      ),
+    });
+    // The read-only user may read but not build.
+    await expect(
+      client().triggerBuild({
+        instance: {
+          ...instance,
+          username: 'viewer',
+          apiKey: 'viewer-fake-jenkins-token',
+        },
+        jobFullName: 'payments/payments-api',
+      }),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining('denied user "viewer" (HTTP 403)'),
+    });
   });
 });

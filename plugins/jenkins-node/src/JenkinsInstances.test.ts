@@ -40,6 +40,69 @@ describe('readJenkinsInstances', () => {
       ),
     ).toThrow('jenkins.instances has two instances named "ci"');
   });
+
+  it.each([
+    ['not a url', 'jenkins.instances[0].baseUrl "not a url" is not a URL'],
+    [
+      'ftp://jenkins.example.com',
+      'jenkins.instances[0].baseUrl must be an http(s) URL without credentials',
+    ],
+    [
+      'https://comet:secret@jenkins.example.com',
+      'jenkins.instances[0].baseUrl must be an http(s) URL without credentials',
+    ],
+  ])('refuses the baseUrl %p', (baseUrl, message) => {
+    expect(() =>
+      readJenkinsInstances(
+        new ConfigReader({
+          jenkins: { instances: [{ ...instance('ci'), baseUrl }] },
+        }),
+      ),
+    ).toThrow(message);
+  });
+
+  it('reads extra request headers, the override regex and crumbIssuer', () => {
+    const [ci] = readJenkinsInstances(
+      new ConfigReader({
+        jenkins: {
+          instances: [
+            {
+              ...instance('ci'),
+              extraRequestHeaders: { 'X-Proxy-Auth': 'proxy-token' },
+              allowedBaseUrlOverrideRegex: 'https://ci-[a-z]+\\.example\\.com',
+              crumbIssuer: false,
+            },
+          ],
+        },
+      }),
+    );
+    expect(ci.extraRequestHeaders).toEqual({ 'X-Proxy-Auth': 'proxy-token' });
+    expect(ci.crumbIssuer).toBe(false);
+    // Anchored: the whole URL must match, not a part of it.
+    expect(ci.allowedBaseUrlOverride!.test('https://ci-eu.example.com')).toBe(
+      true,
+    );
+    expect(
+      ci.allowedBaseUrlOverride!.test('https://ci-eu.example.com.evil.test'),
+    ).toBe(false);
+  });
+
+  it('refuses the shorthand and an instance named default together', () => {
+    expect(() =>
+      readJenkinsInstances(
+        new ConfigReader({
+          jenkins: {
+            baseUrl: 'https://jenkins.example.com',
+            username: 'comet',
+            apiKey: 'shorthand-token',
+            instances: [instance('default')],
+          },
+        }),
+      ),
+    ).toThrow(
+      'jenkins.baseUrl (the shorthand for the instance "default") and an instance named "default" in jenkins.instances are both set; keep one',
+    );
+  });
 });
 
 describe('selectJenkinsInstance', () => {
