@@ -307,21 +307,30 @@ describe('jenkins scaffolder actions', () => {
     ).rejects.toThrow('name "payments/api" must not contain "/"; use folder');
     await expect(
       run('jenkins:job:create', { name: 'no-source' }),
-    ).rejects.toThrow('Give exactly one of configXml, configXmlPath or repoUrl');
+    ).rejects.toThrow(
+      'Give exactly one of configXml, configXmlPath or repoUrl',
+    );
     await expect(
       run('jenkins:job:create', {
         name: 'two-sources',
         configXml: '<project/>',
         repoUrl: 'https://git.example.com/acme/x.git',
       }),
-    ).rejects.toThrow('Give exactly one of configXml, configXmlPath or repoUrl');
+    ).rejects.toThrow(
+      'Give exactly one of configXml, configXmlPath or repoUrl',
+    );
     await expect(
       run('jenkins:job:create', {
         name: 'file-repo',
         repoUrl: 'file:///etc/passwd',
       }),
     ).rejects.toThrow('repoUrl "file:///etc/passwd" is not a git URL');
-    for (const name of ['payments/api', 'no-source', 'two-sources', 'file-repo']) {
+    for (const name of [
+      'payments/api',
+      'no-source',
+      'two-sources',
+      'file-repo',
+    ]) {
       expect(fake.state.jobs.has(name)).toBe(false);
     }
   });
@@ -335,10 +344,15 @@ describe('jenkins scaffolder actions', () => {
     const queued = fake.state.queue.size;
 
     const dryRunLogger = mockServices.logger.mock();
-    const dryRun = await run('jenkins:job:build', { job: 'slow-queue' }, [instance], {
-      isDryRun: true,
-      logger: dryRunLogger,
-    });
+    const dryRun = await run(
+      'jenkins:job:build',
+      { job: 'slow-queue' },
+      [instance],
+      {
+        isDryRun: true,
+        logger: dryRunLogger,
+      },
+    );
     expect(dryRun).toEqual({});
     expect(fake.state.queue.size).toBe(queued);
     expect(dryRunLogger.info).toHaveBeenCalledWith(
