@@ -99,8 +99,14 @@ describe('JenkinsClient', () => {
       'GET /jenkins/crumbIssuer/api/json 200',
       'POST /jenkins/job/payments/job/payments-api/buildWithParameters 201',
     ]);
-    await new Promise(resolve => setTimeout(resolve, 50));
-    const item = await c.getQueueItem(location(), queueId);
+    // The fake starts a queued build shortly after; wait for it, then check its number.
+    let item = await c.getQueueItem(location(), queueId);
+    for (const deadline = Date.now() + 10_000; !item?.executable; ) {
+      if (Date.now() > deadline)
+        throw new Error('the queued build never started');
+      await new Promise(resolve => setImmediate(resolve));
+      item = await c.getQueueItem(location(), queueId);
+    }
     expect(item!.executable!.number).toBe(13);
     // The crumb is reused.
     await c.abortBuild(location(), 13);
