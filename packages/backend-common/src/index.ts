@@ -15,3 +15,10 @@ export {
 export { audited, type AuditedEvent } from './audited';
 export { parseInput } from './parseInput';
 export { selectInstance, type InstanceSelection } from './selectInstance';
+export {
+  ResourceScopes,
+  RESOURCE_SCOPES_CONFIG_KEY,
+  wildcardMatch,
+  type ScopeFamily,
+  type ScopedResource,
+} from './ResourceScopes';

@@ -624,6 +624,61 @@ describe('jenkins plugin', () => {
       .expect(200);
     expect(download.text).toBe(whole);
   });
+
+  it("refuses jobs outside the owner group's comet.resourceScopes, saying why", async () => {
+    const scoped = await startTestBackend({
+      features: [
+        jenkinsPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            ...jenkinsConfig(baseUrl),
+            comet: {
+              resourceScopes: {
+                'team-a': { jenkins: ['payments/*', 'legacy:payments/*'] },
+              },
+            },
+          },
+        }),
+        catalogServiceMock.factory({ entities }),
+      ],
+    });
+    try {
+      // team-a owns both entities; only payments/* is theirs.
+      const allowed = await request(scoped.server)
+        .get('/api/jenkins/entity-jobs')
+        .query({ entityRef: 'component:default/payments-api', limit: 1 })
+        .set('Authorization', user)
+        .expect(200);
+      expect(allowed.body.jobs.map((j: any) => j.error)).toEqual([
+        undefined,
+        undefined,
+      ]);
+
+      const refused = await request(scoped.server)
+        .get('/api/jenkins/entity-jobs')
+        .query({ entityRef: 'component:default/storefront-web', limit: 1 })
+        .set('Authorization', user)
+        .expect(200);
+      expect(refused.body.jobs[0].builds).toEqual([]);
+      expect(refused.body.jobs[0].error).toEqual({
+        name: 'NotAllowedError',
+        message:
+          'jenkins.io/job-full-name entry "storefront/storefront-web" of component:default/storefront-web is refused: default:storefront/storefront-web is outside the scopes of group:default/team-a (comet.resourceScopes.team-a.jenkins: payments/*, legacy:payments/*)',
+      });
+
+      const trigger = await request(scoped.server)
+        .post('/api/jenkins/builds')
+        .send({
+          entityRef: 'component:default/storefront-web',
+          job: 'storefront/storefront-web',
+        })
+        .set('Authorization', user)
+        .expect(403);
+      expect(trigger.body.error.message).toMatch(/outside the scopes/);
+    } finally {
+      await scoped.stop();
+    }
+  });
 });
 
 describe('jenkins permissions and configuration', () => {

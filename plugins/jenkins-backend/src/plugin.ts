@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { ResourceScopes } from '@internal/backend-common';
 import { jenkinsPermissions } from '@internal/plugin-jenkins-common';
 import { jenkinsClientServiceRef } from '@internal/plugin-jenkins-node';
 import { registerActions } from './actions/registerActions';
@@ -61,6 +62,7 @@ export const jenkinsPlugin = createBackendPlugin({
           catalog,
           permissions,
           auditor,
+          scopes: ResourceScopes.fromConfig(config),
           triggerWaitMs:
             (config.getOptionalNumber('jenkins.triggerWaitSeconds') ?? 10) *
             1000,

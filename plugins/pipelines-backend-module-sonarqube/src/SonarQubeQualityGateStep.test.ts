@@ -1,4 +1,5 @@
 import { ConfigReader } from '@backstage/config';
+import { ResourceScopes } from '@internal/backend-common';
 import { SonarQubeClient } from '@internal/plugin-sonarqube-node';
 import {
   SONARQUBE_FAKE_DEMO_TOKEN,
@@ -81,8 +82,9 @@ describe('SonarQubeQualityGateStep', () => {
     });
 
     /** The step for an entity annotated with `annotation`. */
-    function stepFor(annotation?: string) {
+    function stepFor(annotation?: string, scopes?: ResourceScopes) {
       return new SonarQubeQualityGateStep({
+        scopes,
         client: SonarQubeClient.fromConfig(
           new ConfigReader({
             sonarqube: {
@@ -103,7 +105,10 @@ describe('SonarQubeQualityGateStep', () => {
         ),
         catalog: {
           getEntityByRef: async () => ({
+            kind: 'Component',
+            spec: { owner: 'group:default/team-a' },
             metadata: {
+              name: 'x',
               annotations: annotation
                 ? { 'sonarqube.org/project-key': annotation }
                 : {},
@@ -136,6 +141,28 @@ describe('SonarQubeQualityGateStep', () => {
         stepFor().run(context({ projectKey: 'comet-examples_ledger-worker' })),
       ).rejects.toThrow(
         '"comet-examples_ledger-worker" is not in the annotation sonarqube.org/project-key of component:default/x (not set); add it there',
+      );
+      expect(fake.calls).toEqual([]);
+    });
+
+    it("refuses annotated projects outside the owner group's comet.resourceScopes", async () => {
+      const scopes = ResourceScopes.fromConfig(
+        new ConfigReader({
+          comet: {
+            resourceScopes: {
+              'team-a': { sonarqube: ['comet-examples_pay*'] },
+            },
+          },
+        }),
+      );
+      const step = stepFor(
+        'comet-examples_payments-api,comet-examples_ledger-worker',
+        scopes,
+      );
+      await expect(
+        step.run(context({ projectKey: 'comet-examples_ledger-worker' })),
+      ).rejects.toThrow(
+        'sonarqube.org/project-key entry "comet-examples_ledger-worker" of component:default/x is refused: default/comet-examples_ledger-worker is outside the scopes of group:default/team-a (comet.resourceScopes.team-a.sonarqube: comet-examples_pay*)',
       );
       expect(fake.calls).toEqual([]);
     });

@@ -1,5 +1,6 @@
 import type { AuthService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { ResourceScopes } from '@internal/backend-common';
 import type {
   PipelineStepContext,
   PipelineStepType,
@@ -117,6 +118,8 @@ export class SonarQubeQualityGateStep implements PipelineStepType {
       client: SonarQubeClient;
       catalog: CatalogService;
       auth: AuthService;
+      /** Which projects each owner group's entities may gate on (`comet.resourceScopes`). */
+      scopes?: ResourceScopes;
     },
   ) {}
 
@@ -253,6 +256,26 @@ export class SonarQubeQualityGateStep implements PipelineStepType {
           annotation ? ` ("${annotation}")` : ' (not set)'
         }; add ${foreign.length === 1 ? 'it' : 'them'} there`,
       );
+    }
+    const scopes = this.options.scopes;
+    if (scopes && entity) {
+      for (const project of requested) {
+        const refusal = scopes.refusal(
+          entity,
+          {
+            id: 'sonarqube',
+            annotation: ANNOTATION_SONARQUBE_PROJECT_KEY,
+            instanceSeparator: '/',
+            defaultInstance: () => this.options.client.instance().name,
+          },
+          {
+            instance: this.projectId(project).split('/')[0],
+            name: project.projectKey,
+            source: stringifyProjectRef(project),
+          },
+        );
+        if (refusal) throw new Error(refusal);
+      }
     }
     return requested;
   }

@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { ResourceScopes } from '@internal/backend-common';
 import { pipelineStepTypesExtensionPoint } from '@internal/plugin-pipelines-node';
 import { sonarQubeClientServiceRef } from '@internal/plugin-sonarqube-node';
 import { SonarQubeQualityGateStep } from './SonarQubeQualityGateStep';
@@ -22,10 +23,16 @@ export const pipelinesModuleSonarqube = createBackendModule({
         client: sonarQubeClientServiceRef,
         catalog: catalogServiceRef,
         auth: coreServices.auth,
+        config: coreServices.rootConfig,
       },
-      async init({ stepTypes, client, catalog, auth }) {
+      async init({ stepTypes, client, catalog, auth, config }) {
         stepTypes.addStepType(
-          new SonarQubeQualityGateStep({ client, catalog, auth }),
+          new SonarQubeQualityGateStep({
+            client,
+            catalog,
+            auth,
+            scopes: ResourceScopes.fromConfig(config),
+          }),
         );
       },
     });

@@ -556,3 +556,76 @@ describe('sonarqube plugin without configuration', () => {
     }
   });
 });
+
+describe('sonarqube plugin with comet.resourceScopes', () => {
+  it("reads only the projects within the owner group's scopes, and says why for others", async () => {
+    const fake = await SonarQubeFake.start({
+      tokens: [{ token: USER_TOKEN, type: 'user', admin: true }],
+    });
+    const backend = await startTestBackend({
+      features: [
+        sonarqubePlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            sonarqube: {
+              instances: [
+                { name: 'default', baseUrl: fake.url, apiKey: USER_TOKEN },
+              ],
+            },
+            comet: {
+              resourceScopes: {
+                'team-a': { sonarqube: ['comet-examples_payments-*'] },
+              },
+            },
+          },
+        }),
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({ publish: async () => {} }),
+        }),
+        catalogServiceMock.factory({
+          entities: [
+            component('payments-api', 'comet-examples_payments-api'),
+            // team-a names another team's project
+            component('borrowed', 'comet-examples_ledger-worker'),
+          ],
+        }),
+      ],
+    });
+    const get = (path: string) =>
+      request(backend.server)
+        .get(`/api/sonarqube${path}`)
+        .set('Authorization', mockCredentials.user.header());
+    try {
+      const allowed = await get(
+        '/summary?entityRef=component:default/payments-api',
+      );
+      expect(allowed.status).toBe(200);
+      expect(allowed.body.projects[0].error).toBeUndefined();
+      expect(allowed.body.projects[0].qualityGate).toBeDefined();
+
+      const refused = await get(
+        '/summary?entityRef=component:default/borrowed',
+      );
+      expect(refused.status).toBe(200);
+      expect(refused.body.projects).toEqual([
+        expect.objectContaining({
+          project: 'comet-examples_ledger-worker',
+          analysed: false,
+          measures: {},
+          error:
+            'sonarqube.org/project-key entry "comet-examples_ledger-worker" of component:default/borrowed is refused: default/comet-examples_ledger-worker is outside the scopes of group:default/team-a (comet.resourceScopes.team-a.sonarqube: comet-examples_payments-*)',
+        }),
+      ]);
+      expect(refused.body.projects[0].name).toBeUndefined();
+
+      const issues = await get('/issues?entityRef=component:default/borrowed');
+      expect(issues.status).toBe(403);
+      expect(issues.body.error.message).toMatch(/outside the scopes/);
+    } finally {
+      await backend.stop();
+      await fake.close();
+    }
+  });
+});

@@ -5,7 +5,7 @@ import {
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-import { audited } from '@internal/backend-common';
+import { audited, ResourceScopes } from '@internal/backend-common';
 import {
   SONARQUBE_CONFIG_KEY,
   SONARQUBE_SIGNAL_CHANNEL,
@@ -72,6 +72,7 @@ export const sonarqubePlugin = createBackendPlugin({
           catalog,
           permissions,
           cache,
+          scopes: ResourceScopes.fromConfig(config),
           cacheTtlMs:
             (config.getOptionalNumber('sonarqube.cacheTtlSeconds') ?? 300) *
             1000,

@@ -6,6 +6,7 @@ import type {
 import type { Entity } from '@backstage/catalog-model';
 import {
   InputError,
+  NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
@@ -14,6 +15,8 @@ import {
   audited,
   EntityAccess,
   EntityPermission,
+  ResourceScopes,
+  ScopeFamily,
 } from '@internal/backend-common';
 import {
   JENKINS_ANNOTATION,
@@ -95,6 +98,8 @@ export class JenkinsService {
       triggerWaitMs?: number;
       /** How long an entity and the caller's decisions on it are reused (default 5 s). */
       accessCacheTtlMs?: number;
+      /** Which jobs each owner group's entities may name (`comet.resourceScopes`); none: any. */
+      scopes?: ResourceScopes;
     },
   ) {
     this.access = EntityAccess.create({
@@ -103,6 +108,15 @@ export class JenkinsService {
       cacheTtlMs: options.accessCacheTtlMs,
     });
   }
+
+  /** Jenkins as `comet.resourceScopes` sees it: `[instance:]folder/job`. */
+  private readonly scopeFamily: ScopeFamily = {
+    id: 'jenkins',
+    annotation: JENKINS_ANNOTATION,
+    instanceSeparator: ':',
+    defaultInstance: () =>
+      selectJenkinsInstance(this.options.instances, undefined).name,
+  };
 
   get configured() {
     return this.options.instances.length > 0;
@@ -149,6 +163,14 @@ export class JenkinsService {
       }
     } else {
       instance = this.options.instances.find(i => i.name === named);
+    }
+    if (instance && this.options.scopes) {
+      const refusal = this.options.scopes.refusal(entity, this.scopeFamily, {
+        instance: instance.name,
+        name: ref.jobFullName,
+        source: ref.source,
+      });
+      if (refusal) return { name: 'NotAllowedError', message: refusal };
     }
     if (!instance) {
       return {
@@ -265,7 +287,11 @@ export class JenkinsService {
           child !== '..' &&
           ![...child].some(c => c.charCodeAt(0) < 0x20));
       if (!matches) continue;
-      if (job.problem) throw new InputError(job.problem.message);
+      if (job.problem) {
+        throw job.problem.name === 'NotAllowedError'
+          ? new NotAllowedError(job.problem.message)
+          : new InputError(job.problem.message);
+      }
       return {
         entityRef: ref,
         location: { instance: job.location!.instance, jobFullName },

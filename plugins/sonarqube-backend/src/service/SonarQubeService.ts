@@ -10,7 +10,11 @@ import {
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import { EntityAccess } from '@internal/backend-common';
+import {
+  EntityAccess,
+  ResourceScopes,
+  ScopeFamily,
+} from '@internal/backend-common';
 import type { JsonValue } from '@backstage/types';
 import {
   ANNOTATION_SONARQUBE_PROJECT_KEY,
@@ -47,7 +51,11 @@ const SECURITY_CONDITION = /security|vulnerabilit/;
 type ProjectQuery = SonarQubeScope & { entityRef: string; project?: string };
 
 /** A resolved project of an entity: the annotation's ref and the instance it lives on. */
-type ResolvedProject = SonarQubeProjectRef & { instanceName: string };
+type ResolvedProject = SonarQubeProjectRef & {
+  instanceName: string;
+  /** Why the entity may not name this project (`comet.resourceScopes`), when it may not. */
+  refusal?: string;
+};
 
 /**
  * Everything the REST API and the actions share: the entity is read with the caller's
@@ -69,6 +77,8 @@ export class SonarQubeService {
       cacheTtlMs: number;
       /** How long an entity and the caller's decisions on it are reused (default 5 s). */
       accessCacheTtlMs?: number;
+      /** Which projects each owner group's entities may name (`comet.resourceScopes`). */
+      scopes?: ResourceScopes;
     },
   ) {
     this.access = EntityAccess.create({
@@ -121,12 +131,25 @@ export class SonarQubeService {
     if (!parsed.ok) {
       throw new InputError(`${entityRef}: ${parsed.message}`);
     }
-    return parsed.projects.map(ref => ({
-      ...ref,
+    return parsed.projects.map(ref => {
       // Unknown instances are reported per project, where they are used
-      instanceName: ref.instance ?? this.defaultInstanceName(),
-    }));
+      const instanceName = ref.instance ?? this.defaultInstanceName();
+      const refusal = this.options.scopes?.refusal(entity, this.scopeFamily, {
+        instance: instanceName,
+        name: ref.projectKey,
+        source: stringifyProjectRef(ref),
+      });
+      return { ...ref, instanceName, ...(refusal ? { refusal } : {}) };
+    });
   }
+
+  /** SonarQube as `comet.resourceScopes` sees it: `[instance/]projectKey`. */
+  private readonly scopeFamily: ScopeFamily = {
+    id: 'sonarqube',
+    annotation: ANNOTATION_SONARQUBE_PROJECT_KEY,
+    instanceSeparator: '/',
+    defaultInstance: () => this.options.client.instance().name,
+  };
 
   private defaultInstanceName() {
     try {
@@ -138,7 +161,10 @@ export class SonarQubeService {
 
   private pick(entity: Entity, project: string | undefined): ResolvedProject {
     const projects = this.projectsOf(entity);
-    if (project === undefined) return projects[0];
+    if (project === undefined) {
+      if (projects[0].refusal) throw new NotAllowedError(projects[0].refusal);
+      return projects[0];
+    }
     const found = projects.find(
       p =>
         stringifyProjectRef(p) === project ||
@@ -151,6 +177,7 @@ export class SonarQubeService {
         )} (${projects.map(stringifyProjectRef).join(', ')})`,
       );
     }
+    if (found.refusal) throw new NotAllowedError(found.refusal);
     return found;
   }
 
@@ -221,6 +248,7 @@ export class SonarQubeService {
       },
     };
     try {
+      if (project.refusal) throw new NotAllowedError(project.refusal);
       const query = this.query(project, scope);
       const url = client.dashboardUrl(query);
       const raw = await this.cached(
