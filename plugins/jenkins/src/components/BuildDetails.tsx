@@ -17,7 +17,10 @@ export type BuildDetailsProps = {
   entityRef: string;
   job: string;
   number: number;
+  /** `jenkins.build.trigger` on the entity: Rebuild is shown. */
   canTrigger: boolean;
+  /** `jenkins.build.abort` on the entity: Abort is shown. */
+  canAbort: boolean;
   onRebuilt: (result: JenkinsTriggerResult) => void;
   onChanged: () => void;
 };
@@ -65,7 +68,8 @@ function StageGraph(props: { stages: JenkinsStage[] }) {
 
 /** One build: stages, tests, parameters, changes, artifacts and its live console. */
 export function BuildDetails(props: BuildDetailsProps) {
-  const { entityRef, job, number, canTrigger, onRebuilt, onChanged } = props;
+  const { entityRef, job, number, canTrigger, canAbort, onRebuilt, onChanged } =
+    props;
   const api = useApi(jenkinsApiRef);
   const [tick, setTick] = useState(0);
   const build = useLoader(
@@ -126,7 +130,7 @@ export function BuildDetails(props: BuildDetailsProps) {
         {b && <StatusLabel status={b.status} />}
         {b?.branch && <Chip size="small" label={`branch ${b.branch}`} />}
         <Box flexGrow={1} />
-        {b && canTrigger && b.building && (
+        {b && canAbort && b.building && (
           <Button
             variant="outlined"
             disabled={busy}

@@ -1,5 +1,6 @@
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import {
+  mockApis,
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
@@ -10,6 +11,7 @@ import type {
 } from '@internal/plugin-jenkins-common';
 import { configure, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { JenkinsApi, jenkinsApiRef } from '../api';
 import { JenkinsCard } from './JenkinsCard';
 import { JenkinsContent } from './JenkinsContent';
@@ -198,6 +200,52 @@ describe('Jenkins UI', () => {
       await screen.findByLabelText('Console output of build 13'),
     ).toHaveTextContent('+ npm test');
     expect(screen.getByRole('button', { name: 'Abort' })).toBeInTheDocument();
+  });
+
+  it('shows only the buttons the user may press: no Abort without jenkins.build.abort', async () => {
+    const api = mockApi();
+    const asked: string[] = [];
+    await renderInTestApp(
+      <TestApiProvider
+        apis={[
+          [jenkinsApiRef, api],
+          [
+            permissionApiRef,
+            mockApis.permission.mock({
+              authorize: async request => {
+                asked.push(`${request.permission.name} ${request.resourceRef}`);
+                return {
+                  result: (request.permission.name === 'jenkins.build.abort'
+                    ? 'DENY'
+                    : 'ALLOW') as any,
+                };
+              },
+            }),
+          ],
+        ]}
+      >
+        <EntityProvider entity={entity}>
+          <JenkinsContent />
+        </EntityProvider>
+      </TestApiProvider>,
+    );
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Build 12, show details' }),
+    );
+    expect(
+      await screen.findByRole('heading', { name: 'Build #12' }),
+    ).toBeInTheDocument();
+    // Build 12 is running: Abort would be its only action, and it is not offered.
+    await waitFor(() =>
+      expect(asked).toContain(
+        'jenkins.build.abort component:default/payments-api',
+      ),
+    );
+    expect(screen.queryByRole('button', { name: 'Abort' })).toBeNull();
+    // Triggering is allowed: the trigger button is there.
+    expect(
+      screen.getByRole('button', { name: 'Build with parameters' }),
+    ).toBeInTheDocument();
   });
 
   it('says which config key turns Jenkins on', async () => {

@@ -2,7 +2,12 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import type { JenkinsTriggerResult } from '@internal/plugin-jenkins-common';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  jenkinsBuildAbortPermission,
+  jenkinsBuildTriggerPermission,
+  type JenkinsTriggerResult,
+} from '@internal/plugin-jenkins-common';
 import { Box, Typography } from '@material-ui/core';
 import { useState } from 'react';
 import { jenkinsApiRef } from '../api';
@@ -23,6 +28,15 @@ export function JenkinsContent() {
     () => api.getEntityJobs({ entityRef, limit: PAGE_SIZE }),
     [api, entityRef, refreshKey],
   );
+  // Buttons the user may not press are not shown (the backend refuses them anyway)
+  const { allowed: canTrigger } = usePermission({
+    permission: jenkinsBuildTriggerPermission,
+    resourceRef: entityRef,
+  });
+  const { allowed: canAbort } = usePermission({
+    permission: jenkinsBuildAbortPermission,
+    resourceRef: entityRef,
+  });
   const [selected, setSelected] = useState<{ job: string; number: number }>();
   const [notice, setNotice] = useState<string>();
 
@@ -74,6 +88,7 @@ export function JenkinsContent() {
           selected={selected}
           onSelect={setSelected}
           onTriggered={onTriggered}
+          canTrigger={canTrigger}
           refreshKey={refreshKey}
         />
       ))}
@@ -83,7 +98,8 @@ export function JenkinsContent() {
           entityRef={entityRef}
           job={selected.job}
           number={selected.number}
-          canTrigger
+          canTrigger={canTrigger}
+          canAbort={canAbort}
           onRebuilt={onTriggered}
           onChanged={() => setRefreshKey(k => k + 1)}
         />

@@ -32,6 +32,8 @@ export type JobSectionProps = {
   selected?: { job: string; number: number };
   onSelect: (build: { job: string; number: number }) => void;
   onTriggered: (result: JenkinsTriggerResult) => void;
+  /** `jenkins.build.trigger` on the entity: the trigger button is shown. */
+  canTrigger: boolean;
   /** Changes when builds should be reloaded (after a trigger, abort or the end of a build). */
   refreshKey: number;
 };
@@ -58,6 +60,7 @@ export function JobSection(props: JobSectionProps) {
     selected,
     onSelect,
     onTriggered,
+    canTrigger,
     refreshKey,
   } = props;
   const api = useApi(jenkinsApiRef);
@@ -176,7 +179,7 @@ export function JobSection(props: JobSectionProps) {
             ))}
           </TextField>
         )}
-        {job && (job.buildable || branches.length > 0) && (
+        {canTrigger && job && (job.buildable || branches.length > 0) && (
           <Button variant="contained" color="primary" onClick={openTrigger}>
             {triggerLabel(
               job,
