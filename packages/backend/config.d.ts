@@ -1,4 +1,22 @@
 export interface Config {
+  /** Backstage's permission framework; `comet` is Comet's policy (docs/security.md). */
+  permission?: {
+    /** Comet's permission policy and permissions service. */
+    comet?: {
+      /**
+       * Users and groups allowed everything, as entity refs (`user:default/ada`,
+       * `group:default/platform-team`); a user is an administrator when its ref or one of its
+       * groups is listed. Default: none.
+       */
+      admins?: string[];
+      /**
+       * Permission names granted to a static-token service principal (a subject of
+       * `backend.auth.externalAccess`), beyond the read permissions every such token has, e.g.
+       * `release-bot: [pipelines.run.create]`. Backend plugins (`plugin:<id>`) are not listed.
+       */
+      services?: { [subject: string]: string[] };
+    };
+  };
   /** Comet's own settings. */
   comet?: {
     /**

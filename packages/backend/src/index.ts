@@ -13,6 +13,10 @@ import {
 import { configFilesFromArgs, findEnvReferences } from './envReferences';
 import { exampleReposPlugin } from './exampleRepos/plugin';
 import { fakesPlugin } from './fakes/plugin';
+import {
+  cometPermissionsServiceFactory,
+  permissionModuleComet,
+} from './permissions';
 import { precompressedAssetsPlugin } from './staticAssets/plugin';
 
 /** Variables that may be unset in production, e.g. a PostgreSQL password under trust auth. */
@@ -108,10 +112,12 @@ async function main() {
     import('@backstage/plugin-scaffolder-backend-module-notifications'),
   );
 
+  // Comet's permission policy (roles from permission.comet, ownership conditions) and the
+  // permissions service every plugin uses: static tokens read-only unless
+  // permission.comet.services grants more, no gate approvals by AI or MCP clients
   backend.add(import('@backstage/plugin-permission-backend'));
-  backend.add(
-    import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-  );
+  backend.add(permissionModuleComet);
+  backend.add(cometPermissionsServiceFactory);
 
   // Search: PostgreSQL's full-text engine in production, in-memory Lunr on SQLite
   backend.add(import('@backstage/plugin-search-backend'));
