@@ -8,3 +8,4 @@ export * from './stepTypes';
 export * from './executor';
 export * from './providers';
 export * from './runEvents';
+export * from './sandbox';
