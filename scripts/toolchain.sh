@@ -105,7 +105,25 @@ comet_install_deps() {
   comet_deps_fingerprint >"$stamp"
 }
 
+# Pipeline steps run in a bubblewrap sandbox (docs/security.md, "Step sandbox"); without it the
+# backend refuses to start unless pipelines.localExecutor.unsandboxed is true.
+comet_setup_bubblewrap() {
+  if command -v bwrap >/dev/null 2>&1; then
+    return
+  fi
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    comet_log "installing bubblewrap (the pipeline step sandbox)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+    return
+  fi
+  comet_log "bubblewrap (bwrap) is not installed: pipeline steps need it for their sandbox." \
+    "Install it as root (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install bubblewrap)," \
+    "or set pipelines.localExecutor.unsandboxed: true in app-config.local.yaml to run steps unsandboxed (never in production)."
+}
+
 comet_setup() {
   comet_setup_toolchain
   comet_install_deps
+  comet_setup_bubblewrap
 }

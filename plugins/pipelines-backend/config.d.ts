@@ -48,11 +48,24 @@ export interface Config {
     };
     github?: {
       /**
-       * The secret of the GitHub webhook that posts to /api/pipelines/webhooks/github.
-       * Unset: webhooks are refused with a message naming this key.
+       * The secret of the GitHub webhook that posts to /api/pipelines/webhooks/github, for
+       * every repository without its own under `repositories`.
+       * Unset (and no repository secret): webhooks are refused with a message naming this key.
        * @visibility secret
        */
       webhookSecret?: string;
+      /**
+       * Per repository (`owner/repo`, case-insensitive), the secret(s) of its webhook; a list
+       * while one is rotated. A delivery naming a repository listed here is verified only
+       * with its secrets, never with `webhookSecret`.
+       * @deepVisibility secret
+       */
+      repositories?: {
+        [repository: string]: {
+          /** @visibility secret */
+          webhookSecret: string | string[];
+        };
+      };
       /**
        * The largest webhook body read, in bytes; a longer one is refused with 413 before or
        * while it is read. Default 1048576 (1 MiB); GitHub's push payloads are far smaller.
@@ -60,9 +73,64 @@ export interface Config {
       webhookMaxBytes?: number;
     };
     /**
-     * Secrets pipelines reference as `${{ secrets.NAME }}`; masked in every log.
-     * @visibility secret
+     * Secrets pipelines reference as `${{ secrets.NAME }}`; masked in every log. A job gets
+     * only the secrets it references whose scope allows the run's entity and the
+     * environments of the gates approved before the job; a run of a fork's pull request gets
+     * none. A plain string is a secret for every entity, refused at start-up when
+     * NODE_ENV=production.
+     * @deepVisibility secret
      */
-    secrets?: { [name: string]: string };
+    secrets?: {
+      [name: string]:
+        | string
+        | {
+            /** The value. */
+            value: string;
+            /** Group refs (`payments` is `group:default/payments`): for the entities they own. */
+            owners?: string[];
+            /** Entity refs (`component:default/ledger`): for these entities. */
+            entities?: string[];
+            /** Environment names: only for jobs after an approved gate of one of them. */
+            environments?: string[];
+          };
+    };
   };
 }
+    localExecutor?: {
+      /**
+       * Run steps as plain child processes of the backend where the step sandbox is
+       * unavailable (no bubblewrap): they then run as the backend's user and can read its
+       * config, data and environment and reach every service it can. Without this key the
+       * backend refuses to start without the sandbox. Never in production. Default false.
+       */
+      unsandboxed?: boolean;
+    };
+    /** The step sandbox (bubblewrap) of the local executor; see docs/security.md. */
+    sandbox?: {
+      /**
+       * Hosts steps may reach, through Comet's egress proxy (HTTP_PROXY/HTTPS_PROXY are set
+       * in the step): `host[:port]` or `*.domain[:port]`; without a port, 80 and 443. A name
+       * that resolves to a loopback, private, link-local or metadata address is refused.
+       * Default: none, steps have no network.
+       */
+      allowedEgress?: string[];
+      /** Writable memory of each step process (RLIMIT_DATA), in MiB. Default 4096. */
+      maxMemoryMb?: number;
+      /** Processes of a step (RLIMIT_NPROC), when the backend runs as root. Default 512. */
+      maxProcesses?: number;
+      /** Size of a step's private /tmp (tmpfs, counts as memory), in MiB. Default 1024. */
+      maxTmpMb?: number;
+      /**
+       * The workspace and HOME of a step together (checked every 5 s; also the largest file),
+       * in MiB; a step over it is stopped. Default 10240.
+       */
+      maxWorkspaceMb?: number;
+      /** More read-only mounts: toolchains outside /usr (the backend's Node is always there). */
+      readOnlyPaths?: string[];
+      /** When the backend runs as root, steps run as uids uidBase.. Default 61000. */
+      uidBase?: number;
+      /** How many sandbox uids (concurrent sandboxes) there are. Default 64. */
+      uidCount?: number;
+      /** Where bwrap is. Default: `bwrap` on the backend's PATH. */
+      bwrapPath?: string;
+    };

@@ -10,6 +10,7 @@ import {
   PipelineArtifactStore,
   PipelineExecutor,
   pipelineExecutorExtensionPoint,
+  pipelineSandboxServiceRef,
   PipelineProvider,
   pipelineProvidersExtensionPoint,
   PipelineRunEventListener,
@@ -27,6 +28,7 @@ import { LiveLogBus } from './engine/LiveLogBus';
 import { PipelineEngine } from './engine/PipelineEngine';
 import { LocalExecutor } from './executor/LocalExecutor';
 import { CometPipelineProvider } from './service/CometPipelineProvider';
+import { resolveStepSandbox } from './sandbox/resolveStepSandbox';
 import { GithubWebhookHandler } from './service/GithubWebhookHandler';
 import { PipelinesService } from './service/PipelinesService';
 import { readGitUrlRewrites } from './git/gitUrlRewrites';
@@ -36,6 +38,9 @@ import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
 import { WebhookPipelineTrigger } from './service/WebhookPipelineTrigger';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';
+import { ownersOfEntity } from './secrets/ownersOfEntity';
+import { SecretScopes } from './secrets/SecretScopes';
+import { readRepositoryWebhookSecrets } from './secrets/webhookSecrets';
 
 /**
  * Comet's pipelines: pipeline-as-code from each entity's repository, run by a database-backed
@@ -114,6 +119,7 @@ export const pipelinesPlugin = createBackendPlugin({
         httpRouter,
         httpAuth,
         permissions,
+        sandbox: pipelineSandboxServiceRef,
         userInfo,
         permissionsRegistry,
         auditor,
@@ -129,11 +135,12 @@ export const pipelinesPlugin = createBackendPlugin({
           pipelinesConfig?.getOptionalString('dataDir') ??
             path.join(process.cwd(), '.data', 'pipelines'),
         );
-        const secretsConfig = pipelinesConfig?.getOptionalConfig('secrets');
-        const secrets: Record<string, string> = {};
-        for (const name of secretsConfig?.keys() ?? []) {
-          secrets[name] = secretsConfig!.getString(name);
-        }
+        // Each secret with its scope; a plain string (for everyone) only outside production.
+        const secrets = SecretScopes.fromConfig(
+        sandbox,
+          pipelinesConfig?.getOptionalConfig('secrets'),
+          { production: process.env.NODE_ENV === 'production' },
+        );
 
         const gitUrlRewrites = readGitUrlRewrites(config);
         const store = await DatabasePipelineStore.create({
@@ -179,7 +186,14 @@ export const pipelinesPlugin = createBackendPlugin({
           stepTypes,
           logger,
           secrets,
+          ownersOf: entityRef => ownersOfEntity(catalog, auth, entityRef),
           artifacts,
+            // The step sandbox, or a start-up error naming pipelines.localExecutor.unsandboxed
+            ...(await resolveStepSandbox({
+              config,
+              sandbox,
+              logger: logger.child({ component: 'step-sandbox' }),
+            })),
           concurrency: pipelinesConfig?.getOptionalNumber('concurrency') ?? 4,
           leaseMs:
             (pipelinesConfig?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
@@ -218,7 +232,8 @@ export const pipelinesPlugin = createBackendPlugin({
                 type.requiredInputs ?? [],
               ]),
             ),
-          secretNames: () => Object.keys(secrets),
+          secretNames: () => secrets.names(),
+          secretScopes: secrets,
           readAccessCacheMs:
             (pipelinesConfig?.getOptionalNumber('readAccessCacheSeconds') ??
               5) * 1000,
@@ -228,9 +243,11 @@ export const pipelinesPlugin = createBackendPlugin({
         const webhookSecret = pipelinesConfig?.getOptionalString(
           'github.webhookSecret',
         );
-        if (!webhookSecret) {
+        // Repositories with their own secret are verified with it, never with the global one
+        const repositorySecrets = readRepositoryWebhookSecrets(pipelinesConfig);
+        if (!webhookSecret && repositorySecrets.size === 0) {
           logger.info(
-            'GitHub webhooks are off; set pipelines.github.webhookSecret to run pipelines on push and pull requests',
+            'GitHub webhooks are off; set pipelines.github.webhookSecret (or pipelines.github.repositories.<owner/repo>.webhookSecret) to run pipelines on push and pull requests',
           );
         }
         const webhookTrigger = WebhookPipelineTrigger.create({
@@ -242,6 +259,7 @@ export const pipelinesPlugin = createBackendPlugin({
         });
         const webhooks = new GithubWebhookHandler({
           secret: webhookSecret,
+          repositorySecrets,
           maxBodyBytes: pipelinesConfig?.getOptionalNumber(
             'github.webhookMaxBytes',
           ),

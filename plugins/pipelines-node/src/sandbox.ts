@@ -106,4 +106,7 @@ export const pipelineSandboxServiceRef =
   });
 
 export { parseEgressRule, isPublicAddress } from './bubblewrap/egressPolicy';
+export { BubblewrapSandbox } from './bubblewrap/BubblewrapSandbox';
+export type { BubblewrapSandboxOptions } from './bubblewrap/BubblewrapSandbox';
+export type { EgressResolver } from './bubblewrap/EgressProxy';
 export type { EgressRule } from './bubblewrap/egressPolicy';

@@ -1,20 +1,55 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { mockServices } from '@backstage/backend-test-utils';
-import type {
+import {
+  BubblewrapSandbox,
   PipelineOutputLine,
   PipelineWorkspace,
 } from '@internal/plugin-pipelines-node';
 import { redactUrl } from '../git/redactUrl';
 import { LocalExecutor } from './LocalExecutor';
-import { isProcessAlive } from './processGroup';
 
 const execFileAsync = promisify(execFile);
+
+/** Steps run in the real sandbox wherever bubblewrap is installed (CI installs it). */
+const hasBwrap = existsSync('/usr/bin/bwrap');
+const stepSandbox = () =>
+  hasBwrap
+    ? {
+        sandbox: new BubblewrapSandbox({ logger: mockServices.logger.mock() }),
+      }
+    : { unsandboxed: true as const };
+
+/**
+ * Whether a process whose arguments are exactly `args` is alive on the host. Works for steps
+ * in the sandbox too, whose PIDs are those of their own PID namespace.
+ */
+function isRunning(...args: string[]): boolean {
+  const wanted = `${args.join('\0')}\0`;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue;
+    }
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const state = stat.charAt(stat.lastIndexOf(')') + 2);
+      if (
+        state !== 'Z' &&
+        readFileSync(`/proc/${entry}/cmdline`, 'utf8') === wanted
+      ) {
+        return true;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
 
 const exists = (p: string) =>
   fs.lstat(p).then(
@@ -29,6 +64,9 @@ describe('LocalExecutor', () => {
   let firstSha: string;
   let secondSha: string;
   let executor: LocalExecutor;
+  let unsandboxedExecutor: LocalExecutor;
+  /** The executor the runScript tests use: sandboxed (where bwrap exists) and unsandboxed. */
+  let current: LocalExecutor;
   let workspace: PipelineWorkspace;
 
   const git = async (cwd: string, ...args: string[]) => {
@@ -49,6 +87,8 @@ describe('LocalExecutor', () => {
 
   beforeAll(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-executor-test-'));
+    // The sandbox's uid walks to the workspaces, as it does under .data/pipelines
+    await fs.chmod(tmp, 0o755);
     repo = path.join(tmp, 'repo');
     root = path.join(tmp, 'workspaces');
     await fs.mkdir(repo);
@@ -67,7 +107,14 @@ describe('LocalExecutor', () => {
     executor = LocalExecutor.create({
       workspaceRoot: root,
       logger: mockServices.logger.mock(),
+      ...stepSandbox(),
       killGracePeriodMs: 500,
+    });
+    unsandboxedExecutor = LocalExecutor.create({
+      workspaceRoot: root,
+      logger: mockServices.logger.mock(),
+      killGracePeriodMs: 500,
+      unsandboxed: true,
     });
     workspace = await executor.prepareWorkspace({
       runId: 'run-scripts',
@@ -93,7 +140,7 @@ describe('LocalExecutor', () => {
   ) {
     const lines: PipelineOutputLine[] = [];
     const started = Date.now();
-    const result = await executor.runScript({
+    const result = await current.runScript({
       workspace,
       script,
       env: options.env ?? {},
@@ -112,9 +159,6 @@ describe('LocalExecutor', () => {
       stderr: lines.filter(l => l.stream === 'stderr').map(l => l.text),
     };
   }
-
-  const readPid = async (file: string) =>
-    Number((await fs.readFile(path.join(workspace.dir, file), 'utf8')).trim());
 
   describe('prepareWorkspace', () => {
     it('checks out a branch into <root>/<runId>/<jobRunId>-<random>', async () => {
@@ -170,6 +214,7 @@ describe('LocalExecutor', () => {
       const mirrored = LocalExecutor.create({
         workspaceRoot: root,
         logger: mockServices.logger.mock(),
+        ...stepSandbox(),
         gitUrlRewrites: [
           { from: 'https://git.invalid/acme/', to: `${tmp}${path.sep}` },
         ],
@@ -258,6 +303,7 @@ describe('LocalExecutor', () => {
       const impatient = LocalExecutor.create({
         workspaceRoot: root,
         logger: mockServices.logger.mock(),
+        ...stepSandbox(),
         gitTimeoutMs: 500,
       });
       const started = Date.now();
@@ -337,221 +383,228 @@ describe('LocalExecutor', () => {
     });
   });
 
-  describe('runScript', () => {
-    it('reports exit codes', async () => {
-      expect((await run('echo ok')).result).toEqual({ exitCode: 0 });
-      expect((await run('exit 3')).result).toEqual({ exitCode: 3 });
-    });
-
-    it('runs with set -eo pipefail', async () => {
-      const { result, stdout } = await run('false | true\necho not-reached');
-      expect(result.exitCode).toBe(1);
-      expect(stdout).toEqual([]);
-    });
-
-    it('runs in the workspace', async () => {
-      const { stdout } = await run('pwd\ncat README.md');
-      expect(stdout).toEqual([workspace.dir, 'second']);
-    });
-
-    it('separates stdout and stderr and keeps the order within each', async () => {
-      const { stdout, stderr } = await run(
-        [
-          'echo out1',
-          'echo err1 >&2',
-          'echo out2',
-          'echo err2 >&2',
-          'printf "no newline"',
-        ].join('\n'),
-      );
-      expect(stdout).toEqual(['out1', 'out2', 'no newline']);
-      expect(stderr).toEqual(['err1', 'err2']);
-    });
-
-    it("does not pass on the backend's environment", async () => {
-      process.env.COMET_TEST_LEAK = 'x';
-      try {
-        const { stdout } = await run(
-          'echo "${COMET_TEST_LEAK:-unset}"\nenv | cut -d= -f1 | sort',
-          { env: { DECLARED: 'yes' } },
-        );
-        expect(stdout[0]).toBe('unset');
-        const names = stdout.slice(1);
-        expect(names).toEqual(
-          expect.arrayContaining(['DECLARED', 'HOME', 'PATH']),
-        );
-        // Only the declared variables, PATH, HOME and what bash sets itself.
-        const allowed = [
-          'DECLARED',
-          'HOME',
-          'PATH',
-          'PWD',
-          'SHLVL',
-          '_',
-          'OLDPWD',
-        ];
-        expect(names.filter(n => !allowed.includes(n))).toEqual([]);
-      } finally {
-        delete process.env.COMET_TEST_LEAK;
-      }
-    });
-
-    it('passes the declared environment, including PATH when given', async () => {
-      const { stdout } = await run('echo "$GREETING"\necho "$PATH"', {
-        env: {
-          GREETING: 'hello world',
-          PATH: `/custom/bin:${process.env.PATH}`,
-        },
+  describe.each(hasBwrap ? ['sandboxed', 'unsandboxed'] : ['unsandboxed'])(
+    'runScript (%s)',
+    stepMode => {
+      beforeAll(() => {
+        current = stepMode === 'sandboxed' ? executor : unsandboxedExecutor;
       });
-      expect(stdout).toEqual([
-        'hello world',
-        `/custom/bin:${process.env.PATH}`,
-      ]);
-    });
 
-    it('gives the job a private HOME, shared by its steps', async () => {
-      const first = await run('echo "$HOME"\necho kept > "$HOME/file"');
-      const home = first.stdout[0];
-      expect(home).not.toBe(process.env.HOME);
-      expect(home).not.toBe(os.homedir());
-      expect(path.relative(workspace.dir, home)).toMatch(/^\.\./);
-      const second = await run('cat "$HOME/file"');
-      expect(second.stdout).toEqual(['kept']);
-    });
+      it('reports exit codes', async () => {
+        expect((await run('echo ok')).result).toEqual({ exitCode: 0 });
+        expect((await run('exit 3')).result).toEqual({ exitCode: 3 });
+      });
 
-    it('never interpolates values into a command line', async () => {
-      const marker = path.join(
-        os.tmpdir(),
-        `pwned-${randomBytes(8).toString('hex')}`,
-      );
-      const untrusted = `$(touch ${marker}) \`touch ${marker}\``;
-      const { result, stdout } = await run(
-        'echo "$UNTRUSTED"\necho $UNTRUSTED',
-        {
-          env: { UNTRUSTED: untrusted },
-        },
-      );
-      expect(result.exitCode).toBe(0);
-      expect(stdout[0]).toBe(untrusted);
-      expect(stdout[1]).toBe(untrusted);
-      expect(await exists(marker)).toBe(false);
-    });
+      it('runs with set -eo pipefail', async () => {
+        const { result, stdout } = await run('false | true\necho not-reached');
+        expect(result.exitCode).toBe(1);
+        expect(stdout).toEqual([]);
+      });
 
-    it('writes the script to a private temp dir outside the workspace and removes it', async () => {
-      const { stdout } = await run('echo "$0"\nstat -c %a "$(dirname "$0")"');
-      const [scriptFile, mode] = stdout;
-      expect(path.relative(workspace.dir, scriptFile)).toMatch(/^\.\./);
-      expect(mode).toBe('700');
-      expect(await exists(path.dirname(scriptFile))).toBe(false);
-    });
+      it('runs in the workspace', async () => {
+        const { stdout } = await run('pwd\ncat README.md');
+        expect(stdout).toEqual([workspace.dir, 'second']);
+      });
 
-    it('treats a missing command as an ordinary failure (127)', async () => {
-      const { result, stderr } = await run('no-such-command-comet');
-      expect(result).toEqual({ exitCode: 127 });
-      expect(stderr.join('\n')).toMatch(
-        /no-such-command-comet: command not found/,
-      );
-    });
+      it('separates stdout and stderr and keeps the order within each', async () => {
+        const { stdout, stderr } = await run(
+          [
+            'echo out1',
+            'echo err1 >&2',
+            'echo out2',
+            'echo err2 >&2',
+            'printf "no newline"',
+          ].join('\n'),
+        );
+        expect(stdout).toEqual(['out1', 'out2', 'no newline']);
+        expect(stderr).toEqual(['err1', 'err2']);
+      });
 
-    it('terminates a step and the children it spawned on timeout', async () => {
-      const { result, elapsed } = await run(
-        'sleep 30 &\necho $! > bg.pid\nwait',
-        { timeoutMs: 400 },
-      );
-      expect(result).toEqual({ exitCode: null, terminatedBy: 'timeout' });
-      expect(elapsed).toBeLessThan(3_000);
-      const pid = await readPid('bg.pid');
-      expect(isProcessAlive(pid)).toBe(false);
-    });
+      it("does not pass on the backend's environment", async () => {
+        process.env.COMET_TEST_LEAK = 'x';
+        try {
+          const { stdout } = await run(
+            'echo "${COMET_TEST_LEAK:-unset}"\nenv | cut -d= -f1 | sort',
+            { env: { DECLARED: 'yes' } },
+          );
+          expect(stdout[0]).toBe('unset');
+          const names = stdout.slice(1);
+          expect(names).toEqual(
+            expect.arrayContaining(['DECLARED', 'HOME', 'PATH']),
+          );
+          // Only the declared variables, PATH, HOME and what bash sets itself.
+          const allowed = [
+            'DECLARED',
+            'HOME',
+            'PATH',
+            'PWD',
+            'SHLVL',
+            '_',
+            'OLDPWD',
+          ];
+          expect(names.filter(n => !allowed.includes(n))).toEqual([]);
+        } finally {
+          delete process.env.COMET_TEST_LEAK;
+        }
+      });
 
-    it('terminates a foreground command on timeout without waiting for the grace period', async () => {
-      const { result, elapsed } = await run('sleep 30', { timeoutMs: 200 });
-      expect(result).toEqual({ exitCode: null, terminatedBy: 'timeout' });
-      expect(elapsed).toBeLessThan(500 + 200);
-    });
-
-    it('SIGKILLs a step that ignores SIGTERM after the grace period', async () => {
-      const { result, elapsed } = await run(
-        "trap '' TERM\nsleep 30 &\necho $! > ignoring.pid\nwait\nsleep 30",
-        { timeoutMs: 300 },
-      );
-      expect(result).toEqual({ exitCode: null, terminatedBy: 'timeout' });
-      expect(elapsed).toBeGreaterThanOrEqual(300 + 450);
-      expect(elapsed).toBeLessThan(4_000);
-      expect(isProcessAlive(await readPid('ignoring.pid'))).toBe(false);
-    });
-
-    it('cancels a step when the signal is aborted', async () => {
-      const controller = new AbortController();
-      const { result, stdout, elapsed } = await run(
-        'echo started\nsleep 30\necho not-reached',
-        {
-          signal: controller.signal,
-          onOutput: line => {
-            if (line.text === 'started') controller.abort();
+      it('passes the declared environment, including PATH when given', async () => {
+        const { stdout } = await run('echo "$GREETING"\necho "$PATH"', {
+          env: {
+            GREETING: 'hello world',
+            PATH: `/custom/bin:${process.env.PATH}`,
           },
-        },
-      );
-      expect(result).toEqual({ exitCode: null, terminatedBy: 'cancel' });
-      expect(stdout).toEqual(['started']);
-      expect(elapsed).toBeLessThan(3_000);
-    });
-
-    it('does not start a step whose signal is already aborted', async () => {
-      const controller = new AbortController();
-      controller.abort();
-      const { result } = await run('touch started.marker', {
-        signal: controller.signal,
+        });
+        expect(stdout).toEqual([
+          'hello world',
+          `/custom/bin:${process.env.PATH}`,
+        ]);
       });
-      expect(result).toEqual({ exitCode: null, terminatedBy: 'cancel' });
-      expect(await exists(path.join(workspace.dir, 'started.marker'))).toBe(
-        false,
-      );
-    });
 
-    it('terminates processes a step leaves behind when it exits', async () => {
-      const { result, elapsed } = await run(
-        'sleep 30 &\necho $! > leftover.pid\necho done',
-      );
-      expect(result).toEqual({ exitCode: 0 });
-      expect(elapsed).toBeLessThan(3_000);
-      expect(isProcessAlive(await readPid('leftover.pid'))).toBe(false);
-    });
-
-    it('delivers a 10 MB single line in 64 KiB chunks', async () => {
-      const size = 10 * 1024 * 1024;
-      let count = 0;
-      let total = 0;
-      let longest = 0;
-      let last = '';
-      const result = await executor.runScript({
-        workspace,
-        script: `head -c ${size} /dev/zero | tr '\\0' a\necho\necho done`,
-        env: {},
-        signal: new AbortController().signal,
-        onOutput: line => {
-          count++;
-          total += line.text.length;
-          longest = Math.max(longest, line.text.length);
-          last = line.text;
-        },
+      it('gives the job a private HOME, shared by its steps', async () => {
+        const first = await run('echo "$HOME"\necho kept > "$HOME/file"');
+        const home = first.stdout[0];
+        expect(home).not.toBe(process.env.HOME);
+        expect(home).not.toBe(os.homedir());
+        expect(path.relative(workspace.dir, home)).toMatch(/^\.\./);
+        const second = await run('cat "$HOME/file"');
+        expect(second.stdout).toEqual(['kept']);
       });
-      expect(result).toEqual({ exitCode: 0 });
-      expect(longest).toBe(64 * 1024);
-      expect(total).toBe(size + 'done'.length);
-      expect(count).toBe(size / (64 * 1024) + 1);
-      expect(last).toBe('done');
-    });
 
-    it('copes with binary output', async () => {
-      const { result, lines } = await run('head -c 200000 /dev/urandom');
-      expect(result.exitCode).toBe(0);
-      expect(lines.length).toBeGreaterThan(0);
-      for (const line of lines) {
-        expect(Buffer.byteLength(line.text)).toBeLessThanOrEqual(3 * 64 * 1024);
-      }
-    });
-  });
+      it('never interpolates values into a command line', async () => {
+        const marker = path.join(
+          os.tmpdir(),
+          `pwned-${randomBytes(8).toString('hex')}`,
+        );
+        const untrusted = `$(touch ${marker}) \`touch ${marker}\``;
+        const { result, stdout } = await run(
+          'echo "$UNTRUSTED"\necho $UNTRUSTED',
+          {
+            env: { UNTRUSTED: untrusted },
+          },
+        );
+        expect(result.exitCode).toBe(0);
+        expect(stdout[0]).toBe(untrusted);
+        expect(stdout[1]).toBe(untrusted);
+        expect(await exists(marker)).toBe(false);
+      });
+
+      it('writes the script to a private temp dir outside the workspace and removes it', async () => {
+        const { stdout } = await run('echo "$0"\nstat -c %a "$(dirname "$0")"');
+        const [scriptFile, mode] = stdout;
+        expect(path.relative(workspace.dir, scriptFile)).toMatch(/^\.\./);
+        expect(mode).toBe('700');
+        expect(await exists(path.dirname(scriptFile))).toBe(false);
+      });
+
+      it('treats a missing command as an ordinary failure (127)', async () => {
+        const { result, stderr } = await run('no-such-command-comet');
+        expect(result).toEqual({ exitCode: 127 });
+        expect(stderr.join('\n')).toMatch(
+          /no-such-command-comet: command not found/,
+        );
+      });
+
+      it('terminates a step and the children it spawned on timeout', async () => {
+        const { result, elapsed } = await run('sleep 30.101 &\nwait', {
+          timeoutMs: 400,
+        });
+        expect(result).toEqual({ exitCode: null, terminatedBy: 'timeout' });
+        expect(elapsed).toBeLessThan(3_000);
+        expect(isRunning('sleep', '30.101')).toBe(false);
+      });
+
+      it('terminates a foreground command on timeout without waiting for the grace period', async () => {
+        const { result, elapsed } = await run('sleep 30', { timeoutMs: 200 });
+        expect(result).toEqual({ exitCode: null, terminatedBy: 'timeout' });
+        expect(elapsed).toBeLessThan(500 + 200);
+      });
+
+      it('SIGKILLs a step that ignores SIGTERM after the grace period', async () => {
+        const { result, elapsed } = await run(
+          "trap '' TERM\nsleep 30.102 &\nwait\nsleep 30",
+          { timeoutMs: 300 },
+        );
+        expect(result).toEqual({ exitCode: null, terminatedBy: 'timeout' });
+        expect(elapsed).toBeGreaterThanOrEqual(300 + 450);
+        expect(elapsed).toBeLessThan(4_000);
+        expect(isRunning('sleep', '30.102')).toBe(false);
+      });
+
+      it('cancels a step when the signal is aborted', async () => {
+        const controller = new AbortController();
+        const { result, stdout, elapsed } = await run(
+          'echo started\nsleep 30\necho not-reached',
+          {
+            signal: controller.signal,
+            onOutput: line => {
+              if (line.text === 'started') controller.abort();
+            },
+          },
+        );
+        expect(result).toEqual({ exitCode: null, terminatedBy: 'cancel' });
+        expect(stdout).toEqual(['started']);
+        expect(elapsed).toBeLessThan(3_000);
+      });
+
+      it('does not start a step whose signal is already aborted', async () => {
+        const controller = new AbortController();
+        controller.abort();
+        const { result } = await run('touch started.marker', {
+          signal: controller.signal,
+        });
+        expect(result).toEqual({ exitCode: null, terminatedBy: 'cancel' });
+        expect(await exists(path.join(workspace.dir, 'started.marker'))).toBe(
+          false,
+        );
+      });
+
+      it('terminates processes a step leaves behind when it exits', async () => {
+        const { result, elapsed } = await run(
+          'sleep 30.103 &\nwhile ! pgrep -xf "sleep 30.103" >/dev/null; do sleep 0.01; done\necho done',
+        );
+        expect(result).toEqual({ exitCode: 0 });
+        expect(elapsed).toBeLessThan(3_000);
+        expect(isRunning('sleep', '30.103')).toBe(false);
+      });
+
+      it('delivers a 10 MB single line in 64 KiB chunks', async () => {
+        const size = 10 * 1024 * 1024;
+        let count = 0;
+        let total = 0;
+        let longest = 0;
+        let last = '';
+        const result = await current.runScript({
+          workspace,
+          script: `head -c ${size} /dev/zero | tr '\\0' a\necho\necho done`,
+          env: {},
+          signal: new AbortController().signal,
+          onOutput: line => {
+            count++;
+            total += line.text.length;
+            longest = Math.max(longest, line.text.length);
+            last = line.text;
+          },
+        });
+        expect(result).toEqual({ exitCode: 0 });
+        expect(longest).toBe(64 * 1024);
+        expect(total).toBe(size + 'done'.length);
+        expect(count).toBe(size / (64 * 1024) + 1);
+        expect(last).toBe('done');
+      });
+
+      it('copes with binary output', async () => {
+        const { result, lines } = await run('head -c 200000 /dev/urandom');
+        expect(result.exitCode).toBe(0);
+        expect(lines.length).toBeGreaterThan(0);
+        for (const line of lines) {
+          expect(Buffer.byteLength(line.text)).toBeLessThanOrEqual(
+            3 * 64 * 1024,
+          );
+        }
+      });
+    },
+  );
 
   describe('collectArtifacts', () => {
     it('copies files and directories, preserving relative paths', async () => {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type {
   PipelineExecutor,
+  PipelineSandboxService,
   PipelineScriptRequest,
   PipelineScriptResult,
   PipelineWorkspace,
@@ -30,6 +31,15 @@ export type LocalExecutorOptions = {
   /** The limit for each git command of the checkout. */
   gitTimeoutMs?: number;
   /** Repository URL prefixes git fetches from elsewhere (mirrors); see `pipelines.gitUrlRewrites`. */
+  /**
+   * Where steps run (`pipelineSandboxServiceRef`). Required unless `unsandboxed` is set; see
+   * `resolveStepSandbox`, which decides between them from config.
+   */
+  sandbox?: PipelineSandboxService;
+  /** Run steps as plain child processes of the backend (`pipelines.localExecutor.unsandboxed`). */
+  unsandboxed?: boolean;
+  /** `pipelines.sandbox.allowedEgress`: what sandboxed steps may reach through the proxy. */
+  allowedEgress?: string[];
   gitUrlRewrites?: readonly GitUrlRewrite[];
 };
 
@@ -47,6 +57,9 @@ const STREAM_CLOSE_SLACK_MS = 2_000;
  * - A workspace is a shallow checkout of one commit in
  *   `<workspaceRoot>/<runId>/<jobRunId>-<random>`.
  * - A step's script is written to a private temp file and run with `bash`; its environment is
+ * - Each step runs in the step sandbox (`pipelineSandboxServiceRef`: its own user and
+ *   namespaces, only the workspace and HOME writable, no network but allowlisted egress), or,
+ *   only with `pipelines.localExecutor.unsandboxed`, as a plain child process of the backend.
  *   exactly the step's `env` plus `PATH` and `HOME` (a per-job home next to the workspace,
  *   shared by the job's steps) — nothing else of the backend's environment.
  * - Each step runs in its own process group. On cancel or timeout the whole group gets SIGTERM,
@@ -60,6 +73,8 @@ export class LocalExecutor implements PipelineExecutor {
   readonly #logger: LoggerService;
   readonly #graceMs: number;
   readonly #gitTimeoutMs: number;
+  readonly #sandbox?: PipelineSandboxService;
+  readonly #allowedEgress: string[];
   readonly #gitUrlRewrites: readonly GitUrlRewrite[];
   readonly #bash: string;
   /** Per-workspace HOME directories for workspaces outside the workspace root. */
@@ -83,6 +98,13 @@ export class LocalExecutor implements PipelineExecutor {
       options.gitTimeoutMs,
       DEFAULT_GIT_TIMEOUT_MS,
     );
+    if (!options.sandbox && !options.unsandboxed) {
+      throw new Error(
+        'LocalExecutor needs a sandbox for steps, or unsandboxed: true (pipelines.localExecutor.unsandboxed)',
+      );
+    }
+    this.#sandbox = options.sandbox;
+    this.#allowedEgress = options.allowedEgress ?? [];
     this.#gitUrlRewrites = options.gitUrlRewrites ?? [];
     this.#bash = findExecutable('bash') ?? 'bash';
   }
@@ -150,6 +172,16 @@ export class LocalExecutor implements PipelineExecutor {
       const checkout = await git([
         'checkout',
         '--quiet',
+      if (this.#sandbox) {
+        return await this.#runSandboxed(this.#sandbox, {
+          scriptFile,
+          scriptDir,
+          cwd,
+          home: childEnv.HOME === home ? home : undefined,
+          env: childEnv,
+          request,
+        });
+      }
         '--detach',
         'FETCH_HEAD',
       ]);
@@ -270,6 +302,95 @@ export class LocalExecutor implements PipelineExecutor {
       copied.push(original);
     }
     return copied;
+  /**
+   * Runs the script in the sandbox: only the workspace and the job's HOME are writable, the
+   * script's private dir is read-only, and the network is off unless
+   * `pipelines.sandbox.allowedEgress` lists hosts. Cancel and timeout send SIGTERM to the
+   * step's process group inside the sandbox, and end the whole sandbox after the grace period;
+   * the sandbox (and anything a step left running) ends when the script does.
+   */
+  async #runSandboxed(
+    sandbox: PipelineSandboxService,
+    options: {
+      scriptFile: string;
+      scriptDir: string;
+      cwd: string;
+      home?: string;
+      env: Record<string, string>;
+      request: PipelineScriptRequest;
+    },
+  ): Promise<PipelineScriptResult> {
+    const { signal, onOutput, timeoutMs } = options.request;
+    const logger = this.#logger;
+    const child = await sandbox.spawn({
+      // The sandbox has /usr and its /bin link, not the backend's PATH directories.
+      command: '/bin/bash',
+      args: [options.scriptFile],
+      cwd: options.cwd,
+      env: options.env,
+      writablePaths: options.home ? [options.cwd, options.home] : [options.cwd],
+      privatePaths: [options.scriptDir],
+      network:
+        this.#allowedEgress.length > 0
+          ? { allowedEgress: this.#allowedEgress }
+          : 'none',
+    });
+    const deliver =
+      (stream: 'stdout' | 'stderr') => (text: string, continues: boolean) => {
+        try {
+          onOutput(continues ? { stream, text, continues } : { stream, text });
+        } catch (error) {
+          logger.warn(`A step output listener threw: ${String(error)}`);
+        }
+      };
+    const stdout = new LogLineSplitter(deliver('stdout'));
+    const stderr = new LogLineSplitter(deliver('stderr'));
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+    let terminatedBy: PipelineScriptResult['terminatedBy'];
+    let killTimer: NodeJS.Timeout | undefined;
+    let timeoutTimer: NodeJS.Timeout | undefined;
+    const terminate = (reason: 'timeout' | 'cancel') => {
+      if (terminatedBy) {
+        return;
+      }
+      terminatedBy = reason;
+      child.terminate();
+      killTimer = setTimeout(() => child.kill(), this.#graceMs);
+    };
+    const onAbort = () => terminate('cancel');
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) {
+      onAbort();
+    }
+    if (
+      timeoutMs !== undefined &&
+      Number.isFinite(timeoutMs) &&
+      timeoutMs > 0
+    ) {
+      timeoutTimer = setTimeout(
+        () => terminate('timeout'),
+        Math.min(timeoutMs, MAX_TIMER_MS),
+      );
+    }
+    try {
+      const exit = await child.exited;
+      stdout.end();
+      stderr.end();
+      if (exit.limitExceeded) {
+        deliver('stderr')(exit.limitExceeded.message, false);
+      }
+      return terminatedBy
+        ? { exitCode: null, terminatedBy }
+        : { exitCode: exit.exitCode };
+    } finally {
+      clearTimeout(timeoutTimer);
+      clearTimeout(killTimer);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   }
 
   async cleanupWorkspace(workspace: PipelineWorkspace): Promise<void> {

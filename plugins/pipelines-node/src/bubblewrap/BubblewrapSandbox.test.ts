@@ -400,6 +400,24 @@ describeSandbox('BubblewrapSandbox (real bwrap)', () => {
   });
 
   describeAsRoot('as root (a uid pool)', () => {
+    it('says which parent directory the sandbox user cannot search', async () => {
+      const hidden = await fs.mkdtemp(path.join(tmp, 'hidden-'));
+      await fs.chmod(hidden, 0o700);
+      const inner = path.join(hidden, 'ws');
+      await fs.mkdir(inner);
+      await expect(
+        sandbox.spawn({
+          command: 'true',
+          args: [],
+          cwd: inner,
+          env: {},
+          writablePaths: [inner],
+        }),
+      ).rejects.toThrow(
+        `The sandbox user cannot reach ${inner}: ${hidden} is not searchable by other users (chmod o+x ${hidden})`,
+      );
+    });
+
     it('refuses a sandbox when every uid is in use, and frees uids after', async () => {
       const single = create({ uidCount: 1 });
       const first = await single.spawn({

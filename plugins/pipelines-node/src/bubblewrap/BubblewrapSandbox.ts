@@ -321,6 +321,11 @@ export class BubblewrapSandbox implements PipelineSandboxService {
     };
 
     try {
+      if (this.#dropPrivileges) {
+        for (const mount of [...writable, ...readOnly, ...privatePaths]) {
+          await checkSearchable(mount, uid);
+        }
+      }
       runtimeDir = await fs.mkdtemp(
         path.join(this.#runtimeRoot, 'comet-sandbox-'),
       );
@@ -660,6 +665,27 @@ async function treeSize(
     }
   }
   return total;
+}
+
+/**
+ * bwrap runs as the sandbox uid, so it must be able to walk to every mount source: each
+ * parent directory must be searchable by others (or owned by that uid).
+ */
+async function checkSearchable(mount: string, uid: number) {
+  let dir = path.dirname(mount);
+  for (;;) {
+    const stat = await fs.stat(dir);
+    if (!(stat.mode & 0o001) && stat.uid !== uid) {
+      throw new Error(
+        `The sandbox user cannot reach ${mount}: ${dir} is not searchable by other users (chmod o+x ${dir})`,
+      );
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      return;
+    }
+    dir = parent;
+  }
 }
 
 async function chownTree(root: string, uid: number, gid: number) {
