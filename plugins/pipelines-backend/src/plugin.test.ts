@@ -931,11 +931,7 @@ describe.each(databases.eachSupportedId())(
           number: 17,
           title: 'Greet louder',
           html_url: 'https://github.com/acme/demo/pull/17',
-          head: {
-            sha: commit,
-            ref: 'feature/loud',
-            repo: { full_name: 'acme/demo' },
-          },
+          head: { sha: commit, ref: 'feature/loud' },
           base: { ref: 'main' },
         },
         sender: { login: 'octocat' },

@@ -38,9 +38,6 @@ import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
 import { WebhookPipelineTrigger } from './service/WebhookPipelineTrigger';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';
-import { ownersOfEntity } from './secrets/ownersOfEntity';
-import { SecretScopes } from './secrets/SecretScopes';
-import { readRepositoryWebhookSecrets } from './secrets/webhookSecrets';
 
 /**
  * Comet's pipelines: pipeline-as-code from each entity's repository, run by a database-backed
@@ -119,10 +116,10 @@ export const pipelinesPlugin = createBackendPlugin({
         httpRouter,
         httpAuth,
         permissions,
-        sandbox: pipelineSandboxServiceRef,
         userInfo,
         permissionsRegistry,
         auditor,
+        sandbox: pipelineSandboxServiceRef,
         auth,
         lifecycle,
         catalog,
@@ -135,12 +132,12 @@ export const pipelinesPlugin = createBackendPlugin({
           pipelinesConfig?.getOptionalString('dataDir') ??
             path.join(process.cwd(), '.data', 'pipelines'),
         );
-        // Each secret with its scope; a plain string (for everyone) only outside production.
-        const secrets = SecretScopes.fromConfig(
+        const secretsConfig = pipelinesConfig?.getOptionalConfig('secrets');
+        const secrets: Record<string, string> = {};
+        for (const name of secretsConfig?.keys() ?? []) {
+          secrets[name] = secretsConfig!.getString(name);
+        }
         sandbox,
-          pipelinesConfig?.getOptionalConfig('secrets'),
-          { production: process.env.NODE_ENV === 'production' },
-        );
 
         const gitUrlRewrites = readGitUrlRewrites(config);
         const store = await DatabasePipelineStore.create({
@@ -186,18 +183,17 @@ export const pipelinesPlugin = createBackendPlugin({
           stepTypes,
           logger,
           secrets,
-          ownersOf: entityRef => ownersOfEntity(catalog, auth, entityRef),
           artifacts,
+          concurrency: pipelinesConfig?.getOptionalNumber('concurrency') ?? 4,
+          leaseMs:
+            (pipelinesConfig?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
+          heartbeatMs:
             // The step sandbox, or a start-up error naming pipelines.localExecutor.unsandboxed
             ...(await resolveStepSandbox({
               config,
               sandbox,
               logger: logger.child({ component: 'step-sandbox' }),
             })),
-          concurrency: pipelinesConfig?.getOptionalNumber('concurrency') ?? 4,
-          leaseMs:
-            (pipelinesConfig?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
-          heartbeatMs:
             (pipelinesConfig?.getOptionalNumber('heartbeatSeconds') ?? 5) *
             1000,
           // Only the local executor keeps workspaces there
@@ -232,8 +228,7 @@ export const pipelinesPlugin = createBackendPlugin({
                 type.requiredInputs ?? [],
               ]),
             ),
-          secretNames: () => secrets.names(),
-          secretScopes: secrets,
+          secretNames: () => Object.keys(secrets),
           readAccessCacheMs:
             (pipelinesConfig?.getOptionalNumber('readAccessCacheSeconds') ??
               5) * 1000,
@@ -243,11 +238,9 @@ export const pipelinesPlugin = createBackendPlugin({
         const webhookSecret = pipelinesConfig?.getOptionalString(
           'github.webhookSecret',
         );
-        // Repositories with their own secret are verified with it, never with the global one
-        const repositorySecrets = readRepositoryWebhookSecrets(pipelinesConfig);
-        if (!webhookSecret && repositorySecrets.size === 0) {
+        if (!webhookSecret) {
           logger.info(
-            'GitHub webhooks are off; set pipelines.github.webhookSecret (or pipelines.github.repositories.<owner/repo>.webhookSecret) to run pipelines on push and pull requests',
+            'GitHub webhooks are off; set pipelines.github.webhookSecret to run pipelines on push and pull requests',
           );
         }
         const webhookTrigger = WebhookPipelineTrigger.create({
@@ -259,7 +252,6 @@ export const pipelinesPlugin = createBackendPlugin({
         });
         const webhooks = new GithubWebhookHandler({
           secret: webhookSecret,
-          repositorySecrets,
           maxBodyBytes: pipelinesConfig?.getOptionalNumber(
             'github.webhookMaxBytes',
           ),
