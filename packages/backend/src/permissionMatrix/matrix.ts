@@ -1,0 +1,783 @@
+/*
+ * Comet's permission matrix: for every route and every action of every Comet backend plugin,
+ * the answer each kind of caller gets. permissionMatrix.test.ts enumerates the routes the
+ * plugins really serve and the actions they really register, and fails for any that is not in
+ * these tables (and for any row that no longer exists). docs/security.md's "Permission matrix"
+ * section is generated from these tables (see renderMatrixMarkdown).
+ */
+/** An action's input, as JSON. */
+export type ActionInput = { [key: string]: unknown };
+
+/** The callers every row is asked for. */
+export const PRINCIPALS = [
+  'owner',
+  'other',
+  'guest',
+  'service',
+  'admin',
+  'none',
+] as const;
+export type PrincipalId = (typeof PRINCIPALS)[number];
+
+export const PRINCIPAL_DESCRIPTIONS: Record<PrincipalId, string> = {
+  owner: 'a member of the owner group of the entity (team-a)',
+  other: 'a member of another team (team-b)',
+  guest: 'the guest user (`user:default/guest`, in no group)',
+  service:
+    'a static external-access token (`backend.auth.externalAccess`, subject `release-bot`, no `permission.comet.services` grant)',
+  admin: 'a member of a group listed in `permission.comet.admins`',
+  none: 'an unauthenticated request',
+};
+
+/**
+ * - `allow`: the request got past authentication and authorization (any status but 401/403;
+ *   a 400/404/409 for the test's inputs is fine);
+ * - `deny`: 403 (NotAllowedError);
+ * - `unauth`: 401 (no or an invalid token).
+ * Any 5xx fails the test: it is a bug whatever the principal.
+ */
+export type Outcome = 'allow' | 'deny' | 'unauth';
+export type Expectation = Record<PrincipalId, Outcome>;
+
+/** Any signed-in user and any service; no one unauthenticated. */
+export const READ: Expectation = {
+  owner: 'allow',
+  other: 'allow',
+  guest: 'allow',
+  service: 'allow',
+  admin: 'allow',
+  none: 'unauth',
+};
+
+/** Members of the entity's owner group and admins (conditional `isEntityOwner`). */
+export const OWNER_WRITE: Expectation = {
+  owner: 'allow',
+  other: 'deny',
+  guest: 'deny',
+  service: 'deny',
+  admin: 'allow',
+  none: 'unauth',
+};
+
+/** Any signed-in user; the service itself decides further (e.g. environment approvers). */
+export const SIGNED_IN_WRITE: Expectation = {
+  owner: 'allow',
+  other: 'allow',
+  guest: 'allow',
+  service: 'deny',
+  admin: 'allow',
+  none: 'unauth',
+};
+
+/** Administrators only. */
+export const ADMIN_ONLY: Expectation = {
+  owner: 'deny',
+  other: 'deny',
+  guest: 'deny',
+  service: 'deny',
+  admin: 'allow',
+  none: 'unauth',
+};
+
+/** No Backstage token needed: the request's own signature (HMAC) authenticates it. */
+export const SIGNED_WEBHOOK: Expectation = {
+  owner: 'allow',
+  other: 'allow',
+  guest: 'allow',
+  service: 'allow',
+  admin: 'allow',
+  none: 'allow',
+};
+
+/** Backstage's permission integration: the permission backend (a service) calls it. */
+export const PERMISSION_INTEGRATION: Expectation = {
+  owner: 'deny',
+  other: 'deny',
+  guest: 'deny',
+  service: 'allow',
+  admin: 'deny',
+  none: 'unauth',
+};
+
+/**
+ * A cell where today's answer is not the documented one: the test asserts `actual` (so it fails
+ * once the gap is closed, and the gap must then be removed here) and the docs show both.
+ */
+export type KnownGap = { actual: Outcome; note: string };
+
+/** What the rows' requests are built from (created by the test before the matrix runs). */
+export type MatrixContext = {
+  /** A component owned by group:default/team-a, with pipelines, Jenkins and SonarQube. */
+  entityRef: string;
+  /** A queued pipeline run of that entity, with an approval job. */
+  runId: string;
+  /** The approval job of `runId`. */
+  approvalJobRunId: string;
+  /** Another queued run of the entity, for the cancel rows. */
+  cancellableRunId: string;
+  /** The entity's Jenkins job (`jenkins.io/job-full-name`) and one of its finished builds. */
+  jenkinsJob: string;
+  jenkinsBuildNumber: number;
+  /** The entity's SonarQube project key. */
+  sonarQubeProjectKey: string;
+  /** `X-Hub-Signature-256` of a GitHub webhook body. */
+  signGithub(body: string): string;
+  /** `X-Sonar-Webhook-HMAC-SHA256` of a SonarQube webhook body. */
+  signSonarQube(body: string): string;
+};
+
+export type MatrixRequest = {
+  /** Below /api/<plugin>. */
+  path: string;
+  query?: Record<string, string>;
+  /** Sent as JSON, or as it is when a string. */
+  body?: unknown;
+  headers?: Record<string, string>;
+};
+
+export type RouteRow = {
+  plugin: string;
+  method: string;
+  /** The path as the plugin's router registered it. */
+  path: string;
+  /** Which permission or rule decides, for the docs. */
+  rule: string;
+  expect: Expectation;
+  gaps?: Partial<Record<PrincipalId, KnownGap>>;
+  request(ctx: MatrixContext): MatrixRequest;
+};
+
+export type ActionRow = {
+  /** `<pluginId>:<name>` as the actions registry lists it. */
+  id: string;
+  rule: string;
+  expect: Expectation;
+  gaps?: Partial<Record<PrincipalId, KnownGap>>;
+  input(ctx: MatrixContext): ActionInput;
+};
+
+/** Scaffolder template actions: run by a task, for the user (or service) who started it. */
+export type ScaffolderActionRow = {
+  id: string;
+  /** Tells rows of one action apart (its inputs decide what it needs). */
+  variant: string;
+  rule: string;
+  expect: Omit<Expectation, 'none'>;
+  gaps?: Partial<Record<Exclude<PrincipalId, 'none'>, KnownGap>>;
+  input(ctx: MatrixContext): ActionInput;
+};
+
+/** Routes every plugin's httpRouter adds (Backstage's actions registry); tested as actions. */
+export const FRAMEWORK_ROUTE_PREFIXES = ['/.backstage/'];
+
+const entity = (ctx: MatrixContext) => ({ entityRef: ctx.entityRef });
+const jenkinsQuery = (ctx: MatrixContext) => ({
+  entityRef: ctx.entityRef,
+  job: ctx.jenkinsJob,
+});
+
+export const ROUTES: RouteRow[] = [
+  // pipelines
+  {
+    plugin: 'pipelines',
+    method: 'POST',
+    path: '/webhooks/github',
+    rule: 'HMAC signature (`pipelines.github.webhookSecret`)',
+    expect: SIGNED_WEBHOOK,
+    request: ctx => {
+      const body = JSON.stringify({ zen: 'Keep it logically awesome.' });
+      return {
+        path: '/webhooks/github',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'ping',
+          'x-github-delivery': 'matrix-ping',
+          'x-hub-signature-256': ctx.signGithub(body),
+        },
+      };
+    },
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/runs',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({ path: '/runs', query: entity(ctx) }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'POST',
+    path: '/runs',
+    rule: '`pipelines.run.create` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({ path: '/runs', body: entity(ctx) }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/runs/:runId',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({ path: `/runs/${ctx.runId}` }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/runs/:runId/logs',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({ path: `/runs/${ctx.runId}/logs` }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/runs/:runId/logs/stream',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({ path: `/runs/${ctx.runId}/logs/stream` }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/runs/:runId/artifacts',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({ path: `/runs/${ctx.runId}/artifacts` }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/runs/:runId/artifacts/:jobRunId/*',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({
+      path: `/runs/${ctx.runId}/artifacts/${ctx.approvalJobRunId}/dist/out.txt`,
+    }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/ci-runs',
+    rule: '`pipelines.run.read` (and each provider’s read)',
+    expect: READ,
+    request: ctx => ({ path: '/ci-runs', query: entity(ctx) }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/latest-runs',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({ path: '/latest-runs', query: entity(ctx) }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'POST',
+    path: '/runs/:runId/cancel',
+    rule: '`pipelines.run.cancel` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({ path: `/runs/${ctx.cancellableRunId}/cancel` }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'POST',
+    path: '/runs/:runId/rerun',
+    rule: '`pipelines.run.create` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({ path: `/runs/${ctx.runId}/rerun`, body: {} }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'POST',
+    path: '/runs/:runId/jobs/:jobRunId/decision',
+    rule: '`pipelines.run.approve` (signed in; then the environment’s approvers)',
+    expect: SIGNED_IN_WRITE,
+    request: ctx => ({
+      path: `/runs/${ctx.runId}/jobs/${ctx.approvalJobRunId}/decision`,
+      body: { decision: 'approve' },
+    }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/pipelines',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({ path: '/pipelines', query: entity(ctx) }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'POST',
+    path: '/validate',
+    rule: 'signed in (no entity)',
+    expect: READ,
+    request: () => ({
+      path: '/validate',
+      body: { yaml: 'name: x\njobs:\n  a:\n    steps: [{ run: echo }]\n' },
+    }),
+  },
+  {
+    plugin: 'pipelines',
+    method: 'GET',
+    path: '/stats',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    request: ctx => ({ path: '/stats', query: entity(ctx) }),
+  },
+
+  // jenkins
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/config',
+    rule: 'signed in (instance names only)',
+    expect: READ,
+    request: () => ({ path: '/config' }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/entity-jobs',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({ path: '/entity-jobs', query: entity(ctx) }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/entity-builds',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({ path: '/entity-builds', query: entity(ctx) }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/jobs',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({ path: '/jobs', query: jenkinsQuery(ctx) }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/builds',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({ path: '/builds', query: jenkinsQuery(ctx) }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'POST',
+    path: '/builds',
+    rule: '`jenkins.build.trigger` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({ path: '/builds', body: jenkinsQuery(ctx) }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/queue/:queueId',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({ path: '/queue/1', query: jenkinsQuery(ctx) }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/builds/:number',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({
+      path: `/builds/${ctx.jenkinsBuildNumber}`,
+      query: jenkinsQuery(ctx),
+    }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/builds/:number/tests',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({
+      path: `/builds/${ctx.jenkinsBuildNumber}/tests`,
+      query: jenkinsQuery(ctx),
+    }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/builds/:number/log',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({
+      path: `/builds/${ctx.jenkinsBuildNumber}/log`,
+      query: jenkinsQuery(ctx),
+    }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/builds/:number/console',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({
+      path: `/builds/${ctx.jenkinsBuildNumber}/console`,
+      query: jenkinsQuery(ctx),
+    }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'GET',
+    path: '/builds/:number/log/stream',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    request: ctx => ({
+      path: `/builds/${ctx.jenkinsBuildNumber}/log/stream`,
+      query: jenkinsQuery(ctx),
+    }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'POST',
+    path: '/builds/:number/abort',
+    rule: '`jenkins.build.abort` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: `/builds/${ctx.jenkinsBuildNumber}/abort`,
+      body: jenkinsQuery(ctx),
+    }),
+  },
+  {
+    plugin: 'jenkins',
+    method: 'POST',
+    path: '/builds/:number/rebuild',
+    rule: '`jenkins.build.trigger` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: `/builds/${ctx.jenkinsBuildNumber}/rebuild`,
+      body: jenkinsQuery(ctx),
+    }),
+  },
+
+  // sonarqube
+  {
+    plugin: 'sonarqube',
+    method: 'POST',
+    path: '/webhook',
+    rule: 'HMAC signature (the instance’s `webhookSecret`)',
+    expect: SIGNED_WEBHOOK,
+    request: ctx => {
+      const body = JSON.stringify({
+        status: 'SUCCESS',
+        project: { key: ctx.sonarQubeProjectKey, name: 'Payments API' },
+        qualityGate: { status: 'OK' },
+      });
+      return {
+        path: '/webhook',
+        query: { instance: 'default' },
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-sonar-webhook-hmac-sha256': ctx.signSonarQube(body),
+        },
+      };
+    },
+  },
+  ...['/summary', '/project', '/history', '/issues', '/branches', '/table'].map(
+    (path): RouteRow => ({
+      plugin: 'sonarqube',
+      method: 'GET',
+      path,
+      rule: '`sonarqube.findings.read`',
+      expect: READ,
+      request: ctx => ({ path, query: entity(ctx) }),
+    }),
+  ),
+  {
+    plugin: 'sonarqube',
+    method: 'GET',
+    path: '/hotspots',
+    rule: '`sonarqube.security.read`',
+    expect: READ,
+    request: ctx => ({ path: '/hotspots', query: entity(ctx) }),
+  },
+];
+
+// Backstage's permission integration, which every plugin with permissions serves
+for (const plugin of ['pipelines', 'jenkins', 'sonarqube']) {
+  ROUTES.push(
+    {
+      plugin,
+      method: 'GET',
+      path: '/.well-known/backstage/permissions/metadata',
+      rule: 'Backstage: the plugin’s permissions and rules',
+      expect: READ,
+      request: () => ({ path: '/.well-known/backstage/permissions/metadata' }),
+    },
+    {
+      plugin,
+      method: 'POST',
+      path: '/.well-known/backstage/permissions/apply-conditions',
+      rule: 'Backstage: services only (the permission backend applies conditions)',
+      expect: PERMISSION_INTEGRATION,
+      request: () => ({
+        path: '/.well-known/backstage/permissions/apply-conditions',
+        body: { items: [] },
+      }),
+    },
+  );
+}
+
+export const ACTIONS: ActionRow[] = [
+  {
+    id: 'pipelines:list-runs',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    input: entity,
+  },
+  {
+    id: 'pipelines:get-run',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    input: ctx => ({ runId: ctx.runId }),
+  },
+  {
+    id: 'pipelines:get-run-logs',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    input: ctx => ({ runId: ctx.runId }),
+  },
+  {
+    id: 'pipelines:trigger-run',
+    rule: '`pipelines.run.create` (owner)',
+    expect: OWNER_WRITE,
+    input: entity,
+  },
+  {
+    id: 'pipelines:cancel-run',
+    rule: '`pipelines.run.cancel` (owner)',
+    expect: OWNER_WRITE,
+    input: ctx => ({ runId: ctx.cancellableRunId }),
+  },
+  {
+    id: 'pipelines:approve-run',
+    rule: '`pipelines.run.approve` (signed in; then the environment’s approvers)',
+    expect: SIGNED_IN_WRITE,
+    input: ctx => ({
+      runId: ctx.runId,
+      jobRunId: ctx.approvalJobRunId,
+      decision: 'approve',
+    }),
+  },
+  {
+    id: 'pipelines:validate-pipeline',
+    rule: 'signed in (no entity)',
+    expect: READ,
+    input: () => ({
+      yaml: 'name: x\njobs:\n  a:\n    steps: [{ run: echo }]\n',
+    }),
+  },
+  {
+    id: 'jenkins:list-builds',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    input: entity,
+  },
+  {
+    id: 'jenkins:get-build',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    input: ctx => ({ ...jenkinsQuery(ctx), number: ctx.jenkinsBuildNumber }),
+  },
+  {
+    id: 'jenkins:get-build-log',
+    rule: '`jenkins.build.read`',
+    expect: READ,
+    input: ctx => ({ ...jenkinsQuery(ctx), number: ctx.jenkinsBuildNumber }),
+  },
+  {
+    id: 'jenkins:trigger-build',
+    rule: '`jenkins.build.trigger` (owner)',
+    expect: OWNER_WRITE,
+    input: jenkinsQuery,
+  },
+  {
+    id: 'jenkins:abort-build',
+    rule: '`jenkins.build.abort` (owner)',
+    expect: OWNER_WRITE,
+    input: ctx => ({ ...jenkinsQuery(ctx), number: ctx.jenkinsBuildNumber }),
+  },
+  {
+    id: 'sonarqube:get-quality-gate',
+    rule: '`sonarqube.findings.read`',
+    expect: READ,
+    input: entity,
+  },
+  {
+    id: 'sonarqube:get-measures',
+    rule: '`sonarqube.findings.read`',
+    expect: READ,
+    input: entity,
+  },
+  {
+    id: 'sonarqube:search-issues',
+    rule: '`sonarqube.findings.read`',
+    expect: READ,
+    input: entity,
+  },
+];
+
+const { none: _none, ...ADMIN_ONLY_TASK } = ADMIN_ONLY;
+const { none: _none2, ...SIGNED_IN_TASK } = SIGNED_IN_WRITE;
+
+export const SCAFFOLDER_ACTIONS: ScaffolderActionRow[] = [
+  {
+    id: 'jenkins:job:create',
+    variant: 'from configXml',
+    rule: '`jenkins.job.configure` (admin)',
+    expect: ADMIN_ONLY_TASK,
+    input: () => ({
+      name: 'matrix-raw',
+      folder: 'payments',
+      configXml: '<project><builders/></project>',
+    }),
+  },
+  {
+    id: 'jenkins:job:create',
+    variant: 'Pipeline job from repoUrl, no credentials',
+    rule: 'no permission (a Jenkinsfile job without Jenkins credentials)',
+    expect: { ...SIGNED_IN_TASK, service: 'allow' },
+    input: () => ({
+      name: 'matrix-pipeline',
+      folder: 'payments',
+      repoUrl: 'https://git.example.com/acme/matrix.git',
+    }),
+  },
+  {
+    id: 'jenkins:job:build',
+    variant: 'any job',
+    rule: 'no permission check: any job, with Comet’s Jenkins credentials (‡)',
+    expect: { ...SIGNED_IN_TASK, service: 'allow' },
+    input: () => ({ job: 'payments/payments-api' }),
+  },
+  {
+    id: 'sonarqube:project:create',
+    variant: 'with a quality gate',
+    rule: '`sonarqube.project.configure` (admin)',
+    expect: ADMIN_ONLY_TASK,
+    input: () => ({
+      projectKey: 'acme_matrix-gated',
+      name: 'Matrix gated',
+      qualityGate: 'Sonar way',
+    }),
+  },
+  {
+    id: 'sonarqube:project:create',
+    variant: 'no gate, no new-code definition',
+    rule: 'no permission',
+    expect: { ...SIGNED_IN_TASK, service: 'allow' },
+    input: () => ({ projectKey: 'acme_matrix-plain', name: 'Matrix plain' }),
+  },
+];
+
+const CELL: Record<Outcome, string> = {
+  allow: 'allow',
+  deny: '**403**',
+  unauth: '401',
+};
+
+function cell(
+  expected: Outcome | undefined,
+  gap: KnownGap | undefined,
+): string {
+  if (!expected) return '–';
+  if (!gap) return CELL[expected];
+  return `${CELL[expected]} (today: ${CELL[gap.actual]}†)`;
+}
+
+/** The "Permission matrix" section of docs/security.md, from the tables above. */
+export function renderMatrixMarkdown(): string {
+  const header = `| | rule | ${PRINCIPALS.join(
+    ' | ',
+  )} |\n|---|---|${PRINCIPALS.map(() => '---').join('|')}|`;
+  const gapNotes: string[] = [];
+  const row = (
+    name: string,
+    rule: string,
+    expect: Partial<Expectation>,
+    gaps: Partial<Record<PrincipalId, KnownGap>> = {},
+  ) => {
+    for (const [principal, gap] of Object.entries(gaps)) {
+      gapNotes.push(`- ${name}, ${principal}: ${gap!.note}`);
+    }
+    return `| ${name} | ${rule} | ${PRINCIPALS.map(p =>
+      cell(expect[p], gaps[p]),
+    ).join(' | ')} |`;
+  };
+  const lines = [
+    '## Permission matrix',
+    '',
+    '<!-- Generated from packages/backend/src/permissionMatrix/matrix.ts by permissionMatrix.test.ts',
+    '     (UPDATE_PERMISSION_MATRIX_DOC=1 rewrites it); edit the tables there, not here. -->',
+    '',
+    'What every route and action of the Comet backend plugins answers to each kind of caller,',
+    'as `packages/backend/src/permissionMatrix/permissionMatrix.test.ts` checks it against the',
+    'real plugins, Backstage’s permission backend and Comet’s policy. A route or action that is',
+    'not in its table fails that test, so this list is complete. Callers:',
+    '',
+    ...PRINCIPALS.map(p => `- **${p}**: ${PRINCIPAL_DESCRIPTIONS[p]}`),
+    '',
+    '`allow` means authentication and the permission check let the request through (the',
+    'service may still answer 400, 404 or 409 for the request itself); **403** is a refusal by',
+    'the permission check (Comet’s policy, or its permissions service for static tokens); 401 is',
+    'Backstage’s refusal of a request without a valid token.',
+    '',
+    '### REST routes (`/api/<plugin>/…`)',
+    '',
+    header,
+    ...ROUTES.map(r =>
+      row(
+        `\`${r.method} /api/${r.plugin}${r.path}\``,
+        r.rule,
+        r.expect,
+        r.gaps,
+      ),
+    ),
+    '',
+    '### Actions (AI assistant, MCP clients, `/.backstage/actions`)',
+    '',
+    header,
+    ...ACTIONS.map(a => row(`\`${a.id}\``, a.rule, a.expect, a.gaps)),
+    '',
+    '### Scaffolder actions (as the user or service who started the task)',
+    '',
+    header,
+    ...SCAFFOLDER_ACTIONS.map(a =>
+      row(`\`${a.id}\` ${a.variant}`, a.rule, a.expect, a.gaps),
+    ),
+    '',
+  ];
+  lines.push(
+    '‡ `jenkins:job:build` names a job, not an entity, so no entity permission applies: whoever',
+    'may run a template step with it (`scaffolder.action.execute`, every signed-in user today)',
+    'starts any job on any configured Jenkins instance, another team’s deploy job included.',
+    '',
+    'Not in these tables: the AI and MCP refusals of `pipelines.run.approve` and',
+    '`jenkins.build.abort` (see "Roles and permissions"; tested in',
+    '`packages/backend/src/permissions`), and the demo-only plugins of `packages/backend`',
+    '(`/api/fakes`, `/api/example-repos`), which take unauthenticated requests by design and',
+    'are off unless `comet.fakes.*` or `comet.exampleRepos.sourceDir` is set.',
+    '',
+  );
+  if (gapNotes.length) {
+    lines.push(
+      '† Known gaps, where today’s answer is not the documented one:',
+      '',
+    );
+    lines.push(...gapNotes, '');
+  }
+  return lines.join('\n');
+}

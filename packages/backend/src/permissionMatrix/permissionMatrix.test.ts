@@ -1,0 +1,820 @@
+/*
+ * The permission matrix (security issue): the real Comet backend plugins, Backstage's
+ * permission backend with Comet's policy, and every route and action each plugin serves,
+ * asked by an owner, a member of another team, the guest, a static-token service, an admin
+ * and an unauthenticated caller. The expected answers are the tables in matrix.ts.
+ */
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import {
+  BackstageCredentials,
+  coreServices,
+  createBackendPlugin,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  actionsRegistryServiceFactory,
+  actionsServiceFactory,
+} from '@backstage/backend-defaults/alpha';
+import {
+  ActionsService,
+  actionsServiceRef,
+} from '@backstage/backend-plugin-api/alpha';
+import type { Entity } from '@backstage/catalog-model';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  scaffolderActionsExtensionPoint,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import type { JsonObject } from '@backstage/types';
+import { JenkinsFake } from '@internal/plugin-jenkins-node/testUtils';
+import {
+  SONARQUBE_FAKE_DEMO_TOKEN,
+  SonarQubeFake,
+} from '@internal/plugin-sonarqube-node/testUtils';
+import jenkinsPlugin from '@internal/plugin-jenkins-backend';
+import pipelinesPlugin from '@internal/plugin-pipelines-backend';
+import pipelinesModuleJenkins from '@internal/plugin-pipelines-backend-module-jenkins';
+import pipelinesModuleSonarqube from '@internal/plugin-pipelines-backend-module-sonarqube';
+import scaffolderModuleJenkins from '@internal/plugin-scaffolder-backend-module-jenkins';
+import scaffolderModuleSonarqube from '@internal/plugin-scaffolder-backend-module-sonarqube';
+import sonarqubePlugin from '@internal/plugin-sonarqube-backend';
+import express from 'express';
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ACTIONS,
+  Expectation,
+  FRAMEWORK_ROUTE_PREFIXES,
+  KnownGap,
+  MatrixContext,
+  MatrixRequest,
+  Outcome,
+  PrincipalId,
+  PRINCIPALS,
+  renderMatrixMarkdown,
+  ROUTES,
+  SCAFFOLDER_ACTIONS,
+} from './matrix';
+import {
+  EnumeratedRoute,
+  listRoutes,
+  RecordedPlugin,
+  recordingHttpRouterServiceFactory,
+} from './__testUtils__/routeRecorder';
+import {
+  cometPermissionsServiceFactory,
+  permissionModuleComet,
+} from '../permissions';
+import { createGitHttpRouter } from '../exampleRepos/gitHttpRouter';
+import { actorAuthServiceFactory } from './__testUtils__/actorAuthServiceFactory';
+
+jest.setTimeout(60_000);
+
+const GITHUB_WEBHOOK_SECRET = 'matrix-github-webhook-secret';
+const SONARQUBE_WEBHOOK_SECRET = 'matrix-sonarqube-webhook-secret';
+/** A static token's subject, as `backend.auth.externalAccess` gives it (no prefix). */
+const SERVICE_SUBJECT = 'release-bot';
+
+/** The Comet backend plugins the matrix covers, by plugin id. */
+const COMET_PLUGIN_IDS = ['pipelines', 'jenkins', 'sonarqube'];
+
+/** The Comet packages of packages/backend that the matrix backend starts. */
+const COMET_FEATURES = {
+  '@internal/plugin-pipelines-backend': pipelinesPlugin,
+  '@internal/plugin-jenkins-backend': jenkinsPlugin,
+  '@internal/plugin-sonarqube-backend': sonarqubePlugin,
+  '@internal/plugin-pipelines-backend-module-jenkins': pipelinesModuleJenkins,
+  '@internal/plugin-pipelines-backend-module-sonarqube':
+    pipelinesModuleSonarqube,
+  '@internal/plugin-scaffolder-backend-module-jenkins': scaffolderModuleJenkins,
+  '@internal/plugin-scaffolder-backend-module-sonarqube':
+    scaffolderModuleSonarqube,
+};
+
+const USERS: Record<Exclude<PrincipalId, 'service' | 'none'>, string> = {
+  owner: 'user:default/owner-a',
+  other: 'user:default/member-b',
+  guest: 'user:default/guest',
+  admin: 'user:default/admin-ada',
+};
+
+const GROUPS: Record<string, string[]> = {
+  [USERS.owner]: ['group:default/team-a'],
+  [USERS.other]: ['group:default/team-b'],
+  [USERS.guest]: [],
+  [USERS.admin]: ['group:default/platform-admins'],
+};
+
+function credentialsOf(principal: PrincipalId): BackstageCredentials {
+  if (principal === 'none') return mockCredentials.none();
+  if (principal === 'service') return mockCredentials.service(SERVICE_SUBJECT);
+  return mockCredentials.user(USERS[principal]);
+}
+
+/** The Authorization header each principal sends to `pluginId`. */
+function authorizationOf(
+  principal: PrincipalId,
+  pluginId: string,
+): string | undefined {
+  if (principal === 'none') return undefined;
+  if (principal === 'service') {
+    // What a static external-access token authenticates as: a service with its own subject
+    return mockCredentials.service.header({
+      onBehalfOf: mockCredentials.service(SERVICE_SUBJECT),
+      targetPluginId: pluginId,
+    });
+  }
+  return mockCredentials.user.header(USERS[principal]);
+}
+
+function component(
+  name: string,
+  owner: string,
+  repo: string,
+  tools: { jenkinsJob: string; sonarQubeProjectKey: string },
+): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name,
+      namespace: 'default',
+      annotations: {
+        'backstage.io/source-location': `url:${repo}`,
+        'comet.dev/pipelines': '.comet/pipeline.yaml',
+        'jenkins.io/job-full-name': tools.jenkinsJob,
+        'sonarqube.org/project-key': tools.sonarQubeProjectKey,
+      },
+    },
+    spec: { type: 'service', owner, lifecycle: 'production' },
+    relations: [{ type: 'ownedBy', targetRef: `group:default/${owner}` }],
+  };
+}
+
+const PIPELINE = `name: release
+on:
+  manual: {}
+jobs:
+  build:
+    steps:
+      - run: echo build
+  approve:
+    needs: [build]
+    approval:
+      description: Ship it?
+  deploy:
+    needs: [approve]
+    steps:
+      - run: echo deploy
+`;
+
+function makeRepository(dir: string) {
+  fs.mkdirSync(path.join(dir, '.comet'), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.comet', 'pipeline.yaml'), PIPELINE);
+  const env = {
+    ...process.env,
+    HOME: dir,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'Matrix',
+    GIT_AUTHOR_EMAIL: 'matrix@example.com',
+    GIT_COMMITTER_NAME: 'Matrix',
+    GIT_COMMITTER_EMAIL: 'matrix@example.com',
+  };
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: dir, env, stdio: 'pipe' });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('commit', '-q', '-m', 'pipeline');
+}
+
+/**
+ * The repository served over git's smart HTTP on loopback, the way the portal serves its
+ * examples: pipelines fetch only http(s) URLs on `pipelines.git.allowedHosts`.
+ */
+async function serveRepository(
+  workDir: string,
+  projectRoot: string,
+): Promise<{ url: string; host: string; close(): Promise<void> }> {
+  fs.mkdirSync(projectRoot, { recursive: true });
+  execFileSync(
+    'git',
+    [
+      'clone',
+      '-q',
+      '--bare',
+      workDir,
+      path.join(projectRoot, 'payments-api.git'),
+    ],
+    { stdio: 'pipe', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } },
+  );
+  const app = express();
+  app.use(
+    createGitHttpRouter({
+      projectRoot,
+      repositories: () => new Set(['payments-api']),
+      logger: mockServices.logger.mock(),
+    }),
+  );
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: `http://${host}/payments-api.git`,
+    host,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close(error => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+type Answer = { status: number; text: string };
+
+function outcomeOf(answer: Answer, what: string): Outcome {
+  if (answer.status >= 500) {
+    throw new Error(`${what} answered ${answer.status}: ${answer.text}`);
+  }
+  if (answer.status === 401) return 'unauth';
+  if (answer.status === 403) return 'deny';
+  return 'allow';
+}
+
+/** A row's cells that did not answer as the table says, one line each. */
+function mismatches(
+  answers: Partial<Record<PrincipalId, Outcome>>,
+  expect: Partial<Expectation>,
+  gaps: Partial<Record<PrincipalId, KnownGap>> = {},
+  details: Partial<Record<PrincipalId, string>> = {},
+): string[] {
+  const problems: string[] = [];
+  for (const principal of PRINCIPALS) {
+    const answer = answers[principal];
+    if (answer === undefined || expect[principal] === undefined) continue;
+    const gap = gaps[principal];
+    const wanted = gap ? gap.actual : expect[principal];
+    if (answer !== wanted) {
+      problems.push(
+        gap
+          ? `${principal}: the known gap is closed (now ${answer}, documented ${expect[principal]}); remove the gap from matrix.ts`
+          : `${principal}: got ${answer}, expected ${wanted} (${
+              details[principal] ?? ''
+            })`,
+      );
+    }
+  }
+  return problems;
+}
+
+describe('permission matrix', () => {
+  const recorded = new Map<string, RecordedPlugin>();
+  const scaffolderActions: TemplateAction<any, any, any>[] = [];
+  // Filled in by beforeAll; one object, so the tests declared in loops read it safely
+  const fixture = {} as {
+    actionsService: ActionsService;
+    baseUrl: string;
+    tmp: string;
+    jenkins: JenkinsFake;
+    sonarqube: SonarQubeFake;
+    gitServer: { url: string; host: string; close(): Promise<void> };
+    ctx: MatrixContext;
+  };
+
+  async function send(
+    pluginId: string,
+    method: string,
+    request: MatrixRequest,
+    principal: PrincipalId,
+  ): Promise<Answer> {
+    const url = new URL(`${fixture.baseUrl}/api/${pluginId}${request.path}`);
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      url.searchParams.set(key, value);
+    }
+    const authorization = authorizationOf(principal, pluginId);
+    const res = await fetch(url, {
+      method,
+      headers: {
+        ...(authorization ? { authorization } : {}),
+        ...(request.body !== undefined && typeof request.body !== 'string'
+          ? { 'content-type': 'application/json' }
+          : {}),
+        ...request.headers,
+      },
+      body:
+        request.body === undefined || typeof request.body === 'string'
+          ? (request.body as string | undefined)
+          : JSON.stringify(request.body),
+    });
+    if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+      // A live stream: the status is the answer, the stream is not waited for
+      await res.body?.cancel();
+      return { status: res.status, text: '' };
+    }
+    return { status: res.status, text: await res.text() };
+  }
+
+  beforeAll(async () => {
+    const tmp = fs.mkdtempSync(
+      path.join(os.tmpdir(), 'comet-permission-matrix-'),
+    );
+    const repo = path.join(tmp, 'repo');
+    makeRepository(repo);
+    const gitServer = await serveRepository(repo, path.join(tmp, 'served'));
+    const [jenkins, sonarqube] = await Promise.all([
+      JenkinsFake.start(),
+      SonarQubeFake.start(),
+    ]);
+    Object.assign(fixture, { tmp, gitServer, jenkins, sonarqube });
+
+    const backend = await startTestBackend({
+      extensionPoints: [
+        [
+          scaffolderActionsExtensionPoint,
+          {
+            addActions: (...actions: TemplateAction<any, any, any>[]) => {
+              scaffolderActions.push(...actions);
+            },
+          },
+        ],
+      ],
+      features: [
+        ...Object.values(COMET_FEATURES),
+        permissionPlugin,
+        // Comet's policy and permissions service, as packages/backend/src/index.ts adds them
+        permissionModuleComet,
+        cometPermissionsServiceFactory,
+        recordingHttpRouterServiceFactory(recorded),
+        actorAuthServiceFactory,
+        // A request without a token is unauthenticated (the mock's default is a user)
+        mockServices.httpAuth.factory({
+          defaultCredentials: mockCredentials.none(),
+        }),
+        actionsRegistryServiceFactory,
+        actionsServiceFactory,
+        createServiceFactory({
+          service: coreServices.userInfo,
+          deps: {},
+          factory: () => ({
+            async getUserInfo(credentials: BackstageCredentials) {
+              const principal = credentials.principal as {
+                type: string;
+                userEntityRef?: string;
+              };
+              if (principal.type !== 'user' || !principal.userEntityRef) {
+                throw new Error(`No user info for a ${principal.type}`);
+              }
+              const ref = principal.userEntityRef;
+              return {
+                userEntityRef: ref,
+                ownershipEntityRefs: [ref, ...(GROUPS[ref] ?? [])],
+              };
+            },
+          }),
+        }),
+        mockServices.rootConfig.factory({
+          data: {
+            backend: {
+              database: { client: 'better-sqlite3', connection: ':memory:' },
+              actions: { pluginSources: COMET_PLUGIN_IDS },
+            },
+            // As production requires: annotations count only within the owner's scopes
+            comet: {
+              resourceScopes: {
+                'team-a': {
+                  jenkins: ['payments/*'],
+                  sonarqube: ['comet-examples_payments-*'],
+                },
+                'team-b': {
+                  jenkins: ['storefront/*'],
+                  sonarqube: ['comet-examples_storefront-*'],
+                },
+              },
+            },
+            permission: {
+              enabled: true,
+              comet: { admins: ['group:default/platform-admins'] },
+            },
+            pipelines: {
+              dataDir: path.join(tmp, 'data'),
+              localExecutor: { unsandboxed: true },
+              // Runs stay queued: the matrix asks about them, nothing runs
+              worker: { enabled: false },
+              github: { webhookSecret: GITHUB_WEBHOOK_SECRET },
+              git: { allowedHosts: [gitServer.host] },
+            },
+            jenkins: {
+              triggerWaitSeconds: 0,
+              instances: [
+                {
+                  name: 'default',
+                  baseUrl: jenkins.url,
+                  username: 'comet',
+                  apiKey: 'comet-fake-jenkins-token',
+                },
+              ],
+            },
+            sonarqube: {
+              instances: [
+                {
+                  name: 'default',
+                  baseUrl: sonarqube.url,
+                  apiKey: SONARQUBE_FAKE_DEMO_TOKEN,
+                  webhookSecret: SONARQUBE_WEBHOOK_SECRET,
+                },
+              ],
+            },
+          },
+        }),
+        catalogServiceMock.factory({
+          entities: [
+            component('payments-api', 'team-a', gitServer.url, {
+              jenkinsJob: 'payments/payments-api',
+              sonarQubeProjectKey: 'comet-examples_payments-api',
+            }),
+            component('storefront-web', 'team-b', gitServer.url, {
+              jenkinsJob: 'storefront/storefront-web',
+              sonarQubeProjectKey: 'comet-examples_storefront-web',
+            }),
+          ],
+        }),
+        createBackendPlugin({
+          pluginId: 'matrix-probe',
+          register(env) {
+            env.registerInit({
+              deps: { actions: actionsServiceRef },
+              async init({ actions }) {
+                fixture.actionsService = actions;
+              },
+            });
+          },
+        }),
+      ],
+    });
+    fixture.baseUrl = `http://localhost:${backend.server.port()}`;
+
+    const entityRef = 'component:default/payments-api';
+    const trigger = async () => {
+      const answer = await send(
+        'pipelines',
+        'POST',
+        { path: '/runs', body: { entityRef } },
+        'owner',
+      );
+      if (answer.status !== 201) {
+        throw new Error(
+          `The owner could not trigger the seed run: ${answer.status} ${answer.text}`,
+        );
+      }
+      const run = JSON.parse(answer.text) as {
+        runId?: string;
+        jobs?: Array<{ jobId: string; jobRunId: string }>;
+      };
+      if (typeof run.runId !== 'string' || !run.jobs) {
+        throw new Error(`The seed run has no runId or jobs: ${answer.text}`);
+      }
+      return run as Required<typeof run>;
+    };
+    const run = await trigger();
+    const cancellable = await trigger();
+    const builds = await send(
+      'jenkins',
+      'GET',
+      {
+        path: '/builds',
+        query: { entityRef, job: 'payments/payments-api' },
+      },
+      'owner',
+    );
+    const finished = (
+      JSON.parse(builds.text).builds as Array<{
+        number: number;
+        building?: boolean;
+        status?: string;
+      }>
+    ).find(build => !build.building && build.status !== 'running');
+    if (!finished) {
+      throw new Error(`No finished Jenkins build to ask about: ${builds.text}`);
+    }
+    const approval = run.jobs.find(job => job.jobId === 'approve');
+    if (!approval) {
+      throw new Error(
+        `The seed run has no approval job: ${JSON.stringify(run.jobs)}`,
+      );
+    }
+    fixture.ctx = {
+      entityRef,
+      runId: run.runId,
+      approvalJobRunId: approval.jobRunId,
+      cancellableRunId: cancellable.runId,
+      jenkinsJob: 'payments/payments-api',
+      jenkinsBuildNumber: finished.number,
+      sonarQubeProjectKey: 'comet-examples_payments-api',
+      signGithub: body =>
+        `sha256=${createHmac('sha256', GITHUB_WEBHOOK_SECRET)
+          .update(body)
+          .digest('hex')}`,
+      signSonarQube: body =>
+        createHmac('sha256', SONARQUBE_WEBHOOK_SECRET)
+          .update(body)
+          .digest('hex'),
+    };
+  });
+
+  afterAll(async () => {
+    await Promise.all([
+      fixture.jenkins?.close(),
+      fixture.sonarqube?.close(),
+      fixture.gitServer?.close(),
+    ]);
+    if (fixture.tmp) fs.rmSync(fixture.tmp, { recursive: true, force: true });
+  });
+
+  it('starts every Comet plugin and module the backend adds', () => {
+    const pkg = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string> };
+    // Backend plugins and modules; -node, -common and shared libraries serve nothing
+    const comet = Object.keys(pkg.dependencies).filter(name =>
+      /^@internal\/plugin-[a-z0-9-]*backend(-module-[a-z0-9-]+)?$/.test(name),
+    );
+    const covered = Object.keys(COMET_FEATURES);
+    expect(
+      comet
+        .filter(name => !covered.includes(name))
+        .map(
+          name =>
+            `${name}: add it to COMET_FEATURES (and its routes and actions to matrix.ts)`,
+        ),
+    ).toEqual([]);
+    for (const pluginId of COMET_PLUGIN_IDS) {
+      expect(recorded.has(pluginId)).toBe(true);
+    }
+  });
+
+  it('has a row for every route and a route for every row', () => {
+    const served: Array<EnumeratedRoute & { plugin: string }> = [];
+    for (const pluginId of COMET_PLUGIN_IDS) {
+      for (const handler of recorded.get(pluginId)!.handlers) {
+        for (const route of listRoutes(handler)) {
+          if (
+            FRAMEWORK_ROUTE_PREFIXES.some(prefix =>
+              route.path.startsWith(prefix),
+            )
+          ) {
+            continue;
+          }
+          served.push({ plugin: pluginId, ...route });
+        }
+      }
+    }
+    const key = (r: { plugin: string; method: string; path: string }) =>
+      `${r.method} /api/${r.plugin}${r.path}`;
+    const rows = new Set(ROUTES.map(key));
+    const routes = new Set(served.map(key));
+    expect(
+      [...routes]
+        .filter(route => !rows.has(route))
+        .map(
+          route => `${route} is served but not in ROUTES of matrix.ts: add it`,
+        ),
+    ).toEqual([]);
+    expect(
+      [...rows]
+        .filter(row => !routes.has(row))
+        .map(
+          row => `${row} is in ROUTES of matrix.ts but not served: remove it`,
+        ),
+    ).toEqual([]);
+    // Skipped above as framework routes: the actions registry's, tested as actions below
+    const frameworkRoutes = COMET_PLUGIN_IDS.flatMap(pluginId =>
+      recorded
+        .get(pluginId)!
+        .handlers.flatMap(listRoutes)
+        .filter(r =>
+          FRAMEWORK_ROUTE_PREFIXES.some(prefix => r.path.startsWith(prefix)),
+        )
+        .map(r => `${pluginId} ${r.method} ${r.path}`),
+    );
+    expect(new Set(frameworkRoutes)).toEqual(
+      new Set(
+        COMET_PLUGIN_IDS.flatMap(pluginId => [
+          `${pluginId} GET /.backstage/actions/v1/actions`,
+          `${pluginId} GET /.backstage/actions/v1/status`,
+          `${pluginId} POST /.backstage/actions/v1/actions/:actionId/invoke`,
+          `${pluginId} POST /.backstage/actions/v2/actions/:actionId/invoke`,
+        ]),
+      ),
+    );
+  });
+
+  it('lets no Comet route through without a token except the signed webhooks', () => {
+    const unauthenticated = COMET_PLUGIN_IDS.flatMap(pluginId =>
+      recorded
+        .get(pluginId)!
+        .authPolicies.filter(policy => policy.allow !== 'user-cookie')
+        .map(policy => `${pluginId} ${policy.path} ${policy.allow}`),
+    );
+    expect(unauthenticated.sort()).toEqual([
+      'pipelines /webhooks/github unauthenticated',
+      'sonarqube /webhook unauthenticated',
+    ]);
+  });
+
+  describe('routes', () => {
+    for (const row of ROUTES) {
+      it(`${row.method} /api/${row.plugin}${row.path}`, async () => {
+        const answers: Partial<Record<PrincipalId, Outcome>> = {};
+        const details: Partial<Record<PrincipalId, string>> = {};
+        for (const principal of PRINCIPALS) {
+          const answer = await send(
+            row.plugin,
+            row.method,
+            row.request(fixture.ctx),
+            principal,
+          );
+          answers[principal] = outcomeOf(
+            answer,
+            `${row.method} ${row.path} as ${principal}`,
+          );
+          details[principal] = `${answer.status} ${answer.text.slice(0, 300)}`;
+        }
+        expect(mismatches(answers, row.expect, row.gaps, details)).toEqual([]);
+      });
+    }
+  });
+
+  describe('actions', () => {
+    it('has a row for every action and an action for every row', async () => {
+      const { actions } = await fixture.actionsService.list({
+        credentials: credentialsOf('admin'),
+      });
+      const listed = new Set(actions.map(action => action.id));
+      const rows = new Set(ACTIONS.map(row => row.id));
+      expect(
+        [...listed]
+          .filter(id => !rows.has(id))
+          .map(
+            id => `${id} is registered but not in ACTIONS of matrix.ts: add it`,
+          ),
+      ).toEqual([]);
+      expect(
+        [...rows]
+          .filter(id => !listed.has(id))
+          .map(
+            id =>
+              `${id} is in ACTIONS of matrix.ts but not registered: remove it`,
+          ),
+      ).toEqual([]);
+    });
+
+    for (const row of ACTIONS) {
+      it(`${row.id}`, async () => {
+        const answers: Partial<Record<PrincipalId, Outcome>> = {};
+        const details: Partial<Record<PrincipalId, string>> = {};
+        for (const principal of PRINCIPALS) {
+          if (principal === 'none' || principal === 'service') {
+            // The actions service acts for users (as MCP and the AI assistant do); a caller
+            // with a static token, or none, knocks on the plugin's invoke route itself.
+            const pluginId = row.id.slice(0, row.id.indexOf(':'));
+            const answer = await send(
+              pluginId,
+              'POST',
+              {
+                path: `/.backstage/actions/v1/actions/${encodeURIComponent(
+                  row.id,
+                )}/invoke`,
+                body: row.input(fixture.ctx),
+              },
+              principal,
+            );
+            answers[principal] = outcomeOf(answer, `${row.id} as ${principal}`);
+            details[principal] = `${answer.status} ${answer.text.slice(
+              0,
+              300,
+            )}`;
+            continue;
+          }
+          try {
+            await fixture.actionsService.invoke({
+              id: row.id,
+              input: row.input(fixture.ctx) as JsonObject,
+              credentials: credentialsOf(principal),
+            });
+            answers[principal] = 'allow';
+          } catch (error) {
+            const status = (error as { statusCode?: number }).statusCode;
+            const message = String((error as Error).message).slice(0, 300);
+            answers[principal] = outcomeOf(
+              { status: status ?? 500, text: message },
+              `${row.id} as ${principal}`,
+            );
+            details[principal] = `${status} ${message}`;
+          }
+        }
+        expect(mismatches(answers, row.expect, row.gaps, details)).toEqual([]);
+      });
+    }
+  });
+
+  describe('scaffolder actions', () => {
+    it('has rows for every scaffolder action and an action for every row', () => {
+      const added = new Set(scaffolderActions.map(action => action.id));
+      const rows = new Set(SCAFFOLDER_ACTIONS.map(row => row.id));
+      expect([...added].sort()).toEqual([...rows].sort());
+    });
+
+    for (const row of SCAFFOLDER_ACTIONS) {
+      it(`${row.id} ${row.variant}`, async () => {
+        const action = scaffolderActions.find(a => a.id === row.id)!;
+        const answers: Partial<Record<PrincipalId, Outcome>> = {};
+        const details: Partial<Record<PrincipalId, string>> = {};
+        for (const principal of PRINCIPALS) {
+          if (principal === 'none') continue; // a task always has an initiator
+          const workspacePath = fs.mkdtempSync(path.join(fixture.tmp, 'task-'));
+          try {
+            // A dry run: the permission checks come before anything is created
+            await action.handler({
+              input: row.input(fixture.ctx) as JsonObject,
+              isDryRun: true,
+              workspacePath,
+              logger: mockServices.logger.mock(),
+              output: () => {},
+              createTemporaryDirectory: async () =>
+                fs.mkdtempSync(path.join(fixture.tmp, 'task-tmp-')),
+              checkpoint: async ({ fn }: { fn: () => Promise<unknown> }) =>
+                fn(),
+              getInitiatorCredentials: async () => credentialsOf(principal),
+              task: { id: `matrix-${principal}` },
+            } as any);
+            answers[principal] = 'allow';
+          } catch (error) {
+            const name = (error as Error).name;
+            const outcomes: Record<string, Outcome> = {
+              NotAllowedError: 'deny',
+              AuthenticationError: 'unauth',
+            };
+            answers[principal] = outcomes[name] ?? 'allow';
+            details[principal] = `${name}: ${(error as Error).message}`;
+          }
+        }
+        expect(mismatches(answers, row.expect, row.gaps, details)).toEqual([]);
+      });
+    }
+  });
+});
+
+/** Markdown lines without the padding and rules' widths prettier gives tables. */
+function normalizedMarkdown(markdown: string): string[] {
+  return markdown
+    .trim()
+    .split('\n')
+    .map(line =>
+      line.startsWith('|')
+        ? line
+            .split('|')
+            .map(cell => cell.trim().replace(/^-{3,}$/, '---'))
+            .join('|')
+        : line.trimEnd(),
+    );
+}
+
+describe('the permission matrix in docs/security.md', () => {
+  it('is what docs/security.md says', () => {
+    const docPath = path.join(
+      __dirname,
+      '..',
+      '..',
+      '..',
+      '..',
+      'docs',
+      'security.md',
+    );
+    const doc = fs.readFileSync(docPath, 'utf8');
+    const section = renderMatrixMarkdown();
+    const start = doc.indexOf('## Permission matrix\n');
+    const next = start === -1 ? -1 : doc.indexOf('\n## ', start + 1);
+    const current =
+      start === -1 ? '' : doc.slice(start, next === -1 ? undefined : next + 1);
+    if (process.env.UPDATE_PERMISSION_MATRIX_DOC === '1') {
+      fs.writeFileSync(
+        docPath,
+        start === -1
+          ? `${doc.replace(/\n*$/, '\n\n')}${section}`
+          : doc.replace(current, next === -1 ? section : `${section}\n`),
+      );
+      return;
+    }
+    // Prettier pads the tables (`yarn prettier --write docs/security.md` after an update)
+    expect(normalizedMarkdown(current)).toEqual(normalizedMarkdown(section));
+  });
+});
