@@ -48,11 +48,24 @@ export interface Config {
     };
     github?: {
       /**
-       * The secret of the GitHub webhook that posts to /api/pipelines/webhooks/github.
-       * Unset: webhooks are refused with a message naming this key.
+       * The secret of the GitHub webhook that posts to /api/pipelines/webhooks/github, for
+       * every repository without its own under `repositories`.
+       * Unset (and no repository secret): webhooks are refused with a message naming this key.
        * @visibility secret
        */
       webhookSecret?: string;
+      /**
+       * Per repository (`owner/repo`, case-insensitive), the secret(s) of its webhook; a list
+       * while one is rotated. A delivery naming a repository listed here is verified only
+       * with its secrets, never with `webhookSecret`.
+       * @deepVisibility secret
+       */
+      repositories?: {
+        [repository: string]: {
+          /** @visibility secret */
+          webhookSecret: string | string[];
+        };
+      };
       /**
        * The largest webhook body read, in bytes; a longer one is refused with 413 before or
        * while it is read. Default 1048576 (1 MiB); GitHub's push payloads are far smaller.
@@ -60,10 +73,27 @@ export interface Config {
       webhookMaxBytes?: number;
     };
     /**
-     * Secrets pipelines reference as `${{ secrets.NAME }}`; masked in every log.
-     * @visibility secret
+     * Secrets pipelines reference as `${{ secrets.NAME }}`; masked in every log. A job gets
+     * only the secrets it references whose scope allows the run's entity and the
+     * environments of the gates approved before the job; a run of a fork's pull request gets
+     * none. A plain string is a secret for every entity, refused at start-up when
+     * NODE_ENV=production.
+     * @deepVisibility secret
      */
-    secrets?: { [name: string]: string };
+    secrets?: {
+      [name: string]:
+        | string
+        | {
+            /** The value. */
+            value: string;
+            /** Group refs (`payments` is `group:default/payments`): for the entities they own. */
+            owners?: string[];
+            /** Entity refs (`component:default/ledger`): for these entities. */
+            entities?: string[];
+            /** Environment names: only for jobs after an approved gate of one of them. */
+            environments?: string[];
+          };
+    };
   };
 }
     localExecutor?: {

@@ -931,7 +931,11 @@ describe.each(databases.eachSupportedId())(
           number: 17,
           title: 'Greet louder',
           html_url: 'https://github.com/acme/demo/pull/17',
-          head: { sha: commit, ref: 'feature/loud' },
+          head: {
+            sha: commit,
+            ref: 'feature/loud',
+            repo: { full_name: 'acme/demo' },
+          },
           base: { ref: 'main' },
         },
         sender: { login: 'octocat' },

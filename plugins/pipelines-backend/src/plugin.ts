@@ -38,6 +38,9 @@ import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
 import { WebhookPipelineTrigger } from './service/WebhookPipelineTrigger';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';
+import { ownersOfEntity } from './secrets/ownersOfEntity';
+import { SecretScopes } from './secrets/SecretScopes';
+import { readRepositoryWebhookSecrets } from './secrets/webhookSecrets';
 
 /**
  * Comet's pipelines: pipeline-as-code from each entity's repository, run by a database-backed
@@ -132,11 +135,11 @@ export const pipelinesPlugin = createBackendPlugin({
           pipelinesConfig?.getOptionalString('dataDir') ??
             path.join(process.cwd(), '.data', 'pipelines'),
         );
-        const secretsConfig = pipelinesConfig?.getOptionalConfig('secrets');
-        const secrets: Record<string, string> = {};
-        for (const name of secretsConfig?.keys() ?? []) {
-          secrets[name] = secretsConfig!.getString(name);
-        }
+        // Each secret with its scope; a plain string (for everyone) only outside production.
+        const secrets = SecretScopes.fromConfig(
+          pipelinesConfig?.getOptionalConfig('secrets'),
+          { production: process.env.NODE_ENV === 'production' },
+        );
         sandbox,
 
         const gitUrlRewrites = readGitUrlRewrites(config);
@@ -183,6 +186,7 @@ export const pipelinesPlugin = createBackendPlugin({
           stepTypes,
           logger,
           secrets,
+          ownersOf: entityRef => ownersOfEntity(catalog, auth, entityRef),
           artifacts,
           concurrency: pipelinesConfig?.getOptionalNumber('concurrency') ?? 4,
           leaseMs:
@@ -228,7 +232,8 @@ export const pipelinesPlugin = createBackendPlugin({
                 type.requiredInputs ?? [],
               ]),
             ),
-          secretNames: () => Object.keys(secrets),
+          secretNames: () => secrets.names(),
+          secretScopes: secrets,
           readAccessCacheMs:
             (pipelinesConfig?.getOptionalNumber('readAccessCacheSeconds') ??
               5) * 1000,
@@ -238,9 +243,11 @@ export const pipelinesPlugin = createBackendPlugin({
         const webhookSecret = pipelinesConfig?.getOptionalString(
           'github.webhookSecret',
         );
-        if (!webhookSecret) {
+        // Repositories with their own secret are verified with it, never with the global one
+        const repositorySecrets = readRepositoryWebhookSecrets(pipelinesConfig);
+        if (!webhookSecret && repositorySecrets.size === 0) {
           logger.info(
-            'GitHub webhooks are off; set pipelines.github.webhookSecret to run pipelines on push and pull requests',
+            'GitHub webhooks are off; set pipelines.github.webhookSecret (or pipelines.github.repositories.<owner/repo>.webhookSecret) to run pipelines on push and pull requests',
           );
         }
         const webhookTrigger = WebhookPipelineTrigger.create({
@@ -252,6 +259,7 @@ export const pipelinesPlugin = createBackendPlugin({
         });
         const webhooks = new GithubWebhookHandler({
           secret: webhookSecret,
+          repositorySecrets,
           maxBodyBytes: pipelinesConfig?.getOptionalNumber(
             'github.webhookMaxBytes',
           ),

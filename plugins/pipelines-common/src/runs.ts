@@ -34,6 +34,11 @@ export type PipelineRunTrigger = {
   rerunOf?: string;
   /** For runs a GitHub `pull_request` webhook started: the pull request (an http(s) URL). */
   pullRequest?: PipelineRunPullRequest;
+  /**
+   * Set when the run builds code nobody trusted yet (a pull request from a fork): why. Its
+   * jobs get no secrets, and re-runs keep it.
+   */
+  untrusted?: string;
 };
 
 export type PipelineRunPullRequest = {

@@ -1,6 +1,8 @@
 import type { PipelineWorkspace } from '@internal/plugin-pipelines-node';
 import { redactUrl } from '../git/redactUrl';
 import { SecretMasker } from '../logs/SecretMasker';
+import { grantJobSecrets } from '../secrets/grantJobSecrets';
+import { SecretScopes } from '../secrets/SecretScopes';
 import type { ClaimedJob, RunStatusChange } from '../store/PipelineStore';
 import type { Clock, ClockTimer } from './Clock';
 import {
@@ -32,6 +34,7 @@ export type JobRunnerOptions = Pick<
   | 'stepTypes'
   | 'logger'
   | 'secrets'
+  | 'ownersOf'
   | 'artifacts'
   | 'leaseMs'
   | 'heartbeatMs'
@@ -52,13 +55,20 @@ export type JobRunnerOptions = Pick<
  * leaves it to whoever holds the job when the lease was lost).
  */
 export class JobRunner {
-  constructor(private readonly options: JobRunnerOptions) {}
+  private readonly secrets: SecretScopes;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    this.secrets =
+      options.secrets instanceof SecretScopes
+        ? options.secrets
+        : SecretScopes.unscoped(options.secrets);
+  }
 
   async run(entry: RunningJob) {
     const { claimed, abort } = entry;
     const { store, executor, logger } = this.options;
     const job = claimed.definition.jobs.find(j => j.id === claimed.jobId);
-    const masker = new SecretMasker(Object.values(this.options.secrets));
+    const masker = new SecretMasker(this.secrets.values());
     const log = new RunLog(
       store,
       claimed.runId,
@@ -118,10 +128,20 @@ export class JobRunner {
           `Job ${claimed.jobId} is not in the run's pipeline definition`,
         );
       }
+      // Only the secrets the job names, and only those its scope allows (none when the run
+      // builds untrusted code); a refused one fails the job, unless its `if:` skips it.
+      const granted = await grantJobSecrets({
+        scopes: this.secrets,
+        store,
+        claimed,
+        job,
+        ownersOf: this.options.ownersOf,
+      });
+      if (granted.withheld) system(granted.withheld);
       const scope: ExpressionScope = {
         params: claimed.params,
         matrix: claimed.matrix ?? {},
-        secrets: this.options.secrets,
+        secrets: granted.secrets,
         env: {},
         run: {
           id: claimed.runId,
@@ -133,6 +153,7 @@ export class JobRunner {
           name: claimed.entityRef.split('/').pop() ?? claimed.entityRef,
         },
       };
+      if (job.if) granted.failIfRefused(job.if);
       if (job.if && !evaluateCondition(job.if, scope)) {
         system(
           `Job ${claimed.jobRunId} skipped: condition "${job.if}" is false`,
@@ -155,6 +176,7 @@ export class JobRunner {
         });
         return;
       }
+      granted.failIfRefused();
       system(
         `Job ${claimed.jobRunId} started on worker ${this.options.workerId} (attempt ${claimed.attempt} of ${claimed.maxAttempts})`,
       );

@@ -17,14 +17,23 @@ import { JobRunner, RunningJob } from './JobRunner';
 import type { LiveLogBus } from './LiveLogBus';
 import { planJobs, resolveParams } from './RunPlanner';
 import { removeStaleWorkspaces } from './staleWorkspaces';
+import type { SecretScopes } from '../secrets/SecretScopes';
 
 export type PipelineEngineOptions = {
   store: PipelineStore;
   executor: PipelineExecutor;
   stepTypes: Map<string, PipelineStepType>;
   logger: LoggerService;
-  /** Secrets pipelines may reference as `${{ secrets.NAME }}`. */
-  secrets: Record<string, string>;
+  /**
+   * Secrets pipelines may reference as `${{ secrets.NAME }}`, with their scopes; a plain
+   * record is a set of unscoped secrets.
+   */
+  secrets: SecretScopes | Record<string, string>;
+  /**
+   * The owner group refs of an entity, for secrets scoped by `owners`; without it such a
+   * secret is refused to every job.
+   */
+  ownersOf?: (entityRef: string) => Promise<string[]>;
   artifacts: PipelineArtifactStore;
   /** Jobs this replica runs at once. */
   concurrency: number;

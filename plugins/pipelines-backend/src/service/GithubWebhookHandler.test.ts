@@ -13,11 +13,16 @@ const SCRIPT_URL = ['javascript', 'alert(1)'].join(':');
 const sign = (body: string, key = secret) =>
   `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
 
-function handler(options: { secret?: string } = { secret }) {
+function handler(
+  options: { secret?: string; repositorySecrets?: Map<string, string[]> } = {
+    secret,
+  },
+) {
   const seen = new Set<string>();
   const triggers: unknown[] = [];
   const instance = new GithubWebhookHandler({
     secret: options.secret,
+    repositorySecrets: options.repositorySecrets,
     logger: mockServices.logger.mock(),
     // As the store does: a delivery id, or what it builds, seen before is a duplicate
     recordDelivery: async (id, triggerKey) => {
@@ -164,7 +169,11 @@ describe('GithubWebhookHandler', () => {
         action,
         repository: { full_name: 'acme/shop' },
         pull_request: {
-          head: { sha: 'b'.repeat(40), ref: 'feature/x' },
+          head: {
+            sha: 'b'.repeat(40),
+            ref: 'feature/x',
+            repo: { full_name: 'acme/shop' },
+          },
           base: { ref: 'main' },
         },
         sender: { login: 'dev' },
@@ -228,7 +237,11 @@ describe('GithubWebhookHandler', () => {
         action: 'synchronize',
         repository: { full_name: 'acme/shop' },
         pull_request: {
-          head: { sha: 'c'.repeat(40), ref: 'feature/y' },
+          head: {
+            sha: 'c'.repeat(40),
+            ref: 'feature/y',
+            repo: { full_name: 'acme/shop' },
+          },
           base: { ref: 'main' },
           url: 'https://api.github.com/repos/acme/shop/pulls/42',
           ...pullRequest,
@@ -475,5 +488,167 @@ describe('GithubWebhookHandler delivery ids', () => {
     ]) {
       expect(JSON.stringify(call)).not.toContain(secret);
     }
+  });
+});
+
+describe('GithubWebhookHandler with a webhook secret per repository', () => {
+  const shopSecret = 'shop-only-secret';
+  const rotated = 'shop-next-secret';
+  const repositorySecrets = new Map([['acme/shop', [shopSecret, rotated]]]);
+  const pushTo = (repository: string, after = 'a'.repeat(40)) =>
+    JSON.stringify({
+      ref: 'refs/heads/main',
+      after,
+      repository: { full_name: repository },
+      sender: { login: 'octocat' },
+    });
+
+  it("verifies a repository's delivery with its own secret, each of a rotated list", async () => {
+    const { instance, triggers } = handler({ secret, repositorySecrets });
+    // GitHub's names are case-insensitive: ACME/Shop is acme/shop
+    const first = pushTo('ACME/Shop');
+    const second = pushTo('acme/shop', 'b'.repeat(40));
+    const results = [
+      await instance.handle({
+        body: Buffer.from(first),
+        event: 'push',
+        deliveryId: 'r1',
+        signature: sign(first, shopSecret),
+      }),
+      await instance.handle({
+        body: Buffer.from(second),
+        event: 'push',
+        deliveryId: 'r2',
+        signature: sign(second, rotated),
+      }),
+    ];
+    expect(results.map(result => result.status)).toEqual([202, 202]);
+    await new Promise(r => setImmediate(r));
+    expect(triggers).toHaveLength(2);
+  });
+
+  it('does not accept the global secret for a repository that has its own', async () => {
+    const { instance, triggers } = handler({ secret, repositorySecrets });
+    const body = pushTo('acme/shop');
+    const result = await instance.handle({
+      body: Buffer.from(body),
+      event: 'push',
+      deliveryId: 'g1',
+      signature: sign(body, secret),
+    });
+    expect(result.status).toBe(401);
+    expect(result.body.error).toContain('the secret of acme/shop');
+    await new Promise(r => setImmediate(r));
+    expect(triggers).toHaveLength(0);
+  });
+
+  it('verifies other repositories with the global secret, and not with another repository secret', async () => {
+    const { instance } = handler({ secret, repositorySecrets });
+    const body = pushTo('acme/other');
+    const withShopSecret = await instance.handle({
+      body: Buffer.from(body),
+      event: 'push',
+      deliveryId: 'o1',
+      signature: sign(body, shopSecret),
+    });
+    expect(withShopSecret.status).toBe(401);
+    const withGlobal = await instance.handle({
+      body: Buffer.from(body),
+      event: 'push',
+      deliveryId: 'o2',
+      signature: sign(body, secret),
+    });
+    expect(withGlobal.status).toBe(202);
+  });
+
+  it('is on with only repository secrets, and refuses repositories without one', async () => {
+    const { instance } = handler({ repositorySecrets });
+    expect(instance.enabled).toBe(true);
+    const body = pushTo('acme/other');
+    const result = await instance.handle({
+      body: Buffer.from(body),
+      event: 'push',
+      deliveryId: 'n1',
+      signature: sign(body, shopSecret),
+    });
+    expect(result.status).toBe(401);
+    expect(result.body.error).toContain(
+      'acme/other has none in pipelines.github.repositories',
+    );
+    // A body that is not JSON names no repository: only the global secret could verify it
+    const notJson = await instance.handle({
+      body: Buffer.from('{'),
+      event: 'push',
+      deliveryId: 'n2',
+      signature: sign('{', shopSecret),
+    });
+    expect(notJson.status).toBe(401);
+  });
+
+  it('answers 400 to a signed body that is not JSON', async () => {
+    const { instance } = handler();
+    const result = await instance.handle({
+      body: Buffer.from('not json'),
+      event: 'push',
+      deliveryId: 'j1',
+      signature: sign('not json'),
+    });
+    expect(result).toEqual({
+      status: 400,
+      body: { error: 'The body is not JSON' },
+    });
+  });
+});
+
+describe('GithubWebhookHandler and pull requests from forks', () => {
+  const pullRequest = (head: Record<string, unknown>) =>
+    JSON.stringify({
+      action: 'opened',
+      repository: { full_name: 'acme/shop' },
+      pull_request: {
+        number: 7,
+        html_url: 'https://github.com/acme/shop/pull/7',
+        head: { sha: 'd'.repeat(40), ref: 'patch-1', ...head },
+        base: { ref: 'main' },
+      },
+      sender: { login: 'mallory' },
+    });
+
+  async function triggerOf(body: string) {
+    const { instance, triggers } = handler();
+    const result = await instance.handle({
+      body: Buffer.from(body),
+      event: 'pull_request',
+      deliveryId: 'f1',
+      signature: sign(body),
+    });
+    expect(result.status).toBe(202);
+    await new Promise(r => setImmediate(r));
+    expect(triggers).toHaveLength(1);
+    return triggers[0] as { fork?: string };
+  }
+
+  it('marks a pull request whose head is in another repository as a fork', async () => {
+    expect(
+      (
+        await triggerOf(
+          pullRequest({ repo: { full_name: 'mallory/shop', fork: true } }),
+        )
+      ).fork,
+    ).toBe('mallory/shop');
+  });
+
+  it('marks a pull request from a deleted fork (no head repository) as a fork', async () => {
+    expect((await triggerOf(pullRequest({ repo: null }))).fork).toBe(
+      '(a deleted fork)',
+    );
+  });
+
+  it('leaves a pull request between branches of the same repository alone', async () => {
+    const trigger = await triggerOf(
+      pullRequest({ repo: { full_name: 'Acme/Shop', fork: false } }),
+    );
+    expect(trigger.fork).toBeUndefined();
+    expect('fork' in trigger).toBe(false);
   });
 });

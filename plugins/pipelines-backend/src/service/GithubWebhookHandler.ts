@@ -5,6 +5,7 @@ import type {
 } from '@internal/plugin-pipelines-common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { pullRequestOf } from '../store/runLinks';
+import { repositoryKey } from '../secrets/webhookSecrets';
 
 export type WebhookTrigger = {
   repository: string;
@@ -18,6 +19,11 @@ export type WebhookTrigger = {
   sender?: string;
   /** The pull request (number, title, web page) of a `pull_request` delivery. */
   pullRequest?: PipelineRunPullRequest;
+  /**
+   * For a pull request whose head is in another repository (a fork): that repository's full
+   * name, or `(a deleted fork)`. Its code is untrusted: no secrets, and a member approves first.
+   */
+  fork?: string;
 };
 
 export type WebhookResult = { status: number; body: Record<string, unknown> };
@@ -167,6 +173,11 @@ export class GithubWebhookHandler {
   constructor(
     private readonly options: {
       secret?: string;
+      /**
+       * Per repository (lower-case `owner/repo`), its own webhook secrets: a delivery that
+       * names the repository is verified only with these, never with `secret`.
+       */
+      repositorySecrets?: Map<string, string[]>;
       /** The largest body the route reads; default {@link DEFAULT_WEBHOOK_MAX_BYTES}. */
       maxBodyBytes?: number;
       logger: LoggerService;
@@ -193,7 +204,10 @@ export class GithubWebhookHandler {
 
   /** Whether webhooks are on (a secret is configured); the route reads no body otherwise. */
   get enabled(): boolean {
-    return Boolean(this.options.secret);
+    return (
+      Boolean(this.options.secret) ||
+      (this.options.repositorySecrets?.size ?? 0) > 0
+    );
   }
 
   /** The largest body the route reads before it answers 413. */
@@ -207,7 +221,7 @@ export class GithubWebhookHandler {
       status: 503,
       body: {
         error:
-          'GitHub webhooks are off: set pipelines.github.webhookSecret in the backend config',
+          'GitHub webhooks are off: set pipelines.github.webhookSecret (or pipelines.github.repositories.<owner/repo>.webhookSecret) in the backend config',
       },
     };
   }
@@ -237,24 +251,52 @@ export class GithubWebhookHandler {
     deliveryId?: string;
     signature?: string;
   }): Promise<WebhookResult> {
-    const { secret, logger } = this.options;
-    if (!secret) {
+    const { logger } = this.options;
+    if (!this.enabled) {
       return this.disabledResult();
     }
     if (request.body.length > this.maxBodyBytes) {
       return this.tooLargeResult();
     }
-    if (!this.signatureMatches(secret, request.body, request.signature)) {
+    // The body is read (within the cap) before it is verified only to learn which repository's
+    // secret verifies it; nothing in it is acted on until the signature matches.
+    let payload: any;
+    let notJson = false;
+    try {
+      payload = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      notJson = true;
+    }
+    const repository =
+      typeof payload?.repository?.full_name === 'string'
+        ? (payload.repository.full_name as string)
+        : undefined;
+    const own = repository
+      ? this.options.repositorySecrets?.get(repositoryKey(repository))
+      : undefined;
+    const secrets = own ?? (this.options.secret ? [this.options.secret] : []);
+    if (
+      !secrets.some(secret =>
+        this.signatureMatches(secret, request.body, request.signature),
+      )
+    ) {
       logger.warn(
-        `Rejected a GitHub webhook delivery ${
-          request.deliveryId ?? '(no id)'
+        `Rejected a GitHub webhook delivery ${request.deliveryId ?? '(no id)'}${
+          repository ? ` for ${repository}` : ''
         }: bad signature`,
       );
+      let configured = 'pipelines.github.webhookSecret';
+      if (own) {
+        configured = `the secret of ${repository} (pipelines.github.repositories)`;
+      } else if (secrets.length === 0) {
+        configured = `a secret: ${
+          repository ?? 'this repository'
+        } has none in pipelines.github.repositories and pipelines.github.webhookSecret is not set`;
+      }
       return {
         status: 401,
         body: {
-          error:
-            'The X-Hub-Signature-256 header does not match the body and the configured secret',
+          error: `The X-Hub-Signature-256 header does not match the body and ${configured}`,
         },
       };
     }
@@ -273,10 +315,7 @@ export class GithubWebhookHandler {
         body: { ignored: `event ${request.event ?? '(none)'} is not used` },
       };
     }
-    let payload: any;
-    try {
-      payload = JSON.parse(request.body.toString('utf8'));
-    } catch {
+    if (notJson) {
       return { status: 400, body: { error: 'The body is not JSON' } };
     }
     const trigger = this.toTrigger(request.event, payload);
@@ -343,6 +382,13 @@ export class GithubWebhookHandler {
       return undefined;
     const pr = payload.pull_request;
     if (!pr?.head?.sha) return undefined;
+    // A head in another repository (or in a fork since deleted) is code nobody here reviewed
+    const headRepository = pr.head.repo?.full_name;
+    let fork: string | undefined;
+    if (typeof headRepository !== 'string') fork = '(a deleted fork)';
+    else if (repositoryKey(headRepository) !== repositoryKey(repository)) {
+      fork = headRepository;
+    }
     return {
       repository,
       event: 'pull_request',
@@ -357,6 +403,7 @@ export class GithubWebhookHandler {
         title: pr.title,
         url: pr.html_url,
       }),
+      ...(fork ? { fork } : {}),
     };
   }
 }

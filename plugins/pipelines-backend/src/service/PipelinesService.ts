@@ -43,6 +43,10 @@ import { mergeProviderPages } from './mergeProviderPages';
 import { PipelineEngine, TriggerRequest } from '../engine/PipelineEngine';
 import type { PipelineStore } from '../store/PipelineStore';
 import { readPipelineStats } from './pipelineStats';
+import { readAtManualRef } from '../secrets/manualRunRef';
+import { secretScopeIssues } from '../secrets/jobSecrets';
+import { ownerRefsOf } from '../secrets/ownersOfEntity';
+import type { SecretScopes } from '../secrets/SecretScopes';
 
 /** The git URL to check out, from `backstage.io/source-location`. */
 export function repositoryUrlOf(entity: Entity): string | undefined {
@@ -118,6 +122,8 @@ export class PipelinesService {
       /** Per step type, the inputs its `with:` must have. */
       requiredInputs?: () => Record<string, string[]>;
       secretNames: () => string[];
+      /** The scopes of `pipelines.secrets`, for validation against an entity. */
+      secretScopes?: SecretScopes;
       /**
        * How long a caller's read access to an entity (catalog lookup and
        * `pipelines.run.read`) is reused; 0 checks on every request.
@@ -485,6 +491,28 @@ export class PipelinesService {
     });
   }
 
+  /**
+   * Validates a pipeline file as {@link validate} does and, for an entity the caller may read,
+   * reports each secret a job references that the secret's scope refuses that entity (or the
+   * environments of the job's gates), as a run would fail the job.
+   */
+  async validateForEntity(
+    credentials: BackstageCredentials,
+    request: { text: string; file?: string; entityRef: string },
+  ): Promise<ReturnType<typeof parsePipeline>> {
+    const entity = await this.readableEntity(request.entityRef, credentials);
+    const result = this.validate(request.text, request.file);
+    const scopes = this.options.secretScopes;
+    if (!result.ok || !scopes) return result;
+    const issues = await secretScopeIssues(result.pipeline, {
+      scopes,
+      entityRef: stringifyEntityRef(entity),
+      owners: () => ownerRefsOf(entity),
+      file: request.file,
+    });
+    return issues.length > 0 ? { ok: false, issues } : result;
+  }
+
   async trigger(
     credentials: BackstageCredentials,
     request: {
@@ -529,9 +557,10 @@ export class PipelinesService {
             `${entityRef} has no ${ANNOTATION_SOURCE_LOCATION} annotation, so Comet cannot check out its pipeline`,
           );
         }
-        const file = await this.options.source.readFile({
+        // Only a branch or a tag: never refs/pull/* or a bare commit (a fork's unmerged code)
+        const { file, branch } = await readAtManualRef(this.options.source, {
           repositoryUrl,
-          ref: request.branch,
+          branch: request.branch,
           filePath: pipelinePath,
         });
         const definition = this.definitionOrThrow(file.text, pipelinePath);
@@ -542,7 +571,7 @@ export class PipelinesService {
           pipelinePath,
           definition,
           commitSha: file.commit,
-          branch: request.branch,
+          branch,
           trigger: {
             type: request.trigger ?? 'manual',
             actor: this.actor(credentials),
@@ -696,6 +725,10 @@ export class PipelinesService {
             // A re-run of a pull request's run still belongs to that pull request
             ...(run.trigger.pullRequest
               ? { pullRequest: run.trigger.pullRequest }
+              : {}),
+            // and builds the same untrusted code: still no secrets
+            ...(run.trigger.untrusted
+              ? { untrusted: run.trigger.untrusted }
               : {}),
           },
           params: run.params,

@@ -71,6 +71,7 @@ describe('WebhookPipelineTrigger', () => {
   function create(
     options: {
       failTrigger?: (request: TriggerRequest) => Error | undefined;
+      source?: Pick<GitPipelineSource, 'readFile'>;
     } = {},
   ) {
     const triggered: Array<{ request: TriggerRequest; deliveryId?: string }> =
@@ -106,7 +107,7 @@ describe('WebhookPipelineTrigger', () => {
         ],
       }),
       auth: mockServices.auth(),
-      source: GitPipelineSource.create(),
+      source: options.source ?? GitPipelineSource.create(),
       service: {
         validate: (text, file) =>
           parsePipeline(text, { file, stepTypes: [], secrets: [] }),
@@ -220,6 +221,64 @@ describe('WebhookPipelineTrigger', () => {
         }),
       ],
     ]);
+    // Same repository: the file's jobs as they are, no gate, secrets as scoped
+    expect(triggered[0].request.definition.jobs.map(j => j.id)).toEqual([
+      'build',
+    ]);
+  });
+
+  it("gates a fork's pull request behind the owners' approval and marks it untrusted", async () => {
+    // The files as the repository has them, without git: this is about the run's shape
+    const { webhookTrigger, triggered } = create({
+      source: {
+        readFile: async ({ filePath }) => {
+          if (!FILES[filePath]) throw new Error(`no ${filePath}`);
+          return { text: FILES[filePath], commit } as any;
+        },
+      },
+    });
+    const pullRequest = {
+      number: 18,
+      url: 'https://github.com/acme/demo/pull/18',
+    };
+    await webhookTrigger.trigger(
+      {
+        repository: 'acme/demo',
+        event: 'pull_request',
+        ref: 'patch-1',
+        refType: 'branch',
+        baseBranch: 'main',
+        commitSha: commit,
+        sender: 'mallory',
+        pullRequest,
+        fork: 'mallory/demo',
+      },
+      { deliveryId: 'd-fork' },
+    );
+    expect(triggered).toHaveLength(1);
+    const { request } = triggered[0];
+    expect(request.trigger).toEqual({
+      type: 'pull_request',
+      actor: 'github:mallory',
+      pullRequest,
+      untrusted:
+        'Pull request #18 on acme/demo comes from the fork mallory/demo',
+    });
+    const [gate, build] = request.definition.jobs;
+    expect(gate).toMatchObject({
+      id: '_untrusted-approval',
+      steps: [],
+      approval: {
+        approvers: ['group:default/team-a'],
+        description: expect.stringContaining(
+          'Pull request #18 on acme/demo comes from the fork mallory/demo',
+        ),
+      },
+    });
+    expect(build).toMatchObject({
+      id: 'build',
+      needs: ['_untrusted-approval'],
+    });
   });
 
   it('says so when no entity has the repository', async () => {

@@ -5,6 +5,9 @@ import {
   type PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
 import type { GitPipelineSource } from '../engine/GitPipelineSource';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { ownerRefsOf } from '../secrets/ownersOfEntity';
+import { gateUntrustedDefinition } from '../secrets/untrustedRuns';
 import { pipelineWantsWebhook, WebhookTrigger } from './GithubWebhookHandler';
 import {
   type EntityPipeline,
@@ -70,11 +73,21 @@ export class WebhookPipelineTrigger {
         `GitHub ${trigger.event} on ${trigger.repository}: no entity has ${ANNOTATION_GITHUB_PROJECT_SLUG}: ${trigger.repository}`,
       );
     }
+    // A fork's pull request is untrusted: its runs get no secrets and wait for an owner.
+    const untrusted = trigger.fork
+      ? `Pull request${
+          trigger.pullRequest ? ` #${trigger.pullRequest.number}` : ''
+        } on ${trigger.repository} comes from the fork ${trigger.fork}`
+      : undefined;
     const runTrigger: PipelineRunTrigger = {
       type: trigger.event,
       actor: trigger.sender ? `github:${trigger.sender}` : undefined,
       pullRequest: trigger.pullRequest,
+      ...(untrusted ? { untrusted } : {}),
     };
+    const owners = new Map(
+      items.map(entity => [stringifyEntityRef(entity), ownerRefsOf(entity)]),
+    );
     const failed = (
       pipeline: EntityPipeline,
       reason: string,
@@ -119,7 +132,12 @@ export class WebhookPipelineTrigger {
               entityName: pipeline.entityName,
               repositoryUrl: pipeline.repositoryUrl,
               pipelinePath: pipeline.pipelinePath,
-              definition,
+              definition: untrusted
+                ? gateUntrustedDefinition(definition, {
+                    reason: untrusted,
+                    approvers: owners.get(pipeline.entityRef) ?? [],
+                  })
+                : definition,
               commitSha,
               branch: trigger.ref,
               trigger: runTrigger,

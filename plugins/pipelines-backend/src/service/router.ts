@@ -66,6 +66,8 @@ const validateBody = z.object({
     required_error: 'yaml is required: the pipeline file text',
   }),
   file: z.string().optional(),
+  /** With an entity, secrets its scope refuses the entity are issues too. */
+  entityRef: z.string().optional(),
 });
 
 /**
@@ -327,8 +329,14 @@ export async function createRouter(options: {
 
   router.post('/validate', async (req, res) => {
     const body = parseInput(validateBody, req.body, 'request body');
-    await httpAuth.credentials(req);
-    const result = service.validate(body.yaml, body.file);
+    const credentials = await httpAuth.credentials(req);
+    const result = body.entityRef
+      ? await service.validateForEntity(credentials, {
+          text: body.yaml,
+          file: body.file,
+          entityRef: body.entityRef,
+        })
+      : service.validate(body.yaml, body.file);
     // The step types it knows go with every answer: the editor completes `uses:` from them
     const stepTypes = service.stepTypeIds();
     res.json(
