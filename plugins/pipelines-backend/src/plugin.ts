@@ -111,6 +111,7 @@ export const pipelinesPlugin = createBackendPlugin({
         actionsRegistry: actionsRegistryServiceRef,
         scheduler: coreServices.scheduler,
         notifications: notificationService,
+        sandbox: pipelineSandboxServiceRef,
       },
       async init({
         config,
@@ -122,13 +123,13 @@ export const pipelinesPlugin = createBackendPlugin({
         userInfo,
         permissionsRegistry,
         auditor,
-        sandbox: pipelineSandboxServiceRef,
         auth,
         lifecycle,
         catalog,
         actionsRegistry,
         scheduler,
         notifications,
+        sandbox,
       }) {
         const pipelinesConfig = config.getOptionalConfig('pipelines');
         const dataDir = path.resolve(
@@ -140,7 +141,6 @@ export const pipelinesPlugin = createBackendPlugin({
           pipelinesConfig?.getOptionalConfig('secrets'),
           { production: process.env.NODE_ENV === 'production' },
         );
-        sandbox,
 
         const gitUrlRewrites = readGitUrlRewrites(config);
         const store = await DatabasePipelineStore.create({
