@@ -108,7 +108,14 @@ const USERS: Record<Exclude<PrincipalId, 'service' | 'none'>, string> = {
   admin: 'user:default/admin-ada',
 };
 
+/**
+ * Another member of team-a, who triggers the runs the matrix asks about: none of the principals
+ * asked is the run's trigger, so no answer depends on who may decide their own gate.
+ */
+const RELEASER = 'user:default/releaser-a';
+
 const GROUPS: Record<string, string[]> = {
+  [RELEASER]: ['group:default/team-a'],
   [USERS.owner]: ['group:default/team-a'],
   [USERS.other]: ['group:default/team-b'],
   [USERS.guest]: [],
@@ -294,13 +301,16 @@ describe('permission matrix', () => {
     pluginId: string,
     method: string,
     request: MatrixRequest,
-    principal: PrincipalId,
+    principal: PrincipalId | { authorization: string },
   ): Promise<Answer> {
     const url = new URL(`${fixture.baseUrl}/api/${pluginId}${request.path}`);
     for (const [key, value] of Object.entries(request.query ?? {})) {
       url.searchParams.set(key, value);
     }
-    const authorization = authorizationOf(principal, pluginId);
+    const authorization =
+      typeof principal === 'string'
+        ? authorizationOf(principal, pluginId)
+        : principal.authorization;
     const res = await fetch(url, {
       method,
       headers: {
@@ -468,11 +478,11 @@ describe('permission matrix', () => {
         'pipelines',
         'POST',
         { path: '/runs', body: { entityRef } },
-        'owner',
+        { authorization: mockCredentials.user.header(RELEASER) },
       );
       if (answer.status !== 201) {
         throw new Error(
-          `The owner could not trigger the seed run: ${answer.status} ${answer.text}`,
+          `${RELEASER} could not trigger the seed run: ${answer.status} ${answer.text}`,
         );
       }
       const run = JSON.parse(answer.text) as {
