@@ -68,20 +68,156 @@ function requirePort(config: Config, key: string) {
 
 /**
  * The fakes answer with credentials published in this repository, so a production portal that
- * serves one would let anyone act on it: each `comet.fakes.<name>` that is on stops start-up.
+ * serves one would let anyone act on it: each `comet.fakes.<name>` that is on is refused.
  */
-function refuseFakes(config: Config) {
+function fakesRefusals(config: Config): PreflightError[] {
   const fakes = config.getOptionalConfig('comet.fakes');
-  for (const name of fakes?.keys() ?? []) {
-    const value = fakes!.getOptional(name);
-    if (value !== false && value !== 'false') {
-      throw new PreflightError(
-        `comet.fakes.${name}`,
-        'serves a fake API with published credentials, for demos and tests only; it is refused when NODE_ENV=production',
-        'remove it from the production config',
-      );
-    }
+  return (fakes?.keys() ?? [])
+    .filter(name => {
+      const value = fakes!.getOptional(name);
+      return value !== false && value !== 'false';
+    })
+    .map(
+      name =>
+        new PreflightError(
+          `comet.fakes.${name}`,
+          'serves a fake API with published credentials, for demos and tests only; it is refused when NODE_ENV=production',
+          'remove it from the production config',
+        ),
+    );
+}
+
+/** Whether an address only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLocaleLowerCase('en-US');
+  return (
+    bare === 'localhost' ||
+    bare === '::1' ||
+    bare === '0:0:0:0:0:0:0:1' ||
+    /^(::ffff:)?127(\.\d{1,3}){3}$/.test(bare)
+  );
+}
+
+/**
+ * The interface the backend binds to, as Backstage reads `backend.listen` (a `host:port`
+ * string or `{host, port}`); '' is every interface, Backstage's default.
+ */
+export function listenHost(config: Config): string {
+  const listen = config.getOptional('backend.listen');
+  if (typeof listen === 'string') {
+    const parts = listen.split(':');
+    return parts.length === 2 ? parts[0] : '';
   }
+  const host = config.getOptional('backend.listen.host');
+  return typeof host === 'string' ? host : '';
+}
+
+/** The keys that turn guest sign-in on, each with where it is set. */
+function guestSignInKeys(config: Config): string[] {
+  const keys: string[] = [];
+  if (config.has('auth.providers.guest')) {
+    keys.push('auth.providers.guest');
+  }
+  const providers = config.getOptional('comet.signIn.providers');
+  if (Array.isArray(providers) && providers.includes('guest')) {
+    keys.push('comet.signIn.providers');
+  }
+  return keys;
+}
+
+/** The demo's static token: the README's release runs as it, so its value is published. */
+const DEMO_TOKEN_SUBJECTS = ['release-bot'];
+
+/**
+ * What a portal exposed to a company must not run with: each is fine on a laptop and a hole
+ * on a network. Every one found is returned, so one start names them all.
+ */
+function productionRefusals(config: Config): PreflightError[] {
+  const refusals = fakesRefusals(config);
+  const remove = (key: string) =>
+    `remove it: set ${key}: null in the production config, which loads on top of app-config.yaml`;
+
+  for (const key of guestSignInKeys(config)) {
+    refusals.push(
+      new PreflightError(
+        key,
+        'turns guest sign-in on, which lets anyone who reaches the portal in as a member of a team; it is refused when NODE_ENV=production',
+        key === 'comet.signIn.providers'
+          ? 'list a real sign-in provider only, e.g. [github]'
+          : remove(key),
+      ),
+    );
+  }
+
+  if (config.has('comet.exampleRepos')) {
+    refusals.push(
+      new PreflightError(
+        'comet.exampleRepos',
+        'serves the example projects as git repositories to anyone, unauthenticated, for demos only; it is refused when NODE_ENV=production',
+        remove('comet.exampleRepos'),
+      ),
+    );
+  }
+
+  if (
+    config.getOptional('pipelines.localExecutor.unsandboxed') === true ||
+    config.getOptional('pipelines.localExecutor.unsandboxed') === 'true'
+  ) {
+    refusals.push(
+      new PreflightError(
+        'pipelines.localExecutor.unsandboxed',
+        "runs pipeline steps as the backend's own user, where a step reads the backend's secrets and database; it is refused when NODE_ENV=production",
+        'install bubblewrap (apt-get install bubblewrap) and remove the key',
+      ),
+    );
+  }
+
+  const permissionEnabled = config.getOptional('permission.enabled');
+  if (permissionEnabled !== true && permissionEnabled !== 'true') {
+    refusals.push(
+      new PreflightError(
+        'permission.enabled',
+        `must be true when NODE_ENV=production, got ${JSON.stringify(
+          permissionEnabled ?? null,
+        )}: without it every signed-in user may do everything`,
+        'set permission.enabled: true',
+      ),
+    );
+  }
+
+  const externalAccess = config.getOptional('backend.auth.externalAccess');
+  if (Array.isArray(externalAccess)) {
+    externalAccess.forEach((entry, index) => {
+      const subject = (entry as { options?: { subject?: unknown } } | null)
+        ?.options?.subject;
+      if (
+        typeof subject === 'string' &&
+        DEMO_TOKEN_SUBJECTS.includes(subject)
+      ) {
+        refusals.push(
+          new PreflightError(
+            `backend.auth.externalAccess[${index}].options.subject`,
+            `"${subject}" is the demo's static token, whose value is published in this repository; it is refused when NODE_ENV=production`,
+            'give a production token its own subject and a secret value from the environment',
+          ),
+        );
+      }
+    });
+  }
+  return refusals;
+}
+
+/** One error naming every refused key, one line each. */
+function combine(refusals: PreflightError[]): PreflightError {
+  if (refusals.length === 1) {
+    return refusals[0];
+  }
+  const [first, ...others] = refusals;
+  const error = new PreflightError(first.key, '');
+  error.message = [first, ...others]
+    .map(refusal => refusal.message)
+    .join('\n  ');
+  return error;
 }
 
 /**
@@ -92,12 +228,39 @@ function refuseFakes(config: Config) {
  */
 export function checkConfig(
   config: Config,
-  options: { production?: boolean } = {},
+  options: { production?: boolean; warn?: (message: string) => void } = {},
 ): void {
   const production =
     options.production ?? process.env.NODE_ENV === 'production';
+  const warn =
+    options.warn ??
+    ((message: string) => process.stderr.write(`Comet: ${message}\n`));
   if (production) {
-    refuseFakes(config);
+    const refusals = productionRefusals(config);
+    if (refusals.length > 0) {
+      throw combine(refusals);
+    }
+  }
+
+  // Guest sign-in lets anyone who reaches the port in, so it stays on this machine
+  const guestKeys = guestSignInKeys(config);
+  const host = listenHost(config);
+  if (guestKeys.length > 0 && !isLoopbackHost(host)) {
+    throw new PreflightError(
+      'backend.listen.host',
+      `is ${
+        host ? `"${host}"` : 'every interface'
+      } while guest sign-in is on (${guestKeys.join(
+        ', ',
+      )}), which would let anyone on the network in as a guest`,
+      'listen on 127.0.0.1, or turn guest sign-in off and configure a real sign-in provider',
+    );
+  }
+
+  if (production && !config.has('backend.rateLimit')) {
+    warn(
+      'backend.rateLimit is not set, so no request is rate limited; set it unless a proxy in front of Comet limits requests',
+    );
   }
 
   for (const key of ['app.baseUrl', 'backend.baseUrl']) {

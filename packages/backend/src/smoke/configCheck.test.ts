@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from './CometProcess';
+import { CometProcess, freePort, REPO_ROOT } from './CometProcess';
 
 jest.setTimeout(120_000);
 
@@ -60,5 +60,26 @@ describe('npm start with a bad configuration', () => {
     );
     expect(code).toBe(1);
     expect(output).toContain('/comet/signIn/providers/0');
+  });
+});
+
+describe('the embedded defaults with NODE_ENV=production', () => {
+  it('refuse to start, naming every demo setting on one line each', async () => {
+    const port = await freePort();
+    const comet = CometProcess.start({
+      overrides: ['backend:', '  listen:', `    port: ${port}`].join('\n'),
+      nodeEnv: 'production',
+    });
+    const code = await comet.exit();
+    await comet.stop();
+    expect(code).toBe(1);
+    expect(comet.output).toContain(
+      'Comet cannot start: auth.providers.guest: turns guest sign-in on',
+    );
+    expect(comet.output).toMatch(/\n {2}comet\.signIn\.providers: turns guest/);
+    expect(comet.output).toMatch(
+      /\n {2}comet\.exampleRepos: serves the example projects/,
+    );
+    expect(comet.output).not.toContain('Comet is ready');
   });
 });
