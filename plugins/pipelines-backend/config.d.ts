@@ -46,6 +46,44 @@ export interface Config {
       /** Set false for a replica that serves the API but runs no jobs. Default true. */
       enabled?: boolean;
     };
+    localExecutor?: {
+      /**
+       * Run steps as plain child processes of the backend where the step sandbox is
+       * unavailable (no bubblewrap): they then run as the backend's user and can read its
+       * config, data and environment and reach every service it can. Without this key the
+       * backend refuses to start without the sandbox. Never in production. Default false.
+       */
+      unsandboxed?: boolean;
+    };
+    /** The step sandbox (bubblewrap) of the local executor; see docs/security.md. */
+    sandbox?: {
+      /**
+       * Hosts steps may reach, through Comet's egress proxy (HTTP_PROXY/HTTPS_PROXY are set
+       * in the step): `host[:port]` or `*.domain[:port]`; without a port, 80 and 443. A name
+       * that resolves to a loopback, private, link-local or metadata address is refused.
+       * Default: none, steps have no network.
+       */
+      allowedEgress?: string[];
+      /** Writable memory of each step process (RLIMIT_DATA), in MiB. Default 4096. */
+      maxMemoryMb?: number;
+      /** Processes of a step (RLIMIT_NPROC), when the backend runs as root. Default 512. */
+      maxProcesses?: number;
+      /** Size of a step's private /tmp (tmpfs, counts as memory), in MiB. Default 1024. */
+      maxTmpMb?: number;
+      /**
+       * The workspace and HOME of a step together (checked every 5 s; also the largest file),
+       * in MiB; a step over it is stopped. Default 10240.
+       */
+      maxWorkspaceMb?: number;
+      /** More read-only mounts: toolchains outside /usr (the backend's Node is always there). */
+      readOnlyPaths?: string[];
+      /** When the backend runs as root, steps run as uids uidBase.. Default 61000. */
+      uidBase?: number;
+      /** How many sandbox uids (concurrent sandboxes) there are. Default 64. */
+      uidCount?: number;
+      /** Where bwrap is. Default: `bwrap` on the backend's PATH. */
+      bwrapPath?: string;
+    };
     github?: {
       /**
        * The secret of the GitHub webhook that posts to /api/pipelines/webhooks/github, for
@@ -96,41 +134,3 @@ export interface Config {
     };
   };
 }
-    localExecutor?: {
-      /**
-       * Run steps as plain child processes of the backend where the step sandbox is
-       * unavailable (no bubblewrap): they then run as the backend's user and can read its
-       * config, data and environment and reach every service it can. Without this key the
-       * backend refuses to start without the sandbox. Never in production. Default false.
-       */
-      unsandboxed?: boolean;
-    };
-    /** The step sandbox (bubblewrap) of the local executor; see docs/security.md. */
-    sandbox?: {
-      /**
-       * Hosts steps may reach, through Comet's egress proxy (HTTP_PROXY/HTTPS_PROXY are set
-       * in the step): `host[:port]` or `*.domain[:port]`; without a port, 80 and 443. A name
-       * that resolves to a loopback, private, link-local or metadata address is refused.
-       * Default: none, steps have no network.
-       */
-      allowedEgress?: string[];
-      /** Writable memory of each step process (RLIMIT_DATA), in MiB. Default 4096. */
-      maxMemoryMb?: number;
-      /** Processes of a step (RLIMIT_NPROC), when the backend runs as root. Default 512. */
-      maxProcesses?: number;
-      /** Size of a step's private /tmp (tmpfs, counts as memory), in MiB. Default 1024. */
-      maxTmpMb?: number;
-      /**
-       * The workspace and HOME of a step together (checked every 5 s; also the largest file),
-       * in MiB; a step over it is stopped. Default 10240.
-       */
-      maxWorkspaceMb?: number;
-      /** More read-only mounts: toolchains outside /usr (the backend's Node is always there). */
-      readOnlyPaths?: string[];
-      /** When the backend runs as root, steps run as uids uidBase.. Default 61000. */
-      uidBase?: number;
-      /** How many sandbox uids (concurrent sandboxes) there are. Default 64. */
-      uidCount?: number;
-      /** Where bwrap is. Default: `bwrap` on the backend's PATH. */
-      bwrapPath?: string;
-    };
