@@ -761,9 +761,12 @@ export function renderMatrixMarkdown(): string {
     '',
   ];
   lines.push(
-    '‡ `jenkins:job:build` names a job, not an entity, so no entity permission applies: whoever',
-    'may run a template step with it (`scaffolder.action.execute`, every signed-in user today)',
-    'starts any job on any configured Jenkins instance, another team’s deploy job included.',
+    '‡ `jenkins:job:build` names a job, not an entity, so no entity permission applies and the',
+    'action checks none: a template that uses it starts the job it names on any configured',
+    'Jenkins instance, with Comet’s Jenkins credentials, for whoever may run the template (every',
+    'signed-in user may run `scaffolder.action.execute` for it). Templates are registered by',
+    'administrators only; one that takes the job name as a parameter lets its users start any',
+    'job, another team’s deploy job included.',
     '',
     'Not in these tables: the AI and MCP refusals of `pipelines.run.approve` and',
     '`jenkins.build.abort` (see "Roles and permissions"; tested in',
