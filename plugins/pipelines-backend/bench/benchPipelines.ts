@@ -25,6 +25,7 @@ import { LocalArtifactStore } from '../src/artifacts/LocalArtifactStore';
 import { LiveLogBus } from '../src/engine/LiveLogBus';
 import { PipelineEngine } from '../src/engine/PipelineEngine';
 import { LocalExecutor } from '../src/executor/LocalExecutor';
+import { GitRemotePolicy } from '../src/git/GitRemotePolicy';
 import { CometPipelineProvider } from '../src/service/CometPipelineProvider';
 import { LiveLogStream } from '../src/service/LiveLogStream';
 import { PipelinesService } from '../src/service/PipelinesService';
@@ -125,7 +126,12 @@ async function benchDatabase(db: string, knex: Knex, tmp: string, rows: Row[]) {
   });
   const logger = quiet();
   const executor = new ObservedExecutor(
-    LocalExecutor.create({ workspaceRoot: path.join(tmp, `ws-${db}`), logger }),
+    LocalExecutor.create({
+      workspaceRoot: path.join(tmp, `ws-${db}`),
+      logger,
+      // The bench repository is a local folder: allowed here only, never from config
+      gitRemotePolicy: GitRemotePolicy.create({ allowLocalRepositories: true }),
+    }),
   );
   const liveLogs = new LiveLogBus();
   const engine = (concurrency: number) =>

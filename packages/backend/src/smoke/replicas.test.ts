@@ -35,7 +35,8 @@ describe('two replicas on PostgreSQL', () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-replicas-'));
     marker = path.join(tmp, 'marker.log');
-    const repo = path.join(tmp, 'repo');
+    // Served by each replica as an example repository (allowed by default, no file:// URLs)
+    const repo = path.join(tmp, 'projects', 'replica-demo');
     fs.mkdirSync(path.join(repo, '.comet'), { recursive: true });
     fs.writeFileSync(
       path.join(repo, '.comet', 'work.yaml'),
@@ -83,12 +84,14 @@ kind: Component
 metadata:
   name: replica-demo
   annotations:
-    backstage.io/source-location: url:file://${repo}
+    backstage.io/source-location: url:http://localhost:7007/api/example-repos/replica-demo.git
     comet.dev/pipelines: .comet/work.yaml
 spec:
   type: service
   lifecycle: experimental
-  owner: platform-team
+  # The guest who triggers the runs is a member of payments-team (examples/org.yaml); only
+  # the owner group's members may run an entity's pipelines
+  owner: payments-team
 `,
     );
     for (const name of ['a', 'b']) {
@@ -118,8 +121,13 @@ spec:
           `      target: ${path.join(tmp, 'entity.yaml')}`,
           'comet:',
           '  exampleRepos:',
+          `    sourceDir: ${path.join(tmp, 'projects')}`,
           `    targetDir: ${path.join(tmp, `git-${name}`)}`,
           'pipelines:',
+          // Each replica fetches the example repository from itself
+          '  gitUrlRewrites:',
+          '    - from: http://localhost:7007/api/example-repos/',
+          `      to: http://localhost:${port}/api/example-repos/`,
           `  dataDir: ${path.join(tmp, `data-${name}`)}`,
           '  concurrency: 1',
           '  leaseSeconds: 3',

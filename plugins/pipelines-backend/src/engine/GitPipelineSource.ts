@@ -1,21 +1,32 @@
 import { InputError, NotFoundError } from '@backstage/errors';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import {
   gitEnvironment,
+  gitSafetyArgs,
   isSafeGitRef,
   isSafeRepositoryUrl,
 } from '../git/gitEnvironment';
-import type { GitUrlRewrite } from '../git/gitUrlRewrites';
-import { redactUrl } from '../git/redactUrl';
-
-const execFileAsync = promisify(execFile);
+import { GitRemote, GitRemotePolicy } from '../git/GitRemotePolicy';
+import {
+  CachedPipelineFile,
+  CommitFiles,
+  PipelineFileCache,
+  folderOf,
+} from '../git/PipelineFileCache';
+import { redactCredentials, redactUrl } from '../git/redactUrl';
+import { runGit } from '../git/runGit';
 
 /** The largest pipeline file read: 1 MiB. */
 export const MAX_PIPELINE_FILE_BYTES = 1024 * 1024;
+
+/** The folder whose YAML files are read together with any pipeline file of a commit. */
+const PIPELINES_FOLDER = '.comet';
+/** At most this many files are fetched together in one read. */
+const MAX_FILES_PER_READ = 32;
+const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+const FULL_COMMIT = /^[0-9a-f]{40}$/;
 
 export type PipelineFile = {
   text: string;
@@ -24,24 +35,45 @@ export type PipelineFile = {
 };
 
 /**
- * Reads pipeline files straight from an entity's git repository at a branch or commit, with a
- * shallow fetch into a throw-away folder.
+ * Reads pipeline files straight from an entity's git repository at a branch or commit.
+ *
+ * A read fetches one commit without file contents (`--depth 1 --filter=blob:none`, where the
+ * server supports it) into a throw-away folder, then only the YAML files of the file's folder
+ * and of `.comet/` in one more request. What was read is kept per repository and commit
+ * ({@link PipelineFileCache}): the same commit is fetched once, and a branch already seen is
+ * resolved with `git ls-remote` before anything is fetched. Git runs as in checkouts (see
+ * src/git/gitEnvironment.ts), and only repositories the {@link GitRemotePolicy} allows.
  */
 export class GitPipelineSource {
   static create(options?: {
     timeoutMs?: number;
-    /** Repository URL prefixes git fetches from elsewhere; see `pipelines.gitUrlRewrites`. */
-    gitUrlRewrites?: readonly GitUrlRewrite[];
+    /** Which repositories may be read; see `pipelines.git.allowedHosts`. Default: none. */
+    remotePolicy?: GitRemotePolicy;
+    /** Commits whose pipeline files are kept. Default 200; 0 keeps none. */
+    cacheCommits?: number;
+    /** Bytes of pipeline-file text kept. Default 32 MiB. */
+    cacheBytes?: number;
   }) {
     return new GitPipelineSource(
       options?.timeoutMs ?? 60_000,
-      options?.gitUrlRewrites ?? [],
+      options?.remotePolicy ?? GitRemotePolicy.create(),
+      new PipelineFileCache({
+        maxCommits: options?.cacheCommits ?? 200,
+        maxBytes: options?.cacheBytes ?? 32 * 1024 * 1024,
+      }),
     );
   }
 
+  /** Reads in progress, by repository and ref: a second read of the same ref waits for it. */
+  readonly #inFlight = new Map<
+    string,
+    Promise<{ commit: string; files: CommitFiles }>
+  >();
+
   private constructor(
     private readonly timeoutMs: number,
-    private readonly gitUrlRewrites: readonly GitUrlRewrite[],
+    private readonly remotePolicy: GitRemotePolicy,
+    private readonly cache: PipelineFileCache,
   ) {}
 
   async readFile(options: {
@@ -61,78 +93,302 @@ export class GitPipelineSource {
         `Invalid repository URL ${JSON.stringify(redactUrl(repositoryUrl))}`,
       );
     }
-    const shownUrl = redactUrl(repositoryUrl);
-    if (path.isAbsolute(filePath) || filePath.split('/').includes('..')) {
+    if (
+      path.isAbsolute(filePath) ||
+      filePath.split('/').includes('..') ||
+      /[\0\n]/.test(filePath)
+    ) {
       throw new InputError(
         `Pipeline path "${filePath}" must be relative to the repository and must not contain ".."`,
       );
     }
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-pipeline-src-'));
-    const env = gitEnvironment({
-      path: process.env.PATH ?? '/usr/bin:/bin',
-      home: dir,
-      ignoreSystemConfig: true,
-      gitUrlRewrites: this.gitUrlRewrites,
-    });
-    const git = (args: string[]) =>
-      execFileAsync('git', args, { cwd: dir, env, timeout: this.timeoutMs });
-    try {
-      await git(['init', '--quiet']);
-      try {
-        await git([
-          'fetch',
-          '--quiet',
-          '--depth',
-          '1',
-          '--',
-          repositoryUrl,
-          ref,
-        ]);
-      } catch (error) {
-        const stderr = String((error as { stderr?: string }).stderr ?? error)
-          .trim()
-          .split('\n')
-          .slice(-3)
-          .join(' ')
-          .split(repositoryUrl)
-          .join(shownUrl);
-        throw new InputError(`Cannot fetch ${ref} from ${shownUrl}: ${stderr}`);
+    const remote = this.remotePolicy.resolve(repositoryUrl);
+    const git = new GitSession(
+      remote,
+      repositoryUrl,
+      this.remotePolicy.allowedProtocols,
+      this.timeoutMs,
+    );
+
+    // A commit is read at most once: a full commit id needs no network, a branch seen before
+    // only `git ls-remote`
+    let commit = FULL_COMMIT.test(ref) ? ref : undefined;
+    if (!commit && this.cache.hasRepository(remote.fetchUrl)) {
+      commit = await git.resolve(ref);
+    }
+    if (commit) {
+      const cached = this.cache.get(remote.fetchUrl, commit, filePath);
+      if (cached) {
+        return this.#result(cached, remote, ref, commit, filePath);
       }
-      const commit = (await git(['rev-parse', 'FETCH_HEAD'])).stdout.trim();
-      const where = `in ${shownUrl} at ${ref} (${commit.slice(0, 12)})`;
-      let size: number;
-      try {
-        const { stdout } = await git([
-          'cat-file',
-          '-s',
-          `FETCH_HEAD:${filePath}`,
-        ]);
-        size = Number(stdout.trim());
-      } catch {
+    }
+
+    const key = `${remote.fetchUrl}\n${ref}`;
+    const previous = this.#inFlight.get(key);
+    if (previous) {
+      // The same ref is being read: its commit's files are kept when it is done
+      const done = await previous.catch(() => undefined);
+      const cached =
+        done && this.cache.get(remote.fetchUrl, done.commit, filePath);
+      if (done && cached) {
+        return this.#result(cached, remote, ref, done.commit, filePath);
+      }
+    }
+    const reading = this.#fetchAndRead(git, ref, filePath);
+    this.#inFlight.set(key, reading);
+    try {
+      const read = await reading;
+      this.cache.put(remote.fetchUrl, read.commit, read.files);
+      const file = read.files.files.get(filePath);
+      if (!file || file.kind === 'unread') {
+        return this.#result(
+          { kind: 'missing' },
+          remote,
+          ref,
+          read.commit,
+          filePath,
+        );
+      }
+      return this.#result(file, remote, ref, read.commit, filePath);
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  #result(
+    file: CachedPipelineFile,
+    remote: GitRemote,
+    ref: string,
+    commit: string,
+    filePath: string,
+  ): PipelineFile {
+    const where = `in ${remote.shownUrl} at ${ref} (${commit.slice(0, 12)})`;
+    switch (file.kind) {
+      case 'file':
+        return { text: file.text, commit };
+      case 'tooLarge':
+        // Said as such: git's output over the limit used to fail like a missing file
+        throw new InputError(
+          `Pipeline file ${filePath} ${where} is too large (${file.size} bytes, limit 1 MiB)`,
+        );
+      case 'folder':
+        throw new InputError(
+          `Pipeline file ${filePath} ${where} is a folder, not a file`,
+        );
+      default:
         throw new NotFoundError(
           `Pipeline file ${filePath} does not exist ${where}`,
         );
+    }
+  }
+
+  /**
+   * Fetches the commit without file contents, lists the file's folder and `.comet/`, and reads
+   * the file and the YAML files next to it, with their contents fetched in one request.
+   */
+  async #fetchAndRead(
+    git: GitSession,
+    ref: string,
+    filePath: string,
+  ): Promise<{ commit: string; files: CommitFiles }> {
+    return git.inTemporaryRepository(async () => {
+      await git.fetchCommit(ref);
+      const commit = await git.run(['rev-parse', 'FETCH_HEAD']);
+      const folders = [...new Set([folderOf(filePath), PIPELINES_FOLDER])];
+      const files: CommitFiles = {
+        files: new Map(),
+        listedFolders: new Set(),
+      };
+      const wanted: Array<{ path: string; oid: string }> = [];
+      for (const folder of folders) {
+        const listing = await git.list(folder);
+        if (listing === undefined) {
+          // No such folder: nothing in it exists
+          files.listedFolders.add(folder);
+          continue;
+        }
+        files.listedFolders.add(folder);
+        for (const entry of listing) {
+          if (entry.type !== 'blob') {
+            files.files.set(entry.path, { kind: 'folder' });
+            continue;
+          }
+          // Listed but maybe not read: it exists, so it is not "missing" in the cache
+          files.files.set(entry.path, { kind: 'unread' });
+          if (
+            entry.path === filePath ||
+            (/\.ya?ml$/i.test(entry.path) &&
+              wanted.length < MAX_FILES_PER_READ &&
+              !wanted.some(w => w.path === entry.path))
+          ) {
+            wanted.push({ path: entry.path, oid: entry.oid });
+          }
+        }
       }
-      // Said as such: git's output over the limit used to fail like a missing file
-      if (size > MAX_PIPELINE_FILE_BYTES) {
-        throw new InputError(
-          `Pipeline file ${filePath} ${where} is too large (${size} bytes, limit 1 MiB)`,
-        );
+      await git.fetchBlobs(wanted.map(w => w.oid));
+      for (const { path: wantedPath, oid } of wanted) {
+        const size = Number(await git.run(['cat-file', '-s', oid]));
+        if (size > MAX_PIPELINE_FILE_BYTES) {
+          files.files.set(wantedPath, { kind: 'tooLarge', size });
+        } else {
+          const text = await git.run(['cat-file', 'blob', oid], false);
+          files.files.set(wantedPath, { kind: 'file', text });
+        }
       }
-      const { stdout } = await execFileAsync(
-        'git',
-        ['show', `FETCH_HEAD:${filePath}`],
-        {
-          cwd: dir,
-          env,
-          timeout: this.timeoutMs,
-          // The file, or git's listing of a folder of that name
-          maxBuffer: MAX_PIPELINE_FILE_BYTES + 64 * 1024,
-        },
-      );
-      return { text: stdout, commit };
+      return { commit, files };
+    });
+  }
+}
+
+type TreeEntry = { type: string; oid: string; path: string };
+
+/** The git commands of one read, in one throw-away repository with a private HOME. */
+class GitSession {
+  #dir = '';
+  #env: Record<string, string> = {};
+
+  constructor(
+    private readonly remote: GitRemote,
+    private readonly repositoryUrl: string,
+    private readonly allowedProtocols: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async inTemporaryRepository<T>(work: () => Promise<T>): Promise<T> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-pipeline-src-'));
+    this.#dir = dir;
+    this.#env = gitEnvironment({
+      path: process.env.PATH ?? DEFAULT_PATH,
+      home: dir,
+      allowedProtocols: this.allowedProtocols,
+    });
+    try {
+      await this.run(['init', '--quiet', '--bare']);
+      return await work();
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** The commit `ref` names on the remote, when `git ls-remote` finds it unambiguously. */
+  async resolve(ref: string): Promise<string | undefined> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-ls-remote-'));
+    try {
+      const result = await runGit(
+        ['ls-remote', '--quiet', '--', this.remote.fetchUrl, ref],
+        {
+          cwd: dir,
+          env: gitEnvironment({
+            path: process.env.PATH ?? DEFAULT_PATH,
+            home: dir,
+            allowedProtocols: this.allowedProtocols,
+          }),
+          timeoutMs: this.timeoutMs,
+          globalArgs: gitSafetyArgs({ allowFile: this.remote.local }),
+        },
+      );
+      if (result.failure) return undefined;
+      const refs = new Map<string, string>();
+      for (const line of result.stdout.split('\n')) {
+        const [oid, name] = line.trim().split('\t');
+        if (oid && name) refs.set(name, oid);
+      }
+      // git's own order for a short name (git help revisions), peeled for annotated tags
+      for (const candidate of [
+        ref,
+        `refs/${ref}`,
+        `refs/tags/${ref}`,
+        `refs/heads/${ref}`,
+        `refs/remotes/${ref}`,
+        `refs/remotes/${ref}/HEAD`,
+      ]) {
+        const oid = refs.get(`${candidate}^{}`) ?? refs.get(candidate);
+        if (oid && FULL_COMMIT.test(oid)) return oid;
+      }
+      return undefined;
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async fetchCommit(ref: string): Promise<void> {
+    const result = await this.#git([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-recurse-submodules',
+      '--depth',
+      '1',
+      '--filter=blob:none',
+      '--',
+      this.remote.fetchUrl,
+      ref,
+    ]);
+    if (result.failure) {
+      const reason = redactCredentials(
+        redactCredentials(result.failure, this.remote.fetchUrl),
+        this.repositoryUrl,
+      )
+        .split('\n')
+        .slice(-3)
+        .join(' ');
+      throw new InputError(
+        `Cannot fetch ${ref} from ${this.remote.shownUrl}: ${reason}`,
+      );
+    }
+  }
+
+  /** The contents of many files in one request; a server without filters sent them already. */
+  async fetchBlobs(oids: string[]): Promise<void> {
+    if (oids.length < 2) return; // one is fetched on demand by `cat-file`
+    // Best effort: what this misses, `cat-file` fetches one by one
+    await this.#git([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      '--filter=blob:none',
+      '--',
+      this.remote.fetchUrl,
+      ...oids,
+    ]);
+  }
+
+  /** The entries of a folder at FETCH_HEAD, or undefined when there is no such folder. */
+  async list(folder: string): Promise<TreeEntry[] | undefined> {
+    const spec = folder === '' ? 'FETCH_HEAD' : `FETCH_HEAD:${folder}`;
+    const result = await this.#git(['ls-tree', '-z', spec]);
+    if (result.failure) return undefined;
+    return result.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map(line => {
+        const [meta, name] = line.split('\t');
+        const [, type, oid] = meta.split(' ');
+        return { type, oid, path: folder ? `${folder}/${name}` : name };
+      });
+  }
+
+  /** Runs a git command that must succeed; its output (trimmed unless `trim` is false). */
+  async run(args: string[], trim = true): Promise<string> {
+    const result = await this.#git(args);
+    if (result.failure) {
+      throw new Error(
+        `git ${args[0]} failed while reading from ${
+          this.remote.shownUrl
+        }: ${redactCredentials(result.failure, this.remote.fetchUrl)}`,
+      );
+    }
+    return trim ? result.stdout.trim() : result.stdout;
+  }
+
+  #git(args: string[]) {
+    return runGit(args, {
+      cwd: this.#dir,
+      env: this.#env,
+      timeoutMs: this.timeoutMs,
+      globalArgs: gitSafetyArgs({ allowFile: this.remote.local }),
+    });
   }
 }

@@ -1,36 +1,49 @@
 import {
   gitEnvironment,
+  gitSafetyArgs,
   isSafeGitRef,
   isSafeRepositoryUrl,
 } from './gitEnvironment';
 
 describe('gitEnvironment', () => {
-  it('passes only PATH and HOME, never prompts, and applies the URL rewrites', () => {
+  it('passes only PATH and a private HOME, reads no system or global config, never prompts', () => {
     expect(
       gitEnvironment({
         path: '/usr/bin',
         home: '/tmp/home',
-        gitUrlRewrites: [{ from: 'https://github.com/', to: 'http://mirror/' }],
+        allowedProtocols: 'http:https',
       }),
     ).toEqual({
       PATH: '/usr/bin',
       HOME: '/tmp/home',
+      XDG_CONFIG_HOME: '/tmp/home',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
       GIT_TERMINAL_PROMPT: '0',
-      GIT_CONFIG_COUNT: '1',
-      GIT_CONFIG_KEY_0: 'url.http://mirror/.insteadOf',
-      GIT_CONFIG_VALUE_0: 'https://github.com/',
+      GIT_ASKPASS: '',
+      SSH_ASKPASS: '',
+      GIT_LFS_SKIP_SMUDGE: '1',
+      GIT_ALLOW_PROTOCOL: 'http:https',
     });
   });
 
-  it('ignores the system config when asked', () => {
-    expect(
-      gitEnvironment({ path: '/bin', home: '/h', ignoreSystemConfig: true }),
-    ).toEqual({
-      PATH: '/bin',
-      HOME: '/h',
-      GIT_TERMINAL_PROMPT: '0',
-      GIT_CONFIG_NOSYSTEM: '1',
-    });
+  it('turns off redirects, the file transport, submodules and hooks on the command line', () => {
+    const args = gitSafetyArgs();
+    const settings = args.filter((_, i) => i % 2 === 1);
+    expect(args.filter((_, i) => i % 2 === 0)).toEqual(
+      settings.map(() => '-c'),
+    );
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        'http.followRedirects=false',
+        'protocol.file.allow=never',
+        'submodule.recurse=false',
+        'fetch.recurseSubmodules=false',
+      ]),
+    );
+    expect(gitSafetyArgs({ allowFile: true })).toContain(
+      'protocol.file.allow=always',
+    );
   });
 });
 

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
 import { makeGitRepository } from '../testing/gitRepository';
-import { gitUrlRewriteEnv, readGitUrlRewrites } from './gitUrlRewrites';
+import { GitRemotePolicy } from './GitRemotePolicy';
+import { applyGitUrlRewrites, readGitUrlRewrites } from './gitUrlRewrites';
 
 describe('readGitUrlRewrites', () => {
   it('reads the list, and none when unset', () => {
@@ -51,21 +52,27 @@ describe('readGitUrlRewrites', () => {
   });
 });
 
-describe('gitUrlRewriteEnv', () => {
-  it('is empty without rewrites and numbers each one for git', () => {
-    expect(gitUrlRewriteEnv([])).toEqual({});
+describe('applyGitUrlRewrites', () => {
+  it('applies the longest matching prefix, as git does, and nothing else', () => {
+    const rewrites = [
+      { from: 'https://github.com/', to: 'https://mirror/gh/' },
+      { from: 'https://github.com/acme/', to: 'https://mirror/acme/' },
+    ];
+    expect(applyGitUrlRewrites('https://github.com/x/a.git', rewrites)).toBe(
+      'https://mirror/gh/x/a.git',
+    );
     expect(
-      gitUrlRewriteEnv([
-        { from: 'https://a/', to: 'https://b/' },
-        { from: 'git@c:', to: 'https://c/' },
-      ]),
-    ).toEqual({
-      GIT_CONFIG_COUNT: '2',
-      GIT_CONFIG_KEY_0: 'url.https://b/.insteadOf',
-      GIT_CONFIG_VALUE_0: 'https://a/',
-      GIT_CONFIG_KEY_1: 'url.https://c/.insteadOf',
-      GIT_CONFIG_VALUE_1: 'git@c:',
-    });
+      applyGitUrlRewrites(
+        'https://github.com/acme/a.git',
+        [...rewrites].reverse(),
+      ),
+    ).toBe('https://mirror/acme/a.git');
+    expect(applyGitUrlRewrites('https://gitlab.com/a', rewrites)).toBe(
+      'https://gitlab.com/a',
+    );
+    expect(applyGitUrlRewrites('https://github.com/a')).toBe(
+      'https://github.com/a',
+    );
   });
 
   it('makes GitPipelineSource read a pipeline file through the rewrite', async () => {
@@ -75,10 +82,14 @@ describe('gitUrlRewriteEnv', () => {
         '.comet/pipeline.yaml': 'name: mirrored\n',
       });
       const url = 'https://git.invalid/acme/service';
+      const gitUrlRewrites = [
+        { from: 'https://git.invalid/acme/', to: `${tmp}${path.sep}` },
+      ];
       const mirrored = GitPipelineSource.create({
-        gitUrlRewrites: [
-          { from: 'https://git.invalid/acme/', to: `${tmp}${path.sep}` },
-        ],
+        remotePolicy: GitRemotePolicy.create({
+          gitUrlRewrites,
+          allowLocalRepositories: true,
+        }),
       });
       const file = await mirrored.readFile({
         repositoryUrl: url,
@@ -86,11 +97,17 @@ describe('gitUrlRewriteEnv', () => {
       });
       expect(file.text).toBe('name: mirrored\n');
       await expect(
-        GitPipelineSource.create().readFile({
+        GitPipelineSource.create({
+          remotePolicy: GitRemotePolicy.create({
+            allowLocalRepositories: true,
+          }),
+        }).readFile({
           repositoryUrl: url,
           filePath: '.comet/pipeline.yaml',
         }),
-      ).rejects.toThrow(/Cannot fetch HEAD from https:\/\/git\.invalid/);
+      ).rejects.toThrow(
+        /Repository URL https:\/\/git\.invalid\/acme\/service is not allowed/,
+      );
     } finally {
       await fs.rm(tmp, { recursive: true, force: true });
     }

@@ -39,19 +39,22 @@ export function readGitUrlRewrites(config: Config): GitUrlRewrite[] {
 }
 
 /**
- * The environment that makes git apply the rewrites (`GIT_CONFIG_COUNT`, git 2.31 and later),
- * so no argument and no config file changes. Entities keep naming the original URL.
+ * The URL git fetches for `url`: the rewrite with the longest matching `from` applies, as with
+ * git's own `url.<to>.insteadOf`. Comet applies it itself so that the URL it checks against
+ * `pipelines.git.allowedHosts` is exactly the URL git is given.
  */
-export function gitUrlRewriteEnv(
+export function applyGitUrlRewrites(
+  url: string,
   rewrites: readonly GitUrlRewrite[] = [],
-): Record<string, string> {
-  if (rewrites.length === 0) return {};
-  const env: Record<string, string> = {
-    GIT_CONFIG_COUNT: String(rewrites.length),
-  };
-  rewrites.forEach(({ from, to }, i) => {
-    env[`GIT_CONFIG_KEY_${i}`] = `url.${to}.insteadOf`;
-    env[`GIT_CONFIG_VALUE_${i}`] = from;
-  });
-  return env;
+): string {
+  let best: GitUrlRewrite | undefined;
+  for (const rewrite of rewrites) {
+    if (
+      url.startsWith(rewrite.from) &&
+      (!best || rewrite.from.length > best.from.length)
+    ) {
+      best = rewrite;
+    }
+  }
+  return best ? best.to + url.slice(best.from.length) : url;
 }

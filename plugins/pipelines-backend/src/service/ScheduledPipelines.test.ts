@@ -5,9 +5,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
+import { GitRemotePolicy } from '../git/GitRemotePolicy';
 import type { TriggerRequest } from '../engine/PipelineEngine';
 import { makeGitRepository } from '../testing/gitRepository';
 import { ScheduledPipelines } from './ScheduledPipelines';
+
+/** The test repositories are local folders: allowed for tests only, never from config. */
+const localRepositories = GitRemotePolicy.create({
+  allowLocalRepositories: true,
+});
 
 // Each tick reads pipeline files from real git repositories, slow on a loaded machine
 jest.setTimeout(60_000);
@@ -96,7 +102,7 @@ jobs:
         ],
       }),
       auth: mockServices.auth(),
-      source: GitPipelineSource.create(),
+      source: GitPipelineSource.create({ remotePolicy: localRepositories }),
       trigger: async request => {
         triggered.push(request);
       },
@@ -170,7 +176,9 @@ jobs:
     const triggered: TriggerRequest[] = [];
     const logger = mockServices.logger.mock();
     let reads = 0;
-    const source = GitPipelineSource.create();
+    const source = GitPipelineSource.create({
+      remotePolicy: localRepositories,
+    });
     const failures: unknown[] = [];
     const scheduled = new ScheduledPipelines({
       recordFailure: async request => {
@@ -259,7 +267,7 @@ jobs:
         ],
       }),
       auth: mockServices.auth(),
-      source: GitPipelineSource.create(),
+      source: GitPipelineSource.create({ remotePolicy: localRepositories }),
       trigger: async request => {
         triggered.push(request);
       },
