@@ -29,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { pipelinesPlugin } from './plugin';
+import { GitHttpServer, startGitHttpServer } from './testing/gitHttpServer';
 import { makeGitRepository } from './testing/gitRepository';
 
 jest.setTimeout(120_000);
@@ -153,6 +154,7 @@ describe.each(databases.eachSupportedId())(
     let commit: string;
     let server: any;
     let stopBackend: () => Promise<void>;
+    let gitServer: GitHttpServer | undefined;
     const entityRef = 'component:default/demo';
     const user = mockCredentials.user.header();
 
@@ -161,6 +163,8 @@ describe.each(databases.eachSupportedId())(
       const repo = path.join(tmp, 'repo');
       fs.mkdirSync(repo);
       commit = makeGitRepository(repo, FILES);
+      // Served over HTTP as a git host would; `pipelines.git.allowedHosts` allows it
+      gitServer = await startGitHttpServer({ root: tmp });
       process.env.LEAKED_FROM_BACKEND = 'backend-secret-env';
       const knex = await databases.init(databaseId);
       const backend = await startTestBackend({
@@ -214,6 +218,7 @@ describe.each(databases.eachSupportedId())(
             data: {
               pipelines: {
                 dataDir: path.join(tmp, 'data'),
+                git: { allowedHosts: [gitServer.host] },
                 heartbeatSeconds: 1,
                 killGracePeriodSeconds: 1,
                 secrets: { DEPLOY_TOKEN: SECRET },
@@ -230,7 +235,9 @@ describe.each(databases.eachSupportedId())(
                   name: 'demo',
                   namespace: 'default',
                   annotations: {
-                    'backstage.io/source-location': `url:file://${repo}`,
+                    'backstage.io/source-location': `url:${gitServer.url(
+                      'repo',
+                    )}`,
                     'comet.dev/pipelines':
                       '.comet/pipeline.yaml,.comet/slow.yaml,.comet/gate.yaml,.comet/dag.yaml,.comet/broken.yaml,.comet/missing-command.yaml',
                     'github.com/project-slug': 'acme/demo',
@@ -266,6 +273,7 @@ describe.each(databases.eachSupportedId())(
     afterAll(async () => {
       delete process.env.LEAKED_FROM_BACKEND;
       await stopBackend?.();
+      await gitServer?.close();
       fs.rmSync(tmp, { recursive: true, force: true });
     });
 
@@ -990,7 +998,7 @@ describe.each(databases.eachSupportedId())(
           },
         ],
       });
-      // A file: repository has no web page for the commit
+      // A repository at a one-segment path has no web page for the commit
       expect(prRuns[0].commit).toEqual({ sha: commit });
       await waitFor(prRuns[0].runId, finished);
       // A re-run still links the pull request

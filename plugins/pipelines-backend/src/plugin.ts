@@ -31,7 +31,7 @@ import { CometPipelineProvider } from './service/CometPipelineProvider';
 import { resolveStepSandbox } from './sandbox/resolveStepSandbox';
 import { GithubWebhookHandler } from './service/GithubWebhookHandler';
 import { PipelinesService } from './service/PipelinesService';
-import { readGitUrlRewrites } from './git/gitUrlRewrites';
+import { GitRemotePolicy } from './git/GitRemotePolicy';
 import { LiveLogStream } from './service/LiveLogStream';
 import { RunOwnersNotifier } from './service/RunOwnersNotifier';
 import { createRouter } from './service/router';
@@ -142,7 +142,8 @@ export const pipelinesPlugin = createBackendPlugin({
           { production: process.env.NODE_ENV === 'production' },
         );
 
-        const gitUrlRewrites = readGitUrlRewrites(config);
+        // Which repositories checkouts and pipeline-file reads may fetch (after the rewrites)
+        const gitRemotePolicy = GitRemotePolicy.fromConfig(config);
         const store = await DatabasePipelineStore.create({
           database,
           runListCacheMs:
@@ -178,7 +179,7 @@ export const pipelinesPlugin = createBackendPlugin({
             killGracePeriodMs:
               (pipelinesConfig?.getOptionalNumber('killGracePeriodSeconds') ??
                 10) * 1000,
-            gitUrlRewrites,
+            gitRemotePolicy,
           });
         const engine = new PipelineEngine({
           store,
@@ -213,7 +214,12 @@ export const pipelinesPlugin = createBackendPlugin({
           liveLogs,
         });
 
-        const source = GitPipelineSource.create({ gitUrlRewrites });
+        const source = GitPipelineSource.create({
+          remotePolicy: gitRemotePolicy,
+          cacheCommits: pipelinesConfig?.getOptionalNumber(
+            'git.pipelineFileCacheCommits',
+          ),
+        });
         const service = new PipelinesService({
           store,
           engine,

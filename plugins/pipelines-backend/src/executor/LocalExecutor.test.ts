@@ -11,6 +11,7 @@ import {
   PipelineOutputLine,
   PipelineWorkspace,
 } from '@internal/plugin-pipelines-node';
+import { GitRemotePolicy } from '../git/GitRemotePolicy';
 import { redactUrl } from '../git/redactUrl';
 import { LocalExecutor } from './LocalExecutor';
 
@@ -109,6 +110,8 @@ describe('LocalExecutor', () => {
       logger: mockServices.logger.mock(),
       ...stepSandbox(),
       killGracePeriodMs: 500,
+      // Local repositories, for tests only (src/git/checkout.test.ts has the HTTP checks)
+      gitRemotePolicy: GitRemotePolicy.create({ allowLocalRepositories: true }),
     });
     unsandboxedExecutor = LocalExecutor.create({
       workspaceRoot: root,
@@ -215,9 +218,12 @@ describe('LocalExecutor', () => {
         workspaceRoot: root,
         logger: mockServices.logger.mock(),
         ...stepSandbox(),
-        gitUrlRewrites: [
-          { from: 'https://git.invalid/acme/', to: `${tmp}${path.sep}` },
-        ],
+        gitRemotePolicy: GitRemotePolicy.create({
+          allowLocalRepositories: true,
+          gitUrlRewrites: [
+            { from: 'https://git.invalid/acme/', to: `${tmp}${path.sep}` },
+          ],
+        }),
       });
       const ws = await mirrored.prepareWorkspace({
         runId: 'run-mirror',
@@ -237,7 +243,9 @@ describe('LocalExecutor', () => {
           jobRunId: 'j',
           repositoryUrl: 'https://git.invalid/acme/repo',
         }),
-      ).rejects.toThrow(/Could not fetch https:\/\/git\.invalid\/acme\/repo/);
+      ).rejects.toThrow(
+        /Repository URL https:\/\/git\.invalid\/acme\/repo is not allowed/,
+      );
     });
 
     it('names the URL and git stderr when the repository cannot be fetched', async () => {
@@ -305,6 +313,9 @@ describe('LocalExecutor', () => {
         logger: mockServices.logger.mock(),
         ...stepSandbox(),
         gitTimeoutMs: 500,
+        gitRemotePolicy: GitRemotePolicy.create({
+          allowedHosts: [`127.0.0.1:${port}`],
+        }),
       });
       const started = Date.now();
       try {
@@ -333,9 +344,17 @@ describe('LocalExecutor', () => {
       );
       const { port } = server.address() as net.AddressInfo;
       const abort = new AbortController();
+      const patient = LocalExecutor.create({
+        workspaceRoot: root,
+        logger: mockServices.logger.mock(),
+        ...stepSandbox(),
+        gitRemotePolicy: GitRemotePolicy.create({
+          allowedHosts: [`127.0.0.1:${port}`],
+        }),
+      });
       try {
         // The default git timeout (5 minutes) would outlast this test: the abort ends it
-        const checkout = executor.prepareWorkspace({
+        const checkout = patient.prepareWorkspace({
           runId: 'run-cancelled',
           jobRunId: 'j',
           repositoryUrl: `http://127.0.0.1:${port}/repo.git`,

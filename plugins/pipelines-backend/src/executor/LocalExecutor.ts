@@ -13,13 +13,8 @@ import type {
   PipelineWorkspaceRequest,
 } from '@internal/plugin-pipelines-node';
 import { LogLineSplitter } from '../logs/LogLineSplitter';
-import type { GitUrlRewrite } from '../git/gitUrlRewrites';
-import {
-  gitEnvironment,
-  isSafeGitRef,
-  isSafeRepositoryUrl,
-} from '../git/gitEnvironment';
-import { redactCredentials, redactUrl } from '../git/redactUrl';
+import { GitCheckout } from '../git/checkout';
+import { GitRemotePolicy } from '../git/GitRemotePolicy';
 import { isProcessGroupAlive, signalProcessGroup } from './processGroup';
 
 export type LocalExecutorOptions = {
@@ -30,7 +25,11 @@ export type LocalExecutorOptions = {
   killGracePeriodMs?: number;
   /** The limit for each git command of the checkout. */
   gitTimeoutMs?: number;
-  /** Repository URL prefixes git fetches from elsewhere (mirrors); see `pipelines.gitUrlRewrites`. */
+  /**
+   * Which repositories may be checked out (`pipelines.git.allowedHosts`, after
+   * `pipelines.gitUrlRewrites`). Default: none.
+   */
+  gitRemotePolicy?: GitRemotePolicy;
   /**
    * Where steps run (`pipelineSandboxServiceRef`). Required unless `unsandboxed` is set; see
    * `resolveStepSandbox`, which decides between them from config.
@@ -40,7 +39,6 @@ export type LocalExecutorOptions = {
   unsandboxed?: boolean;
   /** `pipelines.sandbox.allowedEgress`: what sandboxed steps may reach through the proxy. */
   allowedEgress?: string[];
-  gitUrlRewrites?: readonly GitUrlRewrite[];
 };
 
 const DEFAULT_KILL_GRACE_PERIOD_MS = 10_000;
@@ -57,11 +55,11 @@ const STREAM_CLOSE_SLACK_MS = 2_000;
  * - A workspace is a shallow checkout of one commit in
  *   `<workspaceRoot>/<runId>/<jobRunId>-<random>`.
  * - A step's script is written to a private temp file and run with `bash`; its environment is
+ *   exactly the step's `env` plus `PATH` and `HOME` (a per-job home next to the workspace,
+ *   shared by the job's steps) — nothing else of the backend's environment.
  * - Each step runs in the step sandbox (`pipelineSandboxServiceRef`: its own user and
  *   namespaces, only the workspace and HOME writable, no network but allowlisted egress), or,
  *   only with `pipelines.localExecutor.unsandboxed`, as a plain child process of the backend.
- *   exactly the step's `env` plus `PATH` and `HOME` (a per-job home next to the workspace,
- *   shared by the job's steps) — nothing else of the backend's environment.
  * - Each step runs in its own process group. On cancel or timeout the whole group gets SIGTERM,
  *   then SIGKILL after the grace period. Processes a step leaves behind when it exits are
  *   terminated the same way, so no step outlives its result.
@@ -73,10 +71,10 @@ export class LocalExecutor implements PipelineExecutor {
   readonly #logger: LoggerService;
   readonly #graceMs: number;
   readonly #gitTimeoutMs: number;
+  readonly #gitRemotePolicy: GitRemotePolicy;
+  readonly #bash: string;
   readonly #sandbox?: PipelineSandboxService;
   readonly #allowedEgress: string[];
-  readonly #gitUrlRewrites: readonly GitUrlRewrite[];
-  readonly #bash: string;
   /** Per-workspace HOME directories for workspaces outside the workspace root. */
   readonly #externalHomes = new Map<string, Promise<string>>();
 
@@ -98,6 +96,8 @@ export class LocalExecutor implements PipelineExecutor {
       options.gitTimeoutMs,
       DEFAULT_GIT_TIMEOUT_MS,
     );
+    this.#gitRemotePolicy = options.gitRemotePolicy ?? GitRemotePolicy.create();
+    this.#bash = findExecutable('bash') ?? 'bash';
     if (!options.sandbox && !options.unsandboxed) {
       throw new Error(
         'LocalExecutor needs a sandbox for steps, or unsandboxed: true (pipelines.localExecutor.unsandboxed)',
@@ -105,96 +105,31 @@ export class LocalExecutor implements PipelineExecutor {
     }
     this.#sandbox = options.sandbox;
     this.#allowedEgress = options.allowedEgress ?? [];
-    this.#gitUrlRewrites = options.gitUrlRewrites ?? [];
-    this.#bash = findExecutable('bash') ?? 'bash';
   }
 
   async prepareWorkspace(
     request: PipelineWorkspaceRequest,
   ): Promise<PipelineWorkspace> {
     const { runId, jobRunId, repositoryUrl, ref } = request;
-    if (!isSafeRepositoryUrl(repositoryUrl)) {
-      throw new Error(
-        `Invalid repository URL ${JSON.stringify(
-          redactUrl(repositoryUrl ?? ''),
-        )}`,
-      );
-    }
-    if (ref !== undefined && !isSafeGitRef(ref)) {
-      throw new Error(`Invalid git ref ${JSON.stringify(ref)}`);
-    }
+    // Checked before anything is created: URL, ref and the allowed hosts (src/git/checkout.ts)
+    const checkout = GitCheckout.prepare({
+      repositoryUrl,
+      ref,
+      remotePolicy: this.#gitRemotePolicy,
+    });
 
     const runDir = path.join(this.#root, sanitizePathSegment(runId));
     await fs.mkdir(runDir, { recursive: true });
     const dir = await fs.mkdtemp(
       path.join(runDir, `${sanitizePathSegment(jobRunId)}-`),
     );
+    const source = checkout.source;
 
-    const env = gitEnvironment({
-      path: process.env.PATH ?? DEFAULT_PATH,
-      home: process.env.HOME ?? os.homedir(),
-      gitUrlRewrites: this.#gitUrlRewrites,
-    });
-    const git = (args: string[]) =>
-      execGit(args, {
-        cwd: dir,
-        env,
+    try {
+      const commit = await checkout.into(dir, {
         timeoutMs: this.#gitTimeoutMs,
         signal: request.signal,
       });
-    const source = `${redactUrl(repositoryUrl)}${ref ? ` at ${ref}` : ''}`;
-
-    try {
-      const init = await git(['init', '--quiet']);
-      if (init.failure) {
-        throw new Error(
-          `Could not create a git repository in ${dir}: ${init.failure}`,
-        );
-      }
-      const fetch = await git([
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--depth',
-        '1',
-        '--',
-        repositoryUrl,
-        ref ?? 'HEAD',
-      ]);
-      if (fetch.failure) {
-        throw new Error(
-          `Could not fetch ${source}: ${redactCredentials(
-            fetch.failure,
-            repositoryUrl,
-          )}`,
-        );
-      }
-      const checkout = await git([
-        'checkout',
-        '--quiet',
-      if (this.#sandbox) {
-        return await this.#runSandboxed(this.#sandbox, {
-          scriptFile,
-          scriptDir,
-          cwd,
-          home: childEnv.HOME === home ? home : undefined,
-          env: childEnv,
-          request,
-        });
-      }
-        '--detach',
-        'FETCH_HEAD',
-      ]);
-      if (checkout.failure) {
-        throw new Error(`Could not check out ${source}: ${checkout.failure}`);
-      }
-      const revParse = await git(['rev-parse', 'HEAD']);
-      if (revParse.failure) {
-        throw new Error(
-          `Could not read the commit checked out from ${source}: ${revParse.failure}`,
-        );
-      }
-      const commit = revParse.stdout.trim();
       this.#logger.debug(`Checked out ${source} (${commit}) in ${dir}`);
       return { dir, commit };
     } catch (error) {
@@ -237,6 +172,16 @@ export class LocalExecutor implements PipelineExecutor {
         PATH: env.PATH ?? process.env.PATH ?? DEFAULT_PATH,
         HOME: env.HOME ?? home,
       };
+      if (this.#sandbox) {
+        return await this.#runSandboxed(this.#sandbox, {
+          scriptFile,
+          scriptDir,
+          cwd,
+          home: childEnv.HOME === home ? home : undefined,
+          env: childEnv,
+          request,
+        });
+      }
       return await this.#run(scriptFile, cwd, childEnv, request);
     } finally {
       await fs
@@ -302,6 +247,61 @@ export class LocalExecutor implements PipelineExecutor {
       copied.push(original);
     }
     return copied;
+  }
+
+  async cleanupWorkspace(workspace: PipelineWorkspace): Promise<void> {
+    const dir = path.resolve(workspace.dir);
+    const external = this.#externalHomes.get(dir);
+    if (external) {
+      this.#externalHomes.delete(dir);
+      await removeTree(await external.catch(() => ''));
+    }
+    if (!this.#isManagedWorkspace(dir)) {
+      throw new Error(
+        `Refusing to remove ${dir}: it is not a workspace under ${this.#root}`,
+      );
+    }
+    await this.#removeWorkspaceDirs(dir);
+  }
+
+  /** Removes a workspace, its HOME, and its run directory when that is left empty. */
+  async #removeWorkspaceDirs(dir: string): Promise<void> {
+    await removeTree(dir);
+    await removeTree(homeDirFor(dir));
+    const runDir = path.dirname(dir);
+    if (isInside(this.#root, runDir, false)) {
+      await fs.rmdir(runDir).catch(() => {
+        // not empty (other jobs of the run), or already gone
+      });
+    }
+  }
+
+  #isManagedWorkspace(dir: string): boolean {
+    const relative = path.relative(this.#root, dir);
+    const segments = relative.split(path.sep);
+    return (
+      isInside(this.#root, dir, false) &&
+      segments.length === 2 &&
+      !segments.includes('..')
+    );
+  }
+
+  /** HOME for the steps of a job: next to its workspace, or a temp dir for foreign ones. */
+  async #homeFor(dir: string): Promise<string> {
+    if (this.#isManagedWorkspace(dir)) {
+      const home = homeDirFor(dir);
+      await fs.mkdir(home, { recursive: true, mode: 0o700 });
+      return home;
+    }
+    let home = this.#externalHomes.get(dir);
+    if (!home) {
+      home = fs.mkdtemp(path.join(os.tmpdir(), 'comet-home-'));
+      this.#externalHomes.set(dir, home);
+      home.catch(() => this.#externalHomes.delete(dir));
+    }
+    return home;
+  }
+
   /**
    * Runs the script in the sandbox: only the workspace and the job's HOME are writable, the
    * script's private dir is read-only, and the network is off unless
@@ -389,61 +389,6 @@ export class LocalExecutor implements PipelineExecutor {
       clearTimeout(killTimer);
       signal.removeEventListener('abort', onAbort);
     }
-  }
-
-  }
-
-  async cleanupWorkspace(workspace: PipelineWorkspace): Promise<void> {
-    const dir = path.resolve(workspace.dir);
-    const external = this.#externalHomes.get(dir);
-    if (external) {
-      this.#externalHomes.delete(dir);
-      await removeTree(await external.catch(() => ''));
-    }
-    if (!this.#isManagedWorkspace(dir)) {
-      throw new Error(
-        `Refusing to remove ${dir}: it is not a workspace under ${this.#root}`,
-      );
-    }
-    await this.#removeWorkspaceDirs(dir);
-  }
-
-  /** Removes a workspace, its HOME, and its run directory when that is left empty. */
-  async #removeWorkspaceDirs(dir: string): Promise<void> {
-    await removeTree(dir);
-    await removeTree(homeDirFor(dir));
-    const runDir = path.dirname(dir);
-    if (isInside(this.#root, runDir, false)) {
-      await fs.rmdir(runDir).catch(() => {
-        // not empty (other jobs of the run), or already gone
-      });
-    }
-  }
-
-  #isManagedWorkspace(dir: string): boolean {
-    const relative = path.relative(this.#root, dir);
-    const segments = relative.split(path.sep);
-    return (
-      isInside(this.#root, dir, false) &&
-      segments.length === 2 &&
-      !segments.includes('..')
-    );
-  }
-
-  /** HOME for the steps of a job: next to its workspace, or a temp dir for foreign ones. */
-  async #homeFor(dir: string): Promise<string> {
-    if (this.#isManagedWorkspace(dir)) {
-      const home = homeDirFor(dir);
-      await fs.mkdir(home, { recursive: true, mode: 0o700 });
-      return home;
-    }
-    let home = this.#externalHomes.get(dir);
-    if (!home) {
-      home = fs.mkdtemp(path.join(os.tmpdir(), 'comet-home-'));
-      this.#externalHomes.set(dir, home);
-      home.catch(() => this.#externalHomes.delete(dir));
-    }
-    return home;
   }
 
   #run(
@@ -606,152 +551,6 @@ export class LocalExecutor implements PipelineExecutor {
       });
     });
   }
-}
-
-type GitResult = {
-  stdout: string;
-  /** Why the command failed (git's stderr, trimmed to its last 5 lines), or undefined. */
-  failure?: string;
-};
-
-/** Output kept per stream of a git command; git's own output is tiny, this is a safety cap. */
-const MAX_GIT_OUTPUT_BYTES = 1024 * 1024;
-
-/** Keeps the last `max` bytes written to it. */
-class BoundedBuffer {
-  readonly #max: number;
-  #chunks: Buffer[] = [];
-  #size = 0;
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  push(chunk: Buffer) {
-    this.#chunks.push(chunk);
-    this.#size += chunk.length;
-    while (this.#size - this.#chunks[0].length >= this.#max) {
-      this.#size -= this.#chunks.shift()!.length;
-    }
-  }
-
-  toString() {
-    return Buffer.concat(this.#chunks).toString('utf8');
-  }
-}
-
-/**
- * Runs git with an argument array (never through a shell), with a time limit.
- *
- * This uses `spawn` rather than `execFile` because `execFile` drops the `detached` option: git
- * runs in its own session, so it has no controlling terminal to prompt on (ssh passphrases,
- * host keys) and the whole group (remote helpers, ssh) is killed on timeout.
- */
-function execGit(
-  args: string[],
-  options: {
-    cwd: string;
-    env: Record<string, string>;
-    timeoutMs: number;
-    signal?: AbortSignal;
-  },
-): Promise<GitResult> {
-  return new Promise(resolve => {
-    if (options.signal?.aborted) {
-      resolve({
-        stdout: '',
-        failure: `git ${args[0]} was not started: the job was stopped`,
-      });
-      return;
-    }
-    let timedOut = false;
-    let aborted = false;
-    let settled = false;
-    const stdout = new BoundedBuffer(MAX_GIT_OUTPUT_BYTES);
-    const stderr = new BoundedBuffer(MAX_GIT_OUTPUT_BYTES);
-    const child = spawn('git', args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      shell: false,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
-    });
-    const kill = () => {
-      if (child.pid !== undefined) {
-        try {
-          signalProcessGroup(child.pid, 'SIGKILL');
-        } catch {
-          child.kill('SIGKILL');
-        }
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, Math.min(options.timeoutMs, MAX_TIMER_MS));
-    // A cancelled or timed-out job does not wait for a slow fetch (git only reads and writes
-    // the job's own workspace, so stopping it at once loses nothing)
-    const onAbort = () => {
-      aborted = true;
-      kill();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (result: GitResult) => {
-      if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        resolve(result);
-      }
-    };
-
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    child.on('error', error => {
-      finish({
-        stdout: '',
-        failure:
-          (error as NodeJS.ErrnoException).code === 'ENOENT'
-            ? 'git is not installed (not found on PATH)'
-            : `git ${args[0]} could not be started: ${error.message}`,
-      });
-    });
-    child.on('close', (code, signal) => {
-      const out = stdout.toString();
-      if (code === 0) {
-        finish({ stdout: out });
-      } else if (aborted) {
-        finish({
-          stdout: out,
-          failure: `git ${args[0]} was stopped: the job was cancelled or timed out`,
-        });
-      } else if (timedOut) {
-        finish({
-          stdout: out,
-          failure: `git ${args[0]} timed out after ${Math.round(
-            options.timeoutMs / 1000,
-          )} s`,
-        });
-      } else {
-        finish({
-          stdout: out,
-          failure:
-            lastLines(stderr.toString(), 5) ||
-            `git ${args[0]} exited with ${code ?? signal}`,
-        });
-      }
-    });
-  });
-}
-
-function lastLines(text: string, count: number): string {
-  return text
-    .split(/\r?\n/)
-    .map(line => line.trim())
-    .filter(line => line.length > 0)
-    .slice(-count)
-    .join('\n');
 }
 
 /** A safe single path segment: `test (shard=1)` -> `test_shard_1_`; never `.` or `..`. */

@@ -6,10 +6,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
+import { GitRemotePolicy } from '../git/GitRemotePolicy';
 import type { TriggerRequest } from '../engine/PipelineEngine';
 import { makeGitRepository } from '../testing/gitRepository';
 import type { WebhookTrigger } from './GithubWebhookHandler';
 import { WebhookPipelineTrigger } from './WebhookPipelineTrigger';
+
+/** The test repositories are local folders: allowed for tests only, never from config. */
+const localRepositories = GitRemotePolicy.create({
+  allowLocalRepositories: true,
+});
 
 const job = `jobs:
   build:
@@ -107,7 +113,9 @@ describe('WebhookPipelineTrigger', () => {
         ],
       }),
       auth: mockServices.auth(),
-      source: options.source ?? GitPipelineSource.create(),
+      source:
+        options.source ??
+        GitPipelineSource.create({ remotePolicy: localRepositories }),
       service: {
         validate: (text, file) =>
           parsePipeline(text, { file, stepTypes: [], secrets: [] }),
