@@ -153,6 +153,12 @@ export type ActionRow = {
   rule: string;
   expect: Expectation;
   gaps?: Partial<Record<PrincipalId, KnownGap>>;
+  /**
+   * Whether app-config.yaml's `backend.actions.filter` leaves it out: then MCP clients and the
+   * AI assistant neither list nor invoke it (the plugin's invoke route answers 404), and the
+   * answers above are what the rest of Comet (templates, the UI's REST twins) gets.
+   */
+  filtered?: boolean;
   input(ctx: MatrixContext): ActionInput;
 };
 
@@ -558,12 +564,14 @@ export const ACTIONS: ActionRow[] = [
   },
   {
     id: 'pipelines:cancel-run',
+    filtered: true,
     rule: '`pipelines.run.cancel` (owner)',
     expect: OWNER_WRITE,
     input: ctx => ({ runId: ctx.cancellableRunId }),
   },
   {
     id: 'pipelines:approve-run',
+    filtered: true,
     rule: '`pipelines.run.approve` (signed in; then the environment’s approvers)',
     expect: SIGNED_IN_WRITE,
     input: ctx => ({
@@ -606,6 +614,7 @@ export const ACTIONS: ActionRow[] = [
   },
   {
     id: 'jenkins:abort-build',
+    filtered: true,
     rule: '`jenkins.build.abort` (owner)',
     expect: OWNER_WRITE,
     input: ctx => ({ ...jenkinsQuery(ctx), number: ctx.jenkinsBuildNumber }),
@@ -749,8 +758,19 @@ export function renderMatrixMarkdown(): string {
     '',
     '### Actions (AI assistant, MCP clients, `/.backstage/actions`)',
     '',
+    'Marked “(filtered)”: left out by `backend.actions.filter` in `app-config.yaml` (destructive',
+    'actions), so MCP clients and the AI assistant neither list nor invoke them and their invoke',
+    'route answers 404; the answers shown are the permission check’s without that filter.',
+    '',
     header,
-    ...ACTIONS.map(a => row(`\`${a.id}\``, a.rule, a.expect, a.gaps)),
+    ...ACTIONS.map(a =>
+      row(
+        `\`${a.id}\`${a.filtered ? ' (filtered)' : ''}`,
+        a.rule,
+        a.expect,
+        a.gaps,
+      ),
+    ),
     '',
     '### Scaffolder actions (as the user or service who started the task)',
     '',

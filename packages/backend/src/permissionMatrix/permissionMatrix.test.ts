@@ -44,6 +44,7 @@ import scaffolderModuleJenkins from '@internal/plugin-scaffolder-backend-module-
 import scaffolderModuleSonarqube from '@internal/plugin-scaffolder-backend-module-sonarqube';
 import sonarqubePlugin from '@internal/plugin-sonarqube-backend';
 import express from 'express';
+import { parse as parseYaml } from 'yaml';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -685,6 +686,51 @@ describe('permission matrix', () => {
               `${id} is in ACTIONS of matrix.ts but not registered: remove it`,
           ),
       ).toEqual([]);
+    });
+
+    it('marks what app-config.yaml filters out for MCP clients and the AI assistant', async () => {
+      type FilterRule = { id?: string; attributes?: Record<string, boolean> };
+      const appConfig = parseYaml(
+        fs.readFileSync(
+          path.join(__dirname, '..', '..', '..', '..', 'app-config.yaml'),
+          'utf8',
+        ),
+      );
+      const actionsConfig = appConfig?.backend?.actions ?? {};
+      expect(actionsConfig.pluginSources).toEqual(
+        expect.arrayContaining(COMET_PLUGIN_IDS),
+      );
+      const include: FilterRule[] = actionsConfig.filter?.include ?? [];
+      const exclude: FilterRule[] = actionsConfig.filter?.exclude ?? [];
+      const matches = (
+        action: { attributes: Record<string, boolean> },
+        rule: FilterRule,
+      ) => {
+        if (rule.id !== undefined) {
+          throw new Error(
+            `backend.actions.filter has an id rule (${rule.id}): teach this test to match ids`,
+          );
+        }
+        return Object.entries(rule.attributes ?? {}).every(
+          ([key, value]) => action.attributes[key] === value,
+        );
+      };
+      const { actions } = await fixture.actionsService.list({
+        credentials: credentialsOf('admin'),
+      });
+      const filtered = actions
+        .filter(
+          action =>
+            exclude.some(rule => matches(action, rule)) ||
+            (include.length > 0 &&
+              !include.some(rule => matches(action, rule))),
+        )
+        .map(action => action.id);
+      expect(filtered.sort()).toEqual(
+        ACTIONS.filter(row => row.filtered)
+          .map(row => row.id)
+          .sort(),
+      );
     });
 
     for (const row of ACTIONS) {
