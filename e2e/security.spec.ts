@@ -437,7 +437,9 @@ test.describe('Security', () => {
       );
       const body = await decision.text();
       expect(decision.status(), body).toBe(403);
-      expect(JSON.parse(body).error.message).toMatch(/triggered/i);
+      expect(JSON.parse(body).error.message).toBe(
+        `user:default/guest triggered run ${run.runId}, so cannot decide its gate ${gate.jobRunId}: someone else among its approvers must`,
+      );
       // Still waiting: the refusal decided nothing
       const after = await getRun(request, token, run.runId);
       const gateAfter = after.jobs.find(job => job.jobRunId === gate.jobRunId)!;
