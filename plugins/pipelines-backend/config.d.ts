@@ -59,6 +59,54 @@ export interface Config {
        */
       pipelineFileCacheCommits?: number;
     };
+    /**
+     * How long a job may run. A job's own `timeout` above `maxMinutes` makes the pipeline file
+     * invalid (a validation issue); a job without one gets `defaultMinutes`. A job that runs out
+     * of time is stopped and fails as timed out.
+     */
+    jobTimeout?: {
+      /** The timeout of jobs whose pipeline file sets none. Default 60. */
+      defaultMinutes?: number;
+      /** The longest `timeout` a job may ask for. Default 360 (or defaultMinutes if higher). */
+      maxMinutes?: number;
+    };
+    /**
+     * Caps on what one user or one entity may keep busy. A request over a cap is refused with
+     * 429 and a message naming the cap; a push webhook or a schedule over the entity's cap is
+     * skipped (logged, and for a webhook recorded as a failed run that says why).
+     */
+    limits?: {
+      /** Runs queued, running or waiting for approval that one user started. Default 20. */
+      maxActiveRunsPerUser?: number;
+      /** Runs queued, running or waiting for approval of one entity, however started. Default 50. */
+      maxActiveRunsPerEntity?: number;
+      /** Live log streams open on one backend replica. Default 200. */
+      maxLiveStreams?: number;
+      /** Live log streams one user may have open on one backend replica. Default 10. */
+      maxLiveStreamsPerUser?: number;
+      /**
+       * How long a live-log reader whose connection stopped taking data keeps it before it is
+       * closed (it resumes from its last line when it reconnects). Default 30.
+       */
+      slowReaderSeconds?: number;
+    };
+    /**
+     * How long finished runs, their logs and their artifacts are kept. A sweep (one replica at
+     * a time, every `sweepIntervalMinutes`) deletes what is older; runs still queued, running or
+     * waiting, and the newest run of each pipeline, are never deleted. 0 keeps that kind forever.
+     */
+    retention?: {
+      /** Finished runs older than this many days are deleted with everything stored for them. Default 180. */
+      runDays?: number;
+      /** Only the newest runs of each pipeline of each entity are kept. Default 1000. */
+      maxRunsPerPipeline?: number;
+      /** The logs of runs finished longer ago than this many days are deleted. Default 90. */
+      logDays?: number;
+      /** The artifacts of runs finished longer ago than this many days are deleted. Default 30. */
+      artifactDays?: number;
+      /** How often the sweep runs. Default 60. */
+      sweepIntervalMinutes?: number;
+    };
     worker?: {
       /** Set false for a replica that serves the API but runs no jobs. Default true. */
       enabled?: boolean;

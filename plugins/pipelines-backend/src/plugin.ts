@@ -38,6 +38,13 @@ import { createRouter } from './service/router';
 import { ScheduledPipelines } from './service/ScheduledPipelines';
 import { WebhookPipelineTrigger } from './service/WebhookPipelineTrigger';
 import { DatabasePipelineStore } from './store/DatabasePipelineStore';
+import { ActiveRunLimiter } from './limits/ActiveRunLimiter';
+import {
+  readJobTimeoutLimits,
+  readPipelineLimits,
+  readRetentionPolicy,
+} from './limits/limitsConfig';
+import { RetentionSweep } from './retention/RetentionSweep';
 import { ownersOfEntity } from './secrets/ownersOfEntity';
 import { SecretScopes } from './secrets/SecretScopes';
 import { readRepositoryWebhookSecrets } from './secrets/webhookSecrets';
@@ -144,6 +151,11 @@ export const pipelinesPlugin = createBackendPlugin({
 
         // Which repositories checkouts and pipeline-file reads may fetch (after the rewrites)
         const gitRemotePolicy = GitRemotePolicy.fromConfig(config);
+        // pipelines.jobTimeout, pipelines.limits and pipelines.retention; a bad value stops
+        // start-up with a message naming the key
+        const jobTimeout = readJobTimeoutLimits(config);
+        const limits = readPipelineLimits(config);
+        const retention = readRetentionPolicy(config);
         const store = await DatabasePipelineStore.create({
           database,
           runListCacheMs:
@@ -175,6 +187,12 @@ export const pipelinesPlugin = createBackendPlugin({
           customExecutor ??
           LocalExecutor.create({
             workspaceRoot: path.join(dataDir, 'workspaces'),
+            // The step sandbox, or a start-up error naming pipelines.localExecutor.unsandboxed
+            ...(await resolveStepSandbox({
+              config,
+              sandbox,
+              logger: logger.child({ component: 'step-sandbox' }),
+            })),
             logger: logger.child({ component: 'local-executor' }),
             killGracePeriodMs:
               (pipelinesConfig?.getOptionalNumber('killGracePeriodSeconds') ??
@@ -193,12 +211,6 @@ export const pipelinesPlugin = createBackendPlugin({
           leaseMs:
             (pipelinesConfig?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
           heartbeatMs:
-            // The step sandbox, or a start-up error naming pipelines.localExecutor.unsandboxed
-            ...(await resolveStepSandbox({
-              config,
-              sandbox,
-              logger: logger.child({ component: 'step-sandbox' }),
-            })),
             (pipelinesConfig?.getOptionalNumber('heartbeatSeconds') ?? 5) *
             1000,
           // Only the local executor keeps workspaces there
@@ -212,6 +224,7 @@ export const pipelinesPlugin = createBackendPlugin({
             pipelinesConfig?.getOptionalNumber('logLimitBytes') ??
             50 * 1024 * 1024,
           liveLogs,
+          jobTimeout,
         });
 
         const source = GitPipelineSource.create({
@@ -243,6 +256,8 @@ export const pipelinesPlugin = createBackendPlugin({
           readAccessCacheMs:
             (pipelinesConfig?.getOptionalNumber('readAccessCacheSeconds') ??
               5) * 1000,
+          runLimiter: ActiveRunLimiter.create({ store, limits }),
+          jobTimeout,
         });
         providers.unshift(new CometPipelineProvider(store));
 
@@ -285,7 +300,7 @@ export const pipelinesPlugin = createBackendPlugin({
             httpAuth,
             logger,
             webhooks,
-            liveLogStream: LiveLogStream.create({ liveLogs }),
+            liveLogStream: LiveLogStream.create({ liveLogs, limits }),
           }),
         );
         // GitHub cannot send a Backstage token; the signature check is the authentication.
@@ -311,6 +326,23 @@ export const pipelinesPlugin = createBackendPlugin({
           timeout: { seconds: 55 },
           fn: async () => {
             await scheduled.tick();
+          },
+        });
+
+        // Retention: old finished runs, logs and artifacts go, on one replica per sweep.
+        const retentionSweep = RetentionSweep.create({
+          store,
+          artifacts,
+          policy: retention,
+          logger: logger.child({ component: 'retention' }),
+        });
+        await scheduler.scheduleTask({
+          id: 'pipelines-retention-sweep',
+          frequency: { milliseconds: retention.sweepIntervalMs },
+          timeout: { minutes: 30 },
+          initialDelay: { minutes: 1 },
+          fn: async () => {
+            await retentionSweep.sweep();
           },
         });
 

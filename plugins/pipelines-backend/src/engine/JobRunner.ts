@@ -11,6 +11,7 @@ import {
   resolveExpressions,
 } from './expressions';
 import { JobLease } from './JobLease';
+import { effectiveJobTimeoutMs } from '../limits/jobTimeout';
 import { JobStopReason, stopMessage } from './JobStopReason';
 import type { PipelineEngineOptions } from './PipelineEngine';
 import { RunLog } from './RunLog';
@@ -41,6 +42,7 @@ export type JobRunnerOptions = Pick<
   | 'killGraceMs'
   | 'logLimitBytes'
   | 'liveLogs'
+  | 'jobTimeout'
 > & {
   /** This worker's id, the one its claims and heartbeats carry. */
   workerId: string;
@@ -180,14 +182,19 @@ export class JobRunner {
       system(
         `Job ${claimed.jobRunId} started on worker ${this.options.workerId} (attempt ${claimed.attempt} of ${claimed.maxAttempts})`,
       );
-      if (claimed.timeoutMs) {
+      // Runs stored without a timeout, or with more than today's maximum, get the limits too
+      const timeoutMs = effectiveJobTimeoutMs(
+        claimed.timeoutMs,
+        this.options.jobTimeout,
+      );
+      if (timeoutMs) {
         jobTimer = this.options.clock.setTimeout(
           () =>
             stop({
               kind: 'timeout',
-              message: `Job timed out after ${claimed.timeoutMs} ms`,
+              message: `Job timed out after ${timeoutMs} ms`,
             }),
-          claimed.timeoutMs,
+          timeoutMs,
         );
       }
       if (!claimed.repositoryUrl) {

@@ -17,6 +17,7 @@ import { JobRunner, RunningJob } from './JobRunner';
 import type { LiveLogBus } from './LiveLogBus';
 import { planJobs, resolveParams } from './RunPlanner';
 import { removeStaleWorkspaces } from './staleWorkspaces';
+import type { JobTimeoutLimits } from '../limits/limitsConfig';
 import type { SecretScopes } from '../secrets/SecretScopes';
 
 export type PipelineEngineOptions = {
@@ -65,6 +66,11 @@ export type PipelineEngineOptions = {
   }) => Promise<void>;
   /** Time and timers of job leases and job timeouts; the system clock unless a test moves it. */
   clock?: Clock;
+  /**
+   * `pipelines.jobTimeout`: the timeout of jobs that set none, and the most any job gets.
+   * Unset: a job runs as long as its own `timeout` says, or without one.
+   */
+  jobTimeout?: JobTimeoutLimits;
 };
 
 export type TriggerRequest = {
@@ -130,17 +136,20 @@ export class PipelineEngine {
         run: { id: '', branch: request.branch, commit: request.commitSha },
         entity: { ref: request.entityRef, name: request.entityName },
       });
-    const jobs = planJobs(request.definition, request.succeededJobRunIds).map(
-      job =>
-        job.approval?.description
-          ? {
-              ...job,
-              approval: {
-                ...job.approval,
-                description: describe(job.approval.description),
-              },
-            }
-          : job,
+    const jobs = planJobs(
+      request.definition,
+      request.succeededJobRunIds,
+      this.options.jobTimeout,
+    ).map(job =>
+      job.approval?.description
+        ? {
+            ...job,
+            approval: {
+              ...job.approval,
+              description: describe(job.approval.description),
+            },
+          }
+        : job,
     );
     const run = await this.options.store.createRun({
       entityRef: request.entityRef,

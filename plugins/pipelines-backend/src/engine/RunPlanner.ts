@@ -5,6 +5,8 @@ import {
   PipelineDefinition,
   PipelineJob,
 } from '@internal/plugin-pipelines-common';
+import { effectiveJobTimeoutMs } from '../limits/jobTimeout';
+import type { JobTimeoutLimits } from '../limits/limitsConfig';
 import type { NewJobRun } from '../store/PipelineStore';
 
 /** Formats a matrix combination into a job run id: `test (shard=1, mode=strict)`. */
@@ -95,10 +97,14 @@ export function resolveParams(
   return result;
 }
 
-/** Expands jobs and their matrices into the job runs of a new run. */
+/**
+ * Expands jobs and their matrices into the job runs of a new run. With `jobTimeout`, a job
+ * without a `timeout` gets the default and none gets more than the maximum.
+ */
 export function planJobs(
   definition: PipelineDefinition,
   succeeded?: Set<string>,
+  jobTimeout?: JobTimeoutLimits,
 ): NewJobRun[] {
   const instances = new Map<string, string[]>();
   const jobRuns: NewJobRun[] = [];
@@ -119,7 +125,7 @@ export function planJobs(
         steps: job.steps.map(step => ({ name: step.name })),
         approval: job.approval,
         maxAttempts: 1 + job.retry,
-        timeoutMs: job.timeoutMs,
+        timeoutMs: effectiveJobTimeoutMs(job.timeoutMs, jobTimeout),
         initialState: succeeded?.has(jobRunId) ? 'succeeded' : 'pending',
       });
     }

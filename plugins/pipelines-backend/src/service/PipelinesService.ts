@@ -39,6 +39,9 @@ import {
   isSafeArtifactSegment,
 } from '../artifacts/artifactPaths';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
+import type { ActiveRunLimiter } from '../limits/ActiveRunLimiter';
+import { jobTimeoutIssues } from '../limits/jobTimeout';
+import type { JobTimeoutLimits } from '../limits/limitsConfig';
 import { mergeProviderPages } from './mergeProviderPages';
 import { PipelineEngine, TriggerRequest } from '../engine/PipelineEngine';
 import type { PipelineStore } from '../store/PipelineStore';
@@ -129,6 +132,10 @@ export class PipelinesService {
        * `pipelines.run.read`) is reused; 0 checks on every request.
        */
       readAccessCacheMs?: number;
+      /** `pipelines.limits`: caps on the active runs of a user and of an entity. */
+      runLimiter?: ActiveRunLimiter;
+      /** `pipelines.jobTimeout`: a job's `timeout` above the maximum is a validation issue. */
+      jobTimeout?: JobTimeoutLimits;
     },
   ) {
     this.access = EntityAccess.create({
@@ -482,13 +489,39 @@ export class PipelinesService {
     return [...this.options.stepTypes()].sort();
   }
 
-  validate(text: string, file?: string) {
-    return parsePipeline(text, {
+  validate(text: string, file?: string): ReturnType<typeof parsePipeline> {
+    const result = parsePipeline(text, {
       file,
       stepTypes: this.options.stepTypes(),
       requiredInputs: this.options.requiredInputs?.(),
       secrets: this.options.secretNames(),
     });
+    const { jobTimeout } = this.options;
+    if (result.ok && jobTimeout) {
+      const issues = jobTimeoutIssues(result.pipeline, jobTimeout, file);
+      if (issues.length > 0) return { ok: false, issues };
+    }
+    return result;
+  }
+
+  /**
+   * Starts a run through the active-run caps: the entity's always, and with `userCap` that of
+   * the user who asked (the trigger's actor). Over a cap it throws a 429 naming the cap and its
+   * config key.
+   */
+  private startRun(
+    request: TriggerRequest,
+    caps: { userCap: boolean },
+  ): Promise<PipelineRun> {
+    const { runLimiter, engine } = this.options;
+    if (!runLimiter) return engine.trigger(request);
+    return runLimiter.admit(
+      {
+        entityRef: request.entityRef,
+        user: caps.userCap ? request.trigger.actor : undefined,
+      },
+      () => engine.trigger(request),
+    );
   }
 
   /**
@@ -564,20 +597,23 @@ export class PipelinesService {
           filePath: pipelinePath,
         });
         const definition = this.definitionOrThrow(file.text, pipelinePath);
-        const run = await this.options.engine.trigger({
-          entityRef,
-          entityName: entity.metadata.name,
-          repositoryUrl,
-          pipelinePath,
-          definition,
-          commitSha: file.commit,
-          branch,
-          trigger: {
-            type: request.trigger ?? 'manual',
-            actor: this.actor(credentials),
+        const run = await this.startRun(
+          {
+            entityRef,
+            entityName: entity.metadata.name,
+            repositoryUrl,
+            pipelinePath,
+            definition,
+            commitSha: file.commit,
+            branch,
+            trigger: {
+              type: request.trigger ?? 'manual',
+              actor: this.actor(credentials),
+            },
+            params: request.params,
           },
-          params: request.params,
-        });
+          { userCap: true },
+        );
         return run;
       },
       result => ({ runId: result.runId }),
@@ -596,7 +632,8 @@ export class PipelinesService {
     return audited(
       this.options.auditor,
       { eventId: 'run-trigger', meta: eventTriggerMeta(request, audit) },
-      () => this.options.engine.trigger(request),
+      // The entity's cap only: a webhook's or a schedule's actor is not a portal user
+      () => this.startRun(request, { userCap: false }),
       result => ({ runId: result.runId }),
     );
   }
@@ -710,30 +747,33 @@ export class PipelinesService {
         if (succeeded && succeeded.size === run.jobs.length) {
           throw new InputError(`Run ${runId} has no failed jobs to re-run`);
         }
-        const rerun = await this.options.engine.trigger({
-          entityRef: run.entityRef,
-          entityName: entity.metadata.name,
-          repositoryUrl: stored.repositoryUrl,
-          pipelinePath: run.pipelinePath,
-          definition: stored.definition,
-          commitSha: run.commit?.sha,
-          branch: run.branch,
-          trigger: {
-            type: 'rerun',
-            actor: this.actor(credentials),
-            rerunOf: runId,
-            // A re-run of a pull request's run still belongs to that pull request
-            ...(run.trigger.pullRequest
-              ? { pullRequest: run.trigger.pullRequest }
-              : {}),
-            // and builds the same untrusted code: still no secrets
-            ...(run.trigger.untrusted
-              ? { untrusted: run.trigger.untrusted }
-              : {}),
+        const rerun = await this.startRun(
+          {
+            entityRef: run.entityRef,
+            entityName: entity.metadata.name,
+            repositoryUrl: stored.repositoryUrl,
+            pipelinePath: run.pipelinePath,
+            definition: stored.definition,
+            commitSha: run.commit?.sha,
+            branch: run.branch,
+            trigger: {
+              type: 'rerun',
+              actor: this.actor(credentials),
+              rerunOf: runId,
+              // A re-run of a pull request's run still belongs to that pull request
+              ...(run.trigger.pullRequest
+                ? { pullRequest: run.trigger.pullRequest }
+                : {}),
+              // and builds the same untrusted code: still no secrets
+              ...(run.trigger.untrusted
+                ? { untrusted: run.trigger.untrusted }
+                : {}),
+            },
+            params: run.params,
+            succeededJobRunIds: succeeded,
           },
-          params: run.params,
-          succeededJobRunIds: succeeded,
-        });
+          { userCap: true },
+        );
         return rerun;
       },
       result => ({ runId: result.runId }),

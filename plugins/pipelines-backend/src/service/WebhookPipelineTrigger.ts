@@ -5,6 +5,7 @@ import {
   type PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
 import type { GitPipelineSource } from '../engine/GitPipelineSource';
+import { LimitExceededError } from '../limits/LimitExceededError';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { ownerRefsOf } from '../secrets/ownersOfEntity';
 import { gateUntrustedDefinition } from '../secrets/untrustedRuns';
@@ -145,6 +146,19 @@ export class WebhookPipelineTrigger {
             delivery,
           );
         } catch (error) {
+          if (LimitExceededError.is(error)) {
+            // The entity has too many active runs (pipelines.limits): this push is not built,
+            // and the entity's run list says so
+            logger.warn(
+              `GitHub ${trigger.event} on ${trigger.repository}: ${pipeline.pipelinePath} of ${pipeline.entityRef} skipped: ${error.message}`,
+            );
+            await failed(
+              pipeline,
+              `${pipeline.pipelinePath} was not started: ${error.message}`,
+              commitSha,
+            );
+            return;
+          }
           // e.g. a required parameter without a default: no redelivery helps
           if ((error as Error)?.name !== 'InputError') throw error;
           await failed(

@@ -9,6 +9,7 @@ import type {
   WebhookResult,
 } from './GithubWebhookHandler';
 import type { LiveLogStream } from './LiveLogStream';
+import { principalKey } from '../limits/principalKey';
 import { PipelinesService } from './PipelinesService';
 
 const runStatus = z.enum([
@@ -246,6 +247,8 @@ export async function createRouter(options: {
       reader: service.uncheckedReader(runId),
       response: res,
       signal: clientGone.signal,
+      // For pipelines.limits.maxLiveStreamsPerUser
+      viewer: principalKey(credentials),
     });
   });
 

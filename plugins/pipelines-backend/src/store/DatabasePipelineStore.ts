@@ -23,6 +23,7 @@ import {
 import { isUniqueViolation } from './databaseErrors';
 import { DatabaseLogChunkStore } from './DatabaseLogChunkStore';
 import { DatabaseWebhookDeliveries } from './DatabaseWebhookDeliveries';
+import { DatabaseRunRetention } from '../retention/DatabaseRunRetention';
 import { RunListCache } from './RunListCache';
 import { commitUrlOf, pullRequestOf, runLinksOf } from './runLinks';
 import type {
@@ -305,6 +306,7 @@ export class DatabasePipelineStore implements PipelineStore {
   private readonly listCache: RunListCache<PipelineRunPage>;
   private readonly logs: DatabaseLogChunkStore;
   private readonly webhookDeliveries: DatabaseWebhookDeliveries;
+  private readonly retention: DatabaseRunRetention;
 
   private constructor(
     private readonly db: Knex,
@@ -319,6 +321,7 @@ export class DatabasePipelineStore implements PipelineStore {
     this.logs = new DatabaseLogChunkStore(db, this.isPostgres);
     this.webhookDeliveries = new DatabaseWebhookDeliveries(db, now);
     this.runEvents = new DatabaseRunEventOutbox(db);
+    this.retention = new DatabaseRunRetention(db, this.isPostgres, now);
   }
 
   /**
@@ -412,6 +415,8 @@ export class DatabasePipelineStore implements PipelineStore {
               number: Number(max ?? 0) + 1,
               status,
               trigger: JSON.stringify(storedTrigger(run.trigger)),
+              // Indexed, for the active-run cap per user
+              triggered_by: run.trigger.actor?.slice(0, 255) ?? null,
               branch: run.branch ?? null,
               commit_sha: run.commitSha ?? null,
               repository_url: run.repositoryUrl ?? null,
@@ -1467,5 +1472,55 @@ export class DatabasePipelineStore implements PipelineStore {
         { column: 'r.run_id', order: 'desc' },
       ])) as unknown as RunRow[];
     return this.assembleRuns(rows);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Limits and retention
+
+  async countActiveRuns(filter: {
+    entityRef?: string;
+    triggeredBy?: string;
+  }): Promise<number> {
+    const query = this.db(RUNS).whereNotIn('status', TERMINAL_RUN_STATUSES);
+    if (filter.entityRef !== undefined) {
+      query.where('entity_ref', filter.entityRef);
+    }
+    if (filter.triggeredBy !== undefined) {
+      query.where('triggered_by', filter.triggeredBy);
+    }
+    const [{ count }] = (await query.count({ count: '*' })) as Array<{
+      count: number | string;
+    }>;
+    return Number(count);
+  }
+
+  runsToDelete(options: {
+    finishedBefore?: Date;
+    keepPerPipeline?: number;
+    limit: number;
+  }): Promise<string[]> {
+    return this.retention.runsToDelete(options);
+  }
+
+  deleteRuns(runIds: string[]): Promise<string[]> {
+    return this.write(() => this.retention.deleteRuns(runIds));
+  }
+
+  expireLogs(options: {
+    finishedBefore: Date;
+    limit: number;
+  }): Promise<number> {
+    return this.retention.expireLogs(options);
+  }
+
+  runsWithArtifactsToExpire(options: {
+    finishedBefore: Date;
+    limit: number;
+  }): Promise<string[]> {
+    return this.retention.runsWithArtifactsToExpire(options);
+  }
+
+  markArtifactsExpired(runIds: string[]): Promise<void> {
+    return this.retention.markArtifactsExpired(runIds);
   }
 }

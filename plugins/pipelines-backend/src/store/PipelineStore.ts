@@ -30,7 +30,11 @@ export type NewJobRun = {
   /** jobRunIds this job waits for. */
   needs: string[];
   steps: Array<{ name: string }>;
-  approval?: { description?: string; approvers?: string[] };
+  approval?: {
+    description?: string;
+    environment?: string;
+    approvers?: string[];
+  };
   /** Attempts allowed in total (1 + retry). */
   maxAttempts: number;
   /** For re-runs of failed jobs only: jobs that already succeeded start as `succeeded`. */
@@ -192,6 +196,36 @@ export interface PipelineStore {
 
   /** The newest run of each pipeline of an entity (however old), newest first. */
   latestRunPerPipeline(entityRef: string): Promise<PipelineRun[]>;
+
+  /**
+   * Runs not finished yet (queued, running or waiting), of one entity and/or triggered by one
+   * actor (`trigger.actor`), for `pipelines.limits`.
+   */
+  countActiveRuns(filter: {
+    entityRef?: string;
+    triggeredBy?: string;
+  }): Promise<number>;
+
+  /**
+   * Finished runs `pipelines.retention` may delete: finished before `finishedBefore`, or
+   * beyond the newest `keepPerPipeline` of their pipeline; never the newest run of a pipeline.
+   */
+  runsToDelete(options: {
+    finishedBefore?: Date;
+    keepPerPipeline?: number;
+    limit: number;
+  }): Promise<string[]>;
+  /** Deletes finished runs with everything stored for them; returns the ids deleted. */
+  deleteRuns(runIds: string[]): Promise<string[]>;
+  /** Deletes the logs of up to `limit` runs finished before the date; returns how many. */
+  expireLogs(options: { finishedBefore: Date; limit: number }): Promise<number>;
+  /** Runs finished before the date whose artifacts were not deleted yet. */
+  runsWithArtifactsToExpire(options: {
+    finishedBefore: Date;
+    limit: number;
+  }): Promise<string[]>;
+  /** Records that these runs' artifacts were deleted. */
+  markArtifactsExpired(runIds: string[]): Promise<void>;
 }
 
 /** What {@link PipelineStore.appendLogLines} stored. */
