@@ -107,6 +107,21 @@ export interface Config {
       /** How often the sweep runs. Default 60. */
       sweepIntervalMinutes?: number;
     };
+    /**
+     * Who decides the approval gates that name an environment (`approval.environment` in a
+     * pipeline file), per environment name. Approvers are user or group refs
+     * (`user:<ns>/<name>`, `group:<ns>/<name>`); a user matches a group through their sign-in
+     * ownership refs or the catalog's membership. A pipeline file's own `approvers` can only
+     * narrow this list. A gate that names an environment missing here cannot be decided, and
+     * its file fails validation; a gate without an environment is decided by the members of
+     * the entity's owner group. Nobody decides a gate of a run they triggered.
+     */
+    environments?: {
+      [environment: string]: {
+        /** At least one user or group ref. */
+        approvers: string[];
+      };
+    };
     worker?: {
       /** Set false for a replica that serves the API but runs no jobs. Default true. */
       enabled?: boolean;

@@ -157,6 +157,8 @@ describe.each(databases.eachSupportedId())(
     let gitServer: GitHttpServer | undefined;
     const entityRef = 'component:default/demo';
     const user = mockCredentials.user.header();
+    // Decides gates: nobody decides a gate of a run they triggered, and `user` triggers them
+    const approver = mockCredentials.user.header('user:default/approver');
 
     beforeAll(async () => {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-pipelines-'));
@@ -197,7 +199,7 @@ describe.each(databases.eachSupportedId())(
             }),
           }),
           mockServices.database.factory({ knex }),
-          // The default mock user is in team-a, which owns the demo component.
+          // The default mock user and the approver are in team-a, which owns the demo component.
           createServiceFactory({
             service: coreServices.userInfo,
             deps: {},
@@ -207,7 +209,8 @@ describe.each(databases.eachSupportedId())(
                 return {
                   userEntityRef,
                   ownershipEntityRefs:
-                    userEntityRef === 'user:default/mock'
+                    userEntityRef === 'user:default/mock' ||
+                    userEntityRef === 'user:default/approver'
                       ? [userEntityRef, 'group:default/team-a']
                       : [userEntityRef],
                 };
@@ -574,12 +577,12 @@ describe.each(databases.eachSupportedId())(
 
       const approved = await request(server)
         .post(`/api/pipelines/runs/${res.body.runId}/jobs/approve/decision`)
-        .set('Authorization', user)
+        .set('Authorization', approver)
         .send({ decision: 'approve', comment: 'go' });
       expect(approved.status).toBe(200);
       const again = await request(server)
         .post(`/api/pipelines/runs/${res.body.runId}/jobs/approve/decision`)
-        .set('Authorization', user)
+        .set('Authorization', approver)
         .send({ decision: 'approve' });
       expect(again.status).toBe(400);
       expect(again.body.error.message).toContain('is not waiting for approval');
@@ -669,7 +672,7 @@ describe.each(databases.eachSupportedId())(
       await waitFor(res.body.runId, run => run.status === 'waiting');
       await request(server)
         .post(`/api/pipelines/runs/${res.body.runId}/jobs/approve/decision`)
-        .set('Authorization', user)
+        .set('Authorization', approver)
         .send({ decision: 'reject', comment: 'not today' });
       const rejected = await waitFor(res.body.runId, finished);
       expect(rejected.status).toBe('failed');
@@ -908,7 +911,7 @@ describe.each(databases.eachSupportedId())(
       await waitFor(res.body.runId, run => run.status === 'waiting');
       const rejected = await request(server)
         .post(`/api/pipelines/runs/${res.body.runId}/jobs/approve/decision`)
-        .set('Authorization', user)
+        .set('Authorization', approver)
         .send({ decision: 'reject', comment: 'not today' });
       expect(rejected.status).toBe(200);
       expect(rejected.body.status).toBe('failed');
@@ -927,7 +930,7 @@ describe.each(databases.eachSupportedId())(
         ],
       ]);
       expect(about[1].payload.description).toBe(
-        'Job approve failed: Rejected by user:default/mock: not today',
+        'Job approve failed: Rejected by user:default/approver: not today',
       );
     });
 

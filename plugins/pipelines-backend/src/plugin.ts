@@ -20,6 +20,7 @@ import {
 } from '@internal/plugin-pipelines-node';
 import path from 'node:path';
 import { registerActions } from './actions/registerActions';
+import { ApprovalEnvironments } from './approvals/ApprovalEnvironments';
 import { LocalArtifactStore } from './artifacts/LocalArtifactStore';
 import { GitPipelineSource } from './engine/GitPipelineSource';
 import { RunEventDispatcher } from './events/RunEventDispatcher';
@@ -258,6 +259,7 @@ export const pipelinesPlugin = createBackendPlugin({
               5) * 1000,
           runLimiter: ActiveRunLimiter.create({ store, limits }),
           jobTimeout,
+          environments: ApprovalEnvironments.fromConfig(config),
         });
         providers.unshift(new CometPipelineProvider(store));
 

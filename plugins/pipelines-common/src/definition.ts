@@ -50,7 +50,17 @@ export type PipelineTriggers = {
 
 export type PipelineApproval = {
   description?: string;
-  /** Entity refs of users or groups allowed to decide; none means anyone with `pipelines.run.approve`. */
+  /**
+   * The environment the gate releases to (`production`): its approvers come from the
+   * backend's `pipelines.environments.<environment>.approvers`, outside the repository.
+   * Without one, the members of the entity's owner group decide.
+   */
+  environment?: string;
+  /**
+   * User or group refs (`user:<ns>/<name>`, `group:<ns>/<name>`) that narrow who may decide:
+   * a decider must match one of these as well as the environment's approvers (or the owner
+   * group), so a file can never add approvers of its own.
+   */
   approvers?: string[];
 };
 
@@ -119,4 +129,9 @@ export type PipelineValidationContext = {
   requiredInputs?: Record<string, string[]>;
   /** Secret names that `${{ secrets.NAME }}` may reference; undefined skips the check. */
   secrets?: string[];
+  /**
+   * The environments an approval may name (the keys of `pipelines.environments`); undefined
+   * skips the check.
+   */
+  environments?: string[];
 };

@@ -82,7 +82,11 @@ const STEP_KEYS = [
   'timeout',
   'continue-on-error',
 ];
-const APPROVAL_KEYS = ['description', 'approvers'];
+const APPROVAL_KEYS = ['description', 'environment', 'approvers'];
+/** An environment name, as `pipelines.environments` keys it. */
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+/** A user or group ref, the kind spelled out and the namespace optional (`default`). */
+const APPROVER_REF = /^(?:user|group):(?:[^\s:/]+\/)?[^\s:/]+$/i;
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -1091,11 +1095,67 @@ class Validator {
     if (description) {
       approval.description = this.string(description);
     }
+    const environment = entries?.get('environment');
+    if (environment) {
+      approval.environment = this.environment(environment);
+    }
     const approvers = entries?.get('approvers');
     if (approvers) {
-      approval.approvers = this.stringList(approvers);
+      approval.approvers = this.approvers(approvers);
     }
     return approval;
+  }
+
+  /** The environment a gate names: a plain name, and one the backend configures when it says which. */
+  environment(field: Field): string | undefined {
+    const name = this.string(field, true);
+    if (name === undefined) return undefined;
+    if (!ENVIRONMENT_NAME.test(name)) {
+      this.report(
+        field.at,
+        field.path,
+        `Environment "${name}" is not a valid name; expected letters, digits, "_" and "-", starting with a letter or digit (at most 63 characters)`,
+      );
+      return undefined;
+    }
+    const { environments } = this.context;
+    if (environments && !environments.includes(name)) {
+      this.report(
+        field.at,
+        field.path,
+        `Unknown environment "${name}"${didYouMean(
+          name,
+          environments,
+        )}: the backend configures ${
+          environments.length > 0
+            ? environments.map(env => `"${env}"`).join(', ')
+            : 'none'
+        } (pipelines.environments.<name>.approvers)`,
+      );
+      return undefined;
+    }
+    return name;
+  }
+
+  /** User and group refs that narrow who may decide a gate. */
+  approvers(field: Field): string[] | undefined {
+    const items = this.list(field, 'a list of user or group refs');
+    if (!items) return undefined;
+    const refs = items.map(item => {
+      const ref = this.string(item, true);
+      if (ref !== undefined && !APPROVER_REF.test(ref)) {
+        this.report(
+          item.at,
+          item.path,
+          `Approver "${ref}" is not a user or group ref; expected user:<namespace>/<name> or group:<namespace>/<name>`,
+        );
+        return undefined;
+      }
+      return ref;
+    });
+    return refs.every((ref): ref is string => ref !== undefined)
+      ? refs
+      : undefined;
   }
 
   step(field: Field): PipelineStep | undefined {

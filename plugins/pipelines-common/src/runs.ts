@@ -76,6 +76,8 @@ export type PipelineJobRun = {
   /** Set while an approval gate waits, and after a decision. */
   approval?: {
     description?: string;
+    /** The environment whose approvers decide (`pipelines.environments`), if the gate names one. */
+    environment?: string;
     approvers?: string[];
     decision?: 'approved' | 'rejected';
     decidedBy?: string;

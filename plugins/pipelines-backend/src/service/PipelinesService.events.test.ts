@@ -151,6 +151,7 @@ describe.each(databases.eachSupportedId())(
               spec: {},
               relations: [
                 { type: 'memberOf', targetRef: 'group:default/release' },
+                { type: 'memberOf', targetRef: 'group:default/team-a' },
               ],
             },
             {
@@ -188,7 +189,8 @@ describe.each(databases.eachSupportedId())(
           repositoryUrl: 'https://github.com/acme/shop.git',
           pipelinePath: '.comet/release.yaml',
           definition,
-          trigger: { type: 'manual', actor: 'user:default/alice' },
+          // Not alice nor bob: nobody decides a gate of a run they triggered
+          trigger: { type: 'manual', actor: 'user:default/carol' },
         });
       return { service, store, events, audited, start };
     }
@@ -242,7 +244,7 @@ describe.each(databases.eachSupportedId())(
     it('lets only the approvers group decide on a gate that names one', async () => {
       const { service, audited, start } = await create();
       const run = await start();
-      // The staging gate names no approvers: anyone allowed to approve decides.
+      // The staging gate names no environment and no approvers: the owner group decides.
       await service.decide(bob, {
         runId: run.runId,
         jobRunId: 'staging',
@@ -256,12 +258,13 @@ describe.each(databases.eachSupportedId())(
         }),
       ).rejects.toMatchObject({
         name: 'NotAllowedError',
-        message: 'Only group:default/release may decide on production',
+        message:
+          'Only members of group:default/team-a (the owner of shop), narrowed by the pipeline file to group:default/release, may decide gate production; user:default/bob is not one of them',
       });
       expect(audited[1]).toMatchObject({
         eventId: 'run-approve',
         outcome: 'fail',
-        error: 'Only group:default/release may decide on production',
+        error: expect.stringMatching(/^Only members of group:default\/team-a/),
       });
       const decided = await service.decide(alice, {
         runId: run.runId,

@@ -34,6 +34,8 @@ import type {
   PipelineArtifactStore,
   PipelineProvider,
 } from '@internal/plugin-pipelines-node';
+import { ApprovalEnvironments } from '../approvals/ApprovalEnvironments';
+import { GateDeciders } from '../approvals/GateDeciders';
 import {
   artifactPathSegments,
   isSafeArtifactSegment,
@@ -104,6 +106,23 @@ function eventTriggerMeta(
 
 type AuditContext = { request?: any };
 
+/** The gates of a run and every job that needs one of them, directly or through others. */
+function jobsFromGates(run: Pick<PipelineRun, 'jobs'>): Set<string> {
+  const reached = new Set(
+    run.jobs.filter(job => job.approval).map(job => job.jobRunId),
+  );
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const job of run.jobs) {
+      if (!reached.has(job.jobRunId) && job.needs.some(n => reached.has(n))) {
+        reached.add(job.jobRunId);
+        grew = true;
+      }
+    }
+  }
+  return reached;
+}
+
 /**
  * What the REST API, the actions and the UI share: every call resolves the entity with the
  * caller's credentials (so nobody sees runs of entities the catalog hides from them) and
@@ -136,6 +155,11 @@ export class PipelinesService {
       runLimiter?: ActiveRunLimiter;
       /** `pipelines.jobTimeout`: a job's `timeout` above the maximum is a validation issue. */
       jobTimeout?: JobTimeoutLimits;
+      /**
+       * `pipelines.environments`: who decides the gates of each environment. Without it no
+       * environment is configured (a gate that names one cannot be decided).
+       */
+      environments?: ApprovalEnvironments;
     },
   ) {
     this.access = EntityAccess.create({
@@ -143,7 +167,16 @@ export class PipelinesService {
       permissions: options.permissions,
       cacheTtlMs: options.readAccessCacheMs ?? 5000,
     });
+    this.gates = new GateDeciders({
+      environments:
+        options.environments ?? ApprovalEnvironments.fromConfig(undefined),
+      userInfo: options.userInfo,
+      catalog: options.catalog,
+      store: options.store,
+    });
   }
+
+  private readonly gates: GateDeciders;
 
   private readonly access: EntityAccess;
 
@@ -495,6 +528,7 @@ export class PipelinesService {
       stepTypes: this.options.stepTypes(),
       requiredInputs: this.options.requiredInputs?.(),
       secrets: this.options.secretNames(),
+      environments: this.options.environments?.names(),
     });
     const { jobTimeout } = this.options;
     if (result.ok && jobTimeout) {
@@ -730,6 +764,27 @@ export class PipelinesService {
           credentials,
           pipelinesRunCreatePermission,
         );
+        // A re-run of a gated run reaches its gates again: whoever starts it must be allowed
+        // to approve runs of the entity too, or re-running would be a way around the gate
+        const gates = run.jobs.filter(job => job.approval);
+        if (gates.length > 0) {
+          await this.permittedAfresh(
+            run.entityRef,
+            credentials,
+            pipelinesRunApprovePermission,
+          ).catch(error => {
+            if (error.name !== 'NotAllowedError') throw error;
+            throw new NotAllowedError(
+              `Run ${runId} has approval gates (${gates
+                .map(job => job.jobRunId)
+                .join(', ')}), so re-running it needs ${
+                pipelinesRunApprovePermission.name
+              } on ${run.entityRef} as well as ${
+                pipelinesRunCreatePermission.name
+              }`,
+            );
+          });
+        }
         if (!TERMINAL_RUN_STATUSES.includes(run.status)) {
           throw new InputError(
             `Run ${runId} is still ${run.status}; wait for it to finish or cancel it`,
@@ -737,10 +792,15 @@ export class PipelinesService {
         }
         const stored = await this.options.store.getRunDefinition(runId);
         if (!stored) throw new NotFoundError(`No pipeline run ${runId}`);
+        // A failed-only re-run keeps the jobs that succeeded, except a gate and everything
+        // after one: an approval is never carried over, the gate waits again
+        const afterGate = jobsFromGates(run);
         const succeeded = options.failedOnly
           ? new Set(
               run.jobs
-                .filter(j => j.status === 'succeeded')
+                .filter(
+                  j => j.status === 'succeeded' && !afterGate.has(j.jobRunId),
+                )
                 .map(j => j.jobRunId),
             )
           : undefined;
@@ -799,7 +859,7 @@ export class PipelinesService {
       },
       async () => {
         const run = await this.readableRun(request.runId, credentials);
-        await this.permittedAfresh(
+        const { entity } = await this.permittedAfresh(
           run.entityRef,
           credentials,
           pipelinesRunApprovePermission,
@@ -816,15 +876,7 @@ export class PipelinesService {
           );
         }
         const actor = this.actor(credentials);
-        const approvers = job.approval.approvers ?? [];
-        if (
-          approvers.length > 0 &&
-          !(await this.isApprover(actor, approvers, credentials))
-        ) {
-          throw new NotAllowedError(
-            `Only ${approvers.join(', ')} may decide on ${request.jobRunId}`,
-          );
-        }
+        await this.gates.check({ run, gate: job, entity, credentials });
         const decided = await this.options.store.decideApproval({
           runId: request.runId,
           jobRunId: request.jobRunId,
@@ -843,22 +895,6 @@ export class PipelinesService {
         return (await this.options.store.getRun(request.runId))!;
       },
     );
-  }
-
-  /** Whether the user is one of the approvers, directly or through a group. */
-  private async isApprover(
-    userRef: string,
-    approvers: string[],
-    credentials: BackstageCredentials,
-  ) {
-    if (approvers.includes(userRef)) return true;
-    const user = await this.options.catalog
-      .getEntityByRef(userRef, { credentials })
-      .catch(() => undefined);
-    const groups = (user?.relations ?? [])
-      .filter(r => r.type === 'memberOf')
-      .map(r => r.targetRef);
-    return approvers.some(approver => groups.includes(approver));
   }
 
   /** Duration trend, success rate and time to recovery of an entity's pipelines. */
