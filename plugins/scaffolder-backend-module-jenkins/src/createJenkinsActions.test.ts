@@ -298,6 +298,67 @@ describe('jenkins scaffolder actions', () => {
     );
   });
 
+  it('builds only the job its own task created, unless the user holds jenkins.job.configure', async () => {
+    configureAllowed = false;
+    const [create, build] = createJenkinsActions({
+      client: JenkinsClient.create({
+        logger: mockServices.logger.mock(),
+        cacheTtlMs: 0,
+        instances: [instance],
+      }),
+      permissions,
+    });
+    const ctx = (taskId: string, input: Record<string, unknown>) =>
+      ({
+        input,
+        workspacePath,
+        logger: mockServices.logger.mock(),
+        output: () => {},
+        checkpoint: async ({ fn }: { fn: () => Promise<unknown> }) => fn(),
+        createTemporaryDirectory: async () => workspacePath,
+        getInitiatorCredentials: async () => initiator,
+        task: { id: taskId },
+      } as any);
+    await create.handler(
+      ctx('task-1', {
+        folder: 'payments',
+        name: 'own-job',
+        repoUrl: 'https://git.example.com/acme/own-job.git',
+      }),
+    );
+    const started = () =>
+      fake.state.queue.size +
+      [...fake.state.jobs.values()].reduce((n, j) => n + j.builds.length, 0);
+    const before = started();
+    // The same task builds the job it created: no permission needed.
+    await build.handler(
+      ctx('task-1', { job: 'payments/own-job', waitSeconds: 0 }),
+    );
+    expect(started()).toBe(before + 1);
+    // Another task, or another job: refused before anything is queued.
+    const afterOwn = started();
+    await expect(
+      build.handler(ctx('task-2', { job: 'payments/own-job' })),
+    ).rejects.toThrow(
+      'Building the Jenkins job payments/own-job on instance "default", which this task did not create, needs the permission jenkins.job.configure, which you do not have; a template may build only the job it created with jenkins:job:create in an earlier step',
+    );
+    await expect(
+      build.handler(ctx('task-1', { job: 'payments/payments-api' })),
+    ).rejects.toThrow(/needs the permission jenkins.job.configure/);
+    await expect(
+      build.handler({
+        ...ctx('task-1', { job: 'payments/payments-api' }),
+        isDryRun: true,
+      }),
+    ).rejects.toThrow(/needs the permission jenkins.job.configure/);
+    expect(started()).toBe(afterOwn);
+    // An administrator's template may build any job.
+    configureAllowed = true;
+    await build.handler(
+      ctx('task-3', { job: 'payments/own-job', waitSeconds: 0 }),
+    );
+  });
+
   it('refuses a name with "/", not exactly one config source, and a repoUrl that is not git', async () => {
     await expect(
       run('jenkins:job:create', {

@@ -47,6 +47,7 @@ async function requireJobConfigure(
   permissions: PermissionsService,
   credentials: BackstageCredentials,
   what: string,
+  instead = 'use repoUrl without credentialsId, or ask a Jenkins administrator',
 ) {
   const [decision] = await permissions.authorize(
     [{ permission: jenkinsJobConfigurePermission }],
@@ -54,7 +55,7 @@ async function requireJobConfigure(
   );
   if (decision.result !== AuthorizeResult.ALLOW) {
     throw new NotAllowedError(
-      `Creating a Jenkins job ${what} needs the permission ${jenkinsJobConfigurePermission.name}, which you do not have; use repoUrl without credentialsId, or ask a Jenkins administrator`,
+      `${what} needs the permission ${jenkinsJobConfigurePermission.name}, which you do not have; ${instead}`,
     );
   }
 }
@@ -65,6 +66,21 @@ export function createJenkinsActions(options: {
   permissions: PermissionsService;
 }) {
   const { client, permissions } = options;
+  /**
+   * Jobs each task created (`instance:job`): a template may build the job it just created
+   * without more permission. Kept in memory, for the newest tasks only; after a restart the
+   * build step needs `jenkins.job.configure` like any other job.
+   */
+  const createdByTask = new Map<string, Set<string>>();
+  const rememberCreated = (taskId: string, job: string) => {
+    const jobs = createdByTask.get(taskId) ?? new Set<string>();
+    jobs.add(job);
+    createdByTask.delete(taskId);
+    createdByTask.set(taskId, jobs);
+    if (createdByTask.size > 1000) {
+      createdByTask.delete(createdByTask.keys().next().value!);
+    }
+  };
 
   const createJob = createTemplateAction({
     id: 'jenkins:job:create',
@@ -176,7 +192,7 @@ export function createJenkinsActions(options: {
         await requireJobConfigure(
           permissions,
           await ctx.getInitiatorCredentials(),
-          dangerous.join(' and '),
+          `Creating a Jenkins job ${dangerous.join(' and ')}`,
         );
       }
       let configXml: string;
@@ -228,6 +244,7 @@ export function createJenkinsActions(options: {
           `Created Jenkins job ${jobFullName} on instance "${instance.name}": ${url}`,
         );
       }
+      rememberCreated(ctx.task.id, `${instance.name}:${jobFullName}`);
       ctx.output('jobFullName', jobFullName);
       ctx.output('jobUrl', url);
       ctx.output('annotation', annotation);
@@ -237,7 +254,7 @@ export function createJenkinsActions(options: {
   const buildJob = createTemplateAction({
     id: 'jenkins:job:build',
     description:
-      'Starts a build of a Jenkins job, with parameters, and outputs its queue item and build number.',
+      'Starts a build of a Jenkins job, with parameters, and outputs its queue item and build number. The job must be one an earlier jenkins:job:create step of the same task created, unless whoever runs the template holds jenkins.job.configure.',
     supportsDryRun: true,
     schema: {
       input: {
@@ -272,6 +289,19 @@ export function createJenkinsActions(options: {
       checkJobName('job', input.job);
       const instance = instanceFor(client, input.instance);
       const location = { instance, jobFullName: input.job };
+      // A job is not an entity, so no entity permission applies: a template that takes the job
+      // name as a parameter would let its users start any job (another team's deploy) with
+      // Comet's credentials. Only the job this task created, or an administrator's choice.
+      if (
+        !createdByTask.get(ctx.task.id)?.has(`${instance.name}:${input.job}`)
+      ) {
+        await requireJobConfigure(
+          permissions,
+          await ctx.getInitiatorCredentials(),
+          `Building the Jenkins job ${input.job} on instance "${instance.name}", which this task did not create,`,
+          'a template may build only the job it created with jenkins:job:create in an earlier step',
+        );
+      }
       if (ctx.isDryRun) {
         ctx.logger.info(
           `Dry run: would build Jenkins job ${input.job} on instance "${instance.name}"`,

@@ -47,6 +47,7 @@ describe('scaffolderModuleJenkins', () => {
       await added[0].handler({
         input: { name: 'refunds-api', configXml: '<project/>' },
         isDryRun: true,
+        task: { id: 'module-test-task' },
         workspacePath: '/nonexistent',
         // configXml needs jenkins.job.configure of whoever started the task
         getInitiatorCredentials: async () => mockCredentials.user(),

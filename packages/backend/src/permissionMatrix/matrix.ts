@@ -667,9 +667,9 @@ export const SCAFFOLDER_ACTIONS: ScaffolderActionRow[] = [
   },
   {
     id: 'jenkins:job:build',
-    variant: 'any job',
-    rule: 'no permission check: any job, with Comet’s Jenkins credentials (‡)',
-    expect: { ...SIGNED_IN_TASK, service: 'allow' },
+    variant: 'a job the task did not create',
+    rule: '`jenkins.job.configure` (admin); the job an earlier step of the same task created: none (‡)',
+    expect: ADMIN_ONLY_TASK,
     input: () => ({ job: 'payments/payments-api' }),
   },
   {
@@ -781,12 +781,11 @@ export function renderMatrixMarkdown(): string {
     '',
   ];
   lines.push(
-    '‡ `jenkins:job:build` names a job, not an entity, so no entity permission applies and the',
-    'action checks none: a template that uses it starts the job it names on any configured',
-    'Jenkins instance, with Comet’s Jenkins credentials, for whoever may run the template (every',
-    'signed-in user may run `scaffolder.action.execute` for it). Templates are registered by',
-    'administrators only; one that takes the job name as a parameter lets its users start any',
-    'job, another team’s deploy job included.',
+    '‡ `jenkins:job:build` names a job, not an entity, so no entity permission applies: a',
+    'template that took the job name as a parameter would let its users start any job (another',
+    'team’s deploy job) with Comet’s Jenkins credentials. It builds the job that a',
+    '`jenkins:job:create` step of the same task created (remembered in memory; after a restart',
+    'the step needs the permission), and any other job only for who holds `jenkins.job.configure`.',
     '',
     '**Known gap: static tokens through MCP.** A plugin that calls another on behalf of a service',
     'principal sends its own token (Backstage’s `getPluginRequestToken`), so the called plugin',
