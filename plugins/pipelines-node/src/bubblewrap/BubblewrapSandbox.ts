@@ -289,6 +289,9 @@ export class BubblewrapSandbox implements PipelineSandboxService {
         throw new Error(`The sandbox mount ${mount} does not exist`);
       });
     }
+    for (const mount of [...writable, ...privatePaths]) {
+      await this.#checkHandable(mount);
+    }
     const cwd = path.resolve(request.cwd);
     if (
       ![...writable, ...readOnly, ...privatePaths].some(m => isInside(m, cwd))
@@ -321,11 +324,6 @@ export class BubblewrapSandbox implements PipelineSandboxService {
     };
 
     try {
-      if (this.#dropPrivileges) {
-        for (const mount of [...writable, ...readOnly, ...privatePaths]) {
-          await checkSearchable(mount, uid);
-        }
-      }
       runtimeDir = await fs.mkdtemp(
         path.join(this.#runtimeRoot, 'comet-sandbox-'),
       );
@@ -370,20 +368,8 @@ export class BubblewrapSandbox implements PipelineSandboxService {
       runtimeDir,
       tmpMb: limits.tmpMb,
     });
-    const [command, args] = this.#dropPrivileges
-      ? [
-          this.#setpriv,
-          [
-            `--reuid=${uid}`,
-            `--regid=${gid}`,
-            '--clear-groups',
-            '--inh-caps=-all',
-            '--',
-            this.#bwrap,
-            ...bwrapArgs,
-          ],
-        ]
-      : [this.#bwrap, bwrapArgs];
+    const command = this.#bwrap;
+    const args = bwrapArgs;
 
     const env: Record<string, string> = { ...request.env };
     if (egress) {
@@ -509,22 +495,40 @@ export class BubblewrapSandbox implements PipelineSandboxService {
     runtimeDir: string;
     tmpMb: number;
   }): string[] {
-    const args = [
-      '--unshare-all',
-      '--unshare-user',
-      '--disable-userns',
+    // As root, bwrap sets the sandbox up with root's access to the mount sources and no user
+    // namespace; setpriv then drops to the sandbox's uid with no capabilities at all, so the
+    // step is that uid on the host too. Otherwise the backend's uid is mapped into a user
+    // namespace.
+    const args = this.#dropPrivileges
+      ? [
+          '--unshare-ipc',
+          '--unshare-pid',
+          '--unshare-net',
+          '--unshare-uts',
+          '--unshare-cgroup-try',
+          '--cap-add',
+          'CAP_SETUID',
+          '--cap-add',
+          'CAP_SETGID',
+        ]
+      : [
+          '--unshare-all',
+          '--unshare-user',
+          '--disable-userns',
+          '--uid',
+          String(options.uid),
+          '--gid',
+          String(options.gid),
+        ];
+    args.push(
       '--die-with-parent',
       '--new-session',
-      '--uid',
-      String(options.uid),
-      '--gid',
-      String(options.gid),
       '--hostname',
       'comet-sandbox',
       '--ro-bind',
       '/usr',
       '/usr',
-    ];
+    );
     for (const name of ROOT_LINKS) {
       const hostPath = `/${name}`;
       const stat = lstatSafe(hostPath);
@@ -549,6 +553,8 @@ export class BubblewrapSandbox implements PipelineSandboxService {
       '/proc',
       '--dev',
       '/dev',
+      '--perms',
+      '1777',
       '--size',
       String(options.tmpMb * 1024 * 1024),
       '--tmpfs',
@@ -566,15 +572,40 @@ export class BubblewrapSandbox implements PipelineSandboxService {
     for (const { p, rw } of mounts) {
       args.push(rw ? '--bind' : '--ro-bind', p, p);
     }
-    args.push(
-      '--remount-ro',
-      '/',
-      '--chdir',
-      options.cwd,
-      '--',
-      this.#node,
-      `${RUNTIME_MOUNT}/launcher.js`,
-    );
+    if (this.#dropPrivileges) {
+      // The directories bwrap made for the mounts copy their host modes; open them for the
+      // sandbox's uid (they are on the sandbox's own tmpfs, never a host directory).
+      const mounted = ['/usr', RUNTIME_MOUNT, ...mounts.map(m => m.p)];
+      const parents = new Set<string>();
+      const targets = [
+        ...mounts.map(m => m.p),
+        '/etc/passwd',
+        `${RUNTIME_MOUNT}/launcher.js`,
+      ];
+      for (const p of targets) {
+        for (let dir = path.dirname(p); dir !== '/'; dir = path.dirname(dir)) {
+          if (dir !== '/tmp' && !mounted.some(m => isInside(m, dir))) {
+            parents.add(dir);
+          }
+        }
+      }
+      for (const dir of [...parents].sort()) {
+        args.push('--chmod', '0755', dir);
+      }
+    }
+    args.push('--remount-ro', '/', '--chdir', options.cwd, '--');
+    if (this.#dropPrivileges) {
+      args.push(
+        this.#setpriv,
+        `--reuid=${options.uid}`,
+        `--regid=${options.gid}`,
+        '--clear-groups',
+        '--inh-caps=-all',
+        '--bounding-set=-all',
+        '--',
+      );
+    }
+    args.push(this.#node, `${RUNTIME_MOUNT}/launcher.js`);
     return args;
   }
 
@@ -588,6 +619,24 @@ export class BubblewrapSandbox implements PipelineSandboxService {
           `${what} ${mount} would expose ${protectedPath} (the backend's working directory, with its config and data) to sandboxed code`,
         );
       }
+    }
+  }
+
+  /**
+   * Writable and private paths are handed to the sandbox's uid (chown -R as root): only a
+   * directory of the caller's own, never a shared or system one such as /tmp or /home.
+   */
+  async #checkHandable(mount: string) {
+    const stat = await fs.stat(mount);
+    const shared = (stat.mode & 0o1000) !== 0 || (stat.mode & 0o002) !== 0;
+    if (
+      mount.split('/').filter(Boolean).length < 2 ||
+      isInside(mount, this.#runtimeRoot) ||
+      (stat.isDirectory() && shared)
+    ) {
+      throw new Error(
+        `The sandbox cannot be given ${mount}: writable and private paths must be directories of their own, not a shared or system directory`,
+      );
     }
   }
 
@@ -665,27 +714,6 @@ async function treeSize(
     }
   }
   return total;
-}
-
-/**
- * bwrap runs as the sandbox uid, so it must be able to walk to every mount source: each
- * parent directory must be searchable by others (or owned by that uid).
- */
-async function checkSearchable(mount: string, uid: number) {
-  let dir = path.dirname(mount);
-  for (;;) {
-    const stat = await fs.stat(dir);
-    if (!(stat.mode & 0o001) && stat.uid !== uid) {
-      throw new Error(
-        `The sandbox user cannot reach ${mount}: ${dir} is not searchable by other users (chmod o+x ${dir})`,
-      );
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      return;
-    }
-    dir = parent;
-  }
 }
 
 async function chownTree(root: string, uid: number, gid: number) {

@@ -18,6 +18,7 @@ const os = require('os');
 let child;
 let buffered = '';
 let started = false;
+let terminated = false;
 const signal = sig => {
   if (child && child.pid) {
     try { process.kill(-child.pid, sig); } catch (e) {}
@@ -34,6 +35,7 @@ process.stdin.on('data', data => {
       started = true;
       start(JSON.parse(line));
     } else if (line === 'TERM') {
+      terminated = true;
       signal('SIGTERM');
     }
   }
@@ -44,6 +46,10 @@ process.stdin.on('end', () => {
 });
 function start(request) {
   const run = () => {
+    // Stopped before the command started (a slow set-up, an early cancel): never start it.
+    if (terminated) {
+      process.exit(143);
+    }
     const limits = [];
     for (const [name, value] of Object.entries(request.limits || {})) {
       limits.push('--' + name + '=' + value);
