@@ -34,6 +34,159 @@ export type PipelineFile = {
   commit: string;
 };
 
+type TreeEntry = { type: string; oid: string; path: string };
+
+/** The git commands of one read, in one throw-away repository with a private HOME. */
+class GitSession {
+  #dir = '';
+  #env: Record<string, string> = {};
+
+  constructor(
+    private readonly remote: GitRemote,
+    private readonly repositoryUrl: string,
+    private readonly allowedProtocols: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async inTemporaryRepository<T>(work: () => Promise<T>): Promise<T> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-pipeline-src-'));
+    this.#dir = dir;
+    this.#env = gitEnvironment({
+      path: process.env.PATH ?? DEFAULT_PATH,
+      home: dir,
+      allowedProtocols: this.allowedProtocols,
+    });
+    try {
+      await this.run(['init', '--quiet', '--bare']);
+      return await work();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The commit `ref` names on the remote, when `git ls-remote` finds it unambiguously. */
+  async resolve(ref: string): Promise<string | undefined> {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-ls-remote-'));
+    try {
+      const result = await runGit(
+        ['ls-remote', '--quiet', '--', this.remote.fetchUrl, ref],
+        {
+          cwd: dir,
+          env: gitEnvironment({
+            path: process.env.PATH ?? DEFAULT_PATH,
+            home: dir,
+            allowedProtocols: this.allowedProtocols,
+          }),
+          timeoutMs: this.timeoutMs,
+          globalArgs: gitSafetyArgs({ allowFile: this.remote.local }),
+        },
+      );
+      if (result.failure) return undefined;
+      const refs = new Map<string, string>();
+      for (const line of result.stdout.split('\n')) {
+        const [oid, name] = line.trim().split('\t');
+        if (oid && name) refs.set(name, oid);
+      }
+      // git's own order for a short name (git help revisions), peeled for annotated tags
+      for (const candidate of [
+        ref,
+        `refs/${ref}`,
+        `refs/tags/${ref}`,
+        `refs/heads/${ref}`,
+        `refs/remotes/${ref}`,
+        `refs/remotes/${ref}/HEAD`,
+      ]) {
+        const oid = refs.get(`${candidate}^{}`) ?? refs.get(candidate);
+        if (oid && FULL_COMMIT.test(oid)) return oid;
+      }
+      return undefined;
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async fetchCommit(ref: string): Promise<void> {
+    const result = await this.#git([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-recurse-submodules',
+      '--depth',
+      '1',
+      '--filter=blob:none',
+      '--',
+      this.remote.fetchUrl,
+      ref,
+    ]);
+    if (result.failure) {
+      const reason = redactCredentials(
+        redactCredentials(result.failure, this.remote.fetchUrl),
+        this.repositoryUrl,
+      )
+        .split('\n')
+        .slice(-3)
+        .join(' ');
+      throw new InputError(
+        `Cannot fetch ${ref} from ${this.remote.shownUrl}: ${reason}`,
+      );
+    }
+  }
+
+  /** The contents of many files in one request; a server without filters sent them already. */
+  async fetchBlobs(oids: string[]): Promise<void> {
+    if (oids.length < 2) return; // one is fetched on demand by `cat-file`
+    // Best effort: what this misses, `cat-file` fetches one by one
+    await this.#git([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--no-recurse-submodules',
+      '--filter=blob:none',
+      '--',
+      this.remote.fetchUrl,
+      ...oids,
+    ]);
+  }
+
+  /** The entries of a folder at FETCH_HEAD, or undefined when there is no such folder. */
+  async list(folder: string): Promise<TreeEntry[] | undefined> {
+    const spec = folder === '' ? 'FETCH_HEAD' : `FETCH_HEAD:${folder}`;
+    const result = await this.#git(['ls-tree', '-z', spec]);
+    if (result.failure) return undefined;
+    return result.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map(line => {
+        const [meta, name] = line.split('\t');
+        const [, type, oid] = meta.split(' ');
+        return { type, oid, path: folder ? `${folder}/${name}` : name };
+      });
+  }
+
+  /** Runs a git command that must succeed; its output (trimmed unless `trim` is false). */
+  async run(args: string[], trim = true): Promise<string> {
+    const result = await this.#git(args);
+    if (result.failure) {
+      throw new Error(
+        `git ${args[0]} failed while reading from ${
+          this.remote.shownUrl
+        }: ${redactCredentials(result.failure, this.remote.fetchUrl)}`,
+      );
+    }
+    return trim ? result.stdout.trim() : result.stdout;
+  }
+
+  #git(args: string[]) {
+    return runGit(args, {
+      cwd: this.#dir,
+      env: this.#env,
+      timeoutMs: this.timeoutMs,
+      globalArgs: gitSafetyArgs({ allowFile: this.remote.local }),
+    });
+  }
+}
+
 /**
  * Reads pipeline files straight from an entity's git repository at a branch or commit.
  *
@@ -236,159 +389,6 @@ export class GitPipelineSource {
         }
       }
       return { commit, files };
-    });
-  }
-}
-
-type TreeEntry = { type: string; oid: string; path: string };
-
-/** The git commands of one read, in one throw-away repository with a private HOME. */
-class GitSession {
-  #dir = '';
-  #env: Record<string, string> = {};
-
-  constructor(
-    private readonly remote: GitRemote,
-    private readonly repositoryUrl: string,
-    private readonly allowedProtocols: string,
-    private readonly timeoutMs: number,
-  ) {}
-
-  async inTemporaryRepository<T>(work: () => Promise<T>): Promise<T> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-pipeline-src-'));
-    this.#dir = dir;
-    this.#env = gitEnvironment({
-      path: process.env.PATH ?? DEFAULT_PATH,
-      home: dir,
-      allowedProtocols: this.allowedProtocols,
-    });
-    try {
-      await this.run(['init', '--quiet', '--bare']);
-      return await work();
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  /** The commit `ref` names on the remote, when `git ls-remote` finds it unambiguously. */
-  async resolve(ref: string): Promise<string | undefined> {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'comet-ls-remote-'));
-    try {
-      const result = await runGit(
-        ['ls-remote', '--quiet', '--', this.remote.fetchUrl, ref],
-        {
-          cwd: dir,
-          env: gitEnvironment({
-            path: process.env.PATH ?? DEFAULT_PATH,
-            home: dir,
-            allowedProtocols: this.allowedProtocols,
-          }),
-          timeoutMs: this.timeoutMs,
-          globalArgs: gitSafetyArgs({ allowFile: this.remote.local }),
-        },
-      );
-      if (result.failure) return undefined;
-      const refs = new Map<string, string>();
-      for (const line of result.stdout.split('\n')) {
-        const [oid, name] = line.trim().split('\t');
-        if (oid && name) refs.set(name, oid);
-      }
-      // git's own order for a short name (git help revisions), peeled for annotated tags
-      for (const candidate of [
-        ref,
-        `refs/${ref}`,
-        `refs/tags/${ref}`,
-        `refs/heads/${ref}`,
-        `refs/remotes/${ref}`,
-        `refs/remotes/${ref}/HEAD`,
-      ]) {
-        const oid = refs.get(`${candidate}^{}`) ?? refs.get(candidate);
-        if (oid && FULL_COMMIT.test(oid)) return oid;
-      }
-      return undefined;
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-  }
-
-  async fetchCommit(ref: string): Promise<void> {
-    const result = await this.#git([
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      '--no-recurse-submodules',
-      '--depth',
-      '1',
-      '--filter=blob:none',
-      '--',
-      this.remote.fetchUrl,
-      ref,
-    ]);
-    if (result.failure) {
-      const reason = redactCredentials(
-        redactCredentials(result.failure, this.remote.fetchUrl),
-        this.repositoryUrl,
-      )
-        .split('\n')
-        .slice(-3)
-        .join(' ');
-      throw new InputError(
-        `Cannot fetch ${ref} from ${this.remote.shownUrl}: ${reason}`,
-      );
-    }
-  }
-
-  /** The contents of many files in one request; a server without filters sent them already. */
-  async fetchBlobs(oids: string[]): Promise<void> {
-    if (oids.length < 2) return; // one is fetched on demand by `cat-file`
-    // Best effort: what this misses, `cat-file` fetches one by one
-    await this.#git([
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      '--no-write-fetch-head',
-      '--no-recurse-submodules',
-      '--filter=blob:none',
-      '--',
-      this.remote.fetchUrl,
-      ...oids,
-    ]);
-  }
-
-  /** The entries of a folder at FETCH_HEAD, or undefined when there is no such folder. */
-  async list(folder: string): Promise<TreeEntry[] | undefined> {
-    const spec = folder === '' ? 'FETCH_HEAD' : `FETCH_HEAD:${folder}`;
-    const result = await this.#git(['ls-tree', '-z', spec]);
-    if (result.failure) return undefined;
-    return result.stdout
-      .split('\0')
-      .filter(Boolean)
-      .map(line => {
-        const [meta, name] = line.split('\t');
-        const [, type, oid] = meta.split(' ');
-        return { type, oid, path: folder ? `${folder}/${name}` : name };
-      });
-  }
-
-  /** Runs a git command that must succeed; its output (trimmed unless `trim` is false). */
-  async run(args: string[], trim = true): Promise<string> {
-    const result = await this.#git(args);
-    if (result.failure) {
-      throw new Error(
-        `git ${args[0]} failed while reading from ${
-          this.remote.shownUrl
-        }: ${redactCredentials(result.failure, this.remote.fetchUrl)}`,
-      );
-    }
-    return trim ? result.stdout.trim() : result.stdout;
-  }
-
-  #git(args: string[]) {
-    return runGit(args, {
-      cwd: this.#dir,
-      env: this.#env,
-      timeoutMs: this.timeoutMs,
-      globalArgs: gitSafetyArgs({ allowFile: this.remote.local }),
     });
   }
 }

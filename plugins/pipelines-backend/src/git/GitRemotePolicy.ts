@@ -112,7 +112,7 @@ export class GitRemotePolicy {
     }
     // The characters where URL parsers disagree (WHATWG, curl) are refused, and git gets the
     // URL as parsed here, so the host checked is the host git connects to
-    if (/[\s\\\0-\x1f\x7f]/.test(target)) {
+    if (/[\s\\]/.test(target) || hasControlCharacter(target)) {
       throw refuse('it contains spaces, backslashes or control characters');
     }
     let url: URL;
@@ -180,4 +180,12 @@ function parseHostEntry(entry: string, key: string): HostEntry {
 
 function isLocalRepository(target: string): boolean {
   return target.startsWith('/') || /^file:\/\//i.test(target);
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }

@@ -248,21 +248,31 @@ describe('checkouts', () => {
   });
 
   it('checks URL and ref before anything else', () => {
-    const remotePolicy = GitRemotePolicy.create({
+    const policy = GitRemotePolicy.create({
       allowedHosts: [server.host],
     });
     expect(() =>
-      GitCheckout.prepare({ repositoryUrl: '--upload-pack=x', remotePolicy }),
+      GitCheckout.prepare({
+        repositoryUrl: '--upload-pack=x',
+        remotePolicy: policy,
+      }),
     ).toThrow(/Invalid repository URL/);
     expect(() =>
-      GitCheckout.prepare({ repositoryUrl: undefined, remotePolicy }),
+      GitCheckout.prepare({ repositoryUrl: undefined, remotePolicy: policy }),
     ).toThrow(/Invalid repository URL ""/);
     expect(() =>
-      GitCheckout.prepare({ repositoryUrl: url, ref: '-c', remotePolicy }),
+      GitCheckout.prepare({
+        repositoryUrl: url,
+        ref: '-c',
+        remotePolicy: policy,
+      }),
     ).toThrow(/Invalid git ref "-c"/);
     expect(
-      GitCheckout.prepare({ repositoryUrl: url, ref: 'main', remotePolicy })
-        .source,
+      GitCheckout.prepare({
+        repositoryUrl: url,
+        ref: 'main',
+        remotePolicy: policy,
+      }).source,
     ).toBe(`${url} at main`);
   });
 });
