@@ -35,6 +35,7 @@ describe('completionContext', () => {
     expect(keysAt('jobs:\n  build:\n    steps:\n      - ')).toContain('uses');
     expect(keysAt('jobs:\n  build:\n    approval:\n      ')).toEqual([
       'description',
+      'environment',
       'approvers',
     ]);
     expect(keysAt('params:\n  version:\n    ')).toContain('default');

@@ -69,7 +69,8 @@ export const KEY_HELP: Record<Level, Record<string, string>> = {
   },
   approval: {
     description: 'What the approver decides',
-    approvers: 'Users or groups, e.g. [group:default/team]',
+    environment: 'Its approvers are pipelines.environments.<name> (config)',
+    approvers: 'Narrows who decides, e.g. [group:default/team]',
   },
 };
 

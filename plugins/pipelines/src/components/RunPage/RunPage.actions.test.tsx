@@ -353,6 +353,66 @@ describe('RunPage actions', () => {
     );
   });
 
+  it('tells the user who triggered the run that someone else decides, with no buttons', async () => {
+    const api = fakeApi({
+      ...waiting,
+      trigger: { type: 'manual', actor: 'user:default/dev' },
+    });
+    await renderRunPage(api, {
+      allow: true,
+      ownership: ['group:default/payments-team'],
+    });
+    const panel = screen.getByRole('region', {
+      name: 'Approval approve-production',
+    });
+    await waitFor(() =>
+      expect(panel).toHaveTextContent(
+        'You triggered this run, so someone else among its approvers must decide this gate.',
+      ),
+    );
+    expect(within(panel).queryByRole('button')).toBeNull();
+  });
+
+  it("shows the backend's refusal of a decision inside the gate's panel", async () => {
+    const api = fakeApi({
+      ...waiting,
+      jobs: [
+        waiting.jobs[0],
+        {
+          ...waiting.jobs[1],
+          approval: { environment: 'production', description: 'Ship?' },
+        },
+      ],
+    });
+    // What PipelinesClient throws for a 403: a ResponseError, the backend's words in its body
+    api.decide.mockImplementation(async () => {
+      throw Object.assign(new Error('Request failed with 403 Forbidden'), {
+        name: 'ResponseError',
+        response: { status: 403 },
+        body: {
+          error: {
+            name: 'NotAllowedError',
+            message:
+              'Only the approvers of environment "production" (group:default/release) may decide gate approve-production; user:default/dev is not one of them',
+          },
+        },
+      });
+    });
+    await renderRunPage(api, { allow: true });
+    const panel = screen.getByRole('region', {
+      name: 'Approval approve-production',
+    });
+    expect(panel).toHaveTextContent('Environment: production');
+    fireEvent.click(
+      await within(panel).findByRole('button', { name: 'Approve' }),
+    );
+    const refusal = await within(panel).findByRole('alert');
+    expect(refusal).toHaveTextContent(
+      'Only the approvers of environment "production" (group:default/release) may decide gate approve-production',
+    );
+    expect(screen.getByTestId('run-status')).toHaveTextContent('Waiting');
+  });
+
   it('shows no decision buttons to a user who is not one of the approvers', async () => {
     const api = fakeApi(waiting);
     await renderRunPage(api, {

@@ -117,10 +117,11 @@ export function RunPage(props: RunPageProps) {
   }, [log.streamRun]);
   const [busy, setBusy] = useState(false);
   const [selectedJob, setSelectedJob] = useState<string>();
-  const ownership = useAsync(
-    async () => (await identityApi.getBackstageIdentity()).ownershipEntityRefs,
+  const identity = useAsync(
+    () => identityApi.getBackstageIdentity(),
     [identityApi],
   );
+  const ownership = { value: identity.value?.ownershipEntityRefs };
   const entityRef = run?.entityRef;
   const canCancel = usePermission({
     permission: pipelinesRunCancelPermission,
@@ -357,6 +358,10 @@ export function RunPage(props: RunPageProps) {
                   run={run}
                   job={job}
                   canApprove={canApproveAny && isApprover(job)}
+                  triggeredByYou={
+                    !!run.trigger.actor &&
+                    run.trigger.actor === identity.value?.userEntityRef
+                  }
                   onDecided={setRun}
                 />
               </Box>
