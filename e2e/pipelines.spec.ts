@@ -201,39 +201,6 @@ test.describe('Pipelines UI', () => {
     ).toBeVisible();
   });
 
-  test('approve a gated run, then see its failing step highlighted', async ({
-    page,
-  }) => {
-    test.setTimeout(180_000);
-    await openCiCd(page, 'ledger-worker');
-    await startRun(page, { pipeline: /^release/ });
-    const approval = page.getByRole('region', {
-      name: 'Approval approve-production',
-    });
-    await expect(approval).toBeVisible({ timeout: 90_000 });
-    await expect(approval).toContainText(
-      'Release 1.0.0 of the ledger worker to production?',
-    );
-    await expect(runStatus(page)).toHaveText('Waiting');
-    await expectNoSeriousA11yViolations(
-      page,
-      'the run page waiting for approval',
-    );
-    await approval.getByRole('button', { name: 'Approve' }).click();
-    await expect(approval).toHaveCount(0);
-    await expect(runStatus(page)).toHaveText('Failed', { timeout: 90_000 });
-    const failure = page.getByRole('region', { name: 'Failure' });
-    await expect(failure).toContainText('Failed at deploy › Smoke check');
-    await expect(failure).toContainText(
-      'smoke check failed: /healthz answered 503',
-    );
-    await expect(log(page).getByText('Failing step')).toBeVisible();
-    await expect(
-      page.getByRole('button', { name: 'Re-run failed jobs' }),
-    ).toBeVisible();
-    await expectNoSeriousA11yViolations(page, 'the page of a failed run');
-  });
-
   test('a backend that is down shows a retrying banner, then recovers', async ({
     page,
   }) => {
