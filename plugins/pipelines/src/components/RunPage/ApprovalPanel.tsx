@@ -80,12 +80,13 @@ export function ApprovalPanel(props: ApprovalPanelProps) {
           {refusal}
         </Alert>
       )}
-      {triggeredByYou ? (
+      {triggeredByYou && (
         <Typography variant="body2">
           You triggered this run, so someone else among its approvers must
           decide this gate.
         </Typography>
-      ) : canApprove ? (
+      )}
+      {!triggeredByYou && canApprove && (
         <Box display="flex" alignItems="center" mt={1} style={{ gap: 8 }}>
           <TextField
             id={`approval-comment-${job.jobRunId}`}
@@ -110,7 +111,8 @@ export function ApprovalPanel(props: ApprovalPanelProps) {
             Reject
           </Button>
         </Box>
-      ) : (
+      )}
+      {!triggeredByYou && !canApprove && (
         <Typography variant="body2">
           You are not one of the approvers of this gate.
         </Typography>
