@@ -1,10 +1,11 @@
 import { ConfigReader } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
 import {
   ApprovalEnvironments,
   normalizeApproverRef,
 } from './ApprovalEnvironments';
 
-const read = (environments: unknown) =>
+const read = (environments: JsonObject) =>
   ApprovalEnvironments.fromConfig(
     new ConfigReader({ pipelines: { environments } }),
   );
