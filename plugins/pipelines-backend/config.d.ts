@@ -42,23 +42,6 @@ export interface Config {
       /** What git fetches instead, e.g. `https://git-mirror.internal/github/`. */
       to: string;
     }>;
-    /** How checkouts and pipeline-file reads reach git hosts (docs/security.md, "Git"). */
-    git?: {
-      /**
-       * The hosts checkouts and pipeline-file reads may fetch from, as `host[:port]`
-       * (`github.com`, `git.internal:8443`, `10.0.0.5:3000`); a host without a port allows
-       * port 443 for https and 80 for http only. Checked after `gitUrlRewrites`, so a rewrite
-       * target must be allowed. Only http and https: no `file://`, local paths, ssh or
-       * `ext::`. The portal's own example repositories (`<backend.baseUrl>/api/example-repos/`)
-       * are allowed without an entry. Default: none besides those.
-       */
-      allowedHosts?: string[];
-      /**
-       * Commits whose pipeline files (the YAML files of `.comet/` and of the folder read) are
-       * kept in memory, so the same commit is fetched once. 0 keeps none. Default 200.
-       */
-      pipelineFileCacheCommits?: number;
-    };
     /**
      * How long a job may run. A job's own `timeout` above `maxMinutes` makes the pipeline file
      * invalid (a validation issue); a job without one gets `defaultMinutes`. A job that runs out
@@ -121,6 +104,23 @@ export interface Config {
         /** At least one user or group ref. */
         approvers: string[];
       };
+    };
+    /** How checkouts and pipeline-file reads reach git hosts (docs/security.md, "Git"). */
+    git?: {
+      /**
+       * The hosts checkouts and pipeline-file reads may fetch from, as `host[:port]`
+       * (`github.com`, `git.internal:8443`, `10.0.0.5:3000`); a host without a port allows
+       * port 443 for https and 80 for http only. Checked after `gitUrlRewrites`, so a rewrite
+       * target must be allowed. Only http and https: no `file://`, local paths, ssh or
+       * `ext::`. The portal's own example repositories (`<backend.baseUrl>/api/example-repos/`)
+       * are allowed without an entry. Default: none besides those.
+       */
+      allowedHosts?: string[];
+      /**
+       * Commits whose pipeline files (the YAML files of `.comet/` and of the folder read) are
+       * kept in memory, so the same commit is fetched once. 0 keeps none. Default 200.
+       */
+      pipelineFileCacheCommits?: number;
     };
     worker?: {
       /** Set false for a replica that serves the API but runs no jobs. Default true. */

@@ -113,7 +113,7 @@ describe('checkConfig', () => {
       new ConfigReader({
         ...base,
         permission: { enabled: true },
-        comet: { fakes },
+        comet: { fakes, resourceScopes: {} },
       });
     expect(() =>
       checkConfig(withFakes({ sonarqube: false, jenkins: true }), {
@@ -141,7 +141,7 @@ describe('checkConfig', () => {
   it('reads production from NODE_ENV when not told', () => {
     const config = new ConfigReader({
       ...base,
-      comet: { fakes: { sonarqube: true } },
+      comet: { fakes: { sonarqube: true }, resourceScopes: {} },
     });
     const nodeEnv = process.env.NODE_ENV;
     try {
@@ -181,6 +181,7 @@ describe('checkPortFree', () => {
 const production = {
   ...base,
   permission: { enabled: true },
+  comet: { resourceScopes: {} },
 };
 
 function checkProduction(data: object) {
@@ -194,6 +195,12 @@ function checkProduction(data: object) {
 describe('checkConfig in production', () => {
   it('accepts a production config without the demo settings', () => {
     expect(checkProduction({})).not.toThrow();
+  });
+
+  it('refuses to run without comet.resourceScopes, naming the key', () => {
+    expect(checkProduction({ comet: undefined })).toThrow(
+      /^comet\.resourceScopes: is not set, so any team's annotations may name any Jenkins job/,
+    );
   });
 
   it('refuses guest sign-in, naming the provider key', () => {
@@ -213,13 +220,18 @@ describe('checkConfig in production', () => {
   it('refuses guest on the sign-in page, naming comet.signIn.providers', () => {
     expect(
       checkProduction({
-        comet: { signIn: { providers: ['github', 'guest'] } },
+        comet: {
+          signIn: { providers: ['github', 'guest'] },
+          resourceScopes: {},
+        },
       }),
     ).toThrow(
       /^comet\.signIn\.providers: turns guest sign-in on.*\(list a real sign-in provider only, e\.g\. \[github\]\)$/,
     );
     expect(
-      checkProduction({ comet: { signIn: { providers: ['github'] } } }),
+      checkProduction({
+        comet: { signIn: { providers: ['github'] }, resourceScopes: {} },
+      }),
     ).not.toThrow();
   });
 
@@ -295,6 +307,7 @@ describe('checkConfig in production', () => {
           signIn: { providers: ['guest'] },
           exampleRepos: { sourceDir: 'x' },
           fakes: { jenkins: true },
+          resourceScopes: {},
         },
         permission: { enabled: false },
         backend: {
@@ -491,6 +504,7 @@ describe("the repository's config files", () => {
         'auth.providers.guest',
         'comet.signIn.providers',
         'comet.exampleRepos',
+        'backend.auth.externalAccess[0].options.subject',
       ]);
     } finally {
       config.close();

@@ -172,6 +172,16 @@ function productionRefusals(config: Config): PreflightError[] {
     );
   }
 
+  if (!config.has('comet.resourceScopes')) {
+    refusals.push(
+      new PreflightError(
+        'comet.resourceScopes',
+        "is not set, so any team's annotations may name any Jenkins job or SonarQube project and Comet's credentials act on it for them; it is required when NODE_ENV=production",
+        'list each group\'s jobs and projects (docs/security.md, "Resource scopes"), or set it to {} to allow none',
+      ),
+    );
+  }
+
   const permissionEnabled = config.getOptional('permission.enabled');
   if (permissionEnabled !== true && permissionEnabled !== 'true') {
     refusals.push(

@@ -43,11 +43,12 @@ function serviceWith(innerResult: AuthorizeResult) {
   return { service, calls };
 }
 
+// Resource permissions asked without a resource: what a plugin asks before it has one
 const requests = [
   { permission: pipelinesRunReadPermission },
   { permission: pipelinesRunCreatePermission },
   { permission: jenkinsBuildTriggerPermission },
-];
+] as any[];
 
 describe('CometPermissionsService', () => {
   it('gives a static token reads, plus what permission.comet.services grants', async () => {
@@ -107,7 +108,7 @@ describe('CometPermissionsService', () => {
           { permission: pipelinesRunReadPermission },
           { permission: jenkinsBuildAbortPermission },
           { permission: pipelinesRunCreatePermission },
-        ],
+        ] as any[],
         {
           credentials: mockCredentials.user('user:default/alan', {
             actor: { subject: actor },

@@ -64,7 +64,9 @@ describe.each(databases.eachSupportedId())(
         maxActiveRunsPerUser: 10,
         maxActiveRunsPerEntity: 10,
       });
-      const queued = await store.createRun(newRun('component:default/a', ALICE));
+      const queued = await store.createRun(
+        newRun('component:default/a', ALICE),
+      );
       const running = await store.createRun(
         newRun('component:default/a', ALICE),
       );
@@ -126,9 +128,7 @@ describe.each(databases.eachSupportedId())(
       await start('component:default/a', ALICE);
       await start('component:default/a'); // a schedule
       for (const actor of [BOB, undefined]) {
-        const refused = await start('component:default/a', actor).catch(
-          e => e,
-        );
+        const refused = await start('component:default/a', actor).catch(e => e);
         expect(refused.statusCode).toBe(429);
         expect(refused.message).toContain(
           'component:default/a already has 2 runs queued, running or waiting; pipelines.limits.maxActiveRunsPerEntity allows 2',

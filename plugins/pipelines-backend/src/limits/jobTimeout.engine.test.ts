@@ -132,9 +132,7 @@ describe('pipelines.jobTimeout', () => {
       await waitFor(() => engine.runningJobs === 0, 'the job to end');
       const job = (await store.getRun(run.runId))!.jobs[0];
       expect(job.status).toBe('failed');
-      expect(job.steps[0].error).toBe(
-        `Job timed out after ${60 * MINUTE} ms`,
-      );
+      expect(job.steps[0].error).toBe(`Job timed out after ${60 * MINUTE} ms`);
     } finally {
       await engine.stop(0);
     }

@@ -246,9 +246,7 @@ describe.each(databases.eachSupportedId())(
       });
       const at = new Date('2026-12-04T10:00:00Z');
       expect(await scheduled.tick(at)).toHaveLength(1);
-      expect(await scheduled.tick(new Date(at.getTime() + 60_000))).toEqual(
-        [],
-      );
+      expect(await scheduled.tick(new Date(at.getTime() + 60_000))).toEqual([]);
       expect(await store.countActiveRuns({ entityRef: ENTITY_REF })).toBe(1);
       expect(logger.warn).toHaveBeenCalledWith(
         expect.stringMatching(

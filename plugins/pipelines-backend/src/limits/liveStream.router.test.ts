@@ -70,7 +70,10 @@ describe('GET /runs/:runId/logs/stream over pipelines.limits', () => {
 
       const refused = await request(server)
         .get('/runs/run-1/logs/stream')
-        .set('authorization', mockCredentials.user.header('user:default/alice'));
+        .set(
+          'authorization',
+          mockCredentials.user.header('user:default/alice'),
+        );
       expect(refused.status).toBe(429);
       expect(refused.body.error).toMatchObject({
         name: 'LimitExceededError',

@@ -5,10 +5,10 @@ import {
   type PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
 import type { GitPipelineSource } from '../engine/GitPipelineSource';
-import { LimitExceededError } from '../limits/LimitExceededError';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { ownerRefsOf } from '../secrets/ownersOfEntity';
 import { gateUntrustedDefinition } from '../secrets/untrustedRuns';
+import { LimitExceededError } from '../limits/LimitExceededError';
 import { pipelineWantsWebhook, WebhookTrigger } from './GithubWebhookHandler';
 import {
   type EntityPipeline,
