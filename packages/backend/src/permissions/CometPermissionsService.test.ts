@@ -73,6 +73,29 @@ describe('CometPermissionsService', () => {
     }
   });
 
+  it('gives the MCP endpoint and the AI assistant reads only when they act as a service (for a static token)', async () => {
+    const { service } = serviceWith(AuthorizeResult.ALLOW);
+    for (const subject of ['plugin:mcp-actions', 'plugin:ai-assistant']) {
+      const answers = await service.authorize(requests, {
+        credentials: mockCredentials.service(subject),
+      });
+      expect(answers.map(a => a.result)).toEqual([
+        AuthorizeResult.ALLOW,
+        AuthorizeResult.DENY,
+        AuthorizeResult.DENY,
+      ]);
+    }
+    // Other backend plugins keep Backstage's answer
+    const catalog = await service.authorize(requests, {
+      credentials: mockCredentials.service('plugin:catalog'),
+    });
+    expect(catalog.map(a => a.result)).toEqual([
+      AuthorizeResult.ALLOW,
+      AuthorizeResult.ALLOW,
+      AuthorizeResult.ALLOW,
+    ]);
+  });
+
   it("keeps Backstage's answer for a token's access restrictions", async () => {
     const { service } = serviceWith(AuthorizeResult.DENY);
     const answers = await service.authorize(requests, {

@@ -108,12 +108,20 @@ export class CometPermissionsService implements PermissionsService {
     );
   }
 
-  /** The subject of a service principal that is not a backend plugin, else undefined. */
+  /**
+   * The subject of a service principal that is not a backend plugin (or is the MCP endpoint or
+   * AI assistant acting for one), else undefined.
+   */
   private externalSubject(
     credentials: BackstageCredentials,
   ): string | undefined {
     if (!this.auth.isPrincipal(credentials, 'service')) return undefined;
     const { subject } = credentials.principal as BackstageServicePrincipal;
+    // The MCP endpoint and the AI assistant act for users with the user's own token (a user
+    // principal with an actor). As a service principal they can only be acting for another
+    // service, a static token, whose token Backstage swaps for theirs: they get what a token
+    // without grants gets, reads.
+    if (AI_ACTORS.has(subject)) return subject;
     return subject.startsWith('plugin:') ? undefined : subject;
   }
 
