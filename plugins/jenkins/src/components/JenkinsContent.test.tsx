@@ -224,7 +224,13 @@ describe('Jenkins UI', () => {
           ],
         ]}
       >
-        <EntityProvider entity={entity}>
+        {/* An entity of its own: usePermission caches answers per entity across tests */}
+        <EntityProvider
+          entity={{
+            ...entity,
+            metadata: { ...entity.metadata, name: 'restricted-api' },
+          }}
+        >
           <JenkinsContent />
         </EntityProvider>
       </TestApiProvider>,
@@ -238,7 +244,7 @@ describe('Jenkins UI', () => {
     // Build 12 is running: Abort would be its only action, and it is not offered.
     await waitFor(() =>
       expect(asked).toContain(
-        'jenkins.build.abort component:default/payments-api',
+        'jenkins.build.abort component:default/restricted-api',
       ),
     );
     expect(screen.queryByRole('button', { name: 'Abort' })).toBeNull();
