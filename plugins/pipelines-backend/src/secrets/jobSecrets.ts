@@ -82,27 +82,21 @@ export function approvedEnvironmentsOf(
   definition: Pick<PipelineDefinition, 'jobs'>,
   jobRunId: string,
 ): string[] {
-  const byId = new Map(run.jobs.map(job => [job.jobRunId, job]));
-  const environments = new Set<string>();
-  const seen = new Set<string>();
-  const pending = [...(byId.get(jobRunId)?.needs ?? [])];
-  while (pending.length > 0) {
-    const id = pending.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const upstream = byId.get(id);
-    if (!upstream) continue;
-    if (upstream.approval?.decision === 'approved') {
-      const environment =
-        gateEnvironmentOf(upstream.approval) ??
-        gateEnvironmentOf(
-          definition.jobs.find(job => job.id === upstream.jobId)?.approval,
-        );
-      if (environment) environments.add(environment);
-    }
-    pending.push(...upstream.needs);
-  }
-  return [...environments].sort();
+  const upstream = upstreamOf(
+    new Map(run.jobs.map(job => [job.jobRunId, job])),
+    jobRunId,
+  );
+  return environmentsOf(
+    upstream
+      .filter(job => job.approval?.decision === 'approved')
+      .map(
+        job =>
+          gateEnvironmentOf(job.approval) ??
+          gateEnvironmentOf(
+            definition.jobs.find(j => j.id === job.jobId)?.approval,
+          ),
+      ),
+  );
 }
 
 /**
@@ -113,21 +107,35 @@ export function gateEnvironmentsOf(
   definition: Pick<PipelineDefinition, 'jobs'>,
   jobId: string,
 ): string[] {
-  const byId = new Map(definition.jobs.map(job => [job.id, job]));
-  const environments = new Set<string>();
+  const upstream = upstreamOf(
+    new Map(definition.jobs.map(job => [job.id, job])),
+    jobId,
+  );
+  return environmentsOf(upstream.map(job => gateEnvironmentOf(job.approval)));
+}
+
+/** The jobs `start` waits for, directly or through other jobs (each once). */
+function upstreamOf<J extends { needs: readonly string[] }>(
+  byId: Map<string, J>,
+  start: string,
+): J[] {
+  const found: J[] = [];
   const seen = new Set<string>();
-  const pending = [...(byId.get(jobId)?.needs ?? [])];
+  const pending = [...(byId.get(start)?.needs ?? [])];
   while (pending.length > 0) {
     const id = pending.pop()!;
     if (seen.has(id)) continue;
     seen.add(id);
-    const upstream = byId.get(id);
-    if (!upstream) continue;
-    const environment = gateEnvironmentOf(upstream.approval);
-    if (environment) environments.add(environment);
-    pending.push(...upstream.needs);
+    const job = byId.get(id);
+    if (!job) continue;
+    found.push(job);
+    pending.push(...job.needs);
   }
-  return [...environments].sort();
+  return found;
+}
+
+function environmentsOf(names: Array<string | undefined>): string[] {
+  return [...new Set(names.filter((n): n is string => !!n))].sort();
 }
 
 /**
