@@ -29,7 +29,10 @@ import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { pipelinesPlugin } from './plugin';
-import { GitHttpServer, startGitHttpServer } from './testing/gitHttpServer';
+import {
+  GitHttpServer,
+  startGitHttpServer,
+} from '@internal/plugin-pipelines-node/testUtils';
 import { makeGitRepository } from './testing/gitRepository';
 
 jest.setTimeout(120_000);

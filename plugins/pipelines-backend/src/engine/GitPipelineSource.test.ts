@@ -3,7 +3,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitRemotePolicy } from '../git/GitRemotePolicy';
-import { GitHttpServer, startGitHttpServer } from '../testing/gitHttpServer';
+import {
+  GitHttpServer,
+  startGitHttpServer,
+} from '@internal/plugin-pipelines-node/testUtils';
 import { makeGitRepository } from '../testing/gitRepository';
 import { GitPipelineSource } from './GitPipelineSource';
 

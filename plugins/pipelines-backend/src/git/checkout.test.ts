@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GitHttpServer, startGitHttpServer } from '../testing/gitHttpServer';
+import {
+  GitHttpServer,
+  startGitHttpServer,
+} from '@internal/plugin-pipelines-node/testUtils';
 import { makeGitRepository } from '../testing/gitRepository';
 import { GitCheckout } from './checkout';
 import { GitRemotePolicy } from './GitRemotePolicy';
