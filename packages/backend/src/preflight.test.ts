@@ -261,6 +261,32 @@ describe('checkConfig in production', () => {
     ).not.toThrow();
   });
 
+  it("refuses steps' egress to the backend host", () => {
+    expect(
+      checkProduction({
+        pipelines: {
+          sandbox: {
+            allowedEgress: ['api.github.com', 'HOST.comet.internal:7007'],
+          },
+        },
+      }),
+    ).toThrow(
+      /^pipelines\.sandbox\.allowedEgress: lists HOST\.comet\.internal:7007, which lets every pipeline step reach a service on the backend host's loopback/,
+    );
+    expect(
+      checkProduction({
+        pipelines: {
+          sandbox: {
+            allowedEgress: [
+              'api.github.com',
+              'host.comet.internal.example.com',
+            ],
+          },
+        },
+      }),
+    ).not.toThrow();
+  });
+
   it('refuses permissions that are off or not set', () => {
     expect(checkProduction({ permission: { enabled: false } })).toThrow(
       'permission.enabled: must be true when NODE_ENV=production, got false: without it every signed-in user may do everything (set permission.enabled: true)',

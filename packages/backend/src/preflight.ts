@@ -172,6 +172,24 @@ function productionRefusals(config: Config): PreflightError[] {
     );
   }
 
+  const egress = config.getOptional('pipelines.sandbox.allowedEgress');
+  const backendHostEntry = Array.isArray(egress)
+    ? egress.find(
+        entry =>
+          typeof entry === 'string' &&
+          /^host\.comet\.internal\.?(:|$)/i.test(entry.trim()),
+      )
+    : undefined;
+  if (backendHostEntry) {
+    refusals.push(
+      new PreflightError(
+        'pipelines.sandbox.allowedEgress',
+        `lists ${backendHostEntry}, which lets every pipeline step reach a service on the backend host's loopback (the portal itself, its database); it is refused when NODE_ENV=production`,
+        'remove that entry, and list the service by a host name or IP other steps can reach',
+      ),
+    );
+  }
+
   if (!config.has('comet.resourceScopes')) {
     refusals.push(
       new PreflightError(

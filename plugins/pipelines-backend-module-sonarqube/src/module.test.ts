@@ -15,6 +15,10 @@ import type { PipelineRun } from '@internal/plugin-pipelines-common';
 // The step is tested inside the real pipelines plugin, not a stand-in
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import pipelinesPlugin from '@internal/plugin-pipelines-backend';
+import {
+  GitHttpServer,
+  startGitHttpServer,
+} from '@internal/plugin-pipelines-node/testUtils';
 import { SonarQubeFake } from '@internal/plugin-sonarqube-node/testUtils';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -106,6 +110,7 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
   let commit: string;
   let exampleRepo: string;
   let fake: SonarQubeFake;
+  let gitServer: GitHttpServer;
   let server: any;
   let stopBackend: () => Promise<void>;
   const entityRef = 'component:default/payments-api';
@@ -130,14 +135,25 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
       tokens: [{ token: TOKEN, type: 'global-analysis' }],
     });
     const baseUrl = fake.url;
+    // Steps run in the sandbox, where the fake on the backend host's loopback is
+    // host.comet.internal, reachable because pipelines.sandbox.allowedEgress names it
+    const fakePort = new URL(baseUrl).port;
     const properties = path.join(exampleRepo, 'sonar-project.properties');
     fs.writeFileSync(
       properties,
       fs
         .readFileSync(properties, 'utf8')
-        .replace(/^sonar\.host\.url=.*$/m, `sonar.host.url=${baseUrl}`),
+        .replace(
+          /^sonar\.host\.url=.*$/m,
+          `sonar.host.url=${baseUrl.replace(
+            /\/\/[^/]+/,
+            `//host.comet.internal:${fakePort}`,
+          )}`,
+        ),
     );
     makeRepository(exampleRepo, {});
+    // Served over HTTP as a git host would; `pipelines.git.allowedHosts` allows it
+    gitServer = await startGitHttpServer({ root: tmp });
 
     const backend = await startTestBackend({
       features: [
@@ -152,6 +168,8 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
           data: {
             pipelines: {
               dataDir: path.join(tmp, 'data'),
+              git: { allowedHosts: [gitServer.host] },
+              sandbox: { allowedEgress: [`host.comet.internal:${fakePort}`] },
               heartbeatSeconds: 1,
               killGracePeriodSeconds: 1,
             },
@@ -169,7 +187,9 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
                 name: 'payments-api',
                 namespace: 'default',
                 annotations: {
-                  'backstage.io/source-location': `url:file://${repo}`,
+                  'backstage.io/source-location': `url:${gitServer.url(
+                    'repo',
+                  )}`,
                   'comet.dev/pipelines': Object.keys(FILES)
                     .filter(f => f.startsWith('.comet/'))
                     .join(','),
@@ -190,7 +210,9 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
                 name: 'gate-checks',
                 namespace: 'default',
                 annotations: {
-                  'backstage.io/source-location': `url:file://${repo}`,
+                  'backstage.io/source-location': `url:${gitServer.url(
+                    'repo',
+                  )}`,
                   'comet.dev/pipelines': Object.keys(FILES)
                     .filter(f => f.startsWith('.comet/'))
                     .join(','),
@@ -211,7 +233,9 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
                 name: 'product-catalog',
                 namespace: 'default',
                 annotations: {
-                  'backstage.io/source-location': `url:file://${exampleRepo}`,
+                  'backstage.io/source-location': `url:${gitServer.url(
+                    'example',
+                  )}`,
                   'comet.dev/pipelines': '.comet/quality.yaml',
                   'sonarqube.org/project-key': 'comet-examples_product-catalog',
                 },
@@ -233,6 +257,7 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
   afterAll(async () => {
     await stopBackend?.();
     await fake.close();
+    await gitServer?.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -105,7 +105,11 @@ export const pipelineSandboxServiceRef =
       }),
   });
 
-export { parseEgressRule, isPublicAddress } from './bubblewrap/egressPolicy';
+export {
+  BACKEND_HOST_NAME,
+  parseEgressRule,
+  isPublicAddress,
+} from './bubblewrap/egressPolicy';
 export { BubblewrapSandbox } from './bubblewrap/BubblewrapSandbox';
 export type { BubblewrapSandboxOptions } from './bubblewrap/BubblewrapSandbox';
 export type { EgressResolver } from './bubblewrap/EgressProxy';

@@ -379,6 +379,8 @@ export class BubblewrapSandbox implements PipelineSandboxService {
         env[name.toLowerCase()] = proxyUrl;
       }
       env.NO_PROXY = env.no_proxy = 'localhost,127.0.0.1,::1';
+      // Node's own fetch honours the proxy variables only when asked to
+      env.NODE_USE_ENV_PROXY = '1';
     }
     const processLimits: Record<string, number> = {
       data: limits.memoryMb * 1024 * 1024,

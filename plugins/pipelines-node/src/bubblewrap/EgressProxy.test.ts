@@ -223,4 +223,40 @@ describe('EgressProxy', () => {
       address: '127.0.0.1',
     });
   });
+
+  it('reaches the backend host and listed IPs only where a rule names them', async () => {
+    const strict = await EgressProxy.listen(path.join(tmp, 'strict.sock'), {
+      rules: [
+        parseEgressRule(`host.comet.internal:${targetPort}`, 'k'),
+        parseEgressRule('10.1.2.3:8080', 'k'),
+        parseEgressRule('*.internal.test', 'k'),
+      ],
+      logger: mockServices.logger.mock(),
+      resolve: async () => ['127.0.0.1'],
+    });
+    try {
+      expect(await strict.check('host.comet.internal', targetPort)).toEqual({
+        address: '127.0.0.1',
+      });
+      expect(await strict.check('HOST.comet.internal.', targetPort)).toEqual({
+        address: '127.0.0.1',
+      });
+      expect(await strict.check('host.comet.internal', 5432)).toEqual({
+        refused:
+          'host.comet.internal:5432 is not in pipelines.sandbox.allowedEgress',
+      });
+      // An IP the operator listed is reached as named, private or not
+      expect(await strict.check('10.1.2.3', 8080)).toEqual({
+        address: '10.1.2.3',
+      });
+      expect(await strict.check('10.1.2.3', 80)).toHaveProperty('refused');
+      // A name that resolves to loopback stays refused, even under a listed domain
+      expect(await strict.check('db.internal.test', 443)).toEqual({
+        refused:
+          'db.internal.test resolves to 127.0.0.1, a loopback, private, link-local or reserved address',
+      });
+    } finally {
+      await strict.close();
+    }
+  });
 });

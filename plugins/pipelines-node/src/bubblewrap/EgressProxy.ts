@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { promises as fs } from 'node:fs';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  BACKEND_HOST_NAME,
   EgressRule,
   isEgressAllowed,
   isPublicAddress,
@@ -104,9 +105,17 @@ export class EgressProxy {
         refused: `${name}:${port} is not in pipelines.sandbox.allowedEgress`,
       };
     }
+    if (name === BACKEND_HOST_NAME) {
+      return { address: '127.0.0.1' };
+    }
+    if (net.isIP(name)) {
+      // Only a rule naming this very address matches an IP (wildcards never do): the operator
+      // chose it, loopback or private included, and no lookup can change what it reaches.
+      return { address: name };
+    }
     let addresses: string[];
     try {
-      addresses = net.isIP(name) ? [name] : await this.#resolve(name);
+      addresses = await this.#resolve(name);
     } catch (error) {
       return {
         refused: `${name} could not be resolved: ${(error as Error).message}`,

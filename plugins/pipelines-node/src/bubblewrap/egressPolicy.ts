@@ -139,3 +139,10 @@ export function isPublicAddress(address: string): boolean {
   }
   return false;
 }
+
+/**
+ * The name a step uses for the backend host itself (as Docker's `host.docker.internal`): the
+ * proxy connects it to the host's 127.0.0.1, and only when an allowedEgress rule names it with
+ * its port. Inside the sandbox `127.0.0.1` and `localhost` are the sandbox's own loopback.
+ */
+export const BACKEND_HOST_NAME = 'host.comet.internal';
