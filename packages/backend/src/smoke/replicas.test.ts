@@ -6,6 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -28,13 +30,24 @@ describe('two replicas on PostgreSQL', () => {
     .toString(36)
     .slice(2)}-token-0123456789`;
   let tmp: string;
-  let marker: string;
+  // Steps run sandboxed, with no file of the host writable: they report each start and end to
+  // this server on the host (host.comet.internal through the egress proxy), which stamps them
+  let marker: http.Server;
+  const marks: Array<{ kind: string; id: string; at: bigint }> = [];
   const replicas: CometProcess[] = [];
   const ports: number[] = [];
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-replicas-'));
-    marker = path.join(tmp, 'marker.log');
+    marker = http.createServer((req, res) => {
+      const [, kind, id] = (req.url ?? '').split('/');
+      marks.push({ kind, id, at: process.hrtime.bigint() });
+      res.end('ok');
+    });
+    await new Promise<void>(resolve =>
+      marker.listen(0, '127.0.0.1', () => resolve()),
+    );
+    const markerPort = (marker.address() as AddressInfo).port;
     // Served by each replica as an example repository (allowed by default, no file:// URLs)
     const repo = path.join(tmp, 'projects', 'replica-demo');
     fs.mkdirSync(path.join(repo, '.comet'), { recursive: true });
@@ -49,15 +62,29 @@ jobs:
   work:
     retry: 2
     env:
-      MARKER: ${marker}
+      MARKER_URL: http://host.comet.internal:${markerPort}
     steps:
       - name: Work
         run: |
-          echo "start $$ $(date +%s%N)" >> "$MARKER"
+          ID=$(od -An -N6 -tx1 /dev/urandom | tr -d ' \\n')
+          node .comet/mark.js start "$ID"
           echo "working for \${{ params.seconds }} s"
           sleep \${{ params.seconds }}
-          echo "end $$ $(date +%s%N)" >> "$MARKER"
+          node .comet/mark.js end "$ID"
           echo finished
+`,
+    );
+    fs.writeFileSync(
+      path.join(repo, '.comet', 'mark.js'),
+      `fetch(process.env.MARKER_URL + '/' + process.argv[2] + '/' + process.argv[3], {
+  method: 'POST',
+}).then(
+  r => process.exit(r.ok ? 0 : 1),
+  e => {
+    console.error(e);
+    process.exit(1);
+  },
+);
 `,
     );
     const env = {
@@ -89,8 +116,6 @@ metadata:
 spec:
   type: service
   lifecycle: experimental
-  # The guest who triggers the runs is a member of payments-team (examples/org.yaml); only
-  # the owner group's members may run an entity's pipelines
   owner: payments-team
 `,
     );
@@ -115,6 +140,11 @@ spec:
           '        options:',
           `          token: ${token}`,
           '          subject: replicas-test',
+          // The test's static token may start runs (static tokens only read by default)
+          'permission:',
+          '  comet:',
+          '    services:',
+          '      replicas-test: [pipelines.run.create]',
           'catalog:',
           '  locations:',
           '    - type: file',
@@ -134,6 +164,8 @@ spec:
           '  heartbeatSeconds: 1',
           '  shutdownGraceSeconds: 2',
           '  killGracePeriodSeconds: 1',
+          '  sandbox:',
+          `    allowedEgress: ['host.comet.internal:${markerPort}']`,
         ].join('\n'),
       });
       replicas.push(replica);
@@ -145,6 +177,7 @@ spec:
   afterAll(async () => {
     for (const replica of replicas) await replica.stop();
     await dropTestDatabases(POSTGRES_URL, prefix);
+    marker?.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
@@ -192,10 +225,7 @@ spec:
       );
       return match ? Number(match[1]) : undefined;
     }, 30_000);
-    await eventually(
-      async () => (fs.existsSync(marker) ? true : undefined),
-      30_000,
-    );
+    await eventually(async () => (marks.length > 0 ? true : undefined), 30_000);
     const victim = replicas.findIndex(r => r.child.pid === workerPid);
     expect(victim).toBeGreaterThanOrEqual(0);
     const survivor = 1 - victim;
@@ -217,17 +247,13 @@ spec:
     // The killed attempt never finished (its step was killed with its backend), and the second
     // attempt started only after that.
     await new Promise(r => setTimeout(r, 9_000));
-    const events = fs
-      .readFileSync(marker, 'utf8')
-      .trim()
-      .split('\n')
-      .map(line => line.split(' '));
-    const starts = events.filter(e => e[0] === 'start');
-    const ends = events.filter(e => e[0] === 'end');
+    const starts = marks.filter(m => m.kind === 'start');
+    const ends = marks.filter(m => m.kind === 'end');
     expect(starts).toHaveLength(2);
     expect(ends).toHaveLength(1);
-    expect(ends[0][1]).toBe(starts[1][1]);
-    expect(BigInt(starts[1][2])).toBeGreaterThan(BigInt(starts[0][2]));
+    expect(starts[0].id).not.toBe(starts[1].id);
+    expect(ends[0].id).toBe(starts[1].id);
+    expect(starts[1].at).toBeGreaterThan(starts[0].at);
     replicas[victim] = replicas[survivor];
   });
 
