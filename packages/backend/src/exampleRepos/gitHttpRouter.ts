@@ -186,22 +186,37 @@ export function createGitHttpRouter(options: {
         child.stdin.once('drain', () => req.resume());
       }
     });
-    req.on('end', () => child.stdin.end());
-
     const timer = setTimeout(() => killGroup('timeout'), limits.timeoutMs);
     // `close` before the response finished means the client went away
     res.on('close', () => {
       if (!res.writableFinished) killGroup('disconnect');
     });
 
+    // git http-backend prints its headers before it reads the body: they are held until the
+    // whole body is in, so a body that passes the cap later still gets its 413
+    let requestDone = false;
+    const held: Buffer[] = [];
     let headerBuffer: Buffer | undefined = Buffer.alloc(0);
     const writeBody = (chunk: Buffer) => {
-      if (res.destroyed) return;
+      if (!requestDone) {
+        held.push(chunk);
+        return;
+      }
+      if (res.destroyed || chunk.length === 0) return;
       if (!res.write(chunk)) {
         child.stdout.pause();
         res.once('drain', () => child.stdout.resume());
       }
     };
+    const flushHeld = () => {
+      requestDone = true;
+      for (const chunk of held.splice(0)) writeBody(chunk);
+    };
+    req.on('end', () => {
+      child.stdin.end();
+      flushHeld();
+    });
+
     child.stdout.on('data', (chunk: Buffer) => {
       if (!headerBuffer) {
         writeBody(chunk);
@@ -260,6 +275,8 @@ export function createGitHttpRouter(options: {
         } else if (killedFor === 'too large' && !res.headersSent) {
           tooLarge(res, limits.maxRequestBytes);
         } else if (killedFor === 'timeout' && !res.headersSent) {
+          // The rest of the body is not waited for: the connection closes with the answer
+          if (!requestDone) res.set('Connection', 'close');
           res
             .status(504)
             .type('text/plain')
@@ -270,6 +287,8 @@ export function createGitHttpRouter(options: {
         } else if (headerBuffer && !res.headersSent) {
           res.status(502).type('text/plain').send('git http-backend failed\n');
         } else {
+          // git finished before the body did (it answered without reading all of it)
+          flushHeld();
           res.end();
         }
         finish();
