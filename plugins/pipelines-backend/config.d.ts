@@ -140,9 +140,9 @@ export interface Config {
       /**
        * Hosts steps may reach, through Comet's egress proxy (HTTP_PROXY/HTTPS_PROXY are set
        * in the step): `host[:port]` or `*.domain[:port]`; without a port, 80 and 443. A name
-       * that resolves to a loopback, private, link-local or metadata address is refused; an
-       * IP entry allows that address as listed, and `host.comet.internal:PORT` is the backend
-       * host's 127.0.0.1:PORT (refused in production). Default: none, steps have no network.
+       * (or IP) that is a loopback, private, link-local or metadata address is refused, except
+       * `host.comet.internal:PORT`, the backend host's 127.0.0.1:PORT for demos (refused in
+       * production). Default: none, steps have no network.
        */
       allowedEgress?: string[];
       /** Writable memory of each step process (RLIMIT_DATA), in MiB. Default 4096. */

@@ -224,7 +224,7 @@ describe('EgressProxy', () => {
     });
   });
 
-  it('reaches the backend host and listed IPs only where a rule names them', async () => {
+  it('reaches the backend host only where a rule names it, and never a private IP', async () => {
     const strict = await EgressProxy.listen(path.join(tmp, 'strict.sock'), {
       rules: [
         parseEgressRule(`host.comet.internal:${targetPort}`, 'k'),
@@ -245,9 +245,10 @@ describe('EgressProxy', () => {
         refused:
           'host.comet.internal:5432 is not in pipelines.sandbox.allowedEgress',
       });
-      // An IP the operator listed is reached as named, private or not
+      // A listed private IP stays refused: steps never reach private addresses
       expect(await strict.check('10.1.2.3', 8080)).toEqual({
-        address: '10.1.2.3',
+        refused:
+          '10.1.2.3 resolves to 10.1.2.3, a loopback, private, link-local or reserved address',
       });
       expect(await strict.check('10.1.2.3', 80)).toHaveProperty('refused');
       // A name that resolves to loopback stays refused, even under a listed domain

@@ -108,14 +108,9 @@ export class EgressProxy {
     if (name === BACKEND_HOST_NAME) {
       return { address: '127.0.0.1' };
     }
-    if (net.isIP(name)) {
-      // Only a rule naming this very address matches an IP (wildcards never do): the operator
-      // chose it, loopback or private included, and no lookup can change what it reaches.
-      return { address: name };
-    }
     let addresses: string[];
     try {
-      addresses = await this.#resolve(name);
+      addresses = net.isIP(name) ? [name] : await this.#resolve(name);
     } catch (error) {
       return {
         refused: `${name} could not be resolved: ${(error as Error).message}`,
