@@ -1,0 +1,6 @@
+/**
+ * Comet's Jira backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { jiraPlugin as default } from './plugin';
