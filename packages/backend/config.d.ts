@@ -29,6 +29,8 @@ export interface Config {
       jenkins?: boolean;
       /** Serve a fake SonarQube at /api/fakes/sonarqube. Default false. */
       sonarqube?: boolean;
+      /** The Jira fake (Cloud REST v3 and Agile) at /api/fakes/jira, with the example projects. */
+      jira?: boolean;
     };
     /**
      * Serves example projects as read-only git repositories at /api/example-repos/<name>.git.

@@ -147,6 +147,10 @@ async function main() {
   // The sonarqube:project:create scaffolder action
   backend.add(import('@internal/plugin-scaffolder-backend-module-sonarqube'));
 
+  // Jira: an entity's issues, sprint and release notes, issue writes, the jira:* actions
+  // (jira.instances)
+  backend.add(import('@internal/plugin-jira-backend'));
+
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);
   backend.add(fakesPlugin);

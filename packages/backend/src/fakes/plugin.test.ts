@@ -34,6 +34,17 @@ const recordingLoaders: FakeLoader[] = [
       return { router: fake.router, close: () => fake.close() };
     },
   },
+  {
+    name: 'jira',
+    load: async () => {
+      loaded.push('jira');
+      const { JiraFake } = jest.requireActual(
+        '@internal/plugin-jira-node/testUtils',
+      );
+      const fake = new JiraFake({ example: true });
+      return { router: fake.router, close: () => fake.close() };
+    },
+  },
 ];
 
 async function start(fakes: Record<string, boolean>) {
@@ -48,7 +59,11 @@ async function start(fakes: Record<string, boolean>) {
 
 describe('fakesPlugin', () => {
   it('has a loader for each comet.fakes key', () => {
-    expect(FAKE_LOADERS.map(f => f.name)).toEqual(['jenkins', 'sonarqube']);
+    expect(FAKE_LOADERS.map(f => f.name)).toEqual([
+      'jenkins',
+      'sonarqube',
+      'jira',
+    ]);
     expect(recordingLoaders.map(f => f.name)).toEqual(
       FAKE_LOADERS.map(f => f.name),
     );

@@ -44,6 +44,16 @@ export const FAKE_LOADERS: FakeLoader[] = [
       return { router: fake.router, close: () => fake.close() };
     },
   },
+  {
+    name: 'jira',
+    load: async () => {
+      const { JiraFake } = exportsOf(
+        await import('@internal/plugin-jira-node/testUtils'),
+      );
+      const fake = new JiraFake({ example: true });
+      return { router: fake.router, close: () => fake.close() };
+    },
+  },
 ];
 
 /**

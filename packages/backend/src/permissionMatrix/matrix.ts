@@ -510,10 +510,114 @@ export const ROUTES: RouteRow[] = [
     expect: READ,
     request: ctx => ({ path: '/hotspots', query: entity(ctx) }),
   },
+
+  // jira
+  ...[
+    '/entity/overview',
+    '/entity/issues',
+    '/entity/create-meta',
+    '/entity/sprint',
+    '/entity/versions',
+  ].map(
+    (path): RouteRow => ({
+      plugin: 'jira',
+      method: 'GET',
+      path,
+      rule: '`jira.issue.read`',
+      expect: READ,
+      request: ctx => ({ path, query: entity(ctx) }),
+    }),
+  ),
+  {
+    plugin: 'jira',
+    method: 'GET',
+    path: '/entity/release-notes',
+    rule: '`jira.issue.read`',
+    expect: READ,
+    request: ctx => ({
+      path: '/entity/release-notes',
+      query: { ...entity(ctx), version: '1.4.0' },
+    }),
+  },
+  ...['', '/transitions'].map(
+    (suffix): RouteRow => ({
+      plugin: 'jira',
+      method: 'GET',
+      path: `/issues/:key${suffix}`,
+      rule: '`jira.issue.read`; the issue must be in the entity’s projects',
+      expect: READ,
+      request: ctx => ({ path: `/issues/PAY-1${suffix}`, query: entity(ctx) }),
+    }),
+  ),
+  {
+    plugin: 'jira',
+    method: 'POST',
+    path: '/entity/issues',
+    rule: '`jira.issue.create` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: '/entity/issues',
+      query: entity(ctx),
+      body: { issueType: 'Task', summary: 'Permission matrix' },
+    }),
+  },
+  {
+    plugin: 'jira',
+    method: 'POST',
+    path: '/issues/:key/transitions',
+    rule: '`jira.issue.update` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: '/issues/PAY-1/transitions',
+      query: entity(ctx),
+      body: { transition: 'In Progress' },
+    }),
+  },
+  {
+    plugin: 'jira',
+    method: 'POST',
+    path: '/issues/:key/comments',
+    rule: '`jira.issue.update` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: '/issues/PAY-1/comments',
+      query: entity(ctx),
+      body: { body: 'Permission matrix' },
+    }),
+  },
+  {
+    plugin: 'jira',
+    method: 'POST',
+    path: '/issues/:key/attachments',
+    rule: '`jira.issue.update` (owner)',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: '/issues/PAY-1/attachments',
+      query: { ...entity(ctx), filename: 'matrix.txt' },
+      body: 'matrix',
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
+  },
+  {
+    plugin: 'jira',
+    method: 'GET',
+    path: '/me/issues',
+    rule: 'signed-in users (their own issues); not services',
+    expect: SIGNED_IN_WRITE,
+    request: () => ({ path: '/me/issues' }),
+  },
+  {
+    plugin: 'jira',
+    method: 'GET',
+    path: '/search',
+    rule: '`jira.search.jql` (admin; not a read for static tokens)',
+    expect: ADMIN_ONLY,
+    request: () => ({ path: '/search', query: { jql: 'project = PAY' } }),
+  },
 ];
 
 // Backstage's permission integration, which every plugin with permissions serves
-for (const plugin of ['pipelines', 'jenkins', 'sonarqube']) {
+for (const plugin of ['pipelines', 'jenkins', 'sonarqube', 'jira']) {
   ROUTES.push(
     {
       plugin,
@@ -636,6 +740,44 @@ export const ACTIONS: ActionRow[] = [
     rule: '`sonarqube.findings.read`',
     expect: READ,
     input: entity,
+  },
+  ...['jira:search-issues', 'jira:get-active-sprint'].map(
+    (id): ActionRow => ({
+      id,
+      rule: '`jira.issue.read`',
+      expect: READ,
+      input: entity,
+    }),
+  ),
+  {
+    id: 'jira:get-issue',
+    rule: '`jira.issue.read`',
+    expect: READ,
+    input: ctx => ({ ...entity(ctx), key: 'PAY-1' }),
+  },
+  {
+    id: 'jira:get-release-notes',
+    rule: '`jira.issue.read`',
+    expect: READ,
+    input: ctx => ({ ...entity(ctx), version: '1.4.0' }),
+  },
+  {
+    id: 'jira:create-issue',
+    rule: '`jira.issue.create` (owner)',
+    expect: OWNER_WRITE,
+    input: ctx => ({ ...entity(ctx), issueType: 'Task', summary: 'Matrix' }),
+  },
+  {
+    id: 'jira:transition-issue',
+    rule: '`jira.issue.update` (owner)',
+    expect: OWNER_WRITE,
+    input: ctx => ({ ...entity(ctx), key: 'PAY-1', transition: 'In Progress' }),
+  },
+  {
+    id: 'jira:add-comment',
+    rule: '`jira.issue.update` (owner)',
+    expect: OWNER_WRITE,
+    input: ctx => ({ ...entity(ctx), key: 'PAY-1', body: 'Matrix' }),
   },
 ];
 

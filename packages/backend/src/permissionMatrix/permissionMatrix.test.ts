@@ -43,6 +43,12 @@ import pipelinesModuleSonarqube from '@internal/plugin-pipelines-backend-module-
 import scaffolderModuleJenkins from '@internal/plugin-scaffolder-backend-module-jenkins';
 import scaffolderModuleSonarqube from '@internal/plugin-scaffolder-backend-module-sonarqube';
 import sonarqubePlugin from '@internal/plugin-sonarqube-backend';
+import jiraPlugin from '@internal/plugin-jira-backend';
+import {
+  JIRA_FAKE_DEMO_API_TOKEN,
+  JIRA_FAKE_DEMO_EMAIL,
+  JiraFake,
+} from '@internal/plugin-jira-node/testUtils';
 import express from 'express';
 import { parse as parseYaml } from 'yaml';
 import { execFileSync } from 'node:child_process';
@@ -87,13 +93,14 @@ const SONARQUBE_WEBHOOK_SECRET = 'matrix-sonarqube-webhook-secret';
 const SERVICE_SUBJECT = 'release-bot';
 
 /** The Comet backend plugins the matrix covers, by plugin id. */
-const COMET_PLUGIN_IDS = ['pipelines', 'jenkins', 'sonarqube'];
+const COMET_PLUGIN_IDS = ['pipelines', 'jenkins', 'sonarqube', 'jira'];
 
 /** The Comet packages of packages/backend that the matrix backend starts. */
 const COMET_FEATURES = {
   '@internal/plugin-pipelines-backend': pipelinesPlugin,
   '@internal/plugin-jenkins-backend': jenkinsPlugin,
   '@internal/plugin-sonarqube-backend': sonarqubePlugin,
+  '@internal/plugin-jira-backend': jiraPlugin,
   '@internal/plugin-pipelines-backend-module-jenkins': pipelinesModuleJenkins,
   '@internal/plugin-pipelines-backend-module-sonarqube':
     pipelinesModuleSonarqube,
@@ -149,7 +156,11 @@ function component(
   name: string,
   owner: string,
   repo: string,
-  tools: { jenkinsJob: string; sonarQubeProjectKey: string },
+  tools: {
+    jenkinsJob: string;
+    sonarQubeProjectKey: string;
+    jiraProjectKey: string;
+  },
 ): Entity {
   return {
     apiVersion: 'backstage.io/v1alpha1',
@@ -162,6 +173,7 @@ function component(
         'comet.dev/pipelines': '.comet/pipeline.yaml',
         'jenkins.io/job-full-name': tools.jenkinsJob,
         'sonarqube.org/project-key': tools.sonarQubeProjectKey,
+        'jira/project-key': tools.jiraProjectKey,
       },
     },
     spec: { type: 'service', owner, lifecycle: 'production' },
@@ -294,6 +306,7 @@ describe('permission matrix', () => {
     tmp: string;
     jenkins: JenkinsFake;
     sonarqube: SonarQubeFake;
+    jira: JiraFake;
     gitServer: { url: string; host: string; close(): Promise<void> };
     ctx: MatrixContext;
   };
@@ -341,11 +354,12 @@ describe('permission matrix', () => {
     const repo = path.join(tmp, 'repo');
     makeRepository(repo);
     const gitServer = await serveRepository(repo, path.join(tmp, 'served'));
-    const [jenkins, sonarqube] = await Promise.all([
+    const [jenkins, sonarqube, jira] = await Promise.all([
       JenkinsFake.start(),
       SonarQubeFake.start(),
+      JiraFake.start({ example: true }),
     ]);
-    Object.assign(fixture, { tmp, gitServer, jenkins, sonarqube });
+    Object.assign(fixture, { tmp, gitServer, jenkins, sonarqube, jira });
 
     const backend = await startTestBackend({
       extensionPoints: [
@@ -404,10 +418,12 @@ describe('permission matrix', () => {
                 'team-a': {
                   jenkins: ['payments/*'],
                   sonarqube: ['comet-examples_payments-*'],
+                  jira: ['PAY'],
                 },
                 'team-b': {
                   jenkins: ['storefront/*'],
                   sonarqube: ['comet-examples_storefront-*'],
+                  jira: ['SHOP'],
                 },
               },
             },
@@ -434,6 +450,17 @@ describe('permission matrix', () => {
                 },
               ],
             },
+            jira: {
+              instances: [
+                {
+                  name: 'default',
+                  baseUrl: jira.url,
+                  product: 'cloud',
+                  email: JIRA_FAKE_DEMO_EMAIL,
+                  apiToken: JIRA_FAKE_DEMO_API_TOKEN,
+                },
+              ],
+            },
             sonarqube: {
               instances: [
                 {
@@ -451,10 +478,12 @@ describe('permission matrix', () => {
             component('payments-api', 'team-a', gitServer.url, {
               jenkinsJob: 'payments/payments-api',
               sonarQubeProjectKey: 'comet-examples_payments-api',
+              jiraProjectKey: 'PAY',
             }),
             component('storefront-web', 'team-b', gitServer.url, {
               jenkinsJob: 'storefront/storefront-web',
               sonarQubeProjectKey: 'comet-examples_storefront-web',
+              jiraProjectKey: 'SHOP',
             }),
           ],
         }),
@@ -545,6 +574,7 @@ describe('permission matrix', () => {
     await Promise.all([
       fixture.jenkins?.close(),
       fixture.sonarqube?.close(),
+      fixture.jira?.close(),
       fixture.gitServer?.close(),
     ]);
     if (fixture.tmp) fs.rmSync(fixture.tmp, { recursive: true, force: true });
@@ -704,6 +734,9 @@ describe('permission matrix', () => {
       expect(writes.map(row => row.id)).toEqual([
         'pipelines:trigger-run',
         'jenkins:trigger-build',
+        'jira:create-issue',
+        'jira:transition-issue',
+        'jira:add-comment',
       ]);
       const answers: string[] = [];
       for (const row of writes) {
@@ -715,14 +748,19 @@ describe('permission matrix', () => {
           });
           answers.push(`${row.id}: allow`);
         } catch (error) {
+          // Past authorization, the inputs may still be refused (a transition not allowed now)
+          const status = (error as { statusCode?: number }).statusCode;
           answers.push(
-            `${row.id}: ${(error as { statusCode?: number }).statusCode}`,
+            `${row.id}: ${status === 401 || status === 403 ? status : 'allow'}`,
           );
         }
       }
       expect(answers).toEqual([
         'pipelines:trigger-run: allow',
         'jenkins:trigger-build: allow',
+        'jira:create-issue: allow',
+        'jira:transition-issue: allow',
+        'jira:add-comment: allow',
       ]);
     });
 

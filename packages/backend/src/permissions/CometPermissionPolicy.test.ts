@@ -1,3 +1,10 @@
+import {
+  jiraComponentCreatePermission,
+  jiraIssueCreatePermission,
+  jiraIssueReadPermission,
+  jiraIssueUpdatePermission,
+  jiraSearchJqlPermission,
+} from '@internal/plugin-jira-common';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
@@ -164,6 +171,8 @@ const ownerPermissions = [
   pipelinesRunCancelPermission,
   jenkinsBuildTriggerPermission,
   jenkinsBuildAbortPermission,
+  jiraIssueCreatePermission,
+  jiraIssueUpdatePermission,
 ];
 
 const readPermissions = [
@@ -173,6 +182,7 @@ const readPermissions = [
   jenkinsBuildReadPermission,
   sonarqubeFindingsReadPermission,
   sonarqubeSecurityReadPermission,
+  jiraIssueReadPermission,
   templateParameterReadPermission,
   taskReadPermission,
 ];
@@ -182,6 +192,8 @@ const adminPermissions = [
   catalogLocationDeletePermission,
   jenkinsJobConfigurePermission,
   sonarqubeProjectConfigurePermission,
+  jiraSearchJqlPermission,
+  jiraComponentCreatePermission,
   templateManagementPermission,
 ];
 

@@ -56,6 +56,8 @@ const OWNER_PERMISSIONS = new Set([
   'pipelines.run.cancel',
   'jenkins.build.trigger',
   'jenkins.build.abort',
+  'jira.issue.create',
+  'jira.issue.update',
 ]);
 
 /** Any signed-in user (the pipelines service then checks the environment's approvers). */
@@ -67,7 +69,7 @@ const SIGNED_IN_PERMISSIONS = new Set([
 ]);
 
 /** Administrators only, whatever their attributes say. */
-const ADMIN_PERMISSIONS = new Set([
+export const ADMIN_PERMISSIONS = new Set([
   'catalog.entity.create',
   'catalog.location.create',
   'catalog.location.delete',
@@ -75,6 +77,9 @@ const ADMIN_PERMISSIONS = new Set([
   'catalog.entities.unprocessed.delete',
   'jenkins.job.configure',
   'sonarqube.project.configure',
+  // Raw JQL sees all that Comet's Jira account sees, beyond any one entity
+  'jira.search.jql',
+  'jira.component.create',
   'scaffolder.template.dry-run',
   'scaffolder.template.management',
 ]);

@@ -22,6 +22,7 @@ import {
   readCometPermissionConfig,
 } from './CometPermissionConfig';
 import {
+  ADMIN_PERMISSIONS,
   AI_ACTORS,
   AI_FORBIDDEN_PERMISSIONS,
   SCAFFOLDER_ACTOR,
@@ -90,8 +91,10 @@ export class CometPermissionsService implements PermissionsService {
       const answers = await ask(requests);
       return answers.map((answer, index) => {
         const { permission } = requests[index];
+        // A read for administrators only (raw Jira JQL) is not a read for a static token
         const mayDo =
-          permission.attributes.action === 'read' ||
+          (permission.attributes.action === 'read' &&
+            !ADMIN_PERMISSIONS.has(permission.name)) ||
           granted?.has(permission.name) === true;
         return mayDo ? answer : denied;
       });

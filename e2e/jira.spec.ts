@@ -1,0 +1,68 @@
+import { expect, test } from '@playwright/test';
+
+/*
+ * Jira in the portal, against the Jira fake the e2e backend serves at /api/fakes/jira
+ * (e2e/app-config.e2e.yaml): an example component's Jira tab with its counts, issues and
+ * sprint, then an issue created from the dialog that the table then lists.
+ */
+test.describe('Jira', () => {
+  test.beforeEach(async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByText('Guest', { exact: true })).toBeVisible();
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await expect(
+      page
+        .getByRole('navigation', { name: 'sidebar nav' })
+        .getByRole('link', { name: 'Catalog', exact: true }),
+    ).toBeVisible();
+  });
+
+  test("a component's Jira tab shows its issues and sprint, and creates an issue", async ({
+    page,
+  }) => {
+    await page.goto('/catalog/default/component/payments-api/jira');
+    const table = page.getByRole('table', { name: 'Jira issues' });
+    await expect(
+      table.getByRole('link', { name: /^PAY-\d+ \(opens in Jira/ }).first(),
+    ).toBeVisible({
+      timeout: 45_000,
+    });
+    await expect(page.getByText('PAY Sprint 23')).toBeVisible();
+
+    const summary = `Refunds are applied twice ${Date.now()}`;
+    await page.getByRole('button', { name: 'Create issue' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create Jira issue' });
+    // The first field has the focus: the issue type
+    await expect(
+      dialog.getByRole('button', { name: /Issue type/ }),
+    ).toBeFocused({
+      timeout: 15_000,
+    });
+    await dialog.getByRole('button', { name: /Issue type/ }).click();
+    await page.getByRole('option', { name: 'Bug', exact: true }).click();
+    await dialog.getByLabel('Summary').fill(summary);
+    await dialog.getByLabel('Description').fill('Seen in **production**');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    const created = page
+      .getByRole('status')
+      .getByRole('link', { name: /^PAY-\d+$/ });
+    await expect(created).toBeVisible();
+    const key = await created.textContent();
+    await expect(
+      table.getByRole('link', { name: `${key} (opens in Jira in a new tab)` }),
+    ).toBeVisible();
+    await expect(table.getByText(summary)).toBeVisible();
+  });
+
+  test('a bad JQL filter shows Jira’s own message', async ({ page }) => {
+    await page.goto('/catalog/default/component/payments-api/jira');
+    const jql = page.getByLabel('JQL');
+    await jql.fill('status = = x');
+    await jql.press('Enter');
+    await expect(
+      page.getByText(/JQL/).filter({ hasText: /Error in the JQL Query/ }),
+    ).toBeVisible({
+      timeout: 30_000,
+    });
+  });
+});
