@@ -385,7 +385,11 @@ export class JiraService {
         'overview',
         scope.jql,
         async () => {
-          const counts: Array<[string, JiraStatusCategory, string]> = [];
+          // Kept as counts per status and type, so a warm view reads a few rows, not n
+          const counts = new Map<
+            string,
+            [string, JiraStatusCategory, string, number]
+          >();
           for await (const page of scope.client.searchPages({
             jql: scope.jql,
             maxResults: OVERVIEW_PAGE,
@@ -393,27 +397,31 @@ export class JiraService {
           })) {
             for (const issue of page) {
               if (!this.inScope(scope, issue)) continue;
-              counts.push([
+              const key = `${issue.status.name}\u0000${issue.type.name}`;
+              const row = counts.get(key) ?? [
                 issue.status.name,
                 issue.status.category,
                 issue.type.name,
-              ]);
+                0,
+              ];
+              row[3]++;
+              counts.set(key, row);
             }
           }
-          return counts;
+          return [...counts.values()];
         },
       );
       if (notice) notices.push(notice);
-      for (const [status, category, type] of value) {
-        total++;
+      for (const [status, category, type, count] of value) {
+        total += count;
         const entry = byStatus.get(status) ?? {
           name: status,
           category,
           count: 0,
         };
-        entry.count++;
+        entry.count += count;
         byStatus.set(status, entry);
-        byType.set(type, (byType.get(type) ?? 0) + 1);
+        byType.set(type, (byType.get(type) ?? 0) + count);
       }
     }
     const categoryRank = { new: 0, indeterminate: 1, done: 2 };
