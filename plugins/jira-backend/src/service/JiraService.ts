@@ -85,14 +85,14 @@ type ResolvedEntity = {
   entityRef: string;
   scopes: InstanceScope[];
   notices: JiraNotice[];
-  decisions: { allowed(permission: any): boolean };
 };
 
 type Cached<T> = { value: T; at: number };
 
 const STALE_TTL_MS = 24 * 60 * 60 * 1000;
 const OVERVIEW_PAGE = 1000;
-const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+/** The largest attachment Comet forwards to Jira. */
+export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 /**
  * Everything the REST API and the actions share. The entity is read with the caller's
@@ -244,7 +244,6 @@ export class JiraService {
       entityRef: decided.entityRef,
       scopes,
       notices,
-      decisions: decided,
     };
   }
 

@@ -3,7 +3,7 @@ import { parseInput } from '@internal/backend-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
-import type { JiraService } from './JiraService';
+import { MAX_ATTACHMENT_BYTES, type JiraService } from './JiraService';
 
 const entityRef = z.string({
   required_error: 'entityRef is required, e.g. component:default/payments-api',
@@ -24,8 +24,6 @@ const limit = z.coerce.number().int().min(1).max(100).optional();
 const issueKey = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]+-\d+$/, 'must be an issue key such as PAY-123');
-
-export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 /** `/api/jira`: see docs/jira.md for every route. */
 export async function createRouter(options: {

@@ -63,7 +63,7 @@ describe('resolveStepSandbox', () => {
       config: new ConfigReader({
         pipelines: {
           localExecutor: { unsandboxed: true },
-          sandbox: { allowedEgress: ['registry.npmjs.org'] },
+          sandbox: { allowedEgress: ['packages.example.com'] },
         },
       }),
       sandbox,
@@ -71,7 +71,7 @@ describe('resolveStepSandbox', () => {
     });
     expect(decision).toEqual({
       sandbox,
-      allowedEgress: ['registry.npmjs.org'],
+      allowedEgress: ['packages.example.com'],
     });
     expect(logger.info).toHaveBeenCalledWith(
       'Pipeline steps run sandboxed: fake sandbox',

@@ -609,7 +609,7 @@ describe('BubblewrapSandbox without bwrap', () => {
             maxWorkspaceMb: 2048,
             uidBase: 70000,
             uidCount: 8,
-            allowedEgress: ['registry.npmjs.org', '*.debian.org:80'],
+            allowedEgress: ['packages.example.com', '*.mirror.example.org:80'],
           },
         },
       }),

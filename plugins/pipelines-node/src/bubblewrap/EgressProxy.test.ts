@@ -13,11 +13,11 @@ import {
 
 describe('egressPolicy', () => {
   it('parses host[:port], wildcards and IP entries', () => {
-    expect(parseEgressRule('Registry.NPMjs.org', 'k')).toEqual({
-      host: 'registry.npmjs.org',
+    expect(parseEgressRule('Packages.EXAMPLE.com', 'k')).toEqual({
+      host: 'packages.example.com',
     });
-    expect(parseEgressRule('*.debian.org:80', 'k')).toEqual({
-      host: '*.debian.org',
+    expect(parseEgressRule('*.mirror.example.org:80', 'k')).toEqual({
+      host: '*.mirror.example.org',
       port: 80,
     });
     expect(parseEgressRule('[2606:4700::1]:443', 'k')).toEqual({
@@ -46,16 +46,16 @@ describe('egressPolicy', () => {
 
   it('matches hosts, wildcard subdomains and ports', () => {
     const rules = [
-      parseEgressRule('registry.npmjs.org', 'k'),
-      parseEgressRule('*.debian.org', 'k'),
+      parseEgressRule('packages.example.com', 'k'),
+      parseEgressRule('*.mirror.example.org', 'k'),
       parseEgressRule('git.example.com:8443', 'k'),
     ];
-    expect(isEgressAllowed(rules, 'registry.npmjs.org', 443)).toBe(true);
-    expect(isEgressAllowed(rules, 'REGISTRY.npmjs.org.', 80)).toBe(true);
-    expect(isEgressAllowed(rules, 'registry.npmjs.org', 22)).toBe(false);
-    expect(isEgressAllowed(rules, 'deb.debian.org', 443)).toBe(true);
-    expect(isEgressAllowed(rules, 'debian.org', 443)).toBe(false);
-    expect(isEgressAllowed(rules, 'evildebian.org', 443)).toBe(false);
+    expect(isEgressAllowed(rules, 'packages.example.com', 443)).toBe(true);
+    expect(isEgressAllowed(rules, 'PACKAGES.example.com.', 80)).toBe(true);
+    expect(isEgressAllowed(rules, 'packages.example.com', 22)).toBe(false);
+    expect(isEgressAllowed(rules, 'deb.mirror.example.org', 443)).toBe(true);
+    expect(isEgressAllowed(rules, 'mirror.example.org', 443)).toBe(false);
+    expect(isEgressAllowed(rules, 'evilmirror.example.org', 443)).toBe(false);
     expect(isEgressAllowed(rules, 'git.example.com', 8443)).toBe(true);
     expect(isEgressAllowed(rules, 'git.example.com', 443)).toBe(false);
     expect(isEgressAllowed(rules, 'example.com', 443)).toBe(false);
