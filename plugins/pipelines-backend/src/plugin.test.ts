@@ -1005,7 +1005,7 @@ describe.each(databases.eachSupportedId())(
         ],
       });
       // A repository at a one-segment path has no web page for the commit
-      expect(prRuns[0].commit).toEqual({ sha: commit });
+      expect(prRuns[0].commit).toEqual({ sha: commit, message: 'init' });
       await waitFor(prRuns[0].runId, finished);
       // A re-run still links the pull request
       const rerun = await request(server)

@@ -23,6 +23,7 @@ import { registerActions } from './actions/registerActions';
 import { ApprovalEnvironments } from './approvals/ApprovalEnvironments';
 import { LocalArtifactStore } from './artifacts/LocalArtifactStore';
 import { GitPipelineSource } from './engine/GitPipelineSource';
+import { RunEventContexts } from './events/RunEventContexts';
 import { RunEventDispatcher } from './events/RunEventDispatcher';
 import { RunOwnersEventListener } from './events/RunOwnersEventListener';
 import { LiveLogBus } from './engine/LiveLogBus';
@@ -171,9 +172,11 @@ export const pipelinesPlugin = createBackendPlugin({
           notifications,
         });
         // Run events reach listeners (the owners' notifier first) from the database outbox.
+        const eventContexts = RunEventContexts.create({ store });
         const runEvents = new RunEventDispatcher({
           outbox: store.runEvents,
           logger: logger.child({ component: 'run-events' }),
+          context: (listenerId, event) => eventContexts.for(listenerId, event),
         });
         runEvents.addListener(
           RunOwnersEventListener.create({ notifier: ownersNotifier, store }),

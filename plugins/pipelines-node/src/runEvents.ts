@@ -55,7 +55,11 @@ export type PipelineRunEvent = {
   previousStatus?: PipelineRunStatus;
   trigger: PipelineRunTrigger;
   branch?: string;
-  commit?: { sha: string; url?: string };
+  /**
+   * The commit built; `message` holds the messages of the commits the run builds (a push's
+   * commits, else the commit's own), at most 8 KiB.
+   */
+  commit?: { sha: string; message?: string; url?: string };
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
@@ -76,7 +80,39 @@ export type PipelineRunEventListener = {
    */
   id: string;
   /** Throwing makes the event come again later, with backoff. */
-  onEvent(event: PipelineRunEvent): Promise<void>;
+  onEvent(
+    event: PipelineRunEvent,
+    context: PipelineRunEventContext,
+  ): Promise<void>;
+};
+
+/** A failed step of a run (or a job that failed before or between its steps). */
+export type PipelineRunFailure = {
+  jobRunId: string;
+  jobName: string;
+  /** Absent when the job failed outside a step (checkout, timeout, a gate rejected). */
+  stepIndex?: number;
+  stepName?: string;
+  exitCode?: number;
+  /** The step's error, else the job's. */
+  error?: string;
+  /** The last lines of the job's log, as stored: secrets are already masked. */
+  logTail: string[];
+};
+
+/** What a listener may read and do about the run of the event it is given. */
+export type PipelineRunEventContext = {
+  /**
+   * The failed steps of the run, at most one per failed job, with the last `logLines` (default
+   * 40, at most 200) lines of each job's log.
+   */
+  failures(options?: { logLines?: number }): Promise<PipelineRunFailure[]>;
+  /**
+   * Adds links to the run, shown with its own links (pull request, …) on the run page and in
+   * the API. Each needs a title and an absolute http(s) URL; a URL the run links already is
+   * skipped, so a redelivered event adds nothing twice. At most 50 per run.
+   */
+  addRunLinks(links: PipelineRunLink[]): Promise<void>;
 };
 
 export interface PipelinesRunEventsExtensionPoint {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -53,7 +54,7 @@ describe('GitPipelineSource', () => {
       ref: 'main',
       filePath: '.comet/pipeline.yaml',
     });
-    expect(file).toEqual({ text: 'name: a\n', commit });
+    expect(file).toEqual({ text: 'name: a\n', commit, message: 'init' });
     // The 5.6 MB asset and the 1 MiB files are not part of it
     expect(server.bytesSent() - before).toBeLessThan(64 * 1024);
   });
@@ -63,7 +64,7 @@ describe('GitPipelineSource', () => {
       repositoryUrl: url,
       filePath: 'ci/other.yaml',
     });
-    expect(file).toEqual({ text: 'name: other\n', commit });
+    expect(file).toEqual({ text: 'name: other\n', commit, message: 'init' });
   });
 
   it('reads a commit once: the same commit and its other pipeline files come from the cache', async () => {
@@ -83,14 +84,14 @@ describe('GitPipelineSource', () => {
         ref: commit,
         filePath: '.comet/pipeline.yaml',
       }),
-    ).resolves.toEqual({ text: 'name: a\n', commit });
+    ).resolves.toEqual({ text: 'name: a\n', commit, message: 'init' });
     await expect(
       cached.readFile({
         repositoryUrl: url,
         ref: commit,
         filePath: '.comet/release.yaml',
       }),
-    ).resolves.toEqual({ text: 'name: release\n', commit });
+    ).resolves.toEqual({ text: 'name: release\n', commit, message: 'init' });
     await expect(
       cached.readFile({
         repositoryUrl: url,
@@ -117,7 +118,7 @@ describe('GitPipelineSource', () => {
         ref: commit,
         filePath: '.comet/notes.txt',
       }),
-    ).resolves.toEqual({ text: 'not a pipeline\n', commit });
+    ).resolves.toEqual({ text: 'not a pipeline\n', commit, message: 'init' });
   });
 
   it('fetches a commit once for concurrent reads of the same ref', async () => {
@@ -352,6 +353,55 @@ describe('GitPipelineSource', () => {
     const file = await GitPipelineSource.create({
       remotePolicy: GitRemotePolicy.create({ allowLocalRepositories: true }),
     }).readFile({ repositoryUrl: repo, filePath: '.comet/pipeline.yaml' });
-    expect(file).toEqual({ text: 'name: a\n', commit });
+    expect(file).toEqual({ text: 'name: a\n', commit, message: 'init' });
+  });
+
+  it('gives the commit message, from the cache too and with no cache at all', async () => {
+    const dir = path.join(tmp, 'messages');
+    const sha = makeGitRepository(dir, { '.comet/pipeline.yaml': 'name: m\n' });
+    execFileSync(
+      'git',
+      [
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@example.com',
+        'commit',
+        '--quiet',
+        '--amend',
+        '-m',
+        'PAY-12 Refund in full\n\nAlso fixes SHOP-3',
+      ],
+      { cwd: dir },
+    );
+    const amended = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir })
+      .toString()
+      .trim();
+    expect(amended).not.toBe(sha);
+    const messagesUrl = server.url('messages');
+    const cached = source();
+    for (let i = 0; i < 2; i++) {
+      await expect(
+        cached.readFile({
+          repositoryUrl: messagesUrl,
+          ref: amended,
+          filePath: '.comet/pipeline.yaml',
+        }),
+      ).resolves.toEqual({
+        text: 'name: m\n',
+        commit: amended,
+        message: 'PAY-12 Refund in full\n\nAlso fixes SHOP-3',
+      });
+    }
+    await expect(
+      GitPipelineSource.create({ remotePolicy, cacheCommits: 0 }).readFile({
+        repositoryUrl: messagesUrl,
+        filePath: '.comet/pipeline.yaml',
+      }),
+    ).resolves.toEqual(
+      expect.objectContaining({
+        message: 'PAY-12 Refund in full\n\nAlso fixes SHOP-3',
+      }),
+    );
   });
 });

@@ -32,7 +32,12 @@ export type PipelineFile = {
   text: string;
   /** The commit the file was read at. */
   commit: string;
+  /** That commit's message (at most {@link MAX_COMMIT_MESSAGE_LENGTH} characters). */
+  message?: string;
 };
+
+/** The longest commit message kept with a run. */
+export const MAX_COMMIT_MESSAGE_LENGTH = 8192;
 
 type TreeEntry = { type: string; oid: string; path: string };
 
@@ -302,7 +307,14 @@ export class GitPipelineSource {
           filePath,
         );
       }
-      return this.#result(file, remote, ref, read.commit, filePath);
+      return this.#result(
+        file,
+        remote,
+        ref,
+        read.commit,
+        filePath,
+        read.files.message,
+      );
     } finally {
       this.#inFlight.delete(key);
     }
@@ -314,11 +326,19 @@ export class GitPipelineSource {
     ref: string,
     commit: string,
     filePath: string,
+    readMessage?: string,
   ): PipelineFile {
     const where = `in ${remote.shownUrl} at ${ref} (${commit.slice(0, 12)})`;
     switch (file.kind) {
-      case 'file':
-        return { text: file.text, commit };
+      case 'file': {
+        const message =
+          readMessage ?? this.cache.message(remote.fetchUrl, commit);
+        return {
+          text: file.text,
+          commit,
+          ...(message !== undefined ? { message } : {}),
+        };
+      }
       case 'tooLarge':
         // Said as such: git's output over the limit used to fail like a missing file
         throw new InputError(
@@ -347,10 +367,15 @@ export class GitPipelineSource {
     return git.inTemporaryRepository(async () => {
       await git.fetchCommit(ref);
       const commit = await git.run(['rev-parse', 'FETCH_HEAD']);
+      // The commit object is fetched (only blobs are filtered out): its message costs no request
+      const message = (
+        await git.run(['show', '-s', '--format=%B', commit]).catch(() => '')
+      ).slice(0, MAX_COMMIT_MESSAGE_LENGTH);
       const folders = [...new Set([folderOf(filePath), PIPELINES_FOLDER])];
       const files: CommitFiles = {
         files: new Map(),
         listedFolders: new Set(),
+        ...(message ? { message } : {}),
       };
       const wanted: Array<{ path: string; oid: string }> = [];
       for (const folder of folders) {

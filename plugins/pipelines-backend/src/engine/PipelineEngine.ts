@@ -80,6 +80,8 @@ export type TriggerRequest = {
   pipelinePath?: string;
   definition: PipelineDefinition;
   commitSha?: string;
+  /** The messages of the commits the run builds (a push's commits, else the commit's own). */
+  commitMessage?: string;
   branch?: string;
   trigger: PipelineRunTrigger;
   params?: Record<string, unknown>;
@@ -158,6 +160,7 @@ export class PipelineEngine {
       trigger: request.trigger,
       branch: request.branch,
       commitSha: request.commitSha,
+      commitMessage: request.commitMessage,
       repositoryUrl: request.repositoryUrl,
       params,
       definition: request.definition,

@@ -1,5 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { PipelineRunEventListener } from '@internal/plugin-pipelines-node';
+import type {
+  PipelineRunEvent,
+  PipelineRunEventContext,
+  PipelineRunEventListener,
+} from '@internal/plugin-pipelines-node';
 import { randomUUID } from 'node:crypto';
 import {
   ClaimedDelivery,
@@ -10,6 +14,11 @@ import {
 export type RunEventDispatcherOptions = {
   outbox: DatabaseRunEventOutbox;
   logger: LoggerService;
+  /** What a listener may read and do about an event's run (see `RunEventContexts`). */
+  context?: (
+    listenerId: string,
+    event: PipelineRunEvent,
+  ) => PipelineRunEventContext;
   /** Milliseconds since the epoch; injected by tests to expire leases and backoffs. */
   now?: () => number;
   /** Names this replica in lease rows. */
@@ -29,6 +38,14 @@ export type RunEventDispatcherOptions = {
   retentionMs?: number;
   /** Any event is deleted once this old, delivered or not. */
   maxAgeMs?: number;
+};
+
+/** For dispatchers built without a store (tests of delivery alone). */
+const noContext: PipelineRunEventContext = {
+  failures: async () => [],
+  addRunLinks: async () => {
+    throw new Error('This dispatcher cannot add links to runs');
+  },
 };
 
 /**
@@ -150,7 +167,10 @@ export class RunEventDispatcher {
   ) {
     const { outbox, logger } = this.options;
     try {
-      await listener.onEvent(delivery.event);
+      await listener.onEvent(
+        delivery.event,
+        this.options.context?.(listener.id, delivery.event) ?? noContext,
+      );
     } catch (error) {
       const attempt = delivery.attempts + 1;
       const maxAttempts = this.options.maxAttempts ?? 12;

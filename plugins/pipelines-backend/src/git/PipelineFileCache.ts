@@ -12,6 +12,8 @@ export type CommitFiles = {
   files: Map<string, CachedPipelineFile>;
   /** Folders whose every entry is named in `files` (a path not there is missing). */
   listedFolders: Set<string>;
+  /** The commit's message, when it was read. */
+  message?: string;
 };
 
 /**
@@ -72,11 +74,16 @@ export class PipelineFileCache {
     return found;
   }
 
+  /** The commit's message, when it is kept. */
+  message(repositoryUrl: string, commit: string): string | undefined {
+    return this.#commits.get(cacheKey(repositoryUrl, commit))?.message;
+  }
+
   /** Adds what was read at the commit to what is kept for it. */
   put(repositoryUrl: string, commit: string, files: CommitFiles): void {
     if (this.#maxCommits === 0) return;
     const key = cacheKey(repositoryUrl, commit);
-    const entry = this.#commits.get(key) ?? {
+    const entry: CommitFiles & { bytes: number } = this.#commits.get(key) ?? {
       files: new Map(),
       listedFolders: new Set(),
       bytes: 0,
@@ -91,10 +98,12 @@ export class PipelineFileCache {
     for (const folder of files.listedFolders) {
       entry.listedFolders.add(folder);
     }
-    entry.bytes = [...entry.files.values()].reduce(
-      (sum, file) => sum + (file.kind === 'file' ? file.text.length : 0),
-      0,
-    );
+    if (files.message !== undefined) entry.message = files.message;
+    entry.bytes =
+      [...entry.files.values()].reduce(
+        (sum, file) => sum + (file.kind === 'file' ? file.text.length : 0),
+        0,
+      ) + (entry.message?.length ?? 0);
     if (entry.bytes > this.#maxBytes) return;
     this.#commits.set(key, entry);
     this.#bytes += entry.bytes;

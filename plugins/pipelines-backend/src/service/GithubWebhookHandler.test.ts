@@ -5,6 +5,7 @@ import {
   GithubWebhookHandler,
   matchesGlobs,
   pipelineWantsWebhook,
+  type WebhookTrigger,
 } from './GithubWebhookHandler';
 
 const secret = 's3cret';
@@ -160,6 +161,49 @@ describe('GithubWebhookHandler', () => {
         sender: 'octocat',
       },
     ]);
+  });
+
+  it("keeps the messages of a push's commits, or of its head commit", async () => {
+    const { instance, triggers } = handler();
+    const send = async (deliveryId: string, extra: object) => {
+      const body = JSON.stringify({
+        ...JSON.parse(push),
+        after: deliveryId.slice(-1).repeat(40),
+        ...extra,
+      });
+      expect(
+        (
+          await instance.handle({
+            body: Buffer.from(body),
+            event: 'push',
+            deliveryId,
+            signature: sign(body),
+          })
+        ).status,
+      ).toBe(202);
+    };
+    await send('m1', {
+      commits: [
+        { message: 'PAY-1 first\n' },
+        { message: 42 },
+        { message: 'PAY-2 second' },
+      ],
+    });
+    await send('m2', { commits: [], head_commit: { message: 'ignored' } });
+    await send('m3', { head_commit: { message: 'SHOP-9 only head' } });
+    await send('m4', { commits: [{ message: 'x'.repeat(9000) }] });
+    for (let i = 0; i < 100 && triggers.length < 4; i++) {
+      await new Promise(r => setImmediate(r));
+    }
+    expect(
+      triggers.map(t => (t as WebhookTrigger).commitMessages?.slice(0, 30)),
+    ).toEqual([
+      'PAY-1 first\n\nPAY-2 second',
+      undefined,
+      'SHOP-9 only head',
+      'x'.repeat(30),
+    ]);
+    expect((triggers[3] as WebhookTrigger).commitMessages).toHaveLength(8192);
   });
 
   it('maps an opened pull request and ignores a closed one and a branch deletion', async () => {

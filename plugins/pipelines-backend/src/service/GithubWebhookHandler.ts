@@ -16,6 +16,10 @@ export type WebhookTrigger = {
   /** The pull request's base branch. */
   baseBranch?: string;
   commitSha: string;
+  /**
+   * For a push: the messages of its commits (GitHub lists up to 20), newest last, cut at 8 KiB.
+   */
+  commitMessages?: string;
   sender?: string;
   /** The pull request (number, title, web page) of a `pull_request` delivery. */
   pullRequest?: PipelineRunPullRequest;
@@ -374,6 +378,7 @@ export class GithubWebhookHandler {
         ref: ref.replace(/^refs\/(heads|tags)\//, ''),
         refType: tag ? 'tag' : 'branch',
         commitSha: payload.after,
+        ...pushMessages(payload),
         sender: payload.sender?.login ?? payload.pusher?.name,
       };
     }
@@ -406,4 +411,18 @@ export class GithubWebhookHandler {
       ...(fork ? { fork } : {}),
     };
   }
+}
+
+/** The messages of a push's commits (or of its head commit), at most 8 KiB in all. */
+function pushMessages(payload: any): { commitMessages?: string } {
+  const commits: unknown[] = Array.isArray(payload?.commits)
+    ? payload.commits
+    : [payload?.head_commit];
+  const messages = commits
+    .map(commit => (commit as { message?: unknown } | undefined)?.message)
+    .filter((message): message is string => typeof message === 'string')
+    .map(message => message.trim())
+    .filter(Boolean);
+  if (messages.length === 0) return {};
+  return { commitMessages: messages.join('\n\n').slice(0, 8192) };
 }

@@ -38,7 +38,7 @@ export type PipelineTriggerHandlers = {
    */
   readFile(
     pipeline: EntityPipeline,
-  ): Promise<{ text: string; commit: string } | undefined>;
+  ): Promise<{ text: string; commit: string; message?: string } | undefined>;
   /** A file the entity names that cannot be read, or an invalid file. */
   onProblem(
     pipeline: EntityPipeline,
@@ -49,6 +49,8 @@ export type PipelineTriggerHandlers = {
     pipeline: EntityPipeline,
     definition: PipelineDefinition,
     commitSha: string,
+    /** The commit's message, when the file's read gave it. */
+    commitMessage?: string,
   ): Promise<void>;
   /** What `onProblem` or `onValid` threw; the other pipelines go on. */
   onError(pipeline: EntityPipeline, error: unknown): void;
@@ -144,6 +146,11 @@ export class PipelineTriggerPlanner {
       });
       return;
     }
-    await handlers.onValid(pipeline, result.pipeline, file.commit);
+    await handlers.onValid(
+      pipeline,
+      result.pipeline,
+      file.commit,
+      file.message,
+    );
   }
 }

@@ -639,6 +639,7 @@ export class PipelinesService {
             pipelinePath,
             definition,
             commitSha: file.commit,
+            commitMessage: file.message,
             branch,
             trigger: {
               type: request.trigger ?? 'manual',
@@ -815,6 +816,7 @@ export class PipelinesService {
             pipelinePath: run.pipelinePath,
             definition: stored.definition,
             commitSha: run.commit?.sha,
+            commitMessage: run.commit?.message,
             branch: run.branch,
             trigger: {
               type: 'rerun',

@@ -118,7 +118,7 @@ export class ScheduledPipelines {
           );
         }
       },
-      onValid: async (pipeline, definition, commitSha) => {
+      onValid: async (pipeline, definition, commitSha, commitMessage) => {
         this.reported.delete(fileKey(pipeline));
         const due = (definition.on.schedule ?? []).some(s =>
           cronMatches(s.cron, minute),
@@ -131,6 +131,7 @@ export class ScheduledPipelines {
           pipelinePath: pipeline.pipelinePath,
           definition,
           commitSha,
+          commitMessage,
           trigger: { type: 'schedule' },
         });
         started.push(`${pipeline.entityRef} ${pipeline.pipelinePath}`);

@@ -124,7 +124,7 @@ export class WebhookPipelineTrigger {
         );
         await failed(pipeline, problem.reason, problem.commitSha);
       },
-      onValid: async (pipeline, definition, commitSha) => {
+      onValid: async (pipeline, definition, commitSha, fileMessage) => {
         if (!pipelineWantsWebhook(definition.on, trigger)) return;
         try {
           await service.triggerFromEvent(
@@ -140,6 +140,7 @@ export class WebhookPipelineTrigger {
                   })
                 : definition,
               commitSha,
+              commitMessage: trigger.commitMessages ?? fileMessage,
               branch: trigger.ref,
               trigger: runTrigger,
             },

@@ -259,6 +259,52 @@ export class DatabaseLogChunkStore {
     return result;
   }
 
+  /** The last `limit` lines of the run's log (of one job when `jobRunId` is set), in order. */
+  async tail(
+    runId: string,
+    options: { limit: number; jobRunId?: string },
+  ): Promise<PipelineLogLine[]> {
+    const limit = Math.max(0, Math.floor(options.limit));
+    const newestFirst: PipelineLogLine[] = [];
+    let before: number | undefined;
+    while (newestFirst.length < limit) {
+      const query = this.db<LogChunkRow>(LOGS).where('run_id', runId);
+      if (before !== undefined) query.where('last_seq', '<', before);
+      if (options.jobRunId !== undefined) {
+        query.where('job_run_id', options.jobRunId);
+      }
+      const rows = (await query
+        .orderBy('last_seq', 'desc')
+        .limit(5)
+        .select(
+          'first_seq',
+          'last_seq',
+          'job_run_id',
+          'lines',
+        )) as LogChunkRow[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const firstSeq = Number(row.first_seq);
+        const lines = JSON.parse(row.lines) as StoredLine[];
+        for (let i = lines.length - 1; i >= 0; i--) {
+          if (newestFirst.length >= limit) break;
+          const [stepIndex, stream, timestamp, text] = lines[i];
+          newestFirst.push({
+            seq: firstSeq + i,
+            jobRunId: row.job_run_id,
+            stepIndex: stepIndex ?? undefined,
+            stream,
+            timestamp,
+            text,
+          });
+        }
+        before = firstSeq;
+        if (newestFirst.length >= limit) break;
+      }
+    }
+    return newestFirst.reverse();
+  }
+
   async size(runId: string): Promise<number> {
     const row = (await this.db(RUNS)
       .where({ run_id: runId })

@@ -25,7 +25,14 @@ import { DatabaseLogChunkStore } from './DatabaseLogChunkStore';
 import { DatabaseWebhookDeliveries } from './DatabaseWebhookDeliveries';
 import { DatabaseRunRetention } from '../retention/DatabaseRunRetention';
 import { RunListCache } from './RunListCache';
-import { commitUrlOf, pullRequestOf, runLinksOf } from './runLinks';
+import { MAX_COMMIT_MESSAGE_LENGTH } from '../engine/GitPipelineSource';
+import {
+  commitUrlOf,
+  extraLinksOf,
+  mergeExtraLinks,
+  pullRequestOf,
+  runLinksOf,
+} from './runLinks';
 import type {
   AppendedLogLines,
   ClaimedJob,
@@ -121,6 +128,8 @@ type RunRow = {
   trigger: string;
   branch: string | null;
   commit_sha: string | null;
+  commit_message?: string | null;
+  extra_links?: string | null;
   repository_url: string | null;
   params: string;
   definition?: string;
@@ -178,6 +187,8 @@ const RUN_COLUMNS = [
   'trigger',
   'branch',
   'commit_sha',
+  'commit_message',
+  'extra_links',
   'repository_url',
   'params',
   'error',
@@ -419,6 +430,10 @@ export class DatabasePipelineStore implements PipelineStore {
               triggered_by: run.trigger.actor?.slice(0, 255) ?? null,
               branch: run.branch ?? null,
               commit_sha: run.commitSha ?? null,
+              commit_message:
+                run.commitSha && run.commitMessage
+                  ? run.commitMessage.slice(0, MAX_COMMIT_MESSAGE_LENGTH)
+                  : null,
               repository_url: run.repositoryUrl ?? null,
               params: JSON.stringify(run.params ?? {}),
               definition: JSON.stringify(run.definition),
@@ -718,7 +733,11 @@ export class DatabasePipelineStore implements PipelineStore {
         trigger,
         branch: optional(row.branch),
         commit: row.commit_sha
-          ? { sha: row.commit_sha, ...(commitUrl ? { url: commitUrl } : {}) }
+          ? {
+              sha: row.commit_sha,
+              ...(row.commit_message ? { message: row.commit_message } : {}),
+              ...(commitUrl ? { url: commitUrl } : {}),
+            }
           : undefined,
         params: parseJson<Record<string, Scalar>>(row.params, {}),
         createdAt: toIso(row.created_at)!,
@@ -726,7 +745,7 @@ export class DatabasePipelineStore implements PipelineStore {
         finishedAt: toIso(row.finished_at),
         durationMs: durationOf(row.started_at, row.finished_at),
         error: optional(row.error),
-        links: runLinksOf(trigger),
+        links: [...runLinksOf(trigger), ...extraLinksOf(row.extra_links)],
         jobs: jobsByRun.get(row.run_id) ?? [],
       };
     });
@@ -793,6 +812,7 @@ export class DatabasePipelineStore implements PipelineStore {
           ? {
               commit: {
                 sha: run.commit_sha,
+                ...(run.commit_message ? { message: run.commit_message } : {}),
                 ...(commitUrl ? { url: commitUrl } : {}),
               },
             }
@@ -800,7 +820,7 @@ export class DatabasePipelineStore implements PipelineStore {
         createdAt: toIso(run.created_at)!,
         ...(run.started_at ? { startedAt: toIso(run.started_at) } : {}),
         ...(run.finished_at ? { finishedAt: toIso(run.finished_at) } : {}),
-        links: runLinksOf(trigger),
+        links: [...runLinksOf(trigger), ...extraLinksOf(run.extra_links)],
         ...(job
           ? {
               job: {
@@ -1437,6 +1457,37 @@ export class DatabasePipelineStore implements PipelineStore {
     options: { afterSeq?: number; limit: number; jobRunId?: string },
   ): Promise<PipelineLogLine[]> {
     return this.logs.read(runId, options);
+  }
+
+  readLogTail(
+    runId: string,
+    options: { limit: number; jobRunId?: string },
+  ): Promise<PipelineLogLine[]> {
+    return this.logs.tail(runId, options);
+  }
+
+  async addRunLinks(
+    runId: string,
+    source: string,
+    links: Array<{ title: string; url: string }>,
+  ): Promise<number> {
+    return this.write(() =>
+      this.db.transaction(async trx => {
+        const query = trx<RunRow>(RUNS).where({ run_id: runId });
+        if (this.isPostgres) query.forUpdate();
+        const row = (await query.first('extra_links')) as
+          | Pick<RunRow, 'extra_links'>
+          | undefined;
+        if (!row) throw new NotFoundError(`Run ${runId} not found`);
+        const merged = mergeExtraLinks(row.extra_links, source, links);
+        if (merged.added > 0) {
+          await trx(RUNS)
+            .where({ run_id: runId })
+            .update({ extra_links: merged.json });
+        }
+        return merged.added;
+      }),
+    );
   }
 
   logSize(runId: string): Promise<number> {

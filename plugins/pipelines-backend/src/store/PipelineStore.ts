@@ -51,6 +51,8 @@ export type NewRun = {
   trigger: PipelineRunTrigger;
   branch?: string;
   commitSha?: string;
+  /** Messages of the commits the run builds; cut at 8 KiB. */
+  commitMessage?: string;
   repositoryUrl?: string;
   params: Record<string, string | number | boolean>;
   definition: PipelineDefinition;
@@ -191,6 +193,20 @@ export interface PipelineStore {
     runId: string,
     options: { afterSeq?: number; limit: number; jobRunId?: string },
   ): Promise<PipelineLogLine[]>;
+  /** The last `limit` lines of the run's log (or of one job's), oldest first. */
+  readLogTail(
+    runId: string,
+    options: { limit: number; jobRunId?: string },
+  ): Promise<PipelineLogLine[]>;
+  /**
+   * Adds links to a run (shown with its own links); a URL already there is skipped. Returns how
+   * many were added. Throws InputError on an invalid link, NotFoundError for an unknown run.
+   */
+  addRunLinks(
+    runId: string,
+    source: string,
+    links: Array<{ title: string; url: string }>,
+  ): Promise<number>;
   /** Bytes of log stored for the run, for the size cap. */
   logSize(runId: string): Promise<number>;
 

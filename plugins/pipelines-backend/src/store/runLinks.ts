@@ -1,3 +1,4 @@
+import { InputError } from '@backstage/errors';
 import type {
   PipelineRunLink,
   PipelineRunPullRequest,
@@ -130,4 +131,66 @@ export function pullRequestOf(
 export function runLinksOf(trigger: PipelineRunTrigger): PipelineRunLink[] {
   const pr = pullRequestOf(trigger.pullRequest);
   return pr ? [{ title: `Pull request #${pr.number}`, url: pr.url }] : [];
+}
+
+/** Links modules may add to one run, in all. */
+export const MAX_EXTRA_LINKS = 50;
+
+type StoredExtraLink = { title: string; url: string; source: string };
+
+/** The links modules added to a run (`extra_links`), without their source. */
+export function extraLinksOf(
+  json: string | null | undefined,
+): PipelineRunLink[] {
+  return storedExtraLinks(json).map(({ title, url }) => ({ title, url }));
+}
+
+function storedExtraLinks(json: string | null | undefined): StoredExtraLink[] {
+  if (!json) return [];
+  try {
+    const parsed = JSON.parse(json);
+    return Array.isArray(parsed)
+      ? parsed.filter(
+          (link): link is StoredExtraLink =>
+            typeof link?.title === 'string' && typeof link?.url === 'string',
+        )
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Adds `links` from `source` to the stored ones: each needs a title and an absolute http(s) URL
+ * (credentials dropped); a URL the run already links is not added twice; at most
+ * {@link MAX_EXTRA_LINKS} in all. Throws on a link that is not valid, naming it.
+ */
+export function mergeExtraLinks(
+  json: string | null | undefined,
+  source: string,
+  links: Array<{ title: string; url: string }>,
+): { json: string; added: number } {
+  const stored = storedExtraLinks(json);
+  const seen = new Set(stored.map(link => link.url));
+  let added = 0;
+  links.forEach((link, index) => {
+    const title =
+      typeof link?.title === 'string' ? link.title.trim().slice(0, 200) : '';
+    const url = httpUrl(link?.url);
+    if (!title || !url) {
+      throw new InputError(
+        `links[${index}] needs a title and an absolute http(s) URL of at most ${MAX_URL_LENGTH} characters`,
+      );
+    }
+    if (seen.has(url)) return;
+    if (stored.length >= MAX_EXTRA_LINKS) {
+      throw new InputError(
+        `A run holds at most ${MAX_EXTRA_LINKS} links added by modules`,
+      );
+    }
+    seen.add(url);
+    stored.push({ title, url, source });
+    added++;
+  });
+  return { json: JSON.stringify(stored), added };
 }
