@@ -221,6 +221,104 @@ describe('jira backend', () => {
     expect(bad.body.error.message).toMatch(/JQL/);
   });
 
+  it('takes run links from the pipelines plugin only, and shows the latest run of each issue', async () => {
+    const first = await get('/entity/issues', { ...payments, limit: 5 });
+    const [a, b] = first.body.issues.map((i: any) => i.key);
+    expect(first.body.linkedRuns).toEqual({});
+    const report = (over: object = {}) => ({
+      entityRef: 'component:default/payments-api',
+      runId: 'run-1',
+      pipeline: 'ci',
+      runNumber: 4,
+      status: 'running',
+      path: '/pipelines/runs/run-1',
+      createdAt: '2026-12-05T10:00:00.000Z',
+      updatedAt: '2026-12-05T10:00:01.000Z',
+      issues: [
+        { instance: 'default', key: a },
+        { instance: 'default', key: b },
+      ],
+      ...over,
+    });
+    const send = (body: object, auth: string) =>
+      request(server)
+        .post('/api/jira/run-links')
+        .set('Authorization', auth)
+        .send(body);
+    const pipelines = mockCredentials.service.header({
+      onBehalfOf: mockCredentials.service('plugin:pipelines'),
+      targetPluginId: 'jira',
+    });
+    const other = mockCredentials.service.header({
+      onBehalfOf: mockCredentials.service('plugin:catalog'),
+      targetPluginId: 'jira',
+    });
+    expect((await send(report(), user)).status).toBe(403);
+    const refused = await send(report(), other);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/Only the pipelines plugin/);
+    const bad = await send(
+      report({ issues: [{ instance: 'nope', key: 'PAY-1' }] }),
+      pipelines,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(
+      /issues\[0\]\.instance: "nope" is not a configured Jira instance/,
+    );
+    const badKey = await send(
+      report({ issues: [{ instance: 'default', key: 'pay 1' }] }),
+      pipelines,
+    );
+    expect(badKey.status).toBe(400);
+    expect(badKey.body.error.message).toMatch(/issues/);
+
+    expect((await send(report(), pipelines)).status).toBe(204);
+    // the same run, later: its new status
+    expect(
+      (
+        await send(
+          report({
+            status: 'succeeded',
+            updatedAt: '2026-12-05T10:05:00.000Z',
+            issues: [{ instance: 'default', key: a }],
+          }),
+          pipelines,
+        )
+      ).status,
+    ).toBe(204);
+    // an older run reported late changes nothing
+    await send(
+      report({
+        runId: 'run-0',
+        runNumber: 3,
+        status: 'failed',
+        path: '/pipelines/runs/run-0',
+        createdAt: '2026-12-05T09:00:00.000Z',
+        updatedAt: '2026-12-05T10:06:00.000Z',
+      }),
+      pipelines,
+    );
+    const again = await get('/entity/issues', { ...payments, limit: 5 });
+    expect(again.body.linkedRuns).toEqual({
+      [a]: {
+        runId: 'run-1',
+        entityRef: 'component:default/payments-api',
+        pipeline: 'ci',
+        runNumber: 4,
+        status: 'succeeded',
+        path: '/pipelines/runs/run-1',
+        updatedAt: '2026-12-05T10:05:00.000Z',
+      },
+      [b]: expect.objectContaining({ runNumber: 4, status: 'running' }),
+    });
+    // Another entity's view of the same issues has no run of its own
+    const all = await get('/entity/issues', {
+      entityRef: 'component:default/payments-all',
+      limit: 100,
+    });
+    expect(all.body.linkedRuns).toEqual({});
+  });
+
   it('explains a missing or malformed annotation, an unknown instance, bad credentials and a missing project', async () => {
     const none = await get('/entity/overview', {
       entityRef: 'component:default/no-jira',

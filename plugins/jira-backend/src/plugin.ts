@@ -9,6 +9,7 @@ import { JIRA_CONFIG_KEY, jiraPermissions } from '@internal/plugin-jira-common';
 import { jiraClientServiceRef } from '@internal/plugin-jira-node';
 import { registerActions } from './actions/registerActions';
 import { createRouter } from './service/router';
+import { DatabaseJiraRunLinks } from './store/DatabaseJiraRunLinks';
 import { JiraService } from './service/JiraService';
 
 /**
@@ -30,6 +31,7 @@ export const jiraPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         cache: coreServices.cache,
+        database: coreServices.database,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
         instances: jiraClientServiceRef,
@@ -43,6 +45,7 @@ export const jiraPlugin = createBackendPlugin({
         permissionsRegistry,
         auditor,
         cache,
+        database,
         catalog,
         actionsRegistry,
         instances,
@@ -68,6 +71,7 @@ export const jiraPlugin = createBackendPlugin({
           scopes: ResourceScopes.fromConfig(config),
           cacheTtlMs:
             (config.getOptionalNumber('jira.cacheTtlSeconds') ?? 60) * 1000,
+          runLinks: await DatabaseJiraRunLinks.create({ database }),
         });
         permissionsRegistry.addPermissions(jiraPermissions);
         registerActions(actionsRegistry, service);

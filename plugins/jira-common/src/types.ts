@@ -200,3 +200,27 @@ export type JiraReleaseNotes = {
   markdown: string;
   groups: Array<{ type: string; issues: JiraIssue[] }>;
 };
+
+/**
+ * The latest Comet pipeline run that named an issue in its branch, a commit message or its
+ * pull request title (recorded by `@internal/plugin-pipelines-backend-module-jira`).
+ */
+export type JiraLinkedRun = {
+  runId: string;
+  entityRef: string;
+  pipeline: string;
+  runNumber: number;
+  /** The run's status when it was last reported: queued, running, succeeded, failed, … */
+  status: string;
+  /** The run page in the portal, e.g. `/pipelines/runs/<runId>`. */
+  path: string;
+  /** When the run last changed (ISO 8601). */
+  updatedAt: string;
+};
+
+/** A page of an entity's issues, with the latest linked run of each issue on it. */
+export type JiraEntityIssuesPage = JiraSearchPage & {
+  notices: JiraNotice[];
+  /** By issue key; issues that no run named are absent. */
+  linkedRuns: Record<string, JiraLinkedRun>;
+};

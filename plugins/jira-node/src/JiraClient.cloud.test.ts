@@ -672,6 +672,16 @@ describe('DefaultJiraClient against Jira Cloud', () => {
       await expect(
         jira.findUserByEmail('nobody@example.com'),
       ).resolves.toBeUndefined();
+      const listed = await jira.getComponents('PAY');
+      expect(listed).toEqual(
+        fake.state
+          .project('PAY')!
+          .components.map(c => ({ id: c.id, name: c.name })),
+      );
+      expect(listed.map(c => c.name)).toContain('payouts');
+      await expect(jira.getComponents('NOPE')).rejects.toMatchObject({
+        kind: 'notFound',
+      });
       const duplicate = await failure(
         jira.createComponent({ projectKey: 'PAY', name: 'payouts' }),
       );

@@ -613,6 +613,18 @@ export class DefaultJiraClient implements JiraClient {
     return { id: String(project.id), key: project.key, name: project.name };
   }
 
+  async getComponents(
+    projectKey: string,
+  ): Promise<Array<{ id: string; name: string }>> {
+    const key = this.projectKey(projectKey);
+    const { api } = await this.dialect();
+    const components = await this.send<Array<{ id: string; name: string }>>({
+      url: `${api}/project/${key}/components`,
+      subject: `project ${key}`,
+    });
+    return components.map(c => ({ id: String(c.id), name: c.name }));
+  }
+
   async createComponent(options: {
     projectKey: string;
     name: string;

@@ -14,6 +14,12 @@ export { JIRA_USER_AGENT, retryAfterMs } from './JiraHttp';
 export type { JiraRequestListener } from './JiraHttp';
 export { jiraClientServiceRef } from './jiraClientServiceRef';
 export {
+  entityJiraProjects,
+  jiraInstanceName,
+  jiraScopeFamily,
+} from './entityProjects';
+export type { EntityJiraProject, JiraInstanceNames } from './entityProjects';
+export {
   adfToHtml,
   adfToMarkdown,
   adfToPlainText,

@@ -149,6 +149,10 @@ export interface JiraClient {
   getProject(
     projectKey: string,
   ): Promise<{ id: string; key: string; name: string }>;
+  /** GET /rest/api/{3|2}/project/{key}/components: every component of the project. */
+  getComponents(
+    projectKey: string,
+  ): Promise<Array<{ id: string; name: string }>>;
   createComponent(options: {
     projectKey: string;
     name: string;

@@ -17,24 +17,21 @@ import {
   audited,
   EntityAccess,
   ResourceScopes,
-  ScopeFamily,
-  selectInstance,
 } from '@internal/backend-common';
 import {
   ANNOTATION_JIRA_ALL_ISSUES_JQL,
   ANNOTATION_JIRA_COMPONENT,
   ANNOTATION_JIRA_LABEL,
-  ANNOTATION_JIRA_PROJECT_KEY,
   entityIssuesJql,
   jqlString,
   jiraIssueCreatePermission,
   jiraIssueReadPermission,
   jiraIssueUpdatePermission,
   jiraSearchJqlPermission,
-  parseJiraProjectKeyAnnotation,
   type JiraActiveSprint,
   type JiraComment,
   type JiraCreatedIssue,
+  type JiraEntityIssuesPage,
   type JiraCreateIssueInput,
   type JiraCreateMeta,
   type JiraEntityScope,
@@ -50,8 +47,14 @@ import {
   type JiraVersion,
 } from '@internal/plugin-jira-common';
 import type {
-  JiraClient,
-  JiraInstanceConfig,
+  DatabaseJiraRunLinks,
+  RunLinkReport,
+} from '../store/DatabaseJiraRunLinks';
+import {
+  entityJiraProjects,
+  jiraInstanceName,
+  type JiraClient,
+  type JiraInstanceConfig,
 } from '@internal/plugin-jira-node';
 import { computeBurndown } from './burndown';
 import { isTransient, toApiError } from './errors';
@@ -62,6 +65,9 @@ export const JIRA_NOT_CONFIGURED_MESSAGE =
   'Jira is not configured: set jira.instances in app-config.yaml (docs/jira.md)';
 
 /** What the service needs of `JiraInstances` (jira-node). */
+/** Where the latest run of each issue is kept ({@link DatabaseJiraRunLinks}). */
+export type JiraRunLinks = Pick<DatabaseJiraRunLinks, 'record' | 'latest'>;
+
 export type JiraInstancesLike = {
   isConfigured(): boolean;
   list(): JiraInstanceConfig[];
@@ -104,8 +110,6 @@ export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 export class JiraService {
   private readonly access: EntityAccess;
   private readonly inFlight = new Map<string, Promise<Cached<unknown>>>();
-  private readonly scopeFamily: ScopeFamily;
-
   constructor(
     private readonly options: {
       instances: JiraInstancesLike;
@@ -117,6 +121,8 @@ export class JiraService {
       scopes?: ResourceScopes;
       accessCacheTtlMs?: number;
       clock?: { now(): number };
+      /** The latest pipeline run of each issue (`POST /run-links`); none without it. */
+      runLinks?: JiraRunLinks;
     },
   ) {
     this.access = EntityAccess.create({
@@ -124,12 +130,6 @@ export class JiraService {
       permissions: options.permissions,
       cacheTtlMs: options.accessCacheTtlMs,
     });
-    this.scopeFamily = {
-      id: 'jira',
-      annotation: ANNOTATION_JIRA_PROJECT_KEY,
-      instanceSeparator: '/',
-      defaultInstance: () => this.instanceName(undefined),
-    };
   }
 
   get configured(): boolean {
@@ -147,27 +147,17 @@ export class JiraService {
   }
 
   private instanceName(name: string | undefined): string {
-    return selectInstance(this.options.instances.list(), name, {
-      system: 'Jira',
-      configKey: 'jira.instances',
-      annotation: ANNOTATION_JIRA_PROJECT_KEY,
-    }).name;
+    return jiraInstanceName(this.options.instances, name);
   }
 
   /** The entity's projects per instance, or a precise error. */
   scopeOf(entity: Entity): { scopes: InstanceScope[]; notices: JiraNotice[] } {
     const entityRef = stringifyEntityRef(entity);
     const annotations = entity.metadata.annotations ?? {};
-    const value = annotations[ANNOTATION_JIRA_PROJECT_KEY];
-    if (value === undefined) {
-      throw new NotFoundError(
-        `${entityRef} has no ${ANNOTATION_JIRA_PROJECT_KEY} annotation; add one, e.g. ${ANNOTATION_JIRA_PROJECT_KEY}: PAY`,
-      );
-    }
-    const parsed = parseJiraProjectKeyAnnotation(value);
-    if (!parsed.ok) {
-      throw new InputError(`${entityRef}: ${parsed.message}`);
-    }
+    const { projects, refusals } = entityJiraProjects(entity, {
+      instances: this.options.instances,
+      scopes: this.options.scopes,
+    });
     const component =
       annotations[ANNOTATION_JIRA_COMPONENT]?.trim() || undefined;
     const label = annotations[ANNOTATION_JIRA_LABEL]?.trim() || undefined;
@@ -181,35 +171,14 @@ export class JiraService {
       }
     }
     const byInstance = new Map<string, string[]>();
-    const notices: JiraNotice[] = [];
-    const refusals: string[] = [];
-    for (const ref of parsed.projects) {
-      let instance: string;
-      try {
-        instance = this.instanceName(ref.instance);
-      } catch (error) {
-        throw new InputError(
-          `${entityRef}: ${(error as Error).message.replace(
-            /^Unknown Jira instance/,
-            'The Jira instance',
-          )}`,
-        );
-      }
-      const refusal = this.options.scopes?.refusal(entity, this.scopeFamily, {
-        instance,
-        name: ref.projectKey,
-        source: ref.instance
-          ? `${ref.instance}/${ref.projectKey}`
-          : ref.projectKey,
-      });
-      if (refusal) {
-        refusals.push(refusal);
-        notices.push({ kind: 'info', message: refusal });
-        continue;
-      }
+    const notices: JiraNotice[] = refusals.map(message => ({
+      kind: 'info' as const,
+      message,
+    }));
+    for (const { instance, projectKey } of projects) {
       byInstance.set(instance, [
         ...(byInstance.get(instance) ?? []),
-        ref.projectKey,
+        projectKey,
       ]);
     }
     if (byInstance.size === 0) {
@@ -476,7 +445,7 @@ export class JiraService {
       pageToken?: string;
       limit?: number;
     },
-  ): Promise<JiraSearchPage & { notices: JiraNotice[] }> {
+  ): Promise<JiraEntityIssuesPage> {
     const resolved = await this.resolve(credentials, request.entityRef);
     const limit = request.limit ?? 25;
     const cursor = decodeCursor(request.pageToken, resolved.scopes.length);
@@ -511,12 +480,55 @@ export class JiraService {
     } else if (cursor.scope + 1 < resolved.scopes.length) {
       next = encodeCursor({ scope: cursor.scope + 1 });
     }
+    const issues = value.issues.filter(issue => this.inScope(scope, issue));
+    const linkedRuns = this.options.runLinks
+      ? await this.options.runLinks.latest(
+          resolved.entityRef,
+          scope.instance,
+          issues.map(issue => issue.key),
+        )
+      : {};
     return {
-      issues: value.issues.filter(issue => this.inScope(scope, issue)),
+      issues,
       ...(next ? { nextPageToken: next } : {}),
       ...(total !== undefined ? { total } : {}),
       notices,
+      linkedRuns,
     };
+  }
+
+  /**
+   * Records which issues a Comet pipeline run names (from the pipelines plugin's Jira module
+   * only: the caller must be the `pipelines` plugin's service principal).
+   */
+  async recordRunLinks(
+    credentials: BackstageCredentials,
+    report: RunLinkReport,
+  ): Promise<void> {
+    const principal = credentials.principal as {
+      type?: string;
+      subject?: string;
+    };
+    if (
+      principal.type !== 'service' ||
+      principal.subject !== 'plugin:pipelines'
+    ) {
+      throw new NotAllowedError(
+        'Only the pipelines plugin reports the runs that name Jira issues',
+      );
+    }
+    if (!this.options.runLinks) {
+      throw new ServiceUnavailableError('Run links are not stored here');
+    }
+    const names = new Set(this.options.instances.list().map(i => i.name));
+    report.issues.forEach((issue, index) => {
+      if (!names.has(issue.instance)) {
+        throw new InputError(
+          `issues[${index}].instance: "${issue.instance}" is not a configured Jira instance (jira.instances)`,
+        );
+      }
+    });
+    await this.options.runLinks.record(report);
   }
 
   async issue(

@@ -66,6 +66,42 @@ export async function createRouter(options: {
 
   router.use(express.json({ limit: '1mb' }));
 
+  // From the pipelines plugin's Jira module: which issues a run names
+  router.post('/run-links', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['service'] });
+    const body = parseInput(
+      z.object({
+        entityRef: z.string().min(1).max(255),
+        runId: z.string().min(1).max(64),
+        pipeline: z.string().min(1).max(255),
+        runNumber: z.number().int().min(1),
+        status: z.string().min(1).max(32),
+        path: z
+          .string()
+          .max(512)
+          .regex(
+            /^\/[^/\\]/,
+            'must be a path in the portal, e.g. /pipelines/runs/<id>',
+          ),
+        createdAt: z.string().datetime({ offset: true }),
+        updatedAt: z.string().datetime({ offset: true }),
+        issues: z
+          .array(
+            z.object({
+              instance: z.string().min(1).max(255),
+              key: issueKey,
+            }),
+          )
+          .min(1)
+          .max(50),
+      }),
+      req.body,
+      'body',
+    );
+    await service.recordRunLinks(credentials, body);
+    res.status(204).end();
+  });
+
   router.get('/entity/overview', async (req, res) => {
     const query = parseInput(z.object({ entityRef }), req.query, 'query');
     const credentials = await httpAuth.credentials(req);
