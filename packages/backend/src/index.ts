@@ -150,6 +150,10 @@ async function main() {
   // Jira: an entity's issues, sprint and release notes, issue writes, the jira:* actions
   // (jira.instances)
   backend.add(import('@internal/plugin-jira-backend'));
+  // Runs linked to the issues they name, bugs from failed runs (comet.dev/jira-bug-on-failure)
+  backend.add(import('@internal/plugin-pipelines-backend-module-jira'));
+  // The jira:issue:create and jira:component:create scaffolder actions
+  backend.add(import('@internal/plugin-scaffolder-backend-module-jira'));
 
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);

@@ -16,7 +16,17 @@ const COMMIT_ENV = {
   GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
 };
 
-const EXCLUDES = ['node_modules/', 'dist/', '.DS_Store'];
+/**
+ * An example's commit message, when its folder has one (not committed itself): issue keys in
+ * it link the example's runs to the demo Jira's issues.
+ */
+const COMMIT_MESSAGE_FILE = '.example-commit-message';
+const EXCLUDES = [
+  'node_modules/',
+  'dist/',
+  '.DS_Store',
+  `/${COMMIT_MESSAGE_FILE}`,
+];
 
 export type ExampleRepository = {
   name: string;
@@ -122,7 +132,13 @@ export class ExampleRepositories {
     if (headTree === tree) {
       return { name, commit: head };
     }
-    const commitArgs = ['commit-tree', tree, '-m', `Update ${name} example`];
+    const message =
+      (
+        await fs
+          .readFile(path.join(workTree, COMMIT_MESSAGE_FILE), 'utf8')
+          .catch(() => '')
+      ).trim() || `Update ${name} example`;
+    const commitArgs = ['commit-tree', tree, '-m', message];
     if (head) {
       commitArgs.push('-p', head);
     }

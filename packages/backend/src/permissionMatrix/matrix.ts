@@ -608,6 +608,34 @@ export const ROUTES: RouteRow[] = [
   },
   {
     plugin: 'jira',
+    method: 'POST',
+    path: '/run-links',
+    rule: 'the `pipelines` plugin’s own service token only (its Jira module reports the runs that name issues)',
+    expect: {
+      owner: 'deny',
+      other: 'deny',
+      guest: 'deny',
+      service: 'deny',
+      admin: 'deny',
+      none: 'unauth',
+    },
+    request: ctx => ({
+      path: '/run-links',
+      body: {
+        ...entity(ctx),
+        runId: 'matrix-run',
+        pipeline: 'ci',
+        runNumber: 1,
+        status: 'succeeded',
+        path: '/pipelines/runs/matrix-run',
+        createdAt: '2026-12-05T10:00:00.000Z',
+        updatedAt: '2026-12-05T10:00:00.000Z',
+        issues: [{ instance: 'default', key: 'PAY-1' }],
+      },
+    }),
+  },
+  {
+    plugin: 'jira',
     method: 'GET',
     path: '/search',
     rule: '`jira.search.jql` (admin; not a read for static tokens)',
@@ -833,6 +861,27 @@ export const SCAFFOLDER_ACTIONS: ScaffolderActionRow[] = [
     input: () => ({ projectKey: 'acme_matrix-plain', name: 'Matrix plain' }),
   },
 ];
+
+SCAFFOLDER_ACTIONS.push(
+  {
+    id: 'jira:issue:create',
+    variant: 'for an entity (dry run)',
+    rule: '`jira.issue.create` on `entityRef` (owner)',
+    expect: (({ none: _n, ...rest }) => rest)(OWNER_WRITE),
+    input: ctx => ({
+      ...entity(ctx),
+      projectKey: 'PAY',
+      summary: 'Matrix issue',
+    }),
+  },
+  {
+    id: 'jira:component:create',
+    variant: 'a new component (dry run)',
+    rule: '`jira.component.create` (admin)',
+    expect: ADMIN_ONLY_TASK,
+    input: () => ({ projectKey: 'PAY', name: 'matrix-new-component' }),
+  },
+);
 
 const CELL: Record<Outcome, string> = {
   allow: 'allow',

@@ -42,6 +42,8 @@ import pipelinesModuleJenkins from '@internal/plugin-pipelines-backend-module-je
 import pipelinesModuleSonarqube from '@internal/plugin-pipelines-backend-module-sonarqube';
 import scaffolderModuleJenkins from '@internal/plugin-scaffolder-backend-module-jenkins';
 import scaffolderModuleSonarqube from '@internal/plugin-scaffolder-backend-module-sonarqube';
+import pipelinesModuleJira from '@internal/plugin-pipelines-backend-module-jira';
+import scaffolderModuleJira from '@internal/plugin-scaffolder-backend-module-jira';
 import sonarqubePlugin from '@internal/plugin-sonarqube-backend';
 import jiraPlugin from '@internal/plugin-jira-backend';
 import {
@@ -107,6 +109,8 @@ const COMET_FEATURES = {
   '@internal/plugin-scaffolder-backend-module-jenkins': scaffolderModuleJenkins,
   '@internal/plugin-scaffolder-backend-module-sonarqube':
     scaffolderModuleSonarqube,
+  '@internal/plugin-pipelines-backend-module-jira': pipelinesModuleJira,
+  '@internal/plugin-scaffolder-backend-module-jira': scaffolderModuleJira,
 };
 
 const USERS: Record<Exclude<PrincipalId, 'service' | 'none'>, string> = {
