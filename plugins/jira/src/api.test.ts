@@ -56,6 +56,33 @@ describe('JiraClientApi', () => {
     expect(calls[0].init?.method).toBe('GET');
   });
 
+  it("keeps each issue's linked run, and reads a page without linkedRuns as none", async () => {
+    const run = {
+      runId: 'r-1',
+      entityRef: 'component:default/payments-api',
+      pipeline: 'payments-ci',
+      runNumber: 12,
+      status: 'succeeded',
+      path: '/pipelines/runs/r-1',
+      updatedAt: '2026-11-20T10:00:00.000Z',
+    };
+    const request = { entityRef: 'component:default/payments-api' };
+    const withRuns = client(() =>
+      json({ issues: [], notices: [], linkedRuns: { 'PAY-1': run } }),
+    );
+    expect(await withRuns.api.getEntityIssues(request)).toEqual({
+      issues: [],
+      notices: [],
+      linkedRuns: { 'PAY-1': run },
+    });
+    const older = client(() => json({ issues: [], notices: [] }));
+    expect(await older.api.getEntityIssues(request)).toEqual({
+      issues: [],
+      notices: [],
+      linkedRuns: {},
+    });
+  });
+
   it('calls every route of the contract with its method, path and body', async () => {
     const { api, calls } = client(() => json({}));
     const entityRef = 'component:default/payments-api';

@@ -9,6 +9,7 @@ import type {
   JiraCreatedIssue,
   JiraCreateIssueInput,
   JiraCreateMeta,
+  JiraEntityIssuesPage,
   JiraIssueDetail,
   JiraIssueFilters,
   JiraNotice,
@@ -36,7 +37,10 @@ export type JiraAttachment = { id: string; filename: string; size: number };
 /** What the Jira UI reads and writes through `/api/jira` (the backend holds every token). */
 export interface JiraApi {
   getOverview(entityRef: string): Promise<JiraOverview>;
-  getEntityIssues(request: JiraEntityIssuesRequest): Promise<JiraIssuePage>;
+  /** A page of the entity's issues with each one's latest linked pipeline run. */
+  getEntityIssues(
+    request: JiraEntityIssuesRequest,
+  ): Promise<JiraEntityIssuesPage>;
   getCreateMeta(entityRef: string): Promise<JiraCreateMeta>;
   createIssue(
     entityRef: string,
@@ -204,10 +208,14 @@ export class JiraClientApi implements JiraApi {
     return this.call<JiraOverview>('GET', 'entity/overview', { entityRef });
   }
 
-  getEntityIssues(request: JiraEntityIssuesRequest) {
+  async getEntityIssues(
+    request: JiraEntityIssuesRequest,
+  ): Promise<JiraEntityIssuesPage> {
     const { entityRef, status, type, assignee, jql, pageToken, limit } =
       request;
-    return this.call<JiraIssuePage>('GET', 'entity/issues', {
+    const page = await this.call<
+      JiraIssuePage & Partial<Pick<JiraEntityIssuesPage, 'linkedRuns'>>
+    >('GET', 'entity/issues', {
       entityRef,
       status,
       type,
@@ -216,6 +224,8 @@ export class JiraClientApi implements JiraApi {
       pageToken,
       limit,
     });
+    // A backend from before linked runs answers without them
+    return { ...page, linkedRuns: page.linkedRuns ?? {} };
   }
 
   getCreateMeta(entityRef: string) {

@@ -1,5 +1,8 @@
 import { usePermission } from '@backstage/plugin-permission-react';
-import { jiraIssueCreatePermission } from '@internal/plugin-jira-common';
+import {
+  jiraIssueCreatePermission,
+  jiraIssueUpdatePermission,
+} from '@internal/plugin-jira-common';
 
 /**
  * Whether the signed-in user may create issues for the entity. Until the answer is in, the
@@ -8,6 +11,18 @@ import { jiraIssueCreatePermission } from '@internal/plugin-jira-common';
 export function useCanCreateIssue(entityRef: string): boolean {
   const { allowed } = usePermission({
     permission: jiraIssueCreatePermission,
+    resourceRef: entityRef,
+  });
+  return allowed;
+}
+
+/**
+ * Whether the signed-in user may transition, comment on and attach to the entity's issues.
+ * Until the answer is in, those controls stay hidden (the backend refuses anyway).
+ */
+export function useCanUpdateIssue(entityRef: string): boolean {
+  const { allowed } = usePermission({
+    permission: jiraIssueUpdatePermission,
     resourceRef: entityRef,
   });
   return allowed;

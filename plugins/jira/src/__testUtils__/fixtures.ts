@@ -233,6 +233,7 @@ export function mockJiraApi(
         nextPageToken: page < 3 ? String(page + 1) : undefined,
         total: 60,
         notices: [],
+        linkedRuns: {},
       };
     }),
     getCreateMeta: jest.fn(async () => createMeta),

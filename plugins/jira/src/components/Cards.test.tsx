@@ -26,6 +26,7 @@ describe('OpenIssuesCard', () => {
       notices: [
         { kind: 'info', message: 'Counts are approximate on Jira Cloud' },
       ],
+      linkedRuns: {},
     });
     await renderInTestApp(
       <TestApiProvider apis={[[jiraApiRef, api]]}>
@@ -58,7 +59,11 @@ describe('OpenIssuesCard', () => {
 
   it('says when there are no open issues, and shows errors verbatim', async () => {
     const api = mockJiraApi();
-    api.getEntityIssues.mockResolvedValue({ issues: [], notices: [] });
+    api.getEntityIssues.mockResolvedValue({
+      issues: [],
+      notices: [],
+      linkedRuns: {},
+    });
     const { unmount } = await renderInTestApp(
       <TestApiProvider apis={[[jiraApiRef, api]]}>
         <EntityProvider entity={entity}>

@@ -1,10 +1,15 @@
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import type { JiraIssue, JiraOverview } from '@internal/plugin-jira-common';
+import type {
+  JiraIssue,
+  JiraLinkedRun,
+  JiraOverview,
+} from '@internal/plugin-jira-common';
 import { useLoader } from '@internal/react-common';
 import {
   Box,
   Button,
+  Link,
   makeStyles,
   Table,
   TableBody,
@@ -16,11 +21,13 @@ import {
 } from '@material-ui/core';
 import ChevronLeftIcon from '@material-ui/icons/ChevronLeft';
 import ChevronRightIcon from '@material-ui/icons/ChevronRight';
+import OpenInNewIcon from '@material-ui/icons/OpenInNew';
 import { KeyboardEvent, useEffect, useMemo, useState } from 'react';
 import { JiraApiError, jiraApiRef } from '../api';
 import { formatDateTime } from '../format';
-import { IssueKeyLink } from './IssueKeyLink';
+import { IssueDetailDialog } from './IssueDetailDialog';
 import { JiraProblem } from './JiraProblem';
+import { LinkedRun } from './LinkedRun';
 import { MultiSelect, MultiSelectOption } from './MultiSelect';
 import { Notices } from './Notices';
 import { StatusChip } from './StatusChip';
@@ -37,6 +44,9 @@ const useStyles = makeStyles(theme => ({
   },
   jql: { flex: '1 1 320px' },
   nowrap: { whiteSpace: 'nowrap' },
+  key: { fontWeight: 500, whiteSpace: 'nowrap', verticalAlign: 'baseline' },
+  summary: { textAlign: 'left', verticalAlign: 'baseline' },
+  external: { marginLeft: theme.spacing(0.5), verticalAlign: 'middle' },
   paging: {
     display: 'flex',
     alignItems: 'center',
@@ -70,15 +80,47 @@ function jqlErrorOf(error: Error | undefined, jql: string): string | undefined {
     : undefined;
 }
 
-function IssueRow(props: { issue: JiraIssue }) {
-  const { issue } = props;
+function IssueRow(props: {
+  issue: JiraIssue;
+  linkedRun?: JiraLinkedRun;
+  onOpen: (key: string) => void;
+}) {
+  const { issue, linkedRun, onOpen } = props;
   const classes = useStyles();
   return (
     <TableRow hover>
       <TableCell className={classes.nowrap}>
-        <IssueKeyLink issue={issue} />
+        <Link
+          component="button"
+          variant="body2"
+          className={classes.key}
+          aria-haspopup="dialog"
+          onClick={() => onOpen(issue.key)}
+        >
+          {issue.key}
+        </Link>
+        <Link
+          href={issue.url}
+          target="_blank"
+          rel="noopener noreferrer"
+          className={classes.external}
+          aria-label={`${issue.key} in Jira (opens in a new tab)`}
+        >
+          <OpenInNewIcon fontSize="inherit" />
+        </Link>
       </TableCell>
-      <TableCell>{issue.summary}</TableCell>
+      <TableCell>
+        <Link
+          component="button"
+          variant="body2"
+          color="inherit"
+          className={classes.summary}
+          aria-haspopup="dialog"
+          onClick={() => onOpen(issue.key)}
+        >
+          {issue.summary}
+        </Link>
+      </TableCell>
       <TableCell className={classes.nowrap}>{issue.type.name}</TableCell>
       <TableCell className={classes.nowrap}>
         <StatusChip status={issue.status} />
@@ -92,6 +134,9 @@ function IssueRow(props: { issue: JiraIssue }) {
       <TableCell className={classes.nowrap}>
         <time dateTime={issue.updated}>{formatDateTime(issue.updated)}</time>
       </TableCell>
+      <TableCell className={classes.nowrap}>
+        {linkedRun && <LinkedRun run={linkedRun} />}
+      </TableCell>
     </TableRow>
   );
 }
@@ -102,6 +147,8 @@ export type IssuesTableProps = {
   overview?: JiraOverview;
   /** Changes when the issues changed (an issue was created): the page loads again. */
   refreshKey: number;
+  /** An issue was changed from its detail dialog (transitioned, commented, attached to). */
+  onIssueChanged: () => void;
 };
 
 /**
@@ -109,7 +156,7 @@ export type IssuesTableProps = {
  * with Jira's `nextPageToken` (a stack of tokens gives Previous).
  */
 export function IssuesTable(props: IssuesTableProps) {
-  const { entityRef, overview, refreshKey } = props;
+  const { entityRef, overview, refreshKey, onIssueChanged } = props;
   const classes = useStyles();
   const api = useApi(jiraApiRef);
   const [query, setQuery] = useState<Query>({
@@ -120,6 +167,7 @@ export function IssuesTable(props: IssuesTableProps) {
     tokens: FIRST_PAGE,
   });
   const [jqlDraft, setJqlDraft] = useState('');
+  const [openKey, setOpenKey] = useState<string>();
   const pageToken = query.tokens[query.tokens.length - 1];
   const issues = useLoader(
     () =>
@@ -249,15 +297,21 @@ export function IssuesTable(props: IssuesTableProps) {
                 <TableCell>Priority</TableCell>
                 <TableCell>Assignee</TableCell>
                 <TableCell>Updated</TableCell>
+                <TableCell>Latest run</TableCell>
               </TableRow>
             </TableHead>
             <TableBody>
               {value.issues.map(issue => (
-                <IssueRow key={issue.key} issue={issue} />
+                <IssueRow
+                  key={issue.key}
+                  issue={issue}
+                  linkedRun={value.linkedRuns[issue.key]}
+                  onOpen={setOpenKey}
+                />
               ))}
               {value.issues.length === 0 && (
                 <TableRow>
-                  <TableCell colSpan={7}>No issues match</TableCell>
+                  <TableCell colSpan={8}>No issues match</TableCell>
                 </TableRow>
               )}
             </TableBody>
@@ -295,6 +349,13 @@ export function IssuesTable(props: IssuesTableProps) {
           </Box>
         </>
       )}
+      <IssueDetailDialog
+        entityRef={entityRef}
+        issueKey={openKey}
+        linkedRun={openKey ? value?.linkedRuns[openKey] : undefined}
+        onClose={() => setOpenKey(undefined)}
+        onChanged={onIssueChanged}
+      />
     </Box>
   );
 }

@@ -197,10 +197,17 @@ describe('Jira tab', () => {
     await renderTab(mockJiraApi());
     await screen.findByText('Summary of PAY-101');
     await userEvent.click(screen.getByRole('textbox', { name: 'JQL' }));
+    // Per row: the key and the summary open the issue; the icon opens it in Jira
+    await userEvent.tab();
+    expect(screen.getByRole('button', { name: 'PAY-101' })).toHaveFocus();
     await userEvent.tab();
     expect(screen.getByRole('link', { name: /PAY-101/ })).toHaveFocus();
     await userEvent.tab();
-    expect(screen.getByRole('link', { name: /PAY-102/ })).toHaveFocus();
+    expect(
+      screen.getByRole('button', { name: 'Summary of PAY-101' }),
+    ).toHaveFocus();
+    await userEvent.tab();
+    expect(screen.getByRole('button', { name: 'PAY-102' })).toHaveFocus();
   });
 
   it("shows the backend's notices above the table", async () => {

@@ -83,6 +83,7 @@ function JiraTab(props: { entityRef: string }) {
             entityRef={entityRef}
             overview={overview.value}
             refreshKey={refreshKey}
+            onIssueChanged={() => setRefreshKey(k => k + 1)}
           />
         </InfoCard>
       </Grid>
