@@ -25,13 +25,13 @@ import { LocalArtifactStore } from '../src/artifacts/LocalArtifactStore';
 import { LiveLogBus } from '../src/engine/LiveLogBus';
 import { PipelineEngine } from '../src/engine/PipelineEngine';
 import { LocalExecutor } from '../src/executor/LocalExecutor';
-import { GitRemotePolicy } from '../src/git/GitRemotePolicy';
+import { GitRemotePolicy } from '@internal/plugin-pipelines-node';
 import { CometPipelineProvider } from '../src/service/CometPipelineProvider';
 import { LiveLogStream } from '../src/service/LiveLogStream';
 import { PipelinesService } from '../src/service/PipelinesService';
 import { createRouter } from '../src/service/router';
 import { DatabasePipelineStore } from '../src/store/DatabasePipelineStore';
-import { makeGitRepository } from '../src/testing/gitRepository';
+import { makeGitRepository } from '@internal/plugin-pipelines-node/testUtils';
 
 /* eslint-disable no-console */
 

@@ -33,7 +33,7 @@ import {
   GitHttpServer,
   startGitHttpServer,
 } from '@internal/plugin-pipelines-node/testUtils';
-import { makeGitRepository } from './testing/gitRepository';
+import { makeGitRepository } from '@internal/plugin-pipelines-node/testUtils';
 
 jest.setTimeout(120_000);
 

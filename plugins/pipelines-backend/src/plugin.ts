@@ -17,6 +17,7 @@ import {
   pipelinesRunEventsExtensionPoint,
   PipelineStepType,
   pipelineStepTypesExtensionPoint,
+  GitRemotePolicy,
 } from '@internal/plugin-pipelines-node';
 import path from 'node:path';
 import { registerActions } from './actions/registerActions';
@@ -33,7 +34,6 @@ import { resolveStepSandbox } from './sandbox/resolveStepSandbox';
 import { CometPipelineProvider } from './service/CometPipelineProvider';
 import { GithubWebhookHandler } from './service/GithubWebhookHandler';
 import { PipelinesService } from './service/PipelinesService';
-import { GitRemotePolicy } from './git/GitRemotePolicy';
 import { LiveLogStream } from './service/LiveLogStream';
 import { RunOwnersNotifier } from './service/RunOwnersNotifier';
 import { createRouter } from './service/router';

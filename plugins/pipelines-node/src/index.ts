@@ -9,3 +9,4 @@ export * from './executor';
 export * from './providers';
 export * from './runEvents';
 export * from './sandbox';
+export * from './git';

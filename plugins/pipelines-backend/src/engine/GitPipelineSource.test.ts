@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GitRemotePolicy } from '../git/GitRemotePolicy';
+import { GitRemotePolicy } from '@internal/plugin-pipelines-node';
 import {
   GitHttpServer,
   startGitHttpServer,
 } from '@internal/plugin-pipelines-node/testUtils';
-import { makeGitRepository } from '../testing/gitRepository';
+import { makeGitRepository } from '@internal/plugin-pipelines-node/testUtils';
 import { GitPipelineSource } from './GitPipelineSource';
 
 jest.setTimeout(30_000);

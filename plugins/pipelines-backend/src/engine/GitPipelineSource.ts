@@ -7,16 +7,18 @@ import {
   gitSafetyArgs,
   isSafeGitRef,
   isSafeRepositoryUrl,
-} from '../git/gitEnvironment';
-import { GitRemote, GitRemotePolicy } from '../git/GitRemotePolicy';
+  GitRemote,
+  GitRemotePolicy,
+  redactCredentials,
+  redactUrl,
+  runGit,
+} from '@internal/plugin-pipelines-node';
 import {
   CachedPipelineFile,
   CommitFiles,
   PipelineFileCache,
   folderOf,
-} from '../git/PipelineFileCache';
-import { redactCredentials, redactUrl } from '../git/redactUrl';
-import { runGit } from '../git/runGit';
+} from './PipelineFileCache';
 
 /** The largest pipeline file read: 1 MiB. */
 export const MAX_PIPELINE_FILE_BYTES = 1024 * 1024;

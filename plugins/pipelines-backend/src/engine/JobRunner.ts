@@ -1,5 +1,7 @@
-import type { PipelineWorkspace } from '@internal/plugin-pipelines-node';
-import { redactUrl } from '../git/redactUrl';
+import {
+  type PipelineWorkspace,
+  redactUrl,
+} from '@internal/plugin-pipelines-node';
 import { SecretMasker } from '../logs/SecretMasker';
 import { grantJobSecrets } from '../secrets/grantJobSecrets';
 import { SecretScopes } from '../secrets/SecretScopes';

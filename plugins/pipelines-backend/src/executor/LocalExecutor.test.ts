@@ -10,9 +10,9 @@ import {
   BubblewrapSandbox,
   PipelineOutputLine,
   PipelineWorkspace,
+  GitRemotePolicy,
+  redactUrl,
 } from '@internal/plugin-pipelines-node';
-import { GitRemotePolicy } from '../git/GitRemotePolicy';
-import { redactUrl } from '../git/redactUrl';
 import { LocalExecutor } from './LocalExecutor';
 
 const execFileAsync = promisify(execFile);

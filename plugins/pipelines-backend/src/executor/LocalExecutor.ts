@@ -4,18 +4,19 @@ import { accessSync, constants as fsConstants, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type {
-  PipelineExecutor,
-  PipelineSandboxService,
-  PipelineScriptRequest,
-  PipelineScriptResult,
-  PipelineWorkspace,
-  PipelineWorkspaceRequest,
+import {
+  type PipelineExecutor,
+  type PipelineSandboxService,
+  type PipelineScriptRequest,
+  type PipelineScriptResult,
+  type PipelineWorkspace,
+  type PipelineWorkspaceRequest,
+  GitCheckout,
+  GitRemotePolicy,
+  isProcessGroupAlive,
+  signalProcessGroup,
 } from '@internal/plugin-pipelines-node';
 import { LogLineSplitter } from '../logs/LogLineSplitter';
-import { GitCheckout } from '../git/checkout';
-import { GitRemotePolicy } from '../git/GitRemotePolicy';
-import { isProcessGroupAlive, signalProcessGroup } from './processGroup';
 
 export type LocalExecutorOptions = {
   /** Where workspaces are created: `<workspaceRoot>/<runId>/<jobRunId>-<random>`. */

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
-import { GitRemotePolicy } from '../git/GitRemotePolicy';
+import { GitRemotePolicy } from '@internal/plugin-pipelines-node';
 import type { TriggerRequest } from '../engine/PipelineEngine';
-import { makeGitRepository } from '../testing/gitRepository';
+import { makeGitRepository } from '@internal/plugin-pipelines-node/testUtils';
 import type { WebhookTrigger } from './GithubWebhookHandler';
 import { WebhookPipelineTrigger } from './WebhookPipelineTrigger';
 

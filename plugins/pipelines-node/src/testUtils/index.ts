@@ -5,3 +5,4 @@
  */
 export { startGitHttpServer } from './gitHttpServer';
 export type { GitHttpServer } from './gitHttpServer';
+export { makeGitRepository } from './gitRepository';

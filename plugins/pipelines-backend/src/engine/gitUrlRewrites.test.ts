@@ -2,10 +2,13 @@ import { ConfigReader } from '@backstage/config';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GitPipelineSource } from '../engine/GitPipelineSource';
-import { makeGitRepository } from '../testing/gitRepository';
-import { GitRemotePolicy } from './GitRemotePolicy';
-import { applyGitUrlRewrites, readGitUrlRewrites } from './gitUrlRewrites';
+import { GitPipelineSource } from './GitPipelineSource';
+import { makeGitRepository } from '@internal/plugin-pipelines-node/testUtils';
+import {
+  applyGitUrlRewrites,
+  GitRemotePolicy,
+  readGitUrlRewrites,
+} from '@internal/plugin-pipelines-node';
 
 describe('readGitUrlRewrites', () => {
   it('reads the list, and none when unset', () => {

@@ -6,7 +6,7 @@ import {
   GitHttpServer,
   startGitHttpServer,
 } from '@internal/plugin-pipelines-node/testUtils';
-import { makeGitRepository } from '../testing/gitRepository';
+import { makeGitRepository } from '../testUtils/gitRepository';
 import { GitCheckout } from './checkout';
 import { GitRemotePolicy } from './GitRemotePolicy';
 

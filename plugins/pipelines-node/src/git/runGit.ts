@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { signalProcessGroup } from '../executor/processGroup';
+import { signalProcessGroup } from './processGroup';
 
 /** setTimeout's maximum; longer delays fire immediately. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
