@@ -24,6 +24,7 @@ import type {
 import { parseEgressRule } from './egressPolicy';
 import { EgressProxy, EgressResolver } from './EgressProxy';
 import { LAUNCHER_SOURCE } from './launcherSource';
+import { UidLeases } from './UidLeases';
 
 export type BubblewrapSandboxOptions = {
   logger: LoggerService;
@@ -40,6 +41,11 @@ export type BubblewrapSandboxOptions = {
   /** When the backend runs as root: sandbox uids `uidBase` to `uidBase + uidCount - 1`. */
   uidBase?: number;
   uidCount?: number;
+  /**
+   * Where uid leases are kept, shared by every process on the host that runs sandboxes from
+   * the same pool. Default: /run/comet-sandbox-uids.
+   */
+  uidLeaseDir?: string;
   /** Where per-sandbox runtime directories are made. Default: the OS temp dir. */
   runtimeRoot?: string;
   /** How often the size of the writable paths is checked. Default 5 s. */
@@ -66,6 +72,7 @@ const DEFAULT_LIMITS: Required<PipelineSandboxLimits> = {
 };
 const DEFAULT_UID_BASE = 61000;
 const DEFAULT_UID_COUNT = 64;
+const DEFAULT_UID_LEASE_DIR = '/run/comet-sandbox-uids';
 const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin';
 const RUNTIME_MOUNT = '/run/comet-sandbox';
 const PROXY_PORT = 3128;
@@ -125,7 +132,7 @@ export class BubblewrapSandbox implements PipelineSandboxService {
   readonly #protected: string[];
   readonly #dropPrivileges: boolean;
   readonly #egress: BubblewrapSandboxOptions['egress'];
-  readonly #busyUids = new Set<number>();
+  readonly #uidLeases: UidLeases;
   #probe?: Promise<PipelineSandboxAvailability>;
 
   static fromConfig(
@@ -202,6 +209,9 @@ export class BubblewrapSandbox implements PipelineSandboxService {
         } and ${this.#uidCount}`,
       );
     }
+    this.#uidLeases = new UidLeases(
+      options.uidLeaseDir ?? DEFAULT_UID_LEASE_DIR,
+    );
     this.#runtimeRoot = options.runtimeRoot ?? os.tmpdir();
     this.#checkIntervalMs = options.writableCheckIntervalMs ?? 5_000;
     this.#dropPrivileges = options.dropPrivileges ?? process.getuid?.() === 0;
@@ -309,7 +319,9 @@ export class BubblewrapSandbox implements PipelineSandboxService {
           )
         : undefined;
 
-    const uid = this.#dropPrivileges ? this.#acquireUid() : process.getuid!();
+    const uid = this.#dropPrivileges
+      ? await this.#uidLeases.acquire(this.#uidBase, this.#uidCount)
+      : process.getuid!();
     const gid = this.#dropPrivileges ? uid : process.getgid!();
     let runtimeDir: string | undefined;
     let proxy: EgressProxy | undefined;
@@ -319,7 +331,7 @@ export class BubblewrapSandbox implements PipelineSandboxService {
         await fs.rm(runtimeDir, { recursive: true, force: true });
       }
       if (this.#dropPrivileges) {
-        this.#busyUids.delete(uid);
+        await this.#uidLeases.release(uid);
       }
     };
 
@@ -640,21 +652,6 @@ export class BubblewrapSandbox implements PipelineSandboxService {
         `The sandbox cannot be given ${mount}: writable and private paths must be directories of their own, not a shared or system directory`,
       );
     }
-  }
-
-  #acquireUid(): number {
-    for (let slot = 0; slot < this.#uidCount; slot++) {
-      const uid = this.#uidBase + slot;
-      if (!this.#busyUids.has(uid)) {
-        this.#busyUids.add(uid);
-        return uid;
-      }
-    }
-    throw new Error(
-      `All ${
-        this.#uidCount
-      } sandbox uids are in use (pipelines.sandbox.uidCount)`,
-    );
   }
 }
 

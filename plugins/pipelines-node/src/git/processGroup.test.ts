@@ -46,6 +46,8 @@ describe('process groups', () => {
   });
 
   it('rethrows errors other than a missing group', () => {
-    expect(() => signalProcessGroup(1, 'NOT-A-SIGNAL' as NodeJS.Signals)).toThrow();
+    expect(() =>
+      signalProcessGroup(1, 'NOT-A-SIGNAL' as NodeJS.Signals),
+    ).toThrow();
   });
 });
