@@ -122,8 +122,29 @@ comet_setup_bubblewrap() {
     "or set pipelines.localExecutor.unsandboxed: true in app-config.local.yaml to run steps unsandboxed (never in production)."
 }
 
+# The test recorder runs Debian's Chromium in the sandbox and encodes run videos with ffmpeg
+# (docs/test-recorder.md); without Chromium recording and runs are off, without ffmpeg runs
+# have no video. Installed when we can (root with apt), otherwise said once.
+comet_setup_browser_tools() {
+  local missing=()
+  [[ -x /usr/lib/chromium/chromium || -x /usr/bin/chromium ]] || missing+=(chromium)
+  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    return
+  fi
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    comet_log "installing ${missing[*]} (the test recorder's browser and video encoder)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    return
+  fi
+  comet_log "${missing[*]} not installed: the test recorder needs Chromium to record and run" \
+    "browser tests, and ffmpeg for run videos (Debian/Ubuntu: sudo apt-get install ${missing[*]})."
+}
+
 comet_setup() {
   comet_setup_toolchain
   comet_install_deps
   comet_setup_bubblewrap
+  comet_setup_browser_tools
 }

@@ -155,6 +155,17 @@ async function main() {
   // The jira:issue:create and jira:component:create scaffolder actions
   backend.add(import('@internal/plugin-scaffolder-backend-module-jira'));
 
+  // Test recorder: browser tests recorded in the portal, runs with traces, video and
+  // screenshots, history and flakes, the test-recorder:* actions (testRecorder.*)
+  backend.add(import('@internal/plugin-test-recorder-backend'));
+  // The test-recorder/suite pipeline step
+  backend.add(
+    import('@internal/plugin-pipelines-backend-module-test-recorder'),
+  );
+  backend.add(
+    import('@internal/plugin-scaffolder-backend-module-test-recorder'),
+  );
+
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);
   backend.add(fakesPlugin);

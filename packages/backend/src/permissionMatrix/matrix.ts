@@ -69,6 +69,20 @@ export const SIGNED_IN_WRITE: Expectation = {
   none: 'unauth',
 };
 
+/**
+ * Any signed-in user; not services: the route takes user tokens only
+ * (`httpAuth.credentials(req, { allow: ['user'] })`), so a static token gets 403 before any
+ * permission is asked.
+ */
+export const USER_READ: Expectation = {
+  owner: 'allow',
+  other: 'allow',
+  guest: 'allow',
+  service: 'deny',
+  admin: 'allow',
+  none: 'unauth',
+};
+
 /** Administrators only. */
 export const ADMIN_ONLY: Expectation = {
   owner: 'deny',
@@ -87,6 +101,36 @@ export const SIGNED_WEBHOOK: Expectation = {
   service: 'allow',
   admin: 'allow',
   none: 'allow',
+};
+
+/** No Backstage token needed: static files that hold no data, or a link the plugin signed. */
+export const PUBLIC: Expectation = {
+  owner: 'allow',
+  other: 'allow',
+  guest: 'allow',
+  service: 'allow',
+  admin: 'allow',
+  none: 'allow',
+};
+
+/** Refused whoever asks (a link whose signature is not valid, with or without a token). */
+export const NOBODY: Expectation = {
+  owner: 'unauth',
+  other: 'unauth',
+  guest: 'unauth',
+  service: 'unauth',
+  admin: 'unauth',
+  none: 'unauth',
+};
+
+/** Only the `pipelines` plugin's own service token: no user, no static token. */
+export const PIPELINES_PLUGIN_ONLY: Expectation = {
+  owner: 'deny',
+  other: 'deny',
+  guest: 'deny',
+  service: 'deny',
+  admin: 'deny',
+  none: 'unauth',
 };
 
 /** Backstage's permission integration: the permission backend (a service) calls it. */
@@ -120,6 +164,16 @@ export type MatrixContext = {
   jenkinsBuildNumber: number;
   /** The entity's SonarQube project key. */
   sonarQubeProjectKey: string;
+  /** A test recorder suite the entity owns, as created, and one of its tests. */
+  testSuite: { name: string; testId: string; definition: ActionInput };
+  /** One more suite of the entity per caller, for the delete row (a deleted suite is gone). */
+  disposableTestSuites: Record<PrincipalId, string>;
+  /** A queued run of `testSuite` (no worker runs it), and another for the cancel row. */
+  testRunId: string;
+  cancellableTestRunId: string;
+  /** An artifact of `testRunId`, and the signed link the plugin gave for it. */
+  testArtifactId: string;
+  signedTestArtifact: { path: string; query: Record<string, string> };
   /** `X-Hub-Signature-256` of a GitHub webhook body. */
   signGithub(body: string): string;
   /** `X-Sonar-Webhook-HMAC-SHA256` of a SonarQube webhook body. */
@@ -127,6 +181,8 @@ export type MatrixContext = {
 };
 
 export type MatrixRequest = {
+  /** The method sent, when the row's is `ALL` (a path the plugin mounts for any method). */
+  method?: string;
   /** Below /api/<plugin>. */
   path: string;
   query?: Record<string, string>;
@@ -140,11 +196,14 @@ export type RouteRow = {
   method: string;
   /** The path as the plugin's router registered it. */
   path: string;
+  /** Tells rows of one route apart (how it is asked decides what it needs). */
+  variant?: string;
   /** Which permission or rule decides, for the docs. */
   rule: string;
   expect: Expectation;
   gaps?: Partial<Record<PrincipalId, KnownGap>>;
-  request(ctx: MatrixContext): MatrixRequest;
+  /** The request `principal` sends (most rows send the same for everyone). */
+  request(ctx: MatrixContext, principal: PrincipalId): MatrixRequest;
 };
 
 export type ActionRow = {
@@ -642,10 +701,283 @@ export const ROUTES: RouteRow[] = [
     expect: ADMIN_ONLY,
     request: () => ({ path: '/search', query: { jql: 'project = PAY' } }),
   },
+
+  // test-recorder: every suite, run and artifact is checked on the entity that owns the suite
+  {
+    plugin: 'test-recorder',
+    method: 'ALL',
+    path: '/trace-viewer/*',
+    rule: 'none: Playwright’s Trace Viewer, static files without data (it fetches a trace through a signed link)',
+    expect: PUBLIC,
+    request: () => ({ method: 'GET', path: '/trace-viewer/index.html' }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'PUT',
+    path: '/suites/:name/files/:file',
+    rule: '`test-recorder.suite.edit` (owner); users only',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: `/suites/${ctx.testSuite.name}/files/matrix.txt`,
+      body: 'matrix',
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'GET',
+    path: '/config',
+    rule: 'signed in (what this backend can do; no entity)',
+    expect: READ,
+    request: () => ({ path: '/config' }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'GET',
+    path: '/suites',
+    rule: '`test-recorder.suite.read`; users only',
+    expect: USER_READ,
+    request: ctx => ({ path: '/suites', query: entity(ctx) }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/suites',
+    rule: '`test-recorder.suite.edit` (owner); users only',
+    expect: OWNER_WRITE,
+    // The existing suite's name: those allowed get 409, nothing is created
+    request: ctx => ({
+      path: '/suites',
+      body: { ...entity(ctx), definition: ctx.testSuite.definition },
+    }),
+  },
+  ...['', '/versions', '/versions/:version', '/code', '/export'].map(
+    (suffix): RouteRow => ({
+      plugin: 'test-recorder',
+      method: 'GET',
+      path: `/suites/:name${suffix}`,
+      rule: '`test-recorder.suite.read`; users only',
+      expect: USER_READ,
+      request: ctx => ({
+        path: `/suites/${ctx.testSuite.name}${suffix.replace(':version', '1')}`,
+      }),
+    }),
+  ),
+  {
+    plugin: 'test-recorder',
+    method: 'PUT',
+    path: '/suites/:name',
+    rule: '`test-recorder.suite.edit` (owner); users only',
+    expect: OWNER_WRITE,
+    // The owner saves version 2; the admin's change, from version 1 too, is a conflict (409)
+    request: ctx => ({
+      path: `/suites/${ctx.testSuite.name}`,
+      body: { definition: ctx.testSuite.definition, baseVersion: 1 },
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'DELETE',
+    path: '/suites/:name',
+    rule: '`test-recorder.suite.edit` (owner); users only',
+    expect: OWNER_WRITE,
+    request: (ctx, principal) => ({
+      path: `/suites/${ctx.disposableTestSuites[principal]}`,
+    }),
+  },
+  ...(['PUT', 'DELETE'] as const).map(
+    (method): RouteRow => ({
+      plugin: 'test-recorder',
+      method,
+      path: '/suites/:name/secrets/:secret',
+      rule: '`test-recorder.suite.edit` (owner); users only',
+      expect: OWNER_WRITE,
+      request: ctx => ({
+        path: `/suites/${ctx.testSuite.name}/secrets/MATRIX_SECRET`,
+        ...(method === 'PUT' ? { body: { value: 'matrix-value' } } : {}),
+      }),
+    }),
+  ),
+  {
+    plugin: 'test-recorder',
+    method: 'DELETE',
+    path: '/suites/:name/files/:file',
+    rule: '`test-recorder.suite.edit` (owner); users only',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: `/suites/${ctx.testSuite.name}/files/matrix.txt`,
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/suites/:name/tests/:testId/quarantine',
+    rule: '`test-recorder.suite.edit` (owner); users only',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: `/suites/${ctx.testSuite.name}/tests/${ctx.testSuite.testId}/quarantine`,
+      body: { quarantined: false },
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'GET',
+    path: '/suites/:name/tests/:testId/history',
+    rule: '`test-recorder.suite.read`; users only',
+    expect: USER_READ,
+    request: ctx => ({
+      path: `/suites/${ctx.testSuite.name}/tests/${ctx.testSuite.testId}/history`,
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/suites/:name/runs',
+    rule: '`test-recorder.suite.run` (owner); users only',
+    expect: OWNER_WRITE,
+    request: ctx => ({ path: `/suites/${ctx.testSuite.name}/runs`, body: {} }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/pipeline-runs',
+    rule: 'the `pipelines` plugin’s own service token only (its `test-recorder/suite` step)',
+    expect: PIPELINES_PLUGIN_ONLY,
+    request: ctx => ({
+      path: '/pipeline-runs',
+      body: {
+        ...entity(ctx),
+        suite: ctx.testSuite.name,
+        pipelineRunId: 'matrix-pipeline-run',
+      },
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'GET',
+    path: '/runs',
+    rule: '`test-recorder.suite.read`; users only',
+    expect: USER_READ,
+    request: ctx => ({ path: '/runs', query: entity(ctx) }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'GET',
+    path: '/runs/:runId',
+    rule: '`test-recorder.suite.read`',
+    expect: READ,
+    request: ctx => ({ path: `/runs/${ctx.testRunId}` }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/runs/:runId/cancel',
+    rule: '`test-recorder.suite.run` (owner); the `pipelines` plugin for its step’s runs',
+    expect: OWNER_WRITE,
+    request: ctx => ({ path: `/runs/${ctx.cancellableTestRunId}/cancel` }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/runs/:runId/baselines',
+    rule: '`test-recorder.baseline.accept` (owner); users only',
+    expect: OWNER_WRITE,
+    // The run has no screenshot check: those allowed get 404
+    request: ctx => ({
+      path: `/runs/${ctx.testRunId}/baselines`,
+      body: { testId: ctx.testSuite.testId, stepId: 's1' },
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/runs/:runId/tests/:testId/jira-bug',
+    rule: '`test-recorder.suite.read`; users only; then the `jira:create-issue` action as the caller (`jira.issue.create`, owner)',
+    expect: USER_READ,
+    // The run has no failed test: those allowed to read it get 404 before Jira is asked
+    request: ctx => ({
+      path: `/runs/${ctx.testRunId}/tests/${ctx.testSuite.testId}/jira-bug`,
+      body: {},
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/artifacts/:artifactId/url',
+    rule: '`test-recorder.artifact.read`; users only',
+    expect: USER_READ,
+    request: ctx => ({ path: `/artifacts/${ctx.testArtifactId}/url` }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'GET',
+    path: '/artifacts/:artifactId',
+    variant: 'with a token',
+    rule: '`test-recorder.artifact.read`; users only',
+    expect: USER_READ,
+    request: ctx => ({ path: `/artifacts/${ctx.testArtifactId}` }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'GET',
+    path: '/artifacts/:artifactId',
+    variant: 'with a signed link',
+    rule: 'the link (from `POST …/url`, one hour), whoever holds it; no token needed',
+    expect: PUBLIC,
+    request: ctx => ctx.signedTestArtifact,
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'GET',
+    path: '/artifacts/:artifactId',
+    variant: 'with a link signed for another artifact',
+    rule: 'refused, a token or not',
+    expect: NOBODY,
+    request: ctx => ({
+      path: '/artifacts/3f1c0c2e-0000-4000-8000-000000000000',
+      query: ctx.signedTestArtifact.query,
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/recordings',
+    rule: '`test-recorder.suite.record` (owner); users only (recording is off in the matrix: no browser)',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: '/recordings',
+      body: { ...entity(ctx), viewport: { width: 1280, height: 720 } },
+    }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'DELETE',
+    path: '/recordings/:sessionId',
+    rule: 'the user who opened the session (404 for anyone else’s)',
+    expect: SIGNED_IN_WRITE,
+    request: () => ({ path: '/recordings/matrix-session' }),
+  },
+  {
+    plugin: 'test-recorder',
+    method: 'POST',
+    path: '/recordings/:sessionId/secrets',
+    rule: 'the user who opened the session (404 for anyone else’s); then `test-recorder.suite.edit` (owner)',
+    expect: SIGNED_IN_WRITE,
+    request: ctx => ({
+      path: '/recordings/matrix-session/secrets',
+      body: { suiteName: ctx.testSuite.name },
+    }),
+  },
 ];
 
 // Backstage's permission integration, which every plugin with permissions serves
-for (const plugin of ['pipelines', 'jenkins', 'sonarqube', 'jira']) {
+for (const plugin of [
+  'pipelines',
+  'jenkins',
+  'sonarqube',
+  'jira',
+  'test-recorder',
+]) {
   ROUTES.push(
     {
       plugin,
@@ -807,6 +1139,43 @@ export const ACTIONS: ActionRow[] = [
     expect: OWNER_WRITE,
     input: ctx => ({ ...entity(ctx), key: 'PAY-1', body: 'Matrix' }),
   },
+  {
+    id: 'test-recorder:list-suites',
+    rule: '`test-recorder.suite.read`',
+    expect: READ,
+    input: entity,
+  },
+  {
+    id: 'test-recorder:get-suite',
+    rule: '`test-recorder.suite.read`',
+    expect: READ,
+    input: ctx => ({ suite: ctx.testSuite.name }),
+  },
+  {
+    id: 'test-recorder:create-suite',
+    rule: '`test-recorder.suite.edit` (owner)',
+    expect: OWNER_WRITE,
+    // The existing suite's name: those allowed get 409, nothing is created
+    input: ctx => ({ ...entity(ctx), definition: ctx.testSuite.definition }),
+  },
+  {
+    id: 'test-recorder:run-suite',
+    rule: '`test-recorder.suite.run` (owner)',
+    expect: OWNER_WRITE,
+    input: ctx => ({ suite: ctx.testSuite.name }),
+  },
+  {
+    id: 'test-recorder:get-run',
+    rule: '`test-recorder.suite.read`',
+    expect: READ,
+    input: ctx => ({ runId: ctx.testRunId }),
+  },
+  {
+    id: 'test-recorder:get-test-history',
+    rule: '`test-recorder.suite.read`',
+    expect: READ,
+    input: ctx => ({ suite: ctx.testSuite.name, testId: ctx.testSuite.testId }),
+  },
 ];
 
 const { none: _none, ...ADMIN_ONLY_TASK } = ADMIN_ONLY;
@@ -881,6 +1250,20 @@ SCAFFOLDER_ACTIONS.push(
     expect: ADMIN_ONLY_TASK,
     input: () => ({ projectKey: 'PAY', name: 'matrix-new-component' }),
   },
+  {
+    id: 'test-recorder:suite:create',
+    variant: 'for an entity in the catalog (dry run)',
+    rule: '`test-recorder.suite.edit` on `entityRef` (owner); the real run calls `test-recorder:create-suite` as the initiator',
+    expect: (({ none: _n, ...rest }) => rest)(OWNER_WRITE),
+    input: ctx => ({
+      ...entity(ctx),
+      suite: {
+        name: 'matrix-scaffolded-suite',
+        baseUrl: 'http://127.0.0.1:4173',
+        tests: [],
+      },
+    }),
+  },
 );
 
 const CELL: Record<Outcome, string> = {
@@ -940,7 +1323,9 @@ export function renderMatrixMarkdown(): string {
     header,
     ...ROUTES.map(r =>
       row(
-        `\`${r.method} /api/${r.plugin}${r.path}\``,
+        `\`${r.method} /api/${r.plugin}${r.path}\`${
+          r.variant ? ` ${r.variant}` : ''
+        }`,
         r.rule,
         r.expect,
         r.gaps,
@@ -990,7 +1375,10 @@ export function renderMatrixMarkdown(): string {
     '',
     'Not in these tables: the AI and MCP refusals of `pipelines.run.approve` and',
     '`jenkins.build.abort` (see "Roles and permissions"; tested in',
-    '`packages/backend/src/permissions`), and the demo-only plugins of `packages/backend`',
+    '`packages/backend/src/permissions`); the test recorder’s live-view WebSocket',
+    '(`/api/test-recorder/recordings/socket`: user tokens only, and only the user who opened the',
+    'session), which the plugin adds only where recording works (the matrix starts no browser,',
+    'so recording is off there); and the demo-only plugins of `packages/backend`',
     '(`/api/fakes`, `/api/example-repos`), which take unauthenticated requests by design and',
     'are off unless `comet.fakes.*` or `comet.exampleRepos.sourceDir` is set.',
     '',

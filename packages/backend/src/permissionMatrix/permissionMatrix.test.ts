@@ -12,8 +12,10 @@ import {
 import {
   BackstageCredentials,
   coreServices,
+  createBackendModule,
   createBackendPlugin,
   createServiceFactory,
+  DatabaseService,
 } from '@backstage/backend-plugin-api';
 import {
   actionsRegistryServiceFactory,
@@ -44,8 +46,11 @@ import scaffolderModuleJenkins from '@internal/plugin-scaffolder-backend-module-
 import scaffolderModuleSonarqube from '@internal/plugin-scaffolder-backend-module-sonarqube';
 import pipelinesModuleJira from '@internal/plugin-pipelines-backend-module-jira';
 import scaffolderModuleJira from '@internal/plugin-scaffolder-backend-module-jira';
+import scaffolderModuleTestRecorder from '@internal/plugin-scaffolder-backend-module-test-recorder';
 import sonarqubePlugin from '@internal/plugin-sonarqube-backend';
 import jiraPlugin from '@internal/plugin-jira-backend';
+import testRecorderPlugin from '@internal/plugin-test-recorder-backend';
+import pipelinesModuleTestRecorder from '@internal/plugin-pipelines-backend-module-test-recorder';
 import {
   JIRA_FAKE_DEMO_API_TOKEN,
   JIRA_FAKE_DEMO_EMAIL,
@@ -56,7 +61,7 @@ import { parse as parseYaml } from 'yaml';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,7 +100,13 @@ const SONARQUBE_WEBHOOK_SECRET = 'matrix-sonarqube-webhook-secret';
 const SERVICE_SUBJECT = 'release-bot';
 
 /** The Comet backend plugins the matrix covers, by plugin id. */
-const COMET_PLUGIN_IDS = ['pipelines', 'jenkins', 'sonarqube', 'jira'];
+const COMET_PLUGIN_IDS = [
+  'pipelines',
+  'jenkins',
+  'sonarqube',
+  'jira',
+  'test-recorder',
+];
 
 /** The Comet packages of packages/backend that the matrix backend starts. */
 const COMET_FEATURES = {
@@ -111,6 +122,11 @@ const COMET_FEATURES = {
     scaffolderModuleSonarqube,
   '@internal/plugin-pipelines-backend-module-jira': pipelinesModuleJira,
   '@internal/plugin-scaffolder-backend-module-jira': scaffolderModuleJira,
+  '@internal/plugin-test-recorder-backend': testRecorderPlugin,
+  '@internal/plugin-pipelines-backend-module-test-recorder':
+    pipelinesModuleTestRecorder,
+  '@internal/plugin-scaffolder-backend-module-test-recorder':
+    scaffolderModuleTestRecorder,
 };
 
 const USERS: Record<Exclude<PrincipalId, 'service' | 'none'>, string> = {
@@ -201,6 +217,22 @@ jobs:
     steps:
       - run: echo deploy
 `;
+
+/** The test recorder suite the matrix asks about; the worker is off, so its runs stay queued. */
+function testSuiteDefinition(name: string) {
+  return {
+    name,
+    title: 'Payments console (permission matrix)',
+    baseUrl: 'http://127.0.0.1:4174',
+    tests: [
+      {
+        id: 'opens',
+        name: 'opens the console',
+        steps: [{ id: 's1', action: 'navigate', url: '/' }],
+      },
+    ],
+  };
+}
 
 function makeRepository(dir: string) {
   fs.mkdirSync(path.join(dir, '.comet'), { recursive: true });
@@ -313,6 +345,8 @@ describe('permission matrix', () => {
     jira: JiraFake;
     gitServer: { url: string; host: string; close(): Promise<void> };
     ctx: MatrixContext;
+    /** The test recorder plugin's database (its store is not reachable from outside). */
+    testRecorderDatabase: DatabaseService;
   };
 
   async function send(
@@ -330,7 +364,7 @@ describe('permission matrix', () => {
         ? authorizationOf(principal, pluginId)
         : principal.authorization;
     const res = await fetch(url, {
-      method,
+      method: request.method ?? method,
       headers: {
         ...(authorization ? { authorization } : {}),
         ...(request.body !== undefined && typeof request.body !== 'string'
@@ -349,6 +383,94 @@ describe('permission matrix', () => {
       return { status: res.status, text: '' };
     }
     return { status: res.status, text: await res.text() };
+  }
+
+  /**
+   * The test recorder's part of the context: suites of the entity, two queued runs and an
+   * artifact, made by a member of team-a.
+   */
+  async function seedTestRecorder(entityRef: string) {
+    const call = async (method: string, request: MatrixRequest) => {
+      const answer = await send('test-recorder', method, request, {
+        authorization: mockCredentials.user.header(RELEASER),
+      });
+      if (answer.status >= 300) {
+        throw new Error(
+          `${RELEASER} could not seed ${method} /api/test-recorder${request.path}: ${answer.status} ${answer.text}`,
+        );
+      }
+      return JSON.parse(answer.text) as Record<string, unknown>;
+    };
+    const createSuite = (name: string) =>
+      call('POST', {
+        path: '/suites',
+        body: { entityRef, definition: testSuiteDefinition(name) },
+      });
+    const name = 'payments-matrix';
+    await createSuite(name);
+    const disposableTestSuites = {} as Record<PrincipalId, string>;
+    for (const principal of PRINCIPALS) {
+      disposableTestSuites[principal] = `payments-matrix-delete-${principal}`;
+      await createSuite(disposableTestSuites[principal]);
+    }
+    const queueRun = async () => {
+      const run = await call('POST', {
+        path: `/suites/${name}/runs`,
+        body: {},
+      });
+      if (typeof run.runId !== 'string') {
+        throw new Error(
+          `The seed test run has no runId: ${JSON.stringify(run)}`,
+        );
+      }
+      return run.runId;
+    };
+    const testRunId = await queueRun();
+    const cancellableTestRunId = await queueRun();
+
+    // Only a running suite stores artifacts (and a run starts a browser): one screenshot of the
+    // queued run, stored as the plugin's store stores it (bytes on disk, a row in its database)
+    const testArtifactId = randomUUID();
+    const screenshot = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const artifactPath = `${testRunId}/${testArtifactId}`;
+    const artifactsDir = path.join(fixture.tmp, 'test-recorder', 'artifacts');
+    fs.mkdirSync(path.join(artifactsDir, testRunId), { recursive: true });
+    fs.writeFileSync(path.join(artifactsDir, artifactPath), screenshot);
+    const db = await fixture.testRecorderDatabase.getClient();
+    await db('test_recorder_artifacts').insert({
+      artifact_id: testArtifactId,
+      run_id: testRunId,
+      suite: name,
+      entity_ref: entityRef,
+      kind: 'screenshot',
+      content_type: 'image/png',
+      size: screenshot.length,
+      path: artifactPath,
+      created_at: new Date(),
+    });
+    const { url } = await call('POST', {
+      path: `/artifacts/${testArtifactId}/url`,
+    });
+    const signed = new URL(String(url), 'http://signed-link.invalid');
+
+    return {
+      testSuite: {
+        name,
+        testId: 'opens',
+        definition: testSuiteDefinition(name),
+      },
+      disposableTestSuites,
+      testRunId,
+      cancellableTestRunId,
+      testArtifactId,
+      signedTestArtifact: {
+        path: signed.pathname,
+        query: Object.fromEntries(signed.searchParams),
+      },
+    };
   }
 
   beforeAll(async () => {
@@ -443,6 +565,12 @@ describe('permission matrix', () => {
               github: { webhookSecret: GITHUB_WEBHOOK_SECRET },
               git: { allowedHosts: [gitServer.host] },
             },
+            testRecorder: {
+              dataDir: path.join(tmp, 'test-recorder'),
+              // Runs stay queued, and no browser starts: without Chromium recording is off
+              worker: { enabled: false },
+              chromiumPath: path.join(tmp, 'no-chromium'),
+            },
             jenkins: {
               triggerWaitSeconds: 0,
               instances: [
@@ -490,6 +618,18 @@ describe('permission matrix', () => {
               jiraProjectKey: 'SHOP',
             }),
           ],
+        }),
+        createBackendModule({
+          pluginId: 'test-recorder',
+          moduleId: 'matrix-probe',
+          register(reg) {
+            reg.registerInit({
+              deps: { database: coreServices.database },
+              async init({ database }) {
+                fixture.testRecorderDatabase = database;
+              },
+            });
+          },
         }),
         createBackendPlugin({
           pluginId: 'matrix-probe',
@@ -549,6 +689,7 @@ describe('permission matrix', () => {
     if (!finished) {
       throw new Error(`No finished Jenkins build to ask about: ${builds.text}`);
     }
+    const testRecorder = await seedTestRecorder(entityRef);
     const approval = run.jobs.find(job => job.jobId === 'approve');
     if (!approval) {
       throw new Error(
@@ -563,6 +704,7 @@ describe('permission matrix', () => {
       jenkinsJob: 'payments/payments-api',
       jenkinsBuildNumber: finished.number,
       sonarQubeProjectKey: 'comet-examples_payments-api',
+      ...testRecorder,
       signGithub: body =>
         `sha256=${createHmac('sha256', GITHUB_WEBHOOK_SECRET)
           .update(body)
@@ -609,17 +751,13 @@ describe('permission matrix', () => {
   it('has a row for every route and a route for every row', () => {
     const served: Array<EnumeratedRoute & { plugin: string }> = [];
     for (const pluginId of COMET_PLUGIN_IDS) {
-      for (const handler of recorded.get(pluginId)!.handlers) {
-        for (const route of listRoutes(handler)) {
-          if (
-            FRAMEWORK_ROUTE_PREFIXES.some(prefix =>
-              route.path.startsWith(prefix),
-            )
-          ) {
-            continue;
-          }
-          served.push({ plugin: pluginId, ...route });
+      for (const route of listRoutes(recorded.get(pluginId)!.handlers)) {
+        if (
+          FRAMEWORK_ROUTE_PREFIXES.some(prefix => route.path.startsWith(prefix))
+        ) {
+          continue;
         }
+        served.push({ plugin: pluginId, ...route });
       }
     }
     const key = (r: { plugin: string; method: string; path: string }) =>
@@ -642,9 +780,7 @@ describe('permission matrix', () => {
     ).toEqual([]);
     // Skipped above as framework routes: the actions registry's, tested as actions below
     const frameworkRoutes = COMET_PLUGIN_IDS.flatMap(pluginId =>
-      recorded
-        .get(pluginId)!
-        .handlers.flatMap(listRoutes)
+      listRoutes(recorded.get(pluginId)!.handlers)
         .filter(r =>
           FRAMEWORK_ROUTE_PREFIXES.some(prefix => r.path.startsWith(prefix)),
         )
@@ -662,29 +798,46 @@ describe('permission matrix', () => {
     );
   });
 
-  it('lets no Comet route through without a token except the signed webhooks', () => {
+  it('lets no Comet route through without a token except signed requests and the trace viewer', () => {
     const unauthenticated = COMET_PLUGIN_IDS.flatMap(pluginId =>
       recorded
         .get(pluginId)!
         .authPolicies.filter(policy => policy.allow !== 'user-cookie')
         .map(policy => `${pluginId} ${policy.path} ${policy.allow}`),
     );
+    // Artifacts take a token or a signed link themselves (rows of GET /artifacts/:artifactId)
     expect(unauthenticated.sort()).toEqual([
       'pipelines /webhooks/github unauthenticated',
       'sonarqube /webhook unauthenticated',
+      'test-recorder /artifacts unauthenticated',
+      'test-recorder /trace-viewer unauthenticated',
     ]);
+  });
+
+  it('serves no WebSocket the matrix does not ask', () => {
+    // The test recorder adds its live view (/recordings/socket) only where recording works; the
+    // matrix turns recording off (no Chromium), and cannot ask a WebSocket yet
+    expect(
+      COMET_PLUGIN_IDS.flatMap(pluginId =>
+        recorded
+          .get(pluginId)!
+          .webSocketPaths.map(socketPath => `${pluginId} ${socketPath}`),
+      ),
+    ).toEqual([]);
   });
 
   describe('routes', () => {
     for (const row of ROUTES) {
-      it(`${row.method} /api/${row.plugin}${row.path}`, async () => {
+      it(`${row.method} /api/${row.plugin}${row.path}${
+        row.variant ? ` ${row.variant}` : ''
+      }`, async () => {
         const answers: Partial<Record<PrincipalId, Outcome>> = {};
         const details: Partial<Record<PrincipalId, string>> = {};
         for (const principal of PRINCIPALS) {
           const answer = await send(
             row.plugin,
             row.method,
-            row.request(fixture.ctx),
+            row.request(fixture.ctx, principal),
             principal,
           );
           answers[principal] = outcomeOf(
@@ -741,6 +894,8 @@ describe('permission matrix', () => {
         'jira:create-issue',
         'jira:transition-issue',
         'jira:add-comment',
+        'test-recorder:create-suite',
+        'test-recorder:run-suite',
       ]);
       const answers: string[] = [];
       for (const row of writes) {
@@ -765,6 +920,8 @@ describe('permission matrix', () => {
         'jira:create-issue: allow',
         'jira:transition-issue: allow',
         'jira:add-comment: allow',
+        'test-recorder:create-suite: allow',
+        'test-recorder:run-suite: allow',
       ]);
     });
 

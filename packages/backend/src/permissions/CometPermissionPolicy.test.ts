@@ -50,6 +50,14 @@ import {
   sonarqubeProjectConfigurePermission,
   sonarqubeSecurityReadPermission,
 } from '@internal/plugin-sonarqube-common';
+import {
+  testRecorderArtifactReadPermission,
+  testRecorderBaselineAcceptPermission,
+  testRecorderSuiteEditPermission,
+  testRecorderSuiteReadPermission,
+  testRecorderSuiteRecordPermission,
+  testRecorderSuiteRunPermission,
+} from '@internal/plugin-test-recorder-common';
 import path from 'node:path';
 import { CometPermissionPolicy } from './CometPermissionPolicy';
 
@@ -173,6 +181,10 @@ const ownerPermissions = [
   jenkinsBuildAbortPermission,
   jiraIssueCreatePermission,
   jiraIssueUpdatePermission,
+  testRecorderSuiteRecordPermission,
+  testRecorderSuiteEditPermission,
+  testRecorderSuiteRunPermission,
+  testRecorderBaselineAcceptPermission,
 ];
 
 const readPermissions = [
@@ -183,6 +195,8 @@ const readPermissions = [
   sonarqubeFindingsReadPermission,
   sonarqubeSecurityReadPermission,
   jiraIssueReadPermission,
+  testRecorderSuiteReadPermission,
+  testRecorderArtifactReadPermission,
   templateParameterReadPermission,
   taskReadPermission,
 ];

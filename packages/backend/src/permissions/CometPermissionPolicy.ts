@@ -58,6 +58,11 @@ const OWNER_PERMISSIONS = new Set([
   'jenkins.build.abort',
   'jira.issue.create',
   'jira.issue.update',
+  // Recording starts a browser on the backend; runs execute the suite's web server command
+  'test-recorder.suite.record',
+  'test-recorder.suite.edit',
+  'test-recorder.suite.run',
+  'test-recorder.baseline.accept',
 ]);
 
 /** Any signed-in user (the pipelines service then checks the environment's approvers). */

@@ -29,6 +29,40 @@ describe('listRoutes', () => {
     expect(() => listRoutes(router)).toThrow(/mounted under/);
   });
 
+  it('lists a middleware mounted under a literal path once, as ALL path/*', () => {
+    const router = Router();
+    router.use(
+      '/trace-viewer',
+      (_req, _res, next) => next(),
+      express.static(__dirname),
+    );
+    router.get('/a', (_req, res) => res.end());
+    expect(listRoutes(router)).toEqual([
+      { method: 'ALL', path: '/trace-viewer/*' },
+      { method: 'GET', path: '/a' },
+    ]);
+  });
+
+  it('leaves out a middleware mounted over routes (their body parser)', () => {
+    const parser = Router();
+    parser.use('/.well-known/apply-conditions', express.json());
+    const inner = Router();
+    inner.post('/.well-known/apply-conditions', (_req, res) => res.end());
+    const router = Router();
+    router.use('/.well-known', express.json());
+    router.use(inner);
+    // Routers a plugin handed to its httpRouter one by one count together
+    expect(listRoutes([parser, router])).toEqual([
+      { method: 'POST', path: '/.well-known/apply-conditions' },
+    ]);
+  });
+
+  it('refuses a middleware mounted under a pattern rather than leave it out', () => {
+    const router = Router();
+    router.use('/files/:name', (_req, _res, next) => next());
+    expect(() => listRoutes(router)).toThrow(/middleware is mounted under/);
+  });
+
   it('lists nothing for a plain middleware', () => {
     expect(listRoutes(express.json())).toEqual([]);
   });

@@ -11,6 +11,8 @@ import type { Handler } from 'express';
 export type RecordedPlugin = {
   handlers: Handler[];
   authPolicies: HttpRouterServiceAuthPolicy[];
+  /** The paths of the WebSocket handlers it added. */
+  webSocketPaths: string[];
 };
 
 /** One route a plugin serves: method and the path as the plugin registered it. */
@@ -51,7 +53,11 @@ export function recordingHttpRouterServiceFactory(
         deps,
         undefined,
       )) as HttpRouterService;
-      const entry: RecordedPlugin = { handlers: [], authPolicies: [] };
+      const entry: RecordedPlugin = {
+        handlers: [],
+        authPolicies: [],
+        webSocketPaths: [],
+      };
       recorded.set(deps.plugin.getId(), entry);
       return {
         use(handler: Handler) {
@@ -63,6 +69,7 @@ export function recordingHttpRouterServiceFactory(
           router.addAuthPolicy(policy);
         },
         addWebSocketHandler(options) {
+          entry.webSocketPaths.push(options.path);
           router.addWebSocketHandler(options);
         },
       } satisfies HttpRouterService;
@@ -78,14 +85,50 @@ type ExpressLayer = {
 };
 
 /**
- * Every route in an express (4) router and in the routers it mounts at its root, as
- * `METHOD path`. A router mounted under a path cannot be enumerated from express 4's layers
- * (they keep only a regexp), so it is an error naming it rather than routes left out.
+ * The literal path express 4 mounted a middleware under (`router.use('/trace-viewer', ...)`
+ * keeps only `/^\/trace-viewer\/?(?=\/|$)/i`), or undefined for any other pattern.
  */
-export function listRoutes(handler: Handler): EnumeratedRoute[] {
+function mountPath(regexp: RegExp): string | undefined {
+  const match = /^\^((?:\\\/(?:[\w~-]|\\\.)+)+)\\\/\?\(\?=\\\/\|\$\)$/.exec(
+    regexp.source,
+  );
+  return match ? match[1].replace(/\\([/.])/g, '$1') : undefined;
+}
+
+/**
+ * Every route in express (4) routers (the handlers one plugin gave its `httpRouter`) and in the
+ * routers they mount at their root, as `METHOD path`; a middleware mounted under a literal path
+ * as `ALL path/*` (static files), unless routes lie under that path (then it is their body
+ * parser). A router mounted under a path cannot be enumerated from express 4's layers (they
+ * keep only a regexp), so it is an error naming it rather than routes left out.
+ */
+export function listRoutes(handlers: Handler | Handler[]): EnumeratedRoute[] {
+  const layers = [handlers].flat().flatMap(listLayers);
+  const routePaths = layers.filter(l => !l.mounted).map(l => l.path);
+  const seen = new Set<string>();
+  const routes: EnumeratedRoute[] = [];
+  for (const { method, path, mounted } of layers) {
+    if (
+      mounted &&
+      routePaths.some(p => p === mounted || p.startsWith(`${mounted}/`))
+    ) {
+      continue;
+    }
+    const key = `${method} ${path}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    routes.push({ method, path });
+  }
+  return routes;
+}
+
+/** Routes, and middleware mounted under a path (`mounted`: that path). */
+type ListedLayer = EnumeratedRoute & { mounted?: string };
+
+function listLayers(handler: Handler): ListedLayer[] {
   const stack = (handler as unknown as { stack?: ExpressLayer[] }).stack;
   if (!stack) return [];
-  const routes: EnumeratedRoute[] = [];
+  const routes: ListedLayer[] = [];
   for (const layer of stack) {
     if (layer.route) {
       const paths = Array.isArray(layer.route.path)
@@ -105,7 +148,15 @@ export function listRoutes(handler: Handler): EnumeratedRoute[] {
           `A router is mounted under ${layer.regexp}: listRoutes cannot tell its path; mount it at the root or extend listRoutes`,
         );
       }
-      routes.push(...listRoutes(layer.handle as unknown as Handler));
+      routes.push(...listLayers(layer.handle as unknown as Handler));
+    } else if (layer.regexp && !layer.regexp.fast_slash) {
+      const prefix = mountPath(layer.regexp);
+      if (!prefix) {
+        throw new Error(
+          `A middleware is mounted under ${layer.regexp}: listRoutes cannot tell its path; mount it under a literal path or extend listRoutes`,
+        );
+      }
+      routes.push({ method: 'ALL', path: `${prefix}/*`, mounted: prefix });
     }
   }
   return routes;
