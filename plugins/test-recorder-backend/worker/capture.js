@@ -5,7 +5,8 @@
  * that stop propagation are still seen) and reports each action through one binding, with
  * every locator the element could have; record.cjs counts them in the live page.
  *
- * Runs in the page under test: no imports, no globals besides the binding record.cjs exposes.
+ * Runs in the page under test: no imports, no globals besides the binding record.cjs exposes
+ * and the non-enumerable `options.pendingName` function it calls.
  */
 module.exports = function cometRecorderCapture(options) {
   'use strict';
@@ -259,12 +260,52 @@ module.exports = function cometRecorderCapture(options) {
         el.removeAttribute(options.markerAttribute);
     };
     try {
-      Promise.resolve(report(payload)).then(unmark, unmark);
+      return Promise.resolve(report(payload)).then(unmark, unmark);
     } catch {
       // The binding is gone when the page is being torn down: nothing to record then.
       unmark();
+      return Promise.resolve();
     }
   }
+
+  // A click or a key can change the page at once (a SPA re-renders, a link navigates), so the
+  // locators of what the user presses are counted before the press takes effect: on
+  // pointerdown, and for keys when record.cjs asks before sending one. The action reported
+  // afterwards names that count by its marker. record.cjs awaits `pending` (through
+  // PENDING_NAME) before it lets the press go on.
+  let prepared = null;
+  let pending = Promise.resolve();
+  function prepare(el) {
+    const marker = String(reportSeq + 1);
+    prepared = { el, marker };
+    pending = send('prepare', el);
+    return pending;
+  }
+  function preparedMarker(el) {
+    const match = prepared && prepared.el === el ? prepared.marker : undefined;
+    prepared = null;
+    return match === undefined ? {} : { prepared: match };
+  }
+  Object.defineProperty(window, options.pendingName, {
+    value: kind => {
+      if (kind === 'focus') {
+        let el = document.activeElement;
+        if (el && el.shadowRoot && el.shadowRoot.activeElement)
+          el = el.shadowRoot.activeElement;
+        // The focused frame answers for an iframe's content.
+        if (
+          el &&
+          el.nodeType === 1 &&
+          !/^(BODY|HTML|IFRAME|FRAME)$/.test(el.tagName)
+        )
+          return prepare(el);
+        return undefined;
+      }
+      return pending;
+    },
+    configurable: false,
+    enumerable: false,
+  });
 
   const TEXT_TYPES = new Set([
     'text',
@@ -351,7 +392,7 @@ module.exports = function cometRecorderCapture(options) {
       const el = event.composedPath()[0];
       if (el && el.nodeType === 1) {
         flushFill(el);
-        send('press', el, { key: event.key });
+        send('press', el, { key: event.key, ...preparedMarker(el) });
       }
     },
     true,
@@ -397,6 +438,38 @@ module.exports = function cometRecorderCapture(options) {
     addEventListener(type, swallowWhilePicking, true);
   }
 
+  /** Whether a click on `el` is a step of its own. */
+  function clickIsStep(el) {
+    // Clicks on form fields are implied by the fill/check/select that follows.
+    if (
+      el.tagName === 'SELECT' ||
+      (el.tagName === 'INPUT' &&
+        !['button', 'submit', 'reset', 'image'].includes(el.type)) ||
+      el.tagName === 'TEXTAREA' ||
+      el.tagName === 'OPTION'
+    ) {
+      return false;
+    }
+    // A label's click is forwarded to its control, which reports the check itself.
+    if (el.tagName === 'LABEL' && el.control) return false;
+    if (
+      el.tagName === 'LABEL' ||
+      (el.closest && el.closest('label') && el.closest('label').control)
+    )
+      return false;
+    return true;
+  }
+
+  addEventListener(
+    'pointerdown',
+    event => {
+      if (picking || event.button !== 0) return;
+      const el = targetOf(event.composedPath()[0]);
+      if (el && clickIsStep(el)) prepare(el);
+    },
+    true,
+  );
+
   addEventListener(
     'click',
     event => {
@@ -411,27 +484,12 @@ module.exports = function cometRecorderCapture(options) {
         send('picked', picked, { state: pickState(picked) });
         return;
       }
-      // Clicks on form fields are implied by the fill/check/select that follows.
-      if (
-        el.tagName === 'SELECT' ||
-        (el.tagName === 'INPUT' &&
-          !['button', 'submit', 'reset', 'image'].includes(el.type)) ||
-        el.tagName === 'TEXTAREA' ||
-        el.tagName === 'OPTION'
-      ) {
-        return;
-      }
-      // A label's click is forwarded to its control, which reports the check itself.
-      if (el.tagName === 'LABEL' && el.control) return;
-      if (
-        el.tagName === 'LABEL' ||
-        (el.closest && el.closest('label') && el.closest('label').control)
-      )
-        return;
+      if (!clickIsStep(el)) return;
       send('click', el, {
         button: BUTTON_NAMES[event.button] || 'left',
         clickCount: event.detail || 1,
         modifiers: modifiersOf(event),
+        ...preparedMarker(el),
       });
     },
     true,

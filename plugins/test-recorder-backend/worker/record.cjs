@@ -20,6 +20,11 @@ const cometRecorderCapture = require('./capture.js');
 const BINDING_NAME = '__cometRecorderCapture';
 const PICK_EVENT_NAME = '__cometRecorderPick';
 const MARKER_ATTRIBUTE = 'data-comet-recorder-marker';
+const PENDING_NAME = '__cometRecorderPending';
+/** Keys whose press capture.js reports as a step. */
+const RECORDED_KEYS = new Set(['Enter', 'Escape', 'Tab']);
+/** How long an input waits for the count of what it presses before it goes on anyway. */
+const PREPARE_TIMEOUT_MS = 2000;
 
 /**
  * A locator for `locator` in `frame`, without `nth`.
@@ -180,6 +185,40 @@ async function recordJob(job, io) {
 
   /** @type {{ context: BrowserContext & { blocked: string[] }; page: Page; cdp: import('playwright-core').CDPSession } | undefined} */
   let current;
+  /** The captures being handled, in order. */
+  let captures = Promise.resolve();
+  /** Per frame, the candidates counted when an element was pressed, by capture marker. */
+  /** @type {WeakMap<Frame, Map<string, LocatorCandidate[]>>} */
+  const preparedCounts = new WeakMap();
+
+  /**
+   * Waits until every frame has counted what is being pressed (`pending`), or first asks the
+   * frames to count their focused element (`focus`, before a key that is recorded).
+   * @param {'pending' | 'focus'} kind
+   */
+  async function settlePrepared(kind) {
+    if (!current) return;
+    /** @type {NodeJS.Timeout | undefined} */
+    let timer;
+    const frames = current.page.frames().map(frame =>
+      frame
+        .evaluate(
+          ([name, what]) => {
+            const fn = /** @type {any} */ (window)[String(name)];
+            return typeof fn === 'function' ? fn(what) : undefined;
+          },
+          [PENDING_NAME, kind],
+        )
+        .catch(() => undefined),
+    );
+    await Promise.race([
+      Promise.all(frames),
+      new Promise(resolve => {
+        timer = setTimeout(resolve, PREPARE_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
 
   /** What the page reported, as an action or a pick. */
   async function onCapture(
@@ -189,11 +228,35 @@ async function recordJob(job, io) {
     if (payload.kind === 'hello') return { picking: picking && !replaying };
     if (replaying) return undefined;
     const frame = /** @type {Frame} */ (source.frame);
-    const candidates = await countCandidates(
-      frame,
-      payload.candidates,
-      String(payload.marker),
-    );
+    let counts = preparedCounts.get(frame);
+    if (!counts) {
+      counts = new Map();
+      preparedCounts.set(frame, counts);
+    }
+    if (payload.kind === 'prepare') {
+      const counted = await countCandidates(
+        frame,
+        payload.candidates,
+        String(payload.marker),
+      );
+      counts.set(String(payload.marker), counted);
+      // Presses that never became a step (a drag, say) are not kept for long.
+      while (counts.size > 20) counts.delete(counts.keys().next().value);
+      return undefined;
+    }
+    const prepared =
+      payload.prepared === undefined
+        ? undefined
+        : counts.get(String(payload.prepared));
+    if (prepared) counts.delete(String(payload.prepared));
+    // Counted as the element was pressed, before the press changed the page; otherwise now.
+    const candidates =
+      prepared ??
+      (await countCandidates(
+        frame,
+        payload.candidates,
+        String(payload.marker),
+      ));
     const cssCandidate = payload.candidates.find(
       (/** @type {TestLocator} */ c) => c.kind === 'css',
     );
@@ -258,20 +321,29 @@ async function recordJob(job, io) {
     const context = await shared.newContext(browser, job, playwright, {
       viewport,
     });
-    await context.exposeBinding(BINDING_NAME, (source, payload) =>
-      onCapture(source, payload).catch(error => {
-        // A page that navigated away mid-count: the action is lost, say so.
-        emit({
-          type: 'error',
-          message: `could not record an action: ${shared.errorMessage(error)}`,
-        });
-        return undefined;
-      }),
-    );
+    await context.exposeBinding(BINDING_NAME, (source, payload) => {
+      const handled = captures.then(() =>
+        onCapture(source, payload).catch(error => {
+          // A page that navigated away mid-count: the action is lost, say so.
+          emit({
+            type: 'error',
+            message: `could not record an action: ${shared.errorMessage(
+              error,
+            )}`,
+          });
+          return undefined;
+        }),
+      );
+      // One at a time, so steps come out in the order the user acted (a counted-ahead
+      // press never overtakes the fill flushed just before it).
+      captures = handled.then(() => undefined);
+      return handled;
+    });
     const options = {
       bindingName: BINDING_NAME,
       pickEventName: PICK_EVENT_NAME,
       markerAttribute: MARKER_ATTRIBUTE,
+      pendingName: PENDING_NAME,
       testIdAttribute: job.testIdAttribute,
     };
     await context.addInitScript({
@@ -438,8 +510,13 @@ async function recordJob(job, io) {
                 button: command.button ?? 'left',
                 clickCount: command.clickCount ?? 1,
               };
-              if (command.action === 'down') await page.mouse.down(options);
-              else await page.mouse.up(options);
+              if (command.action === 'down') {
+                await page.mouse.down(options);
+                // the page counted the pressed element's locators before the click changes it
+                await settlePrepared('pending');
+              } else {
+                await page.mouse.up(options);
+              }
             }
           }),
         );
@@ -453,6 +530,9 @@ async function recordJob(job, io) {
           }
           const key = command.key;
           if (!key) throw new Error(`key ${command.action} needs a key`);
+          if (command.action !== 'up' && RECORDED_KEYS.has(key)) {
+            await settlePrepared('focus');
+          }
           await withModifiers(command.modifiers, async () => {
             if (command.action === 'down') await page.keyboard.down(key);
             else if (command.action === 'up') await page.keyboard.up(key);

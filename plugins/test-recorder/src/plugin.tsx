@@ -49,6 +49,8 @@ export const testRecorderSuitePage = PageBlueprint.make({
     path: DEFAULT_PATHS.suite,
     routeRef: suiteRouteRef,
     title: 'Test suite',
+    // the page has its own heading
+    noHeader: true,
     loader: () =>
       import('./components/SuitePage').then(m => <m.SuitePageRoute />),
   },
@@ -61,6 +63,8 @@ export const testRecorderRecorderPage = PageBlueprint.make({
     path: DEFAULT_PATHS.recorder,
     routeRef: recorderRouteRef,
     title: 'Record a test',
+    // the page has its own heading
+    noHeader: true,
     loader: () =>
       import('./components/RecorderPage').then(m => <m.RecorderPageRoute />),
   },
@@ -73,6 +77,8 @@ export const testRecorderRunPage = PageBlueprint.make({
     path: DEFAULT_PATHS.run,
     routeRef: runRouteRef,
     title: 'Test run',
+    // the page has its own heading
+    noHeader: true,
     loader: () => import('./components/RunPage').then(m => <m.RunPageRoute />),
   },
 });

@@ -29,6 +29,9 @@ const AT = {
   box: { x: 120, y: 220 },
   box2: { x: 120, y: 280 },
   status: { x: 120, y: 400 },
+  addToCart: { x: 340, y: 220 },
+  search: { x: 340, y: 280 },
+  secondPageLink: { x: 120, y: 340 },
 };
 
 jest.setTimeout(180_000);
@@ -313,6 +316,51 @@ describeBrowser('RecordingSessions (real bwrap and Chromium)', () => {
     const status = await socket.next('picked', { from });
     expect(status.state.text).toBe('clicked pay');
     socket.message({ type: 'pick', enabled: false });
+  });
+
+  it('names a button by what it said when pressed, not after the click changed it', async () => {
+    const from = socket.messages.length;
+    click(AT.addToCart);
+    const { step, fragile } = await socket.next('step', { from });
+    expect(step).toMatchObject({ action: 'click' });
+    expect('target' in step && step.target).toEqual({
+      locator: { kind: 'role', role: 'button', name: 'Add to cart' },
+      fallbacks: [
+        { kind: 'text', value: 'Add to cart' },
+        { kind: 'css', value: 'button.abs:nth-of-type(2)' },
+      ],
+      description: 'button "Add to cart"',
+    });
+    expect(fragile).toBeUndefined();
+  });
+
+  it('names a field by its placeholder as it was when Enter was pressed', async () => {
+    const from = socket.messages.length;
+    click(AT.search);
+    socket.message({ type: 'key', action: 'insertText', text: 'shoes' });
+    socket.message({ type: 'key', action: 'press', key: 'Enter' });
+    const { step } = await socket.next('step', {
+      from,
+      where: m => m.step.action === 'press',
+    });
+    expect(step).toMatchObject({
+      action: 'press',
+      key: 'Enter',
+      target: { locator: { kind: 'placeholder', value: 'Search' } },
+    });
+  });
+
+  it('names a link by the page it was clicked on, not the page it opened', async () => {
+    const from = socket.messages.length;
+    click(AT.secondPageLink);
+    const { step } = await socket.next('step', { from });
+    expect(step).toMatchObject({
+      action: 'click',
+      target: {
+        locator: { kind: 'role', role: 'link', name: 'Second page' },
+      },
+    });
+    await socket.next('url', { from, where: m => m.url.endsWith('/second') });
   });
 
   it('records navigation and reports the new URL', async () => {

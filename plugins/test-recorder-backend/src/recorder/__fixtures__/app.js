@@ -19,6 +19,8 @@ const PAGE = `<!doctype html>
   <div class="abs box" style="top: 200px" onclick="seen('box')"></div>
   <div class="abs box" style="top: 260px" onclick="seen('box2')"></div>
   <a class="abs" style="top: 320px" href="/second">Second page</a>
+  <button class="abs" style="top: 200px; left: 240px" onclick="this.textContent = 'Added to cart'">Add to cart</button>
+  <input class="abs" style="top: 260px; left: 240px" placeholder="Search" onkeydown="if (event.key === 'Enter') this.placeholder = 'Results below'" />
   <p id="status" class="abs" style="top: 380px">idle</p>
   <script>
     function seen(what) {
