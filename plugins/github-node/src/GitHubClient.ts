@@ -1,0 +1,779 @@
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import type {
+  GitHubCommitSummary,
+  GitHubJob,
+  GitHubPullRequestSummary,
+  GitHubRepositoryRef,
+  GitHubWorkflowRunPage,
+} from '@internal/plugin-github-common';
+import type { Octokit } from '@octokit/rest';
+import type {
+  CachedResponse,
+  GitHubResponseCache,
+} from './GitHubResponseCache';
+import {
+  checksSummaryOf,
+  GitHubJson,
+  mapCommit,
+  mapJob,
+  mapPullRequest,
+  mapWorkflowRun,
+  reviewStateOf,
+} from './mapGitHubJson';
+
+/** The core rate limit of one credential, as GitHub last reported it. */
+export type GitHubRateLimit = {
+  limit: number;
+  remaining: number;
+  resetAt: string;
+};
+
+/** The credential a request is sent with: the header, and a hash that names it in keys. */
+export type GitHubRequestCredential = {
+  /** `token …`, or undefined for anonymous requests. */
+  authorization?: string;
+  /** A hash of the token (never the token): the cache and rate-limit key. */
+  key: string;
+  /** The secret itself, only to scrub it from error messages. */
+  secret?: string;
+};
+
+/** What a GitHubClient shares with every other client of its factory. */
+export type GitHubClientContext = {
+  octokit: Octokit;
+  cache: GitHubResponseCache;
+  rateLimits: Map<string, GitHubRateLimit>;
+  credential: () => Promise<GitHubRequestCredential>;
+  /** Longest wait for a rate limit, in seconds; beyond it requests fail. */
+  maxRateLimitWaitSeconds: number;
+  sleep: (ms: number) => Promise<void>;
+};
+
+export type GitHubCheckRunInput = {
+  status?: 'queued' | 'in_progress' | 'completed';
+  conclusion?:
+    | 'success'
+    | 'failure'
+    | 'neutral'
+    | 'cancelled'
+    | 'skipped'
+    | 'timed_out'
+    | 'action_required';
+  detailsUrl?: string;
+  externalId?: string;
+  output?: { title: string; summary: string; text?: string };
+};
+
+/** The dates of a pull request, without reviews or checks: what statistics need. */
+export type GitHubPullRequestTimes = {
+  number: number;
+  createdAt: string;
+  updatedAt: string;
+  closedAt?: string;
+  mergedAt?: string;
+};
+
+export type GitHubIssueComment = {
+  id: number;
+  body: string;
+  htmlUrl: string;
+};
+
+type Response<T> = {
+  data: T;
+  headers: Record<string, string | number | undefined>;
+};
+
+function header(
+  headers: Record<string, unknown> | undefined,
+  name: string,
+): string | undefined {
+  const value = headers?.[name];
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+function nextLink(headers: Record<string, unknown>): string | undefined {
+  return /<([^>]+)>;\s*rel="next"/.exec(header(headers, 'link') ?? '')?.[1];
+}
+
+/**
+ * One repository on one GitHub host, through `@octokit/rest` with the throttling and retry
+ * plugins (see GitHubClientFactory). Every GET goes through a cache shared per credential:
+ * fresh answers are reused, older ones revalidated with `If-None-Match` (a 304 costs no rate
+ * limit), and identical concurrent GETs share one request. A 429 with `retry-after` is waited
+ * out once (up to the cap; 403 limits are waited by the throttling plugin). Errors are
+ * Backstage errors naming the host, the method and the path, never the token.
+ */
+export class GitHubClient {
+  constructor(
+    readonly repository: GitHubRepositoryRef,
+    private readonly context: GitHubClientContext,
+  ) {}
+
+  private get repoPath() {
+    return `/repos/${this.repository.owner}/${this.repository.repo}`;
+  }
+
+  private get params() {
+    return { owner: this.repository.owner, repo: this.repository.repo };
+  }
+
+  // Requests
+
+  private async request<T>(
+    route: string,
+    params: Record<string, unknown> = {},
+  ): Promise<Response<T>> {
+    const { octokit, cache } = this.context;
+    const credential = await this.context.credential();
+    const endpoint = octokit.request.endpoint(route, params);
+    const authHeaders: Record<string, string> = credential.authorization
+      ? { authorization: credential.authorization }
+      : {};
+    if (endpoint.method !== 'GET') {
+      const response = await this.send<T>(credential, route, {
+        ...params,
+        headers: authHeaders,
+      });
+      // A write makes what was read of this repository stale
+      cache.invalidate(this.cacheKey(credential, this.repoUrl(endpoint.url)));
+      return response;
+    }
+    const entry = await cache.get(
+      this.cacheKey(credential, endpoint.url),
+      async (stale: CachedResponse | undefined): Promise<CachedResponse> => {
+        try {
+          const response = await this.send<T>(credential, route, {
+            ...params,
+            headers: {
+              ...authHeaders,
+              ...(stale?.etag ? { 'if-none-match': stale.etag } : {}),
+            },
+          });
+          return {
+            data: response.data,
+            headers: response.headers,
+            etag: header(response.headers, 'etag'),
+            storedAt: 0,
+          };
+        } catch (error) {
+          if (stale && (error as { status?: number }).status === 304) {
+            return stale;
+          }
+          throw error;
+        }
+      },
+    );
+    return { data: entry.data as T, headers: entry.headers };
+  }
+
+  private cacheKey(credential: GitHubRequestCredential, url: string) {
+    return `${credential.key} ${url.toLowerCase()}`;
+  }
+
+  private repoUrl(url: string) {
+    const at = url.toLowerCase().indexOf(this.repoPath.toLowerCase());
+    return url.slice(0, at + this.repoPath.length);
+  }
+
+  private async send<T>(
+    credential: GitHubRequestCredential,
+    route: string,
+    params: Record<string, unknown>,
+    attempt = 0,
+  ): Promise<Response<T>> {
+    try {
+      const response = await this.context.octokit.request(route, params);
+      this.trackRateLimit(credential, response.headers);
+      return response as Response<T>;
+    } catch (error) {
+      const e = error as {
+        status?: number;
+        response?: { headers?: Record<string, unknown> };
+      };
+      this.trackRateLimit(credential, e.response?.headers);
+      if (e.status === 304) throw error;
+      const retryAfter = Number(header(e.response?.headers, 'retry-after'));
+      if (
+        e.status === 429 &&
+        attempt === 0 &&
+        retryAfter >= 0 &&
+        retryAfter <= this.context.maxRateLimitWaitSeconds
+      ) {
+        await this.context.sleep(retryAfter * 1000);
+        return this.send(credential, route, params, attempt + 1);
+      }
+      const endpoint = this.context.octokit.request.endpoint(route, params);
+      throw this.describe(
+        error,
+        endpoint.method,
+        new URL(endpoint.url).pathname,
+        credential,
+      );
+    }
+  }
+
+  private trackRateLimit(
+    credential: GitHubRequestCredential,
+    headers: Record<string, unknown> | undefined,
+  ) {
+    const limit = header(headers, 'x-ratelimit-limit');
+    const remaining = header(headers, 'x-ratelimit-remaining');
+    const reset = header(headers, 'x-ratelimit-reset');
+    if (limit === undefined || remaining === undefined || reset === undefined) {
+      return;
+    }
+    this.context.rateLimits.set(credential.key, {
+      limit: Number(limit),
+      remaining: Number(remaining),
+      resetAt: new Date(Number(reset) * 1000).toISOString(),
+    });
+  }
+
+  /** A Backstage error that says what failed and why, without the token. */
+  private describe(
+    error: unknown,
+    method: string,
+    path: string,
+    credential: GitHubRequestCredential,
+  ): Error {
+    const { host, owner, repo } = this.repository;
+    const e = error as {
+      status?: number;
+      message?: string;
+      response?: { headers?: Record<string, unknown>; data?: GitHubJson };
+    };
+    const headers = e.response?.headers;
+    const data = e.response?.data;
+    const githubMessage = String(
+      (typeof data === 'object' && data?.message) || e.message || 'no message',
+    );
+    const what = `${method} ${path} on ${host}`;
+    const scrub = (message: string) =>
+      credential.secret
+        ? message.split(credential.secret).join('***')
+        : message;
+    const status = e.status ?? 0;
+    const cap = this.context.maxRateLimitWaitSeconds;
+
+    if (status === 401) {
+      return new ServiceUnavailableError(
+        scrub(
+          `GitHub rejected the credentials configured for ${host} (integrations.github, host ${host}) on ${what}: ${githubMessage}. Check its token or GitHub App`,
+        ),
+      );
+    }
+    if (
+      (status === 403 || status === 429) &&
+      header(headers, 'x-ratelimit-remaining') === '0'
+    ) {
+      const reset = new Date(
+        Number(header(headers, 'x-ratelimit-reset')) * 1000,
+      );
+      return new ServiceUnavailableError(
+        `GitHub's rate limit for the credentials configured for ${host} is used up until ${reset.toISOString()}; Comet waits at most ${cap} s, so ${what} failed`,
+      );
+    }
+    if (
+      (status === 403 || status === 429) &&
+      (header(headers, 'retry-after') !== undefined ||
+        /secondary rate/i.test(githubMessage))
+    ) {
+      return new ServiceUnavailableError(
+        `GitHub's secondary rate limit refused ${what} (retry after ${
+          header(headers, 'retry-after') ?? 'an unknown number of'
+        } s; Comet waits at most ${cap} s and once): ${githubMessage}`,
+      );
+    }
+    if (status === 403) {
+      const accepted = header(headers, 'x-accepted-github-permissions');
+      if (accepted) {
+        return new NotAllowedError(
+          scrub(
+            `The credentials configured for ${host} lack the GitHub permission ${accepted
+              .split(';')
+              .map(p => p.trim())
+              .join(
+                ' or ',
+              )} needed for ${what} ("${githubMessage}"); grant it to the token or GitHub App`,
+          ),
+        );
+      }
+      return new NotAllowedError(
+        scrub(`GitHub refused ${what}: ${githubMessage}`),
+      );
+    }
+    if (status === 404) {
+      const isRepository = path
+        .toLowerCase()
+        .endsWith(this.repoPath.toLowerCase());
+      return new NotFoundError(
+        `GitHub answered 404 for ${what}: the repository ${owner}/${repo} does not exist or the credentials configured for ${host} cannot see it${
+          isRepository ? '' : ', or what the request names does not exist'
+        }`,
+      );
+    }
+    if (
+      status === 409 ||
+      (status === 422 && /already exists/i.test(JSON.stringify(data ?? {})))
+    ) {
+      return new ConflictError(
+        scrub(`GitHub refused ${what}: ${this.details(githubMessage, data)}`),
+      );
+    }
+    if (status === 400 || status === 422) {
+      return new InputError(
+        scrub(`GitHub refused ${what}: ${this.details(githubMessage, data)}`),
+      );
+    }
+    return new ServiceUnavailableError(
+      scrub(
+        status >= 500 || status === 0
+          ? `GitHub did not answer ${what}: ${githubMessage}`
+          : `GitHub answered ${status} for ${what}: ${githubMessage}`,
+      ),
+    );
+  }
+
+  private details(message: string, data: GitHubJson | undefined) {
+    const errors = (data?.errors ?? []) as GitHubJson[];
+    const parts = errors.map(
+      item =>
+        item.message ??
+        [item.resource, item.field, item.code].filter(Boolean).join(' '),
+    );
+    return parts.length ? `${message} (${parts.join('; ')})` : message;
+  }
+
+  private async all<T>(
+    route: string,
+    params: Record<string, unknown>,
+    items: (data: any) => T[],
+  ): Promise<T[]> {
+    const result: T[] = [];
+    let response = await this.request<unknown>(route, {
+      ...params,
+      per_page: 100,
+    });
+    result.push(...items(response.data));
+    for (
+      let next = nextLink(response.headers);
+      next;
+      next = nextLink(response.headers)
+    ) {
+      response = await this.request<unknown>(`GET ${next}`);
+      result.push(...items(response.data));
+    }
+    return result;
+  }
+
+  // Rate limit
+
+  /**
+   * The core rate limit of this client's credential, as the last answer said; asks
+   * `GET /rate_limit` (free) when nothing was requested yet.
+   */
+  async rateLimit(): Promise<GitHubRateLimit> {
+    const credential = await this.context.credential();
+    const known = this.context.rateLimits.get(credential.key);
+    if (known) return known;
+    const { data } = await this.send<GitHubJson>(
+      credential,
+      'GET /rate_limit',
+      {
+        headers: credential.authorization
+          ? { authorization: credential.authorization }
+          : {},
+      },
+    );
+    const core = data.resources.core;
+    return {
+      limit: core.limit,
+      remaining: core.remaining,
+      resetAt: new Date(core.reset * 1000).toISOString(),
+    };
+  }
+
+  // Actions
+
+  /** One page of workflow runs, newest first. 1 request. */
+  async listWorkflowRuns(options: {
+    branch?: string;
+    /** A status or conclusion (`queued`, `in_progress`, `completed`, `failure`, …), as GitHub filters. */
+    status?: string;
+    page?: number;
+    perPage?: number;
+  }): Promise<GitHubWorkflowRunPage> {
+    const { data } = await this.request<GitHubJson>(
+      'GET /repos/{owner}/{repo}/actions/runs',
+      {
+        ...this.params,
+        branch: options.branch,
+        status: options.status,
+        page: options.page ?? 1,
+        per_page: options.perPage ?? 30,
+      },
+    );
+    return {
+      runs: (data.workflow_runs as GitHubJson[]).map(mapWorkflowRun),
+      totalCount: data.total_count,
+    };
+  }
+
+  /** Every job of a run (latest attempt) with its steps. 1 request per 100 jobs. */
+  async listJobs(runId: number): Promise<GitHubJob[]> {
+    const jobs = await this.all(
+      'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
+      { ...this.params, run_id: runId },
+      data => data.jobs as GitHubJson[],
+    );
+    return jobs.map(mapJob);
+  }
+
+  /** Re-runs every job of a completed run. 1 request. */
+  async rerunWorkflowRun(runId: number): Promise<void> {
+    await this.request(
+      'POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun',
+      {
+        ...this.params,
+        run_id: runId,
+      },
+    );
+  }
+
+  /** Cancels a queued or running run (409 → ConflictError when it is completed). 1 request. */
+  async cancelWorkflowRun(runId: number): Promise<void> {
+    await this.request(
+      'POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel',
+      {
+        ...this.params,
+        run_id: runId,
+      },
+    );
+  }
+
+  // Pull requests
+
+  /**
+   * Review state and checks of one pull request's head commit: 3 requests (reviews, combined
+   * status, check runs), each a 304 (free) when nothing changed since the last call.
+   */
+  private async summarize(pull: GitHubJson): Promise<GitHubPullRequestSummary> {
+    const [reviews, status, checkRuns] = await Promise.all([
+      this.all(
+        'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+        { ...this.params, pull_number: pull.number },
+        data => data as GitHubJson[],
+      ),
+      this.request<GitHubJson>(
+        'GET /repos/{owner}/{repo}/commits/{ref}/status',
+        {
+          ...this.params,
+          ref: pull.head.sha,
+        },
+      ),
+      this.request<GitHubJson>(
+        'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+        {
+          ...this.params,
+          ref: pull.head.sha,
+          per_page: 100,
+        },
+      ),
+    ]);
+    return mapPullRequest(
+      pull,
+      reviewStateOf(reviews),
+      checksSummaryOf(
+        status.data.statuses ?? [],
+        checkRuns.data.check_runs ?? [],
+      ),
+    );
+  }
+
+  /**
+   * Pull requests (newest first, at most `perPage`) with their review state and the checks of
+   * their head commit. Costs 1 + 3 × (pull requests) requests: the list, then reviews,
+   * combined status and check runs of each, in parallel. REST has no cheaper way; repeated
+   * calls are conditional, and a 304 does not count against the rate limit.
+   */
+  async listPullRequests(
+    options: {
+      state?: 'open' | 'closed' | 'all';
+      perPage?: number;
+    } = {},
+  ): Promise<GitHubPullRequestSummary[]> {
+    const { data } = await this.request<GitHubJson[]>(
+      'GET /repos/{owner}/{repo}/pulls',
+      {
+        ...this.params,
+        state: options.state ?? 'open',
+        per_page: options.perPage ?? 30,
+      },
+    );
+    return Promise.all(data.map(pull => this.summarize(pull)));
+  }
+
+  /**
+   * One page of pull requests with their dates only (no reviews or checks), for statistics
+   * such as cycle time: 1 request. `hasMore` says whether GitHub links a next page.
+   */
+  async listPullRequestTimes(
+    options: {
+      state?: 'open' | 'closed' | 'all';
+      sort?: 'created' | 'updated';
+      direction?: 'asc' | 'desc';
+      page?: number;
+      perPage?: number;
+    } = {},
+  ): Promise<{ pullRequests: GitHubPullRequestTimes[]; hasMore: boolean }> {
+    const { data, headers } = await this.request<GitHubJson[]>(
+      'GET /repos/{owner}/{repo}/pulls',
+      {
+        ...this.params,
+        state: options.state ?? 'open',
+        sort: options.sort,
+        direction: options.direction,
+        page: options.page ?? 1,
+        per_page: options.perPage ?? 30,
+      },
+    );
+    return {
+      pullRequests: data.map(pull => ({
+        number: pull.number,
+        createdAt: pull.created_at,
+        updatedAt: pull.updated_at,
+        closedAt: pull.closed_at ?? undefined,
+        mergedAt: pull.merged_at ?? undefined,
+      })),
+      hasMore: nextLink(headers) !== undefined,
+    };
+  }
+
+  /** One pull request with review state and checks. 4 requests. */
+  async getPullRequest(pullNumber: number): Promise<GitHubPullRequestSummary> {
+    const { data } = await this.request<GitHubJson>(
+      'GET /repos/{owner}/{repo}/pulls/{pull_number}',
+      { ...this.params, pull_number: pullNumber },
+    );
+    return this.summarize(data);
+  }
+
+  /** Opens a pull request from `head` into `base`. 1 request. */
+  async createPullRequest(options: {
+    title: string;
+    head: string;
+    base: string;
+    body?: string;
+    draft?: boolean;
+  }): Promise<GitHubPullRequestSummary> {
+    const { data } = await this.request<GitHubJson>(
+      'POST /repos/{owner}/{repo}/pulls',
+      {
+        ...this.params,
+        ...options,
+      },
+    );
+    return mapPullRequest(data, 'none', checksSummaryOf([], []));
+  }
+
+  // Commits, statuses and checks
+
+  /** One page of commits of a branch or sha (default: the default branch), newest first. 1 request. */
+  async listCommits(
+    options: {
+      sha?: string;
+      since?: string;
+      perPage?: number;
+      page?: number;
+    } = {},
+  ): Promise<GitHubCommitSummary[]> {
+    const { data } = await this.request<GitHubJson[]>(
+      'GET /repos/{owner}/{repo}/commits',
+      {
+        ...this.params,
+        sha: options.sha,
+        since: options.since,
+        per_page: options.perPage ?? 30,
+        page: options.page ?? 1,
+      },
+    );
+    return data.map(mapCommit);
+  }
+
+  /** Sets a commit status (`context` names it; the latest per context counts). 1 request. */
+  async createCommitStatus(
+    sha: string,
+    status: {
+      state: 'error' | 'failure' | 'pending' | 'success';
+      context: string;
+      description?: string;
+      targetUrl?: string;
+    },
+  ): Promise<{ id: number }> {
+    const { data } = await this.request<GitHubJson>(
+      'POST /repos/{owner}/{repo}/statuses/{sha}',
+      {
+        ...this.params,
+        sha,
+        state: status.state,
+        context: status.context,
+        // GitHub cuts descriptions at 140 characters
+        description: status.description?.slice(0, 140),
+        target_url: status.targetUrl,
+      },
+    );
+    return { id: data.id };
+  }
+
+  private checkRunBody(input: GitHubCheckRunInput) {
+    return {
+      status: input.status,
+      conclusion: input.conclusion,
+      details_url: input.detailsUrl,
+      external_id: input.externalId,
+      output: input.output,
+    };
+  }
+
+  /** Creates a check run (GitHub Apps only). 1 request. */
+  async createCheckRun(
+    input: GitHubCheckRunInput & { name: string; headSha: string },
+  ): Promise<{ id: number; htmlUrl: string }> {
+    const { data } = await this.request<GitHubJson>(
+      'POST /repos/{owner}/{repo}/check-runs',
+      {
+        ...this.params,
+        name: input.name,
+        head_sha: input.headSha,
+        ...this.checkRunBody(input),
+      },
+    );
+    return { id: data.id, htmlUrl: data.html_url };
+  }
+
+  /** Updates a check run (GitHub Apps only). 1 request. */
+  async updateCheckRun(
+    checkRunId: number,
+    input: GitHubCheckRunInput,
+  ): Promise<void> {
+    await this.request(
+      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+      {
+        ...this.params,
+        check_run_id: checkRunId,
+        ...this.checkRunBody(input),
+      },
+    );
+  }
+
+  // Issue comments
+
+  /**
+   * The first comment on an issue or pull request whose body contains `marker` (e.g. a hidden
+   * `<!-- comet:… -->`), so a bot edits its comment instead of adding one. 1 request per 100
+   * comments.
+   */
+  async findIssueComment(
+    issueNumber: number,
+    marker: string,
+  ): Promise<GitHubIssueComment | undefined> {
+    const comments = await this.all(
+      'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      { ...this.params, issue_number: issueNumber },
+      data => data as GitHubJson[],
+    );
+    const found = comments.find(c => String(c.body ?? '').includes(marker));
+    return found && { id: found.id, body: found.body, htmlUrl: found.html_url };
+  }
+
+  /** 1 request. */
+  async createIssueComment(
+    issueNumber: number,
+    body: string,
+  ): Promise<GitHubIssueComment> {
+    const { data } = await this.request<GitHubJson>(
+      'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      { ...this.params, issue_number: issueNumber, body },
+    );
+    return { id: data.id, body: data.body, htmlUrl: data.html_url };
+  }
+
+  /** 1 request. */
+  async updateIssueComment(
+    commentId: number,
+    body: string,
+  ): Promise<GitHubIssueComment> {
+    const { data } = await this.request<GitHubJson>(
+      'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+      { ...this.params, comment_id: commentId, body },
+    );
+    return { id: data.id, body: data.body, htmlUrl: data.html_url };
+  }
+
+  // Git data, for proposing a change as a pull request
+
+  /** 1 request (cached). */
+  async getDefaultBranch(): Promise<string> {
+    const { data } = await this.request<GitHubJson>(
+      'GET /repos/{owner}/{repo}',
+      this.params,
+    );
+    return data.default_branch;
+  }
+
+  /**
+   * A new branch `branch` from `base` with one commit that writes `files` (path → UTF-8
+   * content) on top of the base tree. Costs 5 + (files) requests: base ref, base commit, a
+   * blob per file, tree, commit, new ref. A branch that exists already → ConflictError.
+   */
+  async createBranchWithCommit(options: {
+    base: string;
+    branch: string;
+    message: string;
+    files: Record<string, string>;
+  }): Promise<{ branch: string; commitSha: string }> {
+    const { data: ref } = await this.request<GitHubJson>(
+      'GET /repos/{owner}/{repo}/git/ref/{ref}',
+      { ...this.params, ref: `heads/${options.base}` },
+    );
+    const baseSha = ref.object.sha as string;
+    const { data: baseCommit } = await this.request<GitHubJson>(
+      'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
+      { ...this.params, commit_sha: baseSha },
+    );
+    const tree = [];
+    for (const [path, content] of Object.entries(options.files)) {
+      const { data: blob } = await this.request<GitHubJson>(
+        'POST /repos/{owner}/{repo}/git/blobs',
+        { ...this.params, content, encoding: 'utf-8' },
+      );
+      tree.push({ path, mode: '100644', type: 'blob', sha: blob.sha });
+    }
+    const { data: newTree } = await this.request<GitHubJson>(
+      'POST /repos/{owner}/{repo}/git/trees',
+      { ...this.params, base_tree: baseCommit.tree.sha, tree },
+    );
+    const { data: commit } = await this.request<GitHubJson>(
+      'POST /repos/{owner}/{repo}/git/commits',
+      {
+        ...this.params,
+        message: options.message,
+        tree: newTree.sha,
+        parents: [baseSha],
+      },
+    );
+    await this.request('POST /repos/{owner}/{repo}/git/refs', {
+      ...this.params,
+      ref: `refs/heads/${options.branch}`,
+      sha: commit.sha,
+    });
+    return { branch: options.branch, commitSha: commit.sha };
+  }
+}

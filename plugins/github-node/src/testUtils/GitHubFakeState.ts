@@ -1,0 +1,499 @@
+import { createHash } from 'node:crypto';
+
+/** Fine-grained permission names, as `X-Accepted-GitHub-Permissions` says them. */
+export type GitHubFakePermission =
+  | 'actions'
+  | 'checks'
+  | 'contents'
+  | 'issues'
+  | 'metadata'
+  | 'pull_requests'
+  | 'statuses';
+
+export type GitHubFakeAccess = 'read' | 'write';
+
+/** A token the fake accepts (a personal access token, or one it issued to an installation). */
+export type GitHubFakeToken = {
+  token: string;
+  /** The user (or `<app>[bot]`) the token acts as. Default `octocat`. */
+  login?: string;
+  /** `owner/repo` names it can see; every repository when absent. */
+  repositories?: string[];
+  /**
+   * Fine-grained permissions. Absent: a classic token with the `repo` scope (everything).
+   * `metadata: read` is implied.
+   */
+  permissions?: Partial<Record<GitHubFakePermission, GitHubFakeAccess>>;
+  /** Set for installation access tokens (`ghs_…`): only those may create check runs. */
+  installationId?: number;
+  /** Core rate limit per hour. Default 5000. */
+  rateLimit?: number;
+};
+
+/** A GitHub App the fake knows, with its installations. */
+export type GitHubFakeApp = {
+  appId: number;
+  /** When set, JWTs must be signed by its private key; else any well-formed RS256 JWT passes. */
+  publicKey?: string;
+  installations: Array<{
+    id: number;
+    /** The user or organization it is installed on. */
+    account: string;
+    /** Repository names (without owner) when installed on selected repositories only. */
+    repositories?: string[];
+    permissions?: Partial<Record<GitHubFakePermission, GitHubFakeAccess>>;
+  }>;
+};
+
+type Json = Record<string, any>;
+
+export type GitHubFakeRepoSeed = {
+  owner: string;
+  name: string;
+  defaultBranch?: string;
+  private?: boolean;
+  /** Commits on the default branch, oldest first; one initial commit when absent. */
+  commits?: Array<{
+    message: string;
+    author?: string;
+    date?: string;
+    files?: Record<string, string>;
+  }>;
+  workflows?: Array<{ id: number; name: string; path?: string }>;
+  runs?: Array<Partial<Json> & { id: number }>;
+  jobs?: Array<Partial<Json> & { id: number; run_id: number }>;
+  pulls?: Array<
+    Partial<Json> & {
+      number: number;
+      title: string;
+      head: string;
+      base?: string;
+    }
+  >;
+  reviews?: Array<{
+    pull: number;
+    user: string;
+    state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  }>;
+};
+
+export type FakeCommit = {
+  sha: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  author: { name: string; email: string; date: string };
+  login?: string;
+};
+
+export type FakeTreeEntry = {
+  path: string;
+  mode: string;
+  type: 'blob' | 'tree';
+  sha: string;
+};
+
+export type FakeRepo = {
+  id: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  defaultBranch: string;
+  private: boolean;
+  workflows: Json[];
+  runs: Json[];
+  jobs: Json[];
+  pulls: Json[];
+  reviews: Json[];
+  commits: Map<string, FakeCommit>;
+  statuses: Json[];
+  checkRuns: Json[];
+  issueComments: Json[];
+  /** `heads/main` → sha */
+  refs: Map<string, string>;
+  blobs: Map<string, { content: string; encoding: 'utf-8' | 'base64' }>;
+  trees: Map<string, FakeTreeEntry[]>;
+};
+
+export function gitSha(kind: string, content: string): string {
+  return createHash('sha1')
+    .update(`${kind} ${Buffer.byteLength(content)}\0${content}`)
+    .digest('hex');
+}
+
+/** The repositories, tokens, apps and rate-limit windows of a GitHubFake; tests seed it. */
+export class GitHubFakeState {
+  readonly repos = new Map<string, FakeRepo>();
+  readonly tokens = new Map<string, GitHubFakeToken>();
+  readonly apps: GitHubFakeApp[] = [];
+  /** Per token: requests used in the current window and when it resets (epoch seconds). */
+  readonly rateLimits = new Map<string, { used: number; reset: number }>();
+  private nextId = 1000;
+  private clock = 0;
+
+  constructor(readonly now: () => number = Date.now) {}
+
+  id(): number {
+    this.nextId += 1;
+    return this.nextId;
+  }
+
+  /** A timestamp that increases with every call, so seeded items sort deterministically. */
+  timestamp(): string {
+    this.clock += 1;
+    return new Date(Date.UTC(2026, 0, 1) + this.clock * 60_000).toISOString();
+  }
+
+  repo(owner: string, name: string): FakeRepo | undefined {
+    return this.repos.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  addToken(token: GitHubFakeToken) {
+    this.tokens.set(token.token, token);
+  }
+
+  /** Makes `token` have no requests left until `reset` (default: in an hour). */
+  exhaustRateLimit(token: string, reset?: Date) {
+    const limit = this.tokens.get(token)?.rateLimit ?? 5000;
+    this.rateLimits.set(token, {
+      used: limit,
+      reset: Math.ceil((reset?.getTime() ?? this.now() + 3_600_000) / 1000),
+    });
+  }
+
+  addBlob(repo: FakeRepo, content: string, encoding: 'utf-8' | 'base64') {
+    const text =
+      encoding === 'base64'
+        ? Buffer.from(content, 'base64').toString('utf8')
+        : content;
+    const sha = gitSha('blob', text);
+    repo.blobs.set(sha, { content: text, encoding: 'utf-8' });
+    return sha;
+  }
+
+  addTree(repo: FakeRepo, entries: FakeTreeEntry[]) {
+    const sorted = [...entries].sort((a, b) => a.path.localeCompare(b.path));
+    const sha = gitSha(
+      'tree',
+      sorted.map(e => `${e.mode} ${e.path} ${e.sha}`).join('\n'),
+    );
+    repo.trees.set(sha, sorted);
+    return sha;
+  }
+
+  addCommit(repo: FakeRepo, commit: Omit<FakeCommit, 'sha'>): FakeCommit {
+    const sha = gitSha(
+      'commit',
+      JSON.stringify([
+        commit.tree,
+        commit.parents,
+        commit.message,
+        commit.author,
+      ]),
+    );
+    const stored = { ...commit, sha };
+    repo.commits.set(sha, stored);
+    return stored;
+  }
+
+  /** Adds a repository with its default branch, commits, workflows, runs, jobs and pulls. */
+  addRepo(seed: GitHubFakeRepoSeed): FakeRepo {
+    const repo: FakeRepo = {
+      id: this.id(),
+      owner: seed.owner,
+      name: seed.name,
+      fullName: `${seed.owner}/${seed.name}`,
+      defaultBranch: seed.defaultBranch ?? 'main',
+      private: seed.private ?? true,
+      workflows: [],
+      runs: [],
+      jobs: [],
+      pulls: [],
+      reviews: [],
+      commits: new Map(),
+      statuses: [],
+      checkRuns: [],
+      issueComments: [],
+      refs: new Map(),
+      blobs: new Map(),
+      trees: new Map(),
+    };
+    this.repos.set(repo.fullName.toLowerCase(), repo);
+
+    let parent: string | undefined;
+    let files: Record<string, string> = {};
+    for (const c of seed.commits ?? [
+      { message: 'Initial commit', files: { 'README.md': `# ${seed.name}\n` } },
+    ]) {
+      files = { ...files, ...c.files };
+      const tree = this.addTree(
+        repo,
+        Object.entries(files).map(([path, content]) => ({
+          path,
+          mode: '100644',
+          type: 'blob' as const,
+          sha: this.addBlob(repo, content, 'utf-8'),
+        })),
+      );
+      const login = c.author ?? 'octocat';
+      parent = this.addCommit(repo, {
+        tree,
+        parents: parent ? [parent] : [],
+        message: c.message,
+        author: {
+          name: login,
+          email: `${login}@users.noreply.github.com`,
+          date: c.date ?? this.timestamp(),
+        },
+        login,
+      }).sha;
+    }
+    repo.refs.set(`heads/${repo.defaultBranch}`, parent!);
+
+    for (const w of seed.workflows ?? []) {
+      repo.workflows.push({
+        id: w.id,
+        name: w.name,
+        path: w.path ?? `.github/workflows/${w.name.toLowerCase()}.yml`,
+        state: 'active',
+      });
+    }
+    for (const run of seed.runs ?? []) this.addRun(repo, run);
+    for (const job of seed.jobs ?? []) this.addJob(repo, job);
+    for (const pull of seed.pulls ?? []) this.addPull(repo, pull);
+    for (const review of seed.reviews ?? []) {
+      repo.reviews.push({
+        id: this.id(),
+        pull_number: review.pull,
+        user: this.user(review.user),
+        state: review.state,
+        submitted_at: this.timestamp(),
+      });
+    }
+    return repo;
+  }
+
+  user(login: string) {
+    return {
+      login,
+      id: Number.parseInt(gitSha('user', login).slice(0, 6), 16),
+      type: login.endsWith('[bot]') ? 'Bot' : 'User',
+      avatar_url: `https://avatars.githubusercontent.com/${login}`,
+      html_url: `https://github.com/${login}`,
+    };
+  }
+
+  addRun(repo: FakeRepo, run: Partial<Json> & { id: number }): Json {
+    const workflow = repo.workflows[0];
+    const createdAt = run.created_at ?? this.timestamp();
+    const stored = {
+      name: workflow?.name ?? 'CI',
+      workflow_id: workflow?.id ?? 1,
+      head_branch: repo.defaultBranch,
+      head_sha: repo.refs.get(`heads/${repo.defaultBranch}`),
+      event: 'push',
+      status: 'completed',
+      conclusion: 'success',
+      run_number: repo.runs.length + 1,
+      run_attempt: 1,
+      created_at: createdAt,
+      updated_at: createdAt,
+      run_started_at: createdAt,
+      actor: this.user('octocat'),
+      ...run,
+      html_url: `https://github.com/${repo.fullName}/actions/runs/${run.id}`,
+    };
+    repo.runs.push(stored);
+    return stored;
+  }
+
+  addJob(repo: FakeRepo, job: Partial<Json> & { id: number; run_id: number }) {
+    const stored = {
+      name: 'build',
+      status: 'completed',
+      conclusion: 'success',
+      started_at: this.timestamp(),
+      completed_at: this.timestamp(),
+      runner_name: 'GitHub Actions 1',
+      steps: [],
+      ...job,
+      html_url: `https://github.com/${repo.fullName}/actions/runs/${job.run_id}/job/${job.id}`,
+    };
+    repo.jobs.push(stored);
+    return stored;
+  }
+
+  addPull(
+    repo: FakeRepo,
+    pull: Partial<Json> & {
+      number: number;
+      title: string;
+      head: string;
+      base?: string;
+      headSha?: string;
+    },
+  ): Json {
+    const createdAt = pull.created_at ?? this.timestamp();
+    const { head, base, headSha, ...rest } = pull;
+    const sha =
+      headSha ??
+      repo.refs.get(`heads/${head}`) ??
+      repo.refs.get(`heads/${repo.defaultBranch}`);
+    const stored = {
+      id: this.id(),
+      state: 'open',
+      draft: false,
+      user: this.user('octocat'),
+      body: null,
+      created_at: createdAt,
+      updated_at: createdAt,
+      closed_at: null,
+      merged_at: null,
+      ...rest,
+      head: { ref: head, sha, label: `${repo.owner}:${head}` },
+      base: {
+        ref: base ?? repo.defaultBranch,
+        label: `${repo.owner}:${base ?? repo.defaultBranch}`,
+      },
+      html_url: `https://github.com/${repo.fullName}/pull/${pull.number}`,
+    };
+    repo.pulls.push(stored);
+    return stored;
+  }
+
+  /** Adds a commit status to `sha`, as `POST /repos/{o}/{r}/statuses/{sha}` does. */
+  addStatus(
+    repo: FakeRepo,
+    sha: string,
+    status: {
+      state: string;
+      context?: string;
+      description?: string;
+      target_url?: string;
+      creator?: string;
+    },
+  ): Json {
+    const now = this.timestamp();
+    const stored = {
+      id: this.id(),
+      sha,
+      state: status.state,
+      context: status.context ?? 'default',
+      description: status.description ?? null,
+      target_url: status.target_url ?? null,
+      creator: this.user(status.creator ?? 'octocat'),
+      created_at: now,
+      updated_at: now,
+    };
+    repo.statuses.push(stored);
+    return stored;
+  }
+
+  /** Adds a check run, as `POST /repos/{o}/{r}/check-runs` does. */
+  addCheckRun(
+    repo: FakeRepo,
+    checkRun: Partial<Json> & { head_sha: string; name: string },
+  ): Json {
+    const id = this.id();
+    const stored = {
+      id,
+      status: 'queued',
+      conclusion: null,
+      started_at: this.timestamp(),
+      completed_at: null,
+      output: { title: null, summary: null },
+      ...checkRun,
+      html_url: `https://github.com/${repo.fullName}/runs/${id}`,
+    };
+    repo.checkRuns.push(stored);
+    return stored;
+  }
+
+  /** Adds a comment on an issue or pull request. */
+  addIssueComment(
+    repo: FakeRepo,
+    issueNumber: number,
+    body: string,
+    login = 'octocat',
+  ): Json {
+    const id = this.id();
+    const now = this.timestamp();
+    const stored = {
+      id,
+      issue_number: issueNumber,
+      body,
+      user: this.user(login),
+      created_at: now,
+      updated_at: now,
+      html_url: `https://github.com/${repo.fullName}/pull/${issueNumber}#issuecomment-${id}`,
+    };
+    repo.issueComments.push(stored);
+    return stored;
+  }
+
+  /** The files of a commit's tree (paths and text), for tests to check a proposed change. */
+  filesAt(repo: FakeRepo, ref: string): Record<string, string> {
+    const sha = repo.refs.get(`heads/${ref}`) ?? ref;
+    const commit = repo.commits.get(sha);
+    if (!commit) throw new Error(`No commit ${ref} in ${repo.fullName}`);
+    const files: Record<string, string> = {};
+    const walk = (treeSha: string, prefix: string) => {
+      for (const entry of repo.trees.get(treeSha) ?? []) {
+        if (entry.type === 'tree') walk(entry.sha, `${prefix}${entry.path}/`);
+        else
+          files[`${prefix}${entry.path}`] = repo.blobs.get(entry.sha)!.content;
+      }
+    };
+    walk(commit.tree, '');
+    return files;
+  }
+}
+
+/** The token the demo and most tests use: a classic token that sees everything. */
+export const GITHUB_FAKE_DEMO_TOKEN =
+  'ghp_cometFakeDemoToken000000000000000000';
+
+/** The example catalog's repositories. */
+export const EXAMPLE_GITHUB_REPOS: GitHubFakeRepoSeed[] = [
+  {
+    owner: 'comet-examples',
+    name: 'payments-api',
+    commits: [
+      { message: 'Initial commit', files: { 'README.md': '# Payments API\n' } },
+      {
+        message: 'Add the refund endpoint\n\nWith tests.',
+        author: 'alice',
+        files: { 'src/refund.ts': 'export {};\n' },
+      },
+    ],
+    workflows: [{ id: 1, name: 'CI' }],
+    runs: [
+      { id: 101, conclusion: 'success' },
+      { id: 102, conclusion: 'failure', head_branch: 'feature/refunds' },
+      { id: 103, status: 'in_progress', conclusion: null },
+    ],
+    jobs: [
+      {
+        id: 2001,
+        run_id: 102,
+        conclusion: 'failure',
+        steps: [
+          {
+            number: 1,
+            name: 'Checkout',
+            status: 'completed',
+            conclusion: 'success',
+          },
+          {
+            number: 2,
+            name: 'Test',
+            status: 'completed',
+            conclusion: 'failure',
+          },
+        ],
+      },
+    ],
+    pulls: [{ number: 7, title: 'Refunds', head: 'main' }],
+    reviews: [{ pull: 7, user: 'bob', state: 'APPROVED' }],
+  },
+];
