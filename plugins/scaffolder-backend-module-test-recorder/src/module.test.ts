@@ -13,6 +13,8 @@ import {
 } from '@backstage/backend-defaults/alpha';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { INITIATOR, runAction } from './__testUtils__/runAction';
 import {
@@ -53,6 +55,63 @@ describe('scaffolderModuleTestRecorder', () => {
     } finally {
       await backend.stop();
     }
+  });
+
+  describe('dry runs', () => {
+    const ENTITY = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: { name: 'payouts-api', namespace: 'default' },
+      spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+    };
+
+    /** The module's action, with the catalog holding ENTITY and the policy answering `result`. */
+    async function dryRunAs(result: AuthorizeResult, entityRef: string) {
+      const addActions = jest.fn();
+      const backend = await startTestBackend({
+        extensionPoints: [[scaffolderActionsExtensionPoint, { addActions }]],
+        features: [
+          catalogServiceMock.factory({ entities: [ENTITY] }),
+          mockServices.permissions.factory({ result }),
+          scaffolderModuleTestRecorder,
+        ],
+      });
+      try {
+        const [action] = addActions.mock.calls[0];
+        return await runAction(
+          action,
+          { entityRef, suite: SUITE },
+          { isDryRun: true },
+        );
+      } finally {
+        await backend.stop();
+      }
+    }
+
+    it('would create the suite when the user may edit the entity', async () => {
+      const { output, logs } = await dryRunAs(
+        AuthorizeResult.ALLOW,
+        'component:default/payouts-api',
+      );
+      expect(output).toEqual({ name: 'payouts-api-smoke', version: 0 });
+      expect(logs.join('\n')).toContain('Dry run: would create');
+    });
+
+    it('refuses a user who may not edit the entity', async () => {
+      await expect(
+        dryRunAs(AuthorizeResult.DENY, 'component:default/payouts-api'),
+      ).rejects.toThrow(
+        'You may not create test suites for component:default/payouts-api (test-recorder.suite.edit)',
+      );
+    });
+
+    it('passes for an entity the catalog does not have yet: the template creates it', async () => {
+      const { output } = await dryRunAs(
+        AuthorizeResult.ALLOW,
+        'component:default/not-yet-registered',
+      );
+      expect(output).toEqual({ name: 'payouts-api-smoke', version: 0 });
+    });
   });
 
   /**
