@@ -66,7 +66,10 @@ describe('scaffolderModuleTestRecorder', () => {
     };
 
     /** The module's action, with the catalog holding ENTITY and the policy answering `result`. */
-    async function dryRunAs(result: AuthorizeResult, entityRef: string) {
+    async function dryRunAs(
+      result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+      entityRef: string,
+    ) {
       const addActions = jest.fn();
       const backend = await startTestBackend({
         extensionPoints: [[scaffolderActionsExtensionPoint, { addActions }]],
