@@ -1,0 +1,297 @@
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha';
+import { ConfigReader } from '@backstage/config';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { GitHubFake } from '@internal/plugin-github-node/testUtils';
+import { ResourceScopes } from '@internal/backend-common';
+import { GitHubService } from '../service/GitHubService';
+import {
+  ENTITIES,
+  gitHubConfig,
+  repoSeeds,
+  testClientFactory,
+  TOKEN,
+} from '../__testUtils__/fixtures';
+import { registerActions } from './registerActions';
+
+jest.setTimeout(30_000);
+
+describe('github actions', () => {
+  let fake: GitHubFake;
+  let registry: ReturnType<typeof actionsRegistryServiceMock>;
+  const credentials = mockCredentials.user('user:default/alice');
+  const entityRef = 'component:default/payments-api';
+
+  beforeAll(async () => {
+    fake = await GitHubFake.start({
+      repos: repoSeeds(),
+      tokens: [{ token: TOKEN }],
+    });
+    const service = GitHubService.create({
+      factory: testClientFactory(new ConfigReader(gitHubConfig(fake.url))),
+      catalog: catalogServiceMock({ entities: ENTITIES }),
+      permissions: mockServices.permissions(),
+      auditor: mockServices.auditor.mock({
+        createEvent: async () => ({
+          success: async () => {},
+          fail: async () => {},
+        }),
+      }),
+      randomSuffix: () => 'abc123',
+    });
+    registry = actionsRegistryServiceMock();
+    registerActions(registry, service);
+  });
+
+  afterAll(() => fake.close());
+
+  it('registers the five actions with honest attributes', async () => {
+    const { actions } = await registry.list();
+    expect(Object.fromEntries(actions.map(a => [a.id, a.attributes]))).toEqual({
+      'test:list-pull-requests': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:get-pull-request': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:list-commits': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:list-workflow-runs': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:create-pull-request': {
+        readOnly: false,
+        destructive: false,
+        idempotent: false,
+      },
+    });
+  });
+
+  it('lists and gets pull requests, commits and workflow runs as the caller', async () => {
+    const pulls = (
+      await registry.invoke({
+        id: 'test:list-pull-requests',
+        input: { entityRef },
+        credentials,
+      })
+    ).output as any;
+    expect(pulls.pullRequests.map((p: any) => p.number)).toEqual([7]);
+    const all = (
+      await registry.invoke({
+        id: 'test:list-pull-requests',
+        input: { entityRef, state: 'all' },
+        credentials,
+      })
+    ).output as any;
+    expect(all.pullRequests).toHaveLength(6);
+
+    const pull = (
+      await registry.invoke({
+        id: 'test:get-pull-request',
+        input: { entityRef, number: 7 },
+        credentials,
+      })
+    ).output as any;
+    expect(pull.pullRequest).toMatchObject({
+      number: 7,
+      reviewState: 'approved',
+    });
+
+    const commits = (
+      await registry.invoke({
+        id: 'test:list-commits',
+        input: { entityRef },
+        credentials,
+      })
+    ).output as any;
+    expect(commits.branch).toBe('main');
+    expect(commits.commits.map((c: any) => c.message)).toEqual([
+      'Add refunds',
+      'Initial commit',
+    ]);
+
+    const runs = (
+      await registry.invoke({
+        id: 'test:list-workflow-runs',
+        input: { entityRef, status: 'failure' },
+        credentials,
+      })
+    ).output as any;
+    expect(runs).toMatchObject({
+      totalCount: 1,
+      page: 1,
+      perPage: 20,
+      runs: [{ id: 102, conclusion: 'failure' }],
+      repository: { owner: 'comet-examples', repo: 'payments-api' },
+    });
+  });
+
+  it('proposes a pipeline change named after the caller, and refuses other paths', async () => {
+    const created = (
+      await registry.invoke({
+        id: 'test:create-pull-request',
+        input: {
+          entityRef,
+          title: 'Add a nightly pipeline',
+          files: { '.comet/nightly.yaml': 'schedule: "0 2 * * *"\n' },
+        },
+        credentials,
+      })
+    ).output as any;
+    expect(created).toEqual({
+      number: 25,
+      htmlUrl: 'https://github.com/comet-examples/payments-api/pull/25',
+      branch: 'comet/add-a-nightly-pipeline-abc123',
+    });
+    const repo = fake.state.repo('comet-examples', 'payments-api')!;
+    const commit = repo.commits.get(
+      repo.refs.get('heads/comet/add-a-nightly-pipeline-abc123')!,
+    )!;
+    expect(commit.message).toBe(
+      'Add a nightly pipeline\n\nProposed-by: user:default/alice',
+    );
+    expect(repo.pulls.find(p => p.number === 25)).toMatchObject({
+      head: { ref: 'comet/add-a-nightly-pipeline-abc123' },
+      base: { ref: 'main' },
+    });
+
+    await expect(
+      registry.invoke({
+        id: 'test:create-pull-request',
+        input: {
+          entityRef,
+          title: 'Add a workflow',
+          files: { '.github/workflows/ci.yml': 'on: push\n' },
+        },
+        credentials,
+      }),
+    ).rejects.toThrow(
+      'The path ".github/workflows/ci.yml" is not one of component:default/payments-api\'s pipeline files',
+    );
+    await expect(
+      registry.invoke({
+        id: 'test:create-pull-request',
+        input: { entityRef, title: 'Nothing', files: {} },
+        credentials,
+      }),
+    ).rejects.toThrow(
+      'Invalid input field "files": name at least one file (path → content)',
+    );
+  });
+
+  it('lets only a signed-in user propose a change', async () => {
+    await expect(
+      registry.invoke({
+        id: 'test:create-pull-request',
+        input: {
+          entityRef,
+          title: 'From a service',
+          files: { '.comet/pipeline.yaml': 'steps: []\n' },
+        },
+        credentials: mockCredentials.service(),
+      }),
+    ).rejects.toThrow(
+      'Only a signed-in user can propose a pull request: the commit names them in its Proposed-by trailer',
+    );
+  });
+
+  it('allows only the default pipeline file of an entity without comet.dev/pipelines', async () => {
+    const created = (
+      await registry.invoke({
+        id: 'test:create-pull-request',
+        input: {
+          entityRef: 'component:default/busy-service',
+          title: 'Speed up',
+          files: { '.comet/pipeline.yaml': 'steps: []\n' },
+        },
+        credentials,
+      })
+    ).output as any;
+    expect(created.branch).toBe('comet/speed-up-abc123');
+    await expect(
+      registry.invoke({
+        id: 'test:create-pull-request',
+        input: {
+          entityRef: 'component:default/busy-service',
+          title: 'Elsewhere',
+          files: { 'README.md': '# Busy\n' },
+        },
+        credentials,
+      }),
+    ).rejects.toThrow(
+      'only the paths its annotation comet.dev/pipelines names may be changed (.comet/pipeline.yaml)',
+    );
+  });
+});
+
+describe('github actions with comet.resourceScopes', () => {
+  it("refuses a read and a proposed pull request for a repository outside the owner group's scopes", async () => {
+    const fake = await GitHubFake.start({
+      repos: repoSeeds(),
+      tokens: [{ token: TOKEN }],
+    });
+    try {
+      const config = new ConfigReader({
+        ...gitHubConfig(fake.url),
+        comet: {
+          resourceScopes: { 'team-a': { github: ['comet-examples/busy-*'] } },
+        },
+      });
+      const service = GitHubService.create({
+        factory: testClientFactory(config),
+        catalog: catalogServiceMock({ entities: ENTITIES }),
+        permissions: mockServices.permissions(),
+        auditor: mockServices.auditor.mock({
+          createEvent: async () => ({
+            success: async () => {},
+            fail: async () => {},
+          }),
+        }),
+        scopes: ResourceScopes.fromConfig(config),
+      });
+      const registry = actionsRegistryServiceMock();
+      registerActions(registry, service);
+      const credentials = mockCredentials.user('user:default/alice');
+      const message =
+        'github.com/project-slug entry "comet-examples/payments-api" of component:default/payments-api is refused: github.com:comet-examples/payments-api is outside the scopes of group:default/team-a (comet.resourceScopes.team-a.github: comet-examples/busy-*)';
+      await expect(
+        registry.invoke({
+          id: 'test:list-commits',
+          input: { entityRef: 'component:default/payments-api' },
+          credentials,
+        }),
+      ).rejects.toThrow(message);
+      await expect(
+        registry.invoke({
+          id: 'test:create-pull-request',
+          input: {
+            entityRef: 'component:default/payments-api',
+            title: 'Sneak in',
+            files: { '.comet/pipeline.yaml': 'steps: []\n' },
+          },
+          credentials,
+        }),
+      ).rejects.toThrow(message);
+      expect(fake.calls).toEqual([]);
+      const allowed = (
+        await registry.invoke({
+          id: 'test:list-workflow-runs',
+          input: { entityRef: 'component:default/busy-service' },
+          credentials,
+        })
+      ).output as any;
+      expect(allowed.repository.repo).toBe('busy-service');
+    } finally {
+      await fake.close();
+    }
+  });
+});

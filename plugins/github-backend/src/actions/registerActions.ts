@@ -1,0 +1,180 @@
+import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+import { parseInput } from '@internal/backend-common';
+import type { GitHubService } from '../service/GitHubService';
+import { proposalBody, WORKFLOW_RUN_STATUSES } from '../service/router';
+
+const entityRefDescription =
+  'Entity ref of a catalog entity with the github.com/project-slug annotation, e.g. component:default/payments-api';
+
+/**
+ * The GitHub actions: one implementation (GitHubService, with the caller's own catalog view
+ * and permissions) behind the UI, the AI assistant and MCP clients. No output carries a
+ * credential.
+ */
+export function registerActions(
+  actionsRegistry: ActionsRegistryService,
+  service: GitHubService,
+) {
+  actionsRegistry.register({
+    name: 'list-pull-requests',
+    title: 'List GitHub pull requests',
+    description:
+      "Lists the pull requests of a catalog entity's GitHub repository (newest first, at most 30), with author, draft flag, branches, review state (approved, changes_requested or none) and the checks of the head commit (state and counts).",
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe(entityRefDescription),
+          state: z
+            .enum(['open', 'closed', 'all'])
+            .optional()
+            .describe('Which pull requests; open when absent'),
+        }),
+      output: z => z.object({ pullRequests: z.array(z.any()) }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.pullRequests(credentials, {
+        entityRef: input.entityRef,
+        state: input.state ?? 'open',
+      }),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'get-pull-request',
+    title: 'Get a GitHub pull request',
+    description:
+      "Gets one pull request of a catalog entity's GitHub repository: state (open, closed or merged), branches, review state and the checks of its head commit.",
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe(entityRefDescription),
+          number: z.number().int().min(1).describe('Pull request number'),
+        }),
+      output: z => z.object({ pullRequest: z.any() }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.pullRequest(credentials, input),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'list-commits',
+    title: 'List GitHub commits',
+    description:
+      "Lists the newest commits of the default branch of a catalog entity's GitHub repository: sha, first line of the message, author and date.",
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe(entityRefDescription),
+          perPage: z
+            .number()
+            .int()
+            .min(1)
+            .max(100)
+            .optional()
+            .describe('How many commits; 20 when absent'),
+        }),
+      output: z => z.object({ branch: z.string(), commits: z.array(z.any()) }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.commits(credentials, {
+        entityRef: input.entityRef,
+        perPage: input.perPage ?? 20,
+      }),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'list-workflow-runs',
+    title: 'List GitHub Actions workflow runs',
+    description:
+      "Lists GitHub Actions workflow runs of a catalog entity's repository, newest first, one page at a time, with workflow name, branch, commit, event, status and conclusion. Filter by branch or by a status or conclusion.",
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe(entityRefDescription),
+          branch: z.string().min(1).optional().describe('Only this branch'),
+          status: z
+            .enum(WORKFLOW_RUN_STATUSES)
+            .optional()
+            .describe('A status or conclusion, e.g. failure or in_progress'),
+          page: z.number().int().min(1).max(1000).optional(),
+          perPage: z.number().int().min(1).max(100).optional(),
+        }),
+      output: z =>
+        z.object({
+          runs: z.array(z.any()),
+          totalCount: z.number(),
+          page: z.number(),
+          perPage: z.number(),
+          repository: z.object({
+            host: z.string(),
+            owner: z.string(),
+            repo: z.string(),
+            htmlUrl: z.string(),
+          }),
+        }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.workflowRuns(credentials, {
+        entityRef: input.entityRef,
+        branch: input.branch,
+        status: input.status,
+        page: input.page ?? 1,
+        perPage: input.perPage ?? 20,
+      }),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'create-pull-request',
+    title: 'Propose a change as a GitHub pull request',
+    description:
+      "Opens a pull request on a catalog entity's GitHub repository that changes its pipeline files (only the paths its comet.dev/pipelines annotation names; .comet/pipeline.yaml without one): a new branch comet/<title>-<random> from the default branch with one commit that names the signed-in user in a Proposed-by trailer. Each call opens a new pull request.",
+    attributes: { readOnly: false, destructive: false, idempotent: false },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe(entityRefDescription),
+          title: z.string().min(1).max(256).describe('Pull request title'),
+          body: z
+            .string()
+            .max(65_536)
+            .optional()
+            .describe('Pull request description (Markdown)'),
+          files: z
+            .record(z.string())
+            .describe(
+              'The new content of each changed file by repository path, e.g. {".comet/pipeline.yaml": "..."}',
+            ),
+          message: z
+            .string()
+            .min(1)
+            .max(10_000)
+            .optional()
+            .describe('Commit message; the title when absent'),
+        }),
+      output: z =>
+        z.object({
+          number: z.number(),
+          htmlUrl: z.string(),
+          branch: z.string(),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const { entityRef, ...proposal } = input;
+      // The same limits as the REST API's request body
+      const checked = parseInput(proposalBody, proposal, 'input');
+      return {
+        output: await service.proposePullRequest(credentials, {
+          entityRef,
+          ...checked,
+        }),
+      };
+    },
+  });
+}

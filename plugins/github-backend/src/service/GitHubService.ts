@@ -1,0 +1,484 @@
+import type {
+  AuditorService,
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import type { Entity } from '@backstage/catalog-model';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  audited,
+  EntityAccess,
+  EntityPermission,
+  ResourceScopes,
+  ScopeFamily,
+} from '@internal/backend-common';
+import {
+  GITHUB_PROJECT_SLUG_ANNOTATION,
+  GitHubCommitSummary,
+  GitHubJob,
+  GitHubPullRequestSummary,
+  githubPullRequestCreatePermission,
+  GitHubRepositoryRef,
+  githubWorkflowRunCancelPermission,
+  GitHubWorkflowRunPage,
+  githubWorkflowRunRerunPermission,
+  gitHubRepositoryOf,
+} from '@internal/plugin-github-common';
+import type {
+  GitHubClient,
+  GitHubClientFactory,
+} from '@internal/plugin-github-node';
+import {
+  ANNOTATION_PIPELINES,
+  pipelinePathsOf,
+} from '@internal/plugin-pipelines-common';
+import { randomBytes } from 'node:crypto';
+import { cycleTimeOf, GitHubCycleTime } from './cycleTime';
+
+export const GITHUB_NOT_CONFIGURED_MESSAGE =
+  'GitHub is not configured: set integrations.github (host, apiBaseUrl, and a token or apps) in app-config.yaml to turn it on';
+
+/** Closed pull requests read per request for cycle time (GitHub's maximum). */
+const CYCLE_TIME_PAGE_SIZE = 100;
+/** At most this many pages (10,000 pull requests updated in the window) for one answer. */
+const CYCLE_TIME_MAX_PAGES = 100;
+
+/** What an audited write passes on to the auditor (the HTTP request, when there is one). */
+export type GitHubAuditContext = { request?: any };
+
+export type GitHubRepositoryInfo = {
+  host: string;
+  owner: string;
+  repo: string;
+  htmlUrl: string;
+};
+
+export type GitHubWorkflowRunsResponse = GitHubWorkflowRunPage & {
+  page: number;
+  perPage: number;
+  repository: GitHubRepositoryInfo;
+};
+
+export type GitHubProposal = {
+  entityRef: string;
+  title: string;
+  body?: string;
+  /** Path → new UTF-8 content; only the entity's pipeline files. */
+  files: Record<string, string>;
+  /** The commit message; the title when absent. */
+  message?: string;
+};
+
+export type GitHubServiceOptions = {
+  factory: GitHubClientFactory;
+  catalog: CatalogService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+  /** How long an entity and the caller's decisions on it are reused (default 5 s). */
+  accessCacheTtlMs?: number;
+  /** The clock of cycle-time windows. */
+  now?: () => number;
+  /** Six hex digits that make proposal branches unique. */
+  randomSuffix?: () => string;
+  /**
+   * Which repositories each owner group's entities may name (`comet.resourceScopes.<group>.github`);
+   * none, or scopes not configured: any.
+   */
+  scopes?: ResourceScopes;
+};
+
+/** The host of repositories whose entity names none (no GitHub source location). */
+const DEFAULT_GITHUB_HOST = 'github.com';
+
+/**
+ * GitHub as `comet.resourceScopes` sees it: `[host:]owner/repo`, e.g. `comet-examples/payments-*`
+ * (github.com) or `ghe.example.com:platform/*`. The host is the repository's, as its
+ * `backstage.io/source-location` gives it (github.com without one).
+ */
+export const GITHUB_SCOPE_FAMILY: ScopeFamily = {
+  id: 'github',
+  annotation: GITHUB_PROJECT_SLUG_ANNOTATION,
+  instanceSeparator: ':',
+  defaultInstance: () => DEFAULT_GITHUB_HOST,
+};
+
+/**
+ * Why `entity` may not name `repository`, or undefined when it may. A pattern is split at its
+ * first `:` (host, then owner/repo), so `host:owner/repo` is split the same way: a host with a
+ * port (`ghe.internal:8443`) is written in full in a pattern (`ghe.internal:8443:platform/*`)
+ * and still matches. GitHub's names are case-insensitive: a slug written in capitals also
+ * matches a lower-case pattern.
+ */
+export function gitHubScopeRefusal(
+  scopes: ResourceScopes,
+  entity: Entity,
+  repository: GitHubRepositoryRef,
+): string | undefined {
+  const written = `${repository.host}:${repository.owner}/${repository.repo}`;
+  const at = written.indexOf(':');
+  const source =
+    entity.metadata.annotations?.[GITHUB_PROJECT_SLUG_ANNOTATION]?.trim() ??
+    `${repository.owner}/${repository.repo}`;
+  const resource = {
+    instance: written.slice(0, at),
+    name: written.slice(at + 1),
+    source,
+  };
+  const refusal = scopes.refusal(entity, GITHUB_SCOPE_FAMILY, resource);
+  if (!refusal) return undefined;
+  const lower = resource.name.toLocaleLowerCase('en-US');
+  if (
+    lower !== resource.name &&
+    !scopes.refusal(entity, GITHUB_SCOPE_FAMILY, { ...resource, name: lower })
+  ) {
+    return undefined;
+  }
+  return refusal;
+}
+
+function infoOf(repository: GitHubRepositoryRef): GitHubRepositoryInfo {
+  const { host, owner, repo } = repository;
+  return { host, owner, repo, htmlUrl: `https://${host}/${owner}/${repo}` };
+}
+
+/**
+ * `Fix the build!` → `fix-the-build`: ASCII letters and digits, at most 40 characters cut at a
+ * word, `change` when nothing is left.
+ */
+export function branchSlugOf(title: string): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (slug.length <= 40) return slug || 'change';
+  const cut = slug.slice(0, 41);
+  const lastDash = cut.lastIndexOf('-');
+  return lastDash > 0 ? cut.slice(0, lastDash) : slug.slice(0, 40);
+}
+
+/** A repository path as annotations and requests may write it: without a leading `./`. */
+function normalizedPath(path: string): string {
+  return path.trim().replace(/^(\.\/)+/, '');
+}
+
+/**
+ * What the REST API and the actions share: every call resolves the entity with the caller's
+ * credentials (nobody sees more than the catalog shows them), decides the permissions it
+ * needs in one request, finds the entity's repository (`github.com/project-slug`) and calls
+ * GitHub with the credentials of `integrations.github` for its host. Re-runs, cancels and
+ * proposed pull requests are audited.
+ */
+export class GitHubService {
+  static create(options: GitHubServiceOptions): GitHubService {
+    return new GitHubService(options);
+  }
+
+  private readonly access: EntityAccess;
+  private readonly now: () => number;
+  private readonly randomSuffix: () => string;
+
+  private constructor(private readonly options: GitHubServiceOptions) {
+    this.access = EntityAccess.create({
+      catalog: options.catalog,
+      permissions: options.permissions,
+      cacheTtlMs: options.accessCacheTtlMs,
+    });
+    this.now = options.now ?? Date.now;
+    this.randomSuffix =
+      options.randomSuffix ?? (() => randomBytes(3).toString('hex'));
+  }
+
+  get configured(): boolean {
+    return this.options.factory.isConfigured();
+  }
+
+  /** `GET /config`: whether credentials are set, and for which hosts. */
+  config(): { configured: boolean; hosts: string[] } {
+    return this.configured
+      ? { configured: true, hosts: this.options.factory.hosts() }
+      : { configured: false, hosts: [] };
+  }
+
+  /**
+   * The entity's repository and a client for it, when the caller may read the entity and has
+   * `permission` on it (asked afresh for writes), and the repository is within the scopes of
+   * the entity's owner group (`comet.resourceScopes.<group>.github`, when configured).
+   */
+  private async resolve(
+    credentials: BackstageCredentials,
+    entityRef: string,
+    permission?: EntityPermission,
+  ) {
+    if (!this.configured) {
+      throw new ServiceUnavailableError(GITHUB_NOT_CONFIGURED_MESSAGE);
+    }
+    const decided = await this.access.entity(credentials, entityRef, {
+      require: permission ? [permission] : [],
+      fresh: permission !== undefined,
+    });
+    const repository = gitHubRepositoryOf(decided.entity);
+    if (!repository) {
+      throw new NotFoundError(
+        `${decided.entityRef} has no GitHub repository: add the annotation ${GITHUB_PROJECT_SLUG_ANNOTATION} (owner/repo) to it`,
+      );
+    }
+    // Before any call to GitHub: the annotation is the entity owner's to write, the
+    // credentials are Comet's
+    if (this.options.scopes) {
+      const refusal = gitHubScopeRefusal(
+        this.options.scopes,
+        decided.entity,
+        repository,
+      );
+      if (refusal) throw new NotAllowedError(refusal);
+    }
+    const client: GitHubClient = this.options.factory.forRepository(repository);
+    return { ...decided, repository, client };
+  }
+
+  async repository(
+    credentials: BackstageCredentials,
+    request: { entityRef: string },
+  ): Promise<{ repository: GitHubRepositoryInfo & { defaultBranch: string } }> {
+    const { repository, client } = await this.resolve(
+      credentials,
+      request.entityRef,
+    );
+    return {
+      repository: {
+        ...infoOf(repository),
+        defaultBranch: await client.getDefaultBranch(),
+      },
+    };
+  }
+
+  async workflowRuns(
+    credentials: BackstageCredentials,
+    request: {
+      entityRef: string;
+      branch?: string;
+      status?: string;
+      page: number;
+      perPage: number;
+    },
+  ): Promise<GitHubWorkflowRunsResponse> {
+    const { repository, client } = await this.resolve(
+      credentials,
+      request.entityRef,
+    );
+    const runs = await client.listWorkflowRuns({
+      branch: request.branch,
+      status: request.status,
+      page: request.page,
+      perPage: request.perPage,
+    });
+    return {
+      ...runs,
+      page: request.page,
+      perPage: request.perPage,
+      repository: infoOf(repository),
+    };
+  }
+
+  async jobs(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; runId: number },
+  ): Promise<{ jobs: GitHubJob[] }> {
+    const { client } = await this.resolve(credentials, request.entityRef);
+    return { jobs: await client.listJobs(request.runId) };
+  }
+
+  /** Re-runs every job of a completed run; needs `github.workflowRun.rerun` on the entity. */
+  async rerun(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; runId: number },
+    audit: GitHubAuditContext = {},
+  ): Promise<{ ok: true }> {
+    return audited(
+      this.options.auditor,
+      {
+        eventId: 'workflow-run-rerun',
+        meta: { entityRef: request.entityRef, runId: request.runId },
+        request: audit.request,
+      },
+      async () => {
+        const { client } = await this.resolve(
+          credentials,
+          request.entityRef,
+          githubWorkflowRunRerunPermission,
+        );
+        await client.rerunWorkflowRun(request.runId);
+        return { ok: true as const };
+      },
+    );
+  }
+
+  /** Cancels a queued or running run; needs `github.workflowRun.cancel` on the entity. */
+  async cancel(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; runId: number },
+    audit: GitHubAuditContext = {},
+  ): Promise<{ ok: true }> {
+    return audited(
+      this.options.auditor,
+      {
+        eventId: 'workflow-run-cancel',
+        meta: { entityRef: request.entityRef, runId: request.runId },
+        request: audit.request,
+      },
+      async () => {
+        const { client } = await this.resolve(
+          credentials,
+          request.entityRef,
+          githubWorkflowRunCancelPermission,
+        );
+        await client.cancelWorkflowRun(request.runId);
+        return { ok: true as const };
+      },
+    );
+  }
+
+  async pullRequests(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; state: 'open' | 'closed' | 'all' },
+  ): Promise<{ pullRequests: GitHubPullRequestSummary[] }> {
+    const { client } = await this.resolve(credentials, request.entityRef);
+    return {
+      pullRequests: await client.listPullRequests({ state: request.state }),
+    };
+  }
+
+  async pullRequest(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; number: number },
+  ): Promise<{ pullRequest: GitHubPullRequestSummary }> {
+    const { client } = await this.resolve(credentials, request.entityRef);
+    return { pullRequest: await client.getPullRequest(request.number) };
+  }
+
+  /** The newest commits of the default branch. */
+  async commits(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; perPage: number },
+  ): Promise<{ branch: string; commits: GitHubCommitSummary[] }> {
+    const { client } = await this.resolve(credentials, request.entityRef);
+    const branch = await client.getDefaultBranch();
+    return {
+      branch,
+      commits: await client.listCommits({
+        sha: branch,
+        perPage: request.perPage,
+      }),
+    };
+  }
+
+  /**
+   * Hours from opened to merged of the pull requests merged in the last `days`, per ISO week.
+   * Closed pull requests are read newest update first, 100 a request, until one was last
+   * updated before the window (a merge is never later than the last update).
+   */
+  async cycleTime(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; days: number },
+  ): Promise<GitHubCycleTime> {
+    const { client } = await this.resolve(credentials, request.entityRef);
+    const now = this.now();
+    const since = now - request.days * 86_400_000;
+    const pulls: Array<{ createdAt: string; mergedAt?: string }> = [];
+    for (let page = 1; page <= CYCLE_TIME_MAX_PAGES; page++) {
+      const { pullRequests, hasMore } = await client.listPullRequestTimes({
+        state: 'closed',
+        sort: 'updated',
+        direction: 'desc',
+        perPage: CYCLE_TIME_PAGE_SIZE,
+        page,
+      });
+      pulls.push(...pullRequests);
+      const oldest = pullRequests[pullRequests.length - 1];
+      if (!hasMore || !oldest || Date.parse(oldest.updatedAt) < since) break;
+    }
+    return cycleTimeOf(pulls, { now, days: request.days });
+  }
+
+  /**
+   * Proposes a change to the entity's pipeline files as a pull request: a branch
+   * `comet/<slug>-<6 hex>` from the default branch with one commit whose message ends with a
+   * `Proposed-by: <user>` trailer. Needs `github.pullRequest.create` on the entity; only the
+   * paths of its `comet.dev/pipelines` annotation (`.comet/pipeline.yaml` without one, as the
+   * pipelines family reads it) may be changed.
+   */
+  async proposePullRequest(
+    credentials: BackstageCredentials,
+    proposal: GitHubProposal,
+    audit: GitHubAuditContext = {},
+  ): Promise<{ number: number; htmlUrl: string; branch: string }> {
+    const paths = Object.keys(proposal.files);
+    const branch = `comet/${branchSlugOf(
+      proposal.title,
+    )}-${this.randomSuffix()}`;
+    return audited(
+      this.options.auditor,
+      {
+        eventId: 'pull-request-create',
+        // Paths only: the contents are the user's and may be long
+        meta: { entityRef: proposal.entityRef, branch, paths },
+        request: audit.request,
+      },
+      async () => {
+        const principal = credentials.principal as {
+          type: string;
+          userEntityRef?: string;
+        };
+        if (principal.type !== 'user' || !principal.userEntityRef) {
+          throw new NotAllowedError(
+            'Only a signed-in user can propose a pull request: the commit names them in its Proposed-by trailer',
+          );
+        }
+        const { entity, entityRef, client } = await this.resolve(
+          credentials,
+          proposal.entityRef,
+          githubPullRequestCreatePermission,
+        );
+        const allowed = pipelinePathsOf(entity.metadata.annotations).map(
+          normalizedPath,
+        );
+        const files: Record<string, string> = {};
+        for (const [path, content] of Object.entries(proposal.files)) {
+          const normalized = normalizedPath(path);
+          if (!allowed.includes(normalized)) {
+            throw new InputError(
+              `The path "${path}" is not one of ${entityRef}'s pipeline files: only the paths its annotation ${ANNOTATION_PIPELINES} names may be changed (${allowed.join(
+                ', ',
+              )})`,
+            );
+          }
+          files[normalized] = content;
+        }
+        const base = await client.getDefaultBranch();
+        const subject = (proposal.message ?? proposal.title).trimEnd();
+        await client.createBranchWithCommit({
+          base,
+          branch,
+          message: `${subject}\n\nProposed-by: ${principal.userEntityRef}`,
+          files,
+        });
+        const pull = await client.createPullRequest({
+          title: proposal.title,
+          head: branch,
+          base,
+          body: proposal.body,
+        });
+        return { number: pull.number, htmlUrl: pull.htmlUrl, branch };
+      },
+      result => ({ number: result.number }),
+    );
+  }
+}
