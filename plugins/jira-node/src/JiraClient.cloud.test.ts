@@ -7,6 +7,10 @@ import {
   JiraFake,
 } from './testUtils';
 
+// Real HTTP to the fake over hundreds of issues: on a loaded 2-core machine a test can take
+// longer than Jest's 5 s default, which would then assert a timing instead of a behaviour.
+jest.setTimeout(60_000);
+
 /** The error a promise rejects with (fails the test when it resolves). */
 async function failure(promise: Promise<unknown>): Promise<JiraError> {
   try {

@@ -2,6 +2,10 @@ import { DefaultJiraClient } from './JiraClient';
 import { JiraError, JiraInstanceConfig } from './types';
 import { JIRA_FAKE_DEMO_PAT, JIRA_FAKE_FIELDS, JiraFake } from './testUtils';
 
+// Real HTTP to the fake over hundreds of issues: on a loaded 2-core machine a test can take
+// longer than Jest's 5 s default, which would then assert a timing instead of a behaviour.
+jest.setTimeout(60_000);
+
 async function failure(promise: Promise<unknown>): Promise<JiraError> {
   try {
     await promise;

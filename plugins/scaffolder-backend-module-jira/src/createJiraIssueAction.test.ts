@@ -17,6 +17,10 @@ import {
 } from './__testUtils__/runAction';
 import { createJiraIssueAction } from './createJiraIssueAction';
 
+// Real HTTP to the Jira fake: on a loaded 2-core machine a test can take longer than Jest's
+// 5 s default, which would then assert a timing instead of a behaviour.
+jest.setTimeout(60_000);
+
 const ENTITY = 'component:default/payments-api';
 
 const DESCRIPTION = [
