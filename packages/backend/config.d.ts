@@ -31,6 +31,11 @@ export interface Config {
       sonarqube?: boolean;
       /** The Jira fake (Cloud REST v3 and Agile) at /api/fakes/jira, with the example projects. */
       jira?: boolean;
+      /**
+       * The GitHub REST fake at /api/fakes/github, with the example catalog's repositories
+       * (point `integrations.github[].apiBaseUrl` at it).
+       */
+      github?: boolean;
     };
     /**
      * Serves example projects as read-only git repositories at /api/example-repos/<name>.git.

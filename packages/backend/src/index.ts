@@ -166,6 +166,12 @@ async function main() {
     import('@internal/plugin-scaffolder-backend-module-test-recorder'),
   );
 
+  // GitHub: Actions runs in the CI/CD list, pull requests and commits, the github:* actions
+  // (integrations.github)
+  backend.add(import('@internal/plugin-github-backend'));
+  // Comet runs reported to GitHub as commit statuses or check runs, and a pull-request comment
+  backend.add(import('@internal/plugin-pipelines-backend-module-github'));
+
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);
   backend.add(fakesPlugin);

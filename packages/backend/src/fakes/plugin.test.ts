@@ -45,6 +45,17 @@ const recordingLoaders: FakeLoader[] = [
       return { router: fake.router, close: () => fake.close() };
     },
   },
+  {
+    name: 'github',
+    load: async () => {
+      loaded.push('github');
+      const { GitHubFake } = jest.requireActual(
+        '@internal/plugin-github-node/testUtils',
+      );
+      const fake = new GitHubFake();
+      return { router: fake.router, close: () => fake.close() };
+    },
+  },
 ];
 
 async function start(fakes: Record<string, boolean>) {
@@ -63,6 +74,7 @@ describe('fakesPlugin', () => {
       'jenkins',
       'sonarqube',
       'jira',
+      'github',
     ]);
     expect(recordingLoaders.map(f => f.name)).toEqual(
       FAKE_LOADERS.map(f => f.name),

@@ -54,13 +54,24 @@ export const FAKE_LOADERS: FakeLoader[] = [
       return { router: fake.router, close: () => fake.close() };
     },
   },
+  {
+    name: 'github',
+    load: async () => {
+      const { GitHubFake } = exportsOf(
+        await import('@internal/plugin-github-node/testUtils'),
+      );
+      // The example catalog's repositories, and the demo token
+      const fake = new GitHubFake();
+      return { router: fake.router, close: () => fake.close() };
+    },
+  },
 ];
 
 /**
- * Serves local fakes of Jenkins and SonarQube at `/api/fakes/jenkins` and
- * `/api/fakes/sonarqube`, for the demo and e2e configs: with them, `jenkins.instances` and
- * `sonarqube.instances` can point at this backend and every Jenkins/SonarQube feature works
- * with no external system. Each is off unless `comet.fakes.<name>` is true; the preflight
+ * Serves local fakes of Jenkins, SonarQube, Jira and GitHub at `/api/fakes/<name>`, for the
+ * demo and e2e configs: with them, `jenkins.instances`, `sonarqube.instances`, `jira` and
+ * `integrations.github` can point at this backend and every feature works with no external
+ * system. Each is off unless `comet.fakes.<name>` is true; the preflight
  * refuses them when NODE_ENV=production.
  */
 export function createFakesPlugin(loaders: FakeLoader[] = FAKE_LOADERS) {

@@ -702,6 +702,70 @@ export const ROUTES: RouteRow[] = [
     request: () => ({ path: '/search', query: { jql: 'project = PAY' } }),
   },
 
+  // github: every route reads the entity with the caller's credentials and checks its
+  // github.com/project-slug against comet.resourceScopes.<owner>.github
+  {
+    plugin: 'github',
+    method: 'GET',
+    path: '/config',
+    rule: 'signed-in users; not services',
+    expect: USER_READ,
+    request: () => ({ path: '/config' }),
+  },
+  ...[
+    '/repository',
+    '/workflow-runs',
+    '/workflow-runs/:runId/jobs',
+    '/pull-requests',
+    '/pull-requests/:number',
+    '/commits',
+    '/cycle-time',
+  ].map(
+    (suffix): RouteRow => ({
+      plugin: 'github',
+      method: 'GET',
+      path: `/entities/:kind/:namespace/:name${suffix}`,
+      rule: '`catalog.entity.read` of the entity; its repository within the owner’s scopes',
+      expect: READ,
+      request: () => ({
+        path: `/entities/component/default/payments-api${suffix
+          .replace(':runId', '101')
+          .replace(':number', '1')}`,
+      }),
+    }),
+  ),
+  ...(['rerun', 'cancel'] as const).map(
+    (verb): RouteRow => ({
+      plugin: 'github',
+      method: 'POST',
+      path: `/entities/:kind/:namespace/:name/workflow-runs/:runId/${verb}`,
+      rule: `\`github.workflowRun.${verb}\` (owner)`,
+      expect: OWNER_WRITE,
+      // Each allowed caller its own run: GitHub refuses to re-run one that is running again
+      request: (_ctx, principal) => {
+        let runId = principal === 'admin' ? 102 : 101;
+        if (verb === 'cancel') runId = 103;
+        return {
+          path: `/entities/component/default/payments-api/workflow-runs/${runId}/${verb}`,
+        };
+      },
+    }),
+  ),
+  {
+    plugin: 'github',
+    method: 'POST',
+    path: '/entities/:kind/:namespace/:name/pull-requests',
+    rule: '`github.pullRequest.create` (owner); users only; only the entity’s pipeline files',
+    expect: OWNER_WRITE,
+    request: (_ctx, principal) => ({
+      path: '/entities/component/default/payments-api/pull-requests',
+      body: {
+        title: `Permission matrix (${principal})`,
+        files: { '.comet/pipeline.yaml': 'name: ci\n' },
+      },
+    }),
+  },
+
   // test-recorder: every suite, run and artifact is checked on the entity that owns the suite
   {
     plugin: 'test-recorder',
@@ -977,6 +1041,7 @@ for (const plugin of [
   'sonarqube',
   'jira',
   'test-recorder',
+  'github',
 ]) {
   ROUTES.push(
     {
@@ -1175,6 +1240,34 @@ export const ACTIONS: ActionRow[] = [
     rule: '`test-recorder.suite.read`',
     expect: READ,
     input: ctx => ({ suite: ctx.testSuite.name, testId: ctx.testSuite.testId }),
+  },
+  ...[
+    'github:list-pull-requests',
+    'github:list-commits',
+    'github:list-workflow-runs',
+  ].map(
+    (id): ActionRow => ({
+      id,
+      rule: '`catalog.entity.read`; the repository within the owner’s scopes',
+      expect: READ,
+      input: entity,
+    }),
+  ),
+  {
+    id: 'github:get-pull-request',
+    rule: '`catalog.entity.read`; the repository within the owner’s scopes',
+    expect: READ,
+    input: ctx => ({ ...entity(ctx), number: 1 }),
+  },
+  {
+    id: 'github:create-pull-request',
+    rule: '`github.pullRequest.create` (owner); users only',
+    expect: OWNER_WRITE,
+    input: ctx => ({
+      ...entity(ctx),
+      title: 'Permission matrix action',
+      files: { '.comet/pipeline.yaml': 'name: ci\n' },
+    }),
   },
 ];
 

@@ -56,6 +56,12 @@ import {
   JIRA_FAKE_DEMO_EMAIL,
   JiraFake,
 } from '@internal/plugin-jira-node/testUtils';
+import githubPlugin from '@internal/plugin-github-backend';
+import pipelinesModuleGithub from '@internal/plugin-pipelines-backend-module-github';
+import {
+  GITHUB_FAKE_DEMO_TOKEN,
+  GitHubFake,
+} from '@internal/plugin-github-node/testUtils';
 import express from 'express';
 import { parse as parseYaml } from 'yaml';
 import { execFileSync } from 'node:child_process';
@@ -106,6 +112,7 @@ const COMET_PLUGIN_IDS = [
   'sonarqube',
   'jira',
   'test-recorder',
+  'github',
 ];
 
 /** The Comet packages of packages/backend that the matrix backend starts. */
@@ -127,6 +134,8 @@ const COMET_FEATURES = {
     pipelinesModuleTestRecorder,
   '@internal/plugin-scaffolder-backend-module-test-recorder':
     scaffolderModuleTestRecorder,
+  '@internal/plugin-github-backend': githubPlugin,
+  '@internal/plugin-pipelines-backend-module-github': pipelinesModuleGithub,
 };
 
 const USERS: Record<Exclude<PrincipalId, 'service' | 'none'>, string> = {
@@ -180,6 +189,7 @@ function component(
     jenkinsJob: string;
     sonarQubeProjectKey: string;
     jiraProjectKey: string;
+    githubSlug: string;
   },
 ): Entity {
   return {
@@ -194,6 +204,7 @@ function component(
         'jenkins.io/job-full-name': tools.jenkinsJob,
         'sonarqube.org/project-key': tools.sonarQubeProjectKey,
         'jira/project-key': tools.jiraProjectKey,
+        'github.com/project-slug': tools.githubSlug,
       },
     },
     spec: { type: 'service', owner, lifecycle: 'production' },
@@ -343,6 +354,7 @@ describe('permission matrix', () => {
     jenkins: JenkinsFake;
     sonarqube: SonarQubeFake;
     jira: JiraFake;
+    github: GitHubFake;
     gitServer: { url: string; host: string; close(): Promise<void> };
     ctx: MatrixContext;
     /** The test recorder plugin's database (its store is not reachable from outside). */
@@ -480,12 +492,20 @@ describe('permission matrix', () => {
     const repo = path.join(tmp, 'repo');
     makeRepository(repo);
     const gitServer = await serveRepository(repo, path.join(tmp, 'served'));
-    const [jenkins, sonarqube, jira] = await Promise.all([
+    const [jenkins, sonarqube, jira, github] = await Promise.all([
       JenkinsFake.start(),
       SonarQubeFake.start(),
       JiraFake.start({ example: true }),
+      GitHubFake.start(),
     ]);
-    Object.assign(fixture, { tmp, gitServer, jenkins, sonarqube, jira });
+    Object.assign(fixture, {
+      tmp,
+      gitServer,
+      jenkins,
+      sonarqube,
+      jira,
+      github,
+    });
 
     const backend = await startTestBackend({
       extensionPoints: [
@@ -545,11 +565,13 @@ describe('permission matrix', () => {
                   jenkins: ['payments/*'],
                   sonarqube: ['comet-examples_payments-*'],
                   jira: ['PAY'],
+                  github: ['comet-examples/payments-*'],
                 },
                 'team-b': {
                   jenkins: ['storefront/*'],
                   sonarqube: ['comet-examples_storefront-*'],
                   jira: ['SHOP'],
+                  github: ['comet-examples/storefront-*'],
                 },
               },
             },
@@ -582,6 +604,15 @@ describe('permission matrix', () => {
                 },
               ],
             },
+            integrations: {
+              github: [
+                {
+                  host: 'github.com',
+                  apiBaseUrl: github.url,
+                  token: GITHUB_FAKE_DEMO_TOKEN,
+                },
+              ],
+            },
             jira: {
               instances: [
                 {
@@ -611,11 +642,13 @@ describe('permission matrix', () => {
               jenkinsJob: 'payments/payments-api',
               sonarQubeProjectKey: 'comet-examples_payments-api',
               jiraProjectKey: 'PAY',
+              githubSlug: 'comet-examples/payments-api',
             }),
             component('storefront-web', 'team-b', gitServer.url, {
               jenkinsJob: 'storefront/storefront-web',
               sonarQubeProjectKey: 'comet-examples_storefront-web',
               jiraProjectKey: 'SHOP',
+              githubSlug: 'comet-examples/storefront-web',
             }),
           ],
         }),
@@ -721,6 +754,7 @@ describe('permission matrix', () => {
       fixture.jenkins?.close(),
       fixture.sonarqube?.close(),
       fixture.jira?.close(),
+      fixture.github?.close(),
       fixture.gitServer?.close(),
     ]);
     if (fixture.tmp) fs.rmSync(fixture.tmp, { recursive: true, force: true });
@@ -896,6 +930,7 @@ describe('permission matrix', () => {
         'jira:add-comment',
         'test-recorder:create-suite',
         'test-recorder:run-suite',
+        'github:create-pull-request',
       ]);
       const answers: string[] = [];
       for (const row of writes) {
@@ -922,6 +957,8 @@ describe('permission matrix', () => {
         'jira:add-comment: allow',
         'test-recorder:create-suite: allow',
         'test-recorder:run-suite: allow',
+        // Not a gap: a pull request names the user who proposed it, so it takes users only
+        'github:create-pull-request: 403',
       ]);
     });
 

@@ -58,6 +58,11 @@ const OWNER_PERMISSIONS = new Set([
   'jenkins.build.abort',
   'jira.issue.create',
   'jira.issue.update',
+  // As for Comet runs: owners re-run and cancel their GitHub Actions runs
+  'github.workflowRun.rerun',
+  'github.workflowRun.cancel',
+  // A pull request changing the entity's pipeline files
+  'github.pullRequest.create',
   // Recording starts a browser on the backend; runs execute the suite's web server command
   'test-recorder.suite.record',
   'test-recorder.suite.edit',

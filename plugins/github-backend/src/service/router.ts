@@ -73,8 +73,8 @@ export async function createRouter(options: {
     res.json(service.config());
   });
 
-  const entities = Router({ mergeParams: true });
-  router.use('/entities/:kind/:namespace/:name', entities);
+  // Full paths on the one router, so the permission matrix can list every route
+  const ENTITY = '/entities/:kind/:namespace/:name';
 
   function entityRefOf(req: express.Request) {
     const { kind, namespace, name } = parseInput(
@@ -89,27 +89,27 @@ export async function createRouter(options: {
     return parseInput(positiveInt, req.params.runId, 'workflow run id');
   }
 
-  entities.get('/repository', async (req, res) => {
+  router.get(`${ENTITY}/repository`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const credentials = await httpAuth.credentials(req);
     res.json(await service.repository(credentials, { entityRef }));
   });
 
-  entities.get('/workflow-runs', async (req, res) => {
+  router.get(`${ENTITY}/workflow-runs`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const query = parseInput(workflowRunsQuery, req.query, 'query');
     const credentials = await httpAuth.credentials(req);
     res.json(await service.workflowRuns(credentials, { entityRef, ...query }));
   });
 
-  entities.get('/workflow-runs/:runId/jobs', async (req, res) => {
+  router.get(`${ENTITY}/workflow-runs/:runId/jobs`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const runId = runIdOf(req);
     const credentials = await httpAuth.credentials(req);
     res.json(await service.jobs(credentials, { entityRef, runId }));
   });
 
-  entities.post('/workflow-runs/:runId/rerun', async (req, res) => {
+  router.post(`${ENTITY}/workflow-runs/:runId/rerun`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const runId = runIdOf(req);
     const credentials = await httpAuth.credentials(req);
@@ -124,7 +124,7 @@ export async function createRouter(options: {
       );
   });
 
-  entities.post('/workflow-runs/:runId/cancel', async (req, res) => {
+  router.post(`${ENTITY}/workflow-runs/:runId/cancel`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const runId = runIdOf(req);
     const credentials = await httpAuth.credentials(req);
@@ -139,7 +139,7 @@ export async function createRouter(options: {
       );
   });
 
-  entities.get('/pull-requests', async (req, res) => {
+  router.get(`${ENTITY}/pull-requests`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const { state } = parseInput(
       z.object({ state: pullRequestState.default('open') }),
@@ -150,7 +150,7 @@ export async function createRouter(options: {
     res.json(await service.pullRequests(credentials, { entityRef, state }));
   });
 
-  entities.get('/pull-requests/:number', async (req, res) => {
+  router.get(`${ENTITY}/pull-requests/:number`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const number = parseInput(
       positiveInt,
@@ -161,7 +161,7 @@ export async function createRouter(options: {
     res.json(await service.pullRequest(credentials, { entityRef, number }));
   });
 
-  entities.post('/pull-requests', async (req, res) => {
+  router.post(`${ENTITY}/pull-requests`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const body = parseInput(proposalBody, req.body, 'request body');
     const credentials = await httpAuth.credentials(req);
@@ -176,7 +176,7 @@ export async function createRouter(options: {
       );
   });
 
-  entities.get('/commits', async (req, res) => {
+  router.get(`${ENTITY}/commits`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const { perPage } = parseInput(
       z.object({
@@ -189,7 +189,7 @@ export async function createRouter(options: {
     res.json(await service.commits(credentials, { entityRef, perPage }));
   });
 
-  entities.get('/cycle-time', async (req, res) => {
+  router.get(`${ENTITY}/cycle-time`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const { days } = parseInput(
       z.object({
