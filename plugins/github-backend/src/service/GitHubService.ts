@@ -302,23 +302,7 @@ export class GitHubService {
     request: { entityRef: string; runId: number },
     audit: GitHubAuditContext = {},
   ): Promise<{ ok: true }> {
-    return audited(
-      this.options.auditor,
-      {
-        eventId: 'workflow-run-rerun',
-        meta: { entityRef: request.entityRef, runId: request.runId },
-        request: audit.request,
-      },
-      async () => {
-        const { client } = await this.resolve(
-          credentials,
-          request.entityRef,
-          githubWorkflowRunRerunPermission,
-        );
-        await client.rerunWorkflowRun(request.runId);
-        return { ok: true as const };
-      },
-    );
+    return this.actOnRun('rerun', credentials, request, audit);
   }
 
   /** Cancels a queued or running run; needs `github.workflowRun.cancel` on the entity. */
@@ -327,10 +311,20 @@ export class GitHubService {
     request: { entityRef: string; runId: number },
     audit: GitHubAuditContext = {},
   ): Promise<{ ok: true }> {
+    return this.actOnRun('cancel', credentials, request, audit);
+  }
+
+  /** A re-run or cancel: audited, with its permission asked afresh. */
+  private async actOnRun(
+    verb: 'rerun' | 'cancel',
+    credentials: BackstageCredentials,
+    request: { entityRef: string; runId: number },
+    audit: GitHubAuditContext,
+  ): Promise<{ ok: true }> {
     return audited(
       this.options.auditor,
       {
-        eventId: 'workflow-run-cancel',
+        eventId: `workflow-run-${verb}`,
         meta: { entityRef: request.entityRef, runId: request.runId },
         request: audit.request,
       },
@@ -338,9 +332,12 @@ export class GitHubService {
         const { client } = await this.resolve(
           credentials,
           request.entityRef,
-          githubWorkflowRunCancelPermission,
+          verb === 'rerun'
+            ? githubWorkflowRunRerunPermission
+            : githubWorkflowRunCancelPermission,
         );
-        await client.cancelWorkflowRun(request.runId);
+        if (verb === 'rerun') await client.rerunWorkflowRun(request.runId);
+        else await client.cancelWorkflowRun(request.runId);
         return { ok: true as const };
       },
     );

@@ -109,35 +109,22 @@ export async function createRouter(options: {
     res.json(await service.jobs(credentials, { entityRef, runId }));
   });
 
-  router.post(`${ENTITY}/workflow-runs/:runId/rerun`, async (req, res) => {
-    const entityRef = entityRefOf(req);
-    const runId = runIdOf(req);
-    const credentials = await httpAuth.credentials(req);
-    res
-      .status(202)
-      .json(
-        await service.rerun(
-          credentials,
-          { entityRef, runId },
-          { request: req },
-        ),
-      );
-  });
-
-  router.post(`${ENTITY}/workflow-runs/:runId/cancel`, async (req, res) => {
-    const entityRef = entityRefOf(req);
-    const runId = runIdOf(req);
-    const credentials = await httpAuth.credentials(req);
-    res
-      .status(202)
-      .json(
-        await service.cancel(
-          credentials,
-          { entityRef, runId },
-          { request: req },
-        ),
-      );
-  });
+  for (const verb of ['rerun', 'cancel'] as const) {
+    router.post(`${ENTITY}/workflow-runs/:runId/${verb}`, async (req, res) => {
+      const entityRef = entityRefOf(req);
+      const runId = runIdOf(req);
+      const credentials = await httpAuth.credentials(req);
+      res
+        .status(202)
+        .json(
+          await service[verb](
+            credentials,
+            { entityRef, runId },
+            { request: req },
+          ),
+        );
+    });
+  }
 
   router.get(`${ENTITY}/pull-requests`, async (req, res) => {
     const entityRef = entityRefOf(req);
