@@ -2,7 +2,10 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import {
+  actionsRegistryServiceRef,
+  metricsServiceRef,
+} from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { ResourceScopes } from '@internal/backend-common';
 import { githubPermissions } from '@internal/plugin-github-common';
@@ -12,6 +15,7 @@ import {
   GITHUB_NOT_CONFIGURED_MESSAGE,
   GitHubService,
 } from './service/GitHubService';
+import { registerRateLimitMetrics } from './service/rateLimitMetrics';
 import { createRouter } from './service/router';
 
 /**
@@ -36,6 +40,7 @@ export const githubPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
         factory: gitHubClientFactoryServiceRef,
+        metrics: metricsServiceRef,
       },
       async init({
         config,
@@ -48,6 +53,7 @@ export const githubPlugin = createBackendPlugin({
         catalog,
         actionsRegistry,
         factory,
+        metrics,
       }) {
         if (factory.isConfigured()) {
           logger.info(`GitHub hosts: ${factory.hosts().join(', ')}`);
@@ -63,6 +69,7 @@ export const githubPlugin = createBackendPlugin({
         });
         permissionsRegistry.addPermissions(githubPermissions);
         registerActions(actionsRegistry, service);
+        registerRateLimitMetrics(metrics, factory);
         httpRouter.use(await createRouter({ service, httpAuth }));
       },
     });

@@ -2,13 +2,17 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import type { Config } from '@backstage/config';
 import type express from 'express';
 import Router from 'express-promise-router';
+import { exampleCommitSource, exampleReposDir } from './exampleCommits';
 
 /** A fake this plugin can serve: its `comet.fakes.<name>` key and how to load its router. */
 export type FakeLoader = {
   name: string;
-  load: () => Promise<{ router: express.Router; close?: () => unknown }>;
+  load: (
+    config: Config,
+  ) => Promise<{ router: express.Router; close?: () => unknown }>;
 };
 
 /**
@@ -56,12 +60,16 @@ export const FAKE_LOADERS: FakeLoader[] = [
   },
   {
     name: 'github',
-    load: async () => {
+    load: async config => {
       const { GitHubFake } = exportsOf(
         await import('@internal/plugin-github-node/testUtils'),
       );
-      // The example catalog's repositories, and the demo token
-      const fake = new GitHubFake();
+      // The example catalog's repositories and the demo token; the commits Comet builds come
+      // from the example git repositories, so runs of examples can report their status.
+      const reposDir = exampleReposDir(config);
+      const fake = new GitHubFake({
+        commitSource: reposDir ? exampleCommitSource(reposDir) : undefined,
+      });
       return { router: fake.router, close: () => fake.close() };
     },
   },
@@ -92,7 +100,7 @@ export function createFakesPlugin(loaders: FakeLoader[] = FAKE_LOADERS) {
             if (!config.getOptionalBoolean(`comet.fakes.${fake.name}`)) {
               continue;
             }
-            const { router: fakeRouter, close } = await fake.load();
+            const { router: fakeRouter, close } = await fake.load(config);
             router.use(`/${fake.name}`, fakeRouter);
             if (close) {
               lifecycle.addShutdownHook(async () => {

@@ -66,6 +66,58 @@ describe('GitHubFake', () => {
     }
   });
 
+  it('takes commits it was not seeded with from commitSource, once each', async () => {
+    const asked: string[] = [];
+    const known = 'a'.repeat(40);
+    const app = express();
+    const fake = new GitHubFake({
+      commitSource: async (owner, repo, sha) => {
+        asked.push(`${owner}/${repo}@${sha}`);
+        return sha === known
+          ? {
+              message: 'Built by Comet',
+              author: {
+                name: 'Alice',
+                email: 'alice@example.com',
+                date: '2026-12-01T10:00:00Z',
+              },
+            }
+          : undefined;
+      },
+    });
+    app.use(fake.router);
+    const status = await request(app)
+      .post(`${REPO}/statuses/${known}`)
+      .set(auth)
+      .send({ state: 'pending', context: 'comet/build' });
+    expect(status.status).toBe(201);
+    const combined = await request(app)
+      .get(`${REPO}/commits/${known}/status`)
+      .set(auth);
+    expect(combined.body).toMatchObject({
+      state: 'pending',
+      sha: known,
+      total_count: 1,
+    });
+    expect(
+      fake.state.repo('comet-examples', 'payments-api')!.commits.get(known),
+    ).toMatchObject({ message: 'Built by Comet', parents: [] });
+    const unknown = 'b'.repeat(40);
+    const refused = await request(app)
+      .post(`${REPO}/statuses/${unknown}`)
+      .set(auth)
+      .send({ state: 'success', context: 'comet/build' });
+    expect(refused.status).toBe(422);
+    expect(refused.body.message).toContain(
+      `No commit found for SHA: ${unknown}`,
+    );
+    // Asked once for each commit it did not have
+    expect(asked).toEqual([
+      `comet-examples/payments-api@${known}`,
+      `comet-examples/payments-api@${unknown}`,
+    ]);
+  });
+
   it('gives a router to mount without listening, and has no url then', async () => {
     const fake = new GitHubFake();
     expect(() => fake.url).toThrow(

@@ -39,6 +39,24 @@ export type GitHubFakeOptions = {
   latencyMs?: number;
   /** The clock of rate-limit windows and JWT expiry. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Where commits the fake was not seeded with come from: asked for a full 40-hex SHA that a
+   * request names (in its path, `sha` or `head_sha`) and the repository lacks, e.g. to read
+   * the demo's example git repositories so that Comet runs of them can report statuses. An
+   * answer is kept as a commit with an empty tree and no parents; `undefined` leaves GitHub's
+   * 422 "No commit found".
+   */
+  commitSource?: (
+    owner: string,
+    repo: string,
+    sha: string,
+  ) => Promise<GitHubFakeImportedCommit | undefined>;
+};
+
+/** A commit the fake takes from `commitSource`. */
+export type GitHubFakeImportedCommit = {
+  message: string;
+  author: { name: string; email: string; date: string };
 };
 
 export type GitHubFakeStartOptions = GitHubFakeOptions & {
@@ -131,6 +149,7 @@ export class GitHubFake {
   readonly calls: GitHubFakeCall[] = [];
   readonly router: express.Router;
   private readonly latencyMs: number;
+  private readonly commitSource?: GitHubFakeOptions['commitSource'];
   private readonly routes: Route[] = [];
   private secondaryLimits: Array<{
     status: number;
@@ -167,6 +186,7 @@ export class GitHubFake {
     }
     this.state.apps.push(...(options.apps ?? []));
     this.latencyMs = options.latencyMs ?? 0;
+    this.commitSource = options.commitSource;
     this.defineRoutes();
     this.router = express.Router();
     this.router.use(express.json({ limit: '10mb' }));
@@ -281,6 +301,7 @@ export class GitHubFake {
       const found = this.state.repo(params[0], params[1]);
       if (!found || !this.canSee(token, found)) throw notFound();
       repo = found;
+      await this.importNamedCommits(repo, params, body);
     }
     return route.handler({
       req,
@@ -498,6 +519,25 @@ export class GitHubFake {
     const pull = ctx.repo.pulls.find(p => String(p.number) === number);
     if (!pull) throw notFound();
     return pull;
+  }
+
+  /** Takes the unknown commits a request names from `commitSource`, if there is one. */
+  private async importNamedCommits(
+    repo: FakeRepo,
+    params: string[],
+    body: Json,
+  ) {
+    if (!this.commitSource) return;
+    const named = [...params.slice(2), body.sha, body.head_sha].filter(
+      (value): value is string =>
+        typeof value === 'string' &&
+        /^[0-9a-f]{40}$/.test(value) &&
+        !repo.commits.has(value),
+    );
+    for (const sha of new Set(named)) {
+      const commit = await this.commitSource(repo.owner, repo.name, sha);
+      if (commit) this.state.importCommit(repo, sha, commit);
+    }
   }
 
   private resolveSha(repo: FakeRepo, ref: string): string {

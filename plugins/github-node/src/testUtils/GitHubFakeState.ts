@@ -196,6 +196,23 @@ export class GitHubFakeState {
     return stored;
   }
 
+  /** Keeps a commit made elsewhere under its own SHA, with an empty tree and no parents. */
+  importCommit(
+    repo: FakeRepo,
+    sha: string,
+    commit: { message: string; author: FakeCommit['author'] },
+  ): FakeCommit {
+    const stored: FakeCommit = {
+      sha,
+      tree: this.addTree(repo, []),
+      parents: [],
+      message: commit.message,
+      author: commit.author,
+    };
+    repo.commits.set(sha, stored);
+    return stored;
+  }
+
   /** Adds a repository with its default branch, commits, workflows, runs, jobs and pulls. */
   addRepo(seed: GitHubFakeRepoSeed): FakeRepo {
     const repo: FakeRepo = {
