@@ -27,6 +27,8 @@ jest.setTimeout(60_000);
 const DAY = 86_400_000;
 const ENTITY = '/api/github/entities/component/default/payments-api';
 const user = mockCredentials.user.header();
+/** Alice's own GitHub token, as her GitHub sign-in gives it to the frontend. */
+const ALICE_GITHUB_TOKEN = 'gho_aliceOwnToken0000000000000000000000';
 
 type AuditEvent = {
   eventId: string;
@@ -67,6 +69,11 @@ async function startFake() {
           'comet-examples/payments-api',
           'comet-examples/busy-service',
         ],
+      },
+      {
+        token: ALICE_GITHUB_TOKEN,
+        login: 'alice',
+        repositories: ['comet-examples/payments-api'],
       },
     ],
   });
@@ -442,6 +449,7 @@ describe('github plugin', () => {
       number: 25,
       htmlUrl: 'https://github.com/comet-examples/payments-api/pull/25',
       branch: expect.stringMatching(/^comet\/run-the-tests-twice-[0-9a-f]{6}$/),
+      author: 'integration',
     });
     const { branch } = res.body;
     const repo = fake.state.repo('comet-examples', 'payments-api')!;
@@ -470,6 +478,7 @@ describe('github plugin', () => {
           entityRef: 'component:default/payments-api',
           branch,
           paths: ['.comet/pipeline.yaml'],
+          author: 'integration',
         },
         outcome: 'success',
       },
@@ -500,6 +509,59 @@ describe('github plugin', () => {
     expect(fake.state.filesAt(repo, second.body.branch)).toMatchObject({
       '.comet/nightly.yaml': 'schedule: daily\n',
     });
+  });
+
+  it('proposes as the user with their own GitHub token, which goes nowhere else', async () => {
+    const res = await request(server)
+      .post(`${ENTITY}/pull-requests`)
+      .set('Authorization', user)
+      .set('X-GitHub-User-Token', ALICE_GITHUB_TOKEN)
+      .send({
+        title: 'Cache dependencies',
+        files: { '.comet/pipeline.yaml': 'steps:\n  - run: ci\n' },
+      })
+      .expect(201);
+    expect(res.body.author).toBe('user');
+    const repo = fake.state.repo('comet-examples', 'payments-api')!;
+    const commit = repo.commits.get(
+      repo.refs.get(`heads/${res.body.branch}`)!,
+    )!;
+    // Alice is the author: no trailer needed
+    expect(commit).toMatchObject({
+      message: 'Cache dependencies',
+      login: 'alice',
+    });
+    expect(repo.pulls.find(p => p.number === res.body.number)).toMatchObject({
+      user: { login: 'alice' },
+    });
+    // The writes went with her token; Comet's read the entity's repository only
+    expect(JSON.stringify(auditEvents)).not.toContain(ALICE_GITHUB_TOKEN);
+    expect(auditEvents.at(-1)).toMatchObject({
+      eventId: 'pull-request-create',
+      meta: { author: 'user' },
+      outcome: 'success',
+    });
+
+    const rejected = await request(server)
+      .post(`${ENTITY}/pull-requests`)
+      .set('Authorization', user)
+      .set('X-GitHub-User-Token', 'gho_revoked')
+      .send({ title: 'Nope', files: { '.comet/pipeline.yaml': 'x: 1\n' } })
+      .expect(403);
+    expect(rejected.body.error.message).toContain(
+      'GitHub rejected your own GitHub token for github.com',
+    );
+    expect(JSON.stringify(rejected.body)).not.toContain('gho_revoked');
+
+    const malformed = await request(server)
+      .post(`${ENTITY}/pull-requests`)
+      .set('Authorization', user)
+      .set('X-GitHub-User-Token', 'two words')
+      .send({ title: 'Nope', files: { '.comet/pipeline.yaml': 'x: 1\n' } })
+      .expect(400);
+    expect(malformed.body.error.message).toContain(
+      'The header x-github-user-token must hold a GitHub token',
+    );
   });
 
   it('refuses to change a path the comet.dev/pipelines annotation does not name', async () => {

@@ -126,3 +126,10 @@ export type GitHubCommitSummary = {
   date?: string;
   htmlUrl: string;
 };
+
+/**
+ * The request header that carries a signed-in user's own GitHub token to
+ * `POST /api/github/entities/…/pull-requests`, so that the user authors the proposed change.
+ * Used for that one request; never stored or logged.
+ */
+export const GITHUB_USER_TOKEN_HEADER = 'x-github-user-token';

@@ -42,6 +42,8 @@ export type GitHubRequestCredential = {
   key: string;
   /** The secret itself, only to scrub it from error messages. */
   secret?: string;
+  /** A signed-in user's own GitHub token (for one request), not the integration's. */
+  user?: boolean;
 };
 
 /** What a GitHubClient shares with every other client of its factory. */
@@ -226,7 +228,13 @@ export class GitHubClient {
     const limit = header(headers, 'x-ratelimit-limit');
     const remaining = header(headers, 'x-ratelimit-remaining');
     const reset = header(headers, 'x-ratelimit-reset');
-    if (limit === undefined || remaining === undefined || reset === undefined) {
+    // A user's own token is theirs: its quota is not the portal's to report
+    if (
+      credential.user ||
+      limit === undefined ||
+      remaining === undefined ||
+      reset === undefined
+    ) {
       return;
     }
     this.context.rateLimits.set(credential.key, {
@@ -262,6 +270,16 @@ export class GitHubClient {
     const status = e.status ?? 0;
     const cap = this.context.maxRateLimitWaitSeconds;
 
+    const whose = credential.user
+      ? `your own GitHub token for ${host}`
+      : `the credentials configured for ${host}`;
+    if (status === 401 && credential.user) {
+      return new NotAllowedError(
+        scrub(
+          `GitHub rejected your own GitHub token for ${host} on ${what}: ${githubMessage}. Sign in with GitHub again, or propose without your token`,
+        ),
+      );
+    }
     if (status === 401) {
       return new ServiceUnavailableError(
         scrub(
@@ -277,7 +295,7 @@ export class GitHubClient {
         Number(header(headers, 'x-ratelimit-reset')) * 1000,
       );
       return new ServiceUnavailableError(
-        `GitHub's rate limit for the credentials configured for ${host} is used up until ${reset.toISOString()}; Comet waits at most ${cap} s, so ${what} failed`,
+        `GitHub's rate limit for ${whose} is used up until ${reset.toISOString()}; Comet waits at most ${cap} s, so ${what} failed`,
       );
     }
     if (
@@ -296,12 +314,16 @@ export class GitHubClient {
       if (accepted) {
         return new NotAllowedError(
           scrub(
-            `The credentials configured for ${host} lack the GitHub permission ${accepted
+            `${whose.charAt(0).toUpperCase()}${whose.slice(
+              1,
+            )} lack the GitHub permission ${accepted
               .split(';')
               .map(p => p.trim())
               .join(
                 ' or ',
-              )} needed for ${what} ("${githubMessage}"); grant it to the token or GitHub App`,
+              )} needed for ${what} ("${githubMessage}"); grant it to ${
+              credential.user ? 'your token' : 'the token or GitHub App'
+            }`,
           ),
         );
       }
@@ -314,7 +336,7 @@ export class GitHubClient {
         .toLowerCase()
         .endsWith(this.repoPath.toLowerCase());
       return new NotFoundError(
-        `GitHub answered 404 for ${what}: the repository ${owner}/${repo} does not exist or the credentials configured for ${host} cannot see it${
+        `GitHub answered 404 for ${what}: the repository ${owner}/${repo} does not exist or ${whose} cannot see it${
           isRepository ? '' : ', or what the request names does not exist'
         }`,
       );

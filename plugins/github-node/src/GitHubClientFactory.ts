@@ -113,9 +113,14 @@ export class GitHubClientFactory {
 
   /**
    * A client for one repository. Throws an InputError naming the host and the config key
-   * when no `integrations.github` entry has that host.
+   * when no `integrations.github` entry has that host. With `userToken` (a signed-in user's
+   * own GitHub token, for one request: never stored), it calls GitHub as that user instead of
+   * with the integration's credentials.
    */
-  forRepository(repository: GitHubRepositoryRef): GitHubClient {
+  forRepository(
+    repository: GitHubRepositoryRef,
+    options: { userToken?: string } = {},
+  ): GitHubClient {
     const integration = this.integrations.github.byHost(repository.host);
     if (!integration?.config.apiBaseUrl) {
       throw new InputError(
@@ -131,6 +136,14 @@ export class GitHubClientFactory {
       maxRateLimitWaitSeconds: maxWait,
       sleep: this.sleep,
       credential: async (): Promise<GitHubRequestCredential> => {
+        if (options.userToken) {
+          return {
+            authorization: `token ${options.userToken}`,
+            key: `${repository.host}:user:${hashOf(options.userToken)}`,
+            secret: options.userToken,
+            user: true,
+          };
+        }
         let token: string | undefined;
         try {
           token = (await this.credentials.getCredentials({ url })).token;

@@ -73,6 +73,11 @@ export type GitHubProposal = {
   files: Record<string, string>;
   /** The commit message; the title when absent. */
   message?: string;
+  /**
+   * The signed-in user's own GitHub token, for this request only (never stored or logged):
+   * the branch, commit and pull request are then made as that user, who is their author.
+   */
+  userToken?: string;
 };
 
 export type GitHubServiceOptions = {
@@ -407,8 +412,9 @@ export class GitHubService {
 
   /**
    * Proposes a change to the entity's pipeline files as a pull request: a branch
-   * `comet/<slug>-<6 hex>` from the default branch with one commit whose message ends with a
-   * `Proposed-by: <user>` trailer. Needs `github.pullRequest.create` on the entity; only the
+   * `comet/<slug>-<6 hex>` from the default branch with one commit. With the user's own GitHub
+   * token the user is the author; otherwise Comet's credentials (token or App) are, and the
+   * commit message ends with a `Proposed-by: <user>` trailer. Needs `github.pullRequest.create` on the entity; only the
    * paths of its `comet.dev/pipelines` annotation (`.comet/pipeline.yaml` without one, as the
    * pipelines family reads it) may be changed.
    */
@@ -416,7 +422,12 @@ export class GitHubService {
     credentials: BackstageCredentials,
     proposal: GitHubProposal,
     audit: GitHubAuditContext = {},
-  ): Promise<{ number: number; htmlUrl: string; branch: string }> {
+  ): Promise<{
+    number: number;
+    htmlUrl: string;
+    branch: string;
+    author: 'user' | 'integration';
+  }> {
     const paths = Object.keys(proposal.files);
     const branch = `comet/${branchSlugOf(
       proposal.title,
@@ -426,7 +437,12 @@ export class GitHubService {
       {
         eventId: 'pull-request-create',
         // Paths only: the contents are the user's and may be long
-        meta: { entityRef: proposal.entityRef, branch, paths },
+        meta: {
+          entityRef: proposal.entityRef,
+          branch,
+          paths,
+          author: proposal.userToken ? 'user' : 'integration',
+        },
         request: audit.request,
       },
       async () => {
@@ -439,11 +455,17 @@ export class GitHubService {
             'Only a signed-in user can propose a pull request: the commit names them in its Proposed-by trailer',
           );
         }
-        const { entity, entityRef, client } = await this.resolve(
-          credentials,
-          proposal.entityRef,
-          githubPullRequestCreatePermission,
-        );
+        const { entity, entityRef, repository, ...resolved } =
+          await this.resolve(
+            credentials,
+            proposal.entityRef,
+            githubPullRequestCreatePermission,
+          );
+        const client = proposal.userToken
+          ? this.options.factory.forRepository(repository, {
+              userToken: proposal.userToken,
+            })
+          : resolved.client;
         const allowed = pipelinePathsOf(entity.metadata.annotations).map(
           normalizedPath,
         );
@@ -464,7 +486,9 @@ export class GitHubService {
         await client.createBranchWithCommit({
           base,
           branch,
-          message: `${subject}\n\nProposed-by: ${principal.userEntityRef}`,
+          message: proposal.userToken
+            ? subject
+            : `${subject}\n\nProposed-by: ${principal.userEntityRef}`,
           files,
         });
         const pull = await client.createPullRequest({
@@ -473,7 +497,14 @@ export class GitHubService {
           base,
           body: proposal.body,
         });
-        return { number: pull.number, htmlUrl: pull.htmlUrl, branch };
+        return {
+          number: pull.number,
+          htmlUrl: pull.htmlUrl,
+          branch,
+          author: proposal.userToken
+            ? ('user' as const)
+            : ('integration' as const),
+        };
       },
       result => ({ number: result.number }),
     );

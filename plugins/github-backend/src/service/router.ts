@@ -1,5 +1,7 @@
 import type { HttpAuthService } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
 import { parseInput } from '@internal/backend-common';
+import { GITHUB_USER_TOKEN_HEADER } from '@internal/plugin-github-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod/v3';
@@ -151,13 +153,20 @@ export async function createRouter(options: {
   router.post(`${ENTITY}/pull-requests`, async (req, res) => {
     const entityRef = entityRefOf(req);
     const body = parseInput(proposalBody, req.body, 'request body');
+    // The user's own GitHub token (from signing in with GitHub), for this request only
+    const userToken = req.header(GITHUB_USER_TOKEN_HEADER)?.trim() || undefined;
+    if (userToken && !/^[\x21-\x7e]{1,512}$/.test(userToken)) {
+      throw new InputError(
+        `The header ${GITHUB_USER_TOKEN_HEADER} must hold a GitHub token (printable characters, no spaces)`,
+      );
+    }
     const credentials = await httpAuth.credentials(req);
     res
       .status(201)
       .json(
         await service.proposePullRequest(
           credentials,
-          { entityRef, ...body },
+          { entityRef, ...body, userToken },
           { request: req },
         ),
       );
