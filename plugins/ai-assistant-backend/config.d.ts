@@ -1,0 +1,63 @@
+export interface Config {
+  /**
+   * Comet's AI assistant: a chat that acts through the portal's actions with the signed-in
+   * user's own permissions, asking before any write. Without `provider` the chat says which
+   * keys to set; failure analysis without a model still works. See docs/ai-assistant.md.
+   */
+  aiAssistant?: {
+    /**
+     * Any endpoint that serves OpenAI's Chat Completions API with streaming and tool calls:
+     * OpenAI, Azure OpenAI (the `/openai/v1/` endpoint), Ollama, vLLM, LiteLLM.
+     */
+    provider?: {
+      /**
+       * The API's base URL, up to and including its version segment, e.g.
+       * `https://api.openai.com/v1`, `http://127.0.0.1:11434/v1` (Ollama).
+       */
+      baseUrl?: string;
+      /**
+       * The key sent as `Authorization: Bearer …`. For a local server without keys (Ollama,
+       * vLLM) any non-empty value, e.g. `unused`.
+       * @visibility secret
+       */
+      apiKey?: string;
+      /** The chat model, e.g. `gpt-4.1-mini`, `llama3.1:8b`, or an Azure deployment name. */
+      model?: string;
+      /** An embedding model, for features that search by meaning. Optional. */
+      embeddingModel?: string;
+      /** Timeout of one model call until its first byte, in seconds. Default 60. */
+      timeoutSeconds?: number;
+      /** Retries of a call that failed before streaming (429, 5xx, no answer). Default 2. */
+      maxRetries?: number;
+      /**
+       * Ask for token usage at the end of each stream (`stream_options.include_usage`).
+       * Default true; turn off for a server that refuses the option.
+       */
+      includeUsage?: boolean;
+      /** Sampling temperature. Default: the provider's. */
+      temperature?: number;
+    };
+    /** Chat turns (messages and confirmations) one user may start per window, across replicas. */
+    rateLimit?: {
+      /** Default 20. */
+      maxRequests?: number;
+      /** Default 60. */
+      windowSeconds?: number;
+    };
+    /** Tool calls the model may make in one turn (from a user message to the answer). Default 8. */
+    maxToolCallsPerTurn?: number;
+    /**
+     * The budget of the prompt sent to the model, in tokens (estimated as 4 characters each).
+     * Older turns beyond it are left out, and the chat says so. Default 24000.
+     */
+    contextBudgetTokens?: number;
+    /** The longest tool output given to the model, in characters; the rest is cut. Default 20000. */
+    maxToolOutputChars?: number;
+    /**
+     * Extra literal values to mask before anything reaches the model, besides every secret in
+     * the config (keys such as `token`, `apiKey`, `password`, `secret`) and known token formats.
+     * @visibility secret
+     */
+    maskValues?: string[];
+  };
+}

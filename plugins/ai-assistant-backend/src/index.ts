@@ -1,0 +1,6 @@
+/**
+ * Comet's AI assistant backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { aiAssistantPlugin as default } from './plugin';

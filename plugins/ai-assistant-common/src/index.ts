@@ -1,0 +1,9 @@
+/**
+ * Shared by Comet's AI assistant frontend and backend: conversations, messages, tool
+ * activity, confirmations and stream events; permissions; config key names.
+ *
+ * @packageDocumentation
+ */
+export * from './config';
+export * from './permissions';
+export * from './types';
