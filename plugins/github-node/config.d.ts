@@ -12,6 +12,11 @@ export interface Config {
        * revalidates.
        */
       ttlSeconds?: number;
+      /**
+       * About how much memory cached answers may take, in MiB (their JSON's size); the least
+       * recently stored go first. Default 64.
+       */
+      maxMegabytes?: number;
     };
     /** Timeout of each GitHub REST call, in milliseconds. Default 10000. */
     requestTimeoutMs?: number;

@@ -529,6 +529,75 @@ describe('GitHubClient against the GitHub fake', () => {
     ]);
   });
 
+  it('keys the cache by repository in any case, but by branch names as written', async () => {
+    const f = factory(
+      [{ host: 'github.com', apiBaseUrl: fake.url, token: TOKEN }],
+      {
+        ttlSeconds: 60,
+      },
+    );
+    const lower = f.forRepository(repository);
+    const upper = f.forRepository({ ...repository, owner: 'Comet-Examples' });
+    await lower.listWorkflowRuns({ branch: 'feature/refunds' });
+    await upper.listWorkflowRuns({ branch: 'feature/refunds' });
+    expect(fake.calls).toHaveLength(1);
+    // GitHub's branch names are case-sensitive: another branch, another answer
+    const other = await lower.listWorkflowRuns({ branch: 'Feature/Refunds' });
+    expect(other.runs).toEqual([]);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('serves a page of runs from a fresh cached larger page that holds it, without a request', async () => {
+    const c = client(TOKEN, { ttlSeconds: 60 });
+    const three = await c.listWorkflowRuns({ perPage: 3 });
+    const firstTwo = await c.listWorkflowRuns({ page: 1, perPage: 2 });
+    const third = await c.listWorkflowRuns({ page: 3, perPage: 1 });
+    expect(fake.calls).toHaveLength(1);
+    expect(firstTwo).toEqual({ runs: three.runs.slice(0, 2), totalCount: 3 });
+    expect(third).toEqual({ runs: three.runs.slice(2), totalCount: 3 });
+    // The same as GitHub answers for those pages
+    const uncached = client(TOKEN);
+    expect(await uncached.listWorkflowRuns({ page: 1, perPage: 2 })).toEqual(
+      firstTwo,
+    );
+    expect(await uncached.listWorkflowRuns({ page: 3, perPage: 1 })).toEqual(
+      third,
+    );
+
+    // Not held by it: a page that reaches past it, the same page with another filter
+    fake.resetCalls();
+    const second = await c.listWorkflowRuns({ page: 2, perPage: 2 });
+    expect(second.runs.map(r => r.id)).toEqual([101]);
+    const branch = await c.listWorkflowRuns({
+      page: 1,
+      perPage: 2,
+      branch: 'feature/refunds',
+    });
+    expect(branch).toMatchObject({ totalCount: 1, runs: [{ id: 102 }] });
+    expect(fake.calls.map(call => call.path)).toEqual([
+      '/repos/comet-examples/payments-api/actions/runs',
+      '/repos/comet-examples/payments-api/actions/runs',
+    ]);
+
+    // Nor after a write to the repository, which makes the larger page stale too
+    fake.resetCalls();
+    await c.cancelWorkflowRun(103);
+    const afterCancel = await c.listWorkflowRuns({ page: 1, perPage: 1 });
+    expect(afterCancel.runs[0]).toMatchObject({
+      id: 103,
+      conclusion: 'cancelled',
+    });
+    expect(fake.calls.map(call => call.method)).toEqual(['POST', 'GET']);
+  });
+
+  it('does not cut a page from a larger one older than the TTL', async () => {
+    const c = client(TOKEN, { ttlSeconds: 0 });
+    await c.listWorkflowRuns({ perPage: 3 });
+    const firstTwo = await c.listWorkflowRuns({ page: 1, perPage: 2 });
+    expect(firstTwo.runs.map(r => r.id)).toEqual([103, 102]);
+    expect(fake.calls).toHaveLength(2);
+  });
+
   it('coalesces identical concurrent GETs into one request', async () => {
     const c = client();
     const results = await Promise.all(

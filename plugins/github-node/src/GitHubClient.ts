@@ -128,9 +128,14 @@ export class GitHubClient {
 
   // Requests
 
+  /**
+   * `pageOf`: the answer is a page (`page`, `per_page`) of the list in that field; when it is
+   * not cached fresh, a fresh cached larger page of the same list that holds it serves it.
+   */
   private async request<T>(
     route: string,
     params: Record<string, unknown> = {},
+    options: { pageOf?: string } = {},
   ): Promise<Response<T>> {
     const { octokit, cache } = this.context;
     const credential = await this.context.credential();
@@ -150,6 +155,16 @@ export class GitHubClient {
     const entry = await cache.get(
       this.cacheKey(credential, endpoint.url),
       async (stale: CachedResponse | undefined): Promise<CachedResponse> => {
+        const held =
+          options.pageOf &&
+          this.sliceOfCachedPage(
+            credential,
+            endpoint.url,
+            params,
+            options.pageOf,
+          );
+        // Not kept under its own key (no ETag): the larger page it came from is
+        if (held) return { data: held, headers: {}, storedAt: 0 };
         try {
           const response = await this.send<T>(credential, route, {
             ...params,
@@ -175,8 +190,61 @@ export class GitHubClient {
     return { data: entry.data as T, headers: entry.headers };
   }
 
+  /**
+   * The page `params` asks for (`page`, `per_page`), cut from a fresh cached answer for a
+   * larger page of the same list (the same path and other parameters) that holds all of it;
+   * undefined when none does. `field` names the list in the answer; the rest of the answer
+   * (`total_count`) is kept.
+   */
+  private sliceOfCachedPage(
+    credential: GitHubRequestCredential,
+    url: string,
+    params: Record<string, unknown>,
+    field: string,
+  ): GitHubJson | undefined {
+    // The request has a query (`page` and `per_page` at least); so have its larger pages
+    const at = url.indexOf('?');
+    const prefix = `${this.cacheKey(credential, url.slice(0, at))}?`;
+    const others = (query: URLSearchParams) =>
+      [...query.entries()]
+        .filter(([name]) => name !== 'page' && name !== 'per_page')
+        .sort()
+        .join('&');
+    const wanted = others(new URLSearchParams(url.slice(at + 1)));
+    const perPage = Number(params.per_page);
+    const start = (Number(params.page) - 1) * perPage;
+    for (const [key, entry] of this.context.cache.freshEntries(prefix)) {
+      const query = new URLSearchParams(key.slice(prefix.length));
+      const size = Number(query.get('per_page'));
+      const first = (Number(query.get('page')) - 1) * size;
+      if (
+        others(query) === wanted &&
+        first <= start &&
+        start + perPage <= first + size
+      ) {
+        const data = entry.data as GitHubJson;
+        return {
+          ...data,
+          [field]: data[field].slice(start - first, start - first + perPage),
+        };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The cache key of a URL: GitHub matches owner and repository names in any case, so they are
+   * lowercased; the rest (branch names, queries) is case-sensitive and kept as it is.
+   */
   private cacheKey(credential: GitHubRequestCredential, url: string) {
-    return `${credential.key} ${url.toLowerCase()}`;
+    const at = url.toLowerCase().indexOf(this.repoPath.toLowerCase());
+    const normalized =
+      at < 0
+        ? url
+        : `${url.slice(0, at)}${this.repoPath.toLowerCase()}${url.slice(
+            at + this.repoPath.length,
+          )}`;
+    return `${credential.key} ${normalized}`;
   }
 
   private repoUrl(url: string) {
@@ -424,7 +492,11 @@ export class GitHubClient {
 
   // Actions
 
-  /** One page of workflow runs, newest first. 1 request. */
+  /**
+   * One page of workflow runs, newest first. 1 request, or none when a fresh cached answer for
+   * a larger page of the same list holds it (the overview's 50 newest runs hold the CI/CD
+   * tab's first 20 and its second 20).
+   */
   async listWorkflowRuns(options: {
     branch?: string;
     /** A status or conclusion (`queued`, `in_progress`, `completed`, `failure`, …), as GitHub filters. */
@@ -432,16 +504,17 @@ export class GitHubClient {
     page?: number;
     perPage?: number;
   }): Promise<GitHubWorkflowRunPage> {
-    const { data } = await this.request<GitHubJson>(
-      'GET /repos/{owner}/{repo}/actions/runs',
-      {
-        ...this.params,
-        branch: options.branch,
-        status: options.status,
-        page: options.page ?? 1,
-        per_page: options.perPage ?? 30,
-      },
-    );
+    const route = 'GET /repos/{owner}/{repo}/actions/runs';
+    const params = {
+      ...this.params,
+      branch: options.branch,
+      status: options.status,
+      page: options.page ?? 1,
+      per_page: options.perPage ?? 30,
+    };
+    const { data } = await this.request<GitHubJson>(route, params, {
+      pageOf: 'workflow_runs',
+    });
     return {
       runs: (data.workflow_runs as GitHubJson[]).map(mapWorkflowRun),
       totalCount: data.total_count,

@@ -26,6 +26,8 @@ export type GitHubClientFactoryOptions = {
   logger: LoggerService;
   /** `github.cache.ttlSeconds`: how long a GET answer is reused before revalidating. Default 60. */
   cacheTtlSeconds?: number;
+  /** About how much the GET cache may hold, in MiB. Default 64. */
+  cacheMaxMegabytes?: number;
   /** `github.requestTimeoutMs`. Default 10000. */
   requestTimeoutMs?: number;
   /** The longest rate-limit wait before a request fails instead. Default 60 seconds. */
@@ -65,6 +67,9 @@ export class GitHubClientFactory {
       DefaultGithubCredentialsProvider.fromIntegrations(integrations),
       {
         cacheTtlSeconds: config.getOptionalNumber('github.cache.ttlSeconds'),
+        cacheMaxMegabytes: config.getOptionalNumber(
+          'github.cache.maxMegabytes',
+        ),
         requestTimeoutMs: config.getOptionalNumber('github.requestTimeoutMs'),
         ...options,
       },
@@ -83,6 +88,7 @@ export class GitHubClientFactory {
   ) {
     this.cache = new GitHubResponseCache({
       ttlMs: (options.cacheTtlSeconds ?? 60) * 1000,
+      maxBytes: (options.cacheMaxMegabytes ?? 64) * 1024 * 1024,
     });
     this.sleep =
       options.sleep ?? (ms => new Promise(resolve => setTimeout(resolve, ms)));
