@@ -6,7 +6,10 @@ import {
   GitHubFake,
   GITHUB_FAKE_DEMO_TOKEN,
 } from '@internal/plugin-github-node/testUtils';
-import type { PipelineRunLink } from '@internal/plugin-pipelines-common';
+import type {
+  PipelineRunLink,
+  PipelineRunReport,
+} from '@internal/plugin-pipelines-common';
 import type {
   PipelineRunEvent,
   PipelineRunEventType,
@@ -156,10 +159,14 @@ describe('GitHubRunReporter', () => {
   }
 
   /** The run's links as the pipelines store keeps them: added ones show in later events. */
-  function context(failures: PipelineRunFailure[] = []) {
+  function context(
+    failures: PipelineRunFailure[] = [],
+    reports: PipelineRunReport[] = [],
+  ) {
     const links: PipelineRunLink[] = [];
     return {
       links,
+      reports: jest.fn(async () => reports),
       failures: jest.fn(async () => failures),
       addRunLinks: jest.fn(async (added: PipelineRunLink[]) => {
         for (const link of added) {
@@ -307,6 +314,101 @@ describe('GitHubRunReporter', () => {
       state: 'success',
       target_url: 'http://portal.example.com/pipelines/runs/run-3',
     });
+  });
+
+  it('lists the SonarQube gate and the test results in the comment, updated in place by any replica', async () => {
+    const gate: PipelineRunReport = {
+      jobRunId: 'gate',
+      jobName: 'Gate',
+      stepIndex: 0,
+      stepName: 'sonarqube/quality-gate',
+      kind: 'sonarqube.quality-gate',
+      title: 'SonarQube gate of payments-api',
+      status: 'passed',
+      summary: 'All 4 conditions passed',
+      url: 'https://sonar.example.com/dashboard?id=payments-api',
+      reportedAt: '2026-12-06T10:00:05.000Z',
+    };
+    const tests: PipelineRunReport = {
+      ...gate,
+      jobRunId: 'test',
+      kind: 'test-recorder.suite',
+      title: 'Test suite storefront-checkout',
+      status: 'failed',
+      summary: '12 passed, 1 failed, 1 flaky, 0 skipped',
+      url: 'http://portal.example.com/test-recorder/runs/tr-1',
+      data: { passed: 12, failed: 1 },
+    };
+    const reports: PipelineRunReport[] = [gate];
+    const ctx = context(
+      [
+        {
+          jobRunId: 'test',
+          jobName: 'Test',
+          stepIndex: 0,
+          stepName: 'suite',
+          error: 'secret-ish *** text',
+          logTail: ['LOG LINE NEVER SHOWN'],
+        },
+      ],
+      reports,
+    );
+    await reporter().onEvent(event('run.started'), ctx);
+    expect(comments()).toHaveLength(1);
+    expect(comments()[0].body).toContain(
+      [
+        '**ci** [#3](http://portal.example.com/pipelines/runs/run-1):',
+        '',
+        '- SonarQube gate of payments-api: ✅ passed — All 4 conditions passed — [details](https://sonar.example.com/dashboard?id=payments-api)',
+      ].join('\n'),
+    );
+
+    // The tests report later; another replica (nothing in memory) updates the same comment
+    reports.push(tests);
+    fake.resetCalls();
+    await reporter().onEvent(event('run.failed', { links: ctx.links }), ctx);
+    expect(comments()).toHaveLength(1);
+    expect(
+      fake.calls.filter(
+        c => c.method === 'POST' && c.path.endsWith('/comments'),
+      ),
+    ).toEqual([]);
+    const { body } = comments()[0];
+    expect(body).toContain(
+      '| ci | [#3](http://portal.example.com/pipelines/runs/run-1) | ❌ failed at Test › suite |',
+    );
+    expect(body).toContain(
+      '- Test suite storefront-checkout: ❌ failed — 12 passed, 1 failed, 1 flaky, 0 skipped — [details](http://portal.example.com/test-recorder/runs/tr-1)',
+    );
+    expect(body).not.toContain('LOG LINE');
+    expect(parseCommentState(body)!.runs[0].reports).toEqual([
+      {
+        title: 'SonarQube gate of payments-api',
+        status: 'passed',
+        summary: 'All 4 conditions passed',
+        url: 'https://sonar.example.com/dashboard?id=payments-api',
+      },
+      {
+        title: 'Test suite storefront-checkout',
+        status: 'failed',
+        summary: '12 passed, 1 failed, 1 flaky, 0 skipped',
+        url: 'http://portal.example.com/test-recorder/runs/tr-1',
+      },
+    ]);
+
+    // Another pipeline's run keeps ci's reports, read back from the comment
+    await reporter().onEvent(
+      event('run.succeeded', {
+        runId: 'run-2',
+        pipeline: 'lint',
+        runNumber: 1,
+      }),
+      context(),
+    );
+    const merged = comments()[0].body;
+    expect(merged).toContain('- Test suite storefront-checkout: ❌ failed');
+    expect(merged).not.toContain('**lint**');
+    expect(comments()).toHaveLength(1);
   });
 
   it('creates one check run per run with a GitHub App and updates it, also after a restart', async () => {

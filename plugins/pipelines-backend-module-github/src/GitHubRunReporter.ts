@@ -19,6 +19,7 @@ import type {
 } from '@internal/plugin-pipelines-node';
 import {
   commentMarker,
+  commentReports,
   mergeCommentRun,
   parseCommentState,
   renderComment,
@@ -74,8 +75,9 @@ function isNamed(error: unknown, name: string) {
  *   runs: the first 403 of an owner switches it to statuses for an hour). Both link the run page.
  * - every open pull request whose head is that commit (the run's own pull request, or those of
  *   the run's branch) gets one comment per entity, found again by a hidden marker and edited in
- *   place, listing the latest run of each pipeline for the commit. The listed runs are kept in
- *   the comment itself, so any replica can update it after a restart.
+ *   place, listing the latest run of each pipeline for the commit with what its steps reported
+ *   (the SonarQube gate, test results: `context.reports()`). The listed runs and their reports
+ *   are kept in the comment itself, so any replica can update it after a restart.
  *
  * Delivery is at least once: redelivered events write nothing new (statuses and check runs are
  * set to the same values, the comment is only written when its text changes), and an event
@@ -390,8 +392,9 @@ export class GitHubRunReporter implements PipelineRunEventListener {
             f.stepName ? `${f.jobName} › ${f.stepName}` : f.jobName,
           )
         : undefined;
-    // TODO(github): add the SonarQube quality gate and test results of the run once the
-    // run-event context (or the pipelines API) offers step outputs; events carry none today.
+    // What the steps reported (the SonarQube gate, test results): titles, statuses, one-line
+    // summaries and links, masked by the pipelines plugin; never log lines
+    const reports = commentReports(await context.reports());
     const run = {
       pipeline: event.pipeline,
       runId: event.runId,
@@ -400,6 +403,7 @@ export class GitHubRunReporter implements PipelineRunEventListener {
       occurredAt: event.occurredAt,
       url: this.runUrl(event.runId),
       ...(failedAt?.length ? { failedAt } : {}),
+      ...reports,
     };
     const marker = commentMarker(event.entityRef);
     for (const pull of pulls) {

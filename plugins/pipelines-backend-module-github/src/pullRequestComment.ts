@@ -1,4 +1,23 @@
-import type { PipelineRunStatus } from '@internal/plugin-pipelines-common';
+import type {
+  PipelineRunReport,
+  PipelineRunStatus,
+  PipelineStepReportStatus,
+} from '@internal/plugin-pipelines-common';
+
+/** A step report of a run (a quality gate, a test suite), as the comment shows it. */
+export type CommentReport = {
+  title: string;
+  status: PipelineStepReportStatus;
+  /** One line of plain text, cut at 200 characters. */
+  summary: string;
+  /** An http(s) URL, when the report links one of at most 500 characters. */
+  url?: string;
+};
+
+/** Reports listed per run; the run page shows them all. */
+export const MAX_COMMENT_REPORTS = 5;
+/** GitHub refuses comments over 65,536 characters: fewer reports are listed past this. */
+const MAX_COMMENT_LENGTH = 60_000;
 
 /** One pipeline's latest Comet run of the commit, as the comment lists it. */
 export type CommentRun = {
@@ -11,6 +30,10 @@ export type CommentRun = {
   url: string;
   /** `job › step` of each failed job; never log lines. */
   failedAt?: string[];
+  /** What the run's steps reported (at most {@link MAX_COMMENT_REPORTS}). */
+  reports?: CommentReport[];
+  /** How many more reports the run has than `reports` lists. */
+  moreReports?: number;
 };
 
 /** What the comment says, kept in it (hidden) so any replica can update it. */
@@ -26,6 +49,23 @@ export function commentMarker(entityRef: string): string {
 
 const STATE = /<!-- comet:state:([A-Za-z0-9_-]+) -->/;
 
+const REPORT_STATUSES: PipelineStepReportStatus[] = [
+  'passed',
+  'failed',
+  'warning',
+  'info',
+];
+
+function isCommentReport(value: unknown): value is CommentReport {
+  const report = value as CommentReport | undefined;
+  return (
+    typeof report?.title === 'string' &&
+    typeof report.summary === 'string' &&
+    REPORT_STATUSES.includes(report.status) &&
+    (report.url === undefined || typeof report.url === 'string')
+  );
+}
+
 /** The state kept in a comment's body, or undefined when it has none (or a damaged one). */
 export function parseCommentState(body: string): CommentState | undefined {
   const encoded = STATE.exec(body)?.[1];
@@ -35,10 +75,52 @@ export function parseCommentState(body: string): CommentState | undefined {
     if (typeof state?.sha !== 'string' || !Array.isArray(state.runs)) {
       return undefined;
     }
+    // Reports of older versions, or a state edited by hand, are dropped rather than trusted
+    for (const run of state.runs as CommentRun[]) {
+      if (run.reports !== undefined) {
+        run.reports = Array.isArray(run.reports)
+          ? run.reports.filter(isCommentReport)
+          : [];
+      }
+    }
     return state as CommentState;
   } catch {
     return undefined;
   }
+}
+
+/** An http(s) URL of at most 500 characters, or undefined. */
+function commentUrl(value: string | undefined): string | undefined {
+  if (!value || value.length > 500) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:'
+      ? url.toString()
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The comment's view of a run's reports: the first {@link MAX_COMMENT_REPORTS}, with short
+ * summaries and only http(s) links, and how many more there are.
+ */
+export function commentReports(
+  reports: PipelineRunReport[],
+): Pick<CommentRun, 'reports' | 'moreReports'> {
+  if (reports.length === 0) return {};
+  const listed = reports.slice(0, MAX_COMMENT_REPORTS).map(report => {
+    const url = commentUrl(report.url);
+    return {
+      title: report.title.slice(0, 100),
+      status: report.status,
+      summary: report.summary.slice(0, 200),
+      ...(url ? { url } : {}),
+    };
+  });
+  const more = reports.length - listed.length;
+  return { reports: listed, ...(more > 0 ? { moreReports: more } : {}) };
 }
 
 /**
@@ -84,8 +166,91 @@ export function markdownText(text: string): string {
     .slice(0, 200);
 }
 
-/** The comment's Markdown: a table of the commit's runs, then the hidden state. */
+/**
+ * An http(s) URL as the target of a Markdown link: characters that could end the link or
+ * start markup (parentheses, brackets, angle brackets, spaces, …) percent-encoded; undefined
+ * for anything else.
+ */
+export function markdownUrl(value: string | undefined): string | undefined {
+  const url = commentUrl(value);
+  return url?.replace(
+    /[^A-Za-z0-9\-._~:/?#@!$&'*+,;=%]/g,
+    char =>
+      `%${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
+}
+
+const REPORT_RESULT: Record<PipelineStepReportStatus, string> = {
+  passed: '✅ passed',
+  failed: '❌ failed',
+  warning: '⚠️ warning',
+  info: 'ℹ️ info',
+};
+
+/** `- SonarQube gate of x: ✅ passed — All 4 conditions passed — [details](…)` */
+function reportLine(report: CommentReport): string {
+  const url = markdownUrl(report.url);
+  return `- ${markdownText(report.title)}: ${
+    REPORT_RESULT[report.status]
+  } — ${markdownText(report.summary)}${url ? ` — [details](${url})` : ''}`;
+}
+
+/** The runs' reports, a section per run that has any. */
+function reportSections(state: CommentState): string[] {
+  return state.runs.flatMap(run => {
+    const reports = run.reports ?? [];
+    const more = run.moreReports ?? 0;
+    if (reports.length === 0 && more === 0) return [];
+    let moreLine = `- … and ${more} more on [the run page](${run.url})`;
+    if (reports.length === 0) {
+      moreLine = `- ${more} report${more === 1 ? '' : 's'} on [the run page](${
+        run.url
+      })`;
+    }
+    return [
+      '',
+      `**${markdownText(run.pipeline)}** [#${run.runNumber}](${run.url}):`,
+      '',
+      ...reports.map(reportLine),
+      ...(more > 0 ? [moreLine] : []),
+    ];
+  });
+}
+
+/** The state with at most `max` reports per run (the rest counted as more). */
+function withReportsAtMost(state: CommentState, max: number): CommentState {
+  return {
+    ...state,
+    runs: state.runs.map(run => {
+      const reports = run.reports ?? [];
+      if (reports.length <= max) return run;
+      return {
+        ...run,
+        reports: reports.slice(0, max),
+        moreReports: (run.moreReports ?? 0) + reports.length - max,
+      };
+    }),
+  };
+}
+
+/**
+ * The comment's Markdown: a table of the commit's runs, the reports of each run, then the
+ * hidden state. Lists fewer reports per run when the comment would grow past what GitHub
+ * accepts.
+ */
 export function renderComment(entityRef: string, state: CommentState): string {
+  let body = renderBody(entityRef, state);
+  for (
+    let max = MAX_COMMENT_REPORTS - 1;
+    max >= 0 && body.length > MAX_COMMENT_LENGTH;
+    max--
+  ) {
+    body = renderBody(entityRef, withReportsAtMost(state, max));
+  }
+  return body;
+}
+
+function renderBody(entityRef: string, state: CommentState): string {
   const rows = state.runs.map(run => {
     const result =
       run.status === 'failed' && run.failedAt?.length
@@ -105,6 +270,7 @@ export function renderComment(entityRef: string, state: CommentState): string {
     '| Pipeline | Run | Result |',
     '| --- | --- | --- |',
     ...rows,
+    ...reportSections(state),
     '',
     '<sub>Comet updates this comment as the runs go on.</sub>',
     `<!-- comet:state:${encoded} -->`,

@@ -149,6 +149,7 @@ describe('JiraTraceabilityListener', () => {
     return {
       links,
       failures: jest.fn(async () => failures),
+      reports: async () => [],
       addRunLinks: async (added: PipelineRunLink[]) => {
         for (const link of added) {
           if (!links.some(l => l.url === link.url)) links.push(link);

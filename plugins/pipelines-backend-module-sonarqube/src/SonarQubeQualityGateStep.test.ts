@@ -5,8 +5,10 @@ import {
   SONARQUBE_FAKE_DEMO_TOKEN,
   SonarQubeFake,
 } from '@internal/plugin-sonarqube-node/testUtils';
+import type { PipelineStepReport } from '@internal/plugin-pipelines-node';
 import {
   describeCondition,
+  gateReport,
   SonarQubeQualityGateStep,
 } from './SonarQubeQualityGateStep';
 
@@ -19,6 +21,7 @@ function context(inputs: Record<string, unknown> = {}) {
     env: {},
     commit: 'abc',
     log: { info: jest.fn(), error: jest.fn() },
+    report: jest.fn(async (_report: PipelineStepReport) => {}),
     signal: new AbortController().signal,
   };
 }
@@ -178,7 +181,61 @@ describe('SonarQubeQualityGateStep', () => {
         const ctx = context({ projectKey });
         await step.run(ctx);
         expect(ctx.log.info).toHaveBeenLastCalledWith('Quality gate passed');
+        expect(ctx.report.mock.calls).toEqual([
+          [
+            {
+              kind: 'sonarqube.quality-gate',
+              title: `SonarQube gate of ${projectKey}`,
+              status: 'passed',
+              summary: expect.stringMatching(/^All \d+ conditions passed$/),
+              url: `${fake.url}/dashboard?id=comet-examples_ledger-worker`,
+              data: {
+                projectKey: 'comet-examples_ledger-worker',
+                gate: 'OK',
+                conditions: expect.any(Number),
+                failedConditions: 0,
+              },
+            },
+          ],
+        ]);
       }
+    });
+
+    it('reports every project of a failing gate before it fails the step', async () => {
+      fake.publishAnalysis({
+        projectKey: 'comet-examples_payments-api',
+        revision: 'def',
+        gate: 'ERROR',
+      });
+      fake.publishAnalysis({
+        projectKey: 'comet-examples_ledger-worker',
+        revision: 'def',
+        gate: 'OK',
+      });
+      const step = stepFor(
+        'comet-examples_payments-api,comet-examples_ledger-worker',
+      );
+      const ctx = {
+        ...context({
+          projectKey:
+            'comet-examples_payments-api,comet-examples_ledger-worker',
+        }),
+        commit: 'def',
+      };
+      await expect(step.run(ctx)).rejects.toThrow(
+        'Quality gate failed: comet-examples_payments-api (new_coverage 42.3 < 80, new_reliability_rating 3 > 1)',
+      );
+      expect(ctx.report.mock.calls.map(([r]) => [r.title, r.status])).toEqual([
+        ['SonarQube gate of comet-examples_payments-api', 'failed'],
+        ['SonarQube gate of comet-examples_ledger-worker', 'passed'],
+      ]);
+      expect(ctx.report.mock.calls[0][0]).toMatchObject({
+        summary: expect.stringMatching(
+          /^2 of \d+ conditions failed: new_coverage 42.3 < 80, new_reliability_rating 3 > 1$/,
+        ),
+        url: `${fake.url}/dashboard?id=comet-examples_payments-api`,
+        data: { gate: 'ERROR', failedConditions: 2 },
+      });
     });
 
     it.each([
@@ -198,6 +255,59 @@ describe('SonarQubeQualityGateStep', () => {
       expect(fake.calls).toEqual([]);
     });
   });
+
+  it.each([
+    [
+      'OK',
+      [{ metricKey: 'new_coverage', comparator: 'LT', status: 'OK' }],
+      [],
+      'passed',
+      'All 1 condition passed',
+    ],
+    [
+      'WARN',
+      [
+        {
+          metricKey: 'new_bugs',
+          comparator: 'GT',
+          status: 'WARN',
+          actualValue: '2',
+        },
+        { metricKey: 'new_smells', comparator: 'GT', status: 'WARN' },
+      ],
+      [],
+      'warning',
+      'Warning: new_bugs 2, new_smells (no value)',
+    ],
+    ['WARN', [], [], 'warning', 'Warning'],
+    ['ERROR', [], [], 'failed', 'Failed'],
+    ['NONE', [], [], 'info', 'No quality gate applies to the project'],
+    [
+      'ERROR',
+      [{ metricKey: 'm', comparator: 'GT', status: 'ERROR' }],
+      ['x'.repeat(600)],
+      'failed',
+      expect.stringMatching(/^1 of 1 condition failed: x+…$/),
+    ],
+  ] as const)(
+    'reports gate status %s',
+    (status, conditions, failed, reportStatus, summary) => {
+      const report = gateReport(
+        { instance: 'other', projectKey: 'payments' },
+        { status, conditions: [...conditions] },
+        [...failed],
+        'https://sonar.test/dashboard?id=payments',
+      );
+      expect(report).toMatchObject({
+        kind: 'sonarqube.quality-gate',
+        title: 'SonarQube gate of other/payments',
+        status: reportStatus,
+        summary,
+        url: 'https://sonar.test/dashboard?id=payments',
+      });
+      expect(report.summary.length).toBeLessThanOrEqual(500);
+    },
+  );
 
   it('describes a condition in words and symbols, not colour', () => {
     expect(

@@ -3,11 +3,14 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { ResourceScopes } from '@internal/backend-common';
 import type {
   PipelineStepContext,
+  PipelineStepReport,
+  PipelineStepReportStatus,
   PipelineStepType,
 } from '@internal/plugin-pipelines-node';
 import {
   ANNOTATION_SONARQUBE_PROJECT_KEY,
   parseProjectKeyAnnotation,
+  QualityGate,
   QualityGateCondition,
   SONARQUBE_NOT_CONFIGURED_MESSAGE,
   SonarQubeProjectRef,
@@ -96,13 +99,72 @@ export function describeCondition(condition: QualityGateCondition) {
   } (fails when ${comparator} ${condition.errorThreshold ?? '?'})`;
 }
 
+/** What the step reports of one project's gate: OK passed, ERROR failed, WARN warning. */
+export const QUALITY_GATE_REPORT_KIND = 'sonarqube.quality-gate';
+
+const REPORT_STATUS: Record<string, PipelineStepReportStatus> = {
+  OK: 'passed',
+  ERROR: 'failed',
+  WARN: 'warning',
+};
+
+/**
+ * The report of one project's gate: its status, the failed conditions (`new_coverage 42.3 <
+ * 80`) in the summary, and the project's dashboard as the link.
+ */
+export function gateReport(
+  project: SonarQubeProjectRef,
+  gate: QualityGate,
+  failed: string[],
+  dashboardUrl: string,
+): PipelineStepReport {
+  const status = REPORT_STATUS[gate.status] ?? 'info';
+  const total = gate.conditions.length;
+  let summary: string;
+  if (gate.status === 'NONE') {
+    summary = 'No quality gate applies to the project';
+  } else if (failed.length > 0) {
+    summary = `${failed.length} of ${total} condition${
+      total === 1 ? '' : 's'
+    } failed: ${failed.join(', ')}`;
+  } else if (gate.status === 'WARN') {
+    const warned = gate.conditions
+      .filter(c => c.status === 'WARN')
+      .map(c => `${c.metricKey} ${c.actualValue ?? '(no value)'}`);
+    summary = `Warning${warned.length ? `: ${warned.join(', ')}` : ''}`;
+  } else if (gate.status === 'ERROR') {
+    summary = 'Failed';
+  } else {
+    summary = `All ${total} condition${total === 1 ? '' : 's'} passed`;
+  }
+  const MAX_SUMMARY = 500;
+  return {
+    kind: QUALITY_GATE_REPORT_KIND,
+    title: `SonarQube gate of ${stringifyProjectRef(project)}`.slice(0, 100),
+    status,
+    summary:
+      summary.length > MAX_SUMMARY
+        ? `${summary.slice(0, MAX_SUMMARY - 1)}…`
+        : summary,
+    url: dashboardUrl,
+    data: {
+      projectKey: project.projectKey,
+      gate: gate.status,
+      conditions: total,
+      failedConditions: failed.length,
+    },
+  };
+}
+
 /**
  * `uses: sonarqube/quality-gate`: waits until SonarQube has processed the analysis of the run's
  * commit (found by `revision` in api/project_analyses/search, while api/ce/component shows it
  * queued), prints every condition of that analysis's quality gate and fails the step when the
- * gate fails. Inputs (`with:`): `projectKey` (`[instance/]key[,…]`, default: the entity's
- * `sonarqube.org/project-key`), `branch`, `pullRequest`, `commit` (default: the run's),
- * `timeoutSeconds` (300, at most 3600), `pollSeconds` (5, from 2 to 60).
+ * gate fails. Each project's gate is also reported (`sonarqube.quality-gate`, linking its
+ * dashboard) for the run page and the pull-request comment. Inputs (`with:`): `projectKey`
+ * (`[instance/]key[,…]`, default: the entity's `sonarqube.org/project-key`), `branch`,
+ * `pullRequest`, `commit` (default: the run's), `timeoutSeconds` (300, at most 3600),
+ * `pollSeconds` (5, from 2 to 60).
  *
  * A pipeline file is written by whoever can push to the repository, so `projectKey` may only
  * name projects of the run's entity (its `sonarqube.org/project-key`): the step reads with
@@ -191,15 +253,18 @@ export class SonarQubeQualityGateStep implements PipelineStepType {
           `  No quality gate applies to ${project.projectKey}; nothing to enforce`,
         );
       }
+      const failed = gate.conditions
+        .filter(c => c.status === 'ERROR')
+        .map(
+          c =>
+            `${c.metricKey} ${c.actualValue ?? '(no value)'} ${
+              COMPARATORS[c.comparator] ?? c.comparator
+            } ${c.errorThreshold}`,
+        );
+      await context.report(
+        gateReport(project, gate, failed, client.dashboardUrl(query)),
+      );
       if (gate.status === 'ERROR') {
-        const failed = gate.conditions
-          .filter(c => c.status === 'ERROR')
-          .map(
-            c =>
-              `${c.metricKey} ${c.actualValue ?? '(no value)'} ${
-                COMPARATORS[c.comparator] ?? c.comparator
-              } ${c.errorThreshold}`,
-          );
         failures.push(
           `${stringifyProjectRef(project)} (${failed.join(', ') || 'failed'})`,
         );

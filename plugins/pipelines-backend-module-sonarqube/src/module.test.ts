@@ -357,6 +357,29 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
     expect(log).toContain('✔ OK       new_coverage 84.2 (fails when < 80)');
     expect(log).toContain('Quality gate passed');
     expect(log).not.toContain(TOKEN);
+    // The gate's report, in the run API's answer
+    expect(result.reports).toEqual([
+      {
+        jobRunId: expect.any(String),
+        jobName: expect.any(String),
+        stepIndex: expect.any(Number),
+        stepName: expect.any(String),
+        kind: 'sonarqube.quality-gate',
+        title: 'SonarQube gate of comet-examples_payments-api',
+        status: 'passed',
+        summary: 'All 4 conditions passed',
+        url: expect.stringMatching(
+          /\/dashboard\?id=comet-examples_payments-api$/,
+        ),
+        data: {
+          projectKey: 'comet-examples_payments-api',
+          gate: 'OK',
+          conditions: 4,
+          failedConditions: 0,
+        },
+        reportedAt: expect.any(String),
+      },
+    ]);
   });
 
   it('fails the job, and skips what needs it, on a failing gate', async () => {
@@ -377,6 +400,15 @@ describe('sonarqube/quality-gate in a real pipeline run', () => {
     expect(result.jobs.find(j => j.jobRunId === 'deploy')!.status).not.toBe(
       'succeeded',
     );
+    expect(result.reports).toMatchObject([
+      {
+        jobRunId: 'gate',
+        kind: 'sonarqube.quality-gate',
+        status: 'failed',
+        summary:
+          '2 of 4 conditions failed: new_coverage 42.3 < 80, new_reliability_rating 3 > 1',
+      },
+    ]);
     expect(log).toContain('✘ ERROR    new_coverage 42.3 (fails when < 80)');
     expect(log).toContain(
       '✔ OK       new_duplicated_lines_density 1.2 (fails when > 3)',

@@ -2,6 +2,7 @@ import type { AuthService } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type {
   PipelineStepContext,
+  PipelineStepReport,
   PipelineStepType,
 } from '@internal/plugin-pipelines-node';
 import {
@@ -126,10 +127,65 @@ export function describeTestResult(result: TestResult): string {
   }
 }
 
+/** What the step reports of the suite's run. */
+export const TEST_RECORDER_SUITE_REPORT_KIND = 'test-recorder.suite';
+
+function isHttpUrl(value: string) {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The report of a finished suite run: failed when a test failed (or the run was cancelled or
+ * could not run), a warning when it passed with flaky tests, passed otherwise; the counts in
+ * the summary and the run page as the link (when `app.baseUrl` makes it absolute).
+ */
+export function suiteReport(
+  run: TestRun,
+  suite: string,
+  link: string,
+): PipelineStepReport {
+  const { passed, failed, flaky, skipped } = run.counts;
+  const counts = `${passed} passed, ${failed} failed, ${flaky} flaky, ${skipped} skipped`;
+  let status: PipelineStepReport['status'] = 'passed';
+  let summary = counts;
+  if (run.status === 'cancelled') {
+    status = 'failed';
+    summary = `Cancelled in the test recorder (${counts})`;
+  } else if (run.status !== 'passed') {
+    status = 'failed';
+    if (run.reason) {
+      const reason = run.reason.replace(/\s+/g, ' ').trim();
+      summary = `Could not run: ${reason}`.slice(0, 500);
+    }
+  } else if (flaky > 0) {
+    status = 'warning';
+  }
+  return {
+    kind: TEST_RECORDER_SUITE_REPORT_KIND,
+    title: `Test suite ${suite}`,
+    status,
+    summary,
+    ...(isHttpUrl(link) ? { url: link } : {}),
+    data: {
+      testRunId: run.runId,
+      suite,
+      passed,
+      failed,
+      flaky,
+      skipped,
+    },
+  };
+}
+
 /**
  * `uses: test-recorder/suite`: runs a recorded browser test suite of the run's entity through
  * the test-recorder backend, logs each test as it finishes and fails the step when a test
- * fails. Inputs (`with:`): `suite` (required), `baseUrl`, `retries` (0..5), `project`.
+ * fails; reports the run's counts (`test-recorder.suite`, linking the test run page).
+ * Inputs (`with:`): `suite` (required), `baseUrl`, `retries` (0..5), `project`.
  *
  * A pipeline file is written by whoever can push to the repository, and the run is started
  * with Comet's own credentials, so `suite` may only name a suite in the entity's
@@ -217,6 +273,7 @@ export class TestRecorderSuiteStep implements PipelineStepType {
       }
       throw error;
     }
+    await context.report(suiteReport(run, inputs.suite, link));
     this.finish(run, inputs.suite, link, context);
   }
 

@@ -10,13 +10,19 @@ import {
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
+  parsePipelineStepReport,
   pipelineStepTypesExtensionPoint,
   type PipelineStepContext,
+  type PipelineStepReport,
   type PipelineStepType,
 } from '@internal/plugin-pipelines-node';
-import type { TestResult } from '@internal/plugin-test-recorder-common';
+import type {
+  TestResult,
+  TestRun,
+} from '@internal/plugin-test-recorder-common';
 import type { AddressInfo } from 'node:net';
 import { createPipelinesModuleTestRecorder } from './module';
+import { suiteReport } from './TestRecorderSuiteStep';
 import defaultModule from './index';
 import { TestRecorderBackendFake } from './testing/TestRecorderBackendFake';
 
@@ -140,6 +146,7 @@ describe('pipelines-backend-module-test-recorder', () => {
       signal: new AbortController().signal,
       ...overrides,
       log,
+      report: jest.fn(async (_report: PipelineStepReport) => {}),
     };
   }
 
@@ -216,6 +223,26 @@ describe('pipelines-backend-module-test-recorder', () => {
       `All 2 tests of suite storefront-checkout passed (1 flaky): ${runLink}`,
     ]);
     expect(ctx.log.error).not.toHaveBeenCalled();
+    // Passed, with a flaky test: a warning
+    expect(ctx.report.mock.calls).toEqual([
+      [
+        {
+          kind: 'test-recorder.suite',
+          title: 'Test suite storefront-checkout',
+          status: 'warning',
+          summary: '1 passed, 0 failed, 1 flaky, 0 skipped',
+          url: runLink,
+          data: {
+            testRunId: 'run-1',
+            suite: 'storefront-checkout',
+            passed: 1,
+            failed: 0,
+            flaky: 1,
+            skipped: 0,
+          },
+        },
+      ],
+    ]);
   });
 
   it('sends only the inputs given, and says "passed" without notes when all passed', async () => {
@@ -262,6 +289,14 @@ describe('pipelines-backend-module-test-recorder', () => {
       '✓ browse (0.8 s)',
       '- search: skipped (quarantined)',
     ]);
+    // Reported before the step fails
+    expect(ctx.report).toHaveBeenCalledWith(
+      expect.objectContaining({
+        status: 'failed',
+        summary: '1 passed, 1 failed, 0 flaky, 1 skipped',
+        url: runLink,
+      }),
+    );
   });
 
   it("fails with the run's reason when the run failed as a whole", async () => {
@@ -272,20 +307,54 @@ describe('pipelines-backend-module-test-recorder', () => {
           'The web server "node src/server.js" did not answer on port 4173 within 30 s',
       },
     ];
-    await expect(
-      step().run(context({ suite: 'storefront-checkout' })),
-    ).rejects.toThrow(
+    const ctx = context({ suite: 'storefront-checkout' });
+    await expect(step().run(ctx)).rejects.toThrow(
       `Suite storefront-checkout could not run: The web server "node src/server.js" did not answer on port 4173 within 30 s (${runLink})`,
+    );
+    expect(ctx.report).toHaveBeenCalledWith(
+      expect.objectContaining({
+        status: 'failed',
+        summary:
+          'Could not run: The web server "node src/server.js" did not answer on port 4173 within 30 s',
+      }),
     );
   });
 
   it('fails when the run was cancelled in the test recorder', async () => {
     fake.polls = [{ status: 'cancelled' }];
-    await expect(
-      step().run(context({ suite: 'storefront-checkout' })),
-    ).rejects.toThrow(
+    const ctx = context({ suite: 'storefront-checkout' });
+    await expect(step().run(ctx)).rejects.toThrow(
       `Test run run-1 of suite storefront-checkout was cancelled in the test recorder: ${runLink}`,
     );
+    expect(ctx.report).toHaveBeenCalledWith(
+      expect.objectContaining({
+        status: 'failed',
+        summary:
+          'Cancelled in the test recorder (0 passed, 0 failed, 0 flaky, 0 skipped)',
+      }),
+    );
+  });
+
+  it('reports no link without an absolute app.baseUrl, and "passed" when nothing was flaky', () => {
+    const run = {
+      runId: 'run-9',
+      status: 'passed',
+      results: [],
+      retries: 0,
+      counts: { passed: 3, failed: 0, flaky: 0, skipped: 0 },
+    } as unknown as TestRun;
+    const report = suiteReport(
+      run,
+      'storefront-search',
+      '/test-recorder/runs/run-9',
+    );
+    expect(report).toMatchObject({
+      status: 'passed',
+      summary: '3 passed, 0 failed, 0 flaky, 0 skipped',
+    });
+    expect(report).not.toHaveProperty('url');
+    // The report is one the pipelines plugin accepts as is
+    expect(parsePipelineStepReport(report)).toEqual(report);
   });
 
   it('cancels the test run when the step is aborted', async () => {

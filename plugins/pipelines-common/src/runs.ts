@@ -60,6 +60,53 @@ export type PipelineStepRun = {
   error?: string;
 };
 
+/** How a step report came out; `info` is neither good nor bad news. */
+export type PipelineStepReportStatus = 'passed' | 'failed' | 'warning' | 'info';
+
+/** A value in a step report's `data`: plain JSON. */
+export type PipelineStepReportValue =
+  | string
+  | number
+  | boolean
+  | null
+  | PipelineStepReportValue[]
+  | { [key: string]: PipelineStepReportValue };
+
+/**
+ * A structured result a `uses:` step type reports about its step (a quality gate, a test
+ * suite's counts), next to its log: what the run page, the API and run-event listeners (the
+ * GitHub pull-request comment) show without reading log lines.
+ */
+export type PipelineStepReport = {
+  /**
+   * What the report is, as `<plugin>.<name>` in lower case (`sonarqube.quality-gate`,
+   * `test-recorder.suite`): readers pick reports by it, so keep it stable.
+   */
+  kind: string;
+  /** Short and human: `SonarQube gate of payments-api`. One line, at most 100 characters. */
+  title: string;
+  status: PipelineStepReportStatus;
+  /**
+   * The result in one line of plain text (no Markdown, no HTML), at most 500 characters:
+   * `12 passed, 1 failed, 1 flaky`. Secrets of the run are masked, as in the log.
+   */
+  summary: string;
+  /** Where to read more: an absolute http(s) URL without credentials. */
+  url?: string;
+  /** Small machine-readable details (a JSON object, at most 4 KiB as JSON). */
+  data?: { [key: string]: PipelineStepReportValue };
+};
+
+/** A step report as the run keeps it: with the job and step that wrote it. */
+export type PipelineRunReport = PipelineStepReport & {
+  jobRunId: string;
+  jobName: string;
+  stepIndex: number;
+  stepName: string;
+  /** When the report was (last) written, ISO 8601. */
+  reportedAt: string;
+};
+
 export type PipelineJobRun = {
   /** Unique within the run: the job id, with the matrix values for matrix instances. */
   jobRunId: string;
@@ -109,6 +156,12 @@ export type PipelineRun = {
   error?: string;
   links: PipelineRunLink[];
   jobs: PipelineJobRun[];
+  /**
+   * What the run's steps reported ({@link PipelineStepReport}), in job and step order; of a
+   * retried job only its last attempt's. Set, when there are any, where one run is read
+   * (`GET /runs/:runId`, the live stream's `run` events); run lists leave it out.
+   */
+  reports?: PipelineRunReport[];
 };
 
 /** A page of runs, newest first. */

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './stepTypes';
+export * from './stepReports';
 export * from './executor';
 export * from './providers';
 export * from './runEvents';

@@ -1,6 +1,7 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
 import type {
   PipelineRunLink,
+  PipelineRunReport,
   PipelineRunStatus,
   PipelineRunTrigger,
 } from '@internal/plugin-pipelines-common';
@@ -107,6 +108,13 @@ export type PipelineRunEventContext = {
    * 40, at most 200) lines of each job's log.
    */
   failures(options?: { logLines?: number }): Promise<PipelineRunFailure[]>;
+  /**
+   * What the run's steps reported so far (`PipelineStepContext.report`), in job and step
+   * order, each with its job's and step's names; of a retried job only its last attempt's.
+   * Read when called, so a `run.succeeded` or `run.failed` event sees the final ones. Secrets
+   * are already masked.
+   */
+  reports(): Promise<PipelineRunReport[]>;
   /**
    * Adds links to the run, shown with its own links (pull request, …) on the run page and in
    * the API. Each needs a title and an absolute http(s) URL; a URL the run links already is

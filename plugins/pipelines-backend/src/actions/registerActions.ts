@@ -84,7 +84,7 @@ export function registerActions(
     name: 'get-run',
     title: 'Get a pipeline run',
     description:
-      'Gets one Comet pipeline run with its jobs (needs, matrix values, approval gates) and steps, each with status, exit code, error and timings.',
+      'Gets one Comet pipeline run with its jobs (needs, matrix values, approval gates) and steps, each with status, exit code, error and timings, and what its steps reported (reports: quality gates, test results, each with status, summary and link).',
     attributes: { readOnly: true, destructive: false, idempotent: true },
     schema: {
       input: z => z.object({ runId: z.string() }),

@@ -2,7 +2,9 @@ import type { PipelineStep } from '@internal/plugin-pipelines-common';
 import type {
   PipelineExecutor,
   PipelineScriptResult,
+  PipelineStepContext,
 } from '@internal/plugin-pipelines-node';
+import type { NewStepReport } from '../store/PipelineStore';
 import { SecretMasker } from '../logs/SecretMasker';
 import type { ExpressionScope } from './expressions';
 import type { JobStopReason } from './JobStopReason';
@@ -20,9 +22,15 @@ const scope: ExpressionScope = {
 
 function runnerFor(
   result: PipelineScriptResult,
-  options: { stopReason?: JobStopReason; stepTypeError?: Error } = {},
+  options: {
+    stopReason?: JobStopReason;
+    stepTypeError?: Error;
+    reportStep?: (context: PipelineStepContext) => Promise<void>;
+  } = {},
 ) {
   const lines: Array<{ stream: string; text: string }> = [];
+  const kept: NewStepReport[] = [];
+  let lateReport: PipelineStepContext['report'] | undefined;
   const scripts: Array<{ script: string; env: Record<string, string> }> = [];
   const executor = {
     runScript: async request => {
@@ -50,11 +58,27 @@ function runnerFor(
           },
         } as any,
       ],
+      [
+        'comet/report',
+        {
+          id: 'comet/report',
+          run: async (context: PipelineStepContext) => {
+            lateReport = context.report;
+            await options.reportStep?.(context);
+          },
+        } as any,
+      ],
     ]),
     log,
     masker: new SecretMasker(['hunter22']),
+    store: {
+      addStepReport: async report => {
+        kept.push(report);
+      },
+    },
     runId: 'run-1',
     jobRunId: 'build',
+    attempt: 2,
     entityRef: 'component:default/comet',
     signal: new AbortController().signal,
     stopReason: () => options.stopReason,
@@ -67,7 +91,7 @@ function runnerFor(
       env: { CI: 'true' },
       scope,
     });
-  return { run, lines, scripts };
+  return { run, lines, scripts, kept, lateReport: () => lateReport! };
 }
 
 describe('StepRunner', () => {
@@ -143,6 +167,95 @@ describe('StepRunner', () => {
     await expect(run({ uses: 'comet/fail' })).resolves.toEqual({
       kind: 'failed',
       error: 'denied for ***',
+    });
+  });
+
+  it("keeps a step type's reports for its step and attempt, masked", async () => {
+    const { run, kept, lateReport } = runnerFor(
+      { exitCode: 0 },
+      {
+        reportStep: async context => {
+          await context.report({
+            kind: 'comet.check',
+            title: 'Check hunter22',
+            status: 'warning',
+            summary: ' 2 warnings, token hunter22 ',
+            url: 'https://ci.example.com/check?token=hunter22',
+            data: { hunter22: ['hunter22', 3, null] },
+          });
+        },
+      },
+    );
+    await expect(run({ uses: 'comet/report' })).resolves.toEqual({
+      kind: 'succeeded',
+    });
+    expect(kept).toEqual([
+      {
+        runId: 'run-1',
+        jobRunId: 'build',
+        stepIndex: 0,
+        attempt: 2,
+        report: {
+          kind: 'comet.check',
+          title: 'Check ***',
+          status: 'warning',
+          summary: '2 warnings, token ***',
+          url: 'https://ci.example.com/check?token=***',
+          data: { '***': ['***', 3, null] },
+        },
+      },
+    ]);
+    // Once the step is over, its context reports nothing more
+    await expect(
+      lateReport()({
+        kind: 'comet.check',
+        title: 'Late',
+        status: 'info',
+        summary: 'too late',
+      }),
+    ).rejects.toThrow(
+      'Report of step "s" (comet/report): the step is over, so it is not kept',
+    );
+    expect(kept).toHaveLength(1);
+  });
+
+  it('fails the step with a bad report, naming the step and the field, masked', async () => {
+    const { run, kept } = runnerFor(
+      { exitCode: 0 },
+      {
+        reportStep: async context => {
+          await context.report({
+            kind: 'comet.check',
+            title: 'Check',
+            status: 'great' as any,
+            summary: 'fine',
+          });
+        },
+      },
+    );
+    await expect(run({ uses: 'comet/report', name: 'gate' })).resolves.toEqual({
+      kind: 'failed',
+      error:
+        'Report of step "gate" (comet/report): "status" must be one of passed, failed, warning, info, not "great"',
+    });
+    expect(kept).toEqual([]);
+
+    const secret = runnerFor(
+      { exitCode: 0 },
+      {
+        reportStep: context =>
+          context.report({
+            kind: 'comet.check',
+            title: 'Check',
+            status: 'nope-hunter22' as any,
+            summary: 'fine',
+          }),
+      },
+    );
+    const outcome = await secret.run({ uses: 'comet/report' });
+    expect(outcome).toEqual({
+      kind: 'failed',
+      error: expect.stringContaining('not "nope-***"'),
     });
   });
 });

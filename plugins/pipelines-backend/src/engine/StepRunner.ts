@@ -1,11 +1,18 @@
-import type { PipelineStep } from '@internal/plugin-pipelines-common';
+import { InputError } from '@backstage/errors';
 import type {
-  PipelineExecutor,
-  PipelineStepType,
-  PipelineWorkspace,
+  PipelineStep,
+  PipelineStepReport,
+  PipelineStepReportValue,
+} from '@internal/plugin-pipelines-common';
+import {
+  parsePipelineStepReport,
+  type PipelineExecutor,
+  type PipelineStepType,
+  type PipelineWorkspace,
 } from '@internal/plugin-pipelines-node';
 import { ContinuedLineMasker } from '../logs/ContinuedLineMasker';
 import type { SecretMasker } from '../logs/SecretMasker';
+import type { PipelineStore } from '../store/PipelineStore';
 import { ExpressionScope, prepareScript, resolveDeep } from './expressions';
 import { JobStopReason, stopMessage } from './JobStopReason';
 import type { RunLog } from './RunLog';
@@ -25,14 +32,49 @@ export type StepRunnerOptions = {
   stepTypes: Map<string, PipelineStepType>;
   log: RunLog;
   masker: SecretMasker;
+  /** Where step types' reports are kept. */
+  store: Pick<PipelineStore, 'addStepReport'>;
   runId: string;
   jobRunId: string;
+  /** The job's attempt: reports are kept for it only. */
+  attempt: number;
   entityRef: string;
   branch?: string;
   signal: AbortSignal;
   /** Why the job was stopped, once it was. */
   stopReason: () => JobStopReason | undefined;
 };
+
+/** The report with the run's secrets masked wherever it holds text. */
+function maskReport(
+  report: PipelineStepReport,
+  masker: SecretMasker,
+): PipelineStepReport {
+  const maskValue = (
+    value: PipelineStepReportValue,
+  ): PipelineStepReportValue => {
+    if (typeof value === 'string') return masker.mask(value);
+    if (Array.isArray(value)) return value.map(maskValue);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [
+          masker.mask(key),
+          maskValue(item),
+        ]),
+      );
+    }
+    return value;
+  };
+  return {
+    ...report,
+    title: masker.mask(report.title),
+    summary: masker.mask(report.summary),
+    ...(report.url !== undefined ? { url: masker.mask(report.url) } : {}),
+    ...(report.data !== undefined
+      ? { data: maskValue(report.data) as PipelineStepReport['data'] }
+      : {}),
+  };
+}
 
 /**
  * Runs one step of a job in its workspace: a `run:` script through the executor, or a `uses:`
@@ -139,6 +181,28 @@ export class StepRunner {
     if (!stepType) {
       return { kind: 'failed', error: `Unknown step type "${request.uses}"` };
     }
+    let over = false;
+    const report = async (value: PipelineStepReport) => {
+      const where = `Report of step "${request.step.name}" (${request.uses})`;
+      if (over) {
+        throw new InputError(`${where}: the step is over, so it is not kept`);
+      }
+      let checked: PipelineStepReport;
+      try {
+        checked = parsePipelineStepReport(value);
+      } catch (error) {
+        throw new InputError(
+          `${where}: ${masker.mask((error as Error).message)}`,
+        );
+      }
+      await this.options.store.addStepReport({
+        runId: this.options.runId,
+        jobRunId,
+        stepIndex,
+        attempt: this.options.attempt,
+        report: maskReport(checked, masker),
+      });
+    };
     try {
       await stepType.run({
         runId: this.options.runId,
@@ -158,6 +222,7 @@ export class StepRunner {
           error: text =>
             log.write({ jobRunId, stepIndex, stream: 'stderr', text }),
         },
+        report,
       });
       return { kind: 'succeeded' };
     } catch (error) {
@@ -171,6 +236,8 @@ export class StepRunner {
         kind: 'failed',
         error: masker.mask(String((error as Error)?.message ?? error)),
       };
+    } finally {
+      over = true;
     }
   }
 }

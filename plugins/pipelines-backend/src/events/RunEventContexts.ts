@@ -10,8 +10,8 @@ const MAX_LOG_LINES = 200;
 
 /**
  * Builds the {@link PipelineRunEventContext} a run event's listener gets: the run's failures
- * read from the store (log lines as stored, so secrets are already masked), and links added to
- * the run in the listener's name.
+ * and step reports read from the store (log lines and reports as stored, so secrets are
+ * already masked), and links added to the run in the listener's name.
  */
 export class RunEventContexts {
   static create(options: { store: PipelineStore }) {
@@ -23,6 +23,7 @@ export class RunEventContexts {
   for(listenerId: string, event: PipelineRunEvent): PipelineRunEventContext {
     return {
       failures: options => this.failures(event.runId, options?.logLines),
+      reports: () => this.store.listStepReports(event.runId),
       addRunLinks: async links => {
         await this.store.addRunLinks(event.runId, listenerId, links);
       },

@@ -43,6 +43,7 @@ export type RunEventDispatcherOptions = {
 /** For dispatchers built without a store (tests of delivery alone). */
 const noContext: PipelineRunEventContext = {
   failures: async () => [],
+  reports: async () => [],
   addRunLinks: async () => {
     throw new Error('This dispatcher cannot add links to runs');
   },

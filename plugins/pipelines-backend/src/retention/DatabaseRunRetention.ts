@@ -3,6 +3,7 @@ import { Knex } from 'knex';
 const RUNS = 'pipeline_runs';
 const JOBS = 'pipeline_jobs';
 const STEPS = 'pipeline_steps';
+const STEP_REPORTS = 'pipeline_step_reports';
 const LOGS = 'pipeline_log_chunks';
 const EVENTS = 'pipeline_run_events';
 const EVENT_DELIVERIES = 'pipeline_run_event_deliveries';
@@ -87,9 +88,9 @@ export class DatabaseRunRetention {
   }
 
   /**
-   * Deletes finished runs with their jobs, steps, log chunks and run events (deliveries
-   * included), in one transaction per batch; a run that is not finished is left alone.
-   * Returns the ids of the runs deleted.
+   * Deletes finished runs with their jobs, steps, step reports, log chunks and run events
+   * (deliveries included), in one transaction per batch; a run that is not finished is left
+   * alone. Returns the ids of the runs deleted.
    */
   async deleteRuns(runIds: string[]): Promise<string[]> {
     const deleted: string[] = [];
@@ -114,6 +115,7 @@ export class DatabaseRunRetention {
         await trx(EVENT_DELIVERIES).whereIn('event_id', eventIds).delete();
         await trx(EVENTS).whereIn('run_id', ids).delete();
         await trx(LOGS).whereIn('run_id', ids).delete();
+        await trx(STEP_REPORTS).whereIn('run_id', ids).delete();
         await trx(STEPS).whereIn('run_id', ids).delete();
         await trx(JOBS).whereIn('run_id', ids).delete();
         await trx(RUNS).whereIn('run_id', ids).delete();

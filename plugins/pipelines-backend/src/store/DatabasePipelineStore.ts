@@ -9,6 +9,7 @@ import type {
   PipelineLogLine,
   PipelineRun,
   PipelineRunPage,
+  PipelineRunReport,
   PipelineRunStatus,
   PipelineRunTrigger,
   PipelineStepRun,
@@ -23,6 +24,7 @@ import {
 import { isUniqueViolation } from './databaseErrors';
 import { DatabaseLogChunkStore } from './DatabaseLogChunkStore';
 import { DatabaseWebhookDeliveries } from './DatabaseWebhookDeliveries';
+import { DatabaseStepReports } from './DatabaseStepReports';
 import { DatabaseRunRetention } from '../retention/DatabaseRunRetention';
 import { RunListCache } from './RunListCache';
 import { MAX_COMMIT_MESSAGE_LENGTH } from '../engine/GitPipelineSource';
@@ -41,6 +43,7 @@ import type {
   ListRunsQuery,
   NewLogLine,
   NewRun,
+  NewStepReport,
   PipelineStore,
   RunStatusChange,
 } from './PipelineStore';
@@ -318,6 +321,7 @@ export class DatabasePipelineStore implements PipelineStore {
   private readonly logs: DatabaseLogChunkStore;
   private readonly webhookDeliveries: DatabaseWebhookDeliveries;
   private readonly retention: DatabaseRunRetention;
+  private readonly stepReports: DatabaseStepReports;
 
   private constructor(
     private readonly db: Knex,
@@ -333,6 +337,7 @@ export class DatabasePipelineStore implements PipelineStore {
     this.webhookDeliveries = new DatabaseWebhookDeliveries(db, now);
     this.runEvents = new DatabaseRunEventOutbox(db);
     this.retention = new DatabaseRunRetention(db, this.isPostgres, now);
+    this.stepReports = new DatabaseStepReports(db, this.isPostgres, now);
   }
 
   /**
@@ -527,8 +532,11 @@ export class DatabasePipelineStore implements PipelineStore {
       .where({ run_id: runId })
       .first(RUN_COLUMNS);
     if (!row) return undefined;
-    const [run] = await this.assembleRuns([row as unknown as RunRow]);
-    return run;
+    const [[run], reports] = await Promise.all([
+      this.assembleRuns([row as unknown as RunRow]),
+      this.stepReports.list(runId),
+    ]);
+    return reports.length > 0 ? { ...run, reports } : run;
   }
 
   async getRunDefinition(
@@ -1203,6 +1211,8 @@ export class DatabasePipelineStore implements PipelineStore {
       return q;
     };
     if (state === 'queued' || state === 'pending') {
+      // The steps start over: so do their reports (a retried job keeps its last attempt's)
+      await this.stepReports.deleteForJob(trx, runId, jobRunId);
       await steps().update({
         status: 'queued',
         exit_code: null,
@@ -1488,6 +1498,14 @@ export class DatabasePipelineStore implements PipelineStore {
         return merged.added;
       }),
     );
+  }
+
+  addStepReport(report: NewStepReport): Promise<void> {
+    return this.stepReports.add(report);
+  }
+
+  listStepReports(runId: string): Promise<PipelineRunReport[]> {
+    return this.stepReports.list(runId);
   }
 
   logSize(runId: string): Promise<number> {

@@ -3,8 +3,10 @@ import type {
   PipelineLogLine,
   PipelineRun,
   PipelineRunPage,
+  PipelineRunReport,
   PipelineRunStatus,
   PipelineRunTrigger,
+  PipelineStepReport,
 } from '@internal/plugin-pipelines-common';
 
 /**
@@ -97,6 +99,16 @@ export type ListRunsQuery = {
 
 export type NewLogLine = Omit<PipelineLogLine, 'seq'>;
 
+/** A step report to keep: already checked (`parsePipelineStepReport`) and masked. */
+export type NewStepReport = {
+  runId: string;
+  jobRunId: string;
+  stepIndex: number;
+  /** The job's attempt that ran the step: a report of an attempt that is over is refused. */
+  attempt: number;
+  report: PipelineStepReport;
+};
+
 /**
  * Persistence of runs, jobs, steps and log lines, shared by every backend replica. All state
  * changes that two replicas could race on are conditional updates (compare-and-set), so a job
@@ -104,6 +116,7 @@ export type NewLogLine = Omit<PipelineLogLine, 'seq'>;
  */
 export interface PipelineStore {
   createRun(run: NewRun): Promise<PipelineRun>;
+  /** One run, with its step reports (`reports`). */
   getRun(runId: string): Promise<PipelineRun | undefined>;
   /** The definition and repository a run was created with, for re-runs. */
   getRunDefinition(
@@ -207,6 +220,15 @@ export interface PipelineStore {
     source: string,
     links: Array<{ title: string; url: string }>,
   ): Promise<number>;
+  /**
+   * Keeps a step's report (checked and masked already); one with the `kind` and `title` of a
+   * report the step has replaces it. ConflictError when the job no longer runs that attempt,
+   * InputError past the per-step or per-run limit. A job sent back to the queue loses its
+   * reports, so a retried job keeps its last attempt's.
+   */
+  addStepReport(report: NewStepReport): Promise<void>;
+  /** The run's step reports, in job and step order, with job and step names. */
+  listStepReports(runId: string): Promise<PipelineRunReport[]>;
   /** Bytes of log stored for the run, for the size cap. */
   logSize(runId: string): Promise<number>;
 

@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
 import { pipelinesApiRef, PipelinesApi } from '../../api/PipelinesApi';
@@ -159,5 +159,88 @@ describe('RunPage header links', () => {
     expect(
       screen.queryByRole('link', { name: /0123abc|Pull request/ }),
     ).not.toBeInTheDocument();
+  });
+
+  it('lists what the steps reported, with their links', async () => {
+    await renderRun({
+      ...running,
+      status: 'failed',
+      reports: [
+        {
+          jobRunId: 'build',
+          jobName: 'build',
+          stepIndex: 0,
+          stepName: 'Build',
+          kind: 'sonarqube.quality-gate',
+          title: 'SonarQube gate of payments-api',
+          status: 'passed',
+          summary: 'All 4 conditions passed',
+          url: 'https://sonar.example.com/dashboard?id=payments-api',
+          reportedAt: new Date().toISOString(),
+        },
+        {
+          jobRunId: 'build',
+          jobName: 'build',
+          stepIndex: 1,
+          stepName: 'Tests',
+          kind: 'test-recorder.suite',
+          title: 'Test suite checkout',
+          status: 'failed',
+          summary: '12 passed, 1 failed, 1 flaky, 0 skipped',
+          reportedAt: new Date().toISOString(),
+        },
+        {
+          jobRunId: 'build',
+          jobName: 'build',
+          stepIndex: 2,
+          stepName: 'Lint',
+          kind: 'lint.summary',
+          title: 'Lint',
+          status: 'warning',
+          summary: '3 warnings',
+          reportedAt: new Date().toISOString(),
+        },
+        {
+          jobRunId: 'build',
+          jobName: 'build',
+          stepIndex: 3,
+          stepName: 'Size',
+          kind: 'bundle.size',
+          title: 'Bundle size',
+          status: 'info',
+          summary: '182 KiB',
+          reportedAt: new Date().toISOString(),
+        },
+      ],
+    });
+    const list = screen.getByRole('list', { name: 'Step reports' });
+    const items = within(list).getAllByRole('listitem');
+    expect(items.map(item => item.textContent)).toEqual([
+      expect.stringMatching(
+        /^Passed\s*SonarQube gate of payments-apiAll 4 conditions passedbuild › BuildDetails/,
+      ),
+      expect.stringMatching(
+        /^Failed\s*Test suite checkout12 passed, 1 failed, 1 flaky, 0 skippedbuild › Tests$/,
+      ),
+      expect.stringMatching(/^Warning\s*Lint3 warningsbuild › Lint$/),
+      expect.stringMatching(/^Info\s*Bundle size182 KiBbuild › Size$/),
+    ]);
+    expect(
+      within(list).getByRole('link', {
+        name: /Details of SonarQube gate of payments-api/,
+      }),
+    ).toHaveAttribute(
+      'href',
+      'https://sonar.example.com/dashboard?id=payments-api',
+    );
+    expect(within(list).getAllByRole('link')).toHaveLength(1);
+  });
+
+  it('shows no reports section for a run without reports', async () => {
+    await renderRun({ ...running, status: 'succeeded' });
+    expect(
+      screen.queryByRole('list', { name: 'Step reports' }),
+    ).not.toBeInTheDocument();
+    expect(screen.queryByText('Reports')).not.toBeInTheDocument();
   });
 });

@@ -52,6 +52,7 @@ import { FailureSummary } from './FailureSummary';
 import { JobGraph } from './JobGraph';
 import { LogViewer, LogViewerHandle } from './LogViewer';
 import { prefetchRun, takePrefetched } from './prefetch';
+import { StepReports } from './StepReports';
 import { useLiveLog } from './useLiveLog';
 
 const useStyles = makeStyles(theme => ({
@@ -70,7 +71,10 @@ const isTerminal = (run?: PipelineRun) =>
 
 export type RunPageProps = { runId: string };
 
-/** One run: header, actions, job graph, failure summary, live log and artifacts. */
+/**
+ * One run: header, actions, failure summary, what its steps reported, job graph, live log and
+ * artifacts.
+ */
 export function RunPage(props: RunPageProps) {
   const { runId } = props;
   const classes = useStyles();
@@ -367,6 +371,13 @@ export function RunPage(props: RunPageProps) {
               </Box>
             ))}
             <Grid container spacing={2}>
+              {run.reports && run.reports.length > 0 && (
+                <Grid item xs={12}>
+                  <InfoCard title="Reports">
+                    <StepReports reports={run.reports} />
+                  </InfoCard>
+                </Grid>
+              )}
               <Grid item xs={12}>
                 <InfoCard title="Jobs">
                   <JobGraph
