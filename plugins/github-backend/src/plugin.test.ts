@@ -299,6 +299,27 @@ describe('github plugin', () => {
       '21:merged',
       '20:merged',
     ]);
+    expect(closed.body).toMatchObject({ count: 5, hasMore: false });
+    // The overview card's limit: the same list, details of the first two only
+    const before = fake.calls.length;
+    const newest = await request(server)
+      .get(`${ENTITY}/pull-requests?state=closed&limit=2`)
+      .set('Authorization', user)
+      .expect(200);
+    expect(newest.body).toMatchObject({ count: 5, hasMore: false });
+    expect(newest.body.pullRequests.map((p: any) => p.number)).toEqual([
+      24, 23,
+    ]);
+    expect(fake.calls.length - before).toBeLessThanOrEqual(1 + 3 * 2);
+    for (const limit of ['0', '31', 'few']) {
+      const badLimit = await request(server)
+        .get(`${ENTITY}/pull-requests?limit=${limit}`)
+        .set('Authorization', user)
+        .expect(400);
+      expect(badLimit.body.error.message).toContain(
+        'Invalid query field "limit"',
+      );
+    }
     const one = await request(server)
       .get(`${ENTITY}/pull-requests/21`)
       .set('Authorization', user)

@@ -604,7 +604,25 @@ export class GitHubClient {
       perPage?: number;
     } = {},
   ): Promise<GitHubPullRequestSummary[]> {
-    const { data } = await this.request<GitHubJson[]>(
+    return (await this.listNewestPullRequests(options)).pullRequests;
+  }
+
+  /**
+   * The newest `perPage` pull requests (default 30), of which only the first `detailed`
+   * (default all) get their review state and checks: 1 + 3 × `detailed` requests. `count` is
+   * how many the page held, `hasMore` whether GitHub links a next page. The page is the same
+   * request as `listPullRequests`'s, so a cached one serves both.
+   */
+  async listNewestPullRequests(options: {
+    state?: 'open' | 'closed' | 'all';
+    perPage?: number;
+    detailed?: number;
+  }): Promise<{
+    pullRequests: GitHubPullRequestSummary[];
+    count: number;
+    hasMore: boolean;
+  }> {
+    const { data, headers } = await this.request<GitHubJson[]>(
       'GET /repos/{owner}/{repo}/pulls',
       {
         ...this.params,
@@ -612,7 +630,12 @@ export class GitHubClient {
         per_page: options.perPage ?? 30,
       },
     );
-    return Promise.all(data.map(pull => this.summarize(pull)));
+    const shown = data.slice(0, options.detailed ?? data.length);
+    return {
+      pullRequests: await Promise.all(shown.map(pull => this.summarize(pull))),
+      count: data.length,
+      hasMore: nextLink(headers) !== undefined,
+    };
   }
 
   /**

@@ -55,6 +55,11 @@ describe('GitHubClientApi', () => {
       title: 'Add a pipeline',
       files: { '.comet/pipeline.yaml': 'steps: []\n' },
     });
+    await api.createPullRequest(
+      ref,
+      { title: 'As me', files: { '.comet/pipeline.yaml': 'x' } },
+      { userToken: 'gho_alice' },
+    );
     const seen = calls.map(c => {
       const url = new URL(c.url);
       return `${c.init?.method} ${url.pathname}${url.search}`;
@@ -76,6 +81,7 @@ describe('GitHubClientApi', () => {
       `GET ${base}/cycle-time?days=90`,
       `GET ${base}/cycle-time`,
       `POST ${base}/pull-requests`,
+      `POST ${base}/pull-requests`,
     ]);
     expect(calls[0].init?.body).toBeUndefined();
     expect(calls[14].init?.headers).toEqual({
@@ -84,6 +90,11 @@ describe('GitHubClientApi', () => {
     expect(JSON.parse(String(calls[14].init?.body))).toEqual({
       title: 'Add a pipeline',
       files: { '.comet/pipeline.yaml': 'steps: []\n' },
+    });
+    // The user's own token goes in its header, for that request only
+    expect(calls[15].init?.headers).toEqual({
+      'Content-Type': 'application/json',
+      'x-github-user-token': 'gho_alice',
     });
   });
 

@@ -5,11 +5,12 @@ import {
   DiscoveryApi,
   FetchApi,
 } from '@backstage/frontend-plugin-api';
-import type {
-  GitHubCommitSummary,
-  GitHubJob,
-  GitHubPullRequestSummary,
-  GitHubWorkflowRunPage,
+import {
+  GITHUB_USER_TOKEN_HEADER,
+  type GitHubCommitSummary,
+  type GitHubJob,
+  type GitHubPullRequestSummary,
+  type GitHubWorkflowRunPage,
 } from '@internal/plugin-github-common';
 
 /** What `GET /config` answers: whether `integrations.github` has credentials, and for which hosts. */
@@ -54,6 +55,16 @@ export type GitHubCreatedPullRequest = {
   number: number;
   htmlUrl: string;
   branch: string;
+  /** Who made it: the user, with their own token, or Comet's credentials for the host. */
+  author?: 'user' | 'integration';
+};
+
+export type GitHubCreatePullRequestOptions = {
+  /**
+   * The signed-in user's own GitHub token, so that the user authors the pull request. Sent in
+   * the `X-GitHub-User-Token` header of this one request; the backend never keeps it.
+   */
+  userToken?: string;
 };
 
 /** An entity ref (`component:default/payments-api`) or its parts. */
@@ -82,10 +93,18 @@ export interface GitHubApi {
   ): Promise<{ jobs: GitHubJob[] }>;
   rerunWorkflowRun(entityRef: GitHubEntityRef, runId: number): Promise<void>;
   cancelWorkflowRun(entityRef: GitHubEntityRef, runId: number): Promise<void>;
+  /**
+   * The newest 30 pull requests; with `limit`, only the first `limit` (with review state and
+   * checks, which cost GitHub requests), `count` saying how many the 30 held.
+   */
   listPullRequests(
     entityRef: GitHubEntityRef,
-    options?: { state?: 'open' | 'closed' | 'all' },
-  ): Promise<{ pullRequests: GitHubPullRequestSummary[] }>;
+    options?: { state?: 'open' | 'closed' | 'all'; limit?: number },
+  ): Promise<{
+    pullRequests: GitHubPullRequestSummary[];
+    count: number;
+    hasMore: boolean;
+  }>;
   getPullRequest(
     entityRef: GitHubEntityRef,
     number: number,
@@ -102,6 +121,7 @@ export interface GitHubApi {
   createPullRequest(
     entityRef: GitHubEntityRef,
     input: GitHubCreatePullRequestInput,
+    options?: GitHubCreatePullRequestOptions,
   ): Promise<GitHubCreatedPullRequest>;
 }
 
@@ -205,6 +225,7 @@ export class GitHubClientApi implements GitHubApi {
     path: string,
     params: Record<string, string | number | undefined> = {},
     body?: unknown,
+    headers: Record<string, string> = {},
   ): Promise<T> {
     const base = await this.options.discoveryApi.getBaseUrl('github');
     const query = new URLSearchParams();
@@ -219,7 +240,7 @@ export class GitHubClientApi implements GitHubApi {
         ? { method }
         : {
             method,
-            headers: { 'Content-Type': 'application/json' },
+            headers: { 'Content-Type': 'application/json', ...headers },
             body: JSON.stringify(body),
           },
     );
@@ -289,13 +310,13 @@ export class GitHubClientApi implements GitHubApi {
 
   listPullRequests(
     entityRef: GitHubEntityRef,
-    options: { state?: 'open' | 'closed' | 'all' } = {},
+    options: { state?: 'open' | 'closed' | 'all'; limit?: number } = {},
   ) {
-    return this.call<{ pullRequests: GitHubPullRequestSummary[] }>(
-      'GET',
-      `${entityPath(entityRef)}/pull-requests`,
-      options,
-    );
+    return this.call<{
+      pullRequests: GitHubPullRequestSummary[];
+      count: number;
+      hasMore: boolean;
+    }>('GET', `${entityPath(entityRef)}/pull-requests`, options);
   }
 
   getPullRequest(entityRef: GitHubEntityRef, number: number) {
@@ -324,12 +345,16 @@ export class GitHubClientApi implements GitHubApi {
   createPullRequest(
     entityRef: GitHubEntityRef,
     input: GitHubCreatePullRequestInput,
+    options: GitHubCreatePullRequestOptions = {},
   ) {
     return this.call<GitHubCreatedPullRequest>(
       'POST',
       `${entityPath(entityRef)}/pull-requests`,
       {},
       input,
+      options.userToken
+        ? { [GITHUB_USER_TOKEN_HEADER]: options.userToken }
+        : {},
     );
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Comet's GitHub frontend plugin: the GitHub tab and the Pull requests card on entities with
- * `github.com/project-slug`, and GitHub Actions runs in the pipelines' CI/CD view.
+ * `github.com/project-slug`, GitHub Actions runs in the pipelines' CI/CD view (with re-run and
+ * cancel), and "Propose as pull request" in the pipeline editor.
  *
  * @packageDocumentation
  */
@@ -17,6 +18,7 @@ export type {
   GitHubCommits,
   GitHubCreatedPullRequest,
   GitHubCreatePullRequestInput,
+  GitHubCreatePullRequestOptions,
   GitHubCycleTime,
   GitHubCycleTimeWeek,
   GitHubEntityRef,

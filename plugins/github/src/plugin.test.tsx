@@ -13,7 +13,11 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import { CiCdProviderBlueprint } from '@internal/plugin-pipelines-react';
+import {
+  CiCdProviderBlueprint,
+  CiCdRunActionBlueprint,
+  EditorActionBlueprint,
+} from '@internal/plugin-pipelines-react';
 import githubPlugin from './index';
 import { GitHubClientApi, gitHubApiRef } from './api';
 import {
@@ -21,8 +25,12 @@ import {
   gitHubCiCdProvider,
   gitHubEntityContent,
   gitHubLatestRunsProvider,
+  gitHubProposePullRequestAction,
   gitHubPullRequestsCard,
+  gitHubWorkflowRunActions,
 } from './plugin';
+import { ProposePullRequestAction } from './components/ProposePullRequestAction';
+import { WorkflowRunActions } from './components/WorkflowRunActions';
 import { entity, entityWith, mockApi } from './__testUtils__/fixtures';
 
 configure({ asyncUtilTimeout: 15_000 });
@@ -37,6 +45,8 @@ describe('githubPlugin', () => {
       'entity-card:github/pull-requests',
       'ci-cd-provider:github/github',
       'ci-cd-provider:github/github-latest-runs',
+      'pipeline-editor-action:github/propose-pull-request',
+      'ci-cd-run-action:github/workflow-run',
     ]) {
       expect(githubPlugin.getExtension(id as any)).toBeDefined();
     }
@@ -85,6 +95,25 @@ describe('githubPlugin', () => {
     );
     expect(String(gitHubLatestRunsProvider)).toContain(
       'attachTo=entity-card:pipelines/latest-runs@providers',
+    );
+  });
+
+  it('adds Propose as pull request to the pipeline editor and Re-run/Cancel to the GitHub Actions runs, by id and lazily', async () => {
+    const editorAction = createExtensionTester(
+      gitHubProposePullRequestAction,
+    ).get(EditorActionBlueprint.dataRefs.action);
+    await expect(editorAction.loader()).resolves.toBe(ProposePullRequestAction);
+    expect(String(gitHubProposePullRequestAction)).toContain(
+      'attachTo=page:pipelines@editorActions',
+    );
+    const runAction = createExtensionTester(gitHubWorkflowRunActions).get(
+      CiCdRunActionBlueprint.dataRefs.action,
+    );
+    // The runs the pipelines backend's github provider lists
+    expect(runAction.provider).toBe('github');
+    await expect(runAction.loader()).resolves.toBe(WorkflowRunActions);
+    expect(String(gitHubWorkflowRunActions)).toContain(
+      'attachTo=entity-content:pipelines/ci-cd@runActions',
     );
   });
 

@@ -12,6 +12,8 @@ import type { Entity } from '@backstage/catalog-model';
 import { GITHUB_PROJECT_SLUG_ANNOTATION } from '@internal/plugin-github-common';
 import {
   CiCdProviderBlueprint,
+  CiCdRunActionBlueprint,
+  EditorActionBlueprint,
   pipelinesAttachPoints,
 } from '@internal/plugin-pipelines-react';
 import { GitHubClientApi, gitHubApiRef } from './api';
@@ -74,6 +76,30 @@ export const gitHubEntityContent = EntityContentBlueprint.make({
   },
 });
 
+/**
+ * "Propose as pull request" in the pipeline editor (the pipelines page's `editorActions`), for
+ * entities with a GitHub repository.
+ */
+export const gitHubProposePullRequestAction = EditorActionBlueprint.make({
+  name: 'propose-pull-request',
+  params: {
+    loader: () =>
+      import('./components/ProposePullRequestAction').then(
+        m => m.ProposePullRequestAction,
+      ),
+  },
+});
+
+/** Re-run and Cancel on GitHub Actions runs in the CI/CD tab's run list. */
+export const gitHubWorkflowRunActions = CiCdRunActionBlueprint.make({
+  name: 'workflow-run',
+  params: {
+    provider: gitHubCiCdProviderParams.id,
+    loader: () =>
+      import('./components/WorkflowRunActions').then(m => m.WorkflowRunActions),
+  },
+});
+
 /** Comet's GitHub UI (new frontend system). */
 export const githubPlugin = createFrontendPlugin({
   pluginId: 'github',
@@ -84,5 +110,7 @@ export const githubPlugin = createFrontendPlugin({
     gitHubEntityContent,
     gitHubCiCdProvider,
     gitHubLatestRunsProvider,
+    gitHubProposePullRequestAction,
+    gitHubWorkflowRunActions,
   ],
 });

@@ -34,6 +34,8 @@ export type RunFilters = {
 export type PipelineFile = {
   path: string;
   commit?: string;
+  /** The file's text at `commit`, when it could be read. */
+  text?: string;
   definition?: PipelineDefinition;
   issues?: PipelineIssue[];
 };

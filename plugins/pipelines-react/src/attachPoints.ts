@@ -18,4 +18,8 @@ export const pipelinesAttachPoints = {
   ciCdContentPanels: { id: 'entity-content:pipelines/ci-cd', input: 'panels' },
   /** Buttons in the header of a run's page. */
   runPageActions: { id: 'page:pipelines', input: 'runActions' },
+  /** Buttons in the pipeline editor's toolbar, when it edits an entity's pipelines. */
+  editorActions: { id: 'page:pipelines', input: 'editorActions' },
+  /** Buttons in the rows of the CI/CD tab's run list, for one provider's runs. */
+  ciCdRunActions: { id: 'entity-content:pipelines/ci-cd', input: 'runActions' },
 } as const;

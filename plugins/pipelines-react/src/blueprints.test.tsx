@@ -12,6 +12,17 @@ import {
   RunPageActionBlueprint,
   runPageActionDataRef,
 } from './RunPageActionBlueprint';
+import {
+  EditorActionBlueprint,
+  editorActionDataRef,
+  EditorActionProps,
+} from './EditorActionBlueprint';
+import {
+  CiCdRunActionBlueprint,
+  ciCdRunActionDataRef,
+  CiCdRunActionProps,
+} from './CiCdRunActionBlueprint';
+import { pipelinesAttachPoints } from './attachPoints';
 
 const github = (entity: Entity) =>
   Boolean(entity.metadata.annotations?.['github.com/project-slug']);
@@ -55,6 +66,40 @@ describe('pipelines blueprints', () => {
     });
     expect(createExtensionTester(panel).get(entityPanelDataRef).title).toBe(
       'Test results',
+    );
+  });
+
+  it('a pipeline-editor action attaches to the pipelines page with a lazy loader', async () => {
+    const Propose = (props: EditorActionProps) => (
+      <button>Propose {props.files.filter(f => f.changed).length} files</button>
+    );
+    const action = EditorActionBlueprint.make({
+      name: 'propose',
+      params: { loader: async () => Propose },
+    });
+    const output = createExtensionTester(action).get(editorActionDataRef);
+    await expect(output.loader()).resolves.toBe(Propose);
+    // By id: the attaching plugin never imports the pipelines plugin
+    expect(String(action)).toContain('attachTo=page:pipelines@editorActions');
+    expect(pipelinesAttachPoints.editorActions).toEqual({
+      id: 'page:pipelines',
+      input: 'editorActions',
+    });
+  });
+
+  it("a CI/CD run action names its provider and attaches to the CI/CD tab's runs", async () => {
+    const Rerun = (props: CiCdRunActionProps) => (
+      <button onClick={props.onChanged}>Re-run {props.run.runId}</button>
+    );
+    const action = CiCdRunActionBlueprint.make({
+      name: 'rerun',
+      params: { provider: 'github', loader: async () => Rerun },
+    });
+    const output = createExtensionTester(action).get(ciCdRunActionDataRef);
+    expect(output.provider).toBe('github');
+    await expect(output.loader()).resolves.toBe(Rerun);
+    expect(String(action)).toContain(
+      'attachTo=entity-content:pipelines/ci-cd@runActions',
     );
   });
 });

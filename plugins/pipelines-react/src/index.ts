@@ -1,6 +1,6 @@
 /**
  * Extension blueprints other plugins use to attach to the pipelines UI: CI/CD providers,
- * run-page actions and entity panels. The pipelines plugin declares the inputs; a plugin
+ * run-page actions, entity panels, pipeline-editor actions and CI/CD run actions. The pipelines plugin declares the inputs; a plugin
  * attaches by extension id and never depends on the pipelines plugin itself.
  *
  * @packageDocumentation
@@ -24,3 +24,20 @@ export {
   entityPanelDataRef,
 } from './EntityPanelBlueprint';
 export type { EntityPanel } from './EntityPanelBlueprint';
+export {
+  EditorActionBlueprint,
+  editorActionDataRef,
+} from './EditorActionBlueprint';
+export type {
+  EditorAction,
+  EditorActionProps,
+  PipelineEditorFile,
+} from './EditorActionBlueprint';
+export {
+  CiCdRunActionBlueprint,
+  ciCdRunActionDataRef,
+} from './CiCdRunActionBlueprint';
+export type {
+  CiCdRunAction,
+  CiCdRunActionProps,
+} from './CiCdRunActionBlueprint';

@@ -14,6 +14,8 @@ import {
 import TimelineIcon from '@material-ui/icons/Timeline';
 import {
   ciCdProviderDataRef,
+  ciCdRunActionDataRef,
+  editorActionDataRef,
   entityPanelDataRef,
   runPageActionDataRef,
 } from '@internal/plugin-pipelines-react';
@@ -65,17 +67,20 @@ export const pipelinesApi = ApiBlueprint.make({
 
 /**
  * The CI/CD tab on every entity with Comet pipelines or runs of an attached CI/CD provider
- * (`CiCdProviderBlueprint`), with the panels other plugins attach (`EntityPanelBlueprint`).
+ * (`CiCdProviderBlueprint`), with the panels other plugins attach (`EntityPanelBlueprint`) and
+ * their actions on their providers' runs (`CiCdRunActionBlueprint`).
  */
 export const pipelinesEntityContent = EntityContentBlueprint.makeWithOverrides({
   name: 'ci-cd',
   inputs: {
     providers: createExtensionInput([ciCdProviderDataRef]),
     panels: createExtensionInput([entityPanelDataRef]),
+    runActions: createExtensionInput([ciCdRunActionDataRef]),
   },
   factory(originalFactory, { inputs }) {
     const providers = inputs.providers.map(p => p.get(ciCdProviderDataRef));
     const panels = inputs.panels.map(p => p.get(entityPanelDataRef));
+    const runActions = inputs.runActions.map(a => a.get(ciCdRunActionDataRef));
     return originalFactory({
       path: 'ci-cd',
       title: 'CI/CD',
@@ -85,7 +90,7 @@ export const pipelinesEntityContent = EntityContentBlueprint.makeWithOverrides({
         return loadCiCdTab().then(m => {
           // The next click is usually a run: its page's code comes along in the background
           loadPipelinesPage().catch(() => undefined);
-          return <m.CiCdTab panels={panels} />;
+          return <m.CiCdTab panels={panels} runActions={runActions} />;
         });
       },
     });
@@ -114,14 +119,18 @@ export const pipelinesEntityCard = EntityCardBlueprint.makeWithOverrides({
 
 /**
  * `/pipelines`: runs across entities, a run's page (with the actions other plugins attach,
- * `RunPageActionBlueprint`) and the editor.
+ * `RunPageActionBlueprint`) and the editor (with theirs, `EditorActionBlueprint`).
  */
 export const pipelinesPage = PageBlueprint.makeWithOverrides({
   inputs: {
     runActions: createExtensionInput([runPageActionDataRef]),
+    editorActions: createExtensionInput([editorActionDataRef]),
   },
   factory(originalFactory, { inputs }) {
     const runActions = inputs.runActions.map(a => a.get(runPageActionDataRef));
+    const editorActions = inputs.editorActions.map(a =>
+      a.get(editorActionDataRef),
+    );
     return originalFactory({
       path: '/pipelines',
       routeRef: rootRouteRef,
@@ -131,7 +140,10 @@ export const pipelinesPage = PageBlueprint.makeWithOverrides({
       loader: () => {
         preloadPipelinesClient();
         return loadPipelinesPage().then(m => (
-          <m.PipelinesPage runActions={runActions} />
+          <m.PipelinesPage
+            runActions={runActions}
+            editorActions={editorActions}
+          />
         ));
       },
     });

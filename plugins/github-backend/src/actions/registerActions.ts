@@ -30,7 +30,12 @@ export function registerActions(
             .optional()
             .describe('Which pull requests; open when absent'),
         }),
-      output: z => z.object({ pullRequests: z.array(z.any()) }),
+      output: z =>
+        z.object({
+          pullRequests: z.array(z.any()),
+          count: z.number().describe('How many the newest 30 held'),
+          hasMore: z.boolean().describe('Whether there are more than 30'),
+        }),
     },
     action: async ({ input, credentials }) => ({
       output: await service.pullRequests(credentials, {

@@ -348,14 +348,28 @@ export class GitHubService {
     );
   }
 
+  /**
+   * The newest 30 pull requests in `state`, each with review state and checks; with `limit`,
+   * only the first `limit` (1 + 3 × limit GitHub requests instead of 1 + 3 × 30), `count`
+   * saying how many the 30 held and `hasMore` whether there are more than 30.
+   */
   async pullRequests(
     credentials: BackstageCredentials,
-    request: { entityRef: string; state: 'open' | 'closed' | 'all' },
-  ): Promise<{ pullRequests: GitHubPullRequestSummary[] }> {
+    request: {
+      entityRef: string;
+      state: 'open' | 'closed' | 'all';
+      limit?: number;
+    },
+  ): Promise<{
+    pullRequests: GitHubPullRequestSummary[];
+    count: number;
+    hasMore: boolean;
+  }> {
     const { client } = await this.resolve(credentials, request.entityRef);
-    return {
-      pullRequests: await client.listPullRequests({ state: request.state }),
-    };
+    return client.listNewestPullRequests({
+      state: request.state,
+      detailed: request.limit,
+    });
   }
 
   async pullRequest(

@@ -130,13 +130,18 @@ export async function createRouter(options: {
 
   router.get(`${ENTITY}/pull-requests`, async (req, res) => {
     const entityRef = entityRefOf(req);
-    const { state } = parseInput(
-      z.object({ state: pullRequestState.default('open') }),
+    const { state, limit } = parseInput(
+      z.object({
+        state: pullRequestState.default('open'),
+        limit: z.coerce.number().int().min(1).max(30).optional(),
+      }),
       req.query,
       'query',
     );
     const credentials = await httpAuth.credentials(req);
-    res.json(await service.pullRequests(credentials, { entityRef, state }));
+    res.json(
+      await service.pullRequests(credentials, { entityRef, state, limit }),
+    );
   });
 
   router.get(`${ENTITY}/pull-requests/:number`, async (req, res) => {

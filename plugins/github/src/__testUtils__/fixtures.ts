@@ -135,7 +135,11 @@ export function mockApi(overrides: Partial<GitHubApi> = {}): GitHubApi {
     listJobs: jest.fn(),
     rerunWorkflowRun: jest.fn(),
     cancelWorkflowRun: jest.fn(),
-    listPullRequests: jest.fn(async () => ({ pullRequests })),
+    listPullRequests: jest.fn(async () => ({
+      pullRequests,
+      count: pullRequests.length,
+      hasMore: false,
+    })),
     getPullRequest: jest.fn(),
     listCommits: jest.fn(async () => ({ branch: 'main', commits })),
     getCycleTime: jest.fn(async () => cycleTime),

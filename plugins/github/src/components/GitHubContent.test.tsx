@@ -130,7 +130,11 @@ describe('GitHubContent', () => {
   it('says there are no open pull requests, no commits and no merges', async () => {
     await render(
       mockApi({
-        listPullRequests: jest.fn(async () => ({ pullRequests: [] })),
+        listPullRequests: jest.fn(async () => ({
+          pullRequests: [],
+          count: 0,
+          hasMore: false,
+        })),
         listCommits: jest.fn(async () => ({ branch: 'trunk', commits: [] })),
         getCycleTime: jest.fn(async () => ({ days: 90, weeks: [] })),
       }),

@@ -62,18 +62,18 @@ describe('PullRequestsCard', () => {
     );
     expect(api.listPullRequests).toHaveBeenCalledWith(
       'component:default/payments-api',
-      { state: 'open' },
+      { state: 'open', limit: 5 },
     );
   });
 
   it('shows the newest five of many, and says how many there are', async () => {
     await render(
       mockApi({
+        // The backend details only the five the card asked for, and counts the rest
         listPullRequests: jest.fn(async () => ({
-          pullRequests: [
-            ...pullRequests,
-            ...[39, 38, 37, 36].map(n => pullRequest(n)),
-          ],
+          pullRequests: [...pullRequests, ...[39, 38].map(n => pullRequest(n))],
+          count: 7,
+          hasMore: false,
         })),
       }),
     );
@@ -86,11 +86,28 @@ describe('PullRequestsCard', () => {
     ).toBeInTheDocument();
   });
 
+  it('says there are more than the 30 GitHub gave', async () => {
+    await render(
+      mockApi({
+        listPullRequests: jest.fn(async () => ({
+          pullRequests,
+          count: 30,
+          hasMore: true,
+        })),
+      }),
+    );
+    expect(
+      await screen.findByText('30+ open pull requests, the 3 newest:'),
+    ).toBeInTheDocument();
+  });
+
   it('says one pull request in the singular', async () => {
     await render(
       mockApi({
         listPullRequests: jest.fn(async () => ({
           pullRequests: [pullRequests[0]],
+          count: 1,
+          hasMore: false,
         })),
       }),
     );
@@ -100,7 +117,11 @@ describe('PullRequestsCard', () => {
   it('says when there are no open pull requests', async () => {
     await render(
       mockApi({
-        listPullRequests: jest.fn(async () => ({ pullRequests: [] })),
+        listPullRequests: jest.fn(async () => ({
+          pullRequests: [],
+          count: 0,
+          hasMore: false,
+        })),
       }),
     );
     expect(
@@ -146,7 +167,7 @@ describe('PullRequestsCard', () => {
       listPullRequests: jest
         .fn()
         .mockRejectedValueOnce(error)
-        .mockResolvedValueOnce({ pullRequests: [] }),
+        .mockResolvedValueOnce({ pullRequests: [], count: 0, hasMore: false }),
     });
     await render(api);
     const alert = await screen.findByRole('alert');

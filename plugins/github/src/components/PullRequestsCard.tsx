@@ -17,7 +17,12 @@ function OpenPullRequests(props: { entityRef: string }) {
   const api = useApi(gitHubApiRef);
   const { entityRef } = props;
   const state = useLoader(
-    () => api.listPullRequests(entityRef, { state: 'open' }),
+    // Review state and checks cost GitHub requests: only for those the card shows
+    () =>
+      api.listPullRequests(entityRef, {
+        state: 'open',
+        limit: CARD_PULL_REQUESTS,
+      }),
     [api, entityRef],
   );
   if (state.loading && !state.value) return <Progress />;
@@ -31,20 +36,20 @@ function OpenPullRequests(props: { entityRef: string }) {
       />
     );
   }
-  const { pullRequests } = state.value!;
+  const { pullRequests, count, hasMore } = state.value!;
   if (pullRequests.length === 0) {
     return <Typography variant="body2">No open pull requests.</Typography>;
   }
   const shown = pullRequests.slice(0, CARD_PULL_REQUESTS);
+  const total = Math.max(count ?? pullRequests.length, shown.length);
   const now = Date.now();
   return (
     <Box>
       <Typography variant="body2" gutterBottom>
-        {pullRequests.length} open pull request
-        {pullRequests.length === 1 ? '' : 's'}
-        {pullRequests.length > shown.length
-          ? `, the ${shown.length} newest:`
-          : ''}
+        {total}
+        {hasMore ? '+' : ''} open pull request
+        {total === 1 ? '' : 's'}
+        {total > shown.length ? `, the ${shown.length} newest:` : ''}
       </Typography>
       <List dense disablePadding aria-label="Open pull requests">
         {shown.map(pr => (

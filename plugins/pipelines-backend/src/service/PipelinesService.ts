@@ -497,9 +497,20 @@ export class PipelinesService {
             filePath: path,
           });
           const result = this.validate(file.text, path);
+          // The text too: the editor opens it and proposes changes against it
           return result.ok
-            ? { path, commit: file.commit, definition: result.pipeline }
-            : { path, commit: file.commit, issues: result.issues };
+            ? {
+                path,
+                commit: file.commit,
+                text: file.text,
+                definition: result.pipeline,
+              }
+            : {
+                path,
+                commit: file.commit,
+                text: file.text,
+                issues: result.issues,
+              };
         } catch (error) {
           return {
             path,

@@ -3,6 +3,10 @@ import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import type { Entity } from '@backstage/catalog-model';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import type {
+  CiCdRunAction,
+  CiCdRunActionProps,
+} from '@internal/plugin-pipelines-react';
 import {
   CiRunsPage,
   PipelinesApi,
@@ -107,10 +111,13 @@ function mockApi() {
   };
 }
 
-async function renderTab(api: ReturnType<typeof mockApi>) {
+async function renderTab(
+  api: ReturnType<typeof mockApi>,
+  runActions?: CiCdRunAction[],
+) {
   return renderInTestApp(
     <EntityProvider entity={entity}>
-      <CiCdTab />
+      <CiCdTab runActions={runActions} />
     </EntityProvider>,
     {
       apis: [
@@ -123,6 +130,50 @@ async function renderTab(api: ReturnType<typeof mockApi>) {
 }
 
 describe('CiCdTab', () => {
+  it("puts the actions other plugins attached in their provider's rows, and reloads when one changes a run", async () => {
+    const api = mockApi();
+    const Abort = (props: CiCdRunActionProps) => (
+      <button onClick={props.onChanged}>
+        Abort {props.run.pipeline} #{props.run.number} ({props.run.status})
+      </button>
+    );
+    await renderTab(api, [
+      { provider: 'jenkins', loader: async () => Abort },
+      // No run of this provider on the page: it adds nothing
+      { provider: 'github', loader: async () => () => <button>Never</button> },
+    ]);
+    const table = await screen.findByRole('table', {
+      name: 'Pipeline runs of Payments API',
+    });
+    expect(
+      within(table).getByRole('columnheader', { name: 'Actions' }),
+    ).toBeInTheDocument();
+    const rows = within(table).getAllByRole('row');
+    const abort = await within(rows[2]).findByRole('button', {
+      name: 'Abort payments/payments-api #7 (running)',
+    });
+    // The Comet run's row has no action
+    expect(within(rows[1]).queryByRole('button')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Never' })).toBeNull();
+    const calls = api.listCiRuns.mock.calls.length;
+    fireEvent.click(abort);
+    await waitFor(() =>
+      expect(api.listCiRuns.mock.calls.length).toBeGreaterThan(calls),
+    );
+  });
+
+  it('has no actions column when no attached action is for a listed run', async () => {
+    await renderTab(mockApi(), [
+      { provider: 'github', loader: async () => () => <button>Never</button> },
+    ]);
+    const table = await screen.findByRole('table', {
+      name: 'Pipeline runs of Payments API',
+    });
+    expect(
+      within(table).queryByRole('columnheader', { name: 'Actions' }),
+    ).toBeNull();
+  });
+
   it('lists runs of every provider with badge, status text, branch and commit', async () => {
     const api = mockApi();
     await renderTab(api);

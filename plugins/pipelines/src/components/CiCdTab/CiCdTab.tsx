@@ -17,7 +17,10 @@ import {
   pipelinesRunCreatePermission,
   TERMINAL_RUN_STATUSES,
 } from '@internal/plugin-pipelines-common';
-import type { EntityPanel } from '@internal/plugin-pipelines-react';
+import type {
+  CiCdRunAction,
+  EntityPanel,
+} from '@internal/plugin-pipelines-react';
 import { useCallback, useMemo, useState } from 'react';
 import { pipelinesApiRef, RunFilters } from '../../api/PipelinesApi';
 import { editorRouteRef } from '../../routes';
@@ -57,6 +60,8 @@ export function useCursorPaging<F>(initial: F) {
 export type CiCdTabProps = {
   /** Panels other plugins attached to the tab (`EntityPanelBlueprint`). */
   panels?: readonly EntityPanel[];
+  /** Actions other plugins attached to their providers' runs (`CiCdRunActionBlueprint`). */
+  runActions?: readonly CiCdRunAction[];
 };
 
 /**
@@ -168,6 +173,8 @@ export function CiCdTab(props: CiCdTabProps) {
             <RunsTable
               runs={runs.value.runs}
               providerTitles={providerTitles}
+              runActions={props.runActions}
+              onRunChanged={runs.reload}
               caption={`Pipeline runs of ${
                 entity.metadata.title ?? entity.metadata.name
               }`}

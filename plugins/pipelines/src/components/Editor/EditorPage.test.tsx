@@ -1,10 +1,29 @@
-import { act, fireEvent, screen, waitFor } from '@testing-library/react';
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { parsePipeline } from '@internal/plugin-pipelines-common';
-import { PipelinesApi, pipelinesApiRef } from '../../api/PipelinesApi';
+import type { EditorActionProps } from '@internal/plugin-pipelines-react';
+import {
+  PipelineFile,
+  PipelinesApi,
+  pipelinesApiRef,
+} from '../../api/PipelinesApi';
 import { EditorPage, mergeIssues } from './EditorPage';
 
 jest.setTimeout(30_000);
+
+/** AuthorizeResult.ALLOW or DENY (the enum's package is not a dependency of this plugin). */
+type Decision = Exclude<
+  NonNullable<Parameters<typeof mockApis.permission>[0]>['authorize'],
+  Function | undefined
+>;
+const ALLOW = 'ALLOW' as Decision;
+const DENY = 'DENY' as Decision;
 
 /** The backend: the same parser, with its step types and secrets; it names its step types. */
 const stepTypes = ['sonarqube/quality-gate', 'docker/build'];
@@ -194,6 +213,162 @@ describe('EditorPage', () => {
         withSteps('uses: sonarqube/quality-gate').trimEnd(),
       ),
     );
+  });
+});
+
+describe('EditorPage for an entity', () => {
+  const main = withSteps('run: make');
+  const nightly = 'name: nightly\njobs:\n  build:\n    stpes: []\n';
+  const entityRef = 'component:default/payments-api';
+  const parsedMain = parsePipeline(main);
+  const pipelines: PipelineFile[] = [
+    {
+      path: '.comet/pipeline.yaml',
+      commit: 'c0ffee',
+      text: main,
+      definition: parsedMain.ok ? parsedMain.pipeline : undefined,
+    },
+    {
+      path: '.comet/nightly.yaml',
+      commit: 'c0ffee',
+      text: nightly,
+      issues: [{ message: 'Unknown key "stpes"', path: '', line: 4 }],
+    },
+    {
+      path: '.comet/missing.yaml',
+      issues: [{ message: '.comet/missing.yaml does not exist', path: '' }],
+    },
+  ];
+
+  /** An attached action that shows what the editor gives it. */
+  function FilesAction(props: EditorActionProps) {
+    return (
+      <ul aria-label={`Action of ${props.entityRef}`}>
+        {props.files.map(f => (
+          <li key={f.path}>
+            {`${f.path} changed=${f.changed} valid=${f.valid} saved=${
+              f.savedContent !== undefined
+            } lines=${f.content.split('\n').length}`}
+          </li>
+        ))}
+        <li>{`canCreateRuns=${props.canCreateRuns}`}</li>
+      </ul>
+    );
+  }
+
+  function renderFor(options: {
+    listPipelines: PipelinesApi['listPipelines'];
+    authorize?: Decision;
+    actions?: boolean;
+    /** An entity of its own: usePermission caches answers per entity across tests */
+    entityRef?: string;
+  }) {
+    const ref = options.entityRef ?? entityRef;
+    const entityApi = {
+      listPipelines: jest.fn(options.listPipelines),
+      validate: backendValidate,
+    } as unknown as PipelinesApi;
+    return renderInTestApp(
+      <EditorPage
+        actions={
+          options.actions === false ? [] : [{ loader: async () => FilesAction }]
+        }
+      />,
+      {
+        apis: [
+          [pipelinesApiRef, entityApi],
+          mockApis.permission({
+            authorize: options.authorize ?? ALLOW,
+          }),
+        ],
+        initialRouteEntries: [
+          `/pipelines/editor?entityRef=${encodeURIComponent(ref)}`,
+        ],
+      },
+    );
+  }
+
+  const actionLines = async (ref = entityRef) =>
+    within(await screen.findByRole('list', { name: `Action of ${ref}` }))
+      .getAllByRole('listitem')
+      .map(item => item.textContent);
+
+  it("opens the entity's files from the repository and tells the actions what changed", async () => {
+    await renderFor({ listPipelines: async () => ({ pipelines }) });
+    const editor = (await screen.findByRole('textbox', {
+      name: 'Pipeline YAML',
+    })) as HTMLTextAreaElement;
+    expect(editor.value).toBe(main);
+    await waitFor(async () =>
+      expect(await actionLines()).toEqual([
+        '.comet/pipeline.yaml changed=false valid=true saved=true lines=7',
+        '.comet/nightly.yaml changed=false valid=false saved=true lines=5',
+        // Not read: it starts from the starter pipeline, and is new to the repository
+        expect.stringMatching(
+          /^\.comet\/missing\.yaml changed=true valid=true saved=false/,
+        ),
+        'canCreateRuns=true',
+      ]),
+    );
+
+    fireEvent.change(editor, { target: { value: withSteps('run: make all') } });
+    await waitFor(async () =>
+      expect((await actionLines())[0]).toBe(
+        '.comet/pipeline.yaml changed=true valid=true saved=true lines=7',
+      ),
+    );
+
+    // Another file: its own text, the edits of the first kept
+    fireEvent.mouseDown(screen.getByRole('button', { name: /Pipeline file/ }));
+    fireEvent.click(
+      await screen.findByRole('option', { name: '.comet/nightly.yaml' }),
+    );
+    await waitFor(() => expect(editor.value).toBe(nightly));
+    expect(
+      await screen.findByRole('button', { name: /4:5: Unknown key "stpes"/ }),
+    ).toBeInTheDocument();
+    expect(await actionLines()).toEqual([
+      '.comet/nightly.yaml changed=false valid=false saved=true lines=5',
+      '.comet/pipeline.yaml changed=true valid=true saved=true lines=7',
+      expect.stringMatching(/^\.comet\/missing\.yaml changed=true/),
+      'canCreateRuns=true',
+    ]);
+  });
+
+  it('gives the actions the permission answer, and shows none without actions', async () => {
+    await renderFor({
+      listPipelines: async () => ({ pipelines: pipelines.slice(0, 1) }),
+      authorize: DENY,
+      entityRef: 'component:default/ledger',
+    });
+    await waitFor(async () =>
+      expect(await actionLines('component:default/ledger')).toContain(
+        'canCreateRuns=false',
+      ),
+    );
+    // One file: nothing to choose from
+    expect(
+      screen.queryByRole('button', { name: /Pipeline file/ }),
+    ).not.toBeInTheDocument();
+  });
+
+  it('starts from a new pipeline, saying why, when the files cannot be listed', async () => {
+    await renderFor({
+      listPipelines: async () => {
+        throw new Error('The catalog is down');
+      },
+      actions: false,
+    });
+    expect(
+      await screen.findByText(/could not be read \(The catalog is down\)/),
+    ).toBeInTheDocument();
+    const editor = screen.getByRole('textbox', {
+      name: 'Pipeline YAML',
+    }) as HTMLTextAreaElement;
+    expect(editor.value).toMatch(/^name: /);
+    expect(
+      screen.queryByRole('list', { name: `Action of ${entityRef}` }),
+    ).not.toBeInTheDocument();
   });
 });
 

@@ -1,8 +1,11 @@
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
+import LinearProgress from '@material-ui/core/LinearProgress';
+import MenuItem from '@material-ui/core/MenuItem';
 import Tab from '@material-ui/core/Tab';
 import Tabs from '@material-ui/core/Tabs';
+import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import FileCopyIcon from '@material-ui/icons/FileCopy';
@@ -13,13 +16,20 @@ import {
   useApi,
   useAppSearchParams,
 } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  DEFAULT_PIPELINE_PATH,
   expandMatrix,
   parsePipeline,
   PipelineDefinition,
   PipelineIssue,
+  pipelinesRunCreatePermission,
   sortIssues,
 } from '@internal/plugin-pipelines-common';
+import type {
+  EditorAction,
+  PipelineEditorFile,
+} from '@internal/plugin-pipelines-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
@@ -28,6 +38,7 @@ import {
   ValidationResult,
 } from '../../api/PipelinesApi';
 import { IssueList } from '../common/IssueList';
+import { EditorActions } from '../extensions/EditorActions';
 import { saveBlob } from '../common/format';
 import { JobGraph } from '../RunPage/JobGraph';
 import { PipelineBuilder } from './PipelineBuilder';
@@ -137,26 +148,87 @@ export function mergeIssues(
   ]);
 }
 
+/** The editor's actions for an entity, with the user's `pipelines.run.create` on it. */
+function EntityEditorActions(props: {
+  entityRef: string;
+  files: PipelineEditorFile[];
+  actions: readonly EditorAction[];
+}) {
+  const permission = usePermission({
+    permission: pipelinesRunCreatePermission,
+    resourceRef: props.entityRef,
+  });
+  return (
+    <EditorActions
+      actions={props.actions}
+      entityRef={props.entityRef}
+      files={props.files}
+      canCreateRuns={permission.loading ? undefined : permission.allowed}
+    />
+  );
+}
+
+/** Whether the editor's own check finds no problem, remembered per path and text. */
+function useLocalValidity() {
+  const known = useRef(new Map<string, { text: string; ok: boolean }>());
+  return (path: string, text: string) => {
+    const last = known.current.get(path);
+    if (last?.text === text) return last.ok;
+    const ok = parsePipeline(text, { file: path }).ok;
+    known.current.set(path, { text, ok });
+    return ok;
+  };
+}
+
+export type EditorPageProps = {
+  /** Actions other plugins attached to the toolbar (`EditorActionBlueprint`). */
+  actions?: readonly EditorAction[];
+};
+
 /**
  * The pipeline editor: YAML with completion and live validation, a live graph preview and a
- * visual builder; the result is copied or downloaded (pull requests once GitHub is wired up).
+ * visual builder. Opened for an entity (`?entityRef=`), it starts from the entity's pipeline
+ * files on the default branch and offers the actions other plugins attach (a pull request);
+ * the result can always be copied or downloaded.
  */
-export function EditorPage() {
+export function EditorPage(props: EditorPageProps) {
   const api = useApi(pipelinesApiRef);
   const alertApi = useApi(alertApiRef);
   const [search] = useAppSearchParams();
   const entityRef = search.get('entityRef') ?? undefined;
-  const [text, setText] = useState(STARTER_PIPELINE);
-  const [file] = useState('.comet/pipeline.yaml');
+  // The text of each file, as edited; the starter pipeline until an entity's files load
+  const [texts, setTexts] = useState<Record<string, string>>({
+    [DEFAULT_PIPELINE_PATH]: STARTER_PIPELINE,
+  });
+  const [file, setFile] = useState(DEFAULT_PIPELINE_PATH);
   const [tab, setTab] = useState(0);
   const editor = useRef<YamlEditorHandle>(null);
   const lastGood = useRef<PipelineDefinition>();
+  const localValidity = useLocalValidity();
 
   const files = useAsync(
     async () => (entityRef ? api.listPipelines(entityRef) : undefined),
     [api, entityRef],
   );
-  const entityFiles = files.value?.pipelines ?? [];
+  const entityFiles = useMemo(
+    () => files.value?.pipelines ?? [],
+    [files.value],
+  );
+  // The entity's files replace the starter once they load: a file that could not be read
+  // starts from the starter pipeline
+  useEffect(() => {
+    if (!entityFiles.length) return;
+    setTexts(
+      Object.fromEntries(
+        entityFiles.map(f => [f.path, f.text ?? STARTER_PIPELINE]),
+      ),
+    );
+    setFile(entityFiles[0].path);
+  }, [entityFiles]);
+  const loadingFiles = Boolean(entityRef) && files.loading;
+  const text = texts[file] ?? STARTER_PIPELINE;
+  const setText = (next: string) =>
+    setTexts(current => ({ ...current, [file]: next }));
 
   const validation = useValidation(text, file);
   const backend = useBackendValidation(api, text, file);
@@ -188,6 +260,25 @@ export function EditorPage() {
   );
   const preview = validation.ok ? validation.pipeline : lastGood.current;
 
+  // What the toolbar's actions get: every file of the entity, the one on screen first
+  const editorFiles: PipelineEditorFile[] = [
+    file,
+    ...entityFiles.map(f => f.path).filter(path => path !== file),
+  ].map(path => {
+    const content = texts[path] ?? STARTER_PIPELINE;
+    const savedContent = entityFiles.find(f => f.path === path)?.text;
+    return {
+      path,
+      content,
+      savedContent,
+      changed: savedContent === undefined || content !== savedContent,
+      valid:
+        path === file
+          ? validation.ok && issues.length === 0
+          : localValidity(path, content),
+    };
+  });
+
   return (
     <Page themeId="tool">
       <Header
@@ -202,7 +293,20 @@ export function EditorPage() {
             <InfoCard
               title={file}
               action={
-                <Box display="flex" style={{ gap: 8 }} mt={1} mr={1}>
+                <Box
+                  display="flex"
+                  flexWrap="wrap"
+                  style={{ gap: 8 }}
+                  mt={1}
+                  mr={1}
+                >
+                  {entityRef && !loadingFiles && props.actions?.length ? (
+                    <EntityEditorActions
+                      entityRef={entityRef}
+                      files={editorFiles}
+                      actions={props.actions}
+                    />
+                  ) : null}
                   <Button
                     startIcon={<FileCopyIcon />}
                     onClick={async () => {
@@ -239,6 +343,38 @@ export function EditorPage() {
                 </Box>
               }
             >
+              {loadingFiles && (
+                <LinearProgress
+                  aria-label={`Loading the pipeline files of ${entityRef}`}
+                />
+              )}
+              {files.error && (
+                <Box mb={2}>
+                  <Alert severity="warning">
+                    The pipeline files of {entityRef} could not be read (
+                    {files.error.message}): the editor starts from a new
+                    pipeline.
+                  </Alert>
+                </Box>
+              )}
+              {entityFiles.length > 1 && (
+                <Box mb={2}>
+                  <TextField
+                    select
+                    id="editor-pipeline-file"
+                    label="Pipeline file"
+                    value={file}
+                    onChange={event => setFile(event.target.value)}
+                    helperText="Edits to each file are kept while you switch"
+                  >
+                    {entityFiles.map(f => (
+                      <MenuItem key={f.path} value={f.path}>
+                        {f.path}
+                      </MenuItem>
+                    ))}
+                  </TextField>
+                </Box>
+              )}
               {entityFiles.length > 0 && (
                 <Box mb={2}>
                   <Typography variant="subtitle2">
@@ -261,98 +397,111 @@ export function EditorPage() {
                   </ul>
                 </Box>
               )}
-              <Tabs
-                value={tab}
-                onChange={(_, value) => setTab(value)}
-                aria-label="Editor mode"
-              >
-                <Tab
-                  label="YAML"
-                  id="editor-tab-yaml"
-                  aria-controls="editor-panel-yaml"
-                />
-                <Tab
-                  label="Visual builder"
-                  id="editor-tab-builder"
-                  aria-controls="editor-panel-builder"
-                />
-              </Tabs>
-              <div
-                role="tabpanel"
-                id="editor-panel-yaml"
-                aria-labelledby="editor-tab-yaml"
-                hidden={tab !== 0}
-              >
-                <Box mt={1}>
-                  <Typography variant="caption" id="editor-help" component="p">
-                    Ctrl+Space lists the keys, or the values (jobs for needs,
-                    step types for uses, param types), allowed where the cursor
-                    is; ↑/↓ and Enter pick one, Esc closes. Problems are listed
-                    below the editor: pick one to move the cursor to it.
-                  </Typography>
-                  <YamlEditor
-                    ref={editor}
-                    label="Pipeline YAML"
-                    describedBy="editor-help"
-                    value={text}
-                    onChange={setText}
-                    errorLines={errorLines}
-                    stepTypes={stepTypes}
-                  />
-                </Box>
-              </div>
-              <div
-                role="tabpanel"
-                id="editor-panel-builder"
-                aria-labelledby="editor-tab-builder"
-                hidden={tab !== 1}
-              >
-                {tab === 1 && (
-                  <Box mt={2}>
-                    <PipelineBuilder
-                      text={text}
-                      onChange={setText}
-                      stepTypes={stepTypes}
+              {!loadingFiles && (
+                <>
+                  <Tabs
+                    value={tab}
+                    onChange={(_, value) => setTab(value)}
+                    aria-label="Editor mode"
+                  >
+                    <Tab
+                      label="YAML"
+                      id="editor-tab-yaml"
+                      aria-controls="editor-panel-yaml"
                     />
-                  </Box>
-                )}
-              </div>
-              <Box mt={2} aria-live="polite">
-                {issues.length === 0 && validation.ok && (
-                  <Alert severity={backendValid ? 'success' : 'info'}>
-                    {backendValid
-                      ? `Valid: ${jobs}`
-                      : `No problems found in the editor: ${jobs}`}
-                    {!backendCurrent &&
-                      '; the backend is checking step types and secrets…'}
-                  </Alert>
-                )}
-                {issues.length > 0 && (
-                  <Alert severity="error">
-                    {issues.length} problem{issues.length === 1 ? '' : 's'}
-                    <IssueList
-                      issues={issues}
-                      onSelect={issue =>
-                        editor.current?.goTo(issue.line ?? 1, issue.column ?? 1)
-                      }
+                    <Tab
+                      label="Visual builder"
+                      id="editor-tab-builder"
+                      aria-controls="editor-panel-builder"
                     />
-                  </Alert>
-                )}
-                {!backendCurrent && issues.length > 0 && (
-                  <Typography variant="caption" component="p">
-                    The backend is checking step types and secrets…
-                  </Typography>
-                )}
-                {backendCurrent && backend.state === 'failed' && (
-                  <Box mt={1}>
-                    <Alert severity="warning">
-                      The backend could not validate the file ({backend.error}
-                      ): step types and secrets are not checked. The editor
-                      still checks everything else.
-                    </Alert>
+                  </Tabs>
+                  <div
+                    role="tabpanel"
+                    id="editor-panel-yaml"
+                    aria-labelledby="editor-tab-yaml"
+                    hidden={tab !== 0}
+                  >
+                    <Box mt={1}>
+                      <Typography
+                        variant="caption"
+                        id="editor-help"
+                        component="p"
+                      >
+                        Ctrl+Space lists the keys, or the values (jobs for
+                        needs, step types for uses, param types), allowed where
+                        the cursor is; ↑/↓ and Enter pick one, Esc closes.
+                        Problems are listed below the editor: pick one to move
+                        the cursor to it.
+                      </Typography>
+                      <YamlEditor
+                        ref={editor}
+                        label="Pipeline YAML"
+                        describedBy="editor-help"
+                        value={text}
+                        onChange={setText}
+                        errorLines={errorLines}
+                        stepTypes={stepTypes}
+                      />
+                    </Box>
+                  </div>
+                  <div
+                    role="tabpanel"
+                    id="editor-panel-builder"
+                    aria-labelledby="editor-tab-builder"
+                    hidden={tab !== 1}
+                  >
+                    {tab === 1 && (
+                      <Box mt={2}>
+                        <PipelineBuilder
+                          text={text}
+                          onChange={setText}
+                          stepTypes={stepTypes}
+                        />
+                      </Box>
+                    )}
+                  </div>
+                  <Box mt={2} aria-live="polite">
+                    {issues.length === 0 && validation.ok && (
+                      <Alert severity={backendValid ? 'success' : 'info'}>
+                        {backendValid
+                          ? `Valid: ${jobs}`
+                          : `No problems found in the editor: ${jobs}`}
+                        {!backendCurrent &&
+                          '; the backend is checking step types and secrets…'}
+                      </Alert>
+                    )}
+                    {issues.length > 0 && (
+                      <Alert severity="error">
+                        {issues.length} problem{issues.length === 1 ? '' : 's'}
+                        <IssueList
+                          issues={issues}
+                          onSelect={issue =>
+                            editor.current?.goTo(
+                              issue.line ?? 1,
+                              issue.column ?? 1,
+                            )
+                          }
+                        />
+                      </Alert>
+                    )}
+                    {!backendCurrent && issues.length > 0 && (
+                      <Typography variant="caption" component="p">
+                        The backend is checking step types and secrets…
+                      </Typography>
+                    )}
+                    {backendCurrent && backend.state === 'failed' && (
+                      <Box mt={1}>
+                        <Alert severity="warning">
+                          The backend could not validate the file (
+                          {backend.error}
+                          ): step types and secrets are not checked. The editor
+                          still checks everything else.
+                        </Alert>
+                      </Box>
+                    )}
                   </Box>
-                )}
-              </Box>
+                </>
+              )}
             </InfoCard>
           </Grid>
           <Grid item xs={12} lg={5}>
@@ -390,10 +539,13 @@ export function EditorPage() {
                   </ul>
                 </Box>
               )}
-              <Typography variant="body2" color="textSecondary">
-                Proposing the file as a pull request arrives with the GitHub
-                integration; until then copy or download it.
-              </Typography>
+              {!entityRef && (
+                <Typography variant="body2" color="textSecondary">
+                  Copy or download the file; opened from an entity&apos;s CI/CD
+                  tab, the editor starts from its pipeline files and can propose
+                  the change to its repository.
+                </Typography>
+              )}
             </InfoCard>
           </Grid>
         </Grid>

@@ -2,7 +2,10 @@ import { Progress } from '@backstage/core-components';
 import { ReactRouterV6PageRouter } from '@backstage/frontend-adapter-react-router-v6';
 import { lazy, Suspense } from 'react';
 import { Route, Routes, useParams } from 'react-router-dom';
-import type { RunPageAction } from '@internal/plugin-pipelines-react';
+import type {
+  EditorAction,
+  RunPageAction,
+} from '@internal/plugin-pipelines-react';
 import { RunPageActionsProvider } from '../extensions/RunPageActions';
 import { RunPage } from '../RunPage';
 import { GlobalRunsPage } from './GlobalRunsPage';
@@ -20,6 +23,8 @@ function RunRoute() {
 export type PipelinesPageProps = {
   /** Actions other plugins attached to the run page (`RunPageActionBlueprint`). */
   runActions?: readonly RunPageAction[];
+  /** Actions other plugins attached to the editor's toolbar (`EditorActionBlueprint`). */
+  editorActions?: readonly EditorAction[];
 };
 
 /** `/pipelines`: all runs, `/pipelines/runs/:runId`, `/pipelines/editor`. */
@@ -34,7 +39,7 @@ export function PipelinesPage(props: PipelinesPageProps) {
             path="/editor"
             element={
               <Suspense fallback={<Progress />}>
-                <EditorPage />
+                <EditorPage actions={props.editorActions} />
               </Suspense>
             }
           />

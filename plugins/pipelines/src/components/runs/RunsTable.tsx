@@ -9,6 +9,8 @@ import { makeStyles } from '@material-ui/core/styles';
 import { Link } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import type { PipelineRun } from '@internal/plugin-pipelines-common';
+import type { CiCdRunAction } from '@internal/plugin-pipelines-react';
+import { CiCdRunActions, hasRunActionsFor } from '../extensions/CiCdRunActions';
 import { StatusIndicator } from '../common/StatusIndicator';
 import {
   elapsedMs,
@@ -29,6 +31,12 @@ const useStyles = makeStyles(theme => ({
     whiteSpace: 'nowrap',
     color: theme.palette.text.secondary,
   },
+  actions: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    alignItems: 'center',
+    gap: theme.spacing(1),
+  },
 }));
 
 export type RunsTableProps = {
@@ -37,6 +45,10 @@ export type RunsTableProps = {
   /** Add an entity column, for lists across entities. */
   showEntity?: boolean;
   caption?: string;
+  /** Actions other plugins attached for their providers' runs (`CiCdRunActionBlueprint`). */
+  runActions?: readonly CiCdRunAction[];
+  /** Called when an action changed a run, to reload the list. */
+  onRunChanged?: () => void;
 };
 
 function triggerText(run: PipelineRun) {
@@ -68,9 +80,13 @@ export function useRunHref() {
 
 /** Runs of any provider: provider badge, status (icon and text), pipeline, branch, commit … */
 export function RunsTable(props: RunsTableProps) {
-  const { runs, providerTitles = {}, showEntity, caption } = props;
+  const { runs, providerTitles = {}, showEntity, caption, runActions } = props;
   const classes = useStyles();
   const runHref = useRunHref();
+  // The column is there only when a run on this page has an action
+  const showActions = hasRunActionsFor(runActions, runs);
+  const onRunChanged = props.onRunChanged ?? (() => undefined);
+  const columns = 8 + (showEntity ? 1 : 0) + (showActions ? 1 : 0);
   return (
     <Table size="small" aria-label={caption ?? 'Pipeline runs'}>
       <TableHead>
@@ -84,12 +100,13 @@ export function RunsTable(props: RunsTableProps) {
           <TableCell>Trigger</TableCell>
           <TableCell>Started</TableCell>
           <TableCell>Duration</TableCell>
+          {showActions && <TableCell>Actions</TableCell>}
         </TableRow>
       </TableHead>
       <TableBody>
         {runs.length === 0 && (
           <TableRow>
-            <TableCell colSpan={showEntity ? 9 : 8}>
+            <TableCell colSpan={columns}>
               <Typography className={classes.muted}>
                 No runs match these filters.
               </Typography>
@@ -144,6 +161,17 @@ export function RunsTable(props: RunsTableProps) {
                   elapsedMs(run.startedAt, run.finishedAt, run.durationMs),
                 )}
               </TableCell>
+              {showActions && (
+                <TableCell>
+                  <div className={classes.actions}>
+                    <CiCdRunActions
+                      actions={runActions}
+                      run={run}
+                      onChanged={onRunChanged}
+                    />
+                  </div>
+                </TableCell>
+              )}
             </TableRow>
           );
         })}
