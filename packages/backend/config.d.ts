@@ -36,6 +36,12 @@ export interface Config {
        * (point `integrations.github[].apiBaseUrl` at it).
        */
       github?: boolean;
+      /**
+       * An OpenAI-compatible API (Chat Completions with streaming and tool calls) at
+       * /api/fakes/openai in demo mode, with its published demo key (point
+       * `aiAssistant.provider.baseUrl` at it).
+       */
+      openai?: boolean;
     };
     /**
      * Serves example projects as read-only git repositories at /api/example-repos/<name>.git.

@@ -59,5 +59,24 @@ export interface Config {
      * @visibility secret
      */
     maskValues?: string[];
+    /**
+     * How much "Explain this failure" reads. Every read goes through the other plugins'
+     * actions with the caller's credentials; these caps bound the work of one explanation.
+     */
+    failureAnalysis?: {
+      /** Lines of the failed run's log analysed (its end, where runs fail). Default 200000. */
+      maxLogLines?: number;
+      /** Lines read of each earlier run's log (green baselines, earlier failures). Default 50000. */
+      maxEarlierLogLines?: number;
+      /** Earlier runs of the pipeline listed for "seen in N runs". Default 50. */
+      historyRuns?: number;
+      /** The last green runs whose logs are the baseline for "new lines". Default 2. */
+      greenRuns?: number;
+      /**
+       * Earlier failed runs, never analysed before, whose logs one explanation reads to learn
+       * their fingerprints (the rest are learnt by later explanations). Default 3.
+       */
+      backfillRuns?: number;
+    };
   };
 }

@@ -133,6 +133,9 @@ async function main() {
 
   // Comet's pipelines: pipeline-as-code, the run queue, live logs, triggers
   backend.add(import('@internal/plugin-pipelines-backend'));
+  // Job artifacts in S3-compatible object storage instead of the local disk (off until
+  // pipelines.artifacts.s3.bucket is set)
+  backend.add(import('@internal/plugin-pipelines-backend-module-s3'));
 
   // Jenkins: builds on entity pages, triggers, live consoles (jenkins.instances), the
   // jenkins:job:* scaffolder actions, and Jenkins builds in the unified CI/CD view
@@ -171,6 +174,10 @@ async function main() {
   backend.add(import('@internal/plugin-github-backend'));
   // Comet runs reported to GitHub as commit statuses or check runs, and a pull-request comment
   backend.add(import('@internal/plugin-pipelines-backend-module-github'));
+
+  // AI assistant: a chat over an OpenAI-compatible model that acts through the actions
+  // registry as the signed-in user, asking before any write (aiAssistant.provider)
+  backend.add(import('@internal/plugin-ai-assistant-backend'));
 
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);

@@ -3,10 +3,16 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import {
+  actionsRegistryServiceRef,
   actionsServiceRef,
   metricsServiceRef,
 } from '@backstage/backend-plugin-api/alpha';
 import { aiAssistantPermissions } from '@internal/plugin-ai-assistant-common';
+import { registerActions } from './actions/registerActions';
+import { readExplainLimits } from './explain/explainLimits';
+import { FailureExplainer } from './explain/FailureExplainer';
+import { FailureRulesService } from './explain/FailureRulesService';
+import { createFailureAnalysisRouter } from './explain/router';
 import { OpenAiChatClient } from './provider/OpenAiChatClient';
 import { AiAssistantMetrics } from './service/AiAssistantMetrics';
 import { AiAssistantService } from './service/AiAssistantService';
@@ -34,6 +40,7 @@ export const aiAssistantPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         database: coreServices.database,
         actions: actionsServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
         metrics: metricsServiceRef,
       },
       async init({
@@ -46,10 +53,12 @@ export const aiAssistantPlugin = createBackendPlugin({
         auditor,
         database,
         actions,
+        actionsRegistry,
         metrics,
       }) {
         // Every aiAssistant.* key, checked once: a bad value stops start-up naming the key
         const settings = readAiAssistantSettings(config);
+        const explainLimits = readExplainLimits(config);
         const client = settings.provider
           ? OpenAiChatClient.create({ settings: settings.provider, logger })
           : undefined;
@@ -65,18 +74,49 @@ export const aiAssistantPlugin = createBackendPlugin({
           );
         }
         const store = await DatabaseAiAssistantStore.create({ database });
+        const masker = SecretMasker.fromConfig(config, settings.maskValues);
+        const assistantMetrics = AiAssistantMetrics.create(metrics);
         const service = AiAssistantService.create({
           settings,
           store,
           actions,
           auditor,
           permissions,
-          masker: SecretMasker.fromConfig(config, settings.maskValues),
+          masker,
           client,
-          metrics: AiAssistantMetrics.create(metrics),
+          metrics: assistantMetrics,
           logger,
         });
+        // "Explain this failure": offline always, with the model when one is configured
+        const rules = FailureRulesService.create({
+          store,
+          auditor,
+          permissions,
+          logger,
+        });
+        const explainer = FailureExplainer.create({
+          actions,
+          store,
+          rules,
+          masker,
+          settings,
+          permissions,
+          auditor,
+          logger,
+          client,
+          metrics: assistantMetrics,
+          limits: explainLimits,
+          appBaseUrl: (config.getOptionalString('app.baseUrl') ?? '').replace(
+            /\/+$/,
+            '',
+          ),
+        });
         permissionsRegistry.addPermissions(aiAssistantPermissions);
+        registerActions(actionsRegistry, explainer);
+        // First: its routes take larger bodies than the chat's router allows
+        httpRouter.use(
+          await createFailureAnalysisRouter({ explainer, rules, httpAuth }),
+        );
         httpRouter.use(await createRouter({ service, httpAuth }));
       },
     });

@@ -1,6 +1,7 @@
 import { coreExtensionData } from '@backstage/frontend-plugin-api';
 import { createExtensionTester } from '@backstage/frontend-test-utils';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { TestRunActionBlueprint } from '@internal/plugin-test-recorder-react';
 import testRecorderPlugin from './index';
 import {
   testRecorderEntityContent,
@@ -50,5 +51,21 @@ describe('testRecorderPlugin', () => {
         coreExtensionData.routePath,
       ),
     ).toBe('/test-recorder/runs/:runId');
+  });
+
+  it('takes the run-page actions other plugins attach with TestRunActionBlueprint', () => {
+    const action = TestRunActionBlueprint.make({
+      name: 'explain',
+      params: { loader: async () => () => null },
+    });
+    // The page as the plugin provides it, with the id the blueprint attaches to
+    const page = testRecorderPlugin.getExtension('page:test-recorder/run');
+    const tester = createExtensionTester(
+      page as typeof testRecorderRunPage,
+    ).add(action);
+    expect(tester.get(coreExtensionData.routePath)).toBe(
+      '/test-recorder/runs/:runId',
+    );
+    expect(tester.query(action)).toBeDefined();
   });
 });

@@ -1,5 +1,6 @@
 import {
   ApiBlueprint,
+  createExtensionInput,
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
@@ -7,6 +8,7 @@ import {
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import { testRunActionDataRef } from '@internal/plugin-test-recorder-react';
 import { TestRecorderClient, testRecorderApiRef } from './api';
 import { hasTestSuites } from './filters';
 import {
@@ -70,16 +72,28 @@ export const testRecorderRecorderPage = PageBlueprint.make({
   },
 });
 
-/** One run's results: per test and step, screenshots, video, trace, visual diffs. */
-export const testRecorderRunPage = PageBlueprint.make({
+/**
+ * One run's results: per test and step, screenshots, video, trace, visual diffs; other
+ * plugins add buttons to its header through `TestRunActionBlueprint` (input `runActions`).
+ */
+export const testRecorderRunPage = PageBlueprint.makeWithOverrides({
   name: 'run',
-  params: {
-    path: DEFAULT_PATHS.run,
-    routeRef: runRouteRef,
-    title: 'Test run',
-    // the page has its own heading
-    noHeader: true,
-    loader: () => import('./components/RunPage').then(m => <m.RunPageRoute />),
+  inputs: {
+    runActions: createExtensionInput([testRunActionDataRef]),
+  },
+  factory(originalFactory, { inputs }) {
+    const runActions = inputs.runActions.map(a => a.get(testRunActionDataRef));
+    return originalFactory({
+      path: DEFAULT_PATHS.run,
+      routeRef: runRouteRef,
+      title: 'Test run',
+      // the page has its own heading
+      noHeader: true,
+      loader: () =>
+        import('./components/RunPage').then(m => (
+          <m.RunPageRoute actions={runActions} />
+        )),
+    });
   },
 });
 

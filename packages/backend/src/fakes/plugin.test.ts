@@ -56,6 +56,17 @@ const recordingLoaders: FakeLoader[] = [
       return { router: fake.router, close: () => fake.close() };
     },
   },
+  {
+    name: 'openai',
+    load: async () => {
+      loaded.push('openai');
+      const { OpenAiFake } = jest.requireActual(
+        '@internal/plugin-ai-assistant-backend/testUtils',
+      );
+      const fake = new OpenAiFake({ mode: 'demo' });
+      return { router: fake.router, close: () => fake.close() };
+    },
+  },
 ];
 
 async function start(fakes: Record<string, boolean>) {
@@ -75,6 +86,7 @@ describe('fakesPlugin', () => {
       'sonarqube',
       'jira',
       'github',
+      'openai',
     ]);
     expect(recordingLoaders.map(f => f.name)).toEqual(
       FAKE_LOADERS.map(f => f.name),
@@ -120,6 +132,24 @@ describe('fakesPlugin', () => {
       const refused = await request(backend.server)
         .get('/api/fakes/jenkins/api/json')
         .auth('comet', 'wrong-token');
+      expect(refused.status).toBe(401);
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('serves the OpenAI-compatible fake in demo mode, checking its key', async () => {
+    const backend = await start({ openai: true });
+    try {
+      expect(loaded).toEqual(['openai']);
+      const models = await request(backend.server)
+        .get('/api/fakes/openai/models')
+        .set('Authorization', 'Bearer comet-demo-openai-key');
+      expect(models.status).toBe(200);
+      expect(models.body.data[0].id).toBe('comet-demo-model');
+      const refused = await request(backend.server)
+        .get('/api/fakes/openai/models')
+        .set('Authorization', 'Bearer wrong');
       expect(refused.status).toBe(401);
     } finally {
       await backend.stop();

@@ -73,13 +73,25 @@ export const FAKE_LOADERS: FakeLoader[] = [
       return { router: fake.router, close: () => fake.close() };
     },
   },
+  {
+    name: 'openai',
+    load: async () => {
+      const { OpenAiFake } = exportsOf(
+        await import('@internal/plugin-ai-assistant-backend/testUtils'),
+      );
+      // Scripted answers that call the portal's actions, with its published demo key
+      const fake = new OpenAiFake({ mode: 'demo' });
+      return { router: fake.router, close: () => fake.close() };
+    },
+  },
 ];
 
 /**
- * Serves local fakes of Jenkins, SonarQube, Jira and GitHub at `/api/fakes/<name>`, for the
- * demo and e2e configs: with them, `jenkins.instances`, `sonarqube.instances`, `jira` and
- * `integrations.github` can point at this backend and every feature works with no external
- * system. Each is off unless `comet.fakes.<name>` is true; the preflight
+ * Serves local fakes of Jenkins, SonarQube, Jira, GitHub and an OpenAI-compatible model at
+ * `/api/fakes/<name>`, for the demo and e2e configs: with them, `jenkins.instances`,
+ * `sonarqube.instances`, `jira`, `integrations.github` and `aiAssistant.provider` can point at
+ * this backend and every feature works with no external system. Each is off unless
+ * `comet.fakes.<name>` is true; the preflight
  * refuses them when NODE_ENV=production.
  */
 export function createFakesPlugin(loaders: FakeLoader[] = FAKE_LOADERS) {

@@ -1034,6 +1034,119 @@ export const ROUTES: RouteRow[] = [
   },
 ];
 
+// ai-assistant: users only (a service has no conversations); each user sees only their own
+// conversations and confirmations (another's id answers 404); the chat needs
+// `ai-assistant.chat.use` and acts only through actions, each checked as the user
+const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
+ROUTES.push(
+  {
+    plugin: 'ai-assistant',
+    method: 'GET',
+    path: '/config',
+    rule: 'signed-in users; not services',
+    expect: USER_READ,
+    request: () => ({ path: '/config' }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'GET',
+    path: '/conversations',
+    rule: 'signed-in users, their own conversations; not services',
+    expect: USER_READ,
+    request: () => ({ path: '/conversations' }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'POST',
+    path: '/conversations',
+    rule: '`ai-assistant.chat.use` (signed-in users); not services',
+    expect: USER_READ,
+    request: () => ({ path: '/conversations', body: { title: 'Matrix' } }),
+  },
+  ...(['GET', 'PATCH', 'DELETE'] as const).map(
+    (method): RouteRow => ({
+      plugin: 'ai-assistant',
+      method,
+      path: '/conversations/:conversationId',
+      rule: 'signed-in users, their own conversation (another’s answers 404); not services',
+      expect: USER_READ,
+      request: () => ({
+        path: `/conversations/${NO_SUCH_ID}`,
+        body: method === 'PATCH' ? { title: 'Renamed' } : undefined,
+      }),
+    }),
+  ),
+  {
+    plugin: 'ai-assistant',
+    method: 'POST',
+    path: '/conversations/:conversationId/messages',
+    rule: '`ai-assistant.chat.use`, their own conversation; not services',
+    expect: USER_READ,
+    request: () => ({
+      path: `/conversations/${NO_SUCH_ID}/messages`,
+      body: { content: 'Hello' },
+    }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'POST',
+    path: '/confirmations/:confirmationId',
+    rule: '`ai-assistant.chat.use`; the confirmation’s own user, conversation and call only',
+    expect: USER_READ,
+    request: () => ({
+      path: `/confirmations/${NO_SUCH_ID}`,
+      body: {
+        decision: 'reject',
+        conversationId: NO_SUCH_ID,
+        callHash: '0'.repeat(64),
+      },
+    }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'POST',
+    path: '/explain',
+    rule: 'signed-in users; reads the run only through actions with the caller’s credentials',
+    expect: USER_READ,
+    request: () => ({ path: '/explain', body: { runId: NO_SUCH_ID } }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'GET',
+    path: '/rules',
+    rule: 'signed-in users; not services',
+    expect: USER_READ,
+    request: () => ({ path: '/rules' }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'PUT',
+    path: '/rules',
+    rule: '`ai-assistant.rules.manage` (admin)',
+    expect: ADMIN_ONLY,
+    request: () => ({ path: '/rules', body: { yaml: '# none\n' } }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'POST',
+    path: '/rules/test',
+    rule: '`ai-assistant.rules.manage` (admin)',
+    expect: ADMIN_ONLY,
+    request: () => ({
+      path: '/rules/test',
+      body: { rule: 'id: x', log: 'x' },
+    }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'GET',
+    path: '/usage',
+    rule: '`ai-assistant.usage.read` (admin)',
+    expect: ADMIN_ONLY,
+    request: () => ({ path: '/usage' }),
+  },
+);
+
 // Backstage's permission integration, which every plugin with permissions serves
 for (const plugin of [
   'pipelines',
@@ -1042,6 +1155,7 @@ for (const plugin of [
   'jira',
   'test-recorder',
   'github',
+  'ai-assistant',
 ]) {
   ROUTES.push(
     {
@@ -1253,6 +1367,12 @@ export const ACTIONS: ActionRow[] = [
       input: entity,
     }),
   ),
+  {
+    id: 'ai-assistant:explain-run',
+    rule: 'signed in; reads the run through actions with the caller’s credentials',
+    expect: READ,
+    input: ctx => ({ runId: ctx.runId }),
+  },
   {
     id: 'github:get-pull-request',
     rule: '`catalog.entity.read`; the repository within the owner’s scopes',

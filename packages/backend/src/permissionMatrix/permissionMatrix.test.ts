@@ -57,6 +57,12 @@ import {
   JiraFake,
 } from '@internal/plugin-jira-node/testUtils';
 import githubPlugin from '@internal/plugin-github-backend';
+import aiAssistantPlugin from '@internal/plugin-ai-assistant-backend';
+import pipelinesModuleS3 from '@internal/plugin-pipelines-backend-module-s3';
+import {
+  OPENAI_FAKE_DEMO_API_KEY,
+  OpenAiFake,
+} from '@internal/plugin-ai-assistant-backend/testUtils';
 import pipelinesModuleGithub from '@internal/plugin-pipelines-backend-module-github';
 import {
   GITHUB_FAKE_DEMO_TOKEN,
@@ -113,6 +119,7 @@ const COMET_PLUGIN_IDS = [
   'jira',
   'test-recorder',
   'github',
+  'ai-assistant',
 ];
 
 /** The Comet packages of packages/backend that the matrix backend starts. */
@@ -136,6 +143,9 @@ const COMET_FEATURES = {
     scaffolderModuleTestRecorder,
   '@internal/plugin-github-backend': githubPlugin,
   '@internal/plugin-pipelines-backend-module-github': pipelinesModuleGithub,
+  '@internal/plugin-ai-assistant-backend': aiAssistantPlugin,
+  // Off without pipelines.artifacts.s3: serves nothing, replaces no store
+  '@internal/plugin-pipelines-backend-module-s3': pipelinesModuleS3,
 };
 
 const USERS: Record<Exclude<PrincipalId, 'service' | 'none'>, string> = {
@@ -355,6 +365,7 @@ describe('permission matrix', () => {
     sonarqube: SonarQubeFake;
     jira: JiraFake;
     github: GitHubFake;
+    openai: OpenAiFake;
     gitServer: { url: string; host: string; close(): Promise<void> };
     ctx: MatrixContext;
     /** The test recorder plugin's database (its store is not reachable from outside). */
@@ -492,11 +503,12 @@ describe('permission matrix', () => {
     const repo = path.join(tmp, 'repo');
     makeRepository(repo);
     const gitServer = await serveRepository(repo, path.join(tmp, 'served'));
-    const [jenkins, sonarqube, jira, github] = await Promise.all([
+    const [jenkins, sonarqube, jira, github, openai] = await Promise.all([
       JenkinsFake.start(),
       SonarQubeFake.start(),
       JiraFake.start({ example: true }),
       GitHubFake.start(),
+      OpenAiFake.start({ mode: 'demo' }),
     ]);
     Object.assign(fixture, {
       tmp,
@@ -505,6 +517,7 @@ describe('permission matrix', () => {
       sonarqube,
       jira,
       github,
+      openai,
     });
 
     const backend = await startTestBackend({
@@ -603,6 +616,13 @@ describe('permission matrix', () => {
                   apiKey: 'comet-fake-jenkins-token',
                 },
               ],
+            },
+            aiAssistant: {
+              provider: {
+                baseUrl: openai.url,
+                apiKey: OPENAI_FAKE_DEMO_API_KEY,
+                model: openai.model,
+              },
             },
             integrations: {
               github: [
@@ -755,6 +775,7 @@ describe('permission matrix', () => {
       fixture.sonarqube?.close(),
       fixture.jira?.close(),
       fixture.github?.close(),
+      fixture.openai?.close(),
       fixture.gitServer?.close(),
     ]);
     if (fixture.tmp) fs.rmSync(fixture.tmp, { recursive: true, force: true });

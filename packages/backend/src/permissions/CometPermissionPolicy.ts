@@ -76,6 +76,8 @@ const SIGNED_IN_PERMISSIONS = new Set([
   'catalog.location.analyze',
   'pipelines.run.approve',
   'scaffolder.task.create',
+  // The assistant acts only through actions, each checked with the user's own permissions
+  'ai-assistant.chat.use',
 ]);
 
 /** Administrators only, whatever their attributes say. */
@@ -92,6 +94,9 @@ export const ADMIN_PERMISSIONS = new Set([
   'jira.component.create',
   'scaffolder.template.dry-run',
   'scaffolder.template.management',
+  // Every user's token usage; the failure knowledge base every analysis uses
+  'ai-assistant.usage.read',
+  'ai-assistant.rules.manage',
 ]);
 
 /**

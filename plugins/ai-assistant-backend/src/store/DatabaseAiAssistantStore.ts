@@ -27,6 +27,8 @@ const MESSAGES = 'ai_assistant_messages';
 const CONFIRMATIONS = 'ai_assistant_confirmations';
 const RATE_LIMITS = 'ai_assistant_rate_limits';
 const USAGE = 'ai_assistant_usage';
+const RUN_FINGERPRINTS = 'ai_assistant_run_fingerprints';
+const FAILURE_RULES = 'ai_assistant_failure_rules';
 
 type DbDate = Date | string | number;
 
@@ -65,6 +67,46 @@ type ConfirmationRow = {
   created_at: DbDate;
   expires_at: DbDate;
   decided_at: DbDate | null;
+};
+
+type RunFingerprintRow = {
+  run_id: string;
+  pipeline_key: string;
+  status: string;
+  commit_sha: string | null;
+  finished_at: DbDate;
+  fingerprint: string | null;
+  category: string | null;
+  recorded_at: DbDate;
+};
+
+type FailureRulesRow = {
+  version: number | string;
+  yaml: string;
+  rule_count: number | string;
+  updated_by: string;
+  updated_at: DbDate;
+};
+
+/** A run the failure analysis saw, and its fingerprint when it read the run's log. */
+export type StoredRunFingerprint = {
+  runId: string;
+  pipelineKey: string;
+  status: string;
+  commit?: string;
+  /** ISO 8601 */
+  finishedAt: string;
+  fingerprint?: string;
+  category?: string;
+};
+
+/** One saved version of the administrators' failure rules. */
+export type StoredFailureRules = {
+  version: number;
+  yaml: string;
+  ruleCount: number;
+  updatedBy: string;
+  updatedAt: Date;
 };
 
 type UsageAggregateRow = {
@@ -561,7 +603,170 @@ export class DatabaseAiAssistantStore {
     };
   }
 
+  // Failure analysis
+
+  /**
+   * Records runs the failure analysis saw. A run already recorded keeps a fingerprint it has
+   * when the new record has none (a green run listed again, a failed run not read this time).
+   */
+  async recordRunFingerprints(runs: StoredRunFingerprint[]): Promise<void> {
+    if (runs.length === 0) return;
+    const now = this.clock();
+    const unique = new Map<string, StoredRunFingerprint>();
+    for (const run of runs) {
+      const known = unique.get(run.runId);
+      unique.set(run.runId, {
+        ...run,
+        fingerprint: run.fingerprint ?? known?.fingerprint,
+        category: run.category ?? known?.category,
+      });
+    }
+    const rows: RunFingerprintRow[] = [...unique.values()].map(run => ({
+      run_id: run.runId,
+      pipeline_key: run.pipelineKey,
+      status: run.status,
+      commit_sha: run.commit ?? null,
+      finished_at: new Date(run.finishedAt),
+      fingerprint: run.fingerprint ?? null,
+      category: run.category ?? null,
+      recorded_at: now,
+    }));
+    // Batches keep each statement well below SQLite's and PostgreSQL's parameter limits
+    for (let start = 0; start < rows.length; start += 100) {
+      await this.db<RunFingerprintRow>(RUN_FINGERPRINTS)
+        .insert(rows.slice(start, start + 100))
+        .onConflict('run_id')
+        .merge({
+          pipeline_key: this.db.raw('excluded.pipeline_key'),
+          status: this.db.raw('excluded.status'),
+          commit_sha: this.db.raw(
+            `COALESCE(excluded.commit_sha, ${RUN_FINGERPRINTS}.commit_sha)`,
+          ),
+          finished_at: this.db.raw('excluded.finished_at'),
+          fingerprint: this.db.raw(
+            `COALESCE(excluded.fingerprint, ${RUN_FINGERPRINTS}.fingerprint)`,
+          ),
+          category: this.db.raw(
+            `COALESCE(excluded.category, ${RUN_FINGERPRINTS}.category)`,
+          ),
+          recorded_at: this.db.raw('excluded.recorded_at'),
+        } as any);
+    }
+  }
+
+  /** The pipeline's recorded runs that finished before `before`, newest first. */
+  async listRunFingerprints(
+    pipelineKey: string,
+    options: { before?: Date; limit: number },
+  ): Promise<StoredRunFingerprint[]> {
+    const query = this.db<RunFingerprintRow>(RUN_FINGERPRINTS).where({
+      pipeline_key: pipelineKey,
+    });
+    if (options.before) query.andWhere('finished_at', '<', options.before);
+    const rows: RunFingerprintRow[] = await query
+      .orderBy([
+        { column: 'finished_at', order: 'desc' },
+        { column: 'run_id', order: 'asc' },
+      ])
+      .limit(options.limit)
+      .select('*');
+    return rows.map(row => this.toRunFingerprint(row));
+  }
+
+  /** The recorded runs among `runIds`, by run id. */
+  async getRunFingerprints(
+    runIds: string[],
+  ): Promise<Map<string, StoredRunFingerprint>> {
+    const found = new Map<string, StoredRunFingerprint>();
+    for (let start = 0; start < runIds.length; start += 500) {
+      const rows: RunFingerprintRow[] = await this.db<RunFingerprintRow>(
+        RUN_FINGERPRINTS,
+      )
+        .whereIn('run_id', runIds.slice(start, start + 500))
+        .select('*');
+      for (const row of rows) found.set(row.run_id, this.toRunFingerprint(row));
+    }
+    return found;
+  }
+
+  /** The latest saved version of the administrators' rules; undefined before the first save. */
+  async latestFailureRules(): Promise<StoredFailureRules | undefined> {
+    const row = (await this.db<FailureRulesRow>(FAILURE_RULES)
+      .orderBy('version', 'desc')
+      .first()) as FailureRulesRow | undefined;
+    return row ? this.toFailureRules(row) : undefined;
+  }
+
+  /** The latest version number, 0 before the first save: a cheap check whether rules changed. */
+  async latestFailureRulesVersion(): Promise<number> {
+    const row = (await this.db(FAILURE_RULES)
+      .max({ version: 'version' })
+      .first()) as { version: number | string | null } | undefined;
+    return toNumber(row?.version);
+  }
+
+  /**
+   * Saves a new version of the administrators' rules. With `baseVersion`, only when that is
+   * still the latest: undefined when another save came first (the version's primary key makes
+   * two concurrent saves of one version fail too).
+   */
+  async saveFailureRules(input: {
+    yaml: string;
+    ruleCount: number;
+    updatedBy: string;
+    baseVersion?: number;
+  }): Promise<StoredFailureRules | undefined> {
+    const now = this.clock();
+    try {
+      return await this.db.transaction(async tx => {
+        const latest = (await tx(FAILURE_RULES)
+          .max({ version: 'version' })
+          .first()) as { version: number | string | null } | undefined;
+        const current = toNumber(latest?.version);
+        if (input.baseVersion !== undefined && input.baseVersion !== current) {
+          return undefined;
+        }
+        const row: FailureRulesRow = {
+          version: current + 1,
+          yaml: input.yaml,
+          rule_count: input.ruleCount,
+          updated_by: input.updatedBy,
+          updated_at: now,
+        };
+        await tx<FailureRulesRow>(FAILURE_RULES).insert(row);
+        return this.toFailureRules(row);
+      });
+    } catch (error) {
+      if (/unique|duplicate|primary key/i.test(String(error))) {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
   // Mapping
+
+  private toRunFingerprint(row: RunFingerprintRow): StoredRunFingerprint {
+    return {
+      runId: row.run_id,
+      pipelineKey: row.pipeline_key,
+      status: row.status,
+      ...(row.commit_sha ? { commit: row.commit_sha } : {}),
+      finishedAt: toDate(row.finished_at).toISOString(),
+      ...(row.fingerprint ? { fingerprint: row.fingerprint } : {}),
+      ...(row.category ? { category: row.category } : {}),
+    };
+  }
+
+  private toFailureRules(row: FailureRulesRow): StoredFailureRules {
+    return {
+      version: toNumber(row.version),
+      yaml: row.yaml,
+      ruleCount: toNumber(row.rule_count),
+      updatedBy: row.updated_by,
+      updatedAt: toDate(row.updated_at),
+    };
+  }
 
   private async messageCounts(
     conversationIds: string[],

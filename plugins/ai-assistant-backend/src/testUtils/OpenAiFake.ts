@@ -2,6 +2,7 @@ import express from 'express';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FAILURE_ANALYST_MARKER } from '../explain/analystMarker';
 
 /** The key the fake accepts unless told otherwise (the demo config uses it). */
 export const OPENAI_FAKE_DEMO_API_KEY = 'comet-demo-openai-key';
@@ -563,6 +564,9 @@ export class OpenAiFake {
   /** Deterministic answers for the portal's demo mode. */
   private demo(body: Json): OpenAiFakeAnswer {
     const messages: Json[] = body.messages;
+    if (String(messages[0]?.content ?? '').includes(FAILURE_ANALYST_MARKER)) {
+      return this.demoFailureAnalysis(messages);
+    }
     const last = messages[messages.length - 1];
     const tools: Array<{ name: string; description: string }> = (
       body.tools ?? []
@@ -621,6 +625,36 @@ export class OpenAiFake {
           ? `Tools you can use:\n${list}`
           : 'No tools are available to you.'
       }`,
+    };
+  }
+
+  /**
+   * "Explain this failure" in demo mode: the JSON the analyst asks for, from the evidence
+   * (the first matched rule's description and fix), saying it is no AI.
+   */
+  private demoFailureAnalysis(messages: Json[]): OpenAiFakeAnswer {
+    let evidence: Json[] = [];
+    try {
+      evidence =
+        JSON.parse(String(messages[1]?.content ?? '{}')).evidence ?? [];
+    } catch {
+      evidence = [];
+    }
+    const rules = evidence.find(item => item.kind === 'matched-rules');
+    const log = evidence.find(item => item.kind === 'log-excerpt');
+    const rule = Array.isArray(rules?.content) ? rules.content[0] : undefined;
+    return {
+      text: JSON.stringify({
+        rootCause: `Demo model (no AI): ${
+          rule?.description ??
+          'no known failure cause matched; the first error lines of the log are the place to start.'
+        }`,
+        fix:
+          rule?.fix ??
+          'Read the first error lines, fix what they report, and run the pipeline again.',
+        confidence: 'low',
+        evidence: [log?.id, rules?.id].filter(Boolean),
+      }),
     };
   }
 }

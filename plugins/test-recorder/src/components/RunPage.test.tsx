@@ -291,4 +291,30 @@ describe('Run page', () => {
       ),
     ).toBeInTheDocument();
   });
+
+  it('shows the buttons other plugins attached to the run page, given the run', async () => {
+    const Explain = (props: { run: { runId: string; status: string } }) => (
+      <button>
+        Explain {props.run.runId} ({props.run.status})
+      </button>
+    );
+    const Broken = () => {
+      throw new Error('this action is broken');
+    };
+    await renderWith(
+      <RunPage
+        runId="run-1"
+        actions={[
+          { loader: async () => Explain as any },
+          { loader: async () => Broken },
+        ]}
+      />,
+      mockApi(),
+    );
+    expect(
+      await screen.findByRole('button', { name: 'Explain run-1 (failed)' }),
+    ).toBeInTheDocument();
+    // A broken action does not take the page down
+    expect(screen.getByLabelText('Counts')).toBeInTheDocument();
+  });
 });

@@ -1,4 +1,4 @@
-import { Link, Progress } from '@backstage/core-components';
+import { ErrorBoundary, Link, Progress } from '@backstage/core-components';
 import { useApi, useRouteRefParams } from '@backstage/frontend-plugin-api';
 import { Box, Button, Typography } from '@material-ui/core';
 import { Alert, AlertTitle } from '@material-ui/lab';
@@ -7,7 +7,11 @@ import {
   testRecorderSuiteRunPermission,
   TestRun,
 } from '@internal/plugin-test-recorder-common';
-import { useEffect, useState } from 'react';
+import type {
+  TestRunAction,
+  TestRunActionProps,
+} from '@internal/plugin-test-recorder-react';
+import { ComponentType, lazy, Suspense, useEffect, useState } from 'react';
 import { testRecorderApiRef } from '../api';
 import { formatDuration, formatWhen } from '../format';
 import { useAllowed } from '../hooks';
@@ -21,14 +25,30 @@ export type RunPageProps = {
   runId: string;
   /** How often a queued or running run is read again (2 s). */
   pollIntervalMs?: number;
+  /** Buttons other plugins attached to the run page (`TestRunActionBlueprint`). */
+  actions?: readonly TestRunAction[];
 };
+
+// One lazy component per attached action, so a run page opened twice loads its code once
+const lazyActions = new WeakMap<
+  TestRunAction,
+  ComponentType<TestRunActionProps>
+>();
+function lazyAction(action: TestRunAction) {
+  let component = lazyActions.get(action);
+  if (!component) {
+    component = lazy(() => action.loader().then(c => ({ default: c })));
+    lazyActions.set(action, component);
+  }
+  return component;
+}
 
 const isActive = (run: TestRun) =>
   run.status === 'queued' || run.status === 'running';
 
 /** One run: its status (live while it runs), per-test results and artifacts. */
 export function RunPage(props: RunPageProps) {
-  const { runId, pollIntervalMs = 2000 } = props;
+  const { runId, pollIntervalMs = 2000, actions = [] } = props;
   const api = useApi(testRecorderApiRef);
   const links = useTestRecorderLinks();
   const [run, setRun] = useState<TestRun | undefined>();
@@ -141,6 +161,16 @@ export function RunPage(props: RunPageProps) {
             Cancel run
           </Button>
         )}
+        {actions.map((action, index) => {
+          const Action = lazyAction(action);
+          return (
+            <ErrorBoundary key={index}>
+              <Suspense fallback={null}>
+                <Action run={run} />
+              </Suspense>
+            </ErrorBoundary>
+          );
+        })}
       </Box>
       {cancelError && (
         <ProblemAlert error={cancelError} title="The run was not cancelled" />
@@ -187,8 +217,8 @@ export function RunPage(props: RunPageProps) {
 }
 
 /** The page at `/test-recorder/runs/:runId`. */
-export function RunPageRoute() {
+export function RunPageRoute(props: { actions?: readonly TestRunAction[] }) {
   const { runId } = useRouteRefParams(runRouteRef);
   const decoded = decodeURIComponent(runId);
-  return <RunPage key={decoded} runId={decoded} />;
+  return <RunPage key={decoded} runId={decoded} actions={props.actions} />;
 }
