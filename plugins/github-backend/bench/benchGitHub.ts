@@ -227,14 +227,32 @@ async function getJson(url: string): Promise<any> {
   return JSON.parse(text);
 }
 
+/** How many pull requests the overview card details (plugins/github's CARD_PULL_REQUESTS). */
+const CARD_PULL_REQUESTS = 5;
+
 /** What Comet's pages ask /api/github and the CI/CD provider, as the frontend asks them. */
 function cometViews(stack: CometStack) {
   const entityApi = `${stack.url}/api/github/entities/component/default/busy-service`;
+  /** The GitHub tab's open pull requests: all of them, with review state and checks. */
   const pullRequests = async () => {
     const body = await getJson(`${entityApi}/pull-requests?state=open`);
     if (body.pullRequests.length !== COUNTS.openPulls) {
       throw new Error(
         `expected ${COUNTS.openPulls} open pull requests, got ${body.pullRequests.length}`,
+      );
+    }
+  };
+  /** The overview's pull requests card: the count, and details of the newest 5 (limit=5). */
+  const pullRequestsCard = async () => {
+    const body = await getJson(
+      `${entityApi}/pull-requests?state=open&limit=${CARD_PULL_REQUESTS}`,
+    );
+    if (
+      body.count !== COUNTS.openPulls ||
+      body.pullRequests.length !== CARD_PULL_REQUESTS
+    ) {
+      throw new Error(
+        `pull requests card: expected ${CARD_PULL_REQUESTS} of ${COUNTS.openPulls}, got ${body.pullRequests.length} of ${body.count}`,
       );
     }
   };
@@ -278,7 +296,7 @@ function cometViews(stack: CometStack) {
    */
   const runsCard = () => providerPage(1, OVERVIEW_RUNS_LIMIT);
   const overview = async () => {
-    await Promise.all([pullRequests(), runsCard()]);
+    await Promise.all([pullRequestsCard(), runsCard()]);
   };
   /** The GitHub tab: config and repository first, then its three sections at once. */
   const githubTab = async () => {
@@ -519,7 +537,7 @@ async function main() {
       visitName,
       'cold',
       cold,
-      'the GitHub tab reuses the overview’s pull requests',
+      'the GitHub tab reuses the list and the five pull requests the card detailed',
     );
     const warm = await counted(views.visit);
     cometRow(visitName, `warm (within the ${CACHE_TTL_SECONDS} s TTL)`, warm);
