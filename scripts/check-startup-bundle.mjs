@@ -40,6 +40,8 @@ const packages = [
       'components/Editor/EditorPage.tsx',
       'components/extensions/RunPageActions.tsx',
       'components/extensions/EntityPanels.tsx',
+      'components/extensions/EditorActions.tsx',
+      'components/extensions/CiCdRunActions.tsx',
     ],
   },
   {
@@ -51,6 +53,8 @@ const packages = [
       'CiCdProviderBlueprint.ts',
       'RunPageActionBlueprint.ts',
       'EntityPanelBlueprint.ts',
+      'EditorActionBlueprint.ts',
+      'CiCdRunActionBlueprint.ts',
     ],
     lazy: [],
   },

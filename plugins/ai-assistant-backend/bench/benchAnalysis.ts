@@ -137,7 +137,7 @@ function generateLog(bytes: number, seed: number, failed: boolean): string {
         break;
       case 1:
         push(
-          `Downloading https://registry.npmjs.org/${pkg}/-/${pkg}-${
+          `Downloading https://registry.example.org/${pkg}/-/${pkg}-${
             1 + (index % 7)
           }.${index % 13}.0.tgz (sha512-${Buffer.from(hex(128), 'hex').toString(
             'base64',

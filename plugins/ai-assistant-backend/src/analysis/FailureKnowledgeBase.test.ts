@@ -168,8 +168,8 @@ const SAMPLES: Record<string, [string, string]> = {
     'Nothing accepted connections at localhost port 8080 (connection refused).',
   ],
   'network-timeout': [
-    'npm ERR! network request to https://registry.npmjs.org/react failed, reason: connect ETIMEDOUT 104.16.0.35:443',
-    'The connection to https://registry.npmjs.org/react timed out or was reset.',
+    'npm ERR! network request to https://registry.example.org/react failed, reason: connect ETIMEDOUT 104.16.0.35:443',
+    'The connection to https://registry.example.org/react timed out or was reset.',
   ],
   'disk-full': [
     'Error: ENOSPC: no space left on device, write',

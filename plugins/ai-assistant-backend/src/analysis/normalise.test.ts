@@ -33,8 +33,8 @@ describe('normaliseLogLine', () => {
     ],
     ['  two   spaces\tand tabs  ', 'two spaces and tabs'],
     [
-      'https://registry.npmjs.org/react/-/react-18.3.1.tgz',
-      'https://registry.npmjs.org/react/-/react-18.3.1.tgz',
+      'https://registry.example.org/react/-/react-18.3.1.tgz',
+      'https://registry.example.org/react/-/react-18.3.1.tgz',
     ],
   ])('%s', (line, expected) => {
     expect(normaliseLogLine(line)).toBe(expected);
@@ -70,7 +70,10 @@ describe('lineShapeHash', () => {
     ['at f (/home/x/src/a.ts:1:1)', 'at f (/home/x/src/b.ts:1:1)'],
     ['a deadbeef b', 'a cafe b'],
     ['face off', 'fade off'],
-    ['https://registry.npmjs.org/react', 'https://registry.npmjs.org/lodash'],
+    [
+      'https://registry.example.org/react',
+      'https://registry.example.org/lodash',
+    ],
     ['ThisIsAVeryLongCamelCaseName', 'ThisIsAVeryLongCamelCaseNamf'],
   ])('tells %j and %j apart', (a, b) => {
     expect(lineShapeHash(a)).not.toBe(lineShapeHash(b));
