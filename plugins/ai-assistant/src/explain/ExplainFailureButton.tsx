@@ -71,7 +71,7 @@ export function ExplainFailureButton(props: ExplainFailureButtonProps) {
         variant="outlined"
         size={size}
         onClick={openDialog}
-        aria-label={`Explain the failure of ${what}`}
+        aria-label={`Explain this failure of ${what}`}
       >
         {size === 'small' ? 'Explain' : 'Explain this failure'}
       </Button>

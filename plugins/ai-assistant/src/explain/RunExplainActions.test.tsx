@@ -43,7 +43,7 @@ describe('Explain this failure', () => {
   it('explains a failed Comet run from its page: cause, fix, first error, earlier runs, new lines and what was not read', async () => {
     const api = new FakeExplainFailureApi();
     await renderWithApi(<RunPageExplainAction run={pipelineRun()} />, api);
-    const dialog = await open('Explain the failure of ci #5');
+    const dialog = await open('Explain this failure of ci #5');
     expect(within(dialog).getByText('Why did ci #5 fail?')).toBeInTheDocument();
     expect(
       await within(dialog).findByText('Category: test-failure'),
@@ -131,7 +131,7 @@ describe('Explain this failure', () => {
     await waitFor(() =>
       expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
     );
-    await open('Explain the failure of ci #5');
+    await open('Explain this failure of ci #5');
     expect(api.explained).toHaveLength(2);
   });
 
@@ -163,7 +163,7 @@ describe('Explain this failure', () => {
       }),
     );
     await renderWithApi(<RunPageExplainAction run={pipelineRun()} />, api);
-    const dialog = await open('Explain the failure of ci #5');
+    const dialog = await open('Explain this failure of ci #5');
     expect(
       await within(dialog).findByText("The model's explanation (gpt-4.1-mini)"),
     ).toBeInTheDocument();
@@ -216,7 +216,7 @@ describe('Explain this failure', () => {
       }),
     );
     await renderWithApi(<RunPageExplainAction run={pipelineRun()} />, api);
-    const dialog = await open('Explain the failure of ci #5');
+    const dialog = await open('Explain this failure of ci #5');
     expect(await within(dialog).findByText(title)).toBeInTheDocument();
     expect(
       within(dialog).getByText((model as { message: string }).message),
@@ -234,7 +234,7 @@ describe('Explain this failure', () => {
       );
     });
     await renderWithApi(<RunPageExplainAction run={pipelineRun()} />, api);
-    const dialog = await open('Explain the failure of ci #5');
+    const dialog = await open('Explain this failure of ci #5');
     expect(
       await within(dialog).findByText('The failure could not be explained'),
     ).toBeInTheDocument();
@@ -273,7 +273,7 @@ describe('Explain this failure', () => {
     );
     expect(
       await screen.findByRole('button', {
-        name: 'Explain the failure of deploy',
+        name: 'Explain this failure of deploy',
       }),
     ).toBeInTheDocument();
     expect(screen.getAllByRole('button')).toHaveLength(1);
@@ -294,7 +294,7 @@ describe('Explain this failure', () => {
       api,
     );
     const button = await screen.findByRole('button', {
-      name: 'Explain the failure of payments/build #12',
+      name: 'Explain this failure of payments/build #12',
     });
     expect(button).toHaveTextContent(/^Explain$/);
     await userEvent.click(button);
@@ -330,12 +330,12 @@ describe('Explain this failure', () => {
       api,
     );
     await screen.findByRole('button', {
-      name: 'Explain the failure of this run of storefront-checkout',
+      name: 'Explain this failure of this run of storefront-checkout',
     });
     expect(
-      screen.getAllByRole('button', { name: /^Explain the failure/ }),
+      screen.getAllByRole('button', { name: /^Explain this failure/ }),
     ).toHaveLength(1);
-    await open('Explain the failure of this run of storefront-checkout');
+    await open('Explain this failure of this run of storefront-checkout');
     await screen.findByText('Category: test-failure');
     expect(api.explained).toEqual([{ testRunId: 'tr-2' }]);
   });
