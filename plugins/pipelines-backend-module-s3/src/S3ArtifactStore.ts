@@ -21,9 +21,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   artifactPathSegments,
-  idSegment,
   isSafeArtifactSegment,
-} from './artifactKeys';
+} from '@internal/plugin-pipelines-node';
+import { idSegment } from './artifactKeys';
 import {
   readS3ArtifactConfig,
   S3_ARTIFACTS_CONFIG_KEY,

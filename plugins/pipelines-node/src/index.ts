@@ -7,6 +7,7 @@
 export * from './stepTypes';
 export * from './stepReports';
 export * from './executor';
+export * from './artifactPaths';
 export * from './providers';
 export * from './runEvents';
 export * from './sandbox';

@@ -1,11 +1,11 @@
-import type {
-  PipelineArtifact,
-  PipelineArtifactStore,
+import {
+  artifactPathSegments,
+  type PipelineArtifact,
+  type PipelineArtifactStore,
 } from '@internal/plugin-pipelines-node';
 import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { artifactPathSegments } from './artifactPaths';
 
 /**
  * Folder names for ids: `test (shard=1)` -> `test_shard=1_`. Never `.` or `..` (which name the

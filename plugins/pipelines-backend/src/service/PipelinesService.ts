@@ -34,12 +34,12 @@ import type {
   PipelineArtifactStore,
   PipelineProvider,
 } from '@internal/plugin-pipelines-node';
-import { ApprovalEnvironments } from '../approvals/ApprovalEnvironments';
-import { GateDeciders } from '../approvals/GateDeciders';
 import {
   artifactPathSegments,
   isSafeArtifactSegment,
-} from '../artifacts/artifactPaths';
+} from '@internal/plugin-pipelines-node';
+import { ApprovalEnvironments } from '../approvals/ApprovalEnvironments';
+import { GateDeciders } from '../approvals/GateDeciders';
 import { GitPipelineSource } from '../engine/GitPipelineSource';
 import type { ActiveRunLimiter } from '../limits/ActiveRunLimiter';
 import { jobTimeoutIssues } from '../limits/jobTimeout';

@@ -1,5 +1,9 @@
 import path from 'node:path';
 
+// The path checks of the artifact store contract (PipelineArtifactStore.read): the pipelines
+// backend applies them to every request, and a store applies them again, never trusting its
+// caller to keep keys inside the run.
+
 /**
  * Whether one segment of an artifact address (a job run id, or one folder or file name of the
  * path) names something inside its parent: not empty, `.` or `..`, with no separator, NUL or
