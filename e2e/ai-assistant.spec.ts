@@ -175,4 +175,43 @@ test.describe('AI assistant', () => {
         .first(),
     ).toBeVisible();
   });
+
+  test('the pipeline editor generates a pipeline and opens it for review', async ({
+    page,
+  }) => {
+    await page.goto('/catalog/default/component/payments-api/ci-cd');
+    await page.getByRole('button', { name: 'Open editor' }).click();
+    await expect(page).toHaveURL(/\/pipelines\/editor\?entityRef=/);
+    const editor = page.getByRole('textbox', { name: 'Pipeline YAML' });
+    await expect(editor).toHaveValue(/^# Build and test/, { timeout: 30_000 });
+
+    await page.getByRole('button', { name: 'Generate with AI' }).click();
+    const dialog = page.getByRole('dialog', {
+      name: 'Generate a pipeline with AI',
+    });
+    await expect(dialog).toBeVisible();
+    // A description is required
+    await dialog.getByRole('button', { name: 'Generate' }).click();
+    await expect(
+      dialog.getByText('Say what the pipeline should do'),
+    ).toBeVisible();
+    await dialog
+      .getByRole('textbox', { name: 'Describe the pipeline' })
+      .fill('Lint and test with npm on every push');
+    await dialog.getByRole('radio', { name: 'A new file' }).check();
+    await dialog.getByRole('button', { name: 'Generate' }).click();
+
+    // The demo model writes a pipeline that pipelines:validate-pipeline accepts
+    await expect(dialog.getByText(/^Valid pipeline for /)).toBeVisible({
+      timeout: 30_000,
+    });
+    await expectNoSeriousA11yViolations(page, 'the generated pipeline');
+    await dialog.getByRole('button', { name: 'Open in editor' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(editor).toHaveValue(
+      /^# Written by Comet's demo model \(no AI\) for: Lint and test with npm/,
+    );
+    // A new file of the entity, unsaved until the user proposes or saves it
+    await expect(page.getByText(/\(new\)/).first()).toBeVisible();
+  });
 });

@@ -65,6 +65,42 @@ test.describe('Comet portal', () => {
     ).toBeVisible();
   });
 
+  test("an entity's overview leads with delivery cards and hides empty relations", async ({
+    page,
+  }) => {
+    await page.getByTestId('user-picker-all').click();
+    await page.getByRole('link', { name: 'Payments API', exact: true }).click();
+    const runs = page.getByText('Latest pipeline runs', { exact: true });
+    const providedApis = page.getByText('Provided APIs', { exact: true });
+    await expect(runs).toBeVisible();
+    await expect(providedApis).toBeVisible();
+    // What a team checks first comes before the relation tables
+    const runsTop = (await runs.boundingBox())!.y;
+    expect(runsTop).toBeLessThan((await providedApis.boundingBox())!.y);
+    // payments-api depends on no component and has no subcomponents: no empty tables
+    await expect(
+      page.getByText('No component is a dependency of this component'),
+    ).toHaveCount(0);
+    await expect(
+      page.getByText('Has subcomponents', { exact: true }),
+    ).toHaveCount(0);
+  });
+
+  test('sidebar labels are shown whole', async ({ page }) => {
+    const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+    // Labels wrap onto a second line instead of ending in an ellipsis
+    for (const text of ['Unprocessed Entities', 'Notifications']) {
+      const label = nav.getByText(text, { exact: false }).first();
+      await expect(label).toBeVisible();
+      const cut = await label.evaluate(
+        element =>
+          element.scrollWidth > element.clientWidth ||
+          element.scrollHeight > element.clientHeight,
+      );
+      expect(cut, `the sidebar label "${text}" is cut`).toBe(false);
+    }
+  });
+
   test('a catalog error shows in the error view', async ({ page }) => {
     const nav = page.getByRole('navigation', { name: 'sidebar nav' });
     await nav.getByRole('link', { name: 'Unprocessed Entities' }).click();

@@ -20,6 +20,25 @@ export interface Config {
   /** Comet's own settings. */
   comet?: {
     /**
+     * OpenTelemetry metrics in Prometheus's format at `GET /metrics` on their own port
+     * (docs/operations.md lists every metric). On by default.
+     */
+    metrics?: {
+      /** Serve metrics. Default true. */
+      enabled?: boolean;
+      /**
+       * The port of the metrics endpoint. Default 9464, the exporter's registered port.
+       * `COMET_METRICS_PORT` overrides it, e.g. for two replicas on one machine. A port in use
+       * turns metrics off with a warning; the portal still starts.
+       */
+      port?: number;
+      /**
+       * The interface to bind. Default: the backend's own `backend.listen.host` (loopback in
+       * the embedded defaults, every interface in production).
+       */
+      host?: string;
+    };
+    /**
      * Local fakes of external APIs served at /api/fakes/<name>, for demos and tests only: each
      * is loaded only when on, and the backend refuses to start with one on when
      * NODE_ENV=production.

@@ -48,7 +48,8 @@ export interface Config {
     maxToolCallsPerTurn?: number;
     /**
      * The budget of the prompt sent to the model, in tokens (estimated as 4 characters each).
-     * Older turns beyond it are left out, and the chat says so. Default 24000.
+     * Older turns beyond it are sent as a summary the model writes (stored and reused), or left
+     * out when the summary cannot be made; the chat says which. Default 24000.
      */
     contextBudgetTokens?: number;
     /** The longest tool output given to the model, in characters; the rest is cut. Default 20000. */
@@ -59,6 +60,19 @@ export interface Config {
      * @visibility secret
      */
     maskValues?: string[];
+    /** Files the assistant writes for review ("Generate with AI" in the pipeline editor). */
+    generation?: {
+      /**
+       * When the validator rejects a generated file (or a generated test suite's run fails), how
+       * many times its problems are sent back to the model to repair it, from 0 to 10. Default 3.
+       */
+      maxRepairs?: number;
+      /**
+       * How long "Generate suite with AI" waits for one run of a generated test suite, in
+       * seconds, from 1 to 3600, before it stops waiting and says so. Default 300.
+       */
+      testRunTimeoutSeconds?: number;
+    };
     /**
      * How much "Explain this failure" reads. Every read goes through the other plugins'
      * actions with the caller's credentials; these caps bound the work of one explanation.

@@ -22,3 +22,10 @@ export {
   type ScopeFamily,
   type ScopedResource,
 } from './ResourceScopes';
+export {
+  ExternalApiMetrics,
+  EXTERNAL_LATENCY_BUCKETS,
+  type ExternalCall,
+  type ExternalErrorClass,
+  type ExternalSystem,
+} from './ExternalApiMetrics';

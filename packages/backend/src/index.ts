@@ -11,6 +11,11 @@ import {
   PreflightError,
 } from './preflight';
 import { configFilesFromArgs, findEnvReferences } from './envReferences';
+import {
+  MetricsSettings,
+  readMetricsSettings,
+  startMetricsEndpoint,
+} from './metrics/PrometheusMetricsServer';
 import { exampleReposPlugin } from './exampleRepos/plugin';
 import { fakesPlugin } from './fakes/plugin';
 import {
@@ -22,7 +27,10 @@ import { precompressedAssetsPlugin } from './staticAssets/plugin';
 /** Variables that may be unset in production, e.g. a PostgreSQL password under trust auth. */
 const OPTIONAL_ENV = ['POSTGRES_PASSWORD'];
 
-async function preflight(): Promise<string> {
+async function preflight(): Promise<{
+  url: string;
+  metricsSettings: MetricsSettings;
+}> {
   const unset = checkEnvReferences(
     findEnvReferences(
       configFilesFromArgs(process.argv.slice(2), process.cwd()),
@@ -66,9 +74,17 @@ async function preflight(): Promise<string> {
       host = config.getOptionalString('backend.listen.host');
     }
     await checkPortFree(port, host);
-    return (
-      config.getOptionalString('app.baseUrl') ?? `http://localhost:${port}`
-    );
+    let metricsSettings: MetricsSettings;
+    try {
+      metricsSettings = readMetricsSettings(config, process.env, host);
+    } catch (error) {
+      throw new PreflightError('comet.metrics.port', (error as Error).message);
+    }
+    return {
+      url:
+        config.getOptionalString('app.baseUrl') ?? `http://localhost:${port}`,
+      metricsSettings,
+    };
   } finally {
     config.close();
   }
@@ -76,8 +92,9 @@ async function preflight(): Promise<string> {
 
 async function main() {
   let url: string;
+  let metricsSettings: MetricsSettings;
   try {
-    url = await preflight();
+    ({ url, metricsSettings } = await preflight());
   } catch (error) {
     if (error instanceof PreflightError) {
       process.stderr.write(`\nComet cannot start: ${error.message}\n\n`);
@@ -85,6 +102,12 @@ async function main() {
     }
     throw error;
   }
+
+  // Prometheus metrics at /metrics on their own port (comet.metrics, COMET_METRICS_PORT):
+  // started before the plugins, whose instruments bind to the meter provider set here
+  const metricsEndpoint = await startMetricsEndpoint(metricsSettings, message =>
+    process.stderr.write(`${message}\n`),
+  );
 
   const backend = createBackend();
 
@@ -136,6 +159,8 @@ async function main() {
   // Job artifacts in S3-compatible object storage instead of the local disk (off until
   // pipelines.artifacts.s3.bucket is set)
   backend.add(import('@internal/plugin-pipelines-backend-module-s3'));
+  // Pipeline jobs as Kubernetes Jobs, one pod per job (off until pipelines.kubernetes is set)
+  backend.add(import('@internal/plugin-pipelines-backend-module-kubernetes'));
 
   // Jenkins: builds on entity pages, triggers, live consoles (jenkins.instances), the
   // jenkins:job:* scaffolder actions, and Jenkins builds in the unified CI/CD view
@@ -184,6 +209,13 @@ async function main() {
   backend.add(fakesPlugin);
 
   await backend.start();
+  if (metricsEndpoint) {
+    process.stdout.write(
+      `Comet serves Prometheus metrics at http://${
+        metricsSettings.host ?? 'localhost'
+      }:${metricsEndpoint.port}/metrics\n`,
+    );
+  }
   process.stdout.write(`\nComet is ready at ${url}\n\n`);
 }
 

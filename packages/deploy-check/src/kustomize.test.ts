@@ -113,6 +113,18 @@ describe("renderKustomization on Comet's manifests", () => {
     expect(base.securityContext.seccompProfile).toEqual({
       type: 'RuntimeDefault',
     });
+
+    // The base runs jobs with the Kubernetes executor; the overlay empties its settings
+    const executorKey = 'app-config.kubernetes-executor.yaml';
+    expect(
+      objectOf(renderComet(), 'ConfigMap', 'comet-app-config').data[
+        executorKey
+      ],
+    ).toContain('kubernetes:');
+    expect(
+      objectOf(overlay, 'ConfigMap', 'comet-app-config').data[executorKey],
+    ).not.toContain('kubernetes:');
+    expect(base.containers[0].args).toContain(`/app/config/${executorKey}`);
   });
 });
 

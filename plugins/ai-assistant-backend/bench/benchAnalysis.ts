@@ -13,7 +13,11 @@
  * pieces, so they do not raise the mark first); the heap delta is what the result keeps.
  *
  *   node --expose-gc --require @backstage/cli-node/config/nodeTransform.cjs \
- *     plugins/ai-assistant-backend/bench/benchAnalysis.ts [--sizes 5,10,20] [--runs 5]
+ *     plugins/ai-assistant-backend/bench/benchAnalysis.ts [--sizes 5,10,20] [--runs 5] \
+ *     [--only analysis|streaming] [--turns 60]
+ *
+ * Then (unless `--only analysis`) it runs the chat's streaming latency benchmark,
+ * `benchStreaming.ts`, in a child process with the same arguments.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -356,6 +360,22 @@ function main() {
     console.log(JSON.stringify(measure(file, [green1, green2], Number(runs))));
     return;
   }
+  const only = argOf('--only', '');
+  if (only !== 'streaming') analysis();
+  if (only !== 'analysis') {
+    execFileSync(
+      process.execPath,
+      [
+        ...process.execArgv.filter(flag => flag !== '--expose-gc'),
+        path.join(__dirname, 'benchStreaming.ts'),
+        ...args,
+      ],
+      { stdio: 'inherit' },
+    );
+  }
+}
+
+function analysis() {
   const sizes = argOf('--sizes', '5,10,20').split(',').map(Number);
   const runs = Number(argOf('--runs', '5'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-bench-analysis-'));

@@ -7,12 +7,25 @@ import {
   actionsServiceRef,
   metricsServiceRef,
 } from '@backstage/backend-plugin-api/alpha';
+import { ExternalApiMetrics } from '@internal/backend-common';
 import { aiAssistantPermissions } from '@internal/plugin-ai-assistant-common';
 import { registerActions } from './actions/registerActions';
 import { readExplainLimits } from './explain/explainLimits';
 import { FailureExplainer } from './explain/FailureExplainer';
 import { FailureRulesService } from './explain/FailureRulesService';
 import { createFailureAnalysisRouter } from './explain/router';
+import { registerGeneratePipelineAction } from './generate/pipelineAction';
+import {
+  PipelineGenerator,
+  readPipelineGenerationSettings,
+} from './generate/PipelineGenerator';
+import { createPipelineGenerationRouter } from './generate/pipelineRouter';
+import { registerGenerateTestSuiteAction } from './generate/testSuiteAction';
+import {
+  readTestSuiteGenerationSettings,
+  TestSuiteGenerator,
+} from './generate/TestSuiteGenerator';
+import { createTestSuiteGenerationRouter } from './generate/testSuiteRouter';
 import { OpenAiChatClient } from './provider/OpenAiChatClient';
 import { AiAssistantMetrics } from './service/AiAssistantMetrics';
 import { AiAssistantService } from './service/AiAssistantService';
@@ -59,8 +72,14 @@ export const aiAssistantPlugin = createBackendPlugin({
         // Every aiAssistant.* key, checked once: a bad value stops start-up naming the key
         const settings = readAiAssistantSettings(config);
         const explainLimits = readExplainLimits(config);
+        const pipelineGeneration = readPipelineGenerationSettings(config);
+        const testSuiteGeneration = readTestSuiteGenerationSettings(config);
         const client = settings.provider
-          ? OpenAiChatClient.create({ settings: settings.provider, logger })
+          ? OpenAiChatClient.create({
+              settings: settings.provider,
+              logger,
+              metrics: ExternalApiMetrics.create(metrics, 'model'),
+            })
           : undefined;
         if (settings.provider) {
           logger.info(
@@ -111,11 +130,51 @@ export const aiAssistantPlugin = createBackendPlugin({
             '',
           ),
         });
+        // "Generate with AI" in the pipeline editor: validated by the pipelines plugin's action
+        const pipelineGenerator = PipelineGenerator.create({
+          actions,
+          store,
+          masker,
+          settings,
+          generation: pipelineGeneration,
+          permissions,
+          auditor,
+          logger,
+          client,
+          metrics: assistantMetrics,
+        });
+        // "Generate suite with AI": saved and run through the test recorder's actions
+        const testSuiteGenerator = TestSuiteGenerator.create({
+          actions,
+          store,
+          masker,
+          settings,
+          generation: testSuiteGeneration,
+          permissions,
+          auditor,
+          logger,
+          client,
+          metrics: assistantMetrics,
+        });
         permissionsRegistry.addPermissions(aiAssistantPermissions);
         registerActions(actionsRegistry, explainer);
+        registerGeneratePipelineAction(actionsRegistry, pipelineGenerator);
+        registerGenerateTestSuiteAction(actionsRegistry, testSuiteGenerator);
         // First: its routes take larger bodies than the chat's router allows
         httpRouter.use(
           await createFailureAnalysisRouter({ explainer, rules, httpAuth }),
+        );
+        httpRouter.use(
+          await createPipelineGenerationRouter({
+            generator: pipelineGenerator,
+            httpAuth,
+          }),
+        );
+        httpRouter.use(
+          await createTestSuiteGenerationRouter({
+            generator: testSuiteGenerator,
+            httpAuth,
+          }),
         );
         httpRouter.use(await createRouter({ service, httpAuth }));
       },

@@ -7,5 +7,7 @@
  */
 export * from './config';
 export * from './failureAnalysis';
+export * from './generatePipeline';
+export * from './generateTestSuite';
 export * from './permissions';
 export * from './types';

@@ -8,8 +8,15 @@ import type { JsonObject, JsonValue } from '@backstage/types';
 /** Who wrote a message. `notice`: the portal itself (an error, context left out); never sent to the model. */
 export type AiMessageRole = 'user' | 'assistant' | 'tool' | 'notice';
 
-/** What kind of notice: an error the chat shows, or context left out to fit the budget. */
-export type AiNoticeKind = 'error' | 'context-trimmed' | 'info';
+/**
+ * What kind of notice: an error the chat shows, context left out to fit the budget, older turns
+ * sent to the model as a summary, or information (an answer the user stopped).
+ */
+export type AiNoticeKind =
+  | 'error'
+  | 'context-trimmed'
+  | 'context-summarised'
+  | 'info';
 
 /**
  * Where a tool call stands. `awaiting-confirmation`: a write held until the user approves it;
@@ -67,6 +74,8 @@ export type AiMessage = {
   activity?: AiToolActivity;
   /** `notice`: what kind. */
   notice?: AiNoticeKind;
+  /** `assistant`: the user stopped the answer; `content` is what was written until then. */
+  stopped?: boolean;
 };
 
 export type AiConversationSummary = {
@@ -127,7 +136,9 @@ export type AiTurnOutcome =
   /** A write waits for the user's confirmation; the answer continues after the decision. */
   | 'awaiting-confirmation'
   /** The provider failed; the chat says why (an `error` event) and nothing was lost. */
-  | 'failed';
+  | 'failed'
+  /** The user stopped the answer; what was written until then is stored, marked stopped. */
+  | 'stopped';
 
 /**
  * One event of a streamed answer (`POST /conversations/:id/messages` and

@@ -30,7 +30,7 @@ export type ListConversationsRequest = {
 export type StreamEventHandler = (event: AiStreamEvent) => void;
 
 export type StreamOptions = {
-  /** Stops reading the stream (the server still finishes and stores the answer). */
+  /** Aborts the stream; the server stops the answer and stores what was written, marked stopped. */
   signal?: AbortSignal;
 };
 

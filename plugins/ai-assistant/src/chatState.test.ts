@@ -109,6 +109,33 @@ describe('chatReducer', () => {
     expect(state.messages).toEqual([notice]);
   });
 
+  it('keeps what streamed when the user stops, marked stopped', () => {
+    const stopped = run([
+      { type: 'loaded', conversation: conversation() },
+      { type: 'send-start', text: 'Why?' },
+      { type: 'event', event: { type: 'delta', text: 'Because the ' } },
+      { type: 'stopped' },
+    ]);
+    expect(stopped.busy).toBe(false);
+    expect(stopped.outcome).toBe('stopped');
+    expect(stopped.streamingText).toBe('');
+    expect(stopped.messages).toEqual([
+      expect.objectContaining({
+        role: 'assistant',
+        content: 'Because the ',
+        stopped: true,
+        conversationId: 'c-1',
+      }),
+    ]);
+    // Stopped before anything streamed: nothing is added
+    const early = run([
+      { type: 'send-start', text: 'Why?' },
+      { type: 'stopped' },
+    ]);
+    expect(early.messages).toEqual([]);
+    expect(early.busy).toBe(false);
+  });
+
   it('counts the tokens of the turn', () => {
     const usage = { promptTokens: 10, completionTokens: 5, totalTokens: 15 };
     const state = run([

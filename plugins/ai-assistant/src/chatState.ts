@@ -53,7 +53,9 @@ export type ChatAction =
   | { type: 'decide-start'; confirmationId: string }
   | { type: 'event'; event: AiStreamEvent }
   | { type: 'request-failed'; problem: ChatProblem }
-  | { type: 'stream-ended'; problem?: ChatProblem };
+  | { type: 'stream-ended'; problem?: ChatProblem }
+  /** The user stopped the answer: what streamed so far stays, marked stopped. */
+  | { type: 'stopped' };
 
 export const initialChatState: ChatState = {
   loading: false,
@@ -217,6 +219,29 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         pendingUserText: undefined,
         decidingConfirmationId: undefined,
         problem: action.problem,
+      };
+    case 'stopped':
+      return {
+        ...state,
+        busy: false,
+        decidingConfirmationId: undefined,
+        outcome: 'stopped',
+        pendingUserText: undefined,
+        streamingText: '',
+        // Shown until the stored answer (marked stopped) replaces it on the next load
+        messages: state.streamingText
+          ? [
+              ...state.messages,
+              {
+                messageId: `stopped-${state.messages.length}`,
+                conversationId: state.conversation?.conversationId ?? '',
+                role: 'assistant',
+                content: state.streamingText,
+                createdAt: new Date().toISOString(),
+                stopped: true,
+              },
+            ]
+          : state.messages,
       };
     case 'stream-ended':
       return {

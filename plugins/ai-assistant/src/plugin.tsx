@@ -11,6 +11,8 @@ import { AiAssistantClient, aiAssistantApiRef } from './api';
 import { isAskableEntity } from './filters';
 import { rootRouteRef } from './routes';
 import { explainExtensions, failureRulesRouteRef } from './explain/extensions';
+import { generateSuiteExtensions } from './generateSuite/extensions';
+import { pipelineGenerationExtensions } from './generate/pipelineExtensions';
 
 const aiAssistantApi = ApiBlueprint.make({
   params: defineParams =>
@@ -58,6 +60,10 @@ export const aiAssistantPlugin = createFrontendPlugin({
     aiAssistantEntityCard,
     // "Explain this failure" on failed runs, and the failure rules page
     ...explainExtensions,
+    // "Generate suite with AI" in the test recorder's Tests tab
+    ...generateSuiteExtensions,
+    // "Generate with AI" in the pipeline editor
+    ...pipelineGenerationExtensions,
   ],
   routes: { root: rootRouteRef, failureRules: failureRulesRouteRef },
 });

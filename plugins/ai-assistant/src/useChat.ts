@@ -30,6 +30,11 @@ export type Chat = {
     decision: 'approve' | 'reject',
   ): Promise<boolean>;
   reload(): void;
+  /**
+   * Stops the answer being written: the request is aborted, the server cancels the model's
+   * answer and stores what was written, marked stopped.
+   */
+  stop(): void;
 };
 
 function messageOf(error: unknown): string {
@@ -38,8 +43,8 @@ function messageOf(error: unknown): string {
 
 /**
  * One conversation: loads it, sends messages and decisions, and applies the events of each
- * streamed answer as they arrive. Leaving the conversation stops reading its stream; the
- * server still finishes and stores the answer.
+ * streamed answer as they arrive. Stopping, or leaving the conversation, aborts its stream;
+ * the server then stops the answer and stores what was written, marked stopped.
  */
 export function useChat(options: UseChatOptions): Chat {
   const api = useApi(aiAssistantApiRef);
@@ -101,6 +106,9 @@ export function useChat(options: UseChatOptions): Chat {
     ): Promise<boolean> => {
       const controller = new AbortController();
       reading.current = controller;
+      const finished = () => {
+        if (reading.current === controller) reading.current = undefined;
+      };
       let started = false;
       let done = false;
       const onEvent = (event: AiStreamEvent) => {
@@ -111,7 +119,9 @@ export function useChat(options: UseChatOptions): Chat {
       };
       try {
         await start(onEvent, controller.signal);
+        finished();
       } catch (error) {
+        finished();
         if (gen !== generation.current || controller.signal.aborted) {
           return true;
         }
@@ -136,7 +146,7 @@ export function useChat(options: UseChatOptions): Chat {
           problem: {
             message: `The connection was lost before the answer was finished (${messageOf(
               error,
-            )}). The server keeps writing it; the conversation was reloaded with what is stored.`,
+            )}); the conversation was reloaded with what is stored.`,
           },
         });
         load(currentId.current!, gen);
@@ -226,5 +236,13 @@ export function useChat(options: UseChatOptions): Chat {
     [api, load, stream],
   );
 
-  return { state, send, decide, reload };
+  const stop = useCallback(() => {
+    const controller = reading.current;
+    if (!controller || controller.signal.aborted) return;
+    controller.abort();
+    dispatch({ type: 'stopped' });
+    callbacks.current.onTurnFinished?.();
+  }, []);
+
+  return { state, send, decide, reload, stop };
 }

@@ -82,6 +82,22 @@ export type GitHubJob = {
 };
 
 /**
+ * A job's plain-text log, as far as it was read: GitHub serves it whole, so a long one is read
+ * as a stream of which only the end is kept (where jobs fail).
+ */
+export type GitHubJobLog = {
+  jobId: number;
+  /** The log (its last `maxBytes` when longer, from the first whole line), as UTF-8 text. */
+  text: string;
+  /** Bytes read of the log. */
+  bytesRead: number;
+  /** Bytes read but left out before `text` (0 when `text` is all that was read). */
+  droppedBytes: number;
+  /** Whether the log was longer than Comet reads: the bytes after `bytesRead` were not read. */
+  unreadAfter: boolean;
+};
+
+/**
  * The reviews' verdict: the latest review of each reviewer counts (`COMMENTED` ones do not);
  * `changes_requested` wins over `approved`; `none` when nobody decided yet.
  */

@@ -1,11 +1,14 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import express from 'express';
 import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import {
   GitHubClientFactory,
   GitHubClientFactoryOptions,
 } from './GitHubClientFactory';
-import { GitHubFake, GitHubFakeRepoSeed } from './testUtils';
+import { GitHubFake, GitHubFakeRepoSeed, githubLogOf } from './testUtils';
 
 const TOKEN = 'ghp_readWriteEverything0000000000000000';
 const READER = 'ghp_actionsReaderOnly00000000000000000';
@@ -16,6 +19,17 @@ const { privateKey, publicKey } = generateKeyPairSync('rsa', {
   privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
   publicKeyEncoding: { type: 'spki', format: 'pem' },
 });
+
+const FAILED_LOG = githubLogOf([
+  '##[group]Run npm test',
+  'FAIL src/refund.test.ts',
+  '  ● refund › refunds once',
+  '##[error]Process completed with exit code 1.',
+]);
+/** About 2.9 MB: line i is `… line i of the long log` with é in it (two bytes). */
+const LONG_LOG = githubLogOf(
+  Array.from({ length: 40_000 }, (_, i) => `é line ${i} of the long log`),
+);
 
 const REPOS: GitHubFakeRepoSeed[] = [
   {
@@ -42,11 +56,14 @@ const REPOS: GitHubFakeRepoSeed[] = [
     ],
     jobs: [
       ...Array.from({ length: 150 }, (_, i) => ({ id: 5000 + i, run_id: 101 })),
+      { id: 2002, run_id: 103, name: 'old', logExpired: true },
+      { id: 2003, run_id: 103, name: 'long', log: LONG_LOG },
       {
         id: 2001,
         run_id: 102,
         name: 'test',
         conclusion: 'failure',
+        log: FAILED_LOG,
         steps: [
           {
             number: 1,
@@ -215,6 +232,124 @@ describe('GitHubClient against the GitHub fake', () => {
         { number: 2, name: 'Test', status: 'completed', conclusion: 'failure' },
       ],
     });
+  });
+
+  it("reads a job's log through GitHub's redirect, without its token, never cached", async () => {
+    const c = client();
+    fake.resetCalls();
+    const log = await c.getJobLog(2001);
+    expect(log).toEqual({
+      jobId: 2001,
+      text: FAILED_LOG,
+      bytesRead: Buffer.byteLength(FAILED_LOG),
+      droppedBytes: 0,
+      unreadAfter: false,
+    });
+    await c.getJobLog(2001);
+    expect(
+      fake.calls.map(call => `${call.method} ${call.path} ${call.status}`),
+    ).toEqual(
+      Array(2)
+        .fill([
+          'GET /repos/comet-examples/payments-api/actions/jobs/2001/logs 302',
+          expect.stringMatching(/^GET \/_fake-blobs\/job-logs\/\d+\/2001 200$/),
+        ])
+        .flat(),
+    );
+  });
+
+  it('keeps the end of a long log from a whole line, and stops reading at the cap', async () => {
+    const c = client();
+    const total = Buffer.byteLength(LONG_LOG);
+    const tail = await c.getJobLog(2003, { maxBytes: 10_000 });
+    expect(tail.bytesRead).toBe(total);
+    expect(tail.unreadAfter).toBe(false);
+    expect(Buffer.byteLength(tail.text)).toBeLessThanOrEqual(10_000);
+    expect(Buffer.byteLength(tail.text)).toBeGreaterThan(9_900);
+    expect(tail.droppedBytes).toBe(total - Buffer.byteLength(tail.text));
+    expect(LONG_LOG.endsWith(tail.text)).toBe(true);
+    expect(tail.text).toMatch(/^\S+Z é line \d+ of the long log\n/);
+    expect(tail.text).toMatch(/é line 39999 of the long log\n$/);
+
+    const capped = await c.getJobLog(2003, {
+      maxBytes: 1_000,
+      maxReadBytes: 100_000,
+    });
+    expect(capped).toMatchObject({ bytesRead: 100_000, unreadAfter: true });
+    expect(LONG_LOG.slice(0, 100_000)).toContain(capped.text);
+    expect(capped.text).toMatch(/^\S+Z é line \d+/);
+    expect(capped.droppedBytes).toBe(100_000 - Buffer.byteLength(capped.text));
+
+    // One line longer than the cap: its end, without half a character
+    // (the last line is `…Z é line 39999 of the long log`, é two bytes: 29 cut it in half)
+    const oneLine = await c.getJobLog(2003, { maxBytes: 29 });
+    expect(oneLine.text).toBe(' line 39999 of the long log\n');
+  });
+
+  it('says when a job or its log is gone, without retrying', async () => {
+    const c = client();
+    fake.resetCalls();
+    await expect(c.getJobLog(2002)).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message:
+        "GitHub answered 410 Gone for GET /repos/comet-examples/payments-api/actions/jobs/2002/logs on github.com: Gone (what it names existed but is gone, e.g. a log past the repository's retention)",
+    });
+    await expect(c.getJobLog(9)).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringContaining(
+        'GitHub answered 404 for GET /repos/comet-examples/payments-api/actions/jobs/9/logs on github.com',
+      ),
+    });
+    expect(fake.calls.map(call => call.status)).toEqual([410, 404]);
+    await expect(client(OUTSIDER).getJobLog(2001)).rejects.toMatchObject({
+      name: 'NotFoundError',
+    });
+  });
+
+  it('says when the download GitHub redirected to fails, without its signed URL', async () => {
+    const broken = express();
+    let blobUrl = '';
+    broken.get('/repos/:owner/:repo/actions/jobs/:id/logs', (req, res) => {
+      blobUrl = `http://${req.get('host')}/blob?urlSignature=s3cr3t`;
+      res.redirect(302, blobUrl);
+    });
+    broken.get('/blob', (_req, res) => {
+      res.status(403).send('AuthenticationFailed');
+    });
+    broken.get('/slow/repos/:owner/:repo/actions/jobs/:id/logs', (req, res) => {
+      res.redirect(302, `http://${req.get('host')}/slow-blob`);
+    });
+    broken.get('/slow-blob', (_req, res) => {
+      res.type('text/plain').write('first line\n');
+      // never ends
+    });
+    const server = broken.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const c = factory([
+        { host: 'github.com', apiBaseUrl: base, token: TOKEN },
+      ]).forRepository(repository);
+      const error = await c.getJobLog(1).catch(e => e);
+      expect(error).toMatchObject({
+        name: 'ServiceUnavailableError',
+        message: `Could not download the log of job 1 of comet-examples/payments-api on github.com: ${
+          new URL(base).host
+        } answered 403 to the URL GitHub redirected to (it works for a minute after the redirect)`,
+      });
+      expect(String(error.message)).not.toContain('s3cr3t');
+      const slow = factory(
+        [{ host: 'github.com', apiBaseUrl: `${base}/slow`, token: TOKEN }],
+        { logDownloadTimeoutMs: 200 },
+      ).forRepository(repository);
+      await expect(slow.getJobLog(1)).rejects.toMatchObject({
+        name: 'ServiceUnavailableError',
+        message: expect.stringContaining('it took longer than 200 ms'),
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('re-runs a completed run and cancels a running one; a completed one cannot be cancelled', async () => {

@@ -8,6 +8,7 @@ import {
 import type {
   GitHubCommitSummary,
   GitHubJob,
+  GitHubJobLog,
   GitHubPullRequestSummary,
   GitHubRepositoryRef,
   GitHubWorkflowRunPage,
@@ -55,7 +56,22 @@ export type GitHubClientContext = {
   /** Longest wait for a rate limit, in seconds; beyond it requests fail. */
   maxRateLimitWaitSeconds: number;
   sleep: (ms: number) => Promise<void>;
+  /** Told of each wait a 429's `retry-after` asks for (the rate-limit metrics). */
+  onRateLimitWait?: (waitMs: number) => void;
+  /** The longest a job log's download (the whole stream) may take. Default 60000 ms. */
+  logDownloadTimeoutMs?: number;
 };
+
+/** How much of a job's log {@link GitHubClient.getJobLog} reads and keeps. */
+export type GitHubJobLogOptions = {
+  /** Bytes of the log's end that are kept. Default 1,000,000. */
+  maxBytes?: number;
+  /** Bytes read at most; a longer log's rest is not downloaded. Default 64 MiB. */
+  maxReadBytes?: number;
+};
+
+export const DEFAULT_JOB_LOG_MAX_BYTES = 1_000_000;
+export const DEFAULT_JOB_LOG_MAX_READ_BYTES = 64 * 1024 * 1024;
 
 export type GitHubCheckRunInput = {
   status?: 'queued' | 'in_progress' | 'completed';
@@ -276,6 +292,7 @@ export class GitHubClient {
         retryAfter >= 0 &&
         retryAfter <= this.context.maxRateLimitWaitSeconds
       ) {
+        this.context.onRateLimitWait?.(retryAfter * 1000);
         await this.context.sleep(retryAfter * 1000);
         return this.send(credential, route, params, attempt + 1);
       }
@@ -397,6 +414,13 @@ export class GitHubClient {
       }
       return new NotAllowedError(
         scrub(`GitHub refused ${what}: ${githubMessage}`),
+      );
+    }
+    if (status === 410) {
+      return new NotFoundError(
+        scrub(
+          `GitHub answered 410 Gone for ${what}: ${githubMessage} (what it names existed but is gone, e.g. a log past the repository's retention)`,
+        ),
       );
     }
     if (status === 404) {
@@ -529,6 +553,140 @@ export class GitHubClient {
       data => data.jobs as GitHubJson[],
     );
     return jobs.map(mapJob);
+  }
+
+  /**
+   * The plain-text log of one job (`GET …/actions/jobs/{job_id}/logs`): GitHub answers 302 with
+   * a URL that works for a minute without credentials, which is downloaded as a stream. Only the
+   * last `maxBytes` are kept (from the first whole line), and at most `maxReadBytes` are read.
+   * Never cached. 1 request to GitHub and 1 download. A job GitHub does not know → NotFoundError;
+   * a log past its retention (410) → NotFoundError saying it is gone.
+   */
+  async getJobLog(
+    jobId: number,
+    options: GitHubJobLogOptions = {},
+  ): Promise<GitHubJobLog> {
+    const maxBytes = options.maxBytes ?? DEFAULT_JOB_LOG_MAX_BYTES;
+    const maxReadBytes = Math.max(
+      options.maxReadBytes ?? DEFAULT_JOB_LOG_MAX_READ_BYTES,
+      maxBytes,
+    );
+    const credential = await this.context.credential();
+    const route = 'GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs';
+    const response = (await this.send<unknown>(credential, route, {
+      ...this.params,
+      job_id: jobId,
+      headers: credential.authorization
+        ? { authorization: credential.authorization }
+        : {},
+      // The signed URL is fetched here, as a stream, and without the token
+      request: { redirect: 'manual' },
+    })) as Response<unknown> & { status?: number };
+    const { host, owner, repo } = this.repository;
+    const what = `the log of job ${jobId} of ${owner}/${repo} on ${host}`;
+    const location = header(response.headers, 'location');
+    if (!location) {
+      if (response.status === 200 && typeof response.data === 'string') {
+        // Served directly instead of redirected: already read whole
+        return this.keepEnd(
+          jobId,
+          [Buffer.from(response.data, 'utf8')],
+          maxBytes,
+          false,
+        );
+      }
+      throw new ServiceUnavailableError(
+        `GitHub answered ${response.status} without a Location for ${what}: expected a 302 to the log`,
+      );
+    }
+    let download: globalThis.Response;
+    const timeoutMs = this.context.logDownloadTimeoutMs ?? 60_000;
+    // The URL is signed: a credential in itself, so only its host is ever named
+    let downloadHost = 'the URL GitHub gave';
+    try {
+      downloadHost = new URL(location).host;
+      download = await fetch(location, {
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `Could not download ${what} from ${downloadHost}: ${
+          (error as Error).name === 'TimeoutError'
+            ? `no answer within ${timeoutMs} ms`
+            : (error as Error).message
+        }`,
+      );
+    }
+    if (download.status !== 200 || !download.body) {
+      await download.body?.cancel();
+      throw new ServiceUnavailableError(
+        `Could not download ${what}: ${downloadHost} answered ${download.status} to the URL GitHub redirected to (it works for a minute after the redirect)`,
+      );
+    }
+    const chunks: Buffer[] = [];
+    let held = 0;
+    let bytesRead = 0;
+    let unreadAfter = false;
+    const reader = download.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        let chunk = Buffer.from(value.buffer, value.byteOffset, value.length);
+        if (bytesRead + chunk.length > maxReadBytes) {
+          chunk = chunk.subarray(0, maxReadBytes - bytesRead);
+          unreadAfter = true;
+        }
+        bytesRead += chunk.length;
+        chunks.push(chunk);
+        held += chunk.length;
+        // Only the end is kept: what is held stays under twice the cap
+        while (chunks.length > 1 && held - chunks[0].length >= maxBytes) {
+          held -= chunks.shift()!.length;
+        }
+        if (unreadAfter) break;
+      }
+    } catch (error) {
+      throw new ServiceUnavailableError(
+        `Could not download ${what} from ${downloadHost}: ${
+          (error as Error).name === 'TimeoutError'
+            ? `it took longer than ${timeoutMs} ms`
+            : (error as Error).message
+        }`,
+      );
+    } finally {
+      if (unreadAfter) await reader.cancel().catch(() => {});
+    }
+    return this.keepEnd(jobId, chunks, maxBytes, unreadAfter, bytesRead);
+  }
+
+  /** The last `maxBytes` of what was read, from the first whole line (or character). */
+  private keepEnd(
+    jobId: number,
+    chunks: Buffer[],
+    maxBytes: number,
+    unreadAfter: boolean,
+    bytesRead = chunks.reduce((sum, c) => sum + c.length, 0),
+  ): GitHubJobLog {
+    let buffer = Buffer.concat(chunks);
+    let start = Math.max(buffer.length - maxBytes, 0);
+    const atLineStart = start > 0 && buffer[start - 1] === 0x0a;
+    if (!atLineStart && (start > 0 || buffer.length < bytesRead)) {
+      const newline = buffer.indexOf(0x0a, start);
+      if (newline >= 0 && newline < buffer.length - 1) start = newline + 1;
+      // A line longer than the cap: at least no half character
+      else
+        while (start < buffer.length && (buffer[start] & 0xc0) === 0x80)
+          start++;
+    }
+    buffer = buffer.subarray(start);
+    return {
+      jobId,
+      text: buffer.toString('utf8'),
+      bytesRead,
+      droppedBytes: bytesRead - buffer.length,
+      unreadAfter,
+    };
   }
 
   /** Re-runs every job of a completed run. 1 request. */

@@ -8,6 +8,7 @@ import {
   ScmIntegrations,
 } from '@backstage/integration';
 import type { GitHubRepositoryRef } from '@internal/plugin-github-common';
+import { ExternalApiMetrics } from '@internal/backend-common';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
@@ -30,6 +31,8 @@ export type GitHubClientFactoryOptions = {
   cacheMaxMegabytes?: number;
   /** `github.requestTimeoutMs`. Default 10000. */
   requestTimeoutMs?: number;
+  /** The longest a job log's download may take. Default 60000. */
+  logDownloadTimeoutMs?: number;
   /** The longest rate-limit wait before a request fails instead. Default 60 seconds. */
   maxRateLimitWaitSeconds?: number;
   /**
@@ -43,6 +46,8 @@ export type GitHubClientFactoryOptions = {
   /** The unit of the retry backoff in milliseconds. Default 1000. */
   retryBaseMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** `comet.external.*` metrics of every call (system `github`, per host). */
+  metrics?: ExternalApiMetrics;
 };
 
 function hashOf(secret: string) {
@@ -71,6 +76,7 @@ export class GitHubClientFactory {
           'github.cache.maxMegabytes',
         ),
         requestTimeoutMs: config.getOptionalNumber('github.requestTimeoutMs'),
+        metrics: ExternalApiMetrics.forRootService('github'),
         ...options,
       },
     );
@@ -141,6 +147,9 @@ export class GitHubClientFactory {
       rateLimits: this.rateLimits,
       maxRateLimitWaitSeconds: maxWait,
       sleep: this.sleep,
+      onRateLimitWait: waitMs =>
+        this.options.metrics?.rateLimitWait(repository.host, waitMs),
+      logDownloadTimeoutMs: this.options.logDownloadTimeoutMs,
       credential: async (): Promise<GitHubRequestCredential> => {
         if (options.userToken) {
           return {
@@ -195,6 +204,7 @@ export class GitHubClientFactory {
       ) => {
         const { method, url } = options as { method: string; url: string };
         if (retryCount === 0 && retryAfter <= maxWait) {
+          this.options.metrics?.rateLimitWait(host, retryAfter * 1000);
           logger.warn(
             `GitHub ${kind} rate limit on ${host} for ${method} ${url}: waiting ${retryAfter} s`,
           );
@@ -216,8 +226,12 @@ export class GitHubClientFactory {
       },
       request: {
         // Every call gets its own timeout
-        fetch: (input: any, init?: RequestInit) =>
-          fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+        fetch: (input: any, init?: RequestInit) => {
+          const call = () =>
+            fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+          const metrics = this.options.metrics;
+          return metrics ? metrics.time(host, call) : call();
+        },
       },
       throttle: {
         id: host,
@@ -237,7 +251,7 @@ export class GitHubClientFactory {
       } as any,
       retry: {
         // 429 is waited out by GitHubClient with its retry-after; the others are final
-        doNotRetry: [400, 401, 403, 404, 409, 422, 429],
+        doNotRetry: [400, 401, 403, 404, 409, 410, 422, 429],
         retries: this.options.retries ?? 2,
         retryAfterBaseValue: this.options.retryBaseMs ?? 1000,
       },

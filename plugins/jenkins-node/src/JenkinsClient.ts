@@ -1,5 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
+import { ExternalApiMetrics } from '@internal/backend-common';
 import {
   InputError,
   NotAllowedError,
@@ -179,6 +180,8 @@ export type JenkinsClientOptions = {
   cacheTtlMs?: number;
   /** The most console text one progressive read returns (default 1 MiB). */
   consoleChunkBytes?: number;
+  /** `comet.external.*` metrics of every call (system `jenkins`, per instance). */
+  metrics?: ExternalApiMetrics;
 };
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -225,6 +228,7 @@ export class JenkinsClient {
       consoleChunkBytes:
         config.getOptionalNumber('jenkins.consoleChunkBytes') ??
         DEFAULT_JENKINS_CONSOLE_CHUNK_BYTES,
+      metrics: ExternalApiMetrics.forRootService('jenkins'),
     });
   }
 
@@ -713,6 +717,7 @@ export class JenkinsClient {
         controller.abort(reason);
       };
       let response: Response;
+      const started = performance.now();
       try {
         response = await fetch(url, {
           method,
@@ -723,6 +728,11 @@ export class JenkinsClient {
         });
       } catch (error) {
         clearTimeout(timer);
+        this.options.metrics?.call({
+          instance: instance.name,
+          failure: timedOut ? 'timeout' : 'network',
+          durationMs: performance.now() - started,
+        });
         const err = error as Error & {
           cause?: { code?: string; message?: string };
         };
@@ -738,6 +748,11 @@ export class JenkinsClient {
         );
       }
       const { status } = response;
+      this.options.metrics?.call({
+        instance: instance.name,
+        status,
+        durationMs: performance.now() - started,
+      });
       if (options.accept?.includes(status) || (status >= 200 && status < 400)) {
         // A streamed body may take long; its reader times it instead
         if (untimedBody) clearTimeout(timer);
@@ -777,6 +792,9 @@ export class JenkinsClient {
             ? retryAfter * 1000
             : this.backoff(attempt);
         if (wait <= 30_000) {
+          if (status === 429 || retryAfterHeader) {
+            this.options.metrics?.rateLimitWait(instance.name, wait);
+          }
           this.options.logger.info(
             `Jenkins instance "${instance.name}" answered ${where} with HTTP ${status}; retrying in ${wait} ms`,
           );

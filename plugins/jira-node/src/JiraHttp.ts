@@ -1,3 +1,4 @@
+import type { ExternalApiMetrics } from '@internal/backend-common';
 import { JiraError, JiraErrorKind, JiraInstanceConfig } from './types';
 
 /** The User-Agent of every call: not a browser's, so Atlassian's XSRF check lets writes in. */
@@ -44,6 +45,8 @@ export type JiraHttpOptions = {
   /** How waits happen (tests record them). */
   sleep?: (ms: number) => Promise<void>;
   onRequest?: JiraRequestListener;
+  /** `comet.external.*` metrics of every call (system `jira`, per instance). */
+  metrics?: ExternalApiMetrics;
 };
 
 /**
@@ -202,6 +205,11 @@ export class JiraHttp {
         });
       } catch (error) {
         const timedOut = (error as Error)?.name === 'TimeoutError';
+        this.options.metrics?.call({
+          instance: instance.name,
+          failure: timedOut ? 'timeout' : 'network',
+          durationMs: Date.now() - started,
+        });
         const cause = (error as { cause?: { code?: string; message?: string } })
           ?.cause;
         throw new JiraError({
@@ -228,12 +236,18 @@ export class JiraHttp {
         durationMs: Date.now() - started,
         attempt,
       });
+      this.options.metrics?.call({
+        instance: instance.name,
+        status: response.status,
+        durationMs: Date.now() - started,
+      });
 
       if (response.status === 429 || response.status === 503) {
         const asked = retryAfterMs(response.headers);
         const wait = asked ?? 1000 * 2 ** (attempt - 1);
         const text = await response.text().catch(() => '');
         if (read && attempt < maxAttempts && wait <= maxWait) {
+          this.options.metrics?.rateLimitWait(instance.name, wait);
           await (this.options.sleep ?? sleep)(wait);
           continue;
         }

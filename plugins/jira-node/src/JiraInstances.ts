@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
-import { selectInstance } from '@internal/backend-common';
+import { ExternalApiMetrics, selectInstance } from '@internal/backend-common';
 import {
   ANNOTATION_JIRA_PROJECT_KEY,
   JIRA_CONFIG_KEY,
@@ -26,6 +26,8 @@ export type JiraInstancesOptions = {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   onRequest?: JiraRequestListener;
+  /** `comet.external.*` metrics; fromConfig uses the global meter's (`jira`). */
+  metrics?: ExternalApiMetrics;
 };
 
 function configError(message: string) {
@@ -269,7 +271,10 @@ export class JiraInstances {
           .join(', ')}`,
       );
     }
-    return new JiraInstances(instances, settings, options);
+    return new JiraInstances(instances, settings, {
+      ...options,
+      metrics: options.metrics ?? ExternalApiMetrics.forRootService('jira'),
+    });
   }
 
   constructor(
@@ -322,6 +327,7 @@ export class JiraInstances {
         fetch: this.options.fetch,
         sleep: this.options.sleep,
         onRequest: this.options.onRequest,
+        metrics: this.options.metrics,
       });
       this.clients.set(instance.name, client);
     }

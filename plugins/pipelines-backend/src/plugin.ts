@@ -2,7 +2,10 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import {
+  actionsRegistryServiceRef,
+  metricsServiceRef,
+} from '@backstage/backend-plugin-api/alpha';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { pipelinesPermissions } from '@internal/plugin-pipelines-common';
@@ -29,6 +32,7 @@ import { RunEventDispatcher } from './events/RunEventDispatcher';
 import { RunOwnersEventListener } from './events/RunOwnersEventListener';
 import { LiveLogBus } from './engine/LiveLogBus';
 import { PipelineEngine } from './engine/PipelineEngine';
+import { PipelineMetrics } from './metrics/PipelineMetrics';
 import { LocalExecutor } from './executor/LocalExecutor';
 import { resolveStepSandbox } from './sandbox/resolveStepSandbox';
 import { CometPipelineProvider } from './service/CometPipelineProvider';
@@ -121,6 +125,7 @@ export const pipelinesPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         notifications: notificationService,
         sandbox: pipelineSandboxServiceRef,
+        metrics: metricsServiceRef,
       },
       async init({
         config,
@@ -139,6 +144,7 @@ export const pipelinesPlugin = createBackendPlugin({
         scheduler,
         notifications,
         sandbox,
+        metrics,
       }) {
         const pipelinesConfig = config.getOptionalConfig('pipelines');
         const dataDir = path.resolve(
@@ -165,6 +171,19 @@ export const pipelinesPlugin = createBackendPlugin({
             1000,
         });
         const liveLogs = new LiveLogBus();
+        const leaseMs =
+          (pipelinesConfig?.getOptionalNumber('leaseSeconds') ?? 30) * 1000;
+        // comet.pipelines.* metrics (docs/operations.md); `engine` is set below, before any scrape
+        // can reach the running-jobs gauge
+        let engine: PipelineEngine | undefined = undefined;
+        const pipelineMetrics = PipelineMetrics.create(metrics, {
+          queueStats: expiredBefore => store.queueStats(expiredBefore),
+          runningJobs: () => engine?.runningJobs ?? 0,
+          liveViewers: () => liveLogs.viewerCount,
+          // Recovery runs every few seconds; a lease expired a whole lease ago is not recovered
+          stuckAfterMs: leaseMs,
+        });
+        liveLogs.observeStored(lines => pipelineMetrics.logStored(lines));
         // Tells the owning group when a run fails or a gate waits for a decision.
         const ownersNotifier = RunOwnersNotifier.create({
           auth,
@@ -184,6 +203,7 @@ export const pipelinesPlugin = createBackendPlugin({
         for (const listener of runEventListeners) {
           runEvents.addListener(listener);
         }
+        runEvents.addListener(pipelineMetrics.listener());
         const artifacts =
           customArtifactStore ??
           new LocalArtifactStore(path.join(dataDir, 'artifacts'));
@@ -203,7 +223,7 @@ export const pipelinesPlugin = createBackendPlugin({
                 10) * 1000,
             gitRemotePolicy,
           });
-        const engine = new PipelineEngine({
+        engine = new PipelineEngine({
           store,
           executor,
           stepTypes,
@@ -212,8 +232,7 @@ export const pipelinesPlugin = createBackendPlugin({
           ownersOf: entityRef => ownersOfEntity(catalog, auth, entityRef),
           artifacts,
           concurrency: pipelinesConfig?.getOptionalNumber('concurrency') ?? 4,
-          leaseMs:
-            (pipelinesConfig?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
+          leaseMs,
           heartbeatMs:
             (pipelinesConfig?.getOptionalNumber('heartbeatSeconds') ?? 5) *
             1000,
@@ -229,6 +248,7 @@ export const pipelinesPlugin = createBackendPlugin({
             50 * 1024 * 1024,
           liveLogs,
           jobTimeout,
+          metrics: pipelineMetrics,
         });
 
         const source = GitPipelineSource.create({

@@ -95,6 +95,12 @@ export type PipelineJob = {
   artifacts: string[];
   /** The job pauses until a permitted user approves or rejects. A job with approval has no steps. */
   approval?: PipelineApproval;
+  /**
+   * The container image the job runs in, for executors that run jobs in containers (the
+   * Kubernetes executor, within `pipelines.kubernetes.allowedImages`); the local executor
+   * ignores it.
+   */
+  image?: string;
 };
 
 export type PipelineDefinition = {

@@ -286,6 +286,46 @@ describe('parsePipeline', () => {
       expect(pipeline.jobs[0].steps[0].timeoutMs).toBe(5_400_000);
     });
 
+    it('reads a job image, and names a bad one with its line', () => {
+      const pipeline = pipelineOf(
+        yaml(
+          'name: test',
+          'jobs:',
+          '  build:',
+          '    image: registry.example.org:5000/ci/node:22.1-alpine',
+          '    steps: [{ run: make }]',
+          '  pinned:',
+          `    image: node@sha256:${'a'.repeat(64)}`,
+          '    steps: [{ run: make }]',
+          '  plain:',
+          '    steps: [{ run: make }]',
+        ),
+      );
+      expect(pipeline.jobs.map(job => job.image)).toEqual([
+        'registry.example.org:5000/ci/node:22.1-alpine',
+        `node@sha256:${'a'.repeat(64)}`,
+        undefined,
+      ]);
+      expect(
+        issuesOf(
+          yaml(
+            'name: test',
+            'jobs:',
+            '  build:',
+            '    image: "node:22 --privileged"',
+            '    steps: [{ run: make }]',
+          ),
+        ),
+      ).toEqual([
+        expect.objectContaining({
+          path: 'jobs.build.image',
+          line: 4,
+          message:
+            'Image "node:22 --privileged" is not a container image reference like registry.example.org/team/node:22',
+        }),
+      ]);
+    });
+
     it('allows every documented expression', () => {
       const pipeline = pipelineOf(
         yaml(

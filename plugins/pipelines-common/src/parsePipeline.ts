@@ -60,6 +60,10 @@ const PARAM_TYPES: PipelineParamType[] = [
   'boolean',
   'choice',
 ];
+/** `[registry[:port]/]path[:tag][@sha256:digest]`, as the container runtimes accept it. */
+const IMAGE_PATTERN =
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const MAX_IMAGE_LENGTH = 512;
 const JOB_KEYS = [
   'name',
   'needs',
@@ -71,6 +75,7 @@ const JOB_KEYS = [
   'steps',
   'artifacts',
   'approval',
+  'image',
 ];
 const STEP_KEYS = [
   'name',
@@ -962,6 +967,11 @@ class Validator {
       job.artifacts = this.artifacts(artifacts);
     }
 
+    const image = entries.get('image');
+    if (image) {
+      job.image = this.image(image);
+    }
+
     const approval = entries.get('approval');
     const steps = entries.get('steps');
     if (approval) {
@@ -1056,6 +1066,26 @@ class Validator {
       );
     }
     return matrix;
+  }
+
+  /** A container image reference: one word, no spaces or control characters. */
+  image(field: Field): string | undefined {
+    const image = this.string(field, true);
+    if (image === undefined) {
+      return undefined;
+    }
+    if (image.length > MAX_IMAGE_LENGTH || !IMAGE_PATTERN.test(image)) {
+      this.report(
+        field.at,
+        field.path,
+        `Image "${image.slice(
+          0,
+          80,
+        )}" is not a container image reference like registry.example.org/team/node:22`,
+      );
+      return undefined;
+    }
+    return image;
   }
 
   artifacts(field: Field): string[] {

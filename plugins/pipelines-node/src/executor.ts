@@ -21,6 +21,10 @@ export type PipelineWorkspaceRequest = {
   ref?: string;
   /** Aborted when the job is cancelled or times out: the checkout stops promptly. */
   signal?: AbortSignal;
+  /** The entity the run belongs to, for executors that label what they create. */
+  entityRef?: string;
+  /** The job's `image:`, for executors that run jobs in containers. */
+  image?: string;
 };
 
 export type PipelineWorkspace = {

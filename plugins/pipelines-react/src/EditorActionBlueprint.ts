@@ -34,6 +34,20 @@ export type EditorActionProps = {
    * permission too; this one only says whether the user may change the pipelines at all.
    */
   canCreateRuns?: boolean;
+  /**
+   * Puts text in the editor as an unsaved change: the file's text is replaced (a path the
+   * editor does not hold yet is added to its files) and shown, so the user reviews it and then
+   * saves, copies or proposes it as usual. Nothing is written anywhere.
+   */
+  openInEditor(file: EditorFileText): void;
+};
+
+/** A file's path and the text to put in the editor for it. */
+export type EditorFileText = {
+  /** The path in the repository, e.g. `.comet/pipeline.yaml`. */
+  path: string;
+  /** The whole text of the file. */
+  content: string;
 };
 
 /** A pipeline-editor action: its component is loaded when the editor first renders it. */

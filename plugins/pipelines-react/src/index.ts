@@ -31,6 +31,7 @@ export {
 export type {
   EditorAction,
   EditorActionProps,
+  EditorFileText,
   PipelineEditorFile,
 } from './EditorActionBlueprint';
 export {

@@ -1,4 +1,5 @@
 import type { Config } from '@backstage/config';
+import { ExternalApiMetrics } from '@internal/backend-common';
 import {
   InputError,
   NotAllowedError,
@@ -117,7 +118,11 @@ function scopeText(query: SonarQubeProjectQuery) {
 export class SonarQubeClient {
   static fromConfig(
     config: Config,
-    options: { fetch?: typeof fetch; maxRetries?: number } = {},
+    options: {
+      fetch?: typeof fetch;
+      maxRetries?: number;
+      metrics?: ExternalApiMetrics;
+    } = {},
   ): SonarQubeClient {
     return new SonarQubeClient({
       instances: SonarQubeInstances.fromConfig(config),
@@ -126,6 +131,8 @@ export class SonarQubeClient {
         1000,
       fetch: options.fetch,
       maxRetries: options.maxRetries,
+      metrics:
+        options.metrics ?? ExternalApiMetrics.forRootService('sonarqube'),
     });
   }
 
@@ -137,6 +144,8 @@ export class SonarQubeClient {
       timeoutMs?: number;
       maxRetries?: number;
       fetch?: typeof fetch;
+      /** `comet.external.*` metrics of every call (system `sonarqube`, per instance). */
+      metrics?: ExternalApiMetrics;
     },
   ) {}
 
@@ -227,6 +236,12 @@ export class SonarQubeClient {
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
         });
       } catch (error) {
+        this.options.metrics?.call({
+          instance: instance.name,
+          failure:
+            (error as Error)?.name === 'TimeoutError' ? 'timeout' : 'network',
+          durationMs: Date.now() - started,
+        });
         const reason =
           (error as Error)?.name === 'TimeoutError'
             ? `no answer within ${(this.options.timeoutMs ?? 10_000) / 1000} s`
@@ -239,6 +254,11 @@ export class SonarQubeClient {
         }
         throw new ServiceUnavailableError(`${where} failed: ${reason}`);
       }
+      this.options.metrics?.call({
+        instance: instance.name,
+        status: response.status,
+        durationMs: Date.now() - started,
+      });
       for (const listener of this.listeners) {
         listener({
           instance: instance.name,
@@ -254,11 +274,14 @@ export class SonarQubeClient {
       ) {
         const retryAfter = Number(response.headers.get('retry-after'));
         await response.body?.cancel().catch(() => {});
-        await sleep(
+        const wait =
           Number.isFinite(retryAfter) && retryAfter > 0
             ? Math.min(retryAfter, 30) * 1000
-            : 250 * 2 ** attempt,
-        );
+            : 250 * 2 ** attempt;
+        if (response.status === 429 || retryAfter > 0) {
+          this.options.metrics?.rateLimitWait(instance.name, wait);
+        }
+        await sleep(wait);
         continue;
       }
       if (response.status >= 300 && response.status < 400) {

@@ -12,6 +12,11 @@ import type { TestRunSummary } from '@internal/plugin-test-recorder-common';
 export const testRecorderAttachPoints = {
   /** Buttons in the header of a test run's page. */
   runPageActions: { id: 'page:test-recorder/run', input: 'runActions' },
+  /** Buttons in the toolbar of an entity's Tests tab, beside "Record a new test". */
+  suiteListActions: {
+    id: 'entity-content:test-recorder/tests',
+    input: 'suiteActions',
+  },
 } as const;
 
 /** What a test-run action is given: the run as its page shows it, kept current while it runs. */

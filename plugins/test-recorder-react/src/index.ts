@@ -1,7 +1,7 @@
 /**
- * Extension blueprints other plugins use to attach to the test recorder's UI. The test
- * recorder declares the inputs; a plugin attaches by extension id and never depends on the
- * test recorder plugin itself.
+ * Extension blueprints other plugins use to attach to the test recorder's UI: a run page's
+ * header and an entity's Tests tab. The test recorder declares the inputs; a plugin attaches
+ * by extension id and never depends on the test recorder plugin itself.
  *
  * @packageDocumentation
  */
@@ -14,3 +14,11 @@ export type {
   TestRunAction,
   TestRunActionProps,
 } from './TestRunActionBlueprint';
+export {
+  SuiteListActionBlueprint,
+  suiteListActionDataRef,
+} from './SuiteListActionBlueprint';
+export type {
+  SuiteListAction,
+  SuiteListActionProps,
+} from './SuiteListActionBlueprint';

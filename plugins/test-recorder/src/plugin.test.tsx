@@ -1,7 +1,10 @@
 import { coreExtensionData } from '@backstage/frontend-plugin-api';
 import { createExtensionTester } from '@backstage/frontend-test-utils';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { TestRunActionBlueprint } from '@internal/plugin-test-recorder-react';
+import {
+  SuiteListActionBlueprint,
+  TestRunActionBlueprint,
+} from '@internal/plugin-test-recorder-react';
 import testRecorderPlugin from './index';
 import {
   testRecorderEntityContent,
@@ -66,6 +69,21 @@ describe('testRecorderPlugin', () => {
     expect(tester.get(coreExtensionData.routePath)).toBe(
       '/test-recorder/runs/:runId',
     );
+    expect(tester.query(action)).toBeDefined();
+  });
+
+  it("takes the Tests tab's toolbar actions other plugins attach with SuiteListActionBlueprint", () => {
+    const action = SuiteListActionBlueprint.make({
+      name: 'generate',
+      params: { loader: async () => () => null },
+    });
+    const tab = testRecorderPlugin.getExtension(
+      'entity-content:test-recorder/tests',
+    );
+    const tester = createExtensionTester(
+      tab as typeof testRecorderEntityContent,
+    ).add(action);
+    expect(tester.get(coreExtensionData.routePath)).toBe('tests');
     expect(tester.query(action)).toBeDefined();
   });
 });

@@ -8,7 +8,10 @@ import {
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import { testRunActionDataRef } from '@internal/plugin-test-recorder-react';
+import {
+  suiteListActionDataRef,
+  testRunActionDataRef,
+} from '@internal/plugin-test-recorder-react';
 import { TestRecorderClient, testRecorderApiRef } from './api';
 import { hasTestSuites } from './filters';
 import {
@@ -32,17 +35,31 @@ const testRecorderApi = ApiBlueprint.make({
     }),
 });
 
-/** The Tests tab on entities that name suites in `comet.dev/test-suites`. */
-export const testRecorderEntityContent = EntityContentBlueprint.make({
-  name: 'tests',
-  params: {
-    path: 'tests',
-    title: 'Tests',
-    filter: hasTestSuites,
-    loader: () =>
-      import('./components/TestsContent').then(m => <m.TestsContent />),
-  },
-});
+/**
+ * The Tests tab on entities that name suites in `comet.dev/test-suites`; other plugins add
+ * buttons to its toolbar through `SuiteListActionBlueprint` (input `suiteActions`).
+ */
+export const testRecorderEntityContent =
+  EntityContentBlueprint.makeWithOverrides({
+    name: 'tests',
+    inputs: {
+      suiteActions: createExtensionInput([suiteListActionDataRef]),
+    },
+    factory(originalFactory, { inputs }) {
+      const suiteActions = inputs.suiteActions.map(a =>
+        a.get(suiteListActionDataRef),
+      );
+      return originalFactory({
+        path: 'tests',
+        title: 'Tests',
+        filter: hasTestSuites,
+        loader: () =>
+          import('./components/TestsContent').then(m => (
+            <m.TestsContent actions={suiteActions} />
+          )),
+      });
+    },
+  });
 
 /** A suite: its tests, code, versions, runs, secrets and settings. */
 export const testRecorderSuitePage = PageBlueprint.make({

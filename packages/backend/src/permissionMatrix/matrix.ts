@@ -1112,6 +1112,33 @@ ROUTES.push(
   },
   {
     plugin: 'ai-assistant',
+    method: 'POST',
+    path: '/generate/pipeline',
+    rule: '`ai-assistant.chat.use` (signed-in users); validated through `pipelines:validate-pipeline` as the user; not services',
+    expect: USER_READ,
+    request: () => ({
+      path: '/generate/pipeline',
+      body: { description: 'Build and test with npm' },
+    }),
+  },
+  {
+    plugin: 'ai-assistant',
+    method: 'POST',
+    path: '/generate/test-suite',
+    rule: '`ai-assistant.chat.use` (signed-in users); saves and runs the suite through the test recorder’s actions as the user (`test-recorder.suite.edit`/`run`, owner); not services',
+    expect: USER_READ,
+    request: ctx => ({
+      path: '/generate/test-suite',
+      body: {
+        ...entity(ctx),
+        description: 'Open the home page',
+        baseUrl: 'http://127.0.0.1:4173',
+        suiteName: 'matrix-generated-suite',
+      },
+    }),
+  },
+  {
+    plugin: 'ai-assistant',
     method: 'GET',
     path: '/rules',
     rule: 'signed-in users; not services',
@@ -1338,6 +1365,17 @@ export const ACTIONS: ActionRow[] = [
     input: ctx => ({ ...entity(ctx), definition: ctx.testSuite.definition }),
   },
   {
+    id: 'test-recorder:update-suite',
+    rule: '`test-recorder.suite.edit` (owner)',
+    expect: OWNER_WRITE,
+    // An outdated base version: those allowed get 409, nothing is saved
+    input: ctx => ({
+      suite: ctx.testSuite.name,
+      definition: ctx.testSuite.definition,
+      baseVersion: 999,
+    }),
+  },
+  {
     id: 'test-recorder:run-suite',
     rule: '`test-recorder.suite.run` (owner)',
     expect: OWNER_WRITE,
@@ -1374,10 +1412,39 @@ export const ACTIONS: ActionRow[] = [
     input: ctx => ({ runId: ctx.runId }),
   },
   {
+    id: 'ai-assistant:generate-pipeline',
+    rule: '`ai-assistant.chat.use`; users only; validated through `pipelines:validate-pipeline` with the caller’s credentials',
+    expect: USER_READ,
+    input: () => ({ description: 'Build and test with npm' }),
+  },
+  {
+    id: 'ai-assistant:generate-test-suite',
+    rule: '`ai-assistant.chat.use`; users only; saves and runs the suite through the test recorder’s actions with the caller’s credentials',
+    expect: USER_READ,
+    input: ctx => ({
+      ...entity(ctx),
+      description: 'Open the home page',
+      baseUrl: 'http://127.0.0.1:4173',
+      suiteName: 'matrix-generated-suite',
+    }),
+  },
+  {
     id: 'github:get-pull-request',
     rule: '`catalog.entity.read`; the repository within the owner’s scopes',
     expect: READ,
     input: ctx => ({ ...entity(ctx), number: 1 }),
+  },
+  {
+    id: 'github:list-workflow-jobs',
+    rule: '`catalog.entity.read`; the repository within the owner’s scopes',
+    expect: READ,
+    input: ctx => ({ ...entity(ctx), runId: 102 }),
+  },
+  {
+    id: 'github:get-job-log',
+    rule: '`catalog.entity.read`; the repository within the owner’s scopes',
+    expect: READ,
+    input: ctx => ({ ...entity(ctx), jobId: 2001 }),
   },
   {
     id: 'github:create-pull-request',

@@ -59,6 +59,7 @@ import {
 import githubPlugin from '@internal/plugin-github-backend';
 import aiAssistantPlugin from '@internal/plugin-ai-assistant-backend';
 import pipelinesModuleS3 from '@internal/plugin-pipelines-backend-module-s3';
+import pipelinesModuleKubernetes from '@internal/plugin-pipelines-backend-module-kubernetes';
 import {
   OPENAI_FAKE_DEMO_API_KEY,
   OpenAiFake,
@@ -146,6 +147,9 @@ const COMET_FEATURES = {
   '@internal/plugin-ai-assistant-backend': aiAssistantPlugin,
   // Off without pipelines.artifacts.s3: serves nothing, replaces no store
   '@internal/plugin-pipelines-backend-module-s3': pipelinesModuleS3,
+  // Off without pipelines.kubernetes: serves nothing, replaces no executor
+  '@internal/plugin-pipelines-backend-module-kubernetes':
+    pipelinesModuleKubernetes,
 };
 
 const USERS: Record<Exclude<PrincipalId, 'service' | 'none'>, string> = {
@@ -950,7 +954,10 @@ describe('permission matrix', () => {
         'jira:transition-issue',
         'jira:add-comment',
         'test-recorder:create-suite',
+        'test-recorder:update-suite',
         'test-recorder:run-suite',
+        'ai-assistant:generate-pipeline',
+        'ai-assistant:generate-test-suite',
         'github:create-pull-request',
       ]);
       const answers: string[] = [];
@@ -977,8 +984,12 @@ describe('permission matrix', () => {
         'jira:transition-issue: allow',
         'jira:add-comment: allow',
         'test-recorder:create-suite: allow',
+        'test-recorder:update-suite: allow',
         'test-recorder:run-suite: allow',
-        // Not a gap: a pull request names the user who proposed it, so it takes users only
+        // Not gaps: usage and the rate limit are per user, and a pull request names the user
+        // who proposed it, so these take users only
+        'ai-assistant:generate-pipeline: 403',
+        'ai-assistant:generate-test-suite: 403',
         'github:create-pull-request: 403',
       ]);
     });

@@ -128,6 +128,10 @@ export type StandInState = {
   cometRuns: Map<string, CometRunFixture>;
   jenkinsBuilds: JenkinsBuildFixture[];
   githubRuns: JsonObject[];
+  /** Workflow run id → its jobs, as `github:list-workflow-jobs` gives them. */
+  githubJobs: Map<number, JsonObject[]>;
+  /** Job id → its log as GitHub serves it (timestamped lines). */
+  githubJobLogs: Map<number, string>;
   githubCommits: JsonObject[];
   testRuns: Map<string, JsonObject>;
   testHistory: Map<string, JsonObject[]>;
@@ -137,7 +141,17 @@ export type StandInState = {
 
 export type Invocation = { actionId: string; user?: string; input: any };
 
-function standIns(state: StandInState, invocations: Invocation[]) {
+/** Which stand-in actions are registered (all when absent). */
+export type StandInOptions = {
+  /** False: a github plugin without `list-workflow-jobs` and `get-job-log`. */
+  githubJobActions?: boolean;
+};
+
+function standIns(
+  state: StandInState,
+  invocations: Invocation[],
+  options: StandInOptions = {},
+) {
   const record = (
     actionId: string,
     credentials: BackstageCredentials,
@@ -404,6 +418,78 @@ function standIns(state: StandInState, invocations: Invocation[]) {
         };
       },
     });
+    if (options.githubJobActions !== false) {
+      registry.register({
+        name: 'list-workflow-jobs',
+        title: 'List the jobs of a GitHub Actions workflow run',
+        description: 'Lists the jobs of a workflow run',
+        attributes: readOnly,
+        schema: {
+          input: z =>
+            z.object({
+              entityRef: z.string(),
+              runId: z.number().int().min(1),
+            }),
+          output: z => z.object({ jobs: z.array(z.any()) }),
+        },
+        action: async ({ input, credentials }) => {
+          record('github:list-workflow-jobs', credentials, input);
+          const jobs = state.githubJobs.get(input.runId);
+          if (!jobs) {
+            throw new NotFoundError(
+              `GitHub answered 404 for GET /repos/acme/payments-api/actions/runs/${input.runId}/jobs on github.com`,
+            );
+          }
+          return { output: { jobs } };
+        },
+      });
+      registry.register({
+        name: 'get-job-log',
+        title: 'Get the log of a GitHub Actions job',
+        description: 'Reads the end of a job log',
+        attributes: readOnly,
+        schema: {
+          input: z =>
+            z.object({
+              entityRef: z.string(),
+              jobId: z.number().int().min(1),
+              maxBytes: z.number().int().min(1_000).max(5_000_000).optional(),
+            }),
+          output: z =>
+            z.object({
+              jobId: z.number(),
+              text: z.string(),
+              bytesRead: z.number(),
+              droppedBytes: z.number(),
+              unreadAfter: z.boolean(),
+            }),
+        },
+        action: async ({ input, credentials }) => {
+          record('github:get-job-log', credentials, input);
+          const log = state.githubJobLogs.get(input.jobId);
+          if (log === undefined) {
+            throw new NotFoundError(
+              `GitHub answered 410 Gone for GET /repos/acme/payments-api/actions/jobs/${input.jobId}/logs on github.com: Gone`,
+            );
+          }
+          // The end, from a whole line, as the github plugin keeps it
+          const bytes = Buffer.from(log, 'utf8');
+          const max = input.maxBytes ?? 1_000_000;
+          let start = Math.max(0, bytes.length - max);
+          if (start > 0) start = bytes.indexOf(0x0a, start) + 1;
+          const text = bytes.subarray(start).toString('utf8');
+          return {
+            output: {
+              jobId: input.jobId,
+              text,
+              bytesRead: bytes.length,
+              droppedBytes: start,
+              unreadAfter: false,
+            },
+          };
+        },
+      });
+    }
     registry.register({
       name: 'list-commits',
       title: 'List GitHub commits',
@@ -563,6 +649,7 @@ export async function startExplainBackend(
   options: {
     aiAssistant?: JsonObject;
     knex?: Knex;
+    standIns?: StandInOptions;
   } = {},
 ) {
   const invocations: Invocation[] = [];
@@ -571,6 +658,8 @@ export async function startExplainBackend(
     cometRuns: new Map(),
     jenkinsBuilds: [],
     githubRuns: [],
+    githubJobs: new Map(),
+    githubJobLogs: new Map(),
     githubCommits: [],
     testRuns: new Map(),
     testHistory: new Map(),
@@ -645,7 +734,7 @@ export async function startExplainBackend(
           ...(options.aiAssistant ? { aiAssistant: options.aiAssistant } : {}),
         },
       }),
-      ...standIns(state, invocations),
+      ...standIns(state, invocations, options.standIns),
       aiAssistantPlugin,
     ],
   });

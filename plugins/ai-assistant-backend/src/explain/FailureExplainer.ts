@@ -180,7 +180,7 @@ export class FailureExplainer {
       case 'jenkins':
         return new JenkinsBuildSource(reader, target, { limits });
       case 'github':
-        return new GitHubRunSource(reader, target);
+        return new GitHubRunSource(reader, target, { limits });
       default:
         return new TestRunSource(reader, target.runId, { appBaseUrl, limits });
     }

@@ -27,6 +27,17 @@ const earlierFailureLog = failureLog
   .replace(/2025-03-11T10:02:/g, '2025-03-10T11:47:')
   .replace(/8\.921 s/g, '9.402 s')
   .replace(/12\.604 s/g, '13.117 s');
+/** A log as GitHub Actions serves it: each line after its UTC timestamp. */
+const githubLog = (text: string) =>
+  text
+    .split('\n')
+    .map(
+      (line, i) =>
+        `${new Date(Date.UTC(2025, 2, 12, 9, 0, i))
+          .toISOString()
+          .replace(/\.(\d{3})Z$/, '.$10000Z')} ${line}`,
+    )
+    .join('\n');
 /** The failed run's log also prints two secrets. */
 const failedRunLog = [
   `+ git clone https://x-access-token:${GITHUB_TOKEN}@github.com/acme/payments-web`,
@@ -436,7 +447,7 @@ describe('Explain this failure, through HTTP, with the real actions registry', (
     );
   });
 
-  it('explains a GitHub Actions run from what it can read, and says its logs are out of reach', async () => {
+  it("explains a failed GitHub Actions run from its failed job's log, read as the caller", async () => {
     const run = (id: number, conclusion: string, day: number) => ({
       id,
       name: 'CI',
@@ -452,10 +463,46 @@ describe('Explain this failure, through HTTP, with the real actions registry', (
       createdAt: new Date(Date.UTC(2025, 2, day, 9)).toISOString(),
       updatedAt: new Date(Date.UTC(2025, 2, day, 9, 10)).toISOString(),
     });
+    const job = (id: number, name: string, conclusion: string) => ({
+      id,
+      runId: Math.floor(id / 10),
+      name,
+      status: 'completed',
+      conclusion,
+      htmlUrl: `https://github.com/acme/payments-api/actions/runs/${Math.floor(
+        id / 10,
+      )}/job/${id}`,
+      steps: [
+        {
+          number: 1,
+          name: 'Checkout',
+          status: 'completed',
+          conclusion: 'success',
+        },
+        { number: 2, name: 'Run yarn test', status: 'completed', conclusion },
+      ],
+    });
     backend.state.githubRuns.push(
       run(907, 'failure', 12),
       run(906, 'success', 11),
+      run(905, 'failure', 10),
+      run(904, 'failure', 9),
     );
+    backend.state.githubJobs.set(907, [
+      job(9070, 'lint', 'success'),
+      job(9071, 'test', 'failure'),
+    ]);
+    backend.state.githubJobs.set(906, [job(9061, 'test', 'success')]);
+    backend.state.githubJobs.set(905, [job(9051, 'test', 'failure')]);
+    backend.state.githubJobs.set(904, [
+      job(9041, 'test', 'failure'),
+      job(9042, 'e2e', 'cancelled'),
+    ]);
+    backend.state.githubJobLogs.set(9071, githubLog(failedRunLog));
+    backend.state.githubJobLogs.set(9061, githubLog(greenLog));
+    backend.state.githubJobLogs.set(9051, githubLog(earlierFailureLog));
+    // 9041's log is past its retention: not there
+
     const { status, explanation } = await backend.explain(ADA, {
       runId: 'github:acme/payments-api#907',
       entityRef: ENTITY,
@@ -466,6 +513,7 @@ describe('Explain this failure, through HTTP, with the real actions registry', (
         kind: 'github',
         title: 'GitHub Actions CI #7',
         status: 'failure',
+        failedStep: 'test › Run yarn test',
         commit: {
           sha: 'abc907',
           url: 'https://github.com/acme/payments-api/commit/abc907',
@@ -473,19 +521,87 @@ describe('Explain this failure, through HTTP, with the real actions registry', (
         url: 'https://github.com/acme/payments-api/actions/runs/907',
       }),
     );
+    // Only the earlier run whose log is gone could not be read
     expect(explanation.unread).toEqual([
       {
-        what: 'the job logs of GitHub Actions CI #7',
+        what: 'the log of job test of the earlier run 904',
+        reason: expect.stringContaining('GitHub answered 410 Gone'),
+      },
+    ]);
+    expect(explanation.category).toBe('test-failure');
+    expect(explanation.summary).toContain('InvoiceTable');
+    expect(explanation.log).toEqual({
+      source: `the log of job test (${
+        failedRunLog.trimEnd().split('\n').length
+      } lines)`,
+      lines: failedRunLog.trimEnd().split('\n').length,
+      characters: expect.any(Number),
+    });
+    // Without GitHub's timestamps: the lines as the job printed them
+    const first = explanation.firstErrorLines.find(l =>
+      l.text.includes('FAIL src/components/InvoiceTable'),
+    );
+    expect(first?.text).toMatch(/^FAIL src\/components\/InvoiceTable/);
+    expect(first?.line).toBe(
+      failedRunLog
+        .split('\n')
+        .findIndex(line => line.includes('FAIL src/components/InvoiceTable')) +
+        1,
+    );
+    // Against the same job of the green run before it; the same failure seen in run 905
+    expect(explanation.newLines?.greenRuns).toBe(1);
+    expect(
+      explanation.newLines!.lines.some(l =>
+        l.text.includes('PASS src/utils/formatMoney'),
+      ),
+    ).toBe(false);
+    expect(explanation.similarRuns).toEqual(
+      expect.objectContaining({
+        seenCount: 1,
+        runs: [
+          {
+            runId: 'github:acme/payments-api#905',
+            url: 'https://github.com/acme/payments-api/actions/runs/905',
+          },
+        ],
+      }),
+    );
+    // Secrets in the job log reach nothing the browser gets
+    const text = JSON.stringify(explanation);
+    expect(text).not.toContain(GITHUB_TOKEN);
+    expect(text).not.toContain(JIRA_TOKEN);
+    // The failed job's log, then the same job's in earlier runs, all as Ada
+    const logReads = backend.invocations.filter(
+      i => i.actionId === 'github:get-job-log',
+    );
+    expect(logReads[0]).toEqual({
+      actionId: 'github:get-job-log',
+      user: ADA,
+      input: { entityRef: ENTITY, jobId: 9071, maxBytes: 1_000_000 },
+    });
+    expect(logReads.map(i => i.input.jobId)).toEqual(
+      expect.arrayContaining([9061, 9051]),
+    );
+    expect(new Set(logReads.map(i => i.user))).toEqual(new Set([ADA]));
+
+    // A log past its retention: said, with GitHub's answer; the failed step is still known
+    const expired = await backend.explain(ADA, {
+      runId: 'github:acme/payments-api#904',
+      entityRef: ENTITY,
+    });
+    expect(expired.status).toBe(200);
+    expect(expired.explanation.run.failedStep).toBe('test › Run yarn test');
+    expect(expired.explanation.unread).toEqual([
+      {
+        what: 'the log of job test',
         reason: expect.stringContaining(
-          'Comet has no action that reads GitHub Actions job logs',
+          'github:get-job-log answered 404: GitHub answered 410 Gone for GET /repos/acme/payments-api/actions/jobs/9041/logs',
         ),
       },
     ]);
-    expect(explanation.summary).toBe(
-      'GitHub Actions CI #7 failed: GitHub Actions run ended: failure. Its log could not be read (see what could not be read), so no known failure cause was looked for.',
+    expect(expired.explanation.warnings).toContain(
+      '2 jobs failed; the log of the first, test, was analysed (also failed: e2e).',
     );
-    expect(explanation.similarRuns).toBeUndefined();
-    expect(explanation.fingerprint).toBeUndefined();
 
     const unknown = await backend.explain(ADA, {
       runId: 'github:acme/payments-api#123',
@@ -493,7 +609,7 @@ describe('Explain this failure, through HTTP, with the real actions registry', (
     });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.message).toContain(
-      'is not among the newest 2 workflow runs',
+      'is not among the newest 4 workflow runs',
     );
   });
 

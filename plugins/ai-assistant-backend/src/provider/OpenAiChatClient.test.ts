@@ -299,7 +299,7 @@ describe('OpenAiChatClient', () => {
     );
   });
 
-  it('says a cancelled call was cancelled', async () => {
+  it('says a call the caller aborted was stopped', async () => {
     fake.reply({ text: 'never', delayMs: 1000 });
     const controller = new AbortController();
     const pending = client().streamChat({
@@ -310,6 +310,9 @@ describe('OpenAiChatClient', () => {
     });
     controller.abort();
     const error = await failure(pending);
-    expect(error.message).toContain('the request was cancelled');
+    expect(error.failure).toBe('stopped');
+    expect(error.message).toContain(
+      'the request was stopped by the user; what the model wrote until then is kept',
+    );
   });
 });

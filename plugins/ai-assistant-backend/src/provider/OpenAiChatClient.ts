@@ -1,4 +1,5 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { ExternalApiMetrics } from '@internal/backend-common';
 import type { AiTokenUsage } from '@internal/plugin-ai-assistant-common';
 import OpenAI, {
   APIConnectionError,
@@ -41,7 +42,9 @@ export type ModelProviderFailure =
   | 'rejected'
   | 'malformed-stream'
   | 'cut-short'
-  | 'server-error';
+  | 'server-error'
+  /** The caller aborted the request (the user stopped the answer). */
+  | 'stopped';
 
 /**
  * A model call that failed, with what the model wrote before it failed (`partialContent`),
@@ -101,12 +104,32 @@ export class OpenAiChatClient {
     logger: LoggerService;
     /** For tests: the fetch the SDK uses. */
     fetch?: typeof fetch;
+    /**
+     * `comet.external.*` metrics of every HTTP call the SDK makes (system `model`, instance
+     * the provider's host), retries included.
+     */
+    metrics?: ExternalApiMetrics;
   }): OpenAiChatClient {
-    return new OpenAiChatClient(
-      options.settings,
-      options.logger,
-      options.fetch,
-    );
+    const baseFetch = options.fetch ?? fetch;
+    const metrics = options.metrics;
+    let fetchImpl = options.fetch;
+    if (metrics) {
+      const instance = new URL(options.settings.baseUrl).host;
+      fetchImpl = async (input, init) => {
+        const response = await metrics.time(instance, () =>
+          baseFetch(input, init),
+        );
+        // The SDK waits out a 429 (its Retry-After) before it tries again
+        if (response.status === 429 && options.settings.maxRetries > 0) {
+          metrics.rateLimitWait(
+            instance,
+            (retryAfterOf(response.headers) ?? 0) * 1000,
+          );
+        }
+        return response;
+      };
+    }
+    return new OpenAiChatClient(options.settings, options.logger, fetchImpl);
   }
 
   private readonly openai: OpenAI;
@@ -197,7 +220,23 @@ export class OpenAiChatClient {
         }
       }
     } catch (error) {
-      throw this.describe(error, content, usage, Date.now() - startedAt);
+      throw this.describe(
+        error,
+        content,
+        usage,
+        Date.now() - startedAt,
+        request.signal,
+      );
+    }
+    if (!finishReason && request.signal?.aborted) {
+      // The SDK may end the stream quietly when it is aborted between chunks
+      throw this.describe(
+        new APIUserAbortError(),
+        content,
+        usage,
+        Date.now() - startedAt,
+        request.signal,
+      );
     }
     if (!finishReason) {
       throw new ModelProviderError(
@@ -217,11 +256,58 @@ export class OpenAiChatClient {
     return { content, toolCalls, finishReason, usage };
   }
 
+  /**
+   * One call answered whole (`stream: false`), for short internal tasks such as summarising
+   * older turns: no tools, at most `maxTokens` tokens of answer.
+   */
+  async complete(request: {
+    messages: ChatMessage[];
+    maxTokens: number;
+    signal?: AbortSignal;
+  }): Promise<{ content: string; usage?: AiTokenUsage }> {
+    const startedAt = Date.now();
+    try {
+      const completion = await this.openai.chat.completions.create(
+        {
+          model: this.settings.model,
+          messages: request.messages,
+          stream: false,
+          max_tokens: request.maxTokens,
+          ...(this.settings.temperature !== undefined
+            ? { temperature: this.settings.temperature }
+            : {}),
+        },
+        { signal: request.signal },
+      );
+      const content = completion.choices?.[0]?.message?.content ?? '';
+      const usage = completion.usage
+        ? {
+            promptTokens: completion.usage.prompt_tokens ?? 0,
+            completionTokens: completion.usage.completion_tokens ?? 0,
+            totalTokens:
+              completion.usage.total_tokens ??
+              (completion.usage.prompt_tokens ?? 0) +
+                (completion.usage.completion_tokens ?? 0),
+          }
+        : undefined;
+      return { content, usage };
+    } catch (error) {
+      throw this.describe(
+        error,
+        '',
+        undefined,
+        Date.now() - startedAt,
+        request.signal,
+      );
+    }
+  }
+
   private describe(
     error: unknown,
     partialContent: string,
     usage: AiTokenUsage | undefined,
     elapsedMs: number,
+    signal?: AbortSignal,
   ): ModelProviderError {
     const at = `The model provider at ${this.settings.baseUrl}`;
     const fail = (
@@ -236,6 +322,12 @@ export class OpenAiChatClient {
         usage,
         retryAfterSeconds,
       );
+    if (signal?.aborted) {
+      return fail(
+        `${at}: the request was stopped by the user; what the model wrote until then is kept`,
+        'stopped',
+      );
+    }
     if (error instanceof APIUserAbortError) {
       return fail(`${at}: the request was cancelled`, 'cut-short');
     }

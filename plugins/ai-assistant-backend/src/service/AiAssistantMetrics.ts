@@ -6,22 +6,22 @@ import type { AiTokenUsage } from '@internal/plugin-ai-assistant-common';
 
 /**
  * The assistant's OpenTelemetry metrics (through Backstage's metrics service):
- * `ai_assistant.model.calls` by model and outcome, `ai_assistant.tokens` by model and kind
- * (`prompt`, `completion`), `ai_assistant.tool.calls` by action, decision and outcome. No user
+ * `comet.ai.model.calls` by model and outcome, `comet.ai.tokens` by model and kind
+ * (`prompt`, `completion`), `comet.ai.tool.calls` by action, decision and outcome. No user
  * names in attributes: the usage view has them, metrics keep a small cardinality.
  */
 export class AiAssistantMetrics {
   static create(metrics: MetricsService): AiAssistantMetrics {
     return new AiAssistantMetrics(
-      metrics.createCounter('ai_assistant.model.calls', {
+      metrics.createCounter('comet.ai.model.calls', {
         description: 'Model calls, by model and outcome',
         unit: '{call}',
       }),
-      metrics.createCounter('ai_assistant.tokens', {
+      metrics.createCounter('comet.ai.tokens', {
         description: 'Tokens the provider reported, by model and kind',
         unit: '{token}',
       }),
-      metrics.createCounter('ai_assistant.tool.calls', {
+      metrics.createCounter('comet.ai.tool.calls', {
         description: 'Tool calls, by action, decision and outcome',
         unit: '{call}',
       }),

@@ -58,7 +58,12 @@ import {
   type AiAssistantSettings,
   CONFIRMATION_TTL_MS,
 } from './AiAssistantSettings';
-import { PromptBuilder, toolDataContent } from './PromptBuilder';
+import {
+  type BuiltPrompt,
+  PromptBuilder,
+  SUMMARY_MAX_TOKENS,
+  toolDataContent,
+} from './PromptBuilder';
 
 /** The title of a conversation until its first message names it. */
 export const DEFAULT_CONVERSATION_TITLE = 'New conversation';
@@ -83,8 +88,12 @@ export type TurnEventSink = (event: AiStreamEvent) => void | Promise<void>;
 /** A turn whose preconditions passed (permission, provider, rate limit, the conversation's lease). */
 export type PreparedTurn = {
   conversationId: string;
-  /** Streams the turn to `sink`, ending with a `done` event; never throws for a model failure. */
-  run(sink: TurnEventSink): Promise<void>;
+  /**
+   * Streams the turn to `sink`, ending with a `done` event; never throws for a model failure.
+   * `signal` aborts it (the client left or pressed Stop): the model call is cancelled, what it
+   * wrote is stored marked stopped, and no further tool call starts.
+   */
+  run(sink: TurnEventSink, signal?: AbortSignal): Promise<void>;
 };
 
 type TurnContext = {
@@ -94,7 +103,9 @@ type TurnContext = {
   entityRef?: string;
   request?: Request;
   sink: TurnEventSink;
-  /** Whether this turn already told the user that older messages were left out. */
+  /** Aborted when the user stops the answer (the client closed the stream). */
+  signal?: AbortSignal;
+  /** Whether this turn already told the user that older messages were left out or summarised. */
   trimNoticeSent?: boolean;
 };
 
@@ -305,7 +316,7 @@ export class AiAssistantService {
     await this.takeTurn(conversationId);
     return {
       conversationId,
-      run: async sink => {
+      run: async (sink, signal) => {
         const context: TurnContext = {
           credentials,
           userRef: credentials.principal.userEntityRef,
@@ -313,6 +324,7 @@ export class AiAssistantService {
           entityRef: conversation.entityRef,
           request,
           sink,
+          signal,
         };
         await this.runGuarded(context, async () => {
           await this.audit(context, 'chat-turn', 'low', {
@@ -418,8 +430,9 @@ export class AiAssistantService {
     }
     return {
       conversationId: confirmation.conversationId,
-      run: async sink => {
+      run: async (sink, signal) => {
         context.sink = sink;
+        context.signal = signal;
         await this.runGuarded(context, async () => {
           await this.audit(context, 'chat-turn', 'low', {
             kind: 'confirmation',
@@ -518,6 +531,7 @@ export class AiAssistantService {
     const catalog = await this.catalogFor(context.credentials);
     // Each round either ends the turn or makes at least one call; past the cap no tools are offered
     for (let round = 0; round <= cap + 1; round++) {
+      if (context.signal?.aborted) return this.stopped(context, client);
       if (
         (await store.listPendingConfirmations(context.conversationId)).length >
         0
@@ -526,32 +540,28 @@ export class AiAssistantService {
       }
       const history = await store.listMessages(context.conversationId);
       const used = this.toolCallsThisTurn(history);
-      const prompt = this.prompts.build({
-        history,
-        catalog,
-        userRef: context.userRef,
-        entityRef: context.entityRef,
-        offerTools: used < cap,
-      });
-      if (prompt.droppedMessages > 0 && !context.trimNoticeSent) {
-        context.trimNoticeSent = true;
-        await this.append(context, {
-          role: 'notice',
-          notice: 'context-trimmed',
-          content: `${prompt.droppedMessages} earlier messages were not sent to the model, to keep within its context budget (aiAssistant.contextBudgetTokens: ${settings.contextBudgetTokens} tokens). They are still here.`,
-        });
-      }
-      await store.renewTurn(context.conversationId, TURN_LEASE_MS);
 
       let result;
       try {
+        const prompt = await this.buildPrompt(
+          context,
+          client,
+          history,
+          catalog,
+          used < cap,
+        );
+        await store.renewTurn(context.conversationId, TURN_LEASE_MS);
         result = await client.streamChat({
           messages: prompt.messages,
           tools: prompt.tools,
           onText: text => context.sink({ type: 'delta', text }),
+          signal: context.signal,
         });
       } catch (error) {
         if (!(error instanceof ModelProviderError)) throw error;
+        if (error.failure === 'stopped') {
+          return this.stopped(context, client, error);
+        }
         await this.recordUsage(context, client, error.failure, error.usage);
         if (error.partialContent) {
           await this.append(context, {
@@ -596,6 +606,7 @@ export class AiAssistantService {
           action,
           parsed,
           count >= cap,
+          context.signal?.aborted ?? false,
         );
         count += 1;
         held ||= outcome === 'held';
@@ -611,6 +622,7 @@ export class AiAssistantService {
     action: ActionsServiceAction | undefined,
     parsed: ParsedArguments,
     overCap: boolean,
+    stopped: boolean,
   ): Promise<'done' | 'held'> {
     const { masker, settings, metrics } = this.options;
     const input = 'input' in parsed ? parsed.input : {};
@@ -641,6 +653,13 @@ export class AiAssistantService {
       return 'done' as const;
     };
 
+    if (stopped) {
+      return refuse(
+        'stopped',
+        'skipped',
+        'Not run: the user stopped the answer before this call started',
+      );
+    }
     if (overCap) {
       return refuse(
         'over-cap',
@@ -863,6 +882,112 @@ export class AiAssistantService {
     if (usage) {
       await context.sink({ type: 'usage', usage, model: client.model });
     }
+  }
+
+  /**
+   * The prompt for the next model call. When the turns no longer fit the context budget, the
+   * model is asked (once, not streamed) for a summary of the turns left out, added to the
+   * stored one; the summary is stored with the messages it covers and sent in their place, and
+   * later turns reuse it. If the summary cannot be made, those turns are left out. Either way
+   * the chat says so; the stored messages stay.
+   */
+  private async buildPrompt(
+    context: TurnContext,
+    client: OpenAiChatClient,
+    history: StoredAiMessage[],
+    catalog: ToolCatalog,
+    offerTools: boolean,
+  ): Promise<BuiltPrompt> {
+    const { store, settings, masker } = this.options;
+    const request = {
+      history,
+      catalog,
+      userRef: context.userRef,
+      entityRef: context.entityRef,
+      offerTools,
+    };
+    const stored = await store.getConversationSummary(context.conversationId);
+    const prompt = this.prompts.build({ ...request, summary: stored });
+    if (!prompt.overflow) return prompt;
+    const budget = `aiAssistant.contextBudgetTokens: ${settings.contextBudgetTokens} tokens`;
+    let reason: string;
+    try {
+      const answer = await client.complete({
+        messages: this.prompts.summaryRequest(
+          prompt.summary,
+          prompt.overflow.history,
+        ),
+        maxTokens: SUMMARY_MAX_TOKENS,
+        signal: context.signal,
+      });
+      await this.recordUsage(context, client, 'summary', answer.usage);
+      const content = masker.mask(answer.content.trim());
+      if (content) {
+        const summary = {
+          content,
+          coversMessages: prompt.overflow.coversMessages,
+        };
+        await store.saveConversationSummary(context.conversationId, summary);
+        const rebuilt = this.prompts.build({ ...request, summary });
+        if (!context.trimNoticeSent) {
+          context.trimNoticeSent = true;
+          await this.append(context, {
+            role: 'notice',
+            notice: 'context-summarised',
+            content: `Older turns summarised: ${
+              rebuilt.summarisedMessages
+            } earlier messages are sent to the model as a summary it wrote, to keep within its context budget (${budget}).${
+              rebuilt.droppedMessages > 0
+                ? ` ${rebuilt.droppedMessages} more were not sent at all.`
+                : ''
+            } They are still here.`,
+          });
+        }
+        return rebuilt;
+      }
+      reason = 'the model wrote an empty summary';
+    } catch (error) {
+      if (!(error instanceof ModelProviderError)) throw error;
+      if (error.failure === 'stopped') throw error;
+      await this.recordUsage(context, client, error.failure, error.usage);
+      reason = masker.mask(error.message);
+    }
+    if (!context.trimNoticeSent) {
+      context.trimNoticeSent = true;
+      await this.append(context, {
+        role: 'notice',
+        notice: 'context-trimmed',
+        content: `${prompt.droppedMessages} earlier messages were not sent to the model, to keep within its context budget (${budget}); they could not be summarised (${reason}). They are still here.`,
+      });
+    }
+    return prompt;
+  }
+
+  /**
+   * The user stopped the answer: what the model wrote is stored marked stopped, the usage the
+   * provider reported (if any) recorded, and the chat says so.
+   */
+  private async stopped(
+    context: TurnContext,
+    client: OpenAiChatClient,
+    error?: ModelProviderError,
+  ): Promise<AiTurnOutcome> {
+    if (error) {
+      await this.recordUsage(context, client, 'stopped', error.usage);
+      if (error.partialContent) {
+        await this.append(context, {
+          role: 'assistant',
+          content: error.partialContent,
+          stopped: true,
+        });
+      }
+    }
+    await this.append(context, {
+      role: 'notice',
+      notice: 'info',
+      content: 'You stopped the answer; what was written until then is kept.',
+    });
+    return 'stopped';
   }
 
   /** Tool calls the assistant made since the user's last message. */

@@ -280,7 +280,7 @@ describe('the AI assistant, through HTTP, with the real actions registry', () =>
     // Token usage recorded as metrics
     expect(assistant.metrics).toContainEqual(
       expect.objectContaining({
-        name: 'ai_assistant.tokens',
+        name: 'comet.ai.tokens',
         attributes: { model: fake.model, kind: 'prompt' },
       }),
     );
@@ -1106,7 +1106,12 @@ describe('the AI assistant, through HTTP, with the real actions registry', () =>
     });
     try {
       const chat = await tight.newConversation(ADA);
-      fake.reply({ text: 'first answer' }, { text: 'second answer' });
+      fake.reply(
+        { text: 'first answer' },
+        // The summary of the first turn cannot be made: it is left out
+        { error: { status: 503, message: 'Overloaded' } },
+        { text: 'second answer' },
+      );
       await tight.send(ADA, chat, `first ${'x'.repeat(3000)}`);
       const res = await tight.send(ADA, chat, 'And now?');
 
@@ -1114,9 +1119,10 @@ describe('the AI assistant, through HTTP, with the real actions registry', () =>
         e => e.message.role === 'notice',
       );
       expect(notices.map(n => n.message.content)).toEqual([
-        '2 earlier messages were not sent to the model, to keep within its context budget (aiAssistant.contextBudgetTokens: 1000 tokens). They are still here.',
+        `2 earlier messages were not sent to the model, to keep within its context budget (aiAssistant.contextBudgetTokens: 1000 tokens); they could not be summarised (The model provider at ${fake.url} failed (503): Overloaded). They are still here.`,
       ]);
-      expect(fake.chatRequests[1].messages.map((m: any) => m.role)).toEqual([
+      expect(fake.chatRequests[1].stream).toBe(false);
+      expect(fake.chatRequests[2].messages.map((m: any) => m.role)).toEqual([
         'system',
         'user',
       ]);

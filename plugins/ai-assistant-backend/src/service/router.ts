@@ -27,8 +27,10 @@ const title = z.string().trim().min(1, 'must not be empty').max(255);
 
 /**
  * Streams a prepared turn as server-sent events (`event: <type>`, `data: <json>`).
- * `no-transform` keeps the backend's compression from holding events back; the turn goes on
- * to the end when the client leaves, so that the answer is stored.
+ * `no-transform` keeps the backend's compression from holding events back and
+ * `X-Accel-Buffering: no` keeps a proxy (nginx) from buffering them. When the client closes
+ * the stream before the turn ends (the user pressed Stop, or left), the turn is aborted: the
+ * model request is cancelled and what it wrote is stored marked stopped.
  */
 async function streamTurn(res: express.Response, turn: PreparedTurn) {
   res.writeHead(200, {
@@ -38,22 +40,29 @@ async function streamTurn(res: express.Response, turn: PreparedTurn) {
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();
+  const stop = new AbortController();
   let closed = false;
   res.on('close', () => {
     closed = true;
+    if (!res.writableFinished) stop.abort();
   });
   await turn.run(async (event: AiStreamEvent) => {
     if (closed) return;
     const ok = res.write(
       `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
     );
+    // Node corks the socket until the next tick after a write; a turn that goes on in
+    // promise callbacks (better-sqlite3 answers synchronously) would hold the event back
+    // until it ends, so the event is sent now
+    const socket = res.socket;
+    while (socket?.writableCorked) socket.uncork();
     if (!ok && !closed) {
       await new Promise<void>(resolve => {
         res.once('drain', resolve);
         res.once('close', resolve);
       });
     }
-  });
+  }, stop.signal);
   res.end();
 }
 

@@ -209,6 +209,17 @@ describe.each(databases.eachSupportedId())(
         __dirname,
         '../../migrations',
       );
+      // The summaries-and-stops migration first, then this one
+      await knex.migrate.down({
+        directory,
+        tableName: 'ai_assistant_knex_migrations',
+      });
+      expect(
+        await knex.schema.hasColumn('ai_assistant_conversations', 'summary'),
+      ).toBe(false);
+      expect(
+        await knex.schema.hasColumn('ai_assistant_messages', 'stopped'),
+      ).toBe(false);
       await knex.migrate.down({
         directory,
         tableName: 'ai_assistant_knex_migrations',
@@ -226,6 +237,9 @@ describe.each(databases.eachSupportedId())(
       expect(await knex.schema.hasTable('ai_assistant_failure_rules')).toBe(
         true,
       );
+      expect(
+        await knex.schema.hasColumn('ai_assistant_messages', 'stopped'),
+      ).toBe(true);
     });
   },
 );

@@ -40,6 +40,9 @@ type ConversationRow = {
   created_at: DbDate;
   updated_at: DbDate;
   turn_lease_until: DbDate | null;
+  summary?: string | null;
+  summary_covers_messages?: number | string | null;
+  summarised_at?: DbDate | null;
 };
 
 type MessageRow = {
@@ -52,6 +55,7 @@ type MessageRow = {
   tool_call_id: string | null;
   activity: string | null;
   notice: string | null;
+  stopped?: boolean | number | null;
   created_at: DbDate;
 };
 
@@ -148,6 +152,20 @@ export type NewAiMessage = {
   toolCallId?: string;
   activity?: AiToolActivity;
   notice?: AiNoticeKind;
+  /** An assistant answer the user stopped: `content` is what was written until then. */
+  stopped?: boolean;
+};
+
+/**
+ * The summary the model wrote of a conversation's oldest messages, sent in their place when
+ * the conversation no longer fits the context budget.
+ */
+export type StoredConversationSummary = {
+  /** Masked text, as the model wrote it. */
+  content: string;
+  /** How many stored messages, from the first (notices and tool results included), it covers. */
+  coversMessages: number;
+  summarisedAt: Date;
 };
 
 /** A stored message with what the model protocol needs besides the chat's view. */
@@ -391,6 +409,7 @@ export class DatabaseAiAssistantStore {
         tool_call_id: message.toolCallId ?? null,
         activity: message.activity ? JSON.stringify(message.activity) : null,
         notice: message.notice ?? null,
+        stopped: message.stopped ?? false,
         created_at: now,
       });
       await tx<ConversationRow>(CONVERSATIONS)
@@ -407,7 +426,49 @@ export class DatabaseAiAssistantStore {
       ...(message.toolCallId ? { toolCallId: message.toolCallId } : {}),
       ...(message.activity ? { activity: message.activity } : {}),
       ...(message.notice ? { notice: message.notice } : {}),
+      ...(message.stopped ? { stopped: true } : {}),
     };
+  }
+
+  // Summaries of older turns
+
+  /** The conversation's stored summary of its oldest messages, if the model wrote one. */
+  async getConversationSummary(
+    conversationId: string,
+  ): Promise<StoredConversationSummary | undefined> {
+    const row = await this.db<ConversationRow>(CONVERSATIONS)
+      .where({ conversation_id: conversationId })
+      .first('summary', 'summary_covers_messages', 'summarised_at');
+    if (!row?.summary || !row.summary_covers_messages) return undefined;
+    return {
+      content: row.summary,
+      coversMessages: toNumber(row.summary_covers_messages),
+      summarisedAt: toDate(row.summarised_at ?? 0),
+    };
+  }
+
+  /**
+   * Keeps a summary that covers more messages than the stored one (a summary never shrinks,
+   * so a slower turn cannot replace a newer one); false when the stored one already covers as
+   * many.
+   */
+  async saveConversationSummary(
+    conversationId: string,
+    summary: { content: string; coversMessages: number },
+  ): Promise<boolean> {
+    const updated = await this.db<ConversationRow>(CONVERSATIONS)
+      .where({ conversation_id: conversationId })
+      .andWhere(q =>
+        q
+          .whereNull('summary_covers_messages')
+          .orWhere('summary_covers_messages', '<', summary.coversMessages),
+      )
+      .update({
+        summary: summary.content,
+        summary_covers_messages: summary.coversMessages,
+        summarised_at: this.clock(),
+      });
+    return updated > 0;
   }
 
   // Confirmations
@@ -809,6 +870,7 @@ export class DatabaseAiAssistantStore {
       ...(row.tool_call_id ? { toolCallId: row.tool_call_id } : {}),
       ...(row.activity ? { activity: JSON.parse(row.activity) } : {}),
       ...(row.notice ? { notice: row.notice as AiNoticeKind } : {}),
+      ...(row.stopped ? { stopped: true } : {}),
     };
   }
 

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FAILURE_ANALYST_MARKER } from '../explain/analystMarker';
+import { PIPELINE_WRITER_MARKER } from '../generate/pipelinePrompt';
 
 /** The key the fake accepts unless told otherwise (the demo config uses it). */
 export const OPENAI_FAKE_DEMO_API_KEY = 'comet-demo-openai-key';
@@ -66,6 +67,10 @@ export type OpenAiFakeRequest = {
   path: string;
   authorization?: string;
   body: any;
+  /** Streamed answers: the client closed the connection before the answer was finished. */
+  closedByClient?: boolean;
+  /** Streamed answers: `performance.now()` when the first content delta was written. */
+  firstContentAt?: number;
 };
 
 export type OpenAiFakeOptions = {
@@ -217,12 +222,13 @@ export class OpenAiFake {
 
   private async handle(req: express.Request, res: express.Response) {
     const path = req.path.replace(/^\/v1(?=\/)/, '');
-    this.requests.push({
+    const record: OpenAiFakeRequest = {
       method: req.method,
       path: req.path,
       authorization: req.header('authorization'),
       body: req.body,
-    });
+    };
+    this.requests.push(record);
     try {
       if (this.latencyMs > 0) await sleep(this.latencyMs);
       const auth = /^Bearer\s+(.+)$/i.exec(req.header('authorization') ?? '');
@@ -250,7 +256,7 @@ export class OpenAiFake {
         return;
       }
       if (req.method === 'POST' && path === '/chat/completions') {
-        await this.chat(req.body ?? {}, res);
+        await this.chat(req.body ?? {}, res, record);
         return;
       }
       throw new FakeHttpError(
@@ -377,7 +383,11 @@ export class OpenAiFake {
     );
   }
 
-  private async chat(body: Json, res: express.Response) {
+  private async chat(
+    body: Json,
+    res: express.Response,
+    record: OpenAiFakeRequest,
+  ) {
     this.validate(body);
     const reply = this.next(body);
     if ('error' in reply) {
@@ -536,9 +546,14 @@ export class OpenAiFake {
       connection: 'keep-alive',
     });
     res.flushHeaders();
+    res.on('close', () => {
+      if (!res.writableFinished) record.closedByClient = true;
+    });
     const holdAt = reply.holdUntil ? Math.ceil(events.length / 2) : -1;
     for (const [n, data] of events.entries()) {
       if (n === holdAt) await reply.holdUntil;
+      // The client went away: stop writing, as a provider does
+      if (record.closedByClient) return;
       if (reply.cutShort && n >= reply.cutShort.afterChunks) {
         if (reply.cutShort.how === 'reset') {
           // The connection drops mid-body: no last chunk of the chunked encoding
@@ -556,6 +571,9 @@ export class OpenAiFake {
         res.end();
         return;
       }
+      if (record.firstContentAt === undefined && n > 0 && text) {
+        record.firstContentAt = performance.now();
+      }
       res.write(`data: ${data}\n\n`);
     }
     res.end();
@@ -566,6 +584,9 @@ export class OpenAiFake {
     const messages: Json[] = body.messages;
     if (String(messages[0]?.content ?? '').includes(FAILURE_ANALYST_MARKER)) {
       return this.demoFailureAnalysis(messages);
+    }
+    if (String(messages[0]?.content ?? '').includes(PIPELINE_WRITER_MARKER)) {
+      return this.demoPipeline(messages);
     }
     const last = messages[messages.length - 1];
     const tools: Array<{ name: string; description: string }> = (
@@ -626,6 +647,49 @@ export class OpenAiFake {
           : 'No tools are available to you.'
       }`,
     };
+  }
+
+  /**
+   * "Generate with AI" for pipelines in demo mode: the current file under a comment, or a
+   * small valid pipeline, saying it is no AI.
+   */
+  private demoPipeline(messages: Json[]): OpenAiFakeAnswer {
+    let request: Json = {};
+    try {
+      request = JSON.parse(String(messages[1]?.content ?? '{}'));
+    } catch {
+      request = {};
+    }
+    const about = String(request.description ?? '')
+      .replace(/\s+/g, ' ')
+      .slice(0, 200);
+    const comment = `# Written by Comet's demo model (no AI) for: ${about}`;
+    const current =
+      typeof request.currentFile === 'string' && messages.length === 2
+        ? request.currentFile
+        : undefined;
+    const file =
+      current ??
+      [
+        'name: generated',
+        'on:',
+        '  manual: {}',
+        '  push:',
+        '    branches: [main]',
+        'jobs:',
+        '  build:',
+        '    steps:',
+        '      - name: Build',
+        '        run: echo "build"',
+        '  test:',
+        '    needs: build',
+        '    steps:',
+        '      - name: Test',
+        '        run: echo "test"',
+        '',
+      ].join('\n');
+    const body = file.endsWith('\n') ? file : `${file}\n`;
+    return { text: `\`\`\`yaml\n${comment}\n${body}\`\`\`` };
   }
 
   /**

@@ -18,6 +18,7 @@ export type RecordedRequest = {
   query: URLSearchParams;
   headers: Record<string, string>;
   json?: any;
+  signal?: AbortSignal;
 };
 
 const BASE = 'http://localhost:7007/api/ai-assistant';
@@ -28,6 +29,8 @@ export class LiveStream {
   private controller?: ReadableStreamDefaultController<Uint8Array>;
   private readonly queued: Uint8Array[] = [];
   private closed = false;
+  /** The page aborted the request (Stop, or it left the conversation). */
+  aborted = false;
   readonly body: ReadableStream<Uint8Array>;
 
   constructor(private readonly backend: FakeAiAssistantBackend) {
@@ -62,6 +65,16 @@ export class LiveStream {
   drop() {
     this.closed = true;
     this.controller?.error(new TypeError('network error'));
+  }
+
+  /** The page aborted the fetch: as a browser does, the body fails with an AbortError. */
+  abort() {
+    this.aborted = true;
+    if (this.closed) return;
+    this.closed = true;
+    this.controller?.error(
+      new DOMException('The operation was aborted.', 'AbortError'),
+    );
   }
 }
 
@@ -201,6 +214,7 @@ export class FakeAiAssistantBackend {
       query: parsed.searchParams,
       headers: (init.headers ?? {}) as Record<string, string>,
       json: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      ...(init.signal ? { signal: init.signal } : {}),
     };
     this.requests.push(request);
     const failure = this.failures.findIndex(
@@ -217,13 +231,14 @@ export class FakeAiAssistantBackend {
     return json({ error: { name: 'NotFoundError', message: text } }, 404);
   }
 
-  private stream(conversationId: string): Response {
+  private stream(conversationId: string, signal?: AbortSignal): Response {
     const script = this.scripts.shift();
     if (!script) {
       throw new Error('The test did not script this streamed answer');
     }
     this.streaming = conversationId;
     const live = new LiveStream(this);
+    signal?.addEventListener('abort', () => live.abort());
     if (typeof script === 'function') {
       script(live);
     } else {
@@ -292,7 +307,9 @@ export class FakeAiAssistantBackend {
       const id = decodeURIComponent(conversationMatch[1]);
       const conversation = this.conversations.get(id);
       if (!conversation) return this.notFound(`You have no conversation ${id}`);
-      if (conversationMatch[2] && method === 'POST') return this.stream(id);
+      if (conversationMatch[2] && method === 'POST') {
+        return this.stream(id, request.signal);
+      }
       if (method === 'GET') return json(conversation);
       if (method === 'PATCH') {
         conversation.title = request.json.title;
@@ -315,7 +332,7 @@ export class FakeAiAssistantBackend {
           `No confirmation ${confirmationMatch[1]} is waiting for you`,
         );
       }
-      return this.stream(conversation.conversationId);
+      return this.stream(conversation.conversationId, request.signal);
     }
     return this.notFound(`No route ${method} ${path}`);
   }

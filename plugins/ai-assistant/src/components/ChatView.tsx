@@ -123,6 +123,7 @@ function statusText(
   }
   if (outcome === 'completed') return 'The assistant answered.';
   if (outcome === 'failed') return 'The answer failed; the chat says why.';
+  if (outcome === 'stopped') return 'You stopped the answer.';
   return '';
 }
 
@@ -213,9 +214,18 @@ export function ChatView(props: ChatViewProps) {
             {message.content.trim() ? (
               <div
                 className={classes.assistant}
-                aria-label="The assistant wrote"
+                aria-label={
+                  message.stopped
+                    ? 'The assistant wrote (stopped)'
+                    : 'The assistant wrote'
+                }
               >
                 <SafeMarkdown content={message.content} />
+                {message.stopped ? (
+                  <Typography variant="caption" color="textSecondary">
+                    Stopped by you
+                  </Typography>
+                ) : null}
               </div>
             ) : null}
             {(message.toolCalls ?? []).map(call => {
@@ -373,6 +383,7 @@ export function ChatView(props: ChatViewProps) {
         onSend={() => send(draft)}
         disabled={!configured}
         busy={state.busy}
+        onStop={chat.stop}
       />
     </div>
   );

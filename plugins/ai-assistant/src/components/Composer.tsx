@@ -2,6 +2,7 @@ import Button from '@material-ui/core/Button';
 import TextField from '@material-ui/core/TextField';
 import { makeStyles } from '@material-ui/core/styles';
 import SendIcon from '@material-ui/icons/Send';
+import StopIcon from '@material-ui/icons/Stop';
 import { forwardRef, KeyboardEvent, useId } from 'react';
 
 /** The backend's limit on one message. */
@@ -25,20 +26,31 @@ export type ComposerProps = {
   disabled?: boolean;
   /** An answer is being written: typing goes on, sending waits. */
   busy?: boolean;
+  /** Stops the answer being written (the "Stop generating" button, or Escape in the box). */
+  onStop?: () => void;
   label?: string;
   /** Takes the focus when it appears (the page's and the panel's main control). */
   focusOnMount?: boolean;
 };
 
-/** The message box: Enter sends, Shift+Enter starts a new line. */
+/**
+ * The message box: Enter sends, Shift+Enter starts a new line; while an answer is written,
+ * "Stop generating" (or Escape in the box) stops it.
+ */
 export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(
   function ComposerForm(props, ref) {
     const classes = useStyles();
     const id = useId();
-    const { value, onChange, onSend, disabled, busy } = props;
+    const { value, onChange, onSend, disabled, busy, onStop } = props;
+    const canStop = Boolean(busy && onStop);
     const tooLong = value.length > MAX_MESSAGE_CHARS;
     const canSend = !disabled && !busy && value.trim() !== '' && !tooLong;
     const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+      if (event.key === 'Escape' && canStop) {
+        event.preventDefault();
+        onStop?.();
+        return;
+      }
       if (
         event.key === 'Enter' &&
         !event.shiftKey &&
@@ -77,9 +89,21 @@ export const Composer = forwardRef<HTMLTextAreaElement, ComposerProps>(
                 )} characters (this one has ${value.length.toLocaleString(
                   'en-US',
                 )})`
-              : 'Enter sends, Shift+Enter starts a new line'
+              : `Enter sends, Shift+Enter starts a new line${
+                  canStop ? ', Escape stops the answer' : ''
+                }`
           }
         />
+        {canStop ? (
+          <Button
+            type="button"
+            variant="outlined"
+            onClick={onStop}
+            startIcon={<StopIcon />}
+          >
+            Stop generating
+          </Button>
+        ) : null}
         <Button
           type="submit"
           variant="contained"

@@ -83,6 +83,8 @@ export function LogLines(props: { lines: AiLogLine[]; label: string }) {
                 href={safeUrl(line.url)}
                 target="_blank"
                 rel="noopener noreferrer"
+                // Underlined: in a block of text a link must not be told apart by colour alone
+                underline="always"
                 aria-label={`Line ${line.line} in the log`}
               >
                 {line.line}
@@ -179,7 +181,8 @@ export function ExplanationView(props: { explanation: AiFailureExplanation }) {
     <Box>
       <Box className={classes.chips} mb={1}>
         <Chip
-          color={explanation.category === 'unknown' ? 'default' : 'secondary'}
+          // The theme's secondary colour is too light for white text (axe: color-contrast)
+          color={explanation.category === 'unknown' ? 'default' : 'primary'}
           label={`Category: ${explanation.category}`}
         />
         {explanation.exitCode !== undefined && (

@@ -49,8 +49,8 @@ export const explainJenkinsRunAction = CiCdRunActionBlueprint.make({
 });
 
 /**
- * "Explain" in the CI/CD list's rows of failed GitHub Actions runs (their job logs are not
- * readable through actions: the explanation says so and works from the run's own data).
+ * "Explain" in the CI/CD list's rows of failed GitHub Actions runs (the failed job's log is
+ * read through `github:list-workflow-jobs` and `github:get-job-log`).
  */
 export const explainGitHubRunAction = CiCdRunActionBlueprint.make({
   name: 'explain-github-failure',

@@ -9,7 +9,10 @@ import {
   GitHubClientFactory,
   gitHubClientFactoryServiceRef,
 } from '@internal/plugin-github-node';
-import type { GitHubFakeRepoSeed } from '@internal/plugin-github-node/testUtils';
+import {
+  type GitHubFakeRepoSeed,
+  githubLogOf,
+} from '@internal/plugin-github-node/testUtils';
 
 /** The token of integrations.github in tests: sees every repository but comet-examples/secret. */
 export const TOKEN = 'ghp_cometBackendTestToken00000000000000';
@@ -94,6 +97,11 @@ export function repoSeeds(now = Date.now()): GitHubFakeRepoSeed[] {
           run_id: 102,
           name: 'test',
           conclusion: 'failure',
+          log: githubLogOf([
+            '##[group]Run npm test',
+            'FAIL src/refund.test.ts',
+            '##[error]Process completed with exit code 1.',
+          ]),
           steps: [
             {
               number: 1,
@@ -109,6 +117,8 @@ export function repoSeeds(now = Date.now()): GitHubFakeRepoSeed[] {
             },
           ],
         },
+        // A job of an old run whose log is past the retention
+        { id: 2002, run_id: 101, logExpired: true },
       ],
       pulls: [
         { number: 7, title: 'Refunds', head: 'main' },

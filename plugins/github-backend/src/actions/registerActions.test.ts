@@ -45,7 +45,7 @@ describe('github actions', () => {
 
   afterAll(() => fake.close());
 
-  it('registers the five actions with honest attributes', async () => {
+  it('registers the seven actions with honest attributes', async () => {
     const { actions } = await registry.list();
     expect(Object.fromEntries(actions.map(a => [a.id, a.attributes]))).toEqual({
       'test:list-pull-requests': {
@@ -64,6 +64,16 @@ describe('github actions', () => {
         idempotent: true,
       },
       'test:list-workflow-runs': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:list-workflow-jobs': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:get-job-log': {
         readOnly: true,
         destructive: false,
         idempotent: true,
@@ -133,6 +143,71 @@ describe('github actions', () => {
       runs: [{ id: 102, conclusion: 'failure' }],
       repository: { owner: 'comet-examples', repo: 'payments-api' },
     });
+  });
+
+  it("lists a run's jobs and reads a failed job's log as the caller, saying what is gone", async () => {
+    const { jobs } = (
+      await registry.invoke({
+        id: 'test:list-workflow-jobs',
+        input: { entityRef, runId: 102 },
+        credentials,
+      })
+    ).output as any;
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        id: 2001,
+        name: 'test',
+        conclusion: 'failure',
+        steps: [
+          expect.objectContaining({ name: 'Checkout', conclusion: 'success' }),
+          expect.objectContaining({ name: 'Test', conclusion: 'failure' }),
+        ],
+      }),
+    ]);
+    const log = (
+      await registry.invoke({
+        id: 'test:get-job-log',
+        input: { entityRef, jobId: 2001 },
+        credentials,
+      })
+    ).output as any;
+    expect(log).toEqual({
+      jobId: 2001,
+      text: expect.stringContaining(
+        'Z FAIL src/refund.test.ts\n2026-01-01T00:00:02.0000000Z ##[error]Process completed with exit code 1.\n',
+      ),
+      bytesRead: Buffer.byteLength(log.text),
+      droppedBytes: 0,
+      unreadAfter: false,
+    });
+    await expect(
+      registry.invoke({
+        id: 'test:get-job-log',
+        input: { entityRef, jobId: 2002 },
+        credentials,
+      }),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: expect.stringContaining(
+        'GitHub answered 410 Gone for GET /repos/comet-examples/payments-api/actions/jobs/2002/logs on github.com',
+      ),
+    });
+    await expect(
+      registry.invoke({
+        id: 'test:get-job-log',
+        input: { entityRef, jobId: 2001, maxBytes: 10 },
+        credentials,
+      }),
+    ).rejects.toThrow(/maxBytes/);
+    await expect(
+      registry.invoke({
+        id: 'test:get-job-log',
+        input: { entityRef: 'component:default/no-github', jobId: 2001 },
+        credentials,
+      }),
+    ).rejects.toThrow(
+      'component:default/no-github has no GitHub repository: add the annotation github.com/project-slug (owner/repo) to it',
+    );
   });
 
   it('proposes a pipeline change named after the caller, and refuses other paths', async () => {
@@ -267,6 +342,13 @@ describe('github actions with comet.resourceScopes', () => {
         registry.invoke({
           id: 'test:list-commits',
           input: { entityRef: 'component:default/payments-api' },
+          credentials,
+        }),
+      ).rejects.toThrow(message);
+      await expect(
+        registry.invoke({
+          id: 'test:get-job-log',
+          input: { entityRef: 'component:default/payments-api', jobId: 2001 },
           credentials,
         }),
       ).rejects.toThrow(message);

@@ -3,6 +3,9 @@ import { parseInput } from '@internal/backend-common';
 import type { GitHubService } from '../service/GitHubService';
 import { proposalBody, WORKFLOW_RUN_STATUSES } from '../service/router';
 
+/** What `github:get-job-log` returns of a log's end without `maxBytes`. */
+const JOB_LOG_DEFAULT_BYTES = 1_000_000;
+
 const entityRefDescription =
   'Entity ref of a catalog entity with the github.com/project-slug annotation, e.g. component:default/payments-api';
 
@@ -131,6 +134,74 @@ export function registerActions(
         status: input.status,
         page: input.page ?? 1,
         perPage: input.perPage ?? 20,
+      }),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'list-workflow-jobs',
+    title: 'List the jobs of a GitHub Actions workflow run',
+    description:
+      "Lists the jobs of one GitHub Actions workflow run (its latest attempt) of a catalog entity's repository: id, name, status, conclusion, times, runner and each step with its status and conclusion. Use it to find the failed job and step, then read that job's log with github:get-job-log.",
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe(entityRefDescription),
+          runId: z
+            .number()
+            .int()
+            .min(1)
+            .describe(
+              'The workflow run id, as github:list-workflow-runs gives it',
+            ),
+        }),
+      output: z => z.object({ jobs: z.array(z.any()) }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.jobs(credentials, input),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'get-job-log',
+    title: 'Get the log of a GitHub Actions job',
+    description:
+      "Reads the plain-text log of one GitHub Actions job of a catalog entity's repository (every line starts with its UTC timestamp; secrets GitHub knows are written ***). A log longer than maxBytes is cut at its start: only its end is returned, from a whole line, and droppedBytes says how much was left out; unreadAfter says the log was too long to read to its end. A log past the repository's retention answers not found.",
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe(entityRefDescription),
+          jobId: z
+            .number()
+            .int()
+            .min(1)
+            .describe('The job id, as github:list-workflow-jobs gives it'),
+          maxBytes: z
+            .number()
+            .int()
+            .min(1_000)
+            .max(5_000_000)
+            .optional()
+            .describe(
+              `Bytes of the log's end to return; ${JOB_LOG_DEFAULT_BYTES} when absent`,
+            ),
+        }),
+      output: z =>
+        z.object({
+          jobId: z.number(),
+          text: z.string(),
+          bytesRead: z.number(),
+          droppedBytes: z.number(),
+          unreadAfter: z.boolean(),
+        }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.jobLog(credentials, {
+        entityRef: input.entityRef,
+        jobId: input.jobId,
+        maxBytes: input.maxBytes ?? JOB_LOG_DEFAULT_BYTES,
       }),
     }),
   });

@@ -22,6 +22,7 @@ import {
   GITHUB_PROJECT_SLUG_ANNOTATION,
   GitHubCommitSummary,
   GitHubJob,
+  GitHubJobLog,
   GitHubPullRequestSummary,
   githubPullRequestCreatePermission,
   GitHubRepositoryRef,
@@ -299,6 +300,19 @@ export class GitHubService {
   ): Promise<{ jobs: GitHubJob[] }> {
     const { client } = await this.resolve(credentials, request.entityRef);
     return { jobs: await client.listJobs(request.runId) };
+  }
+
+  /**
+   * One job's plain-text log, its last `maxBytes` when longer (see `GitHubClient.getJobLog`).
+   * The same access as the runs: the caller may read the entity, and its repository is within
+   * the owner group's scopes. GitHub itself writes `***` for the secrets it knows.
+   */
+  async jobLog(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; jobId: number; maxBytes: number },
+  ): Promise<GitHubJobLog> {
+    const { client } = await this.resolve(credentials, request.entityRef);
+    return client.getJobLog(request.jobId, { maxBytes: request.maxBytes });
   }
 
   /** Re-runs every job of a completed run; needs `github.workflowRun.rerun` on the entity. */

@@ -48,18 +48,18 @@ describe('registerRateLimitMetrics', () => {
       () => Date.parse('2026-12-06T12:00:00.000Z'),
     );
     expect([...gauges.keys()]).toEqual([
-      'github.rate_limit.remaining',
-      'github.rate_limit.limit',
-      'github.rate_limit.reset_seconds',
+      'comet.github.rate_limit.remaining',
+      'comet.github.rate_limit.limit',
+      'comet.github.rate_limit.reset_seconds',
     ]);
     const attributes = { host: 'github.com', credential: '0123456789ab' };
-    expect(await observe('github.rate_limit.remaining')).toEqual([
+    expect(await observe('comet.github.rate_limit.remaining')).toEqual([
       { value: 4990, attributes },
     ]);
-    expect(await observe('github.rate_limit.limit')).toEqual([
+    expect(await observe('comet.github.rate_limit.limit')).toEqual([
       { value: 5000, attributes },
     ]);
-    expect(await observe('github.rate_limit.reset_seconds')).toEqual([
+    expect(await observe('comet.github.rate_limit.reset_seconds')).toEqual([
       { value: 600, attributes },
     ]);
 
@@ -70,7 +70,7 @@ describe('registerRateLimitMetrics', () => {
       remaining: 0,
       resetAt: '2026-12-06T11:59:00.000Z',
     });
-    expect(await observe('github.rate_limit.remaining')).toEqual([
+    expect(await observe('comet.github.rate_limit.remaining')).toEqual([
       { value: 4990, attributes },
       {
         value: 0,
@@ -78,7 +78,9 @@ describe('registerRateLimitMetrics', () => {
       },
     ]);
     expect(
-      (await observe('github.rate_limit.reset_seconds')).map(r => r.value),
+      (await observe('comet.github.rate_limit.reset_seconds')).map(
+        r => r.value,
+      ),
     ).toEqual([600, 0]);
   });
 
@@ -94,7 +96,7 @@ describe('registerRateLimitMetrics', () => {
         },
       ],
     });
-    expect(await observe('github.rate_limit.remaining')).toEqual([
+    expect(await observe('comet.github.rate_limit.remaining')).toEqual([
       {
         value: 59,
         attributes: { host: 'github.com', credential: 'anonymous' },

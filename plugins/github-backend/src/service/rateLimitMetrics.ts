@@ -16,9 +16,9 @@ function attributesOf(credential: string) {
 }
 
 /**
- * GitHub's core rate limit as gauges, per host and credential: `github.rate_limit.remaining`
- * (requests left in the window), `github.rate_limit.limit` and
- * `github.rate_limit.reset_seconds` (seconds until the window resets), from the
+ * GitHub's core rate limit as gauges, per host and credential: `comet.github.rate_limit.remaining`
+ * (requests left in the window), `comet.github.rate_limit.limit` and
+ * `comet.github.rate_limit.reset_seconds` (seconds until the window resets), from the
  * `x-ratelimit-*` headers of the last answer GitHub gave for each credential. Alert on a low
  * `remaining` before users see "rate limit exceeded".
  */
@@ -28,20 +28,20 @@ export function registerRateLimitMetrics(
   now: () => number = Date.now,
 ) {
   const remaining = metrics.createObservableGauge(
-    'github.rate_limit.remaining',
+    'comet.github.rate_limit.remaining',
     {
       description:
         'Requests left in the GitHub core rate-limit window, per host and credential',
       unit: '{request}',
     },
   );
-  const limit = metrics.createObservableGauge('github.rate_limit.limit', {
+  const limit = metrics.createObservableGauge('comet.github.rate_limit.limit', {
     description:
       'The GitHub core rate limit per window, per host and credential',
     unit: '{request}',
   });
   const reset = metrics.createObservableGauge(
-    'github.rate_limit.reset_seconds',
+    'comet.github.rate_limit.reset_seconds',
     {
       description:
         'Seconds until the GitHub core rate-limit window resets, per host and credential',

@@ -1,7 +1,7 @@
 import express from 'express';
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import request from 'supertest';
-import { GITHUB_FAKE_DEMO_TOKEN, GitHubFake } from './GitHubFake';
+import { GITHUB_FAKE_DEMO_TOKEN, GitHubFake, githubLogOf } from './GitHubFake';
 
 const auth = { authorization: `token ${GITHUB_FAKE_DEMO_TOKEN}` };
 const REPO = '/repos/comet-examples/payments-api';
@@ -116,6 +116,114 @@ describe('GitHubFake', () => {
       `comet-examples/payments-api@${known}`,
       `comet-examples/payments-api@${unknown}`,
     ]);
+  });
+
+  it("redirects a job's log to a signed URL that serves it for a minute, as GitHub does", async () => {
+    let clock = Date.UTC(2026, 5, 1);
+    const fake = await GitHubFake.start({
+      enterprise: true,
+      now: () => clock,
+      tokens: [
+        { token: GITHUB_FAKE_DEMO_TOKEN },
+        { token: 'ghp_noActions', permissions: { contents: 'read' } },
+      ],
+      repos: [
+        {
+          owner: 'comet-examples',
+          name: 'payments-api',
+          runs: [{ id: 102, conclusion: 'failure' }],
+          jobs: [
+            {
+              id: 2001,
+              run_id: 102,
+              log: githubLogOf(['npm test', 'FAIL src/a.test.ts']),
+            },
+            { id: 2002, run_id: 102, logExpired: true },
+            {
+              id: 2003,
+              run_id: 102,
+              name: 'lint',
+              started_at: '2026-01-01T00:00:00Z',
+              steps: [{ number: 1, name: 'Lint', conclusion: 'failure' }],
+            },
+          ],
+        },
+      ],
+    });
+    try {
+      const logs = `${fake.url}${REPO}/actions/jobs/2001/logs`;
+      const redirect = await fetch(logs, { headers: auth, redirect: 'manual' });
+      expect(redirect.status).toBe(302);
+      const location = redirect.headers.get('location')!;
+      expect(location).toMatch(
+        /^http:\/\/127\.0\.0\.1:\d+\/api\/v3\/_fake-blobs\/job-logs\/\d+\/2001\?urlExpires=2026-06-01T00%3A01%3A00\.000Z&urlSigningMethod=HMACV1&urlSignature=[\w-]+$/,
+      );
+      // No credentials: the URL's signature is enough
+      const blob = await fetch(location);
+      expect(blob.status).toBe(200);
+      expect(blob.headers.get('content-type')).toBe(
+        'text/plain; charset=utf-8',
+      );
+      expect(await blob.text()).toBe(
+        '2026-01-01T00:00:00.0000000Z npm test\n2026-01-01T00:00:01.0000000Z FAIL src/a.test.ts\n',
+      );
+      // fetch follows the redirect itself
+      const followed = await fetch(logs, { headers: auth });
+      expect(await followed.text()).toContain('FAIL src/a.test.ts');
+
+      const tampered = await fetch(
+        location.replace(/.$/, c => (c === 'A' ? 'B' : 'A')),
+      );
+      expect(tampered.status).toBe(403);
+      expect((await tampered.json()).message).toContain(
+        'the signature does not match',
+      );
+      clock += 60_001;
+      const late = await fetch(location);
+      expect(late.status).toBe(403);
+      expect((await late.json()).message).toBe(
+        'The signed URL expired at 2026-06-01T00:01:00.000Z',
+      );
+
+      // A job without a seeded log: one from its steps
+      const lint = await fetch(`${fake.url}${REPO}/actions/jobs/2003/logs`, {
+        headers: auth,
+      });
+      expect(await lint.text()).toBe(
+        githubLogOf(
+          [
+            '##[group]Run Lint',
+            '##[endgroup]',
+            '##[error]Process completed with exit code 1.',
+          ],
+          Date.UTC(2026, 0, 1),
+        ),
+      );
+
+      const expired = await fetch(`${fake.url}${REPO}/actions/jobs/2002/logs`, {
+        headers: auth,
+        redirect: 'manual',
+      });
+      expect(expired.status).toBe(410);
+      const unknown = await fetch(`${fake.url}${REPO}/actions/jobs/9/logs`, {
+        headers: auth,
+        redirect: 'manual',
+      });
+      expect(unknown.status).toBe(404);
+      expect((await unknown.json()).message).toBe('Not Found');
+      const anonymous = await fetch(logs, { redirect: 'manual' });
+      expect(anonymous.status).toBe(401);
+      const noActions = await fetch(logs, {
+        headers: { authorization: 'token ghp_noActions' },
+        redirect: 'manual',
+      });
+      expect(noActions.status).toBe(403);
+      expect(noActions.headers.get('x-accepted-github-permissions')).toBe(
+        'actions=read',
+      );
+    } finally {
+      await fake.close();
+    }
   });
 
   it('gives a router to mount without listening, and has no url then', async () => {

@@ -1,5 +1,11 @@
 import express from 'express';
-import { createHash, createVerify, randomBytes } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createVerify,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,10 +20,18 @@ import {
   GitHubFakeRepoSeed,
   GitHubFakeState,
   GitHubFakeToken,
+  FakeJobSeed,
+  githubLogOf,
 } from './GitHubFakeState';
 
-export { EXAMPLE_GITHUB_REPOS, GITHUB_FAKE_DEMO_TOKEN, GitHubFakeState };
+export {
+  EXAMPLE_GITHUB_REPOS,
+  GITHUB_FAKE_DEMO_TOKEN,
+  GitHubFakeState,
+  githubLogOf,
+};
 export type {
+  FakeJobSeed,
   GitHubFakeAccess,
   GitHubFakeApp,
   GitHubFakePermission,
@@ -76,7 +90,10 @@ type Json = Record<string, any>;
 
 type Reply = {
   status?: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as plain text instead of `body`. */
+  text?: string;
   headers?: Record<string, string>;
 };
 
@@ -93,12 +110,20 @@ type Context = {
 type Route = {
   method: string;
   regex: RegExp;
-  /** `jwt`: a GitHub App's JWT; `repo`: a token that can see the repository in the path. */
-  auth: 'jwt' | 'token' | 'repo';
+  /**
+   * `jwt`: a GitHub App's JWT; `repo`: a token that can see the repository in the path;
+   * `signed`: none, the URL's own signature (the log blobs GitHub redirects to).
+   */
+  auth: 'jwt' | 'token' | 'repo' | 'signed';
   handler: (ctx: Context) => Reply | Promise<Reply>;
 };
 
 const DOCS = 'https://docs.github.com/rest';
+
+/** How long a signed log URL works: "The URL expires after 1 minute" (GitHub's docs). */
+const LOG_URL_TTL_MS = 60_000;
+/** Where the signed log URLs point, under the fake's own base path. */
+const LOG_BLOB_PATH = '/_fake-blobs/job-logs';
 
 class FakeError extends Error {
   constructor(
@@ -151,6 +176,8 @@ export class GitHubFake {
   private readonly latencyMs: number;
   private readonly commitSource?: GitHubFakeOptions['commitSource'];
   private readonly routes: Route[] = [];
+  /** Signs the log URLs this fake redirects to. */
+  private readonly urlSigningKey = randomBytes(32);
   private secondaryLimits: Array<{
     status: number;
     retryAfter: number;
@@ -279,6 +306,16 @@ export class GitHubFake {
     const [, scheme, credential] =
       /^(token|bearer)\s+(\S+)$/i.exec(authorization.trim()) ?? [];
 
+    if (route.auth === 'signed') {
+      return route.handler({
+        req,
+        params,
+        query,
+        body,
+        repo: undefined as unknown as FakeRepo,
+      });
+    }
+
     if (route.auth === 'jwt') {
       const app = this.verifyJwt(scheme, credential);
       return route.handler({
@@ -399,7 +436,9 @@ export class GitHubFake {
   private send(req: express.Request, res: express.Response, reply: Reply) {
     const status = reply.status ?? 200;
     res.set(reply.headers ?? {});
-    const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    const text =
+      reply.text ??
+      (reply.body === undefined ? '' : JSON.stringify(reply.body));
     if (req.method === 'GET' && status === 200) {
       const etag = `W/"${createHash('sha1').update(text).digest('hex')}"`;
       res.set('etag', etag);
@@ -420,7 +459,9 @@ export class GitHubFake {
       }
     }
     res.status(status);
-    if (reply.body === undefined) res.end();
+    if (reply.text !== undefined) {
+      res.type('text/plain; charset=utf-8').send(text);
+    } else if (reply.body === undefined) res.end();
     else res.type('application/json').send(text);
     return status;
   }
@@ -513,6 +554,30 @@ export class GitHubFake {
     const run = ctx.repo.runs.find(r => String(r.id) === ctx.params[2]);
     if (!run) throw notFound();
     return run;
+  }
+
+  /** The signature of a log URL: which repository's job, until when. */
+  private logUrlSignature(repoId: number, jobId: number, expires: string) {
+    return createHmac('sha256', this.urlSigningKey)
+      .update(`${repoId}/${jobId}/${expires}`)
+      .digest('base64url');
+  }
+
+  /** A job's log as GitHub serves it: its seeded text, or a short one from its steps. */
+  private jobLogText(repo: FakeRepo, job: Json): string {
+    const seeded = repo.jobLogs.get(job.id)?.text;
+    if (seeded !== undefined) return seeded;
+    const lines: string[] = [];
+    for (const step of (job.steps ?? []) as Json[]) {
+      lines.push(`##[group]Run ${step.name}`, '##[endgroup]');
+      if (step.conclusion === 'failure') {
+        lines.push('##[error]Process completed with exit code 1.');
+      }
+    }
+    return githubLogOf(
+      lines.length ? lines : [`Job ${job.name} ran`],
+      Date.parse(job.started_at ?? '2026-01-01T00:00:00Z'),
+    );
   }
 
   private pull(ctx: Context, number = ctx.params[2]): Json {
@@ -744,6 +809,47 @@ export class GitHubFake {
       const jobs = ctx.repo.jobs.filter(j => j.run_id === run.id);
       const { items, headers } = this.page(ctx, jobs);
       return { body: { total_count: jobs.length, jobs: items }, headers };
+    });
+    // "Download job logs for a workflow run": a 302 to a URL that works for a minute, without
+    // credentials, and serves the plain-text log
+    this.route('GET', `${R}/actions/jobs/{id}/logs`, 'repo', ctx => {
+      this.need(ctx, ['actions', 'read']);
+      const job = ctx.repo.jobs.find(j => String(j.id) === ctx.params[2]);
+      if (!job) throw notFound();
+      if (ctx.repo.jobLogs.get(job.id)?.expired) {
+        throw new FakeError(410, 'Gone');
+      }
+      const expires = new Date(state.now() + LOG_URL_TTL_MS).toISOString();
+      const location = new URL(
+        `${ctx.req.baseUrl}${LOG_BLOB_PATH}/${ctx.repo.id}/${job.id}`,
+        `${ctx.req.protocol}://${ctx.req.get('host')}`,
+      );
+      location.searchParams.set('urlExpires', expires);
+      location.searchParams.set('urlSigningMethod', 'HMACV1');
+      location.searchParams.set(
+        'urlSignature',
+        this.logUrlSignature(ctx.repo.id, job.id, expires),
+      );
+      return { status: 302, headers: { location: location.toString() } };
+    });
+    this.route('GET', `${LOG_BLOB_PATH}/{repo}/{job}`, 'signed', ctx => {
+      const [repoId, jobId] = ctx.params.map(Number);
+      const expires = ctx.query.urlExpires ?? '';
+      const given = Buffer.from(ctx.query.urlSignature ?? '');
+      const wanted = Buffer.from(this.logUrlSignature(repoId, jobId, expires));
+      if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
+        throw new FakeError(
+          403,
+          'Server failed to authenticate the request: the signature does not match',
+        );
+      }
+      if (!(Date.parse(expires) > state.now())) {
+        throw new FakeError(403, `The signed URL expired at ${expires}`);
+      }
+      const repo = [...state.repos.values()].find(r => r.id === repoId);
+      const job = repo?.jobs.find(j => j.id === jobId);
+      if (!repo || !job) throw notFound();
+      return { text: this.jobLogText(repo, job) };
     });
     this.route('POST', `${R}/actions/runs/{id}/rerun`, 'repo', ctx => {
       this.need(ctx, ['actions', 'write']);

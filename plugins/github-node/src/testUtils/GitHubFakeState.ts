@@ -61,7 +61,13 @@ export type GitHubFakeRepoSeed = {
   }>;
   workflows?: Array<{ id: number; name: string; path?: string }>;
   runs?: Array<Partial<Json> & { id: number }>;
-  jobs?: Array<Partial<Json> & { id: number; run_id: number }>;
+  /**
+   * Jobs of the runs. `log` is the job's plain-text log as `GET …/actions/jobs/{id}/logs`
+   * serves it (see {@link githubLogOf} for GitHub's timestamped lines; absent: a short log
+   * from the job's steps); `logExpired` makes that endpoint answer 410, as it does once the
+   * repository's log retention has passed.
+   */
+  jobs?: Array<FakeJobSeed>;
   pulls?: Array<
     Partial<Json> & {
       number: number;
@@ -76,6 +82,17 @@ export type GitHubFakeRepoSeed = {
     state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
   }>;
 };
+
+/** A job to seed, with its log. */
+export type FakeJobSeed = Partial<Json> & {
+  id: number;
+  run_id: number;
+  log?: string;
+  logExpired?: boolean;
+};
+
+/** A job's log, kept apart from the job's JSON. */
+export type FakeJobLog = { text?: string; expired: boolean };
 
 export type FakeCommit = {
   sha: string;
@@ -103,6 +120,8 @@ export type FakeRepo = {
   workflows: Json[];
   runs: Json[];
   jobs: Json[];
+  /** Job id → its log. */
+  jobLogs: Map<number, FakeJobLog>;
   pulls: Json[];
   reviews: Json[];
   commits: Map<string, FakeCommit>;
@@ -225,6 +244,7 @@ export class GitHubFakeState {
       workflows: [],
       runs: [],
       jobs: [],
+      jobLogs: new Map(),
       pulls: [],
       reviews: [],
       commits: new Map(),
@@ -324,7 +344,9 @@ export class GitHubFakeState {
     return stored;
   }
 
-  addJob(repo: FakeRepo, job: Partial<Json> & { id: number; run_id: number }) {
+  addJob(repo: FakeRepo, seed: FakeJobSeed) {
+    const { log, logExpired, ...job } = seed;
+    repo.jobLogs.set(job.id, { text: log, expired: Boolean(logExpired) });
     const stored = {
       name: 'build',
       status: 'completed',
@@ -466,6 +488,48 @@ export class GitHubFakeState {
   }
 }
 
+/**
+ * A log as GitHub Actions writes it: every line starts with its UTC timestamp (seven digits of
+ * fractions), one second apart from `start`.
+ */
+export function githubLogOf(lines: string[], start = Date.UTC(2026, 0, 1)) {
+  return `${lines
+    .map(
+      (line, index) =>
+        `${new Date(start + index * 1000)
+          .toISOString()
+          .replace(/\.(\d{3})Z$/, '.$10000Z')} ${line}`,
+    )
+    .join('\n')}\n`;
+}
+
+/** The failed job's log in the example repository: a test that failed. */
+const EXAMPLE_FAILED_JOB_LOG = githubLogOf(
+  [
+    '##[group]Run actions/checkout@v4',
+    'Syncing repository: comet-examples/payments-api',
+    '##[endgroup]',
+    '##[group]Run npm test',
+    '> payments-api@1.0.0 test',
+    '> jest --ci',
+    'FAIL src/refund.test.ts (8.921 s)',
+    '  ● refund › refunds a captured payment once',
+    '',
+    '    expect(received).toBe(expected) // Object.is equality',
+    '',
+    '    Expected: 1',
+    '    Received: 2',
+    '',
+    '      at Object.<anonymous> (src/refund.test.ts:14:27)',
+    '',
+    'Tests:       1 failed, 11 passed, 12 total',
+    'Test Suites: 1 failed, 3 passed, 4 total',
+    '##[error]Process completed with exit code 1.',
+    '##[endgroup]',
+  ],
+  Date.UTC(2026, 0, 1, 9, 0, 0),
+);
+
 /** The token the demo and most tests use: a classic token that sees everything. */
 export const GITHUB_FAKE_DEMO_TOKEN =
   'ghp_cometFakeDemoToken000000000000000000';
@@ -493,7 +557,9 @@ export const EXAMPLE_GITHUB_REPOS: GitHubFakeRepoSeed[] = [
       {
         id: 2001,
         run_id: 102,
+        name: 'test',
         conclusion: 'failure',
+        log: EXAMPLE_FAILED_JOB_LOG,
         steps: [
           {
             number: 1,

@@ -98,6 +98,7 @@ async function renderAction(
         entityRef={props.entityRef ?? entityRef}
         files={props.files ?? files}
         canCreateRuns={'canCreateRuns' in props ? props.canCreateRuns : true}
+        openInEditor={() => {}}
       />
     </TestApiProvider>,
   );

@@ -45,6 +45,7 @@ export type JobRunnerOptions = Pick<
   | 'logLimitBytes'
   | 'liveLogs'
   | 'jobTimeout'
+  | 'metrics'
 > & {
   /** This worker's id, the one its claims and heartbeats carry. */
   workerId: string;
@@ -217,6 +218,8 @@ export class JobRunner {
         repositoryUrl: claimed.repositoryUrl,
         ref: claimed.commitSha ?? claimed.branch,
         signal: abort.signal,
+        entityRef: claimed.entityRef,
+        ...(job.image ? { image: job.image } : {}),
       });
       system(`Checked out ${workspace.commit}`);
 
@@ -268,6 +271,7 @@ export class JobRunner {
         }
         await store.setStepState({ ...stepRef, state: 'running' });
         system(`Step ${index + 1}/${job.steps.length}: ${step.name}`, index);
+        const stepStartedAt = this.options.clock.now();
         const outcome = await steps.run({
           step,
           stepIndex: index,
@@ -281,6 +285,10 @@ export class JobRunner {
         let stepState: 'cancelled' | 'failed' | 'succeeded' = 'succeeded';
         if (cancelled) stepState = 'cancelled';
         else if (stepError) stepState = 'failed';
+        this.options.metrics?.stepFinished(
+          stepState,
+          this.options.clock.now() - stepStartedAt,
+        );
         await store.setStepState({
           ...stepRef,
           state: stepState,

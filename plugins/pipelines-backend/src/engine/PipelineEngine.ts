@@ -19,6 +19,7 @@ import { planJobs, resolveParams } from './RunPlanner';
 import { removeStaleWorkspaces } from './staleWorkspaces';
 import type { JobTimeoutLimits } from '../limits/limitsConfig';
 import type { SecretScopes } from '../secrets/SecretScopes';
+import type { PipelineMetrics } from '../metrics/PipelineMetrics';
 
 export type PipelineEngineOptions = {
   store: PipelineStore;
@@ -71,6 +72,8 @@ export type PipelineEngineOptions = {
    * Unset: a job runs as long as its own `timeout` says, or without one.
    */
   jobTimeout?: JobTimeoutLimits;
+  /** Queue waits and step durations (`comet.pipelines.*`); none in most tests. */
+  metrics?: Pick<PipelineMetrics, 'jobClaimed' | 'stepFinished'>;
 };
 
 export type TriggerRequest = {
@@ -337,6 +340,7 @@ export class PipelineEngine {
         leaseMs: this.options.leaseMs,
       });
       if (!claimed) return;
+      this.options.metrics?.jobClaimed(claimed.queuedAt, this.clock.now());
       const key = `${claimed.runId}/${claimed.jobRunId}`;
       const abort = new AbortController();
       const entry: RunningJob = {

@@ -665,8 +665,13 @@ describe('DatabasePipelineStore', () => {
         params: { env: 'staging', dryRun: true, replicas: 3 },
         definition,
         leaseExpiresAt: expect.any(Date),
+        queuedAt: expect.any(Date),
       });
       expect(one.leaseExpiresAt.getTime()).toBeGreaterThan(Date.now() + 50_000);
+      // Claimable since the run was created (it needs nothing)
+      expect(
+        Math.abs(one.queuedAt.getTime() - Date.parse(run.createdAt)),
+      ).toBeLessThan(1000);
 
       const stored = (await store.getRun(run.runId))!;
       expect(stored.status).toBe('running');

@@ -43,6 +43,7 @@ import type {
   ListRunsQuery,
   NewLogLine,
   NewRun,
+  QueueStats,
   NewStepReport,
   PipelineStore,
   RunStatusChange,
@@ -922,7 +923,13 @@ export class DatabasePipelineStore implements PipelineStore {
             { column: 'position' },
           ])
           .limit(CLAIM_CANDIDATES)
-          .select('run_id', 'job_run_id')) as JobRow[];
+          .select(
+            'run_id',
+            'job_run_id',
+            'created_at',
+            'finished_at',
+            'needs',
+          )) as JobRow[];
         if (candidates.length === 0) return undefined;
 
         for (const candidate of candidates) {
@@ -973,6 +980,7 @@ export class DatabasePipelineStore implements PipelineStore {
               candidate.run_id,
               candidate.job_run_id,
               leaseExpiresAt,
+              await this.queuedSince(candidate),
             );
           }
         }
@@ -981,10 +989,35 @@ export class DatabasePipelineStore implements PipelineStore {
     });
   }
 
+  /**
+   * When a claimed job became claimable: the latest of its creation, the end of its previous
+   * attempt and the end of the jobs it needs (read before the claim reset its `finished_at`).
+   */
+  private async queuedSince(
+    job: Pick<JobRow, 'run_id' | 'created_at' | 'finished_at' | 'needs'>,
+  ): Promise<Date> {
+    const times = [toDate(job.created_at), toDate(job.finished_at)];
+    const needs = parseJson<string[]>(job.needs, []);
+    if (needs.length > 0) {
+      const row = (await this.db<JobRow>(JOBS)
+        .where('run_id', job.run_id)
+        .whereIn('job_run_id', needs)
+        .max({ last: 'finished_at' })
+        .first()) as { last: DbDate } | undefined;
+      times.push(toDate(row?.last ?? null));
+    }
+    let since = 0;
+    for (const time of times) {
+      if (time && time.getTime() > since) since = time.getTime();
+    }
+    return new Date(since);
+  }
+
   private async loadClaimedJob(
     runId: string,
     jobRunId: string,
     leaseExpiresAt: Date,
+    queuedAt: Date,
   ): Promise<ClaimedJob> {
     const [job, run] = await Promise.all([
       this.db<JobRow>(JOBS)
@@ -1022,6 +1055,7 @@ export class DatabasePipelineStore implements PipelineStore {
       params: parseJson<Record<string, Scalar>>(run.params, {}),
       definition: JSON.parse(run.definition ?? 'null') as PipelineDefinition,
       leaseExpiresAt,
+      queuedAt,
     };
   }
 
@@ -1545,6 +1579,30 @@ export class DatabasePipelineStore implements PipelineStore {
 
   // ---------------------------------------------------------------------------------------
   // Limits and retention
+
+  async queueStats(expiredBefore: Date): Promise<QueueStats> {
+    // Both use the (state, created_at) and (state, lease_expires_at) indexes: cheap however
+    // many finished runs are kept.
+    const [queued, expired] = await Promise.all([
+      this.db<JobRow>(JOBS)
+        .where('state', 'queued')
+        .count({ count: '*' })
+        .min({ oldest: 'created_at' })
+        .first() as Promise<
+        { count: number | string; oldest: DbDate } | undefined
+      >,
+      this.db<JobRow>(JOBS)
+        .where('state', 'running')
+        .where('lease_expires_at', '<', expiredBefore)
+        .count({ count: '*' })
+        .first() as Promise<{ count: number | string } | undefined>,
+    ]);
+    return {
+      queued: Number(queued?.count ?? 0),
+      oldestQueuedAt: toDate(queued?.oldest ?? null),
+      expiredLeases: Number(expired?.count ?? 0),
+    };
+  }
 
   async countActiveRuns(filter: {
     entityRef?: string;

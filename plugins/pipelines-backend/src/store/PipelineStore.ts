@@ -77,6 +77,21 @@ export type ClaimedJob = {
   params: Record<string, string | number | boolean>;
   definition: PipelineDefinition;
   leaseExpiresAt: Date;
+  /**
+   * Since when the job could be claimed: its creation, the end of its previous attempt, or
+   * the end of the last job it needs, whichever came last (for `comet.pipelines.queue.wait`).
+   */
+  queuedAt: Date;
+};
+
+/** The queue as the metrics report it (`comet.pipelines.queue.*`), from indexed counts. */
+export type QueueStats = {
+  /** Jobs that may be claimed now. */
+  queued: number;
+  /** When the oldest of them was created; undefined when none is queued. */
+  oldestQueuedAt?: Date;
+  /** Running jobs whose lease expired longer ago than the grace given (not yet recovered). */
+  expiredLeases: number;
 };
 
 export type ExpiredJob = {
@@ -239,6 +254,8 @@ export interface PipelineStore {
    * Runs not finished yet (queued, running or waiting), of one entity and/or triggered by one
    * actor (`trigger.actor`), for `pipelines.limits`.
    */
+  /** The queue's size and age, and jobs whose lease expired before `expiredBefore`. */
+  queueStats(expiredBefore: Date): Promise<QueueStats>;
   countActiveRuns(filter: {
     entityRef?: string;
     triggeredBy?: string;

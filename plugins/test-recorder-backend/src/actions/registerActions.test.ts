@@ -111,6 +111,10 @@ function setup() {
       name: 'storefront-checkout',
       version: 1,
     })),
+    updateSuite: jest.fn(async () => ({
+      name: 'storefront-checkout',
+      version: 4,
+    })),
     runSuite: jest.fn(async () => ({ runId: 'run-2', status: 'queued' })),
     getRun: jest.fn(async () => RUN),
     history: jest.fn(async () => ({
@@ -138,6 +142,7 @@ describe('test recorder actions', () => {
       ['list-suites', true, false, true],
       ['get-suite', true, false, true],
       ['create-suite', false, false, false],
+      ['update-suite', false, false, false],
       ['run-suite', false, false, false],
       ['get-run', true, false, true],
       ['get-test-history', true, false, true],
@@ -245,6 +250,33 @@ describe('test recorder actions', () => {
       registry.invoke({
         id: 'test:run-suite',
         input: { suite: 'storefront-checkout', retries: 6 },
+        credentials,
+      }),
+    ).rejects.toMatchObject({ name: 'InputError' });
+  });
+
+  it('saves a new version as the caller, from its base version', async () => {
+    const { registry, service } = setup();
+    const updated = await registry.invoke({
+      id: 'test:update-suite',
+      input: {
+        suite: 'storefront-checkout',
+        definition: DEFINITION,
+        baseVersion: 3,
+        message: 'Repaired',
+      },
+      credentials,
+    });
+    expect(service.updateSuite).toHaveBeenCalledWith(
+      credentials,
+      'storefront-checkout',
+      { definition: DEFINITION, baseVersion: 3, message: 'Repaired' },
+    );
+    expect(updated.output).toEqual({ name: 'storefront-checkout', version: 4 });
+    await expect(
+      registry.invoke({
+        id: 'test:update-suite',
+        input: { suite: 'storefront-checkout', definition: DEFINITION },
         credentials,
       }),
     ).rejects.toMatchObject({ name: 'InputError' });

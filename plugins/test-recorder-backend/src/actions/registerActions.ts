@@ -153,6 +153,34 @@ export function registerActions(
   });
 
   actionsRegistry.register({
+    name: 'update-suite',
+    title: 'Save a new version of a test suite',
+    description:
+      "Saves a new version of a browser test suite from a whole suite definition in Comet's step format; baseVersion is the version it was edited from (a conflict if someone saved since). The suite keeps its name and owner; needs the test-recorder.suite.edit permission on the owning entity.",
+    attributes: { readOnly: false, destructive: false, idempotent: false },
+    schema: {
+      input: z =>
+        z.object({
+          suite: suite(z),
+          definition: z
+            .record(z.string(), z.any())
+            .describe("The whole suite in Comet's step format"),
+          baseVersion: z.number().int().min(1),
+          message: z.string().optional(),
+        }),
+      output: z => z.object({ name: z.string(), version: z.number() }),
+    },
+    action: async ({ input, credentials }) => {
+      const updated = await service.updateSuite(credentials, input.suite, {
+        definition: input.definition,
+        baseVersion: input.baseVersion,
+        message: input.message,
+      });
+      return { output: { name: updated.name, version: updated.version } };
+    },
+  });
+
+  actionsRegistry.register({
     name: 'run-suite',
     title: 'Run a test suite',
     description:

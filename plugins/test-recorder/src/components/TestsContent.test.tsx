@@ -282,4 +282,34 @@ describe('Tests tab', () => {
       screen.getByText('comet.dev/test-suites: "Bad_Name" is not a suite name'),
     ).toBeInTheDocument();
   });
+
+  it('renders the toolbar actions other plugins attach, and reads the suites again when told', async () => {
+    const api = mockApi();
+    const seen: string[] = [];
+    const action = {
+      loader: async () =>
+        function GenerateAction(props: {
+          entityRef: string;
+          suiteNames: string[];
+          onSuitesChanged: () => void;
+        }) {
+          seen.push(`${props.entityRef} ${props.suiteNames.join(',')}`);
+          return (
+            <button onClick={props.onSuitesChanged}>
+              Generate suite with AI
+            </button>
+          );
+        },
+    };
+    await renderWith(<TestsContent actions={[action]} />, api);
+    const button = await screen.findByRole('button', {
+      name: 'Generate suite with AI',
+    });
+    expect(seen.at(-1)).toBe(
+      'component:default/storefront-web storefront-checkout',
+    );
+    expect(api.getEntitySuites).toHaveBeenCalledTimes(1);
+    await userEvent.click(button);
+    await waitFor(() => expect(api.getEntitySuites).toHaveBeenCalledTimes(2));
+  });
 });

@@ -1,11 +1,16 @@
-import { Link, Progress } from '@backstage/core-components';
+import { ErrorBoundary, Link, Progress } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { useApi, useAppNavigate } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Box, Button, Tooltip, Typography } from '@material-ui/core';
 import { Alert, AlertTitle } from '@material-ui/lab';
 import { testRecorderSuiteRecordPermission } from '@internal/plugin-test-recorder-common';
+import type {
+  SuiteListAction,
+  SuiteListActionProps,
+} from '@internal/plugin-test-recorder-react';
 import { useLoader } from '@internal/react-common';
+import { type ComponentType, lazy, Suspense } from 'react';
 import { testRecorderApiRef, TestRecorderApiError } from '../api';
 import { useAllowed } from '../hooks';
 import { useTestRecorderLinks } from '../links';
@@ -21,8 +26,28 @@ function isNotConfigured(error: unknown) {
   );
 }
 
+// One lazy component per attached action, so the tab opened twice loads its code once
+const lazyActions = new WeakMap<
+  SuiteListAction,
+  ComponentType<SuiteListActionProps>
+>();
+function lazyAction(action: SuiteListAction) {
+  let component = lazyActions.get(action);
+  if (!component) {
+    component = lazy(() => action.loader().then(c => ({ default: c })));
+    lazyActions.set(action, component);
+  }
+  return component;
+}
+
+export type TestsContentProps = {
+  /** Buttons other plugins attached to the toolbar (`SuiteListActionBlueprint`). */
+  actions?: readonly SuiteListAction[];
+};
+
 /** The Tests tab: the entity's suites, their latest results and history, what is missing. */
-export function TestsContent() {
+export function TestsContent(props: TestsContentProps = {}) {
+  const { actions = [] } = props;
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
   const api = useApi(testRecorderApiRef);
@@ -65,18 +90,34 @@ export function TestsContent() {
       )}
       <Box display="flex" justifyContent="space-between" alignItems="center">
         <Typography variant="h5">Browser tests</Typography>
-        <Tooltip title={recordDisabledReason ?? ''}>
-          <span>
-            <Button
-              variant="outlined"
-              color="primary"
-              disabled={Boolean(recordDisabledReason)}
-              onClick={() => navigate(links.recorder({ entityRef }))}
-            >
-              Record a new test
-            </Button>
-          </span>
-        </Tooltip>
+        <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+          {actions.map((action, index) => {
+            const Action = lazyAction(action);
+            return (
+              <ErrorBoundary key={index}>
+                <Suspense fallback={null}>
+                  <Action
+                    entityRef={entityRef}
+                    suiteNames={suites.map(suite => suite.name)}
+                    onSuitesChanged={state.retry}
+                  />
+                </Suspense>
+              </ErrorBoundary>
+            );
+          })}
+          <Tooltip title={recordDisabledReason ?? ''}>
+            <span>
+              <Button
+                variant="outlined"
+                color="primary"
+                disabled={Boolean(recordDisabledReason)}
+                onClick={() => navigate(links.recorder({ entityRef }))}
+              >
+                Record a new test
+              </Button>
+            </span>
+          </Tooltip>
+        </Box>
       </Box>
       {suites.length === 0 && missing.length === 0 && (
         <Typography color="textSecondary">

@@ -260,6 +260,8 @@ describe('EditorPage for an entity', () => {
     listPipelines: PipelinesApi['listPipelines'];
     authorize?: Decision;
     actions?: boolean;
+    /** The attached action; default {@link FilesAction} */
+    action?: (props: EditorActionProps) => JSX.Element;
     /** An entity of its own: usePermission caches answers per entity across tests */
     entityRef?: string;
   }) {
@@ -271,7 +273,9 @@ describe('EditorPage for an entity', () => {
     return renderInTestApp(
       <EditorPage
         actions={
-          options.actions === false ? [] : [{ loader: async () => FilesAction }]
+          options.actions === false
+            ? []
+            : [{ loader: async () => options.action ?? FilesAction }]
         }
       />,
       {
@@ -350,6 +354,95 @@ describe('EditorPage for an entity', () => {
     expect(
       screen.queryByRole('button', { name: /Pipeline file/ }),
     ).not.toBeInTheDocument();
+  });
+
+  it("opens an action's text in the editor as an unsaved change, adding a new file", async () => {
+    const generated = withSteps('run: make generated');
+    const added = withSteps('run: make nightly-two');
+    /** An action that opens text, e.g. a generated pipeline, and shows what it is given. */
+    function OpenAction(props: EditorActionProps) {
+      return (
+        <>
+          <button
+            onClick={() =>
+              props.openInEditor({
+                path: '.comet/pipeline.yaml',
+                content: generated,
+              })
+            }
+          >
+            Open generated
+          </button>
+          <button
+            onClick={() =>
+              props.openInEditor({ path: '.comet/added.yaml', content: added })
+            }
+          >
+            Open added
+          </button>
+          <FilesAction {...props} />
+        </>
+      );
+    }
+    await renderFor({
+      listPipelines: async () => ({ pipelines: pipelines.slice(0, 2) }),
+      action: OpenAction,
+      entityRef: 'component:default/generated',
+    });
+    const editor = (await screen.findByRole('textbox', {
+      name: 'Pipeline YAML',
+    })) as HTMLTextAreaElement;
+    const lines = () => actionLines('component:default/generated');
+    // On the builder tab, an opened file brings the YAML tab back
+    fireEvent.click(screen.getByRole('tab', { name: 'Visual builder' }));
+    // From the other file: the opened one comes on screen
+    fireEvent.mouseDown(screen.getByRole('button', { name: /Pipeline file/ }));
+    fireEvent.click(
+      await screen.findByRole('option', { name: '.comet/nightly.yaml' }),
+    );
+    await waitFor(() => expect(editor.value).toBe(nightly));
+
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Open generated' }),
+    );
+    await waitFor(() => expect(editor.value).toBe(generated));
+    expect(screen.getByRole('tab', { name: 'YAML' })).toHaveAttribute(
+      'aria-selected',
+      'true',
+    );
+    // Valid once the editor's check (debounced) has read the opened text
+    await waitFor(
+      async () =>
+        expect(await lines()).toEqual([
+          '.comet/pipeline.yaml changed=true valid=true saved=true lines=7',
+          '.comet/nightly.yaml changed=false valid=false saved=true lines=5',
+          'canCreateRuns=true',
+        ]),
+      { timeout: 5000 },
+    );
+
+    // A path the editor does not hold yet becomes a new file to choose
+    fireEvent.click(screen.getByRole('button', { name: 'Open added' }));
+    await waitFor(() => expect(editor.value).toBe(added));
+    await waitFor(
+      async () =>
+        expect(await lines()).toEqual([
+          '.comet/added.yaml changed=true valid=true saved=false lines=7',
+          '.comet/pipeline.yaml changed=true valid=true saved=true lines=7',
+          '.comet/nightly.yaml changed=false valid=false saved=true lines=5',
+          'canCreateRuns=true',
+        ]),
+      { timeout: 5000 },
+    );
+    fireEvent.mouseDown(screen.getByRole('button', { name: /Pipeline file/ }));
+    expect(
+      await screen.findByRole('option', { name: '.comet/added.yaml (new)' }),
+    ).toBeInTheDocument();
+    // Switching keeps the opened text of the other file, as for edits
+    fireEvent.click(
+      screen.getByRole('option', { name: '.comet/pipeline.yaml' }),
+    );
+    await waitFor(() => expect(editor.value).toBe(generated));
   });
 
   it('starts from a new pipeline, saying why, when the files cannot be listed', async () => {

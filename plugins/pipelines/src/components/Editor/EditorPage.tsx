@@ -28,9 +28,10 @@ import {
 } from '@internal/plugin-pipelines-common';
 import type {
   EditorAction,
+  EditorFileText,
   PipelineEditorFile,
 } from '@internal/plugin-pipelines-react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
   PipelinesApi,
@@ -153,6 +154,7 @@ function EntityEditorActions(props: {
   entityRef: string;
   files: PipelineEditorFile[];
   actions: readonly EditorAction[];
+  openInEditor(file: EditorFileText): void;
 }) {
   const permission = usePermission({
     permission: pipelinesRunCreatePermission,
@@ -164,6 +166,7 @@ function EntityEditorActions(props: {
       entityRef={props.entityRef}
       files={props.files}
       canCreateRuns={permission.loading ? undefined : permission.allowed}
+      openInEditor={props.openInEditor}
     />
   );
 }
@@ -229,6 +232,19 @@ export function EditorPage(props: EditorPageProps) {
   const text = texts[file] ?? STARTER_PIPELINE;
   const setText = (next: string) =>
     setTexts(current => ({ ...current, [file]: next }));
+  // Every file the editor holds: the entity's, then those actions added (a generated file)
+  const paths = useMemo(
+    () => [
+      ...new Set([...entityFiles.map(f => f.path), ...Object.keys(texts)]),
+    ],
+    [entityFiles, texts],
+  );
+  // An action's text (a generated pipeline) replaces the file's as an unsaved edit, on screen
+  const openInEditor = useCallback((next: EditorFileText) => {
+    setTexts(current => ({ ...current, [next.path]: next.content }));
+    setFile(next.path);
+    setTab(0);
+  }, []);
 
   const validation = useValidation(text, file);
   const backend = useBackendValidation(api, text, file);
@@ -263,7 +279,7 @@ export function EditorPage(props: EditorPageProps) {
   // What the toolbar's actions get: every file of the entity, the one on screen first
   const editorFiles: PipelineEditorFile[] = [
     file,
-    ...entityFiles.map(f => f.path).filter(path => path !== file),
+    ...paths.filter(path => path !== file),
   ].map(path => {
     const content = texts[path] ?? STARTER_PIPELINE;
     const savedContent = entityFiles.find(f => f.path === path)?.text;
@@ -305,6 +321,7 @@ export function EditorPage(props: EditorPageProps) {
                       entityRef={entityRef}
                       files={editorFiles}
                       actions={props.actions}
+                      openInEditor={openInEditor}
                     />
                   ) : null}
                   <Button
@@ -357,7 +374,7 @@ export function EditorPage(props: EditorPageProps) {
                   </Alert>
                 </Box>
               )}
-              {entityFiles.length > 1 && (
+              {paths.length > 1 && (
                 <Box mb={2}>
                   <TextField
                     select
@@ -367,9 +384,11 @@ export function EditorPage(props: EditorPageProps) {
                     onChange={event => setFile(event.target.value)}
                     helperText="Edits to each file are kept while you switch"
                   >
-                    {entityFiles.map(f => (
-                      <MenuItem key={f.path} value={f.path}>
-                        {f.path}
+                    {paths.map(path => (
+                      <MenuItem key={path} value={path}>
+                        {entityFiles.some(f => f.path === path)
+                          ? path
+                          : `${path} (new)`}
                       </MenuItem>
                     ))}
                   </TextField>

@@ -56,6 +56,7 @@ export const KEY_HELP: Record<Level, Record<string, string>> = {
     steps: 'What the job runs, in order',
     artifacts: 'Paths kept after the job',
     approval: 'Wait for a person to approve (no steps)',
+    image: 'Container image (Kubernetes executor), e.g. node:22',
   },
   step: {
     name: 'Display name',

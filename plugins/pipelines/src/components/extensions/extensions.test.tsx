@@ -113,6 +113,7 @@ describe('EditorActions', () => {
           },
         ]}
         canCreateRuns
+        openInEditor={() => {}}
       />,
     );
     expect(
