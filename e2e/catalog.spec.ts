@@ -101,6 +101,22 @@ test.describe('Comet portal', () => {
     }
   });
 
+  test("an annotation typo shows on the entity's page, which stays in the catalog", async ({
+    page,
+  }) => {
+    await page.goto('/catalog/default/component/e2e-annotation-typo');
+    await expect(
+      page.getByRole('heading', { name: 'e2e-annotation-typo' }).first(),
+    ).toBeVisible();
+    await expect(
+      page
+        .getByText(
+          /The jenkins\.io\/job-full-name entry "ci-eu:payments\/payments-api" cannot be used: Unknown Jenkins instance "ci-eu"/,
+        )
+        .first(),
+    ).toBeVisible({ timeout: 30_000 });
+  });
+
   test('a catalog error shows in the error view', async ({ page }) => {
     const nav = page.getByRole('navigation', { name: 'sidebar nav' });
     await nav.getByRole('link', { name: 'Unprocessed Entities' }).click();

@@ -129,6 +129,8 @@ async function main() {
   backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
   // Entities that failed to process, for the catalog's error view
   backend.add(import('@backstage/plugin-catalog-backend-module-unprocessed'));
+  // Checks Comet's annotations; problems go on the entity's status, the entity stays listed
+  backend.add(import('@internal/plugin-catalog-backend-module-comet'));
 
   backend.add(import('@backstage/plugin-scaffolder-backend'));
   backend.add(
@@ -203,6 +205,10 @@ async function main() {
   // AI assistant: a chat over an OpenAI-compatible model that acts through the actions
   // registry as the signed-in user, asking before any write (aiAssistant.provider)
   backend.add(import('@internal/plugin-ai-assistant-backend'));
+
+  // Delivery health: an entity's pipelines, quality gate, tests, bugs and pull requests, read
+  // through the other plugins' actions as the caller (deliveryHealth.thresholds)
+  backend.add(import('@internal/plugin-delivery-health-backend'));
 
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);

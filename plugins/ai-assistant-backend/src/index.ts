@@ -4,3 +4,5 @@
  * @packageDocumentation
  */
 export { aiAssistantPlugin as default } from './plugin';
+/** The assistant's metric instruments (names and attributes), for dashboards and their tests. */
+export { AiAssistantMetrics } from './service/AiAssistantMetrics';

@@ -5,3 +5,8 @@
  * @packageDocumentation
  */
 export { githubPlugin as default } from './plugin';
+/** The rate-limit gauges (names and attributes), for dashboards and their tests. */
+export {
+  registerRateLimitMetrics,
+  type RateLimitSource,
+} from './service/rateLimitMetrics';

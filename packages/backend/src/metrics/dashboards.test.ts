@@ -13,7 +13,13 @@ import {
 import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  createBackendPlugin,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { AiAssistantMetrics } from '@internal/plugin-ai-assistant-backend';
+import { registerRateLimitMetrics } from '@internal/plugin-github-backend';
 import pipelinesPlugin from '@internal/plugin-pipelines-backend';
 import { JenkinsClient } from '@internal/plugin-jenkins-node';
 import { JenkinsFake } from '@internal/plugin-jenkins-node/testUtils';
@@ -198,9 +204,37 @@ jobs:
 `,
     });
     gitServer = await startGitHttpServer({ root: tmp });
+    // The AI assistant's and the GitHub plugin's instruments, created through the metrics
+    // service as those plugins create them (their plugins need a model and GitHub to run)
+    const instrumentsProbe = createBackendPlugin({
+      pluginId: 'metrics-probe',
+      register(env) {
+        env.registerInit({
+          deps: { metrics: metricsServiceRef },
+          async init({ metrics: metricsService }) {
+            AiAssistantMetrics.create(metricsService).modelCall(
+              'comet-demo-model',
+              'ok',
+              { promptTokens: 120, completionTokens: 30, totalTokens: 150 },
+            );
+            registerRateLimitMetrics(metricsService, {
+              rateLimitReadings: () => [
+                {
+                  credential: 'github.com:0123456789abcdef',
+                  limit: 5000,
+                  remaining: 4990,
+                  resetAt: new Date(Date.now() + 60_000).toISOString(),
+                },
+              ],
+            });
+          },
+        });
+      },
+    });
     const backend = await startTestBackend({
       features: [
         pipelinesPlugin,
+        instrumentsProbe,
         createServiceFactory({
           service: notificationService,
           deps: {},
@@ -351,6 +385,13 @@ jobs:
     );
     expect(scraped).toMatch(
       /^comet_external_rate_limit_waits_total\{system="jira",instance="cloud"[^}]*\} 1$/m,
+    );
+
+    expect(scraped).toMatch(
+      /^comet_ai_tokens_total\{model="comet-demo-model",kind="prompt"[^}]*\} 120$/m,
+    );
+    expect(scraped).toMatch(
+      /^comet_github_rate_limit_remaining\{host="github.com",credential="0123456789ab"[^}]*\} 4990$/m,
     );
 
     const queried = [...dashboardExpressions(), ...alertExpressions()];

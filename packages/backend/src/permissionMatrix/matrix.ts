@@ -1174,6 +1174,31 @@ ROUTES.push(
   },
 );
 
+// delivery-health: reads the entity from the catalog as the caller (an entity they cannot see
+// answers 404), and every section only through the other plugins' actions with the caller's
+// credentials, so each section is what those actions let the caller see
+ROUTES.push(
+  {
+    plugin: 'delivery-health',
+    method: 'GET',
+    path: '/entity',
+    rule: '`catalog.entity.read`; each section through the owning plugin’s action as the caller',
+    expect: READ,
+    request: ctx => ({ path: '/entity', query: entity(ctx) }),
+  },
+  {
+    plugin: 'delivery-health',
+    method: 'POST',
+    path: '/group',
+    rule: '`catalog.entity.read` on the group and each owned component; each section through the owning plugin’s action as the caller',
+    expect: READ,
+    request: () => ({
+      path: '/group',
+      body: { groupRef: 'group:default/team-a' },
+    }),
+  },
+);
+
 // Backstage's permission integration, which every plugin with permissions serves
 for (const plugin of [
   'pipelines',
@@ -1183,6 +1208,7 @@ for (const plugin of [
   'test-recorder',
   'github',
   'ai-assistant',
+  'delivery-health',
 ]) {
   ROUTES.push(
     {
@@ -1405,6 +1431,12 @@ export const ACTIONS: ActionRow[] = [
       input: entity,
     }),
   ),
+  {
+    id: 'delivery-health:get-delivery-health',
+    rule: '`catalog.entity.read`; each section through the owning plugin’s action with the caller’s credentials',
+    expect: READ,
+    input: entity,
+  },
   {
     id: 'ai-assistant:explain-run',
     rule: 'signed in; reads the run through actions with the caller’s credentials',

@@ -28,6 +28,7 @@ import {
 import type { Entity } from '@backstage/catalog-model';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import {
   scaffolderActionsExtensionPoint,
   TemplateAction,
@@ -58,6 +59,7 @@ import {
 } from '@internal/plugin-jira-node/testUtils';
 import githubPlugin from '@internal/plugin-github-backend';
 import aiAssistantPlugin from '@internal/plugin-ai-assistant-backend';
+import deliveryHealthPlugin from '@internal/plugin-delivery-health-backend';
 import pipelinesModuleS3 from '@internal/plugin-pipelines-backend-module-s3';
 import pipelinesModuleKubernetes from '@internal/plugin-pipelines-backend-module-kubernetes';
 import {
@@ -65,6 +67,7 @@ import {
   OpenAiFake,
 } from '@internal/plugin-ai-assistant-backend/testUtils';
 import pipelinesModuleGithub from '@internal/plugin-pipelines-backend-module-github';
+import catalogModuleComet from '@internal/plugin-catalog-backend-module-comet';
 import {
   GITHUB_FAKE_DEMO_TOKEN,
   GitHubFake,
@@ -121,6 +124,7 @@ const COMET_PLUGIN_IDS = [
   'test-recorder',
   'github',
   'ai-assistant',
+  'delivery-health',
 ];
 
 /** The Comet packages of packages/backend that the matrix backend starts. */
@@ -145,11 +149,14 @@ const COMET_FEATURES = {
   '@internal/plugin-github-backend': githubPlugin,
   '@internal/plugin-pipelines-backend-module-github': pipelinesModuleGithub,
   '@internal/plugin-ai-assistant-backend': aiAssistantPlugin,
+  '@internal/plugin-delivery-health-backend': deliveryHealthPlugin,
   // Off without pipelines.artifacts.s3: serves nothing, replaces no store
   '@internal/plugin-pipelines-backend-module-s3': pipelinesModuleS3,
   // Off without pipelines.kubernetes: serves nothing, replaces no executor
   '@internal/plugin-pipelines-backend-module-kubernetes':
     pipelinesModuleKubernetes,
+  // A catalog processor: serves nothing (the matrix's catalog is a mock, so it stays idle)
+  '@internal/plugin-catalog-backend-module-comet': catalogModuleComet,
 };
 
 const USERS: Record<Exclude<PrincipalId, 'service' | 'none'>, string> = {
@@ -526,6 +533,16 @@ describe('permission matrix', () => {
 
     const backend = await startTestBackend({
       extensionPoints: [
+        // The catalog is a mock here: the annotation processor module is added, never run
+        [
+          catalogProcessingExtensionPoint,
+          {
+            addProcessor() {},
+            addEntityProvider() {},
+            addPlaceholderResolver() {},
+            setOnProcessingErrorHandler() {},
+          },
+        ],
         [
           scaffolderActionsExtensionPoint,
           {

@@ -1,0 +1,18 @@
+/**
+ * A catalog processor that checks Comet's annotations (syntax and configured instances) and
+ * reports each problem on the entity's status, keeping the entity in the catalog.
+ *
+ * @packageDocumentation
+ */
+export { catalogModuleComet as default, catalogModuleComet } from './module';
+export {
+  CometAnnotationProcessor,
+  COMET_ANNOTATION_ERROR_NAME,
+} from './CometAnnotationProcessor';
+export {
+  checkCometAnnotations,
+  JENKINS_OVERRIDE_BASE_URL_ANNOTATION,
+} from './checkCometAnnotations';
+export type { AnnotationProblem } from './checkCometAnnotations';
+export { ConfiguredInstances } from './ConfiguredInstances';
+export type { InstanceName, JenkinsInstanceName } from './ConfiguredInstances';

@@ -1,0 +1,153 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import type { AlphaEntity } from '@backstage/catalog-model/alpha';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import catalogModuleUnprocessed from '@backstage/plugin-catalog-backend-module-unprocessed';
+import path from 'node:path';
+import request from 'supertest';
+import { catalogModuleComet } from './module';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3', 'POSTGRES_15'] });
+
+async function waitFor<T>(
+  what: string,
+  read: () => Promise<T | undefined>,
+): Promise<T> {
+  for (let attempt = 0; attempt < 1200; attempt++) {
+    const value = await read();
+    if (value !== undefined) return value;
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe.each(databases.eachSupportedId())(
+  'catalogModuleComet with the real catalog on %s',
+  databaseId => {
+    async function start(comet?: object) {
+      const knex = await databases.init(databaseId);
+      const backend = await startTestBackend({
+        features: [
+          catalogPlugin,
+          catalogModuleComet,
+          catalogModuleUnprocessed,
+          mockServices.database.factory({ knex }),
+          mockServices.rootConfig.factory({
+            data: {
+              catalog: {
+                rules: [{ allow: ['Component', 'Location'] }],
+                locations: [
+                  {
+                    type: 'file',
+                    target: path.resolve(
+                      __dirname,
+                      '__fixtures__/catalog.yaml',
+                    ),
+                  },
+                ],
+              },
+              jenkins: {
+                instances: [
+                  {
+                    name: 'default',
+                    baseUrl: 'https://jenkins.example.com',
+                    username: 'comet',
+                    apiKey: 'jenkins-secret-key',
+                  },
+                ],
+              },
+              ...(comet ? { comet } : {}),
+            },
+          }),
+        ],
+      });
+      const entity = (name: string) =>
+        request(backend.server)
+          .get(`/api/catalog/entities/by-name/component/default/${name}`)
+          .set('Authorization', mockCredentials.service.header());
+      return { backend, entity };
+    }
+
+    it('keeps an entity with bad annotations in the catalog and puts the problems on its status', async () => {
+      const { backend, entity } = await start();
+      try {
+        const typo = await waitFor('typo-service', async () => {
+          const res = await entity('typo-service');
+          return res.status === 200 && res.body.relations?.length
+            ? (res.body as AlphaEntity)
+            : undefined;
+        });
+        // Current content (relations included), not a stale or missing entity
+        expect(typo.relations).toEqual(
+          expect.arrayContaining([
+            {
+              type: 'dependsOn',
+              targetRef: 'component:default/good-service',
+            },
+          ]),
+        );
+        const items = typo.status?.items ?? [];
+        // Exactly what EntityProcessingErrorsPanel shows: level error, with an error object
+        const shown = items.filter(
+          i =>
+            i.type === 'backstage.io/catalog-processing' &&
+            i.level === 'error' &&
+            i.error,
+        );
+        expect(shown.map(i => i.error)).toEqual([
+          {
+            name: 'CometAnnotationError',
+            annotation: 'jenkins.io/job-full-name',
+            message:
+              'component:default/typo-service: The jenkins.io/job-full-name entry "jenkins-eu:payments/typo-service" cannot be used: Unknown Jenkins instance "jenkins-eu" (from jenkins.io/job-full-name); jenkins.instances has "default"',
+          },
+          {
+            name: 'CometAnnotationError',
+            annotation: 'sonarqube.org/project-key',
+            message:
+              'component:default/typo-service: The item 1 of sonarqube.org/project-key "a/b/c" has more than one "/"; expected [instance/]key, e.g. "acme_payments-api" or "sonarcloud/acme_payments-api"',
+          },
+        ]);
+        expect(JSON.stringify(typo)).not.toContain('jenkins-secret-key');
+
+        const good = (await entity('good-service')).body as AlphaEntity;
+        expect(good.status?.items ?? []).toEqual([]);
+
+        // Not in the error view's lists: those are for entities that are not in the catalog
+        const failed = await request(backend.server)
+          .get('/api/catalog/entities/unprocessed/failed')
+          .set('Authorization', mockCredentials.service.header());
+        const pending = await request(backend.server)
+          .get('/api/catalog/entities/unprocessed/pending')
+          .set('Authorization', mockCredentials.service.header());
+        const listed = [...failed.body.entities, ...pending.body.entities].map(
+          (e: { entity_ref: string }) => e.entity_ref,
+        );
+        expect(listed).not.toContain('component:default/typo-service');
+      } finally {
+        await backend.stop();
+      }
+    });
+
+    it('adds nothing when comet.annotationValidation.enabled is false', async () => {
+      const { backend, entity } = await start({
+        annotationValidation: { enabled: false },
+      });
+      try {
+        const typo = await waitFor('typo-service', async () => {
+          const res = await entity('typo-service');
+          return res.status === 200 ? (res.body as AlphaEntity) : undefined;
+        });
+        expect(typo.status?.items ?? []).toEqual([]);
+      } finally {
+        await backend.stop();
+      }
+    });
+  },
+);

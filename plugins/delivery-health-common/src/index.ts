@@ -1,0 +1,7 @@
+/**
+ * Types, thresholds and ratings of Comet's delivery health.
+ *
+ * @packageDocumentation
+ */
+export * from './types';
+export * from './thresholds';
