@@ -30,11 +30,11 @@ import type { Request } from 'express';
 import { ActionReader, ActionReadError } from '../explain/ActionReader';
 import {
   type ChatMessage,
-  ModelProviderError,
   type OpenAiChatClient,
 } from '../provider/OpenAiChatClient';
 import type { AiAssistantMetrics } from '../service/AiAssistantMetrics';
-import { RateLimitedError } from '../service/AiAssistantService';
+import { countAssistantRequest } from '../service/AiAssistantService';
+import { askModel } from './askModel';
 import type { AiAssistantSettings } from '../service/AiAssistantSettings';
 import type { DatabaseAiAssistantStore } from '../store/DatabaseAiAssistantStore';
 import type { SecretMasker } from '../tools/SecretMasker';
@@ -510,61 +510,21 @@ export class TestSuiteGenerator {
   }
 
   /** One model call; its tokens are recorded whatever happens. */
-  private async ask(
+  private ask(
     client: OpenAiChatClient,
     userRef: string,
     messages: ChatMessage[],
   ): Promise<string> {
-    const { store, metrics } = this.options;
-    try {
-      const result = await client.streamChat({
-        messages,
-        tools: [],
-        onText: () => {},
-      });
-      metrics?.modelCall(client.model, 'completed', result.usage);
-      await store.recordUsage({
-        userRef,
-        model: client.model,
-        usage: result.usage,
-      });
-      return result.content;
-    } catch (error) {
-      if (!(error instanceof ModelProviderError)) throw error;
-      metrics?.modelCall(client.model, error.failure, error.usage);
-      await store.recordUsage({
-        userRef,
-        model: client.model,
-        usage: error.usage,
-      });
-      const message = this.options.masker.mask(error.message);
-      if (error.failure === 'rate-limited') {
-        throw new RateLimitedError(message, error.retryAfterSeconds ?? 30);
-      }
-      throw new ServiceUnavailableError(
-        `The test suite could not be generated: ${message}`,
-      );
-    }
+    return askModel(this.options, {
+      client,
+      userRef,
+      messages,
+      what: 'The test suite could not be generated',
+    });
   }
 
-  private async countRequest(userRef: string) {
-    const { maxRequests, windowMs } = this.options.settings.rateLimit;
-    const { count, windowEndsAt } = await this.options.store.countRequest(
-      userRef,
-      windowMs,
-    );
-    if (count > maxRequests) {
-      const retryAfterSeconds = Math.max(
-        1,
-        Math.ceil((windowEndsAt.getTime() - this.clock().getTime()) / 1000),
-      );
-      throw new RateLimitedError(
-        `You have sent ${maxRequests} requests to the assistant in ${
-          windowMs / 1000
-        } s (aiAssistant.rateLimit); try again in ${retryAfterSeconds} s`,
-        retryAfterSeconds,
-      );
-    }
+  private countRequest(userRef: string) {
+    return countAssistantRequest(this.options, userRef, this.clock());
   }
 }
 

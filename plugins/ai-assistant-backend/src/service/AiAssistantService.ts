@@ -82,6 +82,38 @@ export class RateLimitedError extends CustomErrorBase {
   }
 }
 
+/**
+ * Counts one request of the user against `aiAssistant.rateLimit` (kept in the database, so the
+ * limit holds across replicas); over the limit, a 429 that says when to try again. Chat turns,
+ * confirmations and generations all count here.
+ */
+export async function countAssistantRequest(
+  options: {
+    store: Pick<DatabaseAiAssistantStore, 'countRequest'>;
+    settings: Pick<AiAssistantSettings, 'rateLimit'>;
+  },
+  userRef: string,
+  now: Date,
+): Promise<void> {
+  const { maxRequests, windowMs } = options.settings.rateLimit;
+  const { count, windowEndsAt } = await options.store.countRequest(
+    userRef,
+    windowMs,
+  );
+  if (count > maxRequests) {
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil((windowEndsAt.getTime() - now.getTime()) / 1000),
+    );
+    throw new RateLimitedError(
+      `You have sent ${maxRequests} requests to the assistant in ${
+        windowMs / 1000
+      } s (aiAssistant.rateLimit); try again in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+    );
+  }
+}
+
 /** Receives a turn's events as they happen; awaited, so a slow client slows the turn. */
 export type TurnEventSink = (event: AiStreamEvent) => void | Promise<void>;
 
@@ -1093,23 +1125,11 @@ export class AiAssistantService {
   private async countRequest(
     credentials: BackstageCredentials<BackstageUserPrincipal>,
   ) {
-    const { maxRequests, windowMs } = this.options.settings.rateLimit;
-    const { count, windowEndsAt } = await this.options.store.countRequest(
+    await countAssistantRequest(
+      this.options,
       credentials.principal.userEntityRef,
-      windowMs,
+      this.clock(),
     );
-    if (count > maxRequests) {
-      const retryAfterSeconds = Math.max(
-        1,
-        Math.ceil((windowEndsAt.getTime() - this.clock().getTime()) / 1000),
-      );
-      throw new RateLimitedError(
-        `You have sent ${maxRequests} requests to the assistant in ${
-          windowMs / 1000
-        } s (aiAssistant.rateLimit); try again in ${retryAfterSeconds} s`,
-        retryAfterSeconds,
-      );
-    }
   }
 
   private async takeTurn(conversationId: string) {
