@@ -127,9 +127,11 @@ describe('KubernetesExecutor', () => {
       env?: Record<string, string>;
       timeoutMs?: number;
       signal?: AbortSignal;
+      /** Where the step's lines go as they arrive, for a test that waits for one. */
+      lines?: PipelineOutputLine[];
     } = {},
   ) {
-    const lines: PipelineOutputLine[] = [];
+    const lines = options.lines ?? [];
     const result = await executor.runScript({
       workspace,
       script,
@@ -260,13 +262,13 @@ describe('KubernetesExecutor', () => {
   it('deletes the pod on cancel and on timeout', async () => {
     const workspace = await prepare();
     const controller = new AbortController();
+    const seen: PipelineOutputLine[] = [];
     const cancelled = run(workspace, 'echo started\nsleep 30\necho never', {
       signal: controller.signal,
+      lines: seen,
     });
-    await eventually(() =>
-      expect([...fake.pods.values()].some(p => p.execs.size > 0)).toBe(true),
-    );
-    await new Promise(resolve => setTimeout(resolve, 300));
+    // The step is running in the pod: its first line came through the exec stream
+    await eventually(() => expect(seen.map(l => l.text)).toContain('started'));
     controller.abort();
     const result = await cancelled;
     expect(result.result).toEqual({ exitCode: null, terminatedBy: 'cancel' });
@@ -293,13 +295,12 @@ describe('KubernetesExecutor', () => {
 
   it('reports a dropped exec stream instead of losing it', async () => {
     const workspace = await prepare();
-    const step = run(workspace, 'echo one\nsleep 5\necho two').catch(
-      (error: Error) => error,
-    );
-    await eventually(() =>
-      expect([...fake.pods.values()].some(p => p.execs.size > 0)).toBe(true),
-    );
-    await new Promise(resolve => setTimeout(resolve, 300));
+    const seen: PipelineOutputLine[] = [];
+    const step = run(workspace, 'echo one\nsleep 5\necho two', {
+      lines: seen,
+    }).catch((error: Error) => error);
+    // The stream is flowing: the step's first line arrived
+    await eventually(() => expect(seen.map(l => l.text)).toContain('one'));
     fake.dropExecConnections();
     expect(String(await step)).toMatch(
       /Lost the connection to the step in pod comet-run-1-build-os-linux-[0-9a-f]+-\w+: the exec stream closed .* before the command's exit status arrived/,
