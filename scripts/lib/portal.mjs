@@ -27,14 +27,18 @@ process.on('exit', () => {
 });
 
 /**
- * Starts the portal with `configFile` added to the defaults. `ready` resolves with the seconds
+ * Starts the portal with `configFile` (one path, or several in order) added to the defaults. `ready` resolves with the seconds
  * it took until "Comet is ready at", and rejects with the end of its output if it exits.
  */
 export function startComet(configFile) {
   const started = process.hrtime.bigint();
   const child = spawn(
     'bash',
-    [path.join(root, 'scripts/comet.sh'), 'start', '--config', configFile],
+    [
+      path.join(root, 'scripts/comet.sh'),
+      'start',
+      ...[configFile].flat().flatMap(file => ['--config', file]),
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   children.add(child);

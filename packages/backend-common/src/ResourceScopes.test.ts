@@ -161,6 +161,143 @@ describe('ResourceScopes', () => {
     ).toMatch(/outside the scopes/);
   });
 
+  describe('refusalForGroups', () => {
+    const jira: ScopeFamily = {
+      id: 'jira',
+      annotation: 'jira/project-key',
+      instanceSeparator: '/',
+      defaultInstance: () => 'default',
+    };
+    const jiraScopes = ResourceScopes.fromConfig(
+      new ConfigReader({
+        comet: {
+          resourceScopes: {
+            'payments-team': { jira: ['PAY', 'LEDG'], jenkins: ['SHOP'] },
+            'storefront-team': { jira: ['SHOP', 'cloud/WEB*'] },
+            'finance--ledger-team': { jira: ['*/LEDG'] },
+            guest: { jira: ['*'] },
+          },
+        },
+      }),
+    );
+    const project = (name: string, instance = 'default') => ({
+      instance,
+      name,
+    });
+
+    it('enforces nothing when comet.resourceScopes is not configured', () => {
+      const none = ResourceScopes.fromConfig(new ConfigReader({}));
+      expect(
+        none.refusalForGroups([], jira, project('ANYTHING')),
+      ).toBeUndefined();
+    });
+
+    it("allows a resource within the scopes of any one of the user's groups", () => {
+      const guest = [
+        'user:default/guest',
+        'group:default/payments-team',
+        'group:default/storefront-team',
+      ];
+      for (const key of ['PAY', 'LEDG', 'SHOP']) {
+        expect(
+          jiraScopes.refusalForGroups(guest, jira, project(key)),
+        ).toBeUndefined();
+      }
+      expect(
+        jiraScopes.refusalForGroups(guest, jira, project('WEBSHOP', 'cloud')),
+      ).toBeUndefined();
+      // Refs are compared as Backstage writes them, ignoring case
+      expect(
+        jiraScopes.refusalForGroups(
+          ['Group:Default/Payments-Team'],
+          jira,
+          project('PAY'),
+        ),
+      ).toBeUndefined();
+      // Another namespace's group, on any instance
+      expect(
+        jiraScopes.refusalForGroups(
+          ['group:finance/ledger-team'],
+          jira,
+          project('LEDG', 'cloud'),
+        ),
+      ).toBeUndefined();
+    });
+
+    it("refuses what is outside every group's scopes, naming each group's key and patterns", () => {
+      expect(
+        jiraScopes.refusalForGroups(
+          [
+            'user:default/alan',
+            'group:default/payments-team',
+            'group:default/platform-team',
+          ],
+          jira,
+          project('SHOP'),
+        ),
+      ).toBe(
+        'default/SHOP is outside the jira scopes of group:default/payments-team, group:default/platform-team (comet.resourceScopes.payments-team.jira: PAY, LEDG; comet.resourceScopes.platform-team.jira: none)',
+      );
+      // An instance-less pattern is the default instance's only
+      expect(
+        jiraScopes.refusalForGroups(
+          ['group:default/payments-team'],
+          jira,
+          project('PAY', 'cloud'),
+        ),
+      ).toMatch(
+        /^cloud\/PAY is outside the jira scopes of group:default\/payments-team /,
+      );
+      expect(
+        jiraScopes.refusalForGroups(
+          ['group:finance/ledger-team'],
+          jira,
+          project('PAY'),
+        ),
+      ).toBe(
+        'default/PAY is outside the jira scopes of group:finance/ledger-team (comet.resourceScopes.finance--ledger-team.jira: */LEDG)',
+      );
+    });
+
+    it("gives a user's own ref nothing of a group of the same name", () => {
+      // comet.resourceScopes.guest is a group's key; user:default/guest is not that group
+      expect(
+        jiraScopes.refusalForGroups(
+          ['user:default/guest'],
+          jira,
+          project('PAY'),
+        ),
+      ).toBe(
+        'default/PAY is outside the jira scopes: only groups have scopes (comet.resourceScopes.<group>.jira), and none of user:default/guest is a group',
+      );
+      expect(jiraScopes.refusalForGroups([], jira, project('PAY'))).toBe(
+        'default/PAY is outside the jira scopes: only groups have scopes (comet.resourceScopes.<group>.jira), and no group was given',
+      );
+      // Malformed refs count as no group
+      expect(
+        jiraScopes.refusalForGroups(['payments-team'], jira, project('PAY')),
+      ).toMatch(/none of payments-team is a group$/);
+      expect(
+        jiraScopes.refusalForGroups(
+          ['group:default/guest'],
+          jira,
+          project('PAY'),
+        ),
+      ).toBeUndefined();
+    });
+
+    it("counts only the family's own patterns", () => {
+      // payments-team's jenkins scopes name SHOP; its jira scopes do not
+      expect(
+        jiraScopes.refusalForGroups(
+          ['group:default/payments-team'],
+          jira,
+          project('SHOP'),
+        ),
+      ).toMatch(/outside the jira scopes/);
+    });
+  });
+
   it('rejects malformed configuration, naming the key', () => {
     expect(() =>
       ResourceScopes.fromConfig(

@@ -103,22 +103,12 @@ export class ResourceScopes {
     if (!this.scopes) return undefined;
     const owner = ownerGroup(entity);
     const key = owner ? groupKey(owner) : undefined;
-    const patterns: readonly string[] =
-      (key ? this.scopes.get(key)?.get(family.id) : undefined) ?? [];
-    const defaultInstance = safeDefault(family);
-    const allowed = patterns.some(p => {
-      const pattern = parsePattern(p, family.instanceSeparator);
-      const instance = pattern.instance ?? defaultInstance;
-      return (
-        (instance === '*' || instance === resource.instance) &&
-        wildcardMatch(pattern.name, resource.name)
-      );
-    });
-    if (allowed) return undefined;
+    const patterns = key ? this.patternsOf(key, family) : [];
+    if (allowsResource(patterns, family, resource)) return undefined;
     const entityRef = stringifyEntityRef(entity);
-    const configKey = `${RESOURCE_SCOPES_CONFIG_KEY}.${
-      key ? key.replace(/^default--/, '') : '<owner group>'
-    }.${family.id}`;
+    const configKey = key
+      ? configKeyOf(key, family)
+      : `${RESOURCE_SCOPES_CONFIG_KEY}.<owner group>.${family.id}`;
     if (!owner) {
       return `${family.annotation} entry "${resource.source}" of ${entityRef} is refused: the entity's owner is not a group, and only a group's ${configKey} scopes allow external resources`;
     }
@@ -129,6 +119,99 @@ export class ResourceScopes {
     }${resource.name} is outside the scopes of ${owner} (${configKey}: ${
       patterns.length > 0 ? patterns.join(', ') : 'none'
     })`;
+  }
+
+  /**
+   * Why someone whose ownership refs are `refs` may not act on `resource` (not through an
+   * entity: a Jira project a template names), or undefined when it is within the `family`
+   * scopes of at least one group among `refs` (or scopes are not configured). `refs` are
+   * entity refs as `userInfo.getUserInfo(...).ownershipEntityRefs` gives them; only group refs
+   * count, so a user named like a group gets nothing of the group's.
+   */
+  refusalForGroups(
+    refs: readonly string[],
+    family: ScopeFamily,
+    resource: Pick<ScopedResource, 'instance' | 'name'>,
+  ): string | undefined {
+    if (!this.scopes) return undefined;
+    const groups = new Map<string, string>();
+    for (const ref of refs) {
+      const group = groupRef(ref);
+      if (group) groups.set(groupKey(group), group);
+    }
+    const scoped = [...groups].map(([key, group]) => ({
+      key,
+      group,
+      patterns: this.patternsOf(key, family),
+    }));
+    if (
+      scoped.some(({ patterns }) => allowsResource(patterns, family, resource))
+    ) {
+      return undefined;
+    }
+    const shown = `${resource.instance}${family.instanceSeparator}${resource.name}`;
+    if (scoped.length === 0) {
+      return `${shown} is outside the ${
+        family.id
+      } scopes: only groups have scopes (${RESOURCE_SCOPES_CONFIG_KEY}.<group>.${
+        family.id
+      }), and ${
+        refs.length > 0
+          ? `none of ${refs.join(', ')} is a group`
+          : 'no group was given'
+      }`;
+    }
+    return `${shown} is outside the ${family.id} scopes of ${scoped
+      .map(({ group }) => group)
+      .join(', ')} (${scoped
+      .map(
+        ({ key, patterns }) =>
+          `${configKeyOf(key, family)}: ${
+            patterns.length > 0 ? patterns.join(', ') : 'none'
+          }`,
+      )
+      .join('; ')})`;
+  }
+
+  private patternsOf(key: string, family: ScopeFamily): readonly string[] {
+    return this.scopes?.get(key)?.get(family.id) ?? [];
+  }
+}
+
+/** Whether one of `patterns` (a group's scopes of `family`) matches `resource`. */
+function allowsResource(
+  patterns: readonly string[],
+  family: ScopeFamily,
+  resource: Pick<ScopedResource, 'instance' | 'name'>,
+): boolean {
+  if (patterns.length === 0) return false;
+  const defaultInstance = safeDefault(family);
+  return patterns.some(p => {
+    const pattern = parsePattern(p, family.instanceSeparator);
+    const instance = pattern.instance ?? defaultInstance;
+    return (
+      (instance === '*' || instance === resource.instance) &&
+      wildcardMatch(pattern.name, resource.name)
+    );
+  });
+}
+
+/** The key a group's scopes of `family` are configured under, as an admin writes it. */
+function configKeyOf(key: string, family: ScopeFamily): string {
+  return `${RESOURCE_SCOPES_CONFIG_KEY}.${key.replace(/^default--/, '')}.${
+    family.id
+  }`;
+}
+
+/** `ref` as a full group ref, or undefined when it is not a group's (a user's, malformed). */
+function groupRef(ref: string): string | undefined {
+  try {
+    const parsed = parseEntityRef(ref);
+    return parsed.kind.toLocaleLowerCase('en-US') === 'group'
+      ? stringifyEntityRef(parsed)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -136,6 +136,12 @@ async function main() {
   backend.add(
     import('@backstage/plugin-scaffolder-backend-module-notifications'),
   );
+  // publish:github and the other github:* template steps, with integrations.github's
+  // credentials (the comet-service template publishes there when GitHub is configured)
+  backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+  // The golden path's own steps: comet:service:check, and comet:repo:create (a repository the
+  // portal serves next to the example repositories, so the comet-service template works offline)
+  backend.add(import('@internal/plugin-scaffolder-backend-module-comet'));
 
   // Comet's permission policy (roles from permission.comet, ownership conditions) and the
   // permissions service every plugin uses: static tokens read-only unless
@@ -163,6 +169,8 @@ async function main() {
   backend.add(import('@internal/plugin-pipelines-backend-module-s3'));
   // Pipeline jobs as Kubernetes Jobs, one pod per job (off until pipelines.kubernetes is set)
   backend.add(import('@internal/plugin-pipelines-backend-module-kubernetes'));
+  // The pipelines:run:trigger scaffolder action: a template starts a run as its user
+  backend.add(import('@internal/plugin-scaffolder-backend-module-pipelines'));
 
   // Jenkins: builds on entity pages, triggers, live consoles (jenkins.instances), the
   // jenkins:job:* scaffolder actions, and Jenkins builds in the unified CI/CD view
@@ -208,7 +216,7 @@ async function main() {
 
   // Delivery health: an entity's pipelines, quality gate, tests, bugs and pull requests, read
   // through the other plugins' actions as the caller (deliveryHealth.thresholds)
-  backend.add(import('@internal/plugin-delivery-health-backend'));
+  backend.add(import('@internal/plugin-comet-backend'));
 
   // Example projects served as git repositories, the source of the example components
   backend.add(exampleReposPlugin);

@@ -15,4 +15,14 @@ export {
 } from './checkCometAnnotations';
 export type { AnnotationProblem } from './checkCometAnnotations';
 export { ConfiguredInstances } from './ConfiguredInstances';
+export {
+  CometWiringOverrideProcessor,
+  OVERRIDABLE_ANNOTATIONS,
+  OVERRIDDEN_ANNOTATIONS_ANNOTATION,
+} from './CometWiringOverrideProcessor';
+export {
+  WiringOverrides,
+  OVERRIDES_CACHE_TTL_MS,
+  type WiringOverrideEntry,
+} from './WiringOverrides';
 export type { InstanceName, JenkinsInstanceName } from './ConfiguredInstances';

@@ -1,4 +1,8 @@
 import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import {
   mockCredentials,
   mockServices,
   startTestBackend,
@@ -27,16 +31,50 @@ async function waitFor<T>(
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * A stand-in for the comet plugin's `/integrations/overrides`: the catalog's service token only,
+ * serving the overrides the test sets.
+ */
+function cometOverridesPlugin(overrides: object[], callers: string[]) {
+  return createBackendPlugin({
+    pluginId: 'comet',
+    register(reg) {
+      reg.registerInit({
+        deps: {
+          httpRouter: coreServices.httpRouter,
+          httpAuth: coreServices.httpAuth,
+        },
+        async init({ httpRouter, httpAuth }) {
+          httpRouter.use((req: any, res: any, next: any) => {
+            if (req.path !== '/integrations/overrides') {
+              next();
+              return;
+            }
+            httpAuth
+              .credentials(req, { allow: ['service'] })
+              .then(credentials => {
+                callers.push(credentials.principal.subject);
+                res.json({ overrides });
+              })
+              .catch(next);
+          });
+        },
+      });
+    },
+  });
+}
+
 describe.each(databases.eachSupportedId())(
   'catalogModuleComet with the real catalog on %s',
   databaseId => {
-    async function start(comet?: object) {
+    async function start(comet?: object, extraFeatures: any[] = []) {
       const knex = await databases.init(databaseId);
       const backend = await startTestBackend({
         features: [
           catalogPlugin,
           catalogModuleComet,
           catalogModuleUnprocessed,
+          ...extraFeatures,
           mockServices.database.factory({ knex }),
           mockServices.rootConfig.factory({
             data: {
@@ -145,6 +183,54 @@ describe.each(databases.eachSupportedId())(
           return res.status === 200 ? (res.body as AlphaEntity) : undefined;
         });
         expect(typo.status?.items ?? []).toEqual([]);
+      } finally {
+        await backend.stop();
+      }
+    });
+
+    it('merges a portal-side override from the comet plugin into the entity, marked as such', async () => {
+      const callers: string[] = [];
+      const { backend, entity } = await start({}, [
+        cometOverridesPlugin(
+          [
+            {
+              entityRef: 'component:default/good-service',
+              annotations: {
+                'sonarqube.org/project-key': 'comet-examples_good-service',
+                'backstage.io/source-location': 'url:https://evil.example/x',
+              },
+              updatedBy: 'user:default/ada',
+              updatedAt: '2026-06-01T10:00:00.000Z',
+            },
+          ],
+          callers,
+        ),
+      ]);
+      try {
+        const good = await waitFor('good-service', async () => {
+          const res = await entity('good-service');
+          return res.status === 200 ? (res.body as AlphaEntity) : undefined;
+        });
+        expect(good.metadata.annotations).toEqual(
+          expect.objectContaining({
+            'jenkins.io/job-full-name': 'payments/good-service',
+            'sonarqube.org/project-key': 'comet-examples_good-service',
+            'comet.dev/overridden-annotations': 'sonarqube.org/project-key',
+          }),
+        );
+        expect(
+          good.metadata.annotations?.['backstage.io/source-location'],
+        ).not.toBe('url:https://evil.example/x');
+        // The override is checked like the entity's own annotations: SonarQube is not configured
+        expect(good.status?.items?.map(i => i.error?.annotation)).toEqual([
+          'sonarqube.org/project-key',
+        ]);
+        expect(new Set(callers)).toEqual(new Set(['plugin:catalog']));
+
+        const typo = (await entity('typo-service')).body as AlphaEntity;
+        expect(
+          typo.metadata.annotations?.['comet.dev/overridden-annotations'],
+        ).toBeUndefined();
       } finally {
         await backend.stop();
       }

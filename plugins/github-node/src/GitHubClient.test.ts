@@ -634,6 +634,89 @@ describe('GitHubClient against the GitHub fake', () => {
     });
   });
 
+  it('reads a file at a branch or a commit with the contents API, and branches from a given commit', async () => {
+    const c = client();
+    const repo = fake.state.repo('comet-examples', 'payments-api')!;
+    const head = await c.getBranchSha('main');
+    expect(head).toBe(repo.refs.get('heads/main'));
+    const first = repo.commits.get(head)!.parents[0];
+
+    const readme = await c.getFileContent('README.md');
+    expect(readme).toEqual({
+      path: 'README.md',
+      sha: expect.stringMatching(/^[0-9a-f]{40}$/),
+      content: '# Payments\n',
+    });
+    expect(await c.getFileContent('src/refund.ts', { ref: head })).toEqual({
+      path: 'src/refund.ts',
+      sha: expect.any(String),
+      content: 'export {};\n',
+    });
+    // Not yet there in the first commit; nowhere at all
+    expect(
+      await c.getFileContent('src/refund.ts', { ref: first }),
+    ).toBeUndefined();
+    expect(await c.getFileContent('catalog-info.yaml')).toBeUndefined();
+
+    await expect(c.getFileContent('src')).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'src in comet-examples/payments-api on github.com is a directory, not a file',
+    });
+
+    // A file over 1 MB, on a branch of its own: its content is not in the answer
+    const big = 'é'.repeat(600_000);
+    const tree = fake.state.addTree(repo, [
+      {
+        path: 'big.txt',
+        mode: '100644',
+        type: 'blob',
+        sha: fake.state.addBlob(repo, big, 'utf-8'),
+      },
+    ]);
+    const commit = fake.state.addCommit(repo, {
+      tree,
+      parents: [head],
+      message: 'Big',
+      author: {
+        name: 'bob',
+        email: 'bob@example.com',
+        date: '2026-03-01T00:00:00Z',
+      },
+    });
+    repo.refs.set('heads/big', commit.sha);
+    await expect(
+      c.getFileContent('big.txt', { ref: 'big' }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        "big.txt in comet-examples/payments-api on github.com at big is 1200000 bytes: larger than the 1 MB whose content GitHub's contents API returns",
+    });
+
+    await expect(
+      client(READER).getFileContent('README.md'),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining('contents=read'),
+    });
+    await expect(c.getBranchSha('nope')).rejects.toMatchObject({
+      name: 'NotFoundError',
+    });
+
+    // From the first commit, whatever main says since
+    const { commitSha } = await c.createBranchWithCommit({
+      base: 'main',
+      baseSha: first,
+      branch: 'comet/from-first',
+      message: 'Change the readme',
+      files: { 'README.md': '# Payments API\n' },
+    });
+    expect(repo.commits.get(commitSha)!.parents).toEqual([first]);
+    expect(fake.state.filesAt(repo, 'comet/from-first')).toEqual({
+      'README.md': '# Payments API\n',
+    });
+  });
+
   it('revalidates with If-None-Match: a 304 reuses the answer and costs no rate limit', async () => {
     const c = client();
     await c.listWorkflowRuns({});

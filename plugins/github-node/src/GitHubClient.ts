@@ -108,6 +108,25 @@ type Response<T> = {
   headers: Record<string, string | number | undefined>;
 };
 
+/** How one request's failures are told. */
+type SendOptions = {
+  /** The error a 404 becomes, instead of the general one. */
+  notFound?: () => Error;
+};
+
+/** A file as the contents API gives it, decoded. */
+export type GitHubFileContent = {
+  /** The path in the repository, as GitHub gives it. */
+  path: string;
+  /** The blob's SHA. */
+  sha: string;
+  /** The file's text, decoded as UTF-8. */
+  content: string;
+};
+
+/** What a 404 of the contents API becomes inside the client: no such file. */
+class NoSuchFile extends Error {}
+
 function header(
   headers: Record<string, unknown> | undefined,
   name: string,
@@ -151,7 +170,7 @@ export class GitHubClient {
   private async request<T>(
     route: string,
     params: Record<string, unknown> = {},
-    options: { pageOf?: string } = {},
+    options: { pageOf?: string } & SendOptions = {},
   ): Promise<Response<T>> {
     const { octokit, cache } = this.context;
     const credential = await this.context.credential();
@@ -160,10 +179,12 @@ export class GitHubClient {
       ? { authorization: credential.authorization }
       : {};
     if (endpoint.method !== 'GET') {
-      const response = await this.send<T>(credential, route, {
-        ...params,
-        headers: authHeaders,
-      });
+      const response = await this.send<T>(
+        credential,
+        route,
+        { ...params, headers: authHeaders },
+        options,
+      );
       // A write makes what was read of this repository stale
       cache.invalidate(this.cacheKey(credential, this.repoUrl(endpoint.url)));
       return response;
@@ -182,13 +203,18 @@ export class GitHubClient {
         // Not kept under its own key (no ETag): the larger page it came from is
         if (held) return { data: held, headers: {}, storedAt: 0 };
         try {
-          const response = await this.send<T>(credential, route, {
-            ...params,
-            headers: {
-              ...authHeaders,
-              ...(stale?.etag ? { 'if-none-match': stale.etag } : {}),
+          const response = await this.send<T>(
+            credential,
+            route,
+            {
+              ...params,
+              headers: {
+                ...authHeaders,
+                ...(stale?.etag ? { 'if-none-match': stale.etag } : {}),
+              },
             },
-          });
+            options,
+          );
           return {
             data: response.data,
             headers: response.headers,
@@ -272,6 +298,7 @@ export class GitHubClient {
     credential: GitHubRequestCredential,
     route: string,
     params: Record<string, unknown>,
+    options: SendOptions = {},
     attempt = 0,
   ): Promise<Response<T>> {
     try {
@@ -294,8 +321,9 @@ export class GitHubClient {
       ) {
         this.context.onRateLimitWait?.(retryAfter * 1000);
         await this.context.sleep(retryAfter * 1000);
-        return this.send(credential, route, params, attempt + 1);
+        return this.send(credential, route, params, options, attempt + 1);
       }
+      if (e.status === 404 && options.notFound) throw options.notFound();
       const endpoint = this.context.octokit.request.endpoint(route, params);
       throw this.describe(
         error,
@@ -1004,22 +1032,75 @@ export class GitHubClient {
     return data.default_branch;
   }
 
+  /** The commit SHA a branch points at. 1 request (cached). A branch that does not exist → NotFoundError. */
+  async getBranchSha(branch: string): Promise<string> {
+    const { data: ref } = await this.request<GitHubJson>(
+      'GET /repos/{owner}/{repo}/git/ref/{ref}',
+      { ...this.params, ref: `heads/${branch}` },
+    );
+    return ref.object.sha as string;
+  }
+
   /**
-   * A new branch `branch` from `base` with one commit that writes `files` (path → UTF-8
-   * content) on top of the base tree. Costs 5 + (files) requests: base ref, base commit, a
-   * blob per file, tree, commit, new ref. A branch that exists already → ConflictError.
+   * The text of the file at `path` at `ref` (a branch or a commit SHA; the default branch when
+   * absent), from the contents API. Read at a commit SHA, a cached answer can never be stale.
+   * Undefined when GitHub answers 404: no such file at that ref (or, when nothing else of the
+   * repository was asked first, a repository the credentials cannot see). A directory, a
+   * symlink or a submodule, and a file over 1 MB (whose content the contents API leaves out)
+   * → InputError naming the path. 1 request.
+   */
+  async getFileContent(
+    path: string,
+    options: { ref?: string } = {},
+  ): Promise<GitHubFileContent | undefined> {
+    let data: GitHubJson;
+    try {
+      ({ data } = await this.request<GitHubJson>(
+        'GET /repos/{owner}/{repo}/contents/{path}',
+        { ...this.params, path, ref: options.ref },
+        { notFound: () => new NoSuchFile() },
+      ));
+    } catch (error) {
+      if (error instanceof NoSuchFile) return undefined;
+      throw error;
+    }
+    const { host, owner, repo } = this.repository;
+    const where = `${path} in ${owner}/${repo} on ${host}${
+      options.ref ? ` at ${options.ref}` : ''
+    }`;
+    if (Array.isArray(data) || data.type !== 'file') {
+      throw new InputError(
+        `${where} is ${
+          Array.isArray(data) ? 'a directory' : `a ${data.type}`
+        }, not a file`,
+      );
+    }
+    if (data.encoding !== 'base64') {
+      throw new InputError(
+        `${where} is ${data.size} bytes: larger than the 1 MB whose content GitHub's contents API returns`,
+      );
+    }
+    return {
+      path: data.path,
+      sha: data.sha,
+      content: Buffer.from(data.content, 'base64').toString('utf8'),
+    };
+  }
+
+  /**
+   * A new branch `branch` from `base` (or from the commit `baseSha`, e.g. the one a file was
+   * read at) with one commit that writes `files` (path → UTF-8 content) on top of the base
+   * tree. Costs 5 + (files) requests: base ref (none with `baseSha`), base commit, a blob per
+   * file, tree, commit, new ref. A branch that exists already → ConflictError.
    */
   async createBranchWithCommit(options: {
     base: string;
+    baseSha?: string;
     branch: string;
     message: string;
     files: Record<string, string>;
   }): Promise<{ branch: string; commitSha: string }> {
-    const { data: ref } = await this.request<GitHubJson>(
-      'GET /repos/{owner}/{repo}/git/ref/{ref}',
-      { ...this.params, ref: `heads/${options.base}` },
-    );
-    const baseSha = ref.object.sha as string;
+    const baseSha = options.baseSha ?? (await this.getBranchSha(options.base));
     const { data: baseCommit } = await this.request<GitHubJson>(
       'GET /repos/{owner}/{repo}/git/commits/{commit_sha}',
       { ...this.params, commit_sha: baseSha },

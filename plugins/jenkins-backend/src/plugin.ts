@@ -30,6 +30,7 @@ export const jenkinsPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        userInfo: coreServices.userInfo,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
         client: jenkinsClientServiceRef,
@@ -42,6 +43,7 @@ export const jenkinsPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         auditor,
+        userInfo,
         catalog,
         actionsRegistry,
         client,
@@ -63,6 +65,7 @@ export const jenkinsPlugin = createBackendPlugin({
           permissions,
           auditor,
           scopes: ResourceScopes.fromConfig(config),
+          userInfo,
           triggerWaitMs:
             (config.getOptionalNumber('jenkins.triggerWaitSeconds') ?? 10) *
             1000,

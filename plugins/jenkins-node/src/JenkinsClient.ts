@@ -67,6 +67,31 @@ export type JenkinsRawJob = {
   jobs?: JenkinsRawJob[];
 };
 
+/** A job `listJobs` found; `url` is built from the configured base URL. */
+export type JenkinsJobListItem = {
+  fullName: string;
+  url: string;
+  /** Jenkins' `_class`, e.g. `org.jenkinsci.plugins.workflow.job.WorkflowJob`. */
+  class?: string;
+};
+
+/** Folder levels `listJobs` reads by default (the root's items are level 1). */
+export const DEFAULT_JOB_LIST_DEPTH = 4;
+/** Items per folder `listJobs` reads by default. */
+export const DEFAULT_JOB_LIST_PER_FOLDER = 500;
+/** Folders `listJobs` opens at most by default (one call each). */
+export const DEFAULT_JOB_LIST_MAX_FOLDERS = 100;
+
+/** Folders `listJobs` reads at the same time. */
+const JOB_LIST_CONCURRENCY = 4;
+
+/**
+ * Item groups `listJobs` opens: CloudBees folders and organization folders (GitHub, Bitbucket,
+ * ...). Multibranch projects are item groups too, but an entity names the project, not a branch.
+ */
+const FOLDER_CLASSES =
+  /^(com\.cloudbees\.hudson\.plugins\.folder\.Folder|jenkins\.branch\.OrganizationFolder)$/;
+
 export type JenkinsRawStageView = {
   id: string;
   status: string;
@@ -286,6 +311,77 @@ export class JenkinsClient {
     return this.getJson(instance, `${jobPath(jobFullName)}/api/json`, {
       tree: `_class,${JOB_TREE},jobs[_class,name,fullName,url]{0,${instance.projectCountLimit}}`,
     });
+  }
+
+  /**
+   * The jobs an entity can name: the root's items and those of its folders (organization
+   * folders included), one `api/json` call per folder, down to `depth` levels and at most
+   * `maxFolders` folders, `perFolder` items each. Multibranch projects are listed as
+   * themselves and not opened (their branch jobs are not read); plain folders are opened, not
+   * listed. `truncated` says that Jenkins holds more than was read.
+   */
+  async listJobs(
+    instance: JenkinsInstance,
+    options: { depth?: number; perFolder?: number; maxFolders?: number } = {},
+  ): Promise<{ jobs: JenkinsJobListItem[]; truncated: boolean }> {
+    const depth = Math.max(1, options.depth ?? DEFAULT_JOB_LIST_DEPTH);
+    const perFolder = Math.max(
+      1,
+      options.perFolder ?? DEFAULT_JOB_LIST_PER_FOLDER,
+    );
+    const maxFolders = Math.max(
+      0,
+      options.maxFolders ?? DEFAULT_JOB_LIST_MAX_FOLDERS,
+    );
+    const tree = `jobs[_class,name]{0,${perFolder}}`;
+    const jobs: JenkinsJobListItem[] = [];
+    let truncated = false;
+    let opened = 0;
+    let level: Array<string | undefined> = [undefined];
+    for (let current = 1; level.length > 0; current++) {
+      const answers: Array<{ folder?: string; items: JenkinsRawJob[] }> = [];
+      // A few folders at a time, so a wide level does not flood Jenkins
+      for (let i = 0; i < level.length; i += JOB_LIST_CONCURRENCY) {
+        answers.push(
+          ...(await Promise.all(
+            level.slice(i, i + JOB_LIST_CONCURRENCY).map(async folder => {
+              const answer = await this.getJson<JenkinsRawJob>(
+                instance,
+                folder === undefined
+                  ? '/api/json'
+                  : `${jobPath(folder)}/api/json`,
+                { tree },
+              );
+              return { folder, items: answer.jobs ?? [] };
+            }),
+          )),
+        );
+      }
+      const next: string[] = [];
+      for (const { folder, items } of answers) {
+        if (items.length >= perFolder) truncated = true;
+        for (const item of items) {
+          if (typeof item.name !== 'string' || item.name === '') continue;
+          const fullName = folder ? `${folder}/${item.name}` : item.name;
+          const kind = item._class ?? '';
+          if (FOLDER_CLASSES.test(kind)) {
+            if (current >= depth || opened >= maxFolders) truncated = true;
+            else {
+              opened++;
+              next.push(fullName);
+            }
+          } else {
+            jobs.push({
+              fullName,
+              url: jobUrl(instance, fullName),
+              ...(kind ? { class: kind } : {}),
+            });
+          }
+        }
+      }
+      level = next;
+    }
+    return { jobs, truncated };
   }
 
   async getBuild(

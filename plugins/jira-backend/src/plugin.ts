@@ -30,6 +30,7 @@ export const jiraPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        userInfo: coreServices.userInfo,
         cache: coreServices.cache,
         database: coreServices.database,
         catalog: catalogServiceRef,
@@ -44,6 +45,7 @@ export const jiraPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         auditor,
+        userInfo,
         cache,
         database,
         catalog,
@@ -69,6 +71,7 @@ export const jiraPlugin = createBackendPlugin({
           cache,
           auditor,
           scopes: ResourceScopes.fromConfig(config),
+          userInfo,
           cacheTtlMs:
             (config.getOptionalNumber('jira.cacheTtlSeconds') ?? 60) * 1000,
           runLinks: await DatabaseJiraRunLinks.create({ database }),

@@ -678,9 +678,11 @@ describe('DefaultJiraClient against Jira Cloud', () => {
       ).resolves.toBeUndefined();
       const listed = await jira.getComponents('PAY');
       expect(listed).toEqual(
-        fake.state
-          .project('PAY')!
-          .components.map(c => ({ id: c.id, name: c.name })),
+        fake.state.project('PAY')!.components.map(c => ({
+          id: c.id,
+          name: c.name,
+          ...(c.description ? { description: c.description } : {}),
+        })),
       );
       expect(listed.map(c => c.name)).toContain('payouts');
       await expect(jira.getComponents('NOPE')).rejects.toMatchObject({

@@ -53,6 +53,8 @@ export type DefaultJiraClientOptions = Omit<JiraHttpOptions, 'instance'> & {
 const ISSUE_KEY = /^[A-Za-z][A-Za-z0-9_]*-\d+$|^\d+$/;
 const PROJECT_KEY = /^[A-Za-z][A-Za-z0-9_]*$|^\d+$/;
 const CUSTOM_FIELD_ID = /^customfield_\d+$/;
+/** Projects per call of Cloud's paged project search (its default page). */
+const PROJECT_PAGE = 50;
 
 type RawPage<T> = {
   startAt?: number;
@@ -594,6 +596,64 @@ export class DefaultJiraClient implements JiraClient {
     };
   }
 
+  async listProjects(options: { query?: string; maxResults: number }): Promise<{
+    projects: Array<{ id: string; key: string; name: string }>;
+    total: number;
+  }> {
+    const { cloud, api } = await this.dialect();
+    const query = options.query?.trim() || undefined;
+    const maxResults = Math.max(1, options.maxResults);
+    type RawProject = { id: string | number; key: string; name: string };
+    const brief = (p: RawProject) => ({
+      id: String(p.id),
+      key: p.key,
+      name: p.name,
+    });
+    if (!cloud) {
+      // Data Center answers every project the account may browse, in one list
+      const needle = query?.toLocaleLowerCase('en-US');
+      const all = (
+        await this.send<RawProject[]>({
+          url: `${api}/project`,
+          subject: 'its projects',
+        })
+      )
+        .filter(
+          p =>
+            !needle ||
+            p.key.toLocaleLowerCase('en-US').includes(needle) ||
+            p.name.toLocaleLowerCase('en-US').includes(needle),
+        )
+        .sort((a, b) => a.key.localeCompare(b.key, 'en-US'));
+      return {
+        projects: all.slice(0, maxResults).map(brief),
+        total: all.length,
+      };
+    }
+    const projects: Array<{ id: string; key: string; name: string }> = [];
+    let total = 0;
+    for (let startAt = 0; projects.length < maxResults; ) {
+      const page = await this.send<RawPage<RawProject>>({
+        url: `${api}/project/search`,
+        searchParams: {
+          query,
+          orderBy: 'key',
+          startAt,
+          maxResults: Math.min(PROJECT_PAGE, maxResults - projects.length),
+        },
+        subject: 'its projects',
+      });
+      const values = page.values ?? [];
+      projects.push(...values.map(brief));
+      total = page.total ?? startAt + values.length;
+      startAt += values.length;
+      if (values.length === 0 || page.isLast === true || startAt >= total) {
+        break;
+      }
+    }
+    return { projects, total };
+  }
+
   async getProject(
     projectKey: string,
   ): Promise<{ id: string; key: string; name: string }> {
@@ -615,14 +675,20 @@ export class DefaultJiraClient implements JiraClient {
 
   async getComponents(
     projectKey: string,
-  ): Promise<Array<{ id: string; name: string }>> {
+  ): Promise<Array<{ id: string; name: string; description?: string }>> {
     const key = this.projectKey(projectKey);
     const { api } = await this.dialect();
-    const components = await this.send<Array<{ id: string; name: string }>>({
+    const components = await this.send<
+      Array<{ id: string; name: string; description?: string }>
+    >({
       url: `${api}/project/${key}/components`,
       subject: `project ${key}`,
     });
-    return components.map(c => ({ id: String(c.id), name: c.name }));
+    return components.map(c => ({
+      id: String(c.id),
+      name: c.name,
+      ...(c.description ? { description: c.description } : {}),
+    }));
   }
 
   async createComponent(options: {

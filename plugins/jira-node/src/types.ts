@@ -145,6 +145,15 @@ export interface JiraClient {
   getCreateMeta(
     projectKey: string,
   ): Promise<JiraCreateMeta['projects'][number]>;
+  /**
+   * Projects whose key or name contains `query` (ignoring case), by key, at most `maxResults`,
+   * and how many match: Cloud pages GET /rest/api/3/project/search?query=; Data Center reads
+   * GET /rest/api/2/project (every project the account may browse) and narrows it here.
+   */
+  listProjects(options: { query?: string; maxResults: number }): Promise<{
+    projects: Array<{ id: string; key: string; name: string }>;
+    total: number;
+  }>;
   /** 404 is `notFound` naming the key. */
   getProject(
     projectKey: string,
@@ -152,7 +161,7 @@ export interface JiraClient {
   /** GET /rest/api/{3|2}/project/{key}/components: every component of the project. */
   getComponents(
     projectKey: string,
-  ): Promise<Array<{ id: string; name: string }>>;
+  ): Promise<Array<{ id: string; name: string; description?: string }>>;
   createComponent(options: {
     projectKey: string;
     name: string;

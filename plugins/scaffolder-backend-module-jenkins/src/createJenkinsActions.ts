@@ -3,7 +3,12 @@ import {
   type PermissionsService,
   resolveSafeChildPath,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  isError,
+  NotAllowedError,
+} from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
@@ -11,9 +16,24 @@ import {
   jenkinsJobConfigurePermission,
   jobFullNameProblem,
 } from '@internal/plugin-jenkins-common';
-import { JenkinsClient, jobUrl } from '@internal/plugin-jenkins-node';
+import {
+  JenkinsClient,
+  type JenkinsInstance,
+  jobUrl,
+} from '@internal/plugin-jenkins-node';
 import fs from 'node:fs/promises';
-import { pipelineFromScmConfigXml } from './jenkinsJobConfig';
+import {
+  belongsTo,
+  ENTITY_TAG_KEY,
+  entityRefInput,
+  taggedEntityRefs,
+  withEntityTag,
+} from './entityTag';
+import {
+  jobDescription,
+  pipelineFromScmConfigXml,
+  withJobDescription,
+} from './jenkinsJobConfig';
 
 /**
  * The instance an action input names, or without a name the default one (`default`, else the
@@ -30,6 +50,39 @@ function instanceFor(client: JenkinsClient, name: string | undefined) {
     );
   }
   return client.instance(name);
+}
+
+/** The instance's URL as errors show it: no credentials, query or fragment. */
+function shownUrl(instance: JenkinsInstance) {
+  try {
+    const url = new URL(instance.baseUrl);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    return '(baseUrl is not a URL)';
+  }
+}
+
+/**
+ * A call to Jenkins whose failure (unreachable, an HTTP status) also says where the instance
+ * is, so the template's log says which Jenkins to check.
+ */
+async function atInstance<T>(
+  instance: JenkinsInstance,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const url = shownUrl(instance);
+    if (isError(error) && !error.message.includes(url)) {
+      error.message += ` (Jenkins instance "${instance.name}" is at ${url})`;
+    }
+    throw error;
+  }
 }
 
 function checkJobName(what: string, value: string) {
@@ -85,7 +138,7 @@ export function createJenkinsActions(options: {
   const createJob = createTemplateAction({
     id: 'jenkins:job:create',
     description:
-      "Creates a Jenkins job: from a config.xml template (configXml, or configXmlPath in the workspace), or a Pipeline job that reads its Jenkinsfile from the new repository (repoUrl). Outputs the jenkins.io/job-full-name value for the new entity's catalog-info.yaml.",
+      "Creates a Jenkins job: from a config.xml template (configXml, or configXmlPath in the workspace), or a Pipeline job that reads its Jenkinsfile from the new repository (repoUrl). Outputs the jenkins.io/job-full-name value for the new entity's catalog-info.yaml. With entityRef, the job's description gets a line comet.dev/entity: <ref>, and a re-run adopts a job of that name carrying the same line (created: false, adopted: true, nothing changed); any other existing job of that name is a conflict. Without entityRef an existing job is an error. Dry run reads only: it says whether it would create, adopt or conflict.",
     supportsDryRun: true,
     examples: [
       {
@@ -100,6 +153,18 @@ export function createJenkinsActions(options: {
       repoUrl: https://git.example.com/acme/\${{ parameters.name }}.git
       parameters:
         - { name: DEPLOY_ENV, type: choice, choices: [staging, production] }`,
+      },
+      {
+        description:
+          'Tagged with the new entity, so that running the template again resumes: the job it created is adopted, not refused',
+        example: `steps:
+  - id: jenkins
+    action: jenkins:job:create
+    input:
+      folder: payments
+      name: \${{ parameters.name }}
+      repoUrl: https://git.example.com/acme/\${{ parameters.name }}.git
+      entityRef: component:default/\${{ parameters.name }}`,
       },
     ],
     schema: {
@@ -156,12 +221,33 @@ export function createJenkinsActions(options: {
             )
             .optional()
             .describe('Build parameters of the Pipeline job (with repoUrl)'),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'The entity the job belongs to, e.g. component:default/payments-api: written into the job description as comet.dev/entity: <ref>; a job of that name already tagged so is adopted, any other is a conflict',
+            ),
       },
       output: {
         jobFullName: z => z.string(),
         jobUrl: z => z.string(),
         annotation: z =>
           z.string().describe('The jenkins.io/job-full-name value'),
+        created: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'With entityRef: whether this run created the job (false when adopted or in a dry run)',
+            ),
+        adopted: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'With entityRef: whether an existing job tagged with it was adopted (or would be, in a dry run)',
+            ),
       },
     },
     async handler(ctx) {
@@ -172,6 +258,10 @@ export function createJenkinsActions(options: {
         );
       checkJobName('name', input.name);
       if (input.folder) checkJobName('folder', input.folder);
+      const entityRef =
+        input.entityRef === undefined
+          ? undefined
+          : entityRefInput(input.entityRef);
       const instance = instanceFor(client, input.instance);
       const sources = [
         input.configXml,
@@ -196,9 +286,12 @@ export function createJenkinsActions(options: {
         );
       }
       let configXml: string;
+      let configSource = 'The generated config.xml';
       if (input.configXml) {
         configXml = input.configXml;
+        configSource = 'configXml';
       } else if (input.configXmlPath) {
+        configSource = `configXmlPath "${input.configXmlPath}"`;
         configXml = await fs.readFile(
           resolveSafeChildPath(ctx.workspacePath, input.configXmlPath),
           'utf8',
@@ -216,6 +309,13 @@ export function createJenkinsActions(options: {
           parameters: input.parameters,
         });
       }
+      if (entityRef) {
+        configXml = withJobDescription(
+          configXml,
+          description => withEntityTag(description, entityRef),
+          configSource,
+        );
+      }
       const jobFullName = input.folder
         ? `${input.folder.replace(/^\/+|\/+$/g, '')}/${input.name}`
         : input.name;
@@ -224,30 +324,127 @@ export function createJenkinsActions(options: {
           ? jobFullName
           : `${instance.name}:${jobFullName}`;
       const url = jobUrl(instance, jobFullName);
+      const output = (outcome?: { created: boolean; adopted: boolean }) => {
+        ctx.output('jobFullName', jobFullName);
+        ctx.output('jobUrl', url);
+        ctx.output('annotation', annotation);
+        if (outcome) {
+          ctx.output('created', outcome.created);
+          ctx.output('adopted', outcome.adopted);
+        }
+      };
+      const checkpointKey = `jenkins-create-${instance.name}-${jobFullName}`;
+
+      if (!entityRef) {
+        if (ctx.isDryRun) {
+          ctx.logger.info(
+            `Dry run: would create Jenkins job ${jobFullName} on instance "${instance.name}"`,
+          );
+        } else {
+          await ctx.checkpoint({
+            key: checkpointKey,
+            fn: async () => {
+              await atInstance(instance, () =>
+                client.createJob({
+                  instance,
+                  folderFullName: input.folder,
+                  name: input.name,
+                  configXml,
+                }),
+              );
+            },
+          });
+          ctx.logger.info(
+            `Created Jenkins job ${jobFullName} on instance "${instance.name}": ${url}`,
+          );
+        }
+        rememberCreated(ctx.task.id, `${instance.name}:${jobFullName}`);
+        output();
+        return;
+      }
+
+      /** The entity refs an existing job of that name is tagged with; undefined if there is none. */
+      const existingTags = async (): Promise<string[] | undefined> => {
+        let existing: string;
+        try {
+          existing = await atInstance(instance, () =>
+            client.getConfigXml({ instance, jobFullName }),
+          );
+        } catch (error) {
+          if (isError(error) && error.name === 'NotFoundError') {
+            return undefined;
+          }
+          throw error;
+        }
+        return taggedEntityRefs(
+          jobDescription(
+            existing,
+            `The config.xml of Jenkins job ${jobFullName} on instance "${instance.name}"`,
+          ),
+        );
+      };
+      /** Adopts a job tagged with the entity; any other job of that name is a conflict. */
+      const adopt = (tags: string[], how: string) => {
+        if (!tags.includes(entityRef)) {
+          throw new ConflictError(
+            `Jenkins job ${jobFullName} already exists on instance "${
+              instance.name
+            }" and is not tagged with ${entityRef} (it belongs to ${belongsTo(
+              tags,
+            )}): pick another name or tag it (a line "${ENTITY_TAG_KEY}: ${entityRef}" in its description)`,
+          );
+        }
+        // Not remembered as created: building a job only its tag ties to the entity needs
+        // jenkins.job.configure, as the tag is text anyone who can configure the job may write.
+        ctx.logger.info(
+          `${how} Jenkins job ${jobFullName} on instance "${instance.name}" (tagged with ${entityRef}); nothing changed: ${url}`,
+        );
+        output({ created: false, adopted: true });
+      };
+
+      const tags = await existingTags();
+      if (tags) {
+        adopt(tags, ctx.isDryRun ? 'Dry run: would adopt' : 'Adopted');
+        return;
+      }
       if (ctx.isDryRun) {
         ctx.logger.info(
-          `Dry run: would create Jenkins job ${jobFullName} on instance "${instance.name}"`,
+          `Dry run: would create Jenkins job ${jobFullName} on instance "${instance.name}", tagged with ${entityRef}`,
         );
-      } else {
+        rememberCreated(ctx.task.id, `${instance.name}:${jobFullName}`);
+        output({ created: false, adopted: false });
+        return;
+      }
+      try {
         await ctx.checkpoint({
-          key: `jenkins-create-${instance.name}-${jobFullName}`,
+          key: checkpointKey,
           fn: async () => {
-            await client.createJob({
-              instance,
-              folderFullName: input.folder,
-              name: input.name,
-              configXml,
-            });
+            await atInstance(instance, () =>
+              client.createJob({
+                instance,
+                folderFullName: input.folder,
+                name: input.name,
+                configXml,
+              }),
+            );
+            return true;
           },
         });
-        ctx.logger.info(
-          `Created Jenkins job ${jobFullName} on instance "${instance.name}": ${url}`,
-        );
+      } catch (error) {
+        // Created meanwhile (another run of the template): adopted or refused like any other
+        const raced =
+          isError(error) && error.name === 'InputError'
+            ? await existingTags()
+            : undefined;
+        if (!raced) throw error;
+        adopt(raced, 'Adopted the meanwhile created');
+        return;
       }
+      ctx.logger.info(
+        `Created Jenkins job ${jobFullName} on instance "${instance.name}", tagged with ${entityRef}: ${url}`,
+      );
       rememberCreated(ctx.task.id, `${instance.name}:${jobFullName}`);
-      ctx.output('jobFullName', jobFullName);
-      ctx.output('jobUrl', url);
-      ctx.output('annotation', annotation);
+      output({ created: true, adopted: false });
     },
   });
 
@@ -313,11 +510,15 @@ export function createJenkinsActions(options: {
             Object.entries(input.parameters).map(([k, v]) => [k, String(v)]),
           )
         : undefined;
-      const { queueId } = await client.triggerBuild(location, parameters);
+      const { queueId } = await atInstance(instance, () =>
+        client.triggerBuild(location, parameters),
+      );
       ctx.output('queueId', queueId);
       const deadline = Date.now() + (input.waitSeconds ?? 30) * 1000;
       while (Date.now() < deadline) {
-        const item = await client.getQueueItem(location, queueId);
+        const item = await atInstance(instance, () =>
+          client.getQueueItem(location, queueId),
+        );
         if (item?.cancelled)
           throw new Error(
             `Jenkins cancelled queue item ${queueId} of ${input.job}`,

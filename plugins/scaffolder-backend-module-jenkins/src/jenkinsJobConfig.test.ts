@@ -1,4 +1,9 @@
-import { pipelineFromScmConfigXml, xmlEscape } from './jenkinsJobConfig';
+import {
+  jobDescription,
+  pipelineFromScmConfigXml,
+  withJobDescription,
+  xmlEscape,
+} from './jenkinsJobConfig';
 
 describe('xmlEscape', () => {
   it('escapes the five XML special characters, & first', () => {
@@ -57,5 +62,61 @@ describe('pipelineFromScmConfigXml', () => {
     );
     // A password default would sit in config.xml in clear text for anyone who can read the job.
     expect(xml).not.toContain('never-written');
+  });
+});
+
+describe('jobDescription and withJobDescription', () => {
+  const append = (text: string) => (text ? `${text}\nadded` : 'added');
+
+  it("reads and changes the root element's description, not a parameter's", () => {
+    const xml = `<?xml version='1.1' encoding='UTF-8'?>
+<!-- a <description> in a comment -->
+<flow-definition plugin="workflow-job">
+  <properties><hudson.model.StringParameterDefinition><name>A</name><description>of a parameter</description></hudson.model.StringParameterDefinition></properties>
+  <description>Builds &amp; deploys &lt;api&gt; &#233;&#x41;<![CDATA[ <raw> ]]></description>
+  <disabled>false</disabled>
+</flow-definition>`;
+    expect(jobDescription(xml)).toBe('Builds & deploys <api> éA <raw> ');
+    const changed = withJobDescription(xml, append);
+    expect(changed).toContain(
+      '<description>Builds &amp; deploys &lt;api&gt; éA &lt;raw&gt; \nadded</description>',
+    );
+    expect(changed).toContain('<description>of a parameter</description>');
+    expect(jobDescription(changed)).toBe(
+      'Builds & deploys <api> éA <raw> \nadded',
+    );
+  });
+
+  it('adds a description where there is none, also to an empty root element', () => {
+    expect(jobDescription('<project><builders/></project>')).toBe('');
+    expect(withJobDescription('<project><builders/></project>', append)).toBe(
+      '<project><description>added</description><builders/></project>',
+    );
+    expect(withJobDescription('<project a="1" />', append)).toBe(
+      '<project a="1"><description>added</description></project>',
+    );
+    expect(
+      withJobDescription('<project><description /></project>', append),
+    ).toBe('<project><description>added</description></project>');
+  });
+
+  it('names the source and the line of XML it cannot read', () => {
+    expect(() => jobDescription('<project>', 'configXml')).toThrow(
+      'configXml is not well-formed XML: <project> is not closed',
+    );
+    expect(() => jobDescription('no xml here', 'configXml')).toThrow(
+      'configXml is not well-formed XML: it has no root element',
+    );
+    expect(() => jobDescription('</project>', 'configXml')).toThrow(
+      'configXml is not well-formed XML: it has no root element',
+    );
+    expect(() =>
+      jobDescription('<project>\n<!-- open\n</project>', 'configXml'),
+    ).toThrow(
+      'configXml is not well-formed XML: "<!--" at line 2 is never closed',
+    );
+    expect(() => jobDescription('<project>\n\n< oops', 'configXml')).toThrow(
+      'configXml is not well-formed XML: no element tag at line 3',
+    );
   });
 });

@@ -4,14 +4,17 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { ResourceScopes } from '@internal/backend-common';
 import { jiraClientServiceRef } from '@internal/plugin-jira-node';
 import { createJiraComponentAction } from './createJiraComponentAction';
 import { createJiraIssueAction } from './createJiraIssueAction';
+import { JiraProjectScopes } from './JiraProjectScopes';
 
 /**
  * Adds `jira:issue:create` and `jira:component:create` to the scaffolder. Their
  * `jira.issue.create` and `jira.component.create` permissions are registered by the Jira
- * backend plugin.
+ * backend plugin. `jira:component:create` is limited to the projects within the initiator's
+ * groups' `comet.resourceScopes.<group>.jira`.
  */
 export const scaffolderModuleJira = createBackendModule({
   pluginId: 'scaffolder',
@@ -23,11 +26,19 @@ export const scaffolderModuleJira = createBackendModule({
         jira: jiraClientServiceRef,
         permissions: coreServices.permissions,
         catalog: catalogServiceRef,
+        config: coreServices.rootConfig,
+        userInfo: coreServices.userInfo,
       },
-      async init({ scaffolder, jira, permissions, catalog }) {
+      async init({ scaffolder, jira, permissions, catalog, config, userInfo }) {
+        const projectScopes = JiraProjectScopes.create({
+          scopes: ResourceScopes.fromConfig(config),
+          instances: jira,
+          permissions,
+          userInfo,
+        });
         scaffolder.addActions(
           createJiraIssueAction({ jira, permissions, catalog }),
-          createJiraComponentAction({ jira, permissions }),
+          createJiraComponentAction({ jira, permissions, projectScopes }),
         );
       },
     });

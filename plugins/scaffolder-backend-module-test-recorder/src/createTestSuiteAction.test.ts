@@ -137,6 +137,35 @@ const created = (call: Invocation) => ({
   version: 1,
 });
 
+/** What the test recorder answers for a suite that does not exist. */
+function suiteNotFound(name = SUITE.name) {
+  return answered(
+    new NotFoundError(`Test suite ${name} not found`),
+    404,
+    'Not Found',
+  );
+}
+
+/** What the test recorder answers when the name is taken (its store's message). */
+function nameTaken(owner: string) {
+  return answered(
+    new ConflictError(
+      `A test suite named "${SUITE.name}" already exists, owned by ${owner}; choose another name`,
+    ),
+    409,
+    'Conflict',
+  );
+}
+
+/** Answers per action id, as the test recorder's actions would. */
+function byAction(answers: Record<string, (call: Invocation) => unknown>) {
+  return async (call: Invocation) => {
+    const answer = answers[call.id];
+    if (!answer) throw new Error(`unexpected call of ${call.id}`);
+    return (await answer(call)) as JsonValue;
+  };
+}
+
 describe('test-recorder:suite:create', () => {
   let workspace: string;
 
@@ -175,7 +204,12 @@ describe('test-recorder:suite:create', () => {
       definition: SUITE,
       message: 'From the new-service template',
     });
-    expect(output).toEqual({ name: 'payouts-api-smoke', version: 1 });
+    expect(output).toEqual({
+      name: 'payouts-api-smoke',
+      version: 1,
+      created: true,
+      adopted: false,
+    });
     expect(logs).toEqual([
       `Created the test suite "payouts-api-smoke" (version 1) for ${ENTITY_REF}`,
     ]);
@@ -206,7 +240,12 @@ describe('test-recorder:suite:create', () => {
       { entityRef: ENTITY_REF, suite: SUITE },
     );
 
-    expect(output).toEqual({ name: 'payouts-api-smoke', version: 1 });
+    expect(output).toEqual({
+      name: 'payouts-api-smoke',
+      version: 1,
+      created: true,
+      adopted: false,
+    });
     expect(actions.calls).toHaveLength(4);
     expect(actions.calls.every(call => call.credentials === INITIATOR)).toBe(
       true,
@@ -234,7 +273,12 @@ describe('test-recorder:suite:create', () => {
       createTestSuiteAction({ actions, clock }),
       { entityRef: ENTITY_REF, suite: SUITE },
     );
-    expect(output).toEqual({ name: 'payouts-api-smoke', version: 1 });
+    expect(output).toEqual({
+      name: 'payouts-api-smoke',
+      version: 1,
+      created: true,
+      adopted: false,
+    });
     expect(actions.calls).toHaveLength(2);
   });
 
@@ -305,13 +349,6 @@ describe('test-recorder:suite:create', () => {
       403,
       'Forbidden',
       NotAllowedError,
-    ],
-    [
-      'the suite exists',
-      new ConflictError('A suite named payouts-api-smoke already exists'),
-      409,
-      'Conflict',
-      ConflictError,
     ],
     [
       'an invalid definition',
@@ -402,6 +439,108 @@ describe('test-recorder:suite:create', () => {
       }),
     ).rejects.toThrow(
       `test-recorder:create-suite answered {"name":"payouts-api-smoke"} instead of the suite's name and version`,
+    );
+  });
+
+  it('adopts the suite of that name the entity already owns (a re-run), changing nothing', async () => {
+    const actions = new FakeActions(
+      byAction({
+        'test-recorder:create-suite': async () => {
+          throw await nameTaken(ENTITY_REF);
+        },
+        'test-recorder:list-suites': () => ({
+          suites: [
+            { name: 'payouts-api-other', version: 1, tests: 1 },
+            { name: 'payouts-api-smoke', version: 3, tests: 1 },
+          ],
+          missing: [],
+        }),
+      }),
+    );
+    const { output, logs } = await runAction(
+      createTestSuiteAction({ actions }),
+      { entityRef: ENTITY_REF, suite: SUITE },
+    );
+    expect(output).toEqual({
+      name: 'payouts-api-smoke',
+      version: 3,
+      created: false,
+      adopted: true,
+    });
+    expect(logs).toEqual([
+      `Adopted the test suite "payouts-api-smoke" (version 3) of ${ENTITY_REF}, which owns it; nothing changed`,
+    ]);
+    expect(actions.calls.map(c => [c.id, c.input, c.credentials])).toEqual([
+      [
+        'test-recorder:create-suite',
+        { entityRef: ENTITY_REF, definition: SUITE },
+        INITIATOR,
+      ],
+      ['test-recorder:list-suites', { entityRef: ENTITY_REF }, INITIATOR],
+    ]);
+  });
+
+  it('refuses a suite of that name another entity owns, with the test recorder message', async () => {
+    const actions = new FakeActions(
+      byAction({
+        'test-recorder:create-suite': async () => {
+          throw await nameTaken('component:default/someone-else');
+        },
+        'test-recorder:list-suites': () => ({
+          suites: [{ name: 'payouts-api-other', version: 1 }],
+          missing: [],
+        }),
+      }),
+    );
+    const run = runAction(createTestSuiteAction({ actions }), {
+      entityRef: ENTITY_REF,
+      suite: SUITE,
+    });
+    await expect(run).rejects.toThrow(ConflictError);
+    await expect(run).rejects.toThrow(
+      `The test recorder did not create the test suite "payouts-api-smoke" (1 test) for ${ENTITY_REF}: A test suite named "payouts-api-smoke" already exists, owned by component:default/someone-else; choose another name`,
+    );
+  });
+
+  it("says so when it cannot read the entity's suites after a conflict", async () => {
+    const failing = new FakeActions(
+      byAction({
+        'test-recorder:create-suite': async () => {
+          throw await nameTaken(ENTITY_REF);
+        },
+        'test-recorder:list-suites': async () => {
+          throw await answered(
+            new NotFoundError('Action "test-recorder:list-suites" not found'),
+            404,
+            'Not Found',
+          );
+        },
+      }),
+    );
+    await expect(
+      runAction(createTestSuiteAction({ actions: failing }), {
+        entityRef: ENTITY_REF,
+        suite: SUITE,
+      }),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: `The test recorder could not list the test suites of ${ENTITY_REF}: Action "test-recorder:list-suites" not found (is @internal/plugin-test-recorder-backend installed, and test-recorder listed in backend.actions.pluginSources?)`,
+    });
+    const garbled = new FakeActions(
+      byAction({
+        'test-recorder:create-suite': async () => {
+          throw await nameTaken(ENTITY_REF);
+        },
+        'test-recorder:list-suites': () => ({ suites: 'none' }),
+      }),
+    );
+    await expect(
+      runAction(createTestSuiteAction({ actions: garbled }), {
+        entityRef: ENTITY_REF,
+        suite: SUITE,
+      }),
+    ).rejects.toThrow(
+      `test-recorder:list-suites answered {"suites":"none"} instead of the entity's suites`,
     );
   });
 
@@ -548,7 +687,12 @@ describe('test-recorder:suite:create', () => {
         { workspacePath: workspace },
       );
 
-      expect(output).toEqual({ name: 'payments-api-smoke', version: 1 });
+      expect(output).toEqual({
+        name: 'payments-api-smoke',
+        version: 1,
+        created: true,
+        adopted: false,
+      });
       expect(actions.calls).toHaveLength(1);
       expect(actions.calls[0].input).toEqual({
         entityRef: 'component:default/payments-api',
@@ -581,7 +725,12 @@ describe('test-recorder:suite:create', () => {
         { entityRef: ENTITY_REF, suiteFile: './smoke.json' },
         { workspacePath: workspace },
       );
-      expect(output).toEqual({ name: 'payouts-api-smoke', version: 1 });
+      expect(output).toEqual({
+        name: 'payouts-api-smoke',
+        version: 1,
+        created: true,
+        adopted: false,
+      });
       expect(actions.calls[0].input!.definition).toEqual(SUITE);
     });
 
@@ -711,8 +860,14 @@ describe('test-recorder:suite:create', () => {
   });
 
   describe('dry run', () => {
-    it('validates the suite and outputs its name with version 0, invoking nothing', async () => {
-      const actions = new FakeActions(created);
+    it('validates the suite, reads whether its name is taken, and creates nothing', async () => {
+      const actions = new FakeActions(
+        byAction({
+          'test-recorder:get-suite': async () => {
+            throw await suiteNotFound('payments-api-smoke');
+          },
+        }),
+      );
       await writeFile(
         join(workspace, 'smoke.json'),
         await readFile(EXAMPLE_SUITE_FILE, 'utf8'),
@@ -725,15 +880,29 @@ describe('test-recorder:suite:create', () => {
         },
         { isDryRun: true, workspacePath: workspace },
       );
-      expect(output).toEqual({ name: 'payments-api-smoke', version: 0 });
+      expect(output).toEqual({
+        name: 'payments-api-smoke',
+        version: 0,
+        created: false,
+        adopted: false,
+      });
       expect(logs).toEqual([
         'Dry run: would create the test suite "payments-api-smoke" (2 tests) for component:default/payments-api',
       ]);
-      expect(actions.calls).toEqual([]);
+      expect(actions.calls.map(c => [c.id, c.input])).toEqual([
+        ['test-recorder:get-suite', { suite: 'payments-api-smoke' }],
+      ]);
     });
 
     it('asks the edit permission the real run needs, when the entity exists', async () => {
-      const actions = new FakeActions(created);
+      const actions = new FakeActions(
+        byAction({
+          'test-recorder:list-suites': () => ({ suites: [], missing: [] }),
+          'test-recorder:get-suite': async () => {
+            throw await suiteNotFound();
+          },
+        }),
+      );
       const asked: Array<[string, string]> = [];
       const action = (answer: 'allowed' | 'denied' | 'missing') =>
         createTestSuiteAction({
@@ -753,6 +922,7 @@ describe('test-recorder:suite:create', () => {
       ).rejects.toThrow(
         `You may not create test suites for ${ENTITY_REF} (test-recorder.suite.edit)`,
       );
+      expect(actions.calls).toEqual([]);
       for (const answer of ['allowed', 'missing'] as const) {
         const { output } = await runAction(action(answer), input, {
           isDryRun: true,
@@ -764,7 +934,75 @@ describe('test-recorder:suite:create', () => {
         ['user:default/ada', ENTITY_REF],
         ['user:default/ada', ENTITY_REF],
       ]);
-      expect(actions.calls).toEqual([]);
+      // Reads only: the entity's suites when it exists, then the name
+      expect(actions.calls.map(c => c.id)).toEqual([
+        'test-recorder:list-suites',
+        'test-recorder:get-suite',
+        'test-recorder:get-suite',
+      ]);
+    });
+
+    it("says it would adopt the entity's own suite, and refuses a name another entity has", async () => {
+      const mayEdit = async () => 'allowed' as const;
+      const input = { entityRef: ENTITY_REF, suite: SUITE };
+      const own = new FakeActions(
+        byAction({
+          'test-recorder:list-suites': () => ({
+            suites: [{ name: 'payouts-api-smoke', version: 2 }],
+            missing: [],
+          }),
+        }),
+      );
+      const adopted = await runAction(
+        createTestSuiteAction({ actions: own, mayEdit }),
+        input,
+        { isDryRun: true },
+      );
+      expect(adopted.output).toEqual({
+        name: 'payouts-api-smoke',
+        version: 2,
+        created: false,
+        adopted: true,
+      });
+      expect(adopted.logs).toEqual([
+        `Dry run: would adopt the test suite "payouts-api-smoke" (version 2) of ${ENTITY_REF}, which owns it; nothing changed`,
+      ]);
+
+      const conflict = `The test recorder would not create the test suite "payouts-api-smoke" (1 test) for ${ENTITY_REF}: a test suite named "payouts-api-smoke" already exists and ${ENTITY_REF} does not own it; choose another name`;
+      // Someone else's suite, readable or not
+      for (const getSuite of [
+        () => ({ definition: SUITE, version: 1, files: [] }),
+        async () => {
+          throw await answered(
+            new NotAllowedError('You may not read this suite'),
+            403,
+            'Forbidden',
+          );
+        },
+      ]) {
+        const taken = new FakeActions(
+          byAction({
+            'test-recorder:list-suites': () => ({ suites: [], missing: [] }),
+            'test-recorder:get-suite': getSuite,
+          }),
+        );
+        await expect(
+          runAction(createTestSuiteAction({ actions: taken, mayEdit }), input, {
+            isDryRun: true,
+          }),
+        ).rejects.toMatchObject({ name: 'ConflictError', message: conflict });
+      }
+
+      const unreachable = new FakeActions(() => {
+        throw new TypeError('fetch failed');
+      });
+      await expect(
+        runAction(createTestSuiteAction({ actions: unreachable }), input, {
+          isDryRun: true,
+        }),
+      ).rejects.toThrow(
+        'The test recorder could not look up the test suite "payouts-api-smoke": fetch failed',
+      );
     });
 
     it('fails on an invalid suite as a real run would', async () => {

@@ -26,8 +26,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const ACTION_ID = 'test-recorder:suite:create';
 
-/** The test recorder's own action, registered by @internal/plugin-test-recorder-backend. */
+/** The test recorder's own actions, registered by @internal/plugin-test-recorder-backend. */
 export const CREATE_SUITE_ACTION_ID = 'test-recorder:create-suite';
+export const LIST_SUITES_ACTION_ID = 'test-recorder:list-suites';
+export const GET_SUITE_ACTION_ID = 'test-recorder:get-suite';
 
 export const DEFAULT_WAIT_FOR_ENTITY_SECONDS = 120;
 export const MAX_WAIT_FOR_ENTITY_SECONDS = 600;
@@ -158,10 +160,86 @@ async function readSuiteFile(
 export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
   const { actions } = options;
   const clock = options.clock ?? systemClock;
+
+  /**
+   * A read through the test recorder's actions, as the user: its output, or the name of a
+   * failure in `tolerated`; any other failure throws, saying what could not be read and why.
+   */
+  const read = async (
+    id: string,
+    input: JsonObject,
+    credentials: BackstageCredentials,
+    what: string,
+    tolerated: string[] = [],
+  ): Promise<{ output?: unknown; failure?: string }> => {
+    try {
+      return {
+        output: (await actions.invoke({ id, input, credentials })).output,
+      };
+    } catch (error) {
+      const failure = remoteFailure(error);
+      const missingAction = failure.message.includes(id);
+      if (tolerated.includes(failure.name) && !missingAction) {
+        return { failure: failure.name };
+      }
+      const hint = missingAction
+        ? ' (is @internal/plugin-test-recorder-backend installed, and test-recorder listed in backend.actions.pluginSources?)'
+        : '';
+      const ErrorType = ERROR_TYPES[failure.name] ?? Error;
+      throw new ErrorType(
+        `The test recorder could not ${what}: ${failure.message}${hint}`,
+      );
+    }
+  };
+
+  /** The version of the suite `name` if `entityRef` owns it (test-recorder:list-suites). */
+  const ownedSuiteVersion = async (
+    credentials: BackstageCredentials,
+    entityRef: string,
+    name: string,
+  ): Promise<number | undefined> => {
+    const { output } = await read(
+      LIST_SUITES_ACTION_ID,
+      { entityRef },
+      credentials,
+      `list the test suites of ${entityRef}`,
+    );
+    const suites = (output as { suites?: unknown } | undefined)?.suites;
+    if (!Array.isArray(suites)) {
+      throw new Error(
+        `${LIST_SUITES_ACTION_ID} answered ${JSON.stringify(
+          output,
+        )} instead of the entity's suites`,
+      );
+    }
+    const own = suites.find(
+      (suite: { name?: unknown } | null) => suite?.name === name,
+    ) as { version?: unknown } | undefined;
+    return typeof own?.version === 'number' ? own.version : undefined;
+  };
+
+  /**
+   * Whether a suite `name` exists (test-recorder:get-suite): not found is the only "no"; a
+   * suite the user may not read exists all the same.
+   */
+  const suiteExists = async (
+    credentials: BackstageCredentials,
+    name: string,
+  ): Promise<boolean> => {
+    const { failure } = await read(
+      GET_SUITE_ACTION_ID,
+      { suite: name },
+      credentials,
+      `look up the test suite "${name}"`,
+      ['NotFoundError', 'NotAllowedError'],
+    );
+    return failure !== 'NotFoundError';
+  };
+
   return createTemplateAction({
     id: ACTION_ID,
     description:
-      "Creates a browser test suite owned by a catalog entity, from a suite in Comet's step format (the suite input) or a JSON suite file in the workspace (suiteFile). It needs test-recorder.suite.edit on the entity for the user who started the task. An entity registered by an earlier step is waited for until the catalog has it (waitForEntitySeconds). Dry run validates the suite and creates nothing.",
+      "Creates a browser test suite owned by a catalog entity, from a suite in Comet's step format (the suite input) or a JSON suite file in the workspace (suiteFile). It needs test-recorder.suite.edit on the entity for the user who started the task. An entity registered by an earlier step is waited for until the catalog has it (waitForEntitySeconds). A suite of that name the entity already owns is adopted as it is (created: false, adopted: true), so a re-run of the template resumes; a suite of that name owned by another entity is a conflict. Dry run validates the suite, says whether it would create, adopt or conflict, and creates nothing.",
     examples: [
       {
         description:
@@ -253,7 +331,17 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
         version: z =>
           z
             .number()
-            .describe("The suite's version: 1 when created, 0 in a dry run"),
+            .describe(
+              "The suite's version: 1 when created, the current one when adopted, 0 in a dry run that would create it",
+            ),
+        created: z =>
+          z.boolean().describe('Whether this run created the suite'),
+        adopted: z =>
+          z
+            .boolean()
+            .describe(
+              'Whether a suite of that name the entity already owned was adopted, unchanged (or would be, in a dry run)',
+            ),
       },
     },
     async handler(ctx) {
@@ -315,28 +403,55 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
         );
       }
 
+      const outputSuite = (
+        suite: { name: string; version: number },
+        outcome: { created: boolean; adopted: boolean },
+      ) => {
+        ctx.output('name', suite.name);
+        ctx.output('version', suite.version);
+        ctx.output('created', outcome.created);
+        ctx.output('adopted', outcome.adopted);
+      };
+      const adopted = (version: number, how: string) =>
+        `${how} the test suite "${name}" (version ${version}) of ${entityRef}, which owns it; nothing changed`;
+
       if (ctx.isDryRun) {
+        const credentials = await ctx.getInitiatorCredentials();
         const decision = options.mayEdit
-          ? await options.mayEdit(
-              await ctx.getInitiatorCredentials(),
-              entityRef,
-            )
+          ? await options.mayEdit(credentials, entityRef)
           : 'missing';
         if (decision === 'denied') {
           throw new NotAllowedError(
             `You may not create test suites for ${entityRef} (test-recorder.suite.edit)`,
           );
         }
+        // Reads only: the entity's own suite of that name, else anyone's
+        const owned =
+          decision === 'allowed'
+            ? await ownedSuiteVersion(credentials, entityRef, name)
+            : undefined;
+        if (owned !== undefined) {
+          logger.info(adopted(owned, 'Dry run: would adopt'));
+          outputSuite(
+            { name, version: owned },
+            { created: false, adopted: true },
+          );
+          return;
+        }
+        if (await suiteExists(credentials, name)) {
+          throw new ConflictError(
+            `The test recorder would not create ${what}: a test suite named "${name}" already exists and ${entityRef} does not own it; choose another name`,
+          );
+        }
         logger.info(`Dry run: would create ${what}`);
-        ctx.output('name', name);
-        ctx.output('version', 0);
+        outputSuite({ name, version: 0 }, { created: false, adopted: false });
         return;
       }
 
       const credentials = await ctx.getInitiatorCredentials();
       /** One invoke: the suite, or the catalog not having the entity yet; else it throws. */
       const invokeCreateSuite = async (): Promise<
-        | { output: { name: string; version: number } }
+        | { output: { name: string; version: number; adopted?: boolean } }
         | { failure: { name: string; message: string } }
       > => {
         let output: unknown;
@@ -354,6 +469,17 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
             failure.message.toLocaleLowerCase('en-US').includes(entityRef)
           ) {
             return { failure };
+          }
+          if (failure.name === 'ConflictError') {
+            // The name is taken: by this entity (an earlier run of the template), it is adopted
+            const version = await ownedSuiteVersion(
+              credentials,
+              entityRef,
+              name,
+            );
+            if (version !== undefined) {
+              return { output: { name, version, adopted: true } };
+            }
           }
           const hint =
             notFound && failure.message.includes(CREATE_SUITE_ACTION_ID)
@@ -406,11 +532,15 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
           }
         },
       });
+      if (created.adopted) {
+        logger.info(adopted(created.version, 'Adopted'));
+        outputSuite(created, { created: false, adopted: true });
+        return;
+      }
       logger.info(
         `Created the test suite "${created.name}" (version ${created.version}) for ${entityRef}`,
       );
-      ctx.output('name', created.name);
-      ctx.output('version', created.version);
+      outputSuite(created, { created: true, adopted: false });
     },
   });
 }

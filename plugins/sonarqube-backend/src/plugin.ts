@@ -35,6 +35,7 @@ export const sonarqubePlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        userInfo: coreServices.userInfo,
         cache: coreServices.cache,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
@@ -49,6 +50,7 @@ export const sonarqubePlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         auditor,
+        userInfo,
         cache,
         catalog,
         actionsRegistry,
@@ -73,6 +75,7 @@ export const sonarqubePlugin = createBackendPlugin({
           permissions,
           cache,
           scopes: ResourceScopes.fromConfig(config),
+          userInfo,
           cacheTtlMs:
             (config.getOptionalNumber('sonarqube.cacheTtlSeconds') ?? 300) *
             1000,

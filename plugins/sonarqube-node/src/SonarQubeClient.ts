@@ -137,6 +137,8 @@ export class SonarQubeClient {
   }
 
   private readonly listeners: SonarQubeRequestListener[] = [];
+  /** Instances whose token may not administer: projects are listed by what it may browse. */
+  private readonly browseOnly = new Set<string>();
 
   constructor(
     private readonly options: {
@@ -662,6 +664,67 @@ export class SonarQubeClient {
       },
     );
     return body.components;
+  }
+
+  /**
+   * Projects whose key or name contains `query` (every project without it): the first
+   * `pageSize` (at most 500), and how many match. `api/projects/search` needs the Administer permission;
+   * when the token lacks it (403) `api/components/search_projects` answers instead, with the
+   * projects the token may browse, and that instance keeps using it until restart.
+   */
+  async listProjects(query: {
+    instance?: string;
+    query?: string;
+    pageSize: number;
+  }): Promise<{
+    projects: SonarQubeProjectInfo[];
+    total: number;
+    api: 'api/projects/search' | 'api/components/search_projects';
+  }> {
+    const instance = this.instance(query.instance);
+    // SonarQube's filter language ends a string at a quote: keep none
+    const text = query.query?.replace(/"/g, '').trim() || undefined;
+    const ps = Math.min(Math.max(1, query.pageSize), 500);
+    if (!this.browseOnly.has(instance.name)) {
+      try {
+        const body = await this.request<{
+          paging: { total: number };
+          components: SonarQubeProjectInfo[];
+        }>(instance.name, 'api/projects/search', {
+          params: {
+            q: text,
+            qualifiers: 'TRK',
+            p: 1,
+            ps,
+            organization: instance.organization,
+          },
+        });
+        return {
+          projects: body.components,
+          total: body.paging.total,
+          api: 'api/projects/search',
+        };
+      } catch (error) {
+        if ((error as Error).name !== 'NotAllowedError') throw error;
+        this.browseOnly.add(instance.name);
+      }
+    }
+    const body = await this.request<{
+      paging: { total: number };
+      components: SonarQubeProjectInfo[];
+    }>(instance.name, 'api/components/search_projects', {
+      params: {
+        filter: text ? `query = "${text}"` : undefined,
+        p: 1,
+        ps,
+        organization: instance.organization,
+      },
+    });
+    return {
+      projects: body.components.map(c => ({ key: c.key, name: c.name })),
+      total: body.paging.total,
+      api: 'api/components/search_projects',
+    };
   }
 
   async createProject(query: {

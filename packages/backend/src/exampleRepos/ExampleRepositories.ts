@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { execFile } from 'node:child_process';
+import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -33,6 +34,18 @@ export type ExampleRepository = {
   commit: string;
 };
 
+/** A served repository's folder name: `<name>.git`. */
+const REPOSITORY_DIR = /^([a-z0-9][a-z0-9-]*)\.git$/;
+
+/**
+ * The git config key comet:repo:create (plugins/scaffolder-backend-module-comet) tags its
+ * repositories with: the entity each belongs to.
+ */
+export const ENTITY_TAG_KEY = 'comet.entity';
+
+/** How long the list of served repositories is reused before the folder is read again. */
+export const SERVED_LIST_TTL_MS = 2000;
+
 /**
  * Turns each folder under `examples/projects/` into a bare git repository (branch `main`), so
  * that example components have a real repository to check out with no network. A repository
@@ -43,19 +56,136 @@ export class ExampleRepositories {
     sourceDir: string;
     targetDir: string;
     logger: LoggerService;
+    /** The clock of the served list's cache; tests pass their own. */
+    now?: () => number;
   }) {
     return new ExampleRepositories(
       path.resolve(options.sourceDir),
       path.resolve(options.targetDir),
       options.logger,
+      options.now ?? Date.now,
     );
   }
+
+  /** The examples the last sync wrote. */
+  private synced = new Set<string>();
+  /** Created repositories already seen tagged: a tag is never removed, so no need to ask again. */
+  private readonly tagged = new Set<string>();
+  /** Folders found without a tag, and when: not asked again for SERVED_LIST_TTL_MS. */
+  private readonly untagged = new Map<string, number>();
+  private servedList?: { readAt: number; names: Promise<Set<string>> };
 
   private constructor(
     readonly sourceDir: string,
     readonly targetDir: string,
     private readonly logger: LoggerService,
+    private readonly now: () => number,
   ) {}
+
+  /**
+   * The repositories the portal serves, for the list a wrong URL's answer shows: the examples
+   * synced at start-up, and those created since by comet:repo:create (a `<name>.git` tagged
+   * with `comet.entity`). The folder is read again at most every {@link SERVED_LIST_TTL_MS}.
+   */
+  served(): Promise<Set<string>> {
+    const now = this.now();
+    if (this.servedList && now - this.servedList.readAt < SERVED_LIST_TTL_MS) {
+      return this.servedList.names;
+    }
+    const names = this.readServed();
+    this.servedList = { readAt: now, names };
+    // A failed read is not reused
+    names.catch(() => {
+      if (this.servedList?.names === names) this.servedList = undefined;
+    });
+    return names;
+  }
+
+  /**
+   * Whether `<name>.git` is served, asked on each request: an example, or a repository tagged
+   * by comet:repo:create, including one created a moment ago (the catalog reads a new
+   * service's catalog file right after the template created its repository). A folder without
+   * a tag is asked about again after {@link SERVED_LIST_TTL_MS}.
+   */
+  async isServed(name: string): Promise<boolean> {
+    if (!REPOSITORY_DIR.test(`${name}.git`)) return false;
+    if (this.synced.has(name)) return true;
+    const gitDir = path.join(this.targetDir, `${name}.git`);
+    const info = await fs.stat(gitDir).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      this.tagged.delete(name);
+      this.untagged.delete(name);
+      return false;
+    }
+    if (this.tagged.has(name)) return true;
+    const checkedAt = this.untagged.get(name);
+    if (
+      checkedAt !== undefined &&
+      this.now() - checkedAt < SERVED_LIST_TTL_MS
+    ) {
+      return false;
+    }
+    if (await this.entityTag(gitDir)) {
+      this.tagged.add(name);
+      this.untagged.delete(name);
+      return true;
+    }
+    this.untagged.set(name, this.now());
+    return false;
+  }
+
+  private async readServed(): Promise<Set<string>> {
+    const names = new Set(this.synced);
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(this.targetDir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return names;
+      throw error;
+    }
+    const present = new Set<string>();
+    for (const entry of entries) {
+      const name = REPOSITORY_DIR.exec(entry.name)?.[1];
+      if (!name || !entry.isDirectory() || names.has(name)) continue;
+      present.add(name);
+      if (
+        this.tagged.has(name) ||
+        (await this.entityTag(path.join(this.targetDir, entry.name)))
+      ) {
+        this.tagged.add(name);
+        names.add(name);
+      }
+    }
+    // A deleted repository is asked about again should it come back
+    for (const name of this.tagged) {
+      if (!present.has(name)) this.tagged.delete(name);
+    }
+    return names;
+  }
+
+  /** The entity a repository is tagged with, or undefined for an example's. */
+  private async entityTag(gitDir: string): Promise<string | undefined> {
+    try {
+      const { stdout } = await execFileAsync(
+        'git',
+        [
+          'config',
+          '--file',
+          path.join(gitDir, 'config'),
+          '--get',
+          ENTITY_TAG_KEY,
+        ],
+        {
+          env: { PATH: process.env.PATH, GIT_CONFIG_NOSYSTEM: '1' },
+          timeout: 10_000,
+        },
+      );
+      return stdout.trim() || undefined;
+    } catch {
+      // Exit code 1: no such key (or no config file)
+      return undefined;
+    }
+  }
 
   async sync(): Promise<ExampleRepository[]> {
     let names: string[];
@@ -74,8 +204,20 @@ export class ExampleRepositories {
     await fs.mkdir(this.targetDir, { recursive: true });
     const repositories: ExampleRepository[] = [];
     for (const name of names) {
+      const tag = await this.entityTag(
+        path.join(this.targetDir, `${name}.git`),
+      );
+      if (tag) {
+        // Never overwrite what a template created under an example's name
+        this.logger.warn(
+          `Example ${name} is not served: ${name}.git belongs to ${tag} (created by comet:repo:create); rename the example`,
+        );
+        continue;
+      }
       repositories.push(await this.syncOne(name));
     }
+    this.synced = new Set(repositories.map(repository => repository.name));
+    this.servedList = undefined;
     return repositories;
   }
 

@@ -2,8 +2,10 @@
  * The example repositories' git endpoint with real `git http-backend` processes: clients that
  * leave, hang or send too much must not leave git processes behind or crash the backend.
  */
-import { mockServices } from '@backstage/backend-test-utils';
-import { ChildProcess, execFile } from 'node:child_process';
+import { UrlReaders } from '@backstage/backend-defaults/urlReader';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { ChildProcess, execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import express from 'express';
 import fs from 'node:fs';
@@ -14,7 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ExampleRepositories } from './ExampleRepositories';
-import { createGitHttpRouter, GitHttpLimits } from './gitHttpRouter';
+import { exampleReposPlugin } from './plugin';
+import {
+  createGitHttpRouter,
+  GitHttpLimits,
+  MAX_RAW_FILE_BYTES,
+} from './gitHttpRouter';
 
 jest.setTimeout(60_000);
 
@@ -93,14 +100,20 @@ async function waitFor(what: string, condition: () => boolean) {
   }
 }
 
-async function startServer(limits: Partial<GitHttpLimits> = {}) {
+async function startServer(
+  limits: Partial<GitHttpLimits> = {},
+  repositories: () => Set<string> | Promise<Set<string>> = () =>
+    new Set(['demo']),
+  isServed?: (name: string) => Promise<boolean>,
+) {
   const logger = mockServices.logger.mock();
   const queued: string[] = [];
   const app = express();
   app.use(
     createGitHttpRouter({
       projectRoot,
-      repositories: () => new Set(['demo']),
+      repositories,
+      isServed,
       logger,
       limits,
       onSpawn: child => spawned.push(child),
@@ -364,5 +377,359 @@ describe('createGitHttpRouter', () => {
     streamed.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
     expect(await response).toBe('HTTP/1.1 413 Payload Too Large');
     await waitFor('the git process group exited', () => !groupIsRunning(pid!));
+  });
+});
+
+/** A GET with the path sent exactly as given (fetch would resolve `..` segments). */
+function getText(port: number, requestPath: string) {
+  return new Promise<{
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    text: string;
+  }>((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: requestPath }, res => {
+        const chunks: Buffer[] = [];
+        res.on('data', chunk => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      })
+      .on('error', reject);
+  });
+}
+
+describe('raw files', () => {
+  let mainCommit: string;
+
+  beforeAll(() => {
+    const work = path.join(workDir, 'svc-work');
+    const write = (relative: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(work, relative)), {
+        recursive: true,
+      });
+      fs.writeFileSync(path.join(work, relative), text);
+    };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: work,
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'Test',
+      GIT_AUTHOR_EMAIL: 'test@example.com',
+      GIT_COMMITTER_NAME: 'Test',
+      GIT_COMMITTER_EMAIL: 'test@example.com',
+    };
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: work, env }).toString().trim();
+    write('catalog-info.yaml', 'kind: Component\n');
+    write('docs/guide.md', '# Guide\n');
+    write('docs/<script>.html', '<script>alert(1)</script>\n');
+    write('exact.txt', 'y'.repeat(MAX_RAW_FILE_BYTES));
+    write('big.txt', 'x'.repeat(MAX_RAW_FILE_BYTES + 1));
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('commit', '-q', '-m', 'first');
+    git('tag', 'v1.0');
+    mainCommit = git('rev-parse', 'HEAD');
+    git('checkout', '-q', '-b', 'feature/x');
+    write('catalog-info.yaml', 'kind: Component # feature\n');
+    git('commit', '-q', '-am', 'feature');
+    git('clone', '-q', '--bare', work, path.join(projectRoot, 'svc.git'));
+  });
+
+  const served = async () => new Set(['demo', 'svc']);
+
+  it('serves a file of a branch as plain text, not to be sniffed', async () => {
+    const { port } = await startServer({}, served);
+    const answer = await getText(port, '/svc.git/raw/main/catalog-info.yaml');
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(answer.text).toBe('kind: Component\n');
+    const html = await getText(
+      port,
+      '/svc.git/raw/main/docs/%3Cscript%3E.html',
+    );
+    expect(html.status).toBe(200);
+    expect(html.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect((await getText(port, '/svc.git/raw/main/docs/guide.md')).text).toBe(
+      '# Guide\n',
+    );
+  });
+
+  it('finds the ref among branches (with slashes), tags and commit ids', async () => {
+    const { port } = await startServer({}, served);
+    const text = async (requestPath: string) =>
+      (await getText(port, requestPath)).text;
+    expect(await text('/svc.git/raw/feature/x/catalog-info.yaml')).toBe(
+      'kind: Component # feature\n',
+    );
+    expect(await text('/svc.git/raw/v1.0/catalog-info.yaml')).toBe(
+      'kind: Component\n',
+    );
+    expect(await text(`/svc.git/raw/${mainCommit}/catalog-info.yaml`)).toBe(
+      'kind: Component\n',
+    );
+    expect(
+      await text(`/svc.git/raw/${mainCommit.slice(0, 8)}/docs/guide.md`),
+    ).toBe('# Guide\n');
+  });
+
+  it('answers 404 with the reason for a missing file, a folder, an unknown ref or commit', async () => {
+    const { port } = await startServer({}, served);
+    const cases: Array<[string, string]> = [
+      [
+        '/svc.git/raw/main/missing.yaml',
+        'No file missing.yaml at main in svc.git\n',
+      ],
+      [
+        '/svc.git/raw/main/docs',
+        'docs at main in svc.git is a folder, not a file\n',
+      ],
+      [
+        '/svc.git/raw/develop/catalog-info.yaml',
+        'No branch, tag or commit in raw/develop/catalog-info.yaml of svc.git (its branches: feature/x, main)\n',
+      ],
+      [
+        `/svc.git/raw/${'0'.repeat(40)}/catalog-info.yaml`,
+        `No commit ${'0'.repeat(40)} in svc.git\n`,
+      ],
+      ['/nope.git/raw/main/catalog-info.yaml', 'No repository nope.git\n'],
+    ];
+    for (const [requestPath, message] of cases) {
+      const answer = await getText(port, requestPath);
+      expect([requestPath, answer.status, answer.text]).toEqual([
+        requestPath,
+        404,
+        message,
+      ]);
+    }
+  });
+
+  it('refuses .., empty segments and a missing path with 400', async () => {
+    const { port } = await startServer({}, served);
+    for (const requestPath of [
+      '/svc.git/raw/main/../svc.git/config',
+      '/svc.git/raw/main/%2e%2e/config',
+      '/svc.git/raw/main//catalog-info.yaml',
+      '/svc.git/raw/main/./catalog-info.yaml',
+      '/svc.git/raw/main',
+      '/svc.git/raw/main/%0a',
+    ]) {
+      const answer = await getText(port, requestPath);
+      expect([requestPath, answer.status]).toEqual([requestPath, 400]);
+      expect(answer.text).toMatch(/^Give raw\/<ref>\/<path>/);
+    }
+    const malformed = await getText(port, '/svc.git/raw/main/%E0%A4%A');
+    expect(malformed.status).toBe(400);
+    expect(malformed.text).toBe(
+      'The path main/%E0%A4%A is not a valid URL path\n',
+    );
+  });
+
+  it('serves files up to 1 MiB and answers 413 for larger ones', async () => {
+    const { port } = await startServer({}, served);
+    const exact = await getText(port, '/svc.git/raw/main/exact.txt');
+    expect(exact.status).toBe(200);
+    expect(exact.text.length).toBe(MAX_RAW_FILE_BYTES);
+    const big = await getText(port, '/svc.git/raw/main/big.txt');
+    expect(big.status).toBe(413);
+    expect(big.text).toBe(
+      `big.txt at main in svc.git has ${
+        MAX_RAW_FILE_BYTES + 1
+      } bytes; files over ${MAX_RAW_FILE_BYTES} bytes are not served raw (clone the repository)\n`,
+    );
+  });
+
+  it('asks for the served repositories on every request: one added later is served, raw and cloned', async () => {
+    const names = new Set(['demo']);
+    const { port } = await startServer({}, async () => names);
+    expect(
+      (await getText(port, '/svc.git/raw/main/catalog-info.yaml')).status,
+    ).toBe(404);
+    expect(
+      (await get(port, '/svc.git/info/refs?service=git-upload-pack')).status,
+    ).toBe(404);
+    names.add('svc');
+    expect(
+      (await getText(port, '/svc.git/raw/main/catalog-info.yaml')).status,
+    ).toBe(200);
+    const target = path.join(workDir, 'svc-clone');
+    await execFileAsync('git', [
+      'clone',
+      '--quiet',
+      `http://127.0.0.1:${port}/svc.git`,
+      target,
+    ]);
+    expect(fs.readFileSync(path.join(target, 'docs', 'guide.md'), 'utf8')).toBe(
+      '# Guide\n',
+    );
+  });
+
+  it("is what the catalog reads a new service's catalog file through, with reading.allow limited to the path", async () => {
+    const app = express();
+    app.use(
+      '/api/example-repos',
+      createGitHttpRouter({
+        projectRoot,
+        repositories: served,
+        logger: mockServices.logger.mock(),
+      }),
+    );
+    app.get('/api/other/secret', (_req, res) => {
+      res.send('not for the catalog');
+    });
+    const server = http.createServer(app);
+    servers.push(server);
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // As app-config.yaml's backend.reading.allow, for this server's port
+    const reader = UrlReaders.default({
+      logger: mockServices.logger.mock(),
+      config: new ConfigReader({
+        backend: {
+          reading: { allow: [{ host, paths: ['/api/example-repos/'] }] },
+        },
+      }),
+    });
+    const response = await reader.readUrl(
+      `http://${host}/api/example-repos/svc.git/raw/main/catalog-info.yaml`,
+    );
+    expect((await response.buffer()).toString('utf8')).toBe(
+      'kind: Component\n',
+    );
+    await expect(
+      reader.readUrl(`http://${host}/api/other/secret`),
+    ).rejects.toThrow(
+      `Reading from 'http://${host}/api/other/secret' is not allowed`,
+    );
+  });
+
+  it('asks isServed about each name when given it, and lists repositories() when a URL names none', async () => {
+    const asked: string[] = [];
+    const { port } = await startServer(
+      {},
+      async () => new Set(['demo']),
+      async name => {
+        asked.push(name);
+        return name === 'svc';
+      },
+    );
+    expect(
+      (await getText(port, '/svc.git/raw/main/catalog-info.yaml')).text,
+    ).toBe('kind: Component\n');
+    expect(
+      (await get(port, '/svc.git/info/refs?service=git-upload-pack')).status,
+    ).toBe(200);
+    const missing = await getText(port, '/other.git/info/refs');
+    expect(missing.status).toBe(404);
+    expect(missing.text).toBe(
+      'No example repository at /other.git/info/refs. Available: demo.git\n',
+    );
+    expect(asked).toEqual(['svc', 'svc', 'other']);
+  });
+
+  it('answers 503 when every git process slot is taken and the queue is full', async () => {
+    const { port } = await startServer(
+      { maxConcurrent: 1, maxQueued: 0 },
+      served,
+    );
+    await partialUploadPack(port);
+    await waitFor('git http-backend started', () => spawned.length > 0);
+    const answer = await getText(port, '/svc.git/raw/main/catalog-info.yaml');
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBe('5');
+  });
+});
+
+describe('exampleReposPlugin', () => {
+  it('serves the examples and, from the moment it exists, a repository a template created', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-repos-plugin-'));
+    const sourceDir = path.join(dir, 'examples', 'projects');
+    const targetDir = path.join(dir, 'git');
+    fs.mkdirSync(path.join(sourceDir, 'ledger'), { recursive: true });
+    fs.writeFileSync(path.join(sourceDir, 'ledger', 'README.md'), '# ledger\n');
+    const backend = await startTestBackend({
+      features: [
+        exampleReposPlugin,
+        mockServices.rootConfig.factory({
+          data: { comet: { exampleRepos: { sourceDir, targetDir } } },
+        }),
+      ],
+    });
+    try {
+      const base = `http://localhost:${backend.server.port()}/api/example-repos`;
+      // No token: git clients and the catalog's reader carry none
+      const example = await fetch(`${base}/ledger.git/raw/main/README.md`);
+      expect(example.status).toBe(200);
+      expect(await example.text()).toBe('# ledger\n');
+
+      // What comet:repo:create leaves: a tagged bare repository with main, made after start-up
+      const work = path.join(dir, 'work');
+      fs.mkdirSync(work);
+      fs.writeFileSync(
+        path.join(work, 'catalog-info.yaml'),
+        'kind: Component\n',
+      );
+      const env = {
+        PATH: process.env.PATH,
+        HOME: dir,
+        GIT_CONFIG_NOSYSTEM: '1',
+        GIT_AUTHOR_NAME: 'Test',
+        GIT_AUTHOR_EMAIL: 'test@example.com',
+        GIT_COMMITTER_NAME: 'Test',
+        GIT_COMMITTER_EMAIL: 'test@example.com',
+      };
+      const git = (...args: string[]) =>
+        execFileSync('git', args, { cwd: work, env });
+      git('init', '-q', '-b', 'main');
+      git('add', '.');
+      git('commit', '-q', '-m', 'first');
+      const created = path.join(targetDir, 'payouts-api.git');
+      git('clone', '-q', '--bare', work, created);
+      git(
+        '--git-dir',
+        created,
+        'config',
+        'comet.entity',
+        'component:default/payouts-api',
+      );
+      // An untagged folder is not served
+      git('clone', '-q', '--bare', work, path.join(targetDir, 'stray.git'));
+
+      const raw = await fetch(
+        `${base}/payouts-api.git/raw/main/catalog-info.yaml`,
+      );
+      expect(raw.status).toBe(200);
+      expect(await raw.text()).toBe('kind: Component\n');
+      const stray = await fetch(`${base}/stray.git/raw/main/catalog-info.yaml`);
+      expect(stray.status).toBe(404);
+      expect(await stray.text()).toBe('No repository stray.git\n');
+    } finally {
+      await backend.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is off without comet.exampleRepos.sourceDir, naming the key', async () => {
+    const logger = mockServices.logger.mock();
+    const backend = await startTestBackend({
+      features: [exampleReposPlugin, logger.factory],
+    });
+    try {
+      expect(logger.info).toHaveBeenCalledWith(
+        'Example repositories are off; set comet.exampleRepos.sourceDir to serve examples/projects as git repositories',
+      );
+      const answer = await fetch(
+        `http://localhost:${backend.server.port()}/api/example-repos/ledger.git/info/refs`,
+      );
+      expect(answer.status).toBe(404);
+    } finally {
+      await backend.stop();
+    }
   });
 });

@@ -1,11 +1,24 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import express from 'express';
 import Router from 'express-promise-router';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { ProcessSlots } from './ProcessSlots';
+
+const execFileAsync = promisify(execFile);
 
 const REPO_PATH =
   /^\/([a-z0-9][a-z0-9-]*)\.git(\/info\/refs|\/git-upload-pack|\/HEAD)$/;
+
+/** `/<name>.git/raw/<ref>/<path...>`: one file of a branch, tag or commit. */
+const RAW_PATH = /^\/([a-z0-9][a-z0-9-]*)\.git\/raw\/(.+)$/;
+/** What a ref may look like in a raw URL; it must also name a branch, tag or commit. */
+const RAW_REF = /^[A-Za-z0-9._/-]+$/;
+const COMMIT_SHA = /^[0-9a-f]{7,40}$/;
+
+/** The largest file the raw route serves; catalog files and pipeline files are far smaller. */
+export const MAX_RAW_FILE_BYTES = 1024 * 1024;
 
 /** Limits on the `git http-backend` processes; each request runs one. */
 export type GitHttpLimits = {
@@ -42,7 +55,10 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export function createGitHttpRouter(options: {
   projectRoot: string;
-  repositories: () => Set<string>;
+  /** The names served (`<name>.git` under projectRoot), listed when a URL names none. */
+  repositories: () => Set<string> | Promise<Set<string>>;
+  /** Whether one name is served, asked on every request; by default `repositories().has`. */
+  isServed?: (name: string) => boolean | Promise<boolean>;
   logger: LoggerService;
   limits?: Partial<GitHttpLimits>;
   /** Told about each `git http-backend` process started, for tests and diagnostics. */
@@ -53,13 +69,51 @@ export function createGitHttpRouter(options: {
   const limits = { ...DEFAULT_GIT_HTTP_LIMITS, ...options.limits };
   const { logger } = options;
   const slots = new ProcessSlots(limits.maxConcurrent, limits.maxQueued);
+  const isServed =
+    options.isServed ??
+    (async (name: string) => (await options.repositories()).has(name));
   const router = Router();
+
+  // Matched here rather than as a route pattern, whose parameters express would decode itself
+  // (a bad escape would be its HTML error page, not this router's answer)
+  router.use(async (req, res, next) => {
+    const match = RAW_PATH.exec(req.path);
+    if (!match || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      next();
+      return;
+    }
+    const name = match[1];
+    if (!(await isServed(name))) {
+      plainText(res, 404, `No repository ${name}.git\n`);
+      return;
+    }
+    const slot = await slots.acquire(
+      new AbortController().signal,
+      limits.queueTimeoutMs,
+    );
+    if (slot !== 'acquired') {
+      res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      plainText(res, 503, 'Too many git requests; try again shortly\n');
+      return;
+    }
+    try {
+      await serveRawFile(
+        res,
+        path.join(options.projectRoot, `${name}.git`),
+        name,
+        match[2],
+      );
+    } finally {
+      slots.release();
+    }
+  });
+
   router.use(async (req, res) => {
     const match = REPO_PATH.exec(req.path);
     const service = String(req.query.service ?? '');
     if (
       !match ||
-      !options.repositories().has(match[1]) ||
+      !(await isServed(match[1])) ||
       (service && service !== 'git-upload-pack')
     ) {
       res
@@ -67,7 +121,7 @@ export function createGitHttpRouter(options: {
         .type('text/plain')
         .send(
           `No example repository at ${req.path}. Available: ${[
-            ...options.repositories(),
+            ...(await options.repositories()),
           ]
             .map(name => `${name}.git`)
             .join(', ')}\n`,
@@ -303,6 +357,158 @@ export function createGitHttpRouter(options: {
     });
   }
   return router;
+}
+
+function plainText(res: express.Response, status: number, text: string) {
+  res
+    .status(status)
+    .type('text/plain; charset=utf-8')
+    .set('X-Content-Type-Options', 'nosniff')
+    .send(text);
+}
+
+/** git on a served repository: no config but its own, nothing from the portal's environment. */
+async function gitOutput(
+  gitDir: string,
+  args: string[],
+  encoding: 'utf8' | 'buffer' = 'utf8',
+): Promise<string | Buffer> {
+  const { stdout } = await execFileAsync(
+    'git',
+    ['--git-dir', gitDir, ...args],
+    {
+      encoding,
+      env: {
+        PATH: process.env.PATH,
+        HOME: path.dirname(gitDir),
+        GIT_CONFIG_NOSYSTEM: '1',
+        // A path is a path, never a pattern
+        GIT_LITERAL_PATHSPECS: '1',
+      },
+      timeout: 10_000,
+      maxBuffer: MAX_RAW_FILE_BYTES + 64 * 1024,
+    },
+  );
+  return stdout;
+}
+
+/**
+ * `raw/<ref>/<path>`: which part is the ref is decided by the repository's branches and tags,
+ * the longest that matches (`feature/x/README.md` is the file README.md of the branch
+ * feature/x when there is one), else a commit id in the first segment.
+ */
+async function serveRawFile(
+  res: express.Response,
+  gitDir: string,
+  name: string,
+  rest: string,
+) {
+  let segments: string[];
+  try {
+    segments = rest.split('/').map(segment => decodeURIComponent(segment));
+  } catch {
+    plainText(res, 400, `The path ${rest} is not a valid URL path\n`);
+    return;
+  }
+  if (
+    segments.length < 2 ||
+    segments.some(
+      segment =>
+        segment === '' ||
+        segment === '.' ||
+        segment === '..' ||
+        /[\0\r\n]/.test(segment),
+    )
+  ) {
+    plainText(
+      res,
+      400,
+      `Give raw/<ref>/<path> with a branch, tag or commit and a file path without empty, . or .. segments (got raw/${rest})\n`,
+    );
+    return;
+  }
+  const refs = String(
+    await gitOutput(gitDir, [
+      'for-each-ref',
+      '--format=%(refname)',
+      'refs/heads',
+      'refs/tags',
+    ]),
+  )
+    .split('\n')
+    .filter(Boolean);
+  let revision: string | undefined;
+  let ref = '';
+  let filePath = '';
+  for (let refLength = segments.length - 1; refLength >= 1; refLength -= 1) {
+    const candidate = segments.slice(0, refLength).join('/');
+    const full = [`refs/heads/${candidate}`, `refs/tags/${candidate}`].find(r =>
+      refs.includes(r),
+    );
+    if (full && RAW_REF.test(candidate)) {
+      revision = full;
+      ref = candidate;
+      filePath = segments.slice(refLength).join('/');
+      break;
+    }
+  }
+  if (!revision && COMMIT_SHA.test(segments[0])) {
+    revision = segments[0];
+    ref = segments[0];
+    filePath = segments.slice(1).join('/');
+  }
+  if (!revision) {
+    plainText(
+      res,
+      404,
+      `No branch, tag or commit in raw/${rest} of ${name}.git (its branches: ${refs
+        .filter(r => r.startsWith('refs/heads/'))
+        .map(r => r.slice('refs/heads/'.length))
+        .join(', ')})\n`,
+    );
+    return;
+  }
+  let entry: string;
+  try {
+    entry = String(
+      await gitOutput(gitDir, ['ls-tree', '-l', revision, '--', filePath]),
+    ).trim();
+  } catch {
+    // Only a commit id can fail here: branches and tags were listed above
+    plainText(res, 404, `No commit ${ref} in ${name}.git\n`);
+    return;
+  }
+  // <mode> <type> <object> <size>\t<path>
+  const [meta] = entry.split('\t');
+  const [, type, object, size] = meta ? meta.split(/\s+/) : [];
+  if (!entry || type !== 'blob') {
+    plainText(
+      res,
+      404,
+      entry
+        ? `${filePath} at ${ref} in ${name}.git is a folder, not a file\n`
+        : `No file ${filePath} at ${ref} in ${name}.git\n`,
+    );
+    return;
+  }
+  if (Number(size) > MAX_RAW_FILE_BYTES) {
+    plainText(
+      res,
+      413,
+      `${filePath} at ${ref} in ${name}.git has ${size} bytes; files over ${MAX_RAW_FILE_BYTES} bytes are not served raw (clone the repository)\n`,
+    );
+    return;
+  }
+  const content = await gitOutput(
+    gitDir,
+    ['cat-file', 'blob', object],
+    'buffer',
+  );
+  res
+    .status(200)
+    .type('text/plain; charset=utf-8')
+    .set('X-Content-Type-Options', 'nosniff')
+    .send(content);
 }
 
 function tooLarge(res: express.Response, maxBytes: number) {

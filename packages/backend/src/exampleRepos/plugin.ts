@@ -9,8 +9,11 @@ import { createGitHttpRouter } from './gitHttpRouter';
 /**
  * Serves the example projects in `examples/projects/` as read-only git repositories at
  * `/api/example-repos/<name>.git`, so the example catalog's `backstage.io/source-location`
- * points at something a pipeline can clone with no network. Off unless
- * `comet.exampleRepos.sourceDir` is set (the embedded defaults set it).
+ * points at something a pipeline can clone with no network. Also serves the repositories the
+ * comet-service template creates next to them (comet:repo:create), and one file of any of them
+ * at `/api/example-repos/<name>.git/raw/<ref>/<path>`, which the catalog reads a new service's
+ * catalog-info.yaml from. Off unless `comet.exampleRepos.sourceDir` is set (the embedded
+ * defaults set it).
  */
 export const exampleReposPlugin = createBackendPlugin({
   pluginId: 'example-repos',
@@ -39,13 +42,14 @@ export const exampleReposPlugin = createBackendPlugin({
           targetDir,
           logger,
         });
-        const names = new Set(
-          (await repositories.sync()).map(repository => repository.name),
-        );
+        await repositories.sync();
         httpRouter.use(
           createGitHttpRouter({
             projectRoot: repositories.targetDir,
-            repositories: () => names,
+            // The examples, and the repositories templates create later (comet:repo:create),
+            // each served from the moment it exists
+            repositories: () => repositories.served(),
+            isServed: name => repositories.isServed(name),
             logger,
           }),
         );

@@ -133,6 +133,16 @@ export const PIPELINES_PLUGIN_ONLY: Expectation = {
   none: 'unauth',
 };
 
+/** Only the catalog's own service token (its processor): no user, no static token. */
+export const CATALOG_PLUGIN_ONLY: Expectation = {
+  owner: 'deny',
+  other: 'deny',
+  guest: 'deny',
+  service: 'deny',
+  admin: 'deny',
+  none: 'unauth',
+};
+
 /** Backstage's permission integration: the permission backend (a service) calls it. */
 export const PERMISSION_INTEGRATION: Expectation = {
   owner: 'deny',
@@ -1174,12 +1184,12 @@ ROUTES.push(
   },
 );
 
-// delivery-health: reads the entity from the catalog as the caller (an entity they cannot see
+// comet (delivery health): reads the entity from the catalog as the caller (an entity they cannot see
 // answers 404), and every section only through the other plugins' actions with the caller's
 // credentials, so each section is what those actions let the caller see
 ROUTES.push(
   {
-    plugin: 'delivery-health',
+    plugin: 'comet',
     method: 'GET',
     path: '/entity',
     rule: '`catalog.entity.read`; each section through the owning plugin’s action as the caller',
@@ -1187,7 +1197,7 @@ ROUTES.push(
     request: ctx => ({ path: '/entity', query: entity(ctx) }),
   },
   {
-    plugin: 'delivery-health',
+    plugin: 'comet',
     method: 'POST',
     path: '/group',
     rule: '`catalog.entity.read` on the group and each owned component; each section through the owning plugin’s action as the caller',
@@ -1196,6 +1206,76 @@ ROUTES.push(
       path: '/group',
       body: { groupRef: 'group:default/team-a' },
     }),
+  },
+);
+
+// comet (the Integrations card): the entity is read as the caller; lists that come from
+// Comet's own accounts (Jira components) only for those who may change the wiring; overrides
+// are owner-only; the catalog processor alone reads every override
+ROUTES.push(
+  {
+    plugin: 'comet',
+    method: 'GET',
+    path: '/integrations/options',
+    rule: '`comet.integrations.override` or `github.pullRequest.create` (owner); suites through the test recorder’s action as the caller',
+    expect: OWNER_WRITE,
+    request: ctx => ({ path: '/integrations/options', query: entity(ctx) }),
+  },
+  {
+    plugin: 'comet',
+    method: 'GET',
+    path: '/integrations/wiring',
+    rule: '`catalog.entity.read`',
+    expect: READ,
+    request: ctx => ({ path: '/integrations/wiring', query: entity(ctx) }),
+  },
+  {
+    plugin: 'comet',
+    method: 'POST',
+    path: '/integrations/wiring',
+    variant: 'override',
+    rule: '`comet.integrations.override` (owner); users only; only the wiring annotations',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: '/integrations/wiring',
+      body: {
+        entityRef: ctx.entityRef,
+        mode: 'override',
+        annotations: { 'comet.dev/pipelines': '.comet/pipeline.yaml' },
+      },
+    }),
+  },
+  {
+    plugin: 'comet',
+    method: 'POST',
+    path: '/integrations/wiring',
+    variant: 'pull-request',
+    rule: '`github.pullRequest.create` (owner); users only; then GitHub’s `github:propose-catalog-change` as the caller',
+    expect: OWNER_WRITE,
+    request: ctx => ({
+      path: '/integrations/wiring',
+      body: {
+        entityRef: ctx.entityRef,
+        mode: 'pull-request',
+        annotations: { 'comet.dev/pipelines': '.comet/pipeline.yaml' },
+      },
+    }),
+  },
+  {
+    plugin: 'comet',
+    method: 'DELETE',
+    path: '/integrations/wiring',
+    rule: '`comet.integrations.override` (owner); users only',
+    expect: OWNER_WRITE,
+    request: ctx => ({ path: '/integrations/wiring', query: entity(ctx) }),
+  },
+  {
+    plugin: 'comet',
+    method: 'GET',
+    path: '/integrations/overrides',
+    rule: 'the catalog’s service token only (its processor merges overrides)',
+    expect: CATALOG_PLUGIN_ONLY,
+    request: () => ({ path: '/integrations/overrides' }),
   },
 );
 
@@ -1208,7 +1288,7 @@ for (const plugin of [
   'test-recorder',
   'github',
   'ai-assistant',
-  'delivery-health',
+  'comet',
 ]) {
   ROUTES.push(
     {
@@ -1316,6 +1396,12 @@ export const ACTIONS: ActionRow[] = [
     input: ctx => ({ ...jenkinsQuery(ctx), number: ctx.jenkinsBuildNumber }),
   },
   {
+    id: 'jenkins:search-jobs',
+    rule: 'users only (no entity); only jobs within `comet.resourceScopes` of the caller’s groups',
+    expect: USER_READ,
+    input: () => ({ query: 'payments' }),
+  },
+  {
     id: 'sonarqube:get-quality-gate',
     rule: '`sonarqube.findings.read`',
     expect: READ,
@@ -1332,6 +1418,12 @@ export const ACTIONS: ActionRow[] = [
     rule: '`sonarqube.findings.read`',
     expect: READ,
     input: entity,
+  },
+  {
+    id: 'sonarqube:search-projects',
+    rule: 'users only (no entity); only projects within `comet.resourceScopes` of the caller’s groups',
+    expect: USER_READ,
+    input: () => ({ query: 'payments' }),
   },
   ...['jira:search-issues', 'jira:get-active-sprint'].map(
     (id): ActionRow => ({
@@ -1370,6 +1462,12 @@ export const ACTIONS: ActionRow[] = [
     rule: '`jira.issue.update` (owner)',
     expect: OWNER_WRITE,
     input: ctx => ({ ...entity(ctx), key: 'PAY-1', body: 'Matrix' }),
+  },
+  {
+    id: 'jira:list-projects',
+    rule: 'users only (no entity); only projects within `comet.resourceScopes` of the caller’s groups',
+    expect: USER_READ,
+    input: () => ({ query: 'PAY' }),
   },
   {
     id: 'test-recorder:list-suites',
@@ -1432,7 +1530,7 @@ export const ACTIONS: ActionRow[] = [
     }),
   ),
   {
-    id: 'delivery-health:get-delivery-health',
+    id: 'comet:get-delivery-health',
     rule: '`catalog.entity.read`; each section through the owning plugin’s action with the caller’s credentials',
     expect: READ,
     input: entity,
@@ -1486,6 +1584,16 @@ export const ACTIONS: ActionRow[] = [
       ...entity(ctx),
       title: 'Permission matrix action',
       files: { '.comet/pipeline.yaml': 'name: ci\n' },
+    }),
+  },
+  {
+    id: 'github:propose-catalog-change',
+    rule: '`github.pullRequest.create` (owner); users only; only the wiring annotations',
+    expect: OWNER_WRITE,
+    input: ctx => ({
+      ...entity(ctx),
+      annotations: { 'jira/component': 'permission-matrix' },
+      title: 'Permission matrix catalog change',
     }),
   },
 ];
@@ -1557,9 +1665,9 @@ SCAFFOLDER_ACTIONS.push(
   },
   {
     id: 'jira:component:create',
-    variant: 'a new component (dry run)',
-    rule: '`jira.component.create` (admin)',
-    expect: ADMIN_ONLY_TASK,
+    variant: 'a new component in PAY (dry run)',
+    rule: "`jira.component.create` (signed in); the project within the `jira` scopes of one of the initiator's groups (team-a: PAY); admins anywhere",
+    expect: (({ none: _n, ...rest }) => rest)(OWNER_WRITE),
     input: () => ({ projectKey: 'PAY', name: 'matrix-new-component' }),
   },
   {
@@ -1575,6 +1683,42 @@ SCAFFOLDER_ACTIONS.push(
         tests: [],
       },
     }),
+  },
+);
+
+// The golden path's own steps (comet-service template). comet:service:check and
+// comet:repo:create ask no permission: the first only reads the catalog as the initiator, the
+// second writes only a repository the portal serves, tagged with its entity and creator, and
+// refuses any other's (a dry run fails before anything, on the inputs, for every caller).
+// pipelines:run:trigger's real run calls pipelines:trigger-run as the initiator.
+SCAFFOLDER_ACTIONS.push(
+  {
+    id: 'comet:service:check',
+    variant: 'a new service (dry run)',
+    rule: 'no permission; reads the catalog as the initiator',
+    expect: { ...SIGNED_IN_TASK, service: 'allow' },
+    input: () => ({
+      name: 'matrix-service',
+      owner: 'group:default/team-a',
+      repoHost: 'portal',
+    }),
+  },
+  {
+    id: 'comet:repo:create',
+    variant: 'a portal repository (dry run)',
+    rule: 'no permission; only the creator may resume a repository (its `comet.entity` and `comet.createdBy`)',
+    expect: { ...SIGNED_IN_TASK, service: 'allow' },
+    input: () => ({
+      name: 'matrix-service',
+      entityRef: 'component:default/matrix-service',
+    }),
+  },
+  {
+    id: 'pipelines:run:trigger',
+    variant: 'for an entity in the catalog (dry run)',
+    rule: '`pipelines.run.create` on `entityRef` (owner); the real run calls `pipelines:trigger-run` as the initiator',
+    expect: (({ none: _n, ...rest }) => rest)(OWNER_WRITE),
+    input: entity,
   },
 );
 

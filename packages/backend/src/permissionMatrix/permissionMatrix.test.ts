@@ -48,6 +48,8 @@ import scaffolderModuleSonarqube from '@internal/plugin-scaffolder-backend-modul
 import pipelinesModuleJira from '@internal/plugin-pipelines-backend-module-jira';
 import scaffolderModuleJira from '@internal/plugin-scaffolder-backend-module-jira';
 import scaffolderModuleTestRecorder from '@internal/plugin-scaffolder-backend-module-test-recorder';
+import scaffolderModuleComet from '@internal/plugin-scaffolder-backend-module-comet';
+import scaffolderModulePipelines from '@internal/plugin-scaffolder-backend-module-pipelines';
 import sonarqubePlugin from '@internal/plugin-sonarqube-backend';
 import jiraPlugin from '@internal/plugin-jira-backend';
 import testRecorderPlugin from '@internal/plugin-test-recorder-backend';
@@ -59,7 +61,7 @@ import {
 } from '@internal/plugin-jira-node/testUtils';
 import githubPlugin from '@internal/plugin-github-backend';
 import aiAssistantPlugin from '@internal/plugin-ai-assistant-backend';
-import deliveryHealthPlugin from '@internal/plugin-delivery-health-backend';
+import deliveryHealthPlugin from '@internal/plugin-comet-backend';
 import pipelinesModuleS3 from '@internal/plugin-pipelines-backend-module-s3';
 import pipelinesModuleKubernetes from '@internal/plugin-pipelines-backend-module-kubernetes';
 import {
@@ -124,7 +126,7 @@ const COMET_PLUGIN_IDS = [
   'test-recorder',
   'github',
   'ai-assistant',
-  'delivery-health',
+  'comet',
 ];
 
 /** The Comet packages of packages/backend that the matrix backend starts. */
@@ -146,10 +148,14 @@ const COMET_FEATURES = {
     pipelinesModuleTestRecorder,
   '@internal/plugin-scaffolder-backend-module-test-recorder':
     scaffolderModuleTestRecorder,
+  // The golden path's scaffolder actions: routes none, rows in SCAFFOLDER_ACTIONS
+  '@internal/plugin-scaffolder-backend-module-comet': scaffolderModuleComet,
+  '@internal/plugin-scaffolder-backend-module-pipelines':
+    scaffolderModulePipelines,
   '@internal/plugin-github-backend': githubPlugin,
   '@internal/plugin-pipelines-backend-module-github': pipelinesModuleGithub,
   '@internal/plugin-ai-assistant-backend': aiAssistantPlugin,
-  '@internal/plugin-delivery-health-backend': deliveryHealthPlugin,
+  '@internal/plugin-comet-backend': deliveryHealthPlugin,
   // Off without pipelines.artifacts.s3: serves nothing, replaces no store
   '@internal/plugin-pipelines-backend-module-s3': pipelinesModuleS3,
   // Off without pipelines.kubernetes: serves nothing, replaces no executor
@@ -967,15 +973,19 @@ describe('permission matrix', () => {
       expect(writes.map(row => row.id)).toEqual([
         'pipelines:trigger-run',
         'jenkins:trigger-build',
+        'jenkins:search-jobs',
+        'sonarqube:search-projects',
         'jira:create-issue',
         'jira:transition-issue',
         'jira:add-comment',
+        'jira:list-projects',
         'test-recorder:create-suite',
         'test-recorder:update-suite',
         'test-recorder:run-suite',
         'ai-assistant:generate-pipeline',
         'ai-assistant:generate-test-suite',
         'github:create-pull-request',
+        'github:propose-catalog-change',
       ]);
       const answers: string[] = [];
       for (const row of writes) {
@@ -997,9 +1007,13 @@ describe('permission matrix', () => {
       expect(answers).toEqual([
         'pipelines:trigger-run: allow',
         'jenkins:trigger-build: allow',
+        // Not gaps: the lists are narrowed by the caller's groups, so they take users only
+        'jenkins:search-jobs: 403',
+        'sonarqube:search-projects: 403',
         'jira:create-issue: allow',
         'jira:transition-issue: allow',
         'jira:add-comment: allow',
+        'jira:list-projects: 403',
         'test-recorder:create-suite: allow',
         'test-recorder:update-suite: allow',
         'test-recorder:run-suite: allow',
@@ -1008,6 +1022,7 @@ describe('permission matrix', () => {
         'ai-assistant:generate-pipeline: 403',
         'ai-assistant:generate-test-suite: 403',
         'github:create-pull-request: 403',
+        'github:propose-catalog-change: 403',
       ]);
     });
 

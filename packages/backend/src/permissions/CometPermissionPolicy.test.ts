@@ -207,7 +207,6 @@ const adminPermissions = [
   jenkinsJobConfigurePermission,
   sonarqubeProjectConfigurePermission,
   jiraSearchJqlPermission,
-  jiraComponentCreatePermission,
   templateManagementPermission,
 ];
 
@@ -273,6 +272,28 @@ describe('CometPermissionPolicy', () => {
       );
     },
   );
+
+  it('allows jira.component.create to any signed-in user; jira:component:create then checks the project scopes', async () => {
+    for (const ref of [
+      'user:default/alan',
+      'user:default/guest',
+      'user:default/ada',
+    ]) {
+      expect(await decide(jiraComponentCreatePermission, ref)).toEqual({
+        result: AuthorizeResult.ALLOW,
+      });
+    }
+    expect((await decide(jiraComponentCreatePermission)).result).toBe(
+      AuthorizeResult.DENY,
+    );
+    // The action lets whom the policy allows raw JQL create in any project: admins only
+    expect(
+      (await decide(jiraSearchJqlPermission, 'user:default/guest')).result,
+    ).toBe(AuthorizeResult.DENY);
+    expect(
+      (await decide(jiraSearchJqlPermission, 'user:default/ada')).result,
+    ).toBe(AuthorizeResult.ALLOW);
+  });
 
   it('gives administrators every owner permission on any entity', async () => {
     for (const permission of ownerPermissions) {

@@ -68,6 +68,8 @@ const OWNER_PERMISSIONS = new Set([
   'test-recorder.suite.edit',
   'test-recorder.suite.run',
   'test-recorder.baseline.accept',
+  // A portal-side override of the entity's wiring (Comet's Integrations card)
+  'comet.integrations.override',
 ]);
 
 /** Any signed-in user (the pipelines service then checks the environment's approvers). */
@@ -78,6 +80,10 @@ const SIGNED_IN_PERMISSIONS = new Set([
   'scaffolder.task.create',
   // The assistant acts only through actions, each checked with the user's own permissions
   'ai-assistant.chat.use',
+  // jira:component:create then limits it to the projects within the user's groups'
+  // comet.resourceScopes.<group>.jira; whom this policy allows jira.search.jql (admins) it
+  // does not limit
+  'jira.component.create',
 ]);
 
 /** Administrators only, whatever their attributes say. */
@@ -89,9 +95,9 @@ export const ADMIN_PERMISSIONS = new Set([
   'catalog.entities.unprocessed.delete',
   'jenkins.job.configure',
   'sonarqube.project.configure',
-  // Raw JQL sees all that Comet's Jira account sees, beyond any one entity
+  // Raw JQL sees all that Comet's Jira account sees, beyond any one entity (whom it allows,
+  // jira:component:create lets create components in any project)
   'jira.search.jql',
-  'jira.component.create',
   'scaffolder.template.dry-run',
   'scaffolder.template.management',
   // Every user's token usage; the failure knowledge base every analysis uses

@@ -63,6 +63,47 @@ function merged(
   };
 }
 
+/** The root catalog file of comet-examples/payments-api: two entities, with comments. */
+export const PAYMENTS_CATALOG_INFO = `# Owned by the payments team
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments-api
+  annotations:
+    github.com/project-slug: comet-examples/payments-api
+    # Both pipeline files
+    comet.dev/pipelines: .comet/pipeline.yaml, ./.comet/nightly.yaml
+    jira/project-key: PAY # the team's board
+spec:
+  type: service
+  owner: team-a
+  lifecycle: production
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: payments-rest
+spec:
+  type: openapi
+  owner: team-a
+  lifecycle: production
+  definition: |
+    openapi: 3.0.3
+`;
+
+/** The ledger's catalog file in the same repository (a monorepo). */
+export const LEDGER_CATALOG_INFO = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ledger-worker
+  annotations:
+    github.com/project-slug: comet-examples/payments-api
+spec:
+  type: service
+  owner: team-a
+  lifecycle: production
+`;
+
 export function repoSeeds(now = Date.now()): GitHubFakeRepoSeed[] {
   const t = mergeTimes(now);
   return [
@@ -75,6 +116,8 @@ export function repoSeeds(now = Date.now()): GitHubFakeRepoSeed[] {
           files: {
             'README.md': '# Payments API\n',
             '.comet/pipeline.yaml': 'steps: []\n',
+            'catalog-info.yaml': PAYMENTS_CATALOG_INFO,
+            'services/ledger/catalog-info.yaml': LEDGER_CATALOG_INFO,
           },
           date: '2026-01-01T00:00:00Z',
         },
@@ -178,6 +221,17 @@ export const ENTITIES: Entity[] = [
   }),
   component('busy-service', {
     'github.com/project-slug': 'comet-examples/busy-service',
+  }),
+  component('ledger-worker', {
+    'github.com/project-slug': 'comet-examples/payments-api',
+    'backstage.io/managed-by-location':
+      'url:https://github.com/comet-examples/payments-api/blob/main/services/ledger/catalog-info.yaml',
+  }),
+  // Said to be in the root catalog file of payments-api, which does not hold it
+  component('stray', {
+    'github.com/project-slug': 'comet-examples/payments-api',
+    'backstage.io/managed-by-location':
+      'url:https://github.com/comet-examples/payments-api/blob/main/catalog-info.yaml',
   }),
   component('no-github', {}),
   component('bad-slug', { 'github.com/project-slug': 'not a slug' }),

@@ -4,10 +4,13 @@ import { ConfigReader } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { GitHubFake } from '@internal/plugin-github-node/testUtils';
 import { ResourceScopes } from '@internal/backend-common';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { GitHubService } from '../service/GitHubService';
 import {
   ENTITIES,
   gitHubConfig,
+  LEDGER_CATALOG_INFO,
+  PAYMENTS_CATALOG_INFO,
   repoSeeds,
   testClientFactory,
   TOKEN,
@@ -45,7 +48,7 @@ describe('github actions', () => {
 
   afterAll(() => fake.close());
 
-  it('registers the seven actions with honest attributes', async () => {
+  it('registers the eight actions with honest attributes', async () => {
     const { actions } = await registry.list();
     expect(Object.fromEntries(actions.map(a => [a.id, a.attributes]))).toEqual({
       'test:list-pull-requests': {
@@ -79,6 +82,11 @@ describe('github actions', () => {
         idempotent: true,
       },
       'test:create-pull-request': {
+        readOnly: false,
+        destructive: false,
+        idempotent: false,
+      },
+      'test:propose-catalog-change': {
         readOnly: false,
         destructive: false,
         idempotent: false,
@@ -375,5 +383,350 @@ describe('github actions with comet.resourceScopes', () => {
     } finally {
       await fake.close();
     }
+  });
+});
+
+describe('github:propose-catalog-change', () => {
+  let fake: GitHubFake;
+  let registry: ReturnType<typeof actionsRegistryServiceMock>;
+  const events: Array<{ eventId: string; meta?: unknown; outcome?: unknown }> =
+    [];
+  const credentials = mockCredentials.user('user:default/alice');
+
+  function serviceWith(permissions = mockServices.permissions()) {
+    return GitHubService.create({
+      factory: testClientFactory(new ConfigReader(gitHubConfig(fake.url))),
+      catalog: catalogServiceMock({ entities: ENTITIES }),
+      permissions,
+      auditor: mockServices.auditor.mock({
+        createEvent: async event => {
+          const recorded: (typeof events)[number] = {
+            eventId: event.eventId,
+            meta: event.meta,
+          };
+          events.push(recorded);
+          return {
+            success: async result => {
+              recorded.outcome = { success: result?.meta };
+            },
+            fail: async ({ error }) => {
+              recorded.outcome = { fail: error.message };
+            },
+          };
+        },
+      }),
+      randomSuffix: () => 'abc123',
+    });
+  }
+
+  beforeEach(async () => {
+    fake = await GitHubFake.start({
+      repos: repoSeeds(),
+      tokens: [{ token: TOKEN }],
+    });
+    events.length = 0;
+    registry = actionsRegistryServiceMock();
+    registerActions(registry, serviceWith());
+  });
+
+  afterEach(() => fake.close());
+
+  const payments = () => fake.state.repo('comet-examples', 'payments-api')!;
+  const writes = () => fake.calls.filter(call => call.method !== 'GET');
+
+  it("opens a pull request that changes only the entity's annotations in the root catalog-info.yaml", async () => {
+    const mainSha = payments().refs.get('heads/main')!;
+    const mainFiles = fake.state.filesAt(payments(), 'main');
+    const output = (
+      await registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef: 'component:default/payments-api',
+          annotations: {
+            'jira/project-key': 'PAYX',
+            'jira/component': 'payments-api',
+            'comet.dev/pipelines': null,
+          },
+          title: 'Wire payments-api to Jira',
+          body: 'Proposed from the Integrations card.',
+        },
+        credentials,
+      })
+    ).output as any;
+    expect(output).toEqual({
+      htmlUrl: 'https://github.com/comet-examples/payments-api/pull/25',
+      number: 25,
+      branch: 'comet/wiring-payments-api-abc123',
+      path: 'catalog-info.yaml',
+    });
+
+    const repo = payments();
+    expect(fake.state.filesAt(repo, output.branch)).toEqual({
+      ...mainFiles,
+      'catalog-info.yaml': PAYMENTS_CATALOG_INFO.replace(
+        `    # Both pipeline files
+    comet.dev/pipelines: .comet/pipeline.yaml, ./.comet/nightly.yaml
+    jira/project-key: PAY # the team's board
+`,
+        `    jira/project-key: PAYX # the team's board
+    jira/component: payments-api
+`,
+      ),
+    });
+    const commit = repo.commits.get(repo.refs.get(`heads/${output.branch}`)!)!;
+    // Branched from the commit the file was read at
+    expect(commit.parents).toEqual([mainSha]);
+    expect(commit.message).toBe(
+      [
+        'Wire payments-api to Jira',
+        '',
+        'Sets jira/project-key: PAYX',
+        'Sets jira/component: payments-api',
+        'Removes comet.dev/pipelines',
+        '',
+        'Proposed-by: user:default/alice',
+      ].join('\n'),
+    );
+    expect(repo.pulls.find(p => p.number === 25)).toMatchObject({
+      title: 'Wire payments-api to Jira',
+      body: 'Proposed from the Integrations card.',
+      head: { ref: output.branch },
+      base: { ref: 'main' },
+    });
+    expect(events).toEqual([
+      {
+        eventId: 'catalog-change-propose',
+        meta: {
+          entityRef: 'component:default/payments-api',
+          annotations: [
+            'jira/project-key',
+            'jira/component',
+            'comet.dev/pipelines',
+          ],
+        },
+        outcome: {
+          success: {
+            number: 25,
+            branch: 'comet/wiring-payments-api-abc123',
+            path: 'catalog-info.yaml',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('changes the file backstage.io/managed-by-location names in the same repository', async () => {
+    const output = (
+      await registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef: 'component:default/ledger-worker',
+          annotations: { 'sonarqube.org/project-key': 'comet_ledger' },
+          title: 'Wire ledger-worker to SonarQube',
+        },
+        credentials,
+      })
+    ).output as any;
+    expect(output).toMatchObject({
+      branch: 'comet/wiring-ledger-worker-abc123',
+      path: 'services/ledger/catalog-info.yaml',
+    });
+    const files = fake.state.filesAt(payments(), output.branch);
+    expect(files['services/ledger/catalog-info.yaml']).toBe(
+      LEDGER_CATALOG_INFO.replace(
+        'comet-examples/payments-api\n',
+        'comet-examples/payments-api\n    sonarqube.org/project-key: comet_ledger\n',
+      ),
+    );
+    expect(files['catalog-info.yaml']).toBe(PAYMENTS_CATALOG_INFO);
+  });
+
+  it('refuses any other annotation, naming it, before anything is written', async () => {
+    await expect(
+      registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef: 'component:default/payments-api',
+          annotations: {
+            'jira/component': 'payments-api',
+            'backstage.io/source-location':
+              'url:https://github.com/evil/repo/tree/main/',
+          },
+          title: 'Move it',
+        },
+        credentials,
+      }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'The annotation "backstage.io/source-location" cannot be changed by a proposed catalog change: only jira/project-key, jira/component, jenkins.io/job-full-name, sonarqube.org/project-key, comet.dev/test-suites, comet.dev/pipelines can',
+    });
+    await expect(
+      registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef: 'component:default/payments-api',
+          annotations: { 'jira/component': ' ' },
+          title: 'Blank',
+        },
+        credentials,
+      }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'The new value of the annotation "jira/component" must be one line of 1 to 4096 characters; null removes the annotation',
+    });
+    expect(fake.calls).toEqual([]);
+    expect(events.map(e => e.outcome)).toEqual([
+      { fail: expect.stringContaining('backstage.io/source-location') },
+      { fail: expect.stringContaining('jira/component') },
+    ]);
+  });
+
+  it('refuses a change that changes nothing, and opens no branch', async () => {
+    await expect(
+      registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef: 'component:default/payments-api',
+          annotations: {
+            'jira/project-key': 'PAY',
+            'comet.dev/test-suites': null,
+          },
+          title: 'Same',
+        },
+        credentials,
+      }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'nothing to change: the annotations of Component default/payments-api in catalog-info.yaml already are as proposed',
+    });
+    expect(writes()).toEqual([]);
+  });
+
+  it('names what is missing: the repository annotation, the file, the entity in the file', async () => {
+    const propose = (entityRef: string) =>
+      registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef,
+          annotations: { 'jira/component': 'x' },
+          title: 'Wire it',
+        },
+        credentials,
+      });
+    await expect(propose('component:default/no-github')).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'component:default/no-github has no GitHub repository: add the annotation github.com/project-slug (owner/repo) to it',
+    });
+    await expect(
+      propose('component:default/busy-service'),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message:
+        'catalog-info.yaml does not exist on the branch main of comet-examples/busy-service on github.com: without a backstage.io/managed-by-location of component:default/busy-service in this repository, its catalog file is looked for at the root',
+    });
+    await expect(propose('component:default/stray')).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining(
+        'catalog-info.yaml holds no document of Component default/stray (kind, metadata.namespace and metadata.name)',
+      ),
+    });
+    expect(writes()).toEqual([]);
+  });
+
+  it('says which file the managed-by-location named when it is missing', async () => {
+    const repo = payments();
+    // The ledger's file goes from main: a commit that keeps only the root files
+    const head = repo.commits.get(repo.refs.get('heads/main')!)!;
+    const tree = fake.state.addTree(
+      repo,
+      repo.trees.get(head.tree)!.filter(e => !e.path.startsWith('services/')),
+    );
+    const commit = fake.state.addCommit(repo, {
+      tree,
+      parents: [head.sha],
+      message: 'Move the ledger out',
+      author: {
+        name: 'bob',
+        email: 'bob@example.com',
+        date: '2026-03-01T00:00:00Z',
+      },
+    });
+    repo.refs.set('heads/main', commit.sha);
+    await expect(
+      registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef: 'component:default/ledger-worker',
+          annotations: { 'jira/component': 'ledger' },
+          title: 'Wire it',
+        },
+        credentials,
+      }),
+    ).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message:
+        'services/ledger/catalog-info.yaml does not exist on the branch main of comet-examples/payments-api on github.com: it is where backstage.io/managed-by-location of component:default/ledger-worker says the entity comes from',
+    });
+  });
+
+  it('lets only a signed-in user with github.pullRequest.create propose', async () => {
+    const input = {
+      entityRef: 'component:default/payments-api',
+      annotations: { 'jira/component': 'payments-api' },
+      title: 'Wire it',
+    };
+    await expect(
+      registry.invoke({
+        id: 'test:propose-catalog-change',
+        input,
+        credentials: mockCredentials.service(),
+      }),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message:
+        'Only a signed-in user can propose a pull request: the commit names them in its Proposed-by trailer',
+    });
+    const denied = actionsRegistryServiceMock();
+    registerActions(
+      denied,
+      serviceWith(mockServices.permissions({ result: AuthorizeResult.DENY })),
+    );
+    await expect(
+      denied.invoke({ id: 'test:propose-catalog-change', input, credentials }),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining('github.pullRequest.create'),
+    });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('checks its input: a title, string or null values', async () => {
+    await expect(
+      registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef: 'component:default/payments-api',
+          annotations: { 'jira/component': 'payments-api' },
+          title: '   ',
+        },
+        credentials,
+      }),
+    ).rejects.toThrow(/title/);
+    await expect(
+      registry.invoke({
+        id: 'test:propose-catalog-change',
+        input: {
+          entityRef: 'component:default/payments-api',
+          annotations: { 'jira/component': 7 },
+          title: 'Wire it',
+        },
+        credentials,
+      }),
+    ).rejects.toThrow(/annotations/);
+    expect(fake.calls).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { parseInput } from '@internal/backend-common';
+import { CATALOG_CHANGE_ANNOTATIONS } from '../service/catalogInfo';
 import type { GitHubService } from '../service/GitHubService';
 import { proposalBody, WORKFLOW_RUN_STATUSES } from '../service/router';
 
@@ -252,5 +253,52 @@ export function registerActions(
         }),
       };
     },
+  });
+
+  actionsRegistry.register({
+    name: 'propose-catalog-change',
+    title:
+      "Propose a change of an entity's catalog annotations as a GitHub pull request",
+    description: `Opens a pull request on a catalog entity's GitHub repository that changes annotations of the entity in its catalog file: the file its backstage.io/managed-by-location names when that is in the same repository, else catalog-info.yaml at the root, read on the default branch. Only the annotations of the entity's own document change; comments and order stay. Only ${CATALOG_CHANGE_ANNOTATIONS.join(
+      ', ',
+    )} may be set (a string) or removed (null). One commit on a new branch comet/wiring-<name>-<random> names the signed-in user in a Proposed-by trailer. Each call opens a new pull request.`,
+    attributes: { readOnly: false, destructive: false, idempotent: false },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z.string().describe(entityRefDescription),
+          annotations: z
+            .record(z.string(), z.string().nullable())
+            .describe(
+              'Annotation → its new value, or null to remove it, e.g. {"jira/component": "payments-api", "comet.dev/test-suites": null}',
+            ),
+          title: z
+            .string()
+            .trim()
+            .min(1)
+            .max(256)
+            .describe('Pull request title'),
+          body: z
+            .string()
+            .max(65_536)
+            .optional()
+            .describe('Pull request description (Markdown)'),
+        }),
+      output: z =>
+        z.object({
+          htmlUrl: z.string().describe('The pull request on GitHub'),
+          number: z.number(),
+          branch: z.string(),
+          path: z.string().describe('The catalog file it changes'),
+        }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.proposeCatalogChange(credentials, {
+        entityRef: input.entityRef,
+        annotations: input.annotations,
+        title: input.title,
+        body: input.body,
+      }),
+    }),
   });
 }

@@ -9,7 +9,7 @@ import {
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
-import type { Entity } from '@backstage/catalog-model';
+import { ANNOTATION_LOCATION, type Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   audited,
@@ -40,6 +40,12 @@ import {
   pipelinePathsOf,
 } from '@internal/plugin-pipelines-common';
 import { randomBytes } from 'node:crypto';
+import {
+  CATALOG_CHANGE_ANNOTATIONS,
+  CatalogAnnotationChanges,
+  catalogFileOf,
+  changeCatalogAnnotations,
+} from './catalogInfo';
 import { cycleTimeOf, GitHubCycleTime } from './cycleTime';
 
 export const GITHUB_NOT_CONFIGURED_MESSAGE =
@@ -80,6 +86,18 @@ export type GitHubProposal = {
    */
   userToken?: string;
 };
+
+/** A change of an entity's wiring annotations in its catalog file, to propose. */
+export type GitHubCatalogChange = {
+  entityRef: string;
+  /** Annotation → its new value, or null to remove it; only CATALOG_CHANGE_ANNOTATIONS. */
+  annotations: CatalogAnnotationChanges;
+  title: string;
+  body?: string;
+};
+
+/** The longest annotation value a proposed catalog change may set. */
+const MAX_ANNOTATION_VALUE_LENGTH = 4096;
 
 export type GitHubServiceOptions = {
   factory: GitHubClientFactory;
@@ -222,6 +240,8 @@ export class GitHubService {
     credentials: BackstageCredentials,
     entityRef: string,
     permission?: EntityPermission,
+    /** What an entity without `github.com/project-slug` is: nothing to read, or a bad input. */
+    withoutRepository: 'not-found' | 'input' = 'not-found',
   ) {
     if (!this.configured) {
       throw new ServiceUnavailableError(GITHUB_NOT_CONFIGURED_MESSAGE);
@@ -232,9 +252,10 @@ export class GitHubService {
     });
     const repository = gitHubRepositoryOf(decided.entity);
     if (!repository) {
-      throw new NotFoundError(
-        `${decided.entityRef} has no GitHub repository: add the annotation ${GITHUB_PROJECT_SLUG_ANNOTATION} (owner/repo) to it`,
-      );
+      const message = `${decided.entityRef} has no GitHub repository: add the annotation ${GITHUB_PROJECT_SLUG_ANNOTATION} (owner/repo) to it`;
+      throw withoutRepository === 'input'
+        ? new InputError(message)
+        : new NotFoundError(message);
     }
     // Before any call to GitHub: the annotation is the entity owner's to write, the
     // credentials are Comet's
@@ -474,15 +495,7 @@ export class GitHubService {
         request: audit.request,
       },
       async () => {
-        const principal = credentials.principal as {
-          type: string;
-          userEntityRef?: string;
-        };
-        if (principal.type !== 'user' || !principal.userEntityRef) {
-          throw new NotAllowedError(
-            'Only a signed-in user can propose a pull request: the commit names them in its Proposed-by trailer',
-          );
-        }
+        const proposer = this.proposerOf(credentials);
         const { entity, entityRef, repository, ...resolved } =
           await this.resolve(
             credentials,
@@ -509,20 +522,13 @@ export class GitHubService {
           }
           files[normalized] = content;
         }
-        const base = await client.getDefaultBranch();
-        const subject = (proposal.message ?? proposal.title).trimEnd();
-        await client.createBranchWithCommit({
-          base,
+        const pull = await this.openPullRequest(client, {
+          base: await client.getDefaultBranch(),
           branch,
-          message: proposal.userToken
-            ? subject
-            : `${subject}\n\nProposed-by: ${principal.userEntityRef}`,
           files,
-        });
-        const pull = await client.createPullRequest({
+          message: proposal.message ?? proposal.title,
+          proposer: proposal.userToken ? undefined : proposer,
           title: proposal.title,
-          head: branch,
-          base,
           body: proposal.body,
         });
         return {
@@ -536,5 +542,166 @@ export class GitHubService {
       },
       result => ({ number: result.number }),
     );
+  }
+
+  /**
+   * Proposes a change of the entity's wiring annotations (only {@link CATALOG_CHANGE_ANNOTATIONS};
+   * null removes one) in its catalog file as a pull request: the file is its
+   * `backstage.io/managed-by-location` when that is a file of the same repository, else
+   * `catalog-info.yaml` at the root, read at the head of the default branch; only the
+   * annotations of the entity's own document change (comments and order kept). One commit on
+   * a new branch `comet/wiring-<name>-<6 hex>` from that very commit, which names the signed-in
+   * user in a `Proposed-by` trailer. Needs `github.pullRequest.create` on the entity; audited.
+   */
+  async proposeCatalogChange(
+    credentials: BackstageCredentials,
+    change: GitHubCatalogChange,
+    audit: GitHubAuditContext = {},
+  ): Promise<{
+    htmlUrl: string;
+    number: number;
+    branch: string;
+    path: string;
+  }> {
+    const keys = Object.keys(change.annotations);
+    return audited(
+      this.options.auditor,
+      {
+        eventId: 'catalog-change-propose',
+        // The keys only: the values are in the pull request
+        meta: { entityRef: change.entityRef, annotations: keys },
+        request: audit.request,
+      },
+      async () => {
+        const proposer = this.proposerOf(credentials);
+        for (const [key, value] of Object.entries(change.annotations)) {
+          if (
+            !(CATALOG_CHANGE_ANNOTATIONS as readonly string[]).includes(key)
+          ) {
+            throw new InputError(
+              `The annotation "${key}" cannot be changed by a proposed catalog change: only ${CATALOG_CHANGE_ANNOTATIONS.join(
+                ', ',
+              )} can`,
+            );
+          }
+          if (
+            value !== null &&
+            (value.trim() === '' ||
+              value.length > MAX_ANNOTATION_VALUE_LENGTH ||
+              /[\r\n]/.test(value))
+          ) {
+            throw new InputError(
+              `The new value of the annotation "${key}" must be one line of 1 to ${MAX_ANNOTATION_VALUE_LENGTH} characters; null removes the annotation`,
+            );
+          }
+        }
+        const { entity, entityRef, repository, client } = await this.resolve(
+          credentials,
+          change.entityRef,
+          githubPullRequestCreatePermission,
+          'input',
+        );
+        const base = await client.getDefaultBranch();
+        // Read and branched at one commit: a change made since cannot be undone by this one
+        const baseSha = await client.getBranchSha(base);
+        const { path, from } = catalogFileOf(entity, repository, base);
+        const file = await client.getFileContent(path, { ref: baseSha });
+        if (!file) {
+          throw new NotFoundError(
+            `${path} does not exist on the branch ${base} of ${
+              repository.owner
+            }/${repository.repo} on ${repository.host}: ${
+              from === 'managed-by-location'
+                ? `it is where ${ANNOTATION_LOCATION} of ${entityRef} says the entity comes from`
+                : `without a ${ANNOTATION_LOCATION} of ${entityRef} in this repository, its catalog file is looked for at the root`
+            }`,
+          );
+        }
+        const content = changeCatalogAnnotations({
+          text: file.content,
+          path,
+          entity: {
+            kind: entity.kind,
+            namespace: entity.metadata.namespace,
+            name: entity.metadata.name,
+          },
+          changes: change.annotations,
+        });
+        const branch = `comet/wiring-${branchSlugOf(
+          entity.metadata.name,
+        )}-${this.randomSuffix()}`;
+        const summary = Object.entries(change.annotations)
+          .map(([key, value]) =>
+            value === null ? `Removes ${key}` : `Sets ${key}: ${value}`,
+          )
+          .join('\n');
+        const pull = await this.openPullRequest(client, {
+          base,
+          baseSha,
+          branch,
+          files: { [path]: content },
+          message: `${change.title}\n\n${summary}`,
+          proposer,
+          title: change.title,
+          body: change.body,
+        });
+        return { htmlUrl: pull.htmlUrl, number: pull.number, branch, path };
+      },
+      result => ({
+        number: result.number,
+        branch: result.branch,
+        path: result.path,
+      }),
+    );
+  }
+
+  /** The signed-in user who proposes a change: anyone else is refused. */
+  private proposerOf(credentials: BackstageCredentials): string {
+    const principal = credentials.principal as {
+      type: string;
+      userEntityRef?: string;
+    };
+    if (principal.type !== 'user' || !principal.userEntityRef) {
+      throw new NotAllowedError(
+        'Only a signed-in user can propose a pull request: the commit names them in its Proposed-by trailer',
+      );
+    }
+    return principal.userEntityRef;
+  }
+
+  /**
+   * A new branch from `base` (at `baseSha` when given) with one commit that writes `files`,
+   * and a pull request of it into `base`. With a `proposer` (Comet's credentials are the
+   * author) the commit message ends with a `Proposed-by: <user>` trailer.
+   */
+  private async openPullRequest(
+    client: GitHubClient,
+    options: {
+      base: string;
+      baseSha?: string;
+      branch: string;
+      files: Record<string, string>;
+      message: string;
+      proposer?: string;
+      title: string;
+      body?: string;
+    },
+  ) {
+    const subject = options.message.trimEnd();
+    await client.createBranchWithCommit({
+      base: options.base,
+      baseSha: options.baseSha,
+      branch: options.branch,
+      message: options.proposer
+        ? `${subject}\n\nProposed-by: ${options.proposer}`
+        : subject,
+      files: options.files,
+    });
+    return client.createPullRequest({
+      title: options.title,
+      head: options.branch,
+      base: options.base,
+      body: options.body,
+    });
   }
 }

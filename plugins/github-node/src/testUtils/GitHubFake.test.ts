@@ -2,6 +2,7 @@ import express from 'express';
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import request from 'supertest';
 import { GITHUB_FAKE_DEMO_TOKEN, GitHubFake, githubLogOf } from './GitHubFake';
+import { gitSha } from './GitHubFakeState';
 
 const auth = { authorization: `token ${GITHUB_FAKE_DEMO_TOKEN}` };
 const REPO = '/repos/comet-examples/payments-api';
@@ -577,6 +578,145 @@ describe('GitHubFake', () => {
     });
   });
 
+  describe('contents', () => {
+    const fake = new GitHubFake();
+    const app = express().use(fake.router);
+    const repo = fake.state.repo('comet-examples', 'payments-api')!;
+    const head = repo.refs.get('heads/main')!;
+    const first = repo.commits.get(head)!.parents[0];
+
+    it('serves a file base64-encoded in lines of 60, with its blob SHA and links', async () => {
+      const expected = fake.state.filesAt(repo, 'main')['catalog-info.yaml'];
+      const res = await request(app)
+        .get(`${REPO}/contents/catalog-info.yaml`)
+        .set(auth);
+      expect(res.status).toBe(200);
+      const blobSha = gitSha('blob', expected);
+      expect(res.body).toMatchObject({
+        type: 'file',
+        encoding: 'base64',
+        size: Buffer.byteLength(expected),
+        name: 'catalog-info.yaml',
+        path: 'catalog-info.yaml',
+        sha: blobSha,
+        html_url:
+          'https://github.com/comet-examples/payments-api/blob/main/catalog-info.yaml',
+        download_url:
+          'https://raw.githubusercontent.com/comet-examples/payments-api/main/catalog-info.yaml',
+        git_url: expect.stringMatching(
+          new RegExp(`${REPO}/git/blobs/${blobSha}$`),
+        ),
+      });
+      const lines = res.body.content.split('\n');
+      expect(lines.pop()).toBe('');
+      expect(lines.slice(0, -1).every((l: string) => l.length === 60)).toBe(
+        true,
+      );
+      expect(Buffer.from(res.body.content, 'base64').toString('utf8')).toBe(
+        expected,
+      );
+      expect(expected).toContain('name: payments-api');
+    });
+
+    it('reads at a branch or a commit SHA, and answers 404 as GitHub does', async () => {
+      const atCommit = await request(app)
+        .get(`${REPO}/contents/src%2Frefund.ts`)
+        .query({ ref: head })
+        .set(auth);
+      expect(atCommit.status).toBe(200);
+      expect(atCommit.body.path).toBe('src/refund.ts');
+      expect(
+        (
+          await request(app)
+            .get(`${REPO}/contents/src/refund.ts`)
+            .query({ ref: 'refs/heads/main' })
+            .set(auth)
+        ).body.path,
+      ).toBe('src/refund.ts');
+      const before = await request(app)
+        .get(`${REPO}/contents/src/refund.ts`)
+        .query({ ref: first })
+        .set(auth);
+      expect(before.status).toBe(404);
+      expect(before.body).toEqual({
+        message: 'Not Found',
+        documentation_url: 'https://docs.github.com/rest',
+      });
+      const badRef = await request(app)
+        .get(`${REPO}/contents/README.md`)
+        .query({ ref: 'nope' })
+        .set(auth);
+      expect(badRef.status).toBe(404);
+      expect(badRef.body.message).toBe('No commit found for the ref nope');
+    });
+
+    it('lists a directory, leaves out the content of a file over 1 MB, and needs contents=read', async () => {
+      const dir = await request(app).get(`${REPO}/contents/src`).set(auth);
+      expect(dir.status).toBe(200);
+      expect(dir.body).toEqual([
+        expect.objectContaining({
+          type: 'file',
+          name: 'refund.ts',
+          path: 'src/refund.ts',
+          download_url: expect.any(String),
+        }),
+      ]);
+      expect(dir.body[0].content).toBeUndefined();
+
+      const big = new GitHubFake({
+        repos: [
+          {
+            owner: 'comet-examples',
+            name: 'big',
+            commits: [
+              {
+                message: 'Big',
+                files: {
+                  'data/big.txt': 'x'.repeat(1024 * 1024 + 1),
+                  'data/more/small.txt': 'small',
+                },
+              },
+            ],
+          },
+        ],
+        tokens: [
+          { token: 'ghp_all' },
+          { token: 'ghp_actions', permissions: { actions: 'read' } },
+        ],
+      });
+      const bigApp = express().use(big.router);
+      const path = '/repos/comet-examples/big/contents/data';
+      const file = await request(bigApp)
+        .get(`${path}/big.txt`)
+        .set({ authorization: 'token ghp_all' });
+      expect(file.body).toMatchObject({
+        type: 'file',
+        size: 1024 * 1024 + 1,
+        encoding: 'none',
+        content: '',
+      });
+      const listing = await request(bigApp)
+        .get(path)
+        .set({ authorization: 'token ghp_all' });
+      expect(
+        listing.body.map((e: { type: string; path: string }) => [
+          e.type,
+          e.path,
+        ]),
+      ).toEqual([
+        ['file', 'data/big.txt'],
+        ['dir', 'data/more'],
+      ]);
+      const refused = await request(bigApp)
+        .get(`${path}/big.txt`)
+        .set({ authorization: 'token ghp_actions' });
+      expect(refused.status).toBe(403);
+      expect(refused.headers['x-accepted-github-permissions']).toBe(
+        'contents=read',
+      );
+    });
+  });
+
   describe('writes', () => {
     const fake = new GitHubFake();
     const app = express().use(fake.router);
@@ -801,6 +941,9 @@ describe('GitHubFake', () => {
       ).toBe(404);
       expect(fake.state.filesAt(repo, 'feature/hello')).toEqual({
         'a/b.txt': 'inline\n',
+        'catalog-info.yaml': fake.state.filesAt(repo, 'main')[
+          'catalog-info.yaml'
+        ],
         'hello.txt': 'hello\n',
         'src/refund.ts': 'export {};\n',
       });

@@ -22,6 +22,7 @@ import {
   GitHubFakeToken,
   FakeJobSeed,
   githubLogOf,
+  gitSha,
 } from './GitHubFakeState';
 
 export {
@@ -136,6 +137,15 @@ class FakeError extends Error {
   }
 }
 
+/** The largest file whose content the contents API returns: 1 MB. */
+const CONTENTS_MAX_BYTES = 1024 * 1024;
+
+/** Base64 as GitHub's contents API writes it: lines of 60 characters, each ending in "\n". */
+function wrappedBase64(text: string): string {
+  const encoded = Buffer.from(text, 'utf8').toString('base64');
+  return encoded.replace(/.{1,60}/g, line => `${line}\n`);
+}
+
 function notFound(): FakeError {
   return new FakeError(404, 'Not Found');
 }
@@ -155,8 +165,9 @@ function base64url(text: string): Json | undefined {
 /**
  * A local GitHub that answers as the REST API documentation says, for the endpoints Comet's
  * client uses: Actions workflow runs and jobs (re-run, cancel), pull requests with reviews,
- * commits, combined commit statuses, check runs, issue comments, and the git database (refs,
- * blobs, trees, commits) for proposing a change. It authenticates `Authorization: token …` or
+ * commits, combined commit statuses, check runs, issue comments, file contents (base64, at a
+ * branch or commit), and the git database (refs, blobs, trees, commits) for proposing a change.
+ * It authenticates `Authorization: token …` or
  * `Bearer …` (401 otherwise), hides repositories a token cannot see (404), checks fine-grained
  * permissions (403 with `X-Accepted-GitHub-Permissions`), paginates with `per_page`/`page` and
  * `Link`, sends an `ETag` on every GET and 304 for a matching `If-None-Match` (not counted),
@@ -685,6 +696,40 @@ export class GitHubFake {
     return this.state.addTree(repo, here);
   }
 
+  /** An entry of the contents API: a file (add `content`) or a directory's item. */
+  private contentEntry(
+    ctx: Context,
+    ref: string,
+    path: string,
+    type: 'file' | 'dir',
+    sha: string,
+    size: number,
+  ): Json {
+    const apiBase = `${ctx.req.protocol}://${ctx.req.get('host')}${
+      ctx.req.baseUrl
+    }/repos/${ctx.repo.fullName}`;
+    const html = `https://github.com/${ctx.repo.fullName}/${
+      type === 'file' ? 'blob' : 'tree'
+    }/${ref}/${path}`;
+    const self = `${apiBase}/contents/${path}?ref=${encodeURIComponent(ref)}`;
+    const git = `${apiBase}/git/${type === 'file' ? 'blobs' : 'trees'}/${sha}`;
+    return {
+      type,
+      size,
+      name: path.slice(path.lastIndexOf('/') + 1),
+      path,
+      sha,
+      url: self,
+      git_url: git,
+      html_url: html,
+      download_url:
+        type === 'file'
+          ? `https://raw.githubusercontent.com/${ctx.repo.fullName}/${ref}/${path}`
+          : null,
+      _links: { self, git, html },
+    };
+  }
+
   private defineRoutes() {
     const state = this.state;
     const R = '/repos/{owner}/{repo}';
@@ -1127,6 +1172,66 @@ export class GitHubFake {
         updated_at: state.timestamp(),
       });
       return { body: comment };
+    });
+
+    // Repository contents
+    this.route('GET', `${R}/contents/{path*}`, 'repo', ctx => {
+      this.need(ctx, ['contents', 'read']);
+      const ref = (ctx.query.ref || ctx.repo.defaultBranch).replace(
+        /^refs\/heads\//,
+        '',
+      );
+      const sha =
+        ctx.repo.refs.get(`heads/${ref}`) ??
+        (ctx.repo.commits.has(ref) ? ref : undefined);
+      if (!sha) throw new FakeError(404, `No commit found for the ref ${ref}`);
+      const path = ctx.params[2].replace(/^\/+|\/+$/g, '');
+      const files = this.flatten(ctx.repo, ctx.repo.commits.get(sha)!.tree);
+      const file = files.get(path);
+      if (file) {
+        const text = ctx.repo.blobs.get(file.sha)!.content;
+        const size = Buffer.byteLength(text);
+        // "Between 1-100 MB: … the content field will be an empty string and the encoding
+        // field will be "none""
+        const tooLarge = size > CONTENTS_MAX_BYTES;
+        return {
+          body: {
+            ...this.contentEntry(ctx, ref, file.path, 'file', file.sha, size),
+            encoding: tooLarge ? 'none' : 'base64',
+            content: tooLarge ? '' : wrappedBase64(text),
+          },
+        };
+      }
+      // A directory: its files and subdirectories, without content
+      const prefix = `${path}/`;
+      const entries = new Map<string, Json>();
+      for (const [filePath, entry] of files) {
+        if (!filePath.startsWith(prefix)) continue;
+        const [name, ...deeper] = filePath.slice(prefix.length).split('/');
+        const entryPath = `${prefix}${name}`;
+        if (deeper.length > 0) {
+          // The fake keeps flat trees: a subdirectory's SHA only names it
+          const treeSha = gitSha('tree', `${sha}:${entryPath}`);
+          entries.set(
+            entryPath,
+            this.contentEntry(ctx, ref, entryPath, 'dir', treeSha, 0),
+          );
+        } else {
+          const size = Buffer.byteLength(
+            ctx.repo.blobs.get(entry.sha)!.content,
+          );
+          entries.set(
+            entryPath,
+            this.contentEntry(ctx, ref, entryPath, 'file', entry.sha, size),
+          );
+        }
+      }
+      if (entries.size === 0) throw notFound();
+      return {
+        body: [...entries.values()].sort((a, b) =>
+          a.name.localeCompare(b.name),
+        ),
+      };
     });
 
     // Git database

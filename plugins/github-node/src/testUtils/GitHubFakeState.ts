@@ -534,13 +534,67 @@ const EXAMPLE_FAILED_JOB_LOG = githubLogOf(
 export const GITHUB_FAKE_DEMO_TOKEN =
   'ghp_cometFakeDemoToken000000000000000000';
 
+/**
+ * The example repository's `catalog-info.yaml`: the entities of examples/catalog/payments-api.yaml
+ * (the API's definition shortened), so a change proposed to its annotations has a file to change.
+ */
+const EXAMPLE_PAYMENTS_CATALOG_INFO = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: payments-api
+  title: Payments API
+  description: Captures card payments and issues refunds
+  tags: [nodejs, rest]
+  annotations:
+    comet.dev/pipelines: .comet/pipeline.yaml
+    github.com/project-slug: comet-examples/payments-api
+    jenkins.io/job-full-name: payments/payments-api,legacy:payments/payments-api-nightly
+    sonarqube.org/project-key: comet-examples_payments-api
+    jira/project-key: PAY
+    jira/component: payments-api
+    # A failed build-and-test run files a Jira bug (one per failure); a green run comments on it
+    comet.dev/jira-bug-on-failure: build-and-test
+    comet.dev/test-suites: payments-api-smoke
+spec:
+  type: service
+  lifecycle: production
+  owner: payments-team
+  system: payments
+  providesApis: [payments-rest]
+  consumesApis: [ledger-events]
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: payments-rest
+  title: Payments REST API
+  description: Create, read and refund payments
+spec:
+  type: openapi
+  lifecycle: production
+  owner: payments-team
+  system: payments
+  definition: |
+    openapi: 3.0.3
+    info:
+      title: Payments API
+      version: 1.0.0
+    paths: {}
+`;
+
 /** The example catalog's repositories. */
 export const EXAMPLE_GITHUB_REPOS: GitHubFakeRepoSeed[] = [
   {
     owner: 'comet-examples',
     name: 'payments-api',
     commits: [
-      { message: 'Initial commit', files: { 'README.md': '# Payments API\n' } },
+      {
+        message: 'Initial commit',
+        files: {
+          'README.md': '# Payments API\n',
+          'catalog-info.yaml': EXAMPLE_PAYMENTS_CATALOG_INFO,
+        },
+      },
       {
         message: 'Add the refund endpoint\n\nWith tests.',
         author: 'alice',

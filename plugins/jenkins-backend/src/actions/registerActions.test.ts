@@ -108,10 +108,15 @@ describe('jenkins actions', () => {
 
   afterAll(() => new Promise(resolve => server.close(resolve)));
 
-  it('registers the five actions with honest attributes', async () => {
+  it('registers the six actions with honest attributes', async () => {
     const { actions } = await registry.list();
     expect(Object.fromEntries(actions.map(a => [a.id, a.attributes]))).toEqual({
       'test:list-builds': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
+      'test:search-jobs': {
         readOnly: true,
         destructive: false,
         idempotent: true,

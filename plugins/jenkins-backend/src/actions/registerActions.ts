@@ -1,5 +1,8 @@
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
-import { JenkinsService } from '../service/JenkinsService';
+import {
+  JenkinsService,
+  MAX_JOB_SEARCH_LIMIT,
+} from '../service/JenkinsService';
 
 const entityRefDescription = 'Entity ref, e.g. component:default/payments-api';
 const jobDescription =
@@ -79,6 +82,59 @@ export function registerActions(
         output: { builds, nextCursor: page.nextCursor, errors: page.errors },
       };
     },
+  });
+
+  actionsRegistry.register({
+    name: 'search-jobs',
+    title: 'Search Jenkins jobs',
+    description:
+      'Lists the Jenkins jobs an entity can name in jenkins.io/job-full-name, on every configured instance or one: jobs in folders (walked a few levels deep) and multibranch projects (not their branch jobs), whose full name contains query (ignoring case), sorted by instance and name. Only what the comet.resourceScopes of your groups allow; ref is the value for the annotation. truncated means there are more: narrow with query.',
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          instance: z
+            .string()
+            .optional()
+            .describe('A Jenkins instance name; all of them when absent'),
+          query: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('Part of the job full name, e.g. payments'),
+          limit: z
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_JOB_SEARCH_LIMIT)
+            .optional()
+            .describe(
+              `At most this many jobs (default and maximum ${MAX_JOB_SEARCH_LIMIT})`,
+            ),
+        }),
+      output: z =>
+        z.object({
+          jobs: z.array(
+            z.object({
+              fullName: z.string(),
+              url: z.string(),
+              instance: z.string(),
+              ref: z.string(),
+            }),
+          ),
+          truncated: z.boolean(),
+          errors: z.array(
+            z.object({ instance: z.string(), message: z.string() }),
+          ),
+        }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.searchJobs(credentials, {
+        instance: input.instance,
+        query: input.query,
+        limit: input.limit ?? MAX_JOB_SEARCH_LIMIT,
+      }),
+    }),
   });
 
   actionsRegistry.register({

@@ -2,6 +2,7 @@ import type {
   AuditorService,
   BackstageCredentials,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import {
@@ -56,6 +57,7 @@ import {
   toJob,
   toStages,
 } from './mapping';
+import { callerResourceFilter } from './callerResourceFilter';
 
 /** Entities may point one instance's jobs at another Jenkins, if the instance allows it. */
 export const JENKINS_OVERRIDE_BASE_URL_ANNOTATION =
@@ -64,6 +66,20 @@ export const JENKINS_OVERRIDE_BASE_URL_ANNOTATION =
 export const JENKINS_NOT_CONFIGURED_MESSAGE = `Jenkins is not configured: set ${JENKINS_CONFIG_KEY} (name, baseUrl, username, apiKey) in app-config.yaml to turn it on`;
 
 type AuditContext = { request?: any };
+
+/** A job `searchJobs` found, and how `jenkins.io/job-full-name` names it. */
+export type JenkinsJobChoice = {
+  /** The job's full name on its instance, `folder/job`. */
+  fullName: string;
+  /** Its page, from the instance's configured base URL. */
+  url: string;
+  instance: string;
+  /** As the annotation writes it: `fullName` on the default instance, else `instance:fullName`. */
+  ref: string;
+};
+
+/** The most jobs `searchJobs` answers with. */
+export const MAX_JOB_SEARCH_LIMIT = 100;
 
 /** Builds fetched per job for first pages, whatever the page size up to 20. */
 const SHARED_BUILD_WINDOW = 21;
@@ -100,6 +116,8 @@ export class JenkinsService {
       accessCacheTtlMs?: number;
       /** Which jobs each owner group's entities may name (`comet.resourceScopes`); none: any. */
       scopes?: ResourceScopes;
+      /** The caller's groups, whose scopes narrow `searchJobs` while scopes are configured. */
+      userInfo?: UserInfoService;
     },
   ) {
     this.access = EntityAccess.create({
@@ -906,5 +924,115 @@ export class JenkinsService {
         buildNumber: result.buildNumber ?? null,
       }),
     );
+  }
+
+  /**
+   * Jobs of every configured instance (or `instance`) whose full name contains `query`
+   * (ignoring case), for a signed-in user: not tied to an entity, so only what the scopes of the
+   * caller's groups allow (`comet.resourceScopes`), at most `limit`. An instance that fails is
+   * reported in `errors` (by name) while the others answer; a named instance that fails throws.
+   */
+  async searchJobs(
+    credentials: BackstageCredentials,
+    request: { instance?: string; query?: string; limit: number },
+  ): Promise<{
+    jobs: JenkinsJobChoice[];
+    truncated: boolean;
+    errors: Array<{ instance: string; message: string }>;
+  }> {
+    this.requireConfigured();
+    const allowed = await callerResourceFilter({
+      credentials,
+      what: 'Listing Jenkins jobs',
+      family: this.scopeFamily,
+      scopes: this.options.scopes,
+      userInfo: this.options.userInfo,
+    });
+    let instances = this.options.instances;
+    if (request.instance !== undefined) {
+      const named = instances.find(i => i.name === request.instance);
+      if (!named) {
+        throw new InputError(
+          `instance: "${
+            request.instance
+          }" is not a Jenkins instance of ${JENKINS_CONFIG_KEY} (configured: ${this.instanceNames.join(
+            ', ',
+          )})`,
+        );
+      }
+      instances = [named];
+    }
+    let defaultName: string | undefined;
+    try {
+      defaultName = selectJenkinsInstance(
+        this.options.instances,
+        undefined,
+      ).name;
+    } catch {
+      // Several instances, none called default: every ref names its instance
+    }
+    const needle = request.query?.trim().toLocaleLowerCase('en-US') ?? '';
+    const jobs: JenkinsJobChoice[] = [];
+    const errors: Array<{ instance: string; message: string }> = [];
+    let truncated = false;
+    const listed = await Promise.all(
+      instances.map(async instance => {
+        try {
+          return {
+            instance,
+            ...(await this.options.client.listJobs(instance)),
+          };
+        } catch (error) {
+          if (request.instance !== undefined) throw error;
+          errors.push({
+            instance: instance.name,
+            message: problemOf(error).message,
+          });
+          return undefined;
+        }
+      }),
+    );
+    for (const answer of listed) {
+      if (!answer) continue;
+      const { instance } = answer;
+      truncated ||= answer.truncated;
+      for (const job of answer.jobs) {
+        if (
+          needle &&
+          !job.fullName.toLocaleLowerCase('en-US').includes(needle)
+        ) {
+          continue;
+        }
+        const ref =
+          instance.name === defaultName
+            ? job.fullName
+            : stringifyJenkinsJobRef({
+                instance: instance.name,
+                jobFullName: job.fullName,
+              });
+        if (
+          !allowed({ instance: instance.name, name: job.fullName, source: ref })
+        ) {
+          continue;
+        }
+        jobs.push({
+          fullName: job.fullName,
+          url: job.url,
+          instance: instance.name,
+          ref,
+        });
+      }
+    }
+    jobs.sort(
+      (a, b) =>
+        a.instance.localeCompare(b.instance, 'en-US') ||
+        a.fullName.localeCompare(b.fullName, 'en-US'),
+    );
+    const limit = Math.min(Math.max(1, request.limit), MAX_JOB_SEARCH_LIMIT);
+    return {
+      jobs: jobs.slice(0, limit),
+      truncated: truncated || jobs.length > limit,
+      errors,
+    };
   }
 }

@@ -113,6 +113,7 @@ describe('jira actions', () => {
       ['add-comment', false, false],
       ['get-active-sprint', true, false],
       ['get-release-notes', true, false],
+      ['list-projects', true, false],
     ]);
   });
 

@@ -1,6 +1,9 @@
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import type { JiraIssue } from '@internal/plugin-jira-common';
-import type { JiraService } from '../service/JiraService';
+import {
+  MAX_PROJECT_LIST_LIMIT,
+  type JiraService,
+} from '../service/JiraService';
 
 /** An issue as actions return it: what a model needs, no avatars. */
 function brief(issue: JiraIssue) {
@@ -286,5 +289,59 @@ export function registerActions(
         },
       };
     },
+  });
+
+  actionsRegistry.register({
+    name: 'list-projects',
+    title: 'List Jira projects',
+    description:
+      'Lists the Jira projects an entity can name in jira/project-key (key and name only, no issue), on every configured instance or one, whose key or name contains query (ignoring case), sorted by instance and key. Only what the comet.resourceScopes of your groups allow; ref is the value for the annotation. truncated means there are more: narrow with query.',
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          instance: z
+            .string()
+            .optional()
+            .describe('A Jira instance name; all of them when absent'),
+          query: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('Part of the project key or name, e.g. PAY'),
+          limit: z
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_PROJECT_LIST_LIMIT)
+            .optional()
+            .describe(
+              `At most this many projects (default and maximum ${MAX_PROJECT_LIST_LIMIT})`,
+            ),
+        }),
+      output: z =>
+        z.object({
+          projects: z.array(
+            z.object({
+              key: z.string(),
+              name: z.string(),
+              instance: z.string(),
+              ref: z.string(),
+              url: z.string(),
+            }),
+          ),
+          truncated: z.boolean(),
+          errors: z.array(
+            z.object({ instance: z.string(), message: z.string() }),
+          ),
+        }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.listProjects(credentials, {
+        instance: input.instance,
+        query: input.query,
+        limit: input.limit ?? MAX_PROJECT_LIST_LIMIT,
+      }),
+    }),
   });
 }

@@ -3,6 +3,7 @@ import type {
   BackstageCredentials,
   CacheService,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -53,13 +54,32 @@ import type {
 import {
   entityJiraProjects,
   jiraInstanceName,
+  jiraScopeFamily,
   type JiraClient,
   type JiraInstanceConfig,
 } from '@internal/plugin-jira-node';
 import { computeBurndown } from './burndown';
+import { callerResourceFilter } from './callerResourceFilter';
 import { isTransient, toApiError } from './errors';
 import { checkJqlFilter, filteredJql } from './jql';
 import { releaseNotes } from './releaseNotes';
+
+/** A project `listProjects` found, and how `jira/project-key` names it. */
+export type JiraProjectChoice = {
+  key: string;
+  name: string;
+  instance: string;
+  /** As the annotation writes it: the key on the default instance, else `instance/KEY`. */
+  ref: string;
+  /** Its page, on the instance's browse URL. */
+  url: string;
+};
+
+/** The most projects `listProjects` answers with. */
+export const MAX_PROJECT_LIST_LIMIT = 100;
+
+/** Projects read per instance before the scopes narrow them. */
+const PROJECT_LIST_READ = 500;
 
 export const JIRA_NOT_CONFIGURED_MESSAGE =
   'Jira is not configured: set jira.instances in app-config.yaml (docs/jira.md)';
@@ -123,6 +143,8 @@ export class JiraService {
       clock?: { now(): number };
       /** The latest pipeline run of each issue (`POST /run-links`); none without it. */
       runLinks?: JiraRunLinks;
+      /** The caller's groups, whose scopes narrow `listProjects` while scopes are configured. */
+      userInfo?: UserInfoService;
     },
   ) {
     this.access = EntityAccess.create({
@@ -957,6 +979,109 @@ export class JiraService {
     );
     if (notice) notices.push(notice);
     issues.push(...value.issues);
+  }
+
+  /**
+   * Projects of every configured instance (or `instance`) whose key or name contains `query`,
+   * for a signed-in user: not tied to an entity, so only what the scopes of the caller's groups
+   * allow (`comet.resourceScopes`), sorted by instance and key, at most `limit`. Names only, as
+   * Comet's account sees them; no issue is read. An instance that fails (or answers from the
+   * cache while Jira is down) is reported in `errors`; a named instance that fails throws.
+   */
+  async listProjects(
+    credentials: BackstageCredentials,
+    request: { instance?: string; query?: string; limit: number },
+  ): Promise<{
+    projects: JiraProjectChoice[];
+    truncated: boolean;
+    errors: Array<{ instance: string; message: string }>;
+  }> {
+    this.requireConfigured();
+    const { instances } = this.options;
+    const allowed = await callerResourceFilter({
+      credentials,
+      what: 'Listing Jira projects',
+      family: jiraScopeFamily(instances),
+      scopes: this.options.scopes,
+      userInfo: this.options.userInfo,
+    });
+    const configured = instances.list();
+    let listed = configured;
+    if (request.instance !== undefined) {
+      listed = configured.filter(i => i.name === request.instance);
+      if (listed.length === 0) {
+        throw new InputError(
+          `instance: "${
+            request.instance
+          }" is not a Jira instance of jira.instances (configured: ${configured
+            .map(i => i.name)
+            .join(', ')})`,
+        );
+      }
+    }
+    let defaultName: string | undefined;
+    try {
+      defaultName = this.instanceName(undefined);
+    } catch {
+      // Several instances, none called default: every ref names its instance
+    }
+    const query = request.query?.trim() ?? '';
+    const projects: JiraProjectChoice[] = [];
+    const errors: Array<{ instance: string; message: string }> = [];
+    let truncated = false;
+    const answers = await Promise.all(
+      listed.map(async config => {
+        try {
+          const client = instances.client(config.name);
+          const { value, notice } = await this.cached(
+            config.name,
+            'projects',
+            { query },
+            () => client.listProjects({ query, maxResults: PROJECT_LIST_READ }),
+          );
+          if (notice)
+            errors.push({ instance: config.name, message: notice.message });
+          return { config, ...value };
+        } catch (error) {
+          if (request.instance !== undefined) throw toApiError(error);
+          errors.push({
+            instance: config.name,
+            message: toApiError(error).message,
+          });
+          return undefined;
+        }
+      }),
+    );
+    for (const answer of answers) {
+      if (!answer) continue;
+      const instance = answer.config.name;
+      truncated ||= answer.total > answer.projects.length;
+      for (const project of answer.projects) {
+        const ref =
+          instance === defaultName ? project.key : `${instance}/${project.key}`;
+        if (!allowed({ instance, name: project.key, source: ref })) continue;
+        projects.push({
+          key: project.key,
+          name: project.name,
+          instance,
+          ref,
+          url: `${answer.config.browseUrl}/browse/${encodeURIComponent(
+            project.key,
+          )}`,
+        });
+      }
+    }
+    projects.sort(
+      (a, b) =>
+        a.instance.localeCompare(b.instance, 'en-US') ||
+        a.key.localeCompare(b.key, 'en-US'),
+    );
+    const limit = Math.min(Math.max(1, request.limit), MAX_PROJECT_LIST_LIMIT);
+    return {
+      projects: projects.slice(0, limit),
+      truncated: truncated || projects.length > limit,
+      errors,
+    };
   }
 
   /** Raw JQL on one instance, for holders of `jira.search.jql`. */

@@ -793,7 +793,28 @@ export class JiraFake {
       router.get(
         `${api}/project/search`,
         handle((req, { base }) => {
-          const all = [...this.state.projects.values()];
+          // `query`: key or name contains it, ignoring case; `orderBy`: key (default) or name
+          const needle = String(req.query.query ?? '').toLowerCase();
+          const orderBy = String(req.query.orderBy ?? 'key');
+          const order = /^([+-]?)(key|name)$/.exec(orderBy);
+          if (!order) {
+            throw new JiraFakeError(400, [
+              `The value '${orderBy}' is invalid for the orderBy parameter (the fake knows key and name).`,
+            ]);
+          }
+          const field = order[2] as 'key' | 'name';
+          const all = [...this.state.projects.values()]
+            .filter(
+              p =>
+                !needle ||
+                p.key.toLowerCase().includes(needle) ||
+                p.name.toLowerCase().includes(needle),
+            )
+            .sort(
+              (a, b) =>
+                (order[1] === '-' ? -1 : 1) *
+                a[field].localeCompare(b[field], 'en-US'),
+            );
           const start = numberParam(req.query.startAt, 0);
           const max = numberParam(req.query.maxResults, 50);
           const values = all.slice(start, start + max);

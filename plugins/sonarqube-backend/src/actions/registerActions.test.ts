@@ -67,13 +67,14 @@ function setup(configured = true) {
 const credentials = mockCredentials.user('user:default/alice');
 
 describe('SonarQube actions', () => {
-  it('registers the three read-only actions', async () => {
+  it('registers the four read-only actions', async () => {
     const { registry } = setup();
     const { actions } = await registry.list();
     expect(actions.map(a => a.name)).toEqual([
       'get-quality-gate',
       'get-measures',
       'search-issues',
+      'search-projects',
     ]);
     expect(actions.every(a => a.attributes.readOnly)).toBe(true);
   });
@@ -103,6 +104,7 @@ describe('SonarQube actions', () => {
           instance: 'cloud',
           status: 'NONE',
           conditions: [],
+          analysed: false,
           error: NEVER.error,
         },
       ],

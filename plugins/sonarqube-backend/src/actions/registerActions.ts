@@ -1,6 +1,9 @@
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { ServiceUnavailableError } from '@backstage/errors';
-import type { SonarQubeService } from '../service/SonarQubeService';
+import {
+  MAX_PROJECT_SEARCH_LIMIT,
+  type SonarQubeService,
+} from '../service/SonarQubeService';
 
 /**
  * The SonarQube actions: one implementation (SonarQubeService, with the caller's own
@@ -66,6 +69,12 @@ export function registerActions(
               status: z.string(),
               conditions: z.array(z.any()),
               url: z.string().optional(),
+              analysed: z
+                .literal(false)
+                .optional()
+                .describe(
+                  'false when the project has no analysis yet (status NONE)',
+                ),
               error: z.string().optional(),
             }),
           ),
@@ -79,6 +88,8 @@ export function registerActions(
           status: p.qualityGate?.status ?? 'NONE',
           conditions: p.qualityGate?.conditions ?? [],
           url: p.url,
+          // false: read, but SonarQube has no analysis yet (status NONE, error says so)
+          ...(p.analysed === false ? { analysed: false as const } : {}),
           error: p.error,
         })),
       },
@@ -169,6 +180,60 @@ export function registerActions(
         ...input,
         page: input.page ?? 1,
         pageSize: input.pageSize ?? 25,
+      }),
+    }),
+  });
+
+  actionsRegistry.register({
+    name: 'search-projects',
+    title: 'Search SonarQube projects',
+    description:
+      'Lists the SonarQube projects an entity can name in sonarqube.org/project-key, on every configured instance or one, whose key or name contains query (ignoring case), sorted by instance and name. Only what the comet.resourceScopes of your groups allow; ref is the value for the annotation. truncated means there are more: narrow with query.',
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          instance: z
+            .string()
+            .optional()
+            .describe('A SonarQube instance name; all of them when absent'),
+          query: z
+            .string()
+            .max(200)
+            .optional()
+            .describe('Part of the project key or name, e.g. payments'),
+          limit: z
+            .number()
+            .int()
+            .min(1)
+            .max(MAX_PROJECT_SEARCH_LIMIT)
+            .optional()
+            .describe(
+              `At most this many projects (default and maximum ${MAX_PROJECT_SEARCH_LIMIT})`,
+            ),
+        }),
+      output: z =>
+        z.object({
+          projects: z.array(
+            z.object({
+              key: z.string(),
+              name: z.string(),
+              instance: z.string(),
+              ref: z.string(),
+              url: z.string(),
+            }),
+          ),
+          truncated: z.boolean(),
+          errors: z.array(
+            z.object({ instance: z.string(), message: z.string() }),
+          ),
+        }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.searchProjects(credentials, {
+        instance: input.instance,
+        query: input.query,
+        limit: input.limit ?? MAX_PROJECT_SEARCH_LIMIT,
       }),
     }),
   });

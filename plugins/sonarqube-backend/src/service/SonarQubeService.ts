@@ -2,6 +2,7 @@ import {
   BackstageCredentials,
   CacheService,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -36,6 +37,7 @@ import {
   stringifyProjectRef,
 } from '@internal/plugin-sonarqube-common';
 import type { SonarQubeClient } from '@internal/plugin-sonarqube-node';
+import { callerResourceFilter } from './callerResourceFilter';
 
 /** Metrics the trend charts show by default. */
 export const DEFAULT_HISTORY_METRICS = [
@@ -49,6 +51,23 @@ export const DEFAULT_HISTORY_METRICS = [
 const SECURITY_CONDITION = /security|vulnerabilit/;
 
 type ProjectQuery = SonarQubeScope & { entityRef: string; project?: string };
+
+/** A project `searchProjects` found, and how `sonarqube.org/project-key` names it. */
+export type SonarQubeProjectChoice = {
+  key: string;
+  name: string;
+  instance: string;
+  /** As the annotation writes it: the key on the default instance, else `instance/key`. */
+  ref: string;
+  /** Its dashboard, on the instance's external URL. */
+  url: string;
+};
+
+/** The most projects `searchProjects` answers with. */
+export const MAX_PROJECT_SEARCH_LIMIT = 100;
+
+/** Projects read per instance before the scopes narrow them (SonarQube's largest page). */
+const PROJECT_SEARCH_PAGE = 500;
 
 /** A resolved project of an entity: the annotation's ref and the instance it lives on. */
 type ResolvedProject = SonarQubeProjectRef & {
@@ -79,6 +98,8 @@ export class SonarQubeService {
       accessCacheTtlMs?: number;
       /** Which projects each owner group's entities may name (`comet.resourceScopes`). */
       scopes?: ResourceScopes;
+      /** The caller's groups, whose scopes narrow `searchProjects` while scopes are configured. */
+      userInfo?: UserInfoService;
     },
   ) {
     this.access = EntityAccess.create({
@@ -567,5 +588,116 @@ export class SonarQubeService {
       }),
     );
     return { configured: true, entityRef: parentRef, rows };
+  }
+
+  /**
+   * Projects of every configured instance (or `instance`) whose key or name contains `query`,
+   * for a signed-in user: not tied to an entity, so only what the scopes of the caller's groups
+   * allow (`comet.resourceScopes`), sorted by instance and name, at most `limit`. Comet's token
+   * lists with `api/projects/search` when it may administer, else with
+   * `api/components/search_projects` (what it may browse). An instance that fails is reported
+   * in `errors` while the others answer; a named instance that fails throws.
+   */
+  async searchProjects(
+    credentials: BackstageCredentials,
+    request: { instance?: string; query?: string; limit: number },
+  ): Promise<{
+    projects: SonarQubeProjectChoice[];
+    truncated: boolean;
+    errors: Array<{ instance: string; message: string }>;
+  }> {
+    this.requireConfigured();
+    const { client } = this.options;
+    const allowed = await callerResourceFilter({
+      credentials,
+      what: 'Listing SonarQube projects',
+      family: this.scopeFamily,
+      scopes: this.options.scopes,
+      userInfo: this.options.userInfo,
+    });
+    const configured = client.listInstances().map(i => i.name);
+    let names = configured;
+    if (request.instance !== undefined) {
+      if (!configured.includes(request.instance)) {
+        throw new InputError(
+          `instance: "${
+            request.instance
+          }" is not a SonarQube instance of sonarqube.instances (configured: ${configured.join(
+            ', ',
+          )})`,
+        );
+      }
+      names = [request.instance];
+    }
+    let defaultName: string | undefined;
+    try {
+      defaultName = client.instance().name;
+    } catch {
+      // Several instances, none called default: every ref names its instance
+    }
+    const needle = request.query?.trim().toLocaleLowerCase('en-US') ?? '';
+    const projects: SonarQubeProjectChoice[] = [];
+    const errors: Array<{ instance: string; message: string }> = [];
+    let truncated = false;
+    const listed = await Promise.all(
+      names.map(async instance => {
+        try {
+          return {
+            instance,
+            ...(await client.listProjects({
+              instance,
+              query: request.query,
+              pageSize: PROJECT_SEARCH_PAGE,
+            })),
+          };
+        } catch (error) {
+          if (request.instance !== undefined) throw error;
+          errors.push({ instance, message: (error as Error).message });
+          return undefined;
+        }
+      }),
+    );
+    for (const answer of listed) {
+      if (!answer) continue;
+      const { instance } = answer;
+      truncated ||= answer.total > answer.projects.length;
+      for (const project of answer.projects) {
+        // SonarQube matched already; the same test keeps any server's looser match out
+        if (
+          needle &&
+          !project.key.toLocaleLowerCase('en-US').includes(needle) &&
+          !project.name.toLocaleLowerCase('en-US').includes(needle)
+        ) {
+          continue;
+        }
+        const ref =
+          instance === defaultName
+            ? project.key
+            : stringifyProjectRef({ instance, projectKey: project.key });
+        if (!allowed({ instance, name: project.key, source: ref })) continue;
+        projects.push({
+          key: project.key,
+          name: project.name,
+          instance,
+          ref,
+          url: client.dashboardUrl({ instance, projectKey: project.key }),
+        });
+      }
+    }
+    projects.sort(
+      (a, b) =>
+        a.instance.localeCompare(b.instance, 'en-US') ||
+        a.name.localeCompare(b.name, 'en-US') ||
+        a.key.localeCompare(b.key, 'en-US'),
+    );
+    const limit = Math.min(
+      Math.max(1, request.limit),
+      MAX_PROJECT_SEARCH_LIMIT,
+    );
+    return {
+      projects: projects.slice(0, limit),
+      truncated: truncated || projects.length > limit,
+      errors,
+    };
   }
 }

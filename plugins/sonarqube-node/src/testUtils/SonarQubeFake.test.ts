@@ -206,6 +206,77 @@ describe('SonarQubeFake', () => {
       expect(noGate.status).toBe(404);
     });
 
+    it('sets project tags as SonarQube checks them, and shows them on the project', async () => {
+      const key = 'comet-examples_ledger-worker';
+      const set = await admin(
+        request(app).post('/api/project_tags/set').type('form').send({
+          project: key,
+          tags: 'Comet-Entity.component.default.a+b, c#,,c#',
+        }),
+      );
+      expect(set.status).toBe(204);
+      const shown = await admin(
+        request(app).get('/api/components/show').query({ component: key }),
+      );
+      expect(shown.status).toBe(200);
+      expect(shown.body).toEqual({
+        component: {
+          key,
+          name: fake.state.projects.get(key)!.name,
+          qualifier: 'TRK',
+          analysisDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*\+0000$/),
+          tags: ['comet-entity.component.default.a+b', 'c#'],
+          visibility: 'private',
+        },
+        ancestors: [],
+      });
+
+      const refused = async (form: Record<string, string>, token?: string) => {
+        const req = request(app)
+          .post('/api/project_tags/set')
+          .type('form')
+          .send(form);
+        const res = await (token === undefined
+          ? admin(req)
+          : req.set('authorization', `Bearer ${token}`));
+        return [res.status, res.body.errors?.[0]?.msg];
+      };
+      expect(await refused({ project: key, tags: 'under_score' })).toEqual([
+        400,
+        "Tag 'under_score' is invalid. Tags accept only the characters: a-z, 0-9, '+', '-', '#', '.'",
+      ]);
+      expect(await refused({ project: key })).toEqual([
+        400,
+        "The 'tags' parameter is missing",
+      ]);
+      expect(await refused({ project: 'nope', tags: 'x' })).toEqual([
+        404,
+        "Component key 'nope' not found",
+      ]);
+      // Only an administrator may tag
+      fake.state.tokens.set('reader', { token: 'reader', type: 'user' });
+      expect(await refused({ project: key, tags: 'x' }, 'reader')).toEqual([
+        403,
+        'Insufficient privileges',
+      ]);
+      const anonymous = await request(app)
+        .post('/api/project_tags/set')
+        .type('form')
+        .send({ project: key, tags: 'x' });
+      expect(anonymous.status).toBe(401);
+      // Clearing them: an empty list
+      expect(await refused({ project: key, tags: '' })).toEqual([
+        204,
+        undefined,
+      ]);
+      expect(fake.state.projects.get(key)!.tags).toEqual([]);
+
+      const unknown = await admin(
+        request(app).get('/api/components/show').query({ component: 'nope' }),
+      );
+      expect(unknown.status).toBe(404);
+    });
+
     it('fails the next requests to a path as told, then answers again', async () => {
       fake.failNext('api/server/version', 502, { times: 2 });
       const statuses = [];

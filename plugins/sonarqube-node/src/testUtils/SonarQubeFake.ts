@@ -68,7 +68,8 @@ const MAX_RESULTS = 10_000;
  * A local SonarQube that answers as the Web API documentation says: the read endpoints Comet
  * uses (measures, history, quality gate status, issues and hotspots with `p`/`ps` paging and
  * the 10,000-result limit, branches, pull requests, analyses, compute engine tasks), project
- * provisioning, webhooks, and token authentication as Bearer or basic `token:`. Errors are
+ * provisioning and tags (`api/project_tags/set`, read back through `api/components/show`),
+ * webhooks, and token authentication as Bearer or basic `token:`. Errors are
  * `{"errors":[{"msg":…}]}`: 401 for a bad token, 403 for a token that lacks a permission,
  * 404 for an unknown project, branch or analysis, 400 for bad parameters.
  *
@@ -926,6 +927,57 @@ export class SonarQubeFake {
       }),
     );
 
+    // The projects page's search (SonarQube 6.2+): what the token may browse, no admin needed.
+    // Of the filter language only `query = "text"` (key or name contains it) is understood.
+    router.get(
+      '/api/components/search_projects',
+      handle((params, token) => {
+        const t = requireToken(token);
+        const { p: page, ps } = paging(params, 100, 500);
+        let q: string | undefined;
+        if (params.filter !== undefined) {
+          if (params.filter.length < 2) {
+            throw new FakeError(
+              400,
+              `'filter' length (${params.filter.length}) is shorter than the minimum authorized (2)`,
+            );
+          }
+          const match = /^\s*query\s*=\s*(?:"([^"]*)"|(\S+))\s*$/i.exec(
+            params.filter,
+          );
+          if (!match) {
+            throw new FakeError(
+              400,
+              `The fake understands only query = "text" in filter, not: ${params.filter}`,
+            );
+          }
+          q = (match[1] ?? match[2]).toLowerCase();
+        }
+        const projects = [...this.state.projects.values()]
+          .filter(
+            p =>
+              (p.visibility === 'public' || canBrowse(t, p.key)) &&
+              (!q ||
+                p.key.toLowerCase().includes(q) ||
+                p.name.toLowerCase().includes(q)),
+          )
+          .sort((a, b) => a.name.localeCompare(b.name, 'en-US'));
+        return {
+          paging: { pageIndex: page, pageSize: ps, total: projects.length },
+          components: projects.slice((page - 1) * ps, page * ps).map(p => ({
+            key: p.key,
+            name: p.name,
+            qualifier: 'TRK',
+            isFavorite: false,
+            tags: p.tags,
+            visibility: p.visibility,
+            needIssueSync: false,
+          })),
+          facets: [],
+        };
+      }),
+    );
+
     router.post(
       '/api/projects/create',
       handle((params, token) => {
@@ -970,6 +1022,53 @@ export class SonarQubeFake {
             visibility: created.visibility,
           },
         };
+      }),
+    );
+
+    // A project with its tags (SonarQube 5.4+); only projects are components here.
+    router.get(
+      '/api/components/show',
+      handle((params, token) => {
+        const p = project(params.component, 'component');
+        checkBrowse(token, p.key);
+        const last = lastAnalysis(this.scopeFor(p));
+        return {
+          component: {
+            key: p.key,
+            name: p.name,
+            qualifier: 'TRK',
+            ...(last ? { analysisDate: sonarDate(last.date) } : {}),
+            tags: p.tags,
+            visibility: p.visibility,
+          },
+          ancestors: [],
+        };
+      }),
+    );
+
+    // Replaces a project's tags: lower-cased, checked as SonarQube does, duplicates dropped.
+    router.post(
+      '/api/project_tags/set',
+      handle((params, token) => {
+        requireToken(token);
+        if (params.tags === undefined)
+          throw new FakeError(400, "The 'tags' parameter is missing");
+        const tags: string[] = [];
+        for (const tag of params.tags.split(',')) {
+          const lower = tag.trim().toLowerCase();
+          if (!lower) continue;
+          if (!/^[a-z0-9+#\-.]+$/.test(lower)) {
+            throw new FakeError(
+              400,
+              `Tag '${lower}' is invalid. Tags accept only the characters: a-z, 0-9, '+', '-', '#', '.'`,
+            );
+          }
+          if (!tags.includes(lower)) tags.push(lower);
+        }
+        const p = project(params.project, 'project');
+        checkAdmin(token);
+        p.tags = tags;
+        return undefined;
       }),
     );
 

@@ -49,6 +49,8 @@ export type SonarQubeFakeProjectSeed = {
   }>;
   /** How many weekly analyses of the main branch make up its history (default 12). */
   historyLength?: number;
+  /** Project tags (lower case, as `api/project_tags/set` stores them). */
+  tags?: string[];
 };
 
 export type FakeCondition = {
@@ -94,6 +96,8 @@ export type FakeProject = {
   visibility: 'public' | 'private';
   qualityGate: string;
   newCodePeriod?: { type: string; value?: string };
+  /** Project tags, as `api/project_tags/set` stores them and `api/components/show` returns them. */
+  tags: string[];
   coverage: number;
   duplications: number;
   ncloc: number;
@@ -420,6 +424,7 @@ export class SonarQubeFakeState {
       name: seed.name ?? seed.key,
       visibility: 'private',
       qualityGate: 'Sonar way',
+      tags: [...(seed.tags ?? [])],
       coverage: seed.coverage ?? 81.4,
       duplications: seed.duplications ?? 2.1,
       ncloc: seed.ncloc ?? 12_840,

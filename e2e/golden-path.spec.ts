@@ -1,0 +1,91 @@
+import { expect, test, type Page } from '@playwright/test';
+
+/**
+ * The golden path as a new team lives it: the "Comet service" template on the embedded defaults
+ * with the local fakes of Jenkins, SonarQube and Jira, down to the new service's first green
+ * run and its delivery-health card; then the Integrations card on an example entity.
+ */
+test.describe('Golden path', () => {
+  test.beforeEach(async ({ page }) => {
+    await page.goto('/');
+    await expect(page.getByText('Guest', { exact: true })).toBeVisible();
+    await page.getByRole('button', { name: 'Enter' }).click();
+  });
+
+  async function pickFromAutocomplete(page: Page, label: string, text: string) {
+    const field = page.getByRole('textbox', { name: label }).first();
+    await field.click();
+    await field.fill(text);
+    await page
+      .getByRole('option', { name: new RegExp(text) })
+      .first()
+      .click();
+  }
+
+  test('the comet-service template creates a service whose first run goes green', async ({
+    page,
+    baseURL,
+  }) => {
+    test.setTimeout(360_000);
+    const port = new URL(baseURL!).port || '80';
+    const name = `gp-${Date.now().toString(36)}`;
+
+    await page.goto('/create');
+    await expect(page.getByText('Comet service').first()).toBeVisible();
+    await page.goto('/create/templates/default/comet-service');
+
+    // Service
+    await page.getByRole('textbox', { name: 'Name' }).fill(name);
+    await pickFromAutocomplete(page, 'Owner', 'payments-team');
+    await page.getByRole('button', { name: 'Next' }).click();
+    // Repository: served by this portal (the default)
+    await expect(page.getByText('Where the repository lives')).toBeVisible();
+    await page.getByRole('button', { name: 'Next' }).click();
+    // Integrations
+    await page.getByRole('checkbox', { name: 'Jenkins job' }).check();
+    await page.getByRole('checkbox', { name: 'SonarQube project' }).check();
+    await page
+      .getByRole('textbox', { name: 'SonarQube URL for pipeline steps' })
+      .fill(`http://host.comet.internal:${port}/api/fakes/sonarqube`);
+    await page.getByRole('checkbox', { name: 'Jira component' }).check();
+    await page.getByRole('textbox', { name: 'Jira project key' }).fill('PAY');
+    await page.getByRole('checkbox', { name: 'Starter browser test' }).check();
+    await page.getByRole('button', { name: 'Review' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+
+    // The task page: every step, then the output's links
+    const runLink = page.getByRole('link', { name: 'First pipeline run' });
+    await expect(runLink).toBeVisible({ timeout: 180_000 });
+    await expect(
+      page.getByRole('link', { name: `Jenkins job payments/${name}` }),
+    ).toBeVisible();
+    await expect(
+      page.getByRole('link', {
+        name: `SonarQube project comet-examples_payments-${name}`,
+      }),
+    ).toBeVisible();
+    await expect(
+      page.getByRole('link', { name: `Jira component ${name}` }),
+    ).toBeVisible();
+    await expect(page.getByRole('link', { name: 'Repository' })).toBeVisible();
+
+    // The first run goes green: build, test, SonarQube analysis and gate, browser test
+    const runHref = await runLink.getAttribute('href');
+    expect(runHref).toMatch(/\/pipelines\/runs\/[0-9a-f-]{36}$/);
+    await page.goto(runHref!);
+    await expect(page.getByTestId('run-status')).toHaveText('Succeeded', {
+      timeout: 180_000,
+    });
+
+    // The new entity's overview leads with its delivery health, filled from that run
+    await page.goto(`/catalog/default/component/${name}`);
+    const health = page
+      .getByRole('heading', { name: 'Delivery health' })
+      .locator('xpath=ancestor::*[contains(@class, "MuiCard-root")][1]');
+    await expect(health).toBeVisible();
+    await expect(health.getByText('Succeeded').first()).toBeVisible();
+    await expect(health.getByText('100%').first()).toBeVisible();
+    // The gate of the analysis the pipeline submitted to the SonarQube fake
+    await expect(health.getByText('OK', { exact: true })).toBeVisible();
+  });
+});

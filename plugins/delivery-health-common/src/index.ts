@@ -1,7 +1,0 @@
-/**
- * Types, thresholds and ratings of Comet's delivery health.
- *
- * @packageDocumentation
- */
-export * from './types';
-export * from './thresholds';

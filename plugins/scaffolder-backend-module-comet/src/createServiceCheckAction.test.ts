@@ -1,0 +1,395 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import { ConfigReader } from '@backstage/config';
+import { ConflictError, InputError } from '@backstage/errors';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { INITIATOR, runAction } from './__testUtils__/runAction';
+import { createServiceCheckAction } from './createServiceCheckAction';
+import { PortalRepositories } from './PortalRepositories';
+
+jest.setTimeout(30_000);
+
+const BASE_URL = 'http://localhost:7007/api/example-repos';
+const CATALOG_INFO_URL = `${BASE_URL}/payouts-api.git/raw/main/catalog-info.yaml`;
+
+const group = (name: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name, namespace: 'default' },
+  spec: { type: 'team', children: [] },
+});
+
+const system = (name: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'System',
+  metadata: { name, namespace: 'default' },
+  spec: { owner: 'team-a' },
+});
+
+const component = (name: string, location?: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: location
+      ? { 'backstage.io/managed-by-location': location }
+      : {},
+  },
+  spec: { type: 'service', owner: 'team-a', lifecycle: 'experimental' },
+});
+
+/** Every integration on, as app-config.demo.yaml has them. */
+const ALL_ON = {
+  jenkins: {
+    instances: [
+      { name: 'default', baseUrl: 'http://j', username: 'u', apiKey: 'k' },
+    ],
+  },
+  sonarqube: { baseUrl: 'http://s', apiKey: 'k' },
+  jira: { instances: [{ name: 'default', baseUrl: 'http://jira' }] },
+  integrations: { github: [{ host: 'github.com', token: 'ghp_x' }] },
+};
+
+let workDir: string;
+let repositories: PortalRepositories;
+
+beforeEach(() => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'comet-service-check-'));
+  repositories = new PortalRepositories(path.join(workDir, 'git'), BASE_URL);
+});
+
+afterEach(() => {
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+async function createRepository(entityRef: string, userEntityRef?: string) {
+  const source = path.join(workDir, 'source');
+  fs.mkdirSync(source, { recursive: true });
+  fs.writeFileSync(path.join(source, 'catalog-info.yaml'), 'kind: Component\n');
+  await repositories.create({
+    name: 'payouts-api',
+    entityRef,
+    sourceDir: source,
+    message: 'Create payouts-api',
+    author: { name: 'Ada', email: 'user:default/ada' },
+    userEntityRef,
+  });
+}
+
+function check(
+  options: {
+    entities?: Entity[];
+    config?: object;
+    portal?: boolean;
+  } = {},
+) {
+  const catalog = catalogServiceMock({
+    entities: options.entities ?? [group('team-a'), system('payouts')],
+  });
+  const getEntityByRef = jest.spyOn(catalog, 'getEntityByRef');
+  const action = createServiceCheckAction({
+    catalog,
+    config: new ConfigReader(options.config ?? ALL_ON),
+    repositories: options.portal === false ? undefined : repositories,
+  });
+  return { action, getEntityByRef };
+}
+
+const INPUT = {
+  name: 'payouts-api',
+  owner: 'group:default/team-a',
+  system: 'system:default/payouts',
+  repoHost: 'portal',
+};
+
+describe('comet:service:check', () => {
+  it('passes a free name whose owner and system exist, reading the catalog as the initiator', async () => {
+    const { action, getEntityByRef } = check();
+    const { output, logs } = await runAction(action, INPUT);
+    expect(output).toEqual({
+      resume: false,
+      registered: false,
+      jenkins: true,
+      sonarqube: true,
+      jira: true,
+      github: true,
+      testRecorder: true,
+      skipped: [],
+    });
+    expect(logs).toEqual([
+      'payouts-api: the name is free; owner group:default/team-a and system system:default/payouts exist',
+    ]);
+    expect(getEntityByRef.mock.calls).toEqual([
+      ['group:default/team-a', { credentials: INITIATOR }],
+      ['system:default/payouts', { credentials: INITIATOR }],
+      ['component:default/payouts-api', { credentials: INITIATOR }],
+    ]);
+  });
+
+  it('takes short refs for the owner and the system, and no system at all', async () => {
+    const { action, getEntityByRef } = check();
+    const { output, logs } = await runAction(action, {
+      ...INPUT,
+      owner: 'team-a',
+      system: undefined,
+    });
+    expect(output.resume).toBe(false);
+    expect(logs[0]).toBe(
+      'payouts-api: the name is free; owner group:default/team-a exists',
+    );
+    expect(getEntityByRef.mock.calls.map(call => call[0])).toEqual([
+      'group:default/team-a',
+      'component:default/payouts-api',
+    ]);
+  });
+
+  it('says which integrations are off, what to set and what is skipped', async () => {
+    const { action } = check({
+      config: {
+        backend: { actions: { pluginSources: ['catalog', 'pipelines'] } },
+        integrations: { github: [{ host: 'github.com' }] },
+      },
+    });
+    const { output, logs } = await runAction(action, INPUT);
+    const skipped = [
+      'Jenkins: not configured (set jenkins.instances), its steps are skipped',
+      'SonarQube: not configured (set sonarqube.instances), its steps are skipped',
+      'Jira: not configured (set jira.instances), its steps are skipped',
+      'GitHub: not configured (set integrations.github with a token or an app), the repository is served by the portal instead',
+      'Test recorder: its actions are off (add test-recorder to backend.actions.pluginSources), the starter test suite is skipped',
+    ];
+    expect(output).toEqual({
+      resume: false,
+      registered: false,
+      jenkins: false,
+      sonarqube: false,
+      jira: false,
+      github: false,
+      testRecorder: false,
+      skipped,
+    });
+    expect(logs.slice(1)).toEqual(skipped);
+  });
+
+  it('counts the single-instance shorthands, a GitHub app, and listed test-recorder actions', async () => {
+    const { action } = check({
+      config: {
+        jenkins: { baseUrl: 'http://j', username: 'u', apiKey: 'k' },
+        sonarqube: {
+          instances: [{ name: 'a', baseUrl: 'http://s', apiKey: 'k' }],
+        },
+        jira: { baseUrl: 'http://jira' },
+        integrations: {
+          github: [{ host: 'ghe.example.com', apps: [{ appId: 1 }] }],
+        },
+        backend: { actions: { pluginSources: ['test-recorder'] } },
+      },
+    });
+    const { output } = await runAction(action, INPUT);
+    expect(output).toMatchObject({
+      jenkins: true,
+      sonarqube: true,
+      jira: true,
+      github: true,
+      testRecorder: true,
+      skipped: [],
+    });
+  });
+
+  it.each([
+    [
+      { owner: 'group:default/team-z' },
+      'owner group:default/team-z does not exist in the catalog',
+    ],
+    [
+      { system: 'payments' },
+      'system system:default/payments does not exist in the catalog',
+    ],
+    [
+      { owner: 'user:default/ada' },
+      'owner: "user:default/ada" is a user, not a group',
+    ],
+    [
+      { owner: 'group:' },
+      'owner: "group:" is not an entity ref, e.g. group:default/team-a',
+    ],
+    [{ name: 'Payouts API' }, 'name: "Payouts API" is not a repository name'],
+  ])('refuses %j', async (extra, message) => {
+    const { action } = check();
+    const run = runAction(action, { ...INPUT, ...extra });
+    await expect(run).rejects.toThrow(InputError);
+    await expect(run).rejects.toThrow(message);
+  });
+
+  it('refuses a name the catalog has from elsewhere, naming the entity and where it came from', async () => {
+    const { action } = check({
+      entities: [
+        group('team-a'),
+        system('payouts'),
+        component(
+          'payouts-api',
+          'url:https://github.com/acme/payouts/blob/main/catalog-info.yaml',
+        ),
+      ],
+    });
+    const run = runAction(action, INPUT);
+    await expect(run).rejects.toThrow(ConflictError);
+    await expect(run).rejects.toThrow(
+      'component:default/payouts-api already exists in the catalog (from url:https://github.com/acme/payouts/blob/main/catalog-info.yaml); pick another name',
+    );
+  });
+
+  it('refuses a name the catalog has with no location, for either host', async () => {
+    for (const repoHost of ['portal', 'github']) {
+      const { action } = check({
+        entities: [
+          group('team-a'),
+          system('payouts'),
+          component('payouts-api'),
+        ],
+      });
+      await expect(runAction(action, { ...INPUT, repoHost })).rejects.toThrow(
+        'component:default/payouts-api already exists in the catalog (from an unknown location); pick another name',
+      );
+    }
+  });
+
+  it('resumes a run of this template that created the repository and registered the entity', async () => {
+    await createRepository('component:default/payouts-api', 'user:default/ada');
+    const { action } = check({
+      entities: [
+        group('team-a'),
+        system('payouts'),
+        component('payouts-api', `url:${CATALOG_INFO_URL}`),
+      ],
+    });
+    const { output, logs } = await runAction(action, INPUT);
+    expect(output).toMatchObject({ resume: true, registered: true });
+    expect(logs[0]).toBe(
+      'payouts-api: resuming the earlier run of this template (repository created and entity registered)',
+    );
+  });
+
+  it('resumes a run that created the repository but did not register the entity yet', async () => {
+    await createRepository('component:default/payouts-api', 'user:default/ada');
+    const { action } = check();
+    const { output, logs } = await runAction(action, {
+      ...INPUT,
+      system: undefined,
+    });
+    expect(output).toMatchObject({ resume: true, registered: false });
+    expect(logs[0]).toBe(
+      'payouts-api: resuming the earlier run of this template (repository created, entity not registered yet)',
+    );
+  });
+
+  it('refuses an entity registered from the portal URL whose repository is gone', async () => {
+    const { action } = check({
+      entities: [
+        group('team-a'),
+        component('payouts-api', `url:${CATALOG_INFO_URL}`),
+      ],
+    });
+    await expect(
+      runAction(action, { ...INPUT, system: undefined }),
+    ).rejects.toThrow(
+      `component:default/payouts-api already exists in the catalog (from url:${CATALOG_INFO_URL}), but its repository payouts-api.git does not; unregister it or pick another name`,
+    );
+  });
+
+  it("refuses a portal repository of another entity, an example's, and another user's", async () => {
+    await createRepository('component:default/payouts-web', 'user:default/ada');
+    await expect(runAction(check().action, INPUT)).rejects.toThrow(
+      'repository payouts-api.git already exists and belongs to component:default/payouts-web; pick another name',
+    );
+
+    fs.rmSync(path.join(workDir, 'git', 'payouts-api.git'), {
+      recursive: true,
+    });
+    execFileSync('git', [
+      'init',
+      '--quiet',
+      '--bare',
+      path.join(workDir, 'git', 'payouts-api.git'),
+    ]);
+    await expect(runAction(check().action, INPUT)).rejects.toThrow(
+      'repository payouts-api.git already exists and belongs to the examples; pick another name',
+    );
+
+    fs.rmSync(path.join(workDir, 'git', 'payouts-api.git'), {
+      recursive: true,
+    });
+    await createRepository('component:default/payouts-api', 'user:default/ada');
+    await expect(
+      runAction(check().action, INPUT, {
+        credentials: mockCredentials.user('user:default/mallory'),
+      }),
+    ).rejects.toThrow(
+      'created by user:default/ada; only they can resume that template run (you are user:default/mallory)',
+    );
+  });
+
+  it('does not look at portal repositories for GitHub', async () => {
+    await createRepository('component:default/payouts-web');
+    const { output } = await runAction(check().action, {
+      ...INPUT,
+      repoHost: 'github',
+    });
+    expect(output).toMatchObject({ resume: false, registered: false });
+  });
+
+  it('refuses a host that is not configured, naming what to set', async () => {
+    await expect(
+      runAction(check({ portal: false }).action, INPUT),
+    ).rejects.toThrow(
+      'repoHost: the portal serves no git repositories because comet.exampleRepos.sourceDir is not set; set it, or choose GitHub',
+    );
+    await expect(
+      runAction(check({ config: {}, portal: false }).action, {
+        ...INPUT,
+        repoHost: 'github',
+      }),
+    ).rejects.toThrow(
+      'repoHost: GitHub is not configured (integrations.github has no entry with a token or an app) and the portal serves no git repositories (comet.exampleRepos.sourceDir is not set); configure one of them',
+    );
+  });
+
+  it('checks the portal repository when GitHub is asked for but not configured, as the template then serves it', async () => {
+    await createRepository('component:default/payouts-web');
+    const run = runAction(check({ config: {} }).action, {
+      ...INPUT,
+      repoHost: 'github',
+    });
+    await expect(run).rejects.toThrow(
+      'repository payouts-api.git already exists and belongs to component:default/payouts-web',
+    );
+    fs.rmSync(path.join(workDir, 'git', 'payouts-api.git'), {
+      recursive: true,
+    });
+    const { output, logs } = await runAction(check({ config: {} }).action, {
+      ...INPUT,
+      repoHost: 'github',
+    });
+    expect(output).toMatchObject({ github: false, resume: false });
+    expect(logs[0]).toBe(
+      'repoHost: GitHub is not configured (integrations.github has no entry with a token or an app), so the portal serves the repository instead',
+    );
+  });
+
+  it('checks the same in a dry run, creating nothing', async () => {
+    const { action } = check();
+    const { output } = await runAction(action, INPUT, { isDryRun: true });
+    expect(output).toMatchObject({ resume: false, registered: false });
+    await expect(
+      runAction(action, { ...INPUT, owner: 'team-z' }, { isDryRun: true }),
+    ).rejects.toThrow(
+      'owner group:default/team-z does not exist in the catalog',
+    );
+    expect(fs.existsSync(path.join(workDir, 'git'))).toBe(false);
+  });
+});

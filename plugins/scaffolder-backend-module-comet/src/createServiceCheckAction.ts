@@ -1,0 +1,213 @@
+import type { Config } from '@backstage/config';
+import { ANNOTATION_LOCATION } from '@backstage/catalog-model';
+import { ConflictError, InputError } from '@backstage/errors';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { readConfiguredIntegrations } from './configuredIntegrations';
+import { entityRefOfKind, userEntityRefOf } from './entityRefs';
+import {
+  adoptionRefusal,
+  checkRepositoryName,
+  PortalRepositories,
+  SOURCE_DIR_KEY,
+} from './PortalRepositories';
+
+const ACTION_ID = 'comet:service:check';
+
+export type CreateServiceCheckActionOptions = {
+  catalog: CatalogService;
+  config: Config;
+  /** Undefined when `comet.exampleRepos.sourceDir` is not set. */
+  repositories?: PortalRepositories;
+};
+
+/**
+ * `comet:service:check`: the golden-path template's first step. Fails before anything is
+ * created when the owner or system does not exist or the name is taken, tells a re-run of the
+ * same template (resume) from a clash, and says which integrations the portal has, so later
+ * steps can be skipped with a reason.
+ */
+export function createServiceCheckAction(
+  options: CreateServiceCheckActionOptions,
+) {
+  const { catalog, config, repositories } = options;
+  return createTemplateAction({
+    id: ACTION_ID,
+    description:
+      "Checks a new service before the comet-service template creates anything: the owner group and the system exist in the catalog (as the user who started the task sees it), the name is free or belongs to an earlier run of this template (resume), and which integrations (Jenkins, SonarQube, Jira, GitHub, the test recorder) the portal's config turns on, with a sentence for each one that is off. Creates nothing.",
+    examples: [
+      {
+        description:
+          'First step: later steps run only when their integration is on',
+        example: [
+          'steps:',
+          '  - id: check',
+          '    action: comet:service:check',
+          '    input:',
+          '      name: ${{ parameters.name }}',
+          '      owner: ${{ parameters.owner }}',
+          '      system: ${{ parameters.system }}',
+          '      repoHost: portal',
+          '  - id: jenkins',
+          '    if: ${{ parameters.jenkins and steps.check.output.jenkins }}',
+          '    action: jenkins:job:create',
+        ].join('\n'),
+      },
+    ],
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z =>
+          z
+            .string()
+            .describe(
+              'The service: component:default/<name>, and its repository <name>',
+            ),
+        owner: z =>
+          z
+            .string()
+            .describe('The owner group, e.g. group:default/payments-team'),
+        system: z =>
+          z
+            .string()
+            .optional()
+            .describe('The system it is part of, e.g. system:default/payments'),
+        repoHost: z =>
+          z
+            .enum(['portal', 'github'])
+            .describe(
+              'Where the repository goes: served by the portal (comet:repo:create) or GitHub',
+            ),
+      },
+      output: {
+        resume: z =>
+          z
+            .boolean()
+            .describe(
+              'An earlier run of this template created the repository (and maybe registered the entity): this run resumes it',
+            ),
+        registered: z =>
+          z
+            .boolean()
+            .describe(
+              'The catalog already has component:default/<name> from that repository: skip catalog:register',
+            ),
+        jenkins: z => z.boolean(),
+        sonarqube: z => z.boolean(),
+        jira: z => z.boolean(),
+        github: z => z.boolean(),
+        testRecorder: z => z.boolean(),
+        skipped: z =>
+          z
+            .array(z.string())
+            .describe(
+              'One sentence for each integration that is off: what to set, and what is skipped',
+            ),
+      },
+    },
+    async handler(ctx) {
+      const { input, logger } = ctx;
+      checkRepositoryName(input.name);
+      const owner = entityRefOfKind(input.owner, 'group', 'owner');
+      const system = input.system
+        ? entityRefOfKind(input.system, 'system', 'system')
+        : undefined;
+      const integrations = readConfiguredIntegrations(config);
+      // GitHub when asked for and configured, else the portal (the template does the same)
+      const repoHost =
+        input.repoHost === 'github' && integrations.github
+          ? 'github'
+          : 'portal';
+      if (repoHost === 'portal' && !repositories) {
+        throw new InputError(
+          input.repoHost === 'github'
+            ? `repoHost: GitHub is not configured (integrations.github has no entry with a token or an app) and the portal serves no git repositories (${SOURCE_DIR_KEY} is not set); configure one of them`
+            : `repoHost: the portal serves no git repositories because ${SOURCE_DIR_KEY} is not set; set it, or choose GitHub`,
+        );
+      }
+      if (repoHost !== input.repoHost) {
+        logger.info(
+          'repoHost: GitHub is not configured (integrations.github has no entry with a token or an app), so the portal serves the repository instead',
+        );
+      }
+
+      // As the user who started the task: what they cannot see does not exist for them
+      const credentials = await ctx.getInitiatorCredentials();
+      for (const [field, ref] of [
+        ['owner', owner],
+        ['system', system],
+      ] as const) {
+        if (ref && !(await catalog.getEntityByRef(ref, { credentials }))) {
+          throw new InputError(`${field} ${ref} does not exist in the catalog`);
+        }
+      }
+
+      const componentRef = `component:default/${input.name}`;
+      const existing = await catalog.getEntityByRef(componentRef, {
+        credentials,
+      });
+      let resume = false;
+      let registered = false;
+      if (repoHost === 'portal') {
+        const portal = repositories!;
+        const { catalogInfoUrl } = portal.urls(input.name);
+        const repository = await portal.owner(input.name);
+        const location = existing?.metadata.annotations?.[ANNOTATION_LOCATION];
+        if (existing && location !== `url:${catalogInfoUrl}`) {
+          throw new ConflictError(
+            `${componentRef} already exists in the catalog (from ${
+              location ?? 'an unknown location'
+            }); pick another name`,
+          );
+        }
+        if (repository.exists) {
+          // The repository's own tag decides: the entity alone could have been registered by
+          // anyone from that URL
+          const refusal = adoptionRefusal(
+            input.name,
+            repository,
+            componentRef,
+            userEntityRefOf(credentials) ?? ctx.user?.ref,
+          );
+          if (refusal) throw refusal;
+          resume = true;
+          registered = existing !== undefined;
+        } else if (existing) {
+          throw new ConflictError(
+            `${componentRef} already exists in the catalog (from ${location}), but its repository ${input.name}.git does not; unregister it or pick another name`,
+          );
+        }
+      } else if (existing) {
+        throw new ConflictError(
+          `${componentRef} already exists in the catalog (from ${
+            existing.metadata.annotations?.[ANNOTATION_LOCATION] ??
+            'an unknown location'
+          }); pick another name`,
+        );
+      }
+
+      logger.info(
+        resume
+          ? `${input.name}: resuming the earlier run of this template (${
+              registered
+                ? 'repository created and entity registered'
+                : 'repository created, entity not registered yet'
+            })`
+          : `${input.name}: the name is free; owner ${owner}${
+              system ? ` and system ${system} exist` : ' exists'
+            }`,
+      );
+      for (const sentence of integrations.skipped) {
+        logger.info(sentence);
+      }
+      ctx.output('resume', resume);
+      ctx.output('registered', registered);
+      ctx.output('jenkins', integrations.jenkins);
+      ctx.output('sonarqube', integrations.sonarqube);
+      ctx.output('jira', integrations.jira);
+      ctx.output('github', integrations.github);
+      ctx.output('testRecorder', integrations.testRecorder);
+      ctx.output('skipped', integrations.skipped);
+    },
+  });
+}

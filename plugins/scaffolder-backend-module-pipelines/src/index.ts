@@ -1,0 +1,14 @@
+/**
+ * The `pipelines:run:trigger` scaffolder action.
+ *
+ * @packageDocumentation
+ */
+export {
+  scaffolderModulePipelines as default,
+  scaffolderModulePipelines,
+} from './module';
+export {
+  createRunTriggerAction,
+  type CreateRunTriggerActionOptions,
+  type WaitClock,
+} from './createRunTriggerAction';
