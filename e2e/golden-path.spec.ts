@@ -79,13 +79,48 @@ test.describe('Golden path', () => {
 
     // The new entity's overview leads with its delivery health, filled from that run
     await page.goto(`/catalog/default/component/${name}`);
-    const health = page
-      .getByRole('heading', { name: 'Delivery health' })
-      .locator('xpath=ancestor::*[contains(@class, "MuiCard-root")][1]');
+    const health = page.getByRole('table', { name: 'Delivery health' });
     await expect(health).toBeVisible();
     await expect(health.getByText('Succeeded').first()).toBeVisible();
     await expect(health.getByText('100%').first()).toBeVisible();
     // The gate of the analysis the pipeline submitted to the SonarQube fake
-    await expect(health.getByText('OK', { exact: true })).toBeVisible();
+    await expect(
+      health
+        .getByRole('row', { name: /^Quality gate/ })
+        .getByRole('link', { name: 'Passed' }),
+    ).toBeVisible();
+  });
+
+  test('an owner wires an example entity from its Integrations card, as a portal override', async ({
+    page,
+  }) => {
+    // notification-service has no GitHub repository, so a change is a portal-side override;
+    // the guest is a member of its owner, storefront-team
+    await page.goto('/catalog/default/component/notification-service');
+    const wiring = page.getByRole('table', { name: 'Wiring' });
+    await expect(
+      wiring.getByRole('row', { name: /^Jira component/ }),
+    ).toContainText('notifications');
+    await page.getByRole('button', { name: 'Edit wiring' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit wiring' });
+    const component = dialog.getByLabel('Jira component (jira/component)');
+    await component.fill('no-such-component');
+    await dialog.getByRole('button', { name: 'Save override' }).click();
+    // Checked against the Jira instance: the field says what is wrong
+    await expect(dialog.getByText(/no-such-component/).first()).toBeVisible();
+    await component.fill('cart');
+    await dialog.getByRole('button', { name: 'Save override' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(
+      page.getByText(/^Portal override by user:default\/guest/),
+    ).toBeVisible();
+    const row = wiring.getByRole('row', { name: /^Jira component/ });
+    await expect(row).toContainText('cart');
+    await expect(row.getByText('override', { exact: true })).toBeVisible();
+
+    // Removing it puts the catalog's own value back
+    await page.getByRole('button', { name: 'Remove override' }).click();
+    await expect(page.getByText(/^Portal override by/)).toBeHidden();
+    await expect(row).toContainText('notifications');
   });
 });

@@ -176,9 +176,9 @@ async function main() {
       );
     }
     console.log(
-      '| service | template run (create, register, trigger) | first run until green | template start to green run | target |',
+      '| service | template run (create, register, trigger) | first run until green | template start to green run | first run jobs | target |',
     );
-    console.log('| --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
     for (const row of rows) {
       console.log(
         `| ${row.name} | ${row.taskSeconds.toFixed(

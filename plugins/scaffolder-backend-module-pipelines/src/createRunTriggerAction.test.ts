@@ -133,6 +133,7 @@ describe('pipelines:run:trigger', () => {
     expect(output).toEqual({
       runId: 'run/42',
       runUrl: `${APP}/pipelines/runs/run%2F42`,
+      runPath: '/pipelines/runs/run%2F42',
       status: 'queued',
     });
     expect(logs).toEqual([
@@ -418,6 +419,7 @@ describe('pipelines:run:trigger', () => {
       expect(output).toEqual({
         runId: 'dry-run',
         runUrl: `${APP}/pipelines`,
+        runPath: '/pipelines',
         status: 'dry-run',
       });
       expect(actions.calls).toEqual([]);

@@ -109,8 +109,9 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
   const { actions } = options;
   const clock = options.clock ?? systemClock;
   const appBaseUrl = options.appBaseUrl.replace(/\/+$/, '');
-  const runUrlOf = (runId: string) =>
-    `${appBaseUrl}/pipelines/runs/${encodeURIComponent(runId)}`;
+  const runPathOf = (runId: string) =>
+    `/pipelines/runs/${encodeURIComponent(runId)}`;
+  const runUrlOf = (runId: string) => `${appBaseUrl}${runPathOf(runId)}`;
 
   return createTemplateAction({
     id: ACTION_ID,
@@ -175,6 +176,12 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
       output: {
         runId: z => z.string().describe('The run; "dry-run" in a dry run'),
         runUrl: z => z.string().describe("The run's page in the portal"),
+        runPath: z =>
+          z
+            .string()
+            .describe(
+              "The run's page as a path in the portal, for an output link that opens in the same tab",
+            ),
         status: z =>
           z.string().describe("The run's status when it started, e.g. queued"),
       },
@@ -213,6 +220,7 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
         );
         ctx.output('runId', 'dry-run');
         ctx.output('runUrl', `${appBaseUrl}/pipelines`);
+        ctx.output('runPath', '/pipelines');
         ctx.output('status', 'dry-run');
         return;
       }
@@ -306,6 +314,7 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
       );
       ctx.output('runId', run.runId);
       ctx.output('runUrl', runUrl);
+      ctx.output('runPath', runPathOf(run.runId));
       ctx.output('status', run.status);
     },
   });

@@ -266,6 +266,7 @@ describe('scaffolderModulePipelines', () => {
       expect(output).toEqual({
         runId: 'a1b2c3',
         runUrl: 'http://localhost:3000/pipelines/runs/a1b2c3',
+        runPath: '/pipelines/runs/a1b2c3',
         status: 'queued',
       });
       expect(seen).toHaveLength(3);

@@ -722,7 +722,7 @@ describe('the comet-service template', () => {
           {
             title: 'First pipeline run',
             icon: 'dashboard',
-            url: 'http://localhost:3000/pipelines',
+            url: '/pipelines',
           },
           {
             title: 'Repository',
@@ -886,7 +886,7 @@ describe('the comet-service template', () => {
         {
           title: 'First pipeline run',
           icon: 'dashboard',
-          url: 'http://localhost:3000/pipelines',
+          url: '/pipelines',
         },
         {
           title: 'Repository',
