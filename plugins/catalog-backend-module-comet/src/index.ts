@@ -6,6 +6,7 @@
  */
 export { catalogModuleComet as default, catalogModuleComet } from './module';
 export {
+  ANNOTATION_PROBLEMS_ANNOTATION,
   CometAnnotationProcessor,
   COMET_ANNOTATION_ERROR_NAME,
 } from './CometAnnotationProcessor';

@@ -154,8 +154,38 @@ describe.each(databases.eachSupportedId())(
         ]);
         expect(JSON.stringify(typo)).not.toContain('jenkins-secret-key');
 
-        const good = (await entity('good-service')).body as AlphaEntity;
+        // Waited for too: a 404's body has no status either, so the check below would pass
+        const good = await waitFor('good-service', async () => {
+          const res = await entity('good-service');
+          return res.status === 200 ? (res.body as AlphaEntity) : undefined;
+        });
         expect(good.status?.items ?? []).toEqual([]);
+
+        // The count the Catalog problems page filters on: the search index has no `status`
+        expect(
+          typo.metadata.annotations?.['comet.dev/annotation-problems'],
+        ).toBe('2');
+        expect(
+          good.metadata.annotations?.['comet.dev/annotation-problems'],
+        ).toBeUndefined();
+        const withProblems = await request(backend.server)
+          .get('/api/catalog/entities/by-query')
+          .query({
+            filter: 'metadata.annotations.comet.dev/annotation-problems',
+            fields: 'kind,metadata.name,status',
+          })
+          .set('Authorization', mockCredentials.service.header());
+        expect(withProblems.status).toBe(200);
+        expect(
+          withProblems.body.items.map(
+            (e: AlphaEntity) => `${e.kind}:${e.metadata.name}`,
+          ),
+        ).toEqual(['Component:typo-service']);
+        expect(
+          withProblems.body.items[0].status.items.map(
+            (i: { error?: { annotation?: string } }) => i.error?.annotation,
+          ),
+        ).toEqual(['jenkins.io/job-full-name', 'sonarqube.org/project-key']);
 
         // Not in the error view's lists: those are for entities that are not in the catalog
         const failed = await request(backend.server)
@@ -183,6 +213,9 @@ describe.each(databases.eachSupportedId())(
           return res.status === 200 ? (res.body as AlphaEntity) : undefined;
         });
         expect(typo.status?.items ?? []).toEqual([]);
+        expect(
+          typo.metadata.annotations?.['comet.dev/annotation-problems'],
+        ).toBeUndefined();
       } finally {
         await backend.stop();
       }

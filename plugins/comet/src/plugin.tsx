@@ -1,4 +1,5 @@
 import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
+import { catalogProblemsExtensions } from './catalogProblems';
 import { deliveryHealthExtensions } from './deliveryHealth';
 import { integrationsExtensions } from './integrations';
 
@@ -6,5 +7,9 @@ import { integrationsExtensions } from './integrations';
 export const cometPlugin = createFrontendPlugin({
   pluginId: 'comet',
   title: 'Comet',
-  extensions: [...deliveryHealthExtensions, ...integrationsExtensions],
+  extensions: [
+    ...deliveryHealthExtensions,
+    ...integrationsExtensions,
+    ...catalogProblemsExtensions,
+  ],
 });
