@@ -117,6 +117,50 @@ test.describe('Comet portal', () => {
     ).toBeVisible({ timeout: 30_000 });
   });
 
+  test('the Catalog problems page lists the entity with the annotation typo and links to it', async ({
+    page,
+  }) => {
+    const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+    await nav
+      .getByRole('link', { name: 'Catalog problems', exact: true })
+      .click();
+    await expect(page).toHaveURL(/\/catalog-problems$/);
+    await expect(
+      page.getByRole('heading', { name: 'Catalog problems' }).first(),
+    ).toBeVisible();
+    const table = page.getByRole('table', {
+      name: 'Entities with annotation problems',
+    });
+    const link = table.getByRole('link', {
+      name: 'e2e-annotation-typo',
+      exact: true,
+    });
+    // The page reads the catalog once; Refresh until the catalog has processed the entity
+    await expect(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await expect(link).toBeVisible({ timeout: 3_000 });
+    }).toPass({ timeout: 30_000 });
+    const row = table.getByRole('row').filter({
+      has: page.getByRole('rowheader', { name: 'e2e-annotation-typo' }),
+    });
+    await expect(
+      row.getByText(
+        /The jenkins\.io\/job-full-name entry "ci-eu:payments\/payments-api" cannot be used: Unknown Jenkins instance "ci-eu"/,
+      ),
+    ).toBeVisible();
+    await expect(
+      row.getByText('jenkins.io/job-full-name').first(),
+    ).toBeVisible();
+
+    await link.click();
+    await expect(page).toHaveURL(
+      /\/catalog\/default\/component\/e2e-annotation-typo/,
+    );
+    await expect(
+      page.getByRole('heading', { name: 'e2e-annotation-typo' }).first(),
+    ).toBeVisible();
+  });
+
   test('a catalog error shows in the error view', async ({ page }) => {
     const nav = page.getByRole('navigation', { name: 'sidebar nav' });
     await nav.getByRole('link', { name: 'Unprocessed Entities' }).click();
