@@ -29,3 +29,11 @@ export {
   type ExternalErrorClass,
   type ExternalSystem,
 } from './ExternalApiMetrics';
+export {
+  ENTITY_TAG_KEY,
+  belongsTo,
+  entityRefInput,
+  taggedEntityRefs,
+  withEntityTag,
+} from './entityTag';
+export { callerResourceFilter } from './callerResourceFilter';

@@ -28,7 +28,7 @@ import {
   entityRefInput,
   taggedEntityRefs,
   withEntityTag,
-} from './entityTag';
+} from '@internal/backend-common';
 import {
   jobDescription,
   pipelineFromScmConfigXml,

@@ -18,7 +18,7 @@ import {
   entityRefInput,
   taggedEntityRefs,
   withEntityTag,
-} from './entityTag';
+} from '@internal/backend-common';
 import type { JiraProjectScopes } from './JiraProjectScopes';
 import {
   accountOf,

@@ -1,8 +1,6 @@
-import {
-  KubernetesValidatorFunctions,
-  parseEntityRef,
-} from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { parseEntityRef } from '@backstage/catalog-model';
+
+export { entityRefInput } from '@internal/backend-common';
 
 /**
  * SonarQube project tags are lower case and take only `a-z`, `0-9`, `+`, `#`, `-` and `.`,
@@ -11,37 +9,6 @@ import { InputError } from '@backstage/errors';
  * it back, and only `+` stands for `_` (entity names have no `+`).
  */
 export const SONAR_ENTITY_TAG_PREFIX = 'comet-entity.';
-
-/**
- * The `entityRef` input in the form tags compare: `kind:namespace/name` in lower case (entity
- * refs compare case-insensitively), the namespace `default` when the input names none.
- */
-export function entityRefInput(value: string): string {
-  let ref: { kind: string; namespace: string; name: string };
-  try {
-    ref = parseEntityRef(value.trim());
-  } catch (error) {
-    throw new InputError(
-      `entityRef: "${value}" is not an entity ref (${
-        (error as Error).message
-      }); give one such as component:default/payments-api`,
-    );
-  }
-  const { kind, namespace, name } = ref;
-  const problem =
-    (!KubernetesValidatorFunctions.isValidKind(kind) &&
-      `the kind "${kind}" is not a valid kind`) ||
-    (!KubernetesValidatorFunctions.isValidNamespace(namespace.toLowerCase()) &&
-      `the namespace "${namespace}" is not a valid namespace`) ||
-    (!KubernetesValidatorFunctions.isValidObjectName(name) &&
-      `the name "${name}" is not a valid entity name`);
-  if (problem) {
-    throw new InputError(
-      `entityRef: "${value}" is not an entity ref: ${problem}; give one such as component:default/payments-api`,
-    );
-  }
-  return `${kind}:${namespace}/${name}`.toLocaleLowerCase('en-US');
-}
 
 /** The project tag for a ref `entityRefInput` gave, e.g. `comet-entity.component.default.payments-api`. */
 export function sonarEntityTag(entityRef: string): string {

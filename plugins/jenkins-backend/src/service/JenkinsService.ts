@@ -13,6 +13,7 @@ import {
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  callerResourceFilter,
   audited,
   EntityAccess,
   EntityPermission,
@@ -57,7 +58,6 @@ import {
   toJob,
   toStages,
 } from './mapping';
-import { callerResourceFilter } from './callerResourceFilter';
 
 /** Entities may point one instance's jobs at another Jenkins, if the instance allows it. */
 export const JENKINS_OVERRIDE_BASE_URL_ANNOTATION =

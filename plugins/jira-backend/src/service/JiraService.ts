@@ -15,6 +15,7 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  callerResourceFilter,
   audited,
   EntityAccess,
   ResourceScopes,
@@ -59,7 +60,6 @@ import {
   type JiraInstanceConfig,
 } from '@internal/plugin-jira-node';
 import { computeBurndown } from './burndown';
-import { callerResourceFilter } from './callerResourceFilter';
 import { isTransient, toApiError } from './errors';
 import { checkJqlFilter, filteredJql } from './jql';
 import { releaseNotes } from './releaseNotes';

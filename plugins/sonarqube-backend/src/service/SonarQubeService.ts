@@ -12,6 +12,7 @@ import {
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  callerResourceFilter,
   EntityAccess,
   ResourceScopes,
   ScopeFamily,
@@ -37,7 +38,6 @@ import {
   stringifyProjectRef,
 } from '@internal/plugin-sonarqube-common';
 import type { SonarQubeClient } from '@internal/plugin-sonarqube-node';
-import { callerResourceFilter } from './callerResourceFilter';
 
 /** Metrics the trend charts show by default. */
 export const DEFAULT_HISTORY_METRICS = [

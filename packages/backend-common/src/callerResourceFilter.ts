@@ -7,7 +7,7 @@ import type {
   ResourceScopes,
   ScopedResource,
   ScopeFamily,
-} from '@internal/backend-common';
+} from './ResourceScopes';
 
 /**
  * Which resources a list action may show the caller: only a signed-in user may list (the
@@ -17,7 +17,7 @@ import type {
  */
 export async function callerResourceFilter(options: {
   credentials: BackstageCredentials;
-  /** What is listed, for the refusal, e.g. `Listing SonarQube projects`. */
+  /** What is listed, for the refusal, e.g. `Listing Jenkins jobs` or `Listing Jira projects`. */
   what: string;
   family: ScopeFamily;
   scopes?: ResourceScopes;

@@ -4,7 +4,11 @@ import {
 } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 
-/** The key of the description line that tags a job with the entity it belongs to. */
+/**
+ * The key of the description line that tags an external resource (a Jenkins job, a Jira
+ * component) with the catalog entity it was created for: a template's re-run adopts only what
+ * carries its own entity's ref.
+ */
 export const ENTITY_TAG_KEY = 'comet.dev/entity';
 
 const TAG_LINE = /^\s*comet\.dev\/entity:\s*(\S*)\s*$/i;
