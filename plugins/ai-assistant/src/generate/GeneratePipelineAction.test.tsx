@@ -1,5 +1,6 @@
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { SWRConfig } from 'swr';
 import type {
   AiGeneratedPipeline,
   AiGeneratePipelineRequest,
@@ -76,12 +77,16 @@ async function renderAction(
   >();
   const asked: string[] = [];
   await renderInTestApp(
-    <GeneratePipelineAction
-      entityRef={entityRef}
-      files={options.files ?? [current]}
-      canCreateRuns
-      openInEditor={openInEditor}
-    />,
+    // usePermission caches answers by permission in SWR's global cache: each test gets its
+    // own, so a test's DENY is not answered with an earlier test's ALLOW
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <GeneratePipelineAction
+        entityRef={entityRef}
+        files={options.files ?? [current]}
+        canCreateRuns
+        openInEditor={openInEditor}
+      />
+    </SWRConfig>,
     {
       apis: [
         [pipelineGenerationApiRef, api],
