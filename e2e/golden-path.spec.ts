@@ -10,6 +10,10 @@ test.describe('Golden path', () => {
     await page.goto('/');
     await expect(page.getByText('Guest', { exact: true })).toBeVisible();
     await page.getByRole('button', { name: 'Enter' }).click();
+    // Signed in (the session is stored) before any test navigates by URL
+    await expect(
+      page.getByRole('navigation', { name: 'sidebar nav' }),
+    ).toBeVisible();
   });
 
   async function pickFromAutocomplete(page: Page, label: string, text: string) {

@@ -23,7 +23,7 @@ const userInfo = (groups: string[]): UserInfoService => ({
     ownershipEntityRefs: ['user:default/ada', ...groups],
   })),
 });
-const project = (name: string) => ({ instance: 'default', name });
+const project = (name: string) => ({ instance: 'default', name, source: name });
 
 describe('callerResourceFilter', () => {
   it("keeps what the scopes of the caller's groups allow", async () => {
