@@ -12,7 +12,9 @@ test.describe('Golden path', () => {
     await page.getByRole('button', { name: 'Enter' }).click();
     // Signed in (the session is stored) before any test navigates by URL
     await expect(
-      page.getByRole('navigation', { name: 'sidebar nav' }),
+      page
+        .getByRole('navigation', { name: 'sidebar nav' })
+        .getByRole('link', { name: 'Catalog', exact: true }),
     ).toBeVisible();
   });
 
