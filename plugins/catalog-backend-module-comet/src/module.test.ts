@@ -260,7 +260,11 @@ describe.each(databases.eachSupportedId())(
         ]);
         expect(new Set(callers)).toEqual(new Set(['plugin:catalog']));
 
-        const typo = (await entity('typo-service')).body as AlphaEntity;
+        // Processed in the same pass, but it may be stitched after good-service
+        const typo = await waitFor('typo-service', async () => {
+          const res = await entity('typo-service');
+          return res.status === 200 ? (res.body as AlphaEntity) : undefined;
+        });
         expect(
           typo.metadata.annotations?.['comet.dev/overridden-annotations'],
         ).toBeUndefined();
