@@ -2,132 +2,14 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { configure, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { SonarQubeApi } from '../api';
 import { sonarQubeApiRef } from '../api';
+import { entity, mockApi } from '../__testUtils__/fixtures';
 import { SonarQubeCard } from './SonarQubeCard';
 import { SonarQubeContent } from './SonarQubeContent';
 
 // The machine is shared; give rendering time without loosening what is asserted.
 configure({ asyncUtilTimeout: 15_000 });
 jest.setTimeout(60_000);
-
-const entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'payments-api',
-    namespace: 'default',
-    annotations: { 'sonarqube.org/project-key': 'acme_api,acme_typo' },
-  },
-  spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
-};
-
-const project = {
-  project: 'acme_api',
-  instance: 'default',
-  projectKey: 'acme_api',
-  name: 'ACME API',
-  url: 'https://sonar.example.com/dashboard?id=acme_api',
-  scope: {},
-  analysed: true,
-  qualityGate: {
-    status: 'ERROR' as const,
-    conditions: [
-      {
-        metricKey: 'new_coverage',
-        comparator: 'LT',
-        errorThreshold: '80',
-        actualValue: '42.3',
-        status: 'ERROR',
-      },
-    ],
-  },
-  measures: {
-    reliability_rating: '1.0',
-    security_rating: '3.0',
-    sqale_rating: '2.0',
-    bugs: '0',
-    vulnerabilities: '12',
-    code_smells: '340',
-    sqale_index: '1500',
-    coverage: '71.25',
-  },
-};
-
-function mockApi(overrides: Partial<SonarQubeApi> = {}): SonarQubeApi {
-  return {
-    getSummary: jest.fn(async () => ({
-      configured: true as const,
-      entityRef: 'component:default/payments-api',
-      projects: [
-        project,
-        {
-          project: 'acme_typo',
-          instance: 'default',
-          projectKey: 'acme_typo',
-          scope: {},
-          analysed: false,
-          measures: {},
-          error:
-            'SonarQube instance "default": GET api/measures/component for project "acme_typo": not found (404): Component key \'acme_typo\' not found',
-        },
-      ],
-    })),
-    getProject: jest.fn(async () => project),
-    getBranches: jest.fn(async () => ({
-      branches: [
-        { name: 'main', isMain: true, qualityGateStatus: 'ERROR' as const },
-        { name: 'develop', isMain: false, qualityGateStatus: 'OK' as const },
-      ],
-      pullRequests: [
-        {
-          key: '42',
-          title: 'Partial refunds',
-          branch: 'feat',
-          qualityGateStatus: 'ERROR' as const,
-        },
-      ],
-    })),
-    getHistory: jest.fn(async () => ({
-      metrics: [
-        {
-          metric: 'coverage',
-          history: [
-            { date: '2026-11-01T00:00:00+0000', value: '60.0' },
-            { date: '2026-11-08T00:00:00+0000', value: '71.3' },
-          ],
-        },
-      ],
-    })),
-    getIssues: jest.fn(async (request: any) => ({
-      issues: [
-        {
-          key: `issue-${request.page}`,
-          rule: 'typescript:S1854',
-          severity: 'MAJOR',
-          type: 'CODE_SMELL',
-          message: `Remove this useless assignment (page ${request.page})`,
-          component: 'src/a.ts',
-          line: 3,
-          status: 'OPEN',
-          tags: [],
-          url: 'https://sonar.example.com/project/issues?id=acme_api&open=x',
-        },
-      ],
-      total: 12000,
-      reachableTotal: 10000,
-      page: request.page,
-      pageSize: request.pageSize,
-    })),
-    getHotspots: jest.fn(async () => {
-      throw new Error(
-        'You are not allowed to sonarqube.security.read on component:default/payments-api',
-      );
-    }),
-    getTable: jest.fn(),
-    ...overrides,
-  } as SonarQubeApi;
-}
 
 describe('SonarQubeCard', () => {
   it('shows the gate, ratings and link of each project, and a precise error for a bad key', async () => {
