@@ -1357,6 +1357,12 @@ export const ACTIONS: ActionRow[] = [
     }),
   },
   {
+    id: 'pipelines:list-pipeline-files',
+    rule: '`pipelines.run.read`',
+    expect: READ,
+    input: entity,
+  },
+  {
     id: 'pipelines:validate-pipeline',
     rule: 'signed in (no entity)',
     expect: READ,

@@ -34,7 +34,12 @@ import {
 import type { JiraInstances } from '@internal/plugin-jira-node';
 import { HealthActions } from '../service/HealthActions';
 import type { DatabaseWiringOverrideStore } from './DatabaseWiringOverrideStore';
-import { fieldError, type WiringValidator } from './WiringValidator';
+import {
+  fieldError,
+  LIST_PIPELINE_FILES_ACTION,
+  type PipelineFileListing,
+  type WiringValidator,
+} from './WiringValidator';
 
 /** The GitHub action that proposes a change of `catalog-info.yaml` as a pull request. */
 export const PROPOSE_CATALOG_CHANGE_ACTION = 'github:propose-catalog-change';
@@ -233,50 +238,57 @@ export class IntegrationsService {
       families.sonarqube?.length === 0
         ? 'not configured: set sonarqube.instances (or sonarqube.baseUrl)'
         : undefined;
-    const [components, suites, jiraProjectChoices, jobs, sonarQubeProjects] =
-      await Promise.all([
-        jiraNotConfigured
-          ? text('', jiraNotConfigured)
-          : this.jiraComponents(jiraProjects),
-        this.suites(credentials, decided.entityRef),
-        this.liveList(actions, {
-          actionId: LIST_PROJECTS_ACTION,
-          hint: `Jira project keys, comma-separated, e.g. PAY, or instance/KEY${
-            families.jira?.length ? ` (instances: ${names(families.jira)})` : ''
-          }`,
-          notConfigured: jiraNotConfigured,
-          read: (output: LiveList & { projects: Project[] }) =>
-            output.projects.map(p => ({
-              value: p.ref,
-              label: `${p.name} (${p.ref})`,
-            })),
-        }),
-        this.liveList(actions, {
-          actionId: SEARCH_JOBS_ACTION,
-          hint: `[instance:]folder/job, comma-separated${
-            families.jenkins?.length
-              ? ` (instances: ${names(families.jenkins)})`
-              : ''
-          }`,
-          notConfigured: jenkinsNotConfigured,
-          read: (output: LiveList & { jobs: Job[] }) =>
-            output.jobs.map(j => ({ value: j.ref, label: j.ref })),
-        }),
-        this.liveList(actions, {
-          actionId: SEARCH_PROJECTS_ACTION,
-          hint: `[instance/]key, comma-separated${
-            families.sonarqube?.length
-              ? ` (instances: ${names(families.sonarqube)})`
-              : ''
-          }`,
-          notConfigured: sonarQubeNotConfigured,
-          read: (output: LiveList & { projects: Project[] }) =>
-            output.projects.map(p => ({
-              value: p.ref,
-              label: `${p.name} (${p.ref})`,
-            })),
-        }),
-      ]);
+    const [
+      components,
+      suites,
+      pipelineFiles,
+      jiraProjectChoices,
+      jobs,
+      sonarQubeProjects,
+    ] = await Promise.all([
+      jiraNotConfigured
+        ? text('', jiraNotConfigured)
+        : this.jiraComponents(jiraProjects),
+      this.suites(credentials, decided.entityRef),
+      this.pipelineFiles(actions, decided.entityRef),
+      this.liveList(actions, {
+        actionId: LIST_PROJECTS_ACTION,
+        hint: `Jira project keys, comma-separated, e.g. PAY, or instance/KEY${
+          families.jira?.length ? ` (instances: ${names(families.jira)})` : ''
+        }`,
+        notConfigured: jiraNotConfigured,
+        read: (output: LiveList & { projects: Project[] }) =>
+          output.projects.map(p => ({
+            value: p.ref,
+            label: `${p.name} (${p.ref})`,
+          })),
+      }),
+      this.liveList(actions, {
+        actionId: SEARCH_JOBS_ACTION,
+        hint: `[instance:]folder/job, comma-separated${
+          families.jenkins?.length
+            ? ` (instances: ${names(families.jenkins)})`
+            : ''
+        }`,
+        notConfigured: jenkinsNotConfigured,
+        read: (output: LiveList & { jobs: Job[] }) =>
+          output.jobs.map(j => ({ value: j.ref, label: j.ref })),
+      }),
+      this.liveList(actions, {
+        actionId: SEARCH_PROJECTS_ACTION,
+        hint: `[instance/]key, comma-separated${
+          families.sonarqube?.length
+            ? ` (instances: ${names(families.sonarqube)})`
+            : ''
+        }`,
+        notConfigured: sonarQubeNotConfigured,
+        read: (output: LiveList & { projects: Project[] }) =>
+          output.projects.map(p => ({
+            value: p.ref,
+            label: `${p.name} (${p.ref})`,
+          })),
+      }),
+    ]);
     return {
       entityRef: decided.entityRef,
       fields: {
@@ -285,9 +297,7 @@ export class IntegrationsService {
         'jenkins.io/job-full-name': jobs,
         'sonarqube.org/project-key': sonarQubeProjects,
         'comet.dev/test-suites': suites,
-        'comet.dev/pipelines': text(
-          'Repository paths of pipeline files, comma-separated, e.g. .comet/pipeline.yaml',
-        ),
+        'comet.dev/pipelines': pipelineFiles,
       },
     };
   }
@@ -362,6 +372,47 @@ export class IntegrationsService {
           ? `${hint}; the first ${LIVE_LIST_LIMIT} are listed, type any other`
           : hint,
         ...(failed.length ? { error: failed.join('; ') } : {}),
+      };
+    } catch (error) {
+      return { input: 'text', values: [], hint, error: messageOf(error) };
+    }
+  }
+
+  /**
+   * The pipeline files of the entity's repository at its default branch, listed by the
+   * pipelines backend as the caller (so only for those who may read its runs), or typed paths
+   * saying why there is no list.
+   */
+  private async pipelineFiles(
+    actions: HealthActions,
+    entityRef: string,
+  ): Promise<WiringChoices> {
+    const hint =
+      'Repository paths of pipeline files, comma-separated, e.g. .comet/pipeline.yaml';
+    if (!(await actions.has(LIST_PIPELINE_FILES_ACTION))) {
+      return {
+        input: 'text',
+        values: [],
+        hint: `${hint}; ${LIST_PIPELINE_FILES_ACTION} is not available to list them (add pipelines to backend.actions.pluginSources)`,
+      };
+    }
+    try {
+      const listing = await actions.invoke<PipelineFileListing>(
+        LIST_PIPELINE_FILES_ACTION,
+        { entityRef },
+      );
+      return {
+        input: 'list',
+        values: listing.files.map(file => ({
+          value: file.path,
+          label: file.name ? `${file.name} (${file.path})` : file.path,
+        })),
+        hint: `${hint}: the YAML files of .comet/ and the declared ones in ${
+          listing.repositoryUrl
+        } at ${listing.ref} (commit ${listing.commit.slice(
+          0,
+          12,
+        )}); a typed path must exist there`,
       };
     } catch (error) {
       return { input: 'text', values: [], hint, error: messageOf(error) };

@@ -1,4 +1,4 @@
-import type { Entity } from '@backstage/catalog-model';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   checkCometAnnotations,
@@ -27,6 +27,10 @@ import {
 } from '@internal/plugin-sonarqube-common';
 import type { SonarQubeClient } from '@internal/plugin-sonarqube-node';
 import {
+  ANNOTATION_PIPELINES,
+  pipelinePathsOf,
+} from '@internal/plugin-pipelines-common';
+import {
   parseTestSuitesAnnotation,
   TEST_SUITES_ANNOTATION,
 } from '@internal/plugin-test-recorder-common';
@@ -37,6 +41,16 @@ const MAX_VALUE_LENGTH = 1000;
 
 /** The action the test suites are looked up with, as the caller. */
 export const GET_SUITE_ACTION = 'test-recorder:get-suite';
+/** The pipelines' list of an entity's pipeline files, read as the caller. */
+export const LIST_PIPELINE_FILES_ACTION = 'pipelines:list-pipeline-files';
+
+/** What `pipelines:list-pipeline-files` answers. */
+export type PipelineFileListing = {
+  repositoryUrl: string;
+  ref: string;
+  commit: string;
+  files: Array<{ path: string; name?: string }>;
+};
 
 /** A 400 that names the field: the card shows the message at that field. */
 export function fieldError(field: string, message: string): InputError {
@@ -126,6 +140,13 @@ export class WiringValidator {
     }
     if (change[TEST_SUITES_ANNOTATION] !== undefined) {
       await this.checkSuites(change[TEST_SUITES_ANNOTATION], actions);
+    }
+    if (change[ANNOTATION_PIPELINES] !== undefined) {
+      await this.checkPipelineFiles(
+        entity,
+        change[ANNOTATION_PIPELINES],
+        actions,
+      );
     }
     return change;
   }
@@ -257,6 +278,43 @@ export class WiringValidator {
             ? ` (it has ${[...components].sort().join(', ')})`
             : ' (it has none)'
         }`,
+      );
+    }
+  }
+
+  /**
+   * Each path is a file of the entity's repository at its default branch, as the pipelines
+   * backend lists them for the caller. When that list cannot be read (the action is not
+   * offered, the entity has no source location, the repository is unreachable) the shape
+   * check above is all there is: the pipelines page says what is wrong when it reads them.
+   */
+  private async checkPipelineFiles(
+    entity: Entity,
+    value: string,
+    actions: HealthActions,
+  ) {
+    const paths = pipelinePathsOf({ [ANNOTATION_PIPELINES]: value });
+    if (!(await actions.has(LIST_PIPELINE_FILES_ACTION))) return;
+    let listing: PipelineFileListing;
+    try {
+      listing = await actions.invoke<PipelineFileListing>(
+        LIST_PIPELINE_FILES_ACTION,
+        { entityRef: stringifyEntityRef(entity), paths },
+      );
+    } catch {
+      return;
+    }
+    const found = new Set(listing.files.map(file => file.path));
+    for (const path of paths) {
+      if (found.has(path)) continue;
+      const plain = path.replace(/^(\.\/)+/, '');
+      throw fieldError(
+        ANNOTATION_PIPELINES,
+        `there is no file ${JSON.stringify(path)} in ${
+          listing.repositoryUrl
+        } at ${listing.ref} (commit ${listing.commit.slice(0, 12)})${
+          plain !== path && found.has(plain) ? `; write it as ${plain}` : ''
+        }; its pipeline files are ${[...found].sort().join(', ') || 'none'}`,
       );
     }
   }

@@ -27,6 +27,11 @@ describe('registerActions', () => {
       'cancel-run': { readOnly: false, destructive: true, idempotent: false },
       // A rejection fails the run irreversibly.
       'approve-run': { readOnly: false, destructive: true, idempotent: false },
+      'list-pipeline-files': {
+        readOnly: true,
+        destructive: false,
+        idempotent: true,
+      },
       'validate-pipeline': {
         readOnly: true,
         destructive: false,

@@ -209,6 +209,49 @@ export function registerActions(
   });
 
   actionsRegistry.register({
+    name: 'list-pipeline-files',
+    title: 'List pipeline files',
+    description:
+      "Lists the pipeline files in a catalog entity's repository (backstage.io/source-location) at its default branch or at ref: the YAML files of .comet/ and the files its comet.dev/pipelines annotation (or paths) names that exist, each with its name: when it has one. Returns the commit read. Use it to pick the paths for comet.dev/pipelines or a run's pipelinePath.",
+    attributes: { readOnly: true, destructive: false, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z
+            .string()
+            .describe('Entity ref, e.g. component:default/payments-api'),
+          ref: z
+            .string()
+            .min(1)
+            .max(255)
+            .optional()
+            .describe(
+              'A branch, tag or commit of the repository; default: its default branch',
+            ),
+          paths: z
+            .array(z.string().max(500))
+            .max(50)
+            .optional()
+            .describe(
+              'More repository paths to look for (e.g. ones about to be declared); each that exists as a file is listed too',
+            ),
+        }),
+      output: z =>
+        z.object({
+          repositoryUrl: z.string(),
+          ref: z.string(),
+          commit: z.string(),
+          files: z.array(
+            z.object({ path: z.string(), name: z.string().optional() }),
+          ),
+        }),
+    },
+    action: async ({ input, credentials }) => ({
+      output: await service.listPipelineFiles(credentials, input),
+    }),
+  });
+
+  actionsRegistry.register({
     name: 'validate-pipeline',
     title: 'Validate a pipeline file',
     description:

@@ -404,4 +404,204 @@ describe('GitPipelineSource', () => {
       }),
     );
   });
+
+  describe('listFiles', () => {
+    let listed: string;
+    let listedUrl: string;
+    let mainCommit: string;
+    let featureCommit: string;
+    const git = (...args: string[]) =>
+      execFileSync(
+        'git',
+        ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args],
+        { cwd: listed },
+      )
+        .toString()
+        .trim();
+
+    beforeAll(async () => {
+      listed = path.join(tmp, 'listed');
+      mainCommit = makeGitRepository(listed, {
+        '.comet/pipeline.yaml': 'name: ci\n',
+        '.comet/deploy.yml': 'name: deploy\n',
+        '.comet/LOUD.YAML': 'name: loud\n',
+        '.comet/notes.txt': 'not a pipeline\n',
+        '.comet/templates/base.yaml': 'name: a template, not a pipeline\n',
+        '.comet/huge.yaml': `name: huge\n#${'x'.repeat(1024 * 1024)}\n`,
+        'ci/other.yaml': 'name: other\n',
+        'ci/unrelated.yaml': 'name: not declared\n',
+        'assets/blob.bin': randomBytes(2 * 1024 * 1024).toString('base64'),
+      });
+      git('checkout', '--quiet', '-b', 'feature');
+      execFileSync('git', ['rm', '--quiet', '.comet/deploy.yml'], {
+        cwd: listed,
+      });
+      await fs.writeFile(
+        path.join(listed, '.comet/preview.yaml'),
+        'name: preview\n',
+      );
+      git('add', '.');
+      git('commit', '--quiet', '-m', 'preview');
+      featureCommit = git('rev-parse', 'HEAD');
+      git('checkout', '--quiet', 'main');
+      listedUrl = server.url('listed');
+    });
+
+    const declared = [
+      'ci/other.yaml',
+      'ci/missing.yaml',
+      // Paths the engine cannot read, so never listed
+      './.comet/pipeline.yaml',
+      '../outside.yaml',
+      '/etc/passwd',
+    ];
+
+    it("lists .comet/'s YAML files and the declared files that exist, at the default branch, without downloading the rest", async () => {
+      const before = server.bytesSent();
+      const listing = await source().listFiles({
+        repositoryUrl: listedUrl,
+        paths: declared,
+      });
+      expect(listing).toEqual({
+        commit: mainCommit,
+        files: [
+          { path: '.comet/LOUD.YAML', text: 'name: loud\n' },
+          { path: '.comet/deploy.yml', text: 'name: deploy\n' },
+          // Too large to read: listed, without its text
+          { path: '.comet/huge.yaml' },
+          { path: '.comet/pipeline.yaml', text: 'name: ci\n' },
+          { path: 'ci/other.yaml', text: 'name: other\n' },
+        ],
+      });
+      expect(server.bytesSent() - before).toBeLessThan(64 * 1024);
+    });
+
+    it('lists a branch, and a repository with no .comet/ as empty', async () => {
+      await expect(
+        source().listFiles({ repositoryUrl: listedUrl, ref: 'feature' }),
+      ).resolves.toEqual({
+        commit: featureCommit,
+        files: [
+          { path: '.comet/LOUD.YAML', text: 'name: loud\n' },
+          { path: '.comet/huge.yaml' },
+          { path: '.comet/pipeline.yaml', text: 'name: ci\n' },
+          { path: '.comet/preview.yaml', text: 'name: preview\n' },
+        ],
+      });
+      const bare = path.join(tmp, 'no-pipelines');
+      const bareCommit = makeGitRepository(bare, {
+        'pipeline.yaml': 'name: root\n',
+        'README.md': '# hi\n',
+      });
+      await expect(
+        source().listFiles({
+          repositoryUrl: server.url('no-pipelines'),
+          paths: ['.comet/pipeline.yaml'],
+        }),
+      ).resolves.toEqual({ commit: bareCommit, files: [] });
+      // A declared file at the root is found there
+      await expect(
+        source().listFiles({
+          repositoryUrl: server.url('no-pipelines'),
+          paths: ['pipeline.yaml', 'README.md', 'nothing.yaml'],
+        }),
+      ).resolves.toEqual({
+        commit: bareCommit,
+        files: [
+          { path: 'README.md', text: '# hi\n' },
+          { path: 'pipeline.yaml', text: 'name: root\n' },
+        ],
+      });
+    });
+
+    it('answers a commit listed before from the cache, listings and file reads alike', async () => {
+      const cached = source();
+      const start = server.requests.length;
+      const first = await cached.listFiles({
+        repositoryUrl: listedUrl,
+        ref: mainCommit,
+        paths: declared,
+      });
+      const afterFirst = server.requests.length;
+      expect(afterFirst).toBeGreaterThan(start);
+      await expect(
+        cached.listFiles({
+          repositoryUrl: listedUrl,
+          ref: mainCommit,
+          paths: declared,
+        }),
+      ).resolves.toEqual(first);
+      // ci/ was listed, so its files are known: read or missing without a request
+      await expect(
+        cached.readFile({
+          repositoryUrl: listedUrl,
+          ref: mainCommit,
+          filePath: 'ci/other.yaml',
+        }),
+      ).resolves.toEqual({
+        text: 'name: other\n',
+        commit: mainCommit,
+        message: 'init',
+      });
+      await expect(
+        cached.readFile({
+          repositoryUrl: listedUrl,
+          ref: mainCommit,
+          filePath: 'ci/missing.yaml',
+        }),
+      ).rejects.toThrow(/does not exist/);
+      expect(server.requests.length).toBe(afterFirst);
+
+      // The branch: resolved with ls-remote, then the kept commit
+      await expect(
+        cached.listFiles({ repositoryUrl: listedUrl, paths: declared }),
+      ).resolves.toEqual(first);
+      const branchRequests = server.requests.length - afterFirst;
+      expect(branchRequests).toBeGreaterThan(0);
+      expect(branchRequests).toBeLessThan(afterFirst - start);
+
+      // A folder never listed at that commit is fetched
+      const beforeOther = server.requests.length;
+      await cached.listFiles({
+        repositoryUrl: listedUrl,
+        ref: mainCommit,
+        paths: ['assets/blob.bin'],
+      });
+      expect(server.requests.length).toBeGreaterThan(beforeOther);
+    });
+
+    it('fetches a commit once for concurrent listings of the same ref', async () => {
+      const before = server.requests.length;
+      await source().listFiles({ repositoryUrl: listedUrl, ref: 'feature' });
+      const alone = server.requests.length - before;
+      const shared = source();
+      const start = server.requests.length;
+      const [a, b] = await Promise.all([
+        shared.listFiles({ repositoryUrl: listedUrl, ref: 'feature' }),
+        shared.listFiles({ repositoryUrl: listedUrl, ref: 'feature' }),
+      ]);
+      expect(a).toEqual(b);
+      expect(a.commit).toBe(featureCommit);
+      expect(server.requests.length - start).toBe(alone);
+    });
+
+    it('refuses what readFile refuses: an unsafe ref, a repository not allowed, an unknown ref', async () => {
+      await expect(
+        source().listFiles({
+          repositoryUrl: listedUrl,
+          ref: '--upload-pack=x',
+        }),
+      ).rejects.toThrow('Invalid git ref "--upload-pack=x"');
+      await expect(
+        GitPipelineSource.create().listFiles({ repositoryUrl: listedUrl }),
+      ).rejects.toThrow(
+        `the host ${server.host} is not in pipelines.git.allowedHosts`,
+      );
+      await expect(
+        source().listFiles({ repositoryUrl: listedUrl, ref: 'no-such-branch' }),
+      ).rejects.toThrow(
+        /^Cannot fetch no-such-branch from http:\/\/127\.0\.0\.1:\d+\/listed/,
+      );
+    });
+  });
 });

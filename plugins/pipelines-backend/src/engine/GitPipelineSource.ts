@@ -38,6 +38,16 @@ export type PipelineFile = {
   message?: string;
 };
 
+/** A file {@link GitPipelineSource.listFiles} found, with its text when it was read. */
+export type ListedPipelineFile = { path: string; text?: string };
+
+/** The pipeline files of one commit, by path. */
+export type PipelineFileListing = {
+  /** The commit listed. */
+  commit: string;
+  files: ListedPipelineFile[];
+};
+
 /** The longest commit message kept with a run. */
 export const MAX_COMMIT_MESSAGE_LENGTH = 8192;
 
@@ -241,18 +251,9 @@ export class GitPipelineSource {
     ref?: string;
     filePath: string;
   }): Promise<PipelineFile> {
-    const { repositoryUrl, filePath } = options;
+    const { filePath } = options;
     const ref = options.ref ?? 'HEAD';
-    // Both reach git as arguments: neither may look like an option (--upload-pack=… runs a
-    // command), and the ref is one word.
-    if (!isSafeGitRef(ref)) {
-      throw new InputError(`Invalid git ref ${JSON.stringify(ref)}`);
-    }
-    if (!isSafeRepositoryUrl(repositoryUrl)) {
-      throw new InputError(
-        `Invalid repository URL ${JSON.stringify(redactUrl(repositoryUrl))}`,
-      );
-    }
+    const { remote, git } = this.#open(options.repositoryUrl, ref);
     if (
       path.isAbsolute(filePath) ||
       filePath.split('/').includes('..') ||
@@ -262,13 +263,6 @@ export class GitPipelineSource {
         `Pipeline path "${filePath}" must be relative to the repository and must not contain ".."`,
       );
     }
-    const remote = this.remotePolicy.resolve(repositoryUrl);
-    const git = new GitSession(
-      remote,
-      repositoryUrl,
-      this.remotePolicy.allowedProtocols,
-      this.timeoutMs,
-    );
 
     // A commit is read at most once: a full commit id needs no network, a branch seen before
     // only `git ls-remote`
@@ -294,7 +288,12 @@ export class GitPipelineSource {
         return this.#result(cached, remote, ref, done.commit, filePath);
       }
     }
-    const reading = this.#fetchAndRead(git, ref, filePath);
+    const reading = this.#fetchAndRead(
+      git,
+      ref,
+      [folderOf(filePath), PIPELINES_FOLDER],
+      [filePath],
+    );
     this.#inFlight.set(key, reading);
     try {
       const read = await reading;
@@ -320,6 +319,86 @@ export class GitPipelineSource {
     } finally {
       this.#inFlight.delete(key);
     }
+  }
+
+  /**
+   * The pipeline files of a commit: the YAML files (`.yaml`, `.yml`) directly in `.comet/`, and
+   * each of `paths` (the files an entity declares, wherever they are) that exists as a file.
+   * Sorted by path. Read like {@link readFile}: one fetch without file contents, the listed
+   * folders' YAML files in one more request, all of it kept in the cache, which a later read of
+   * the same commit (a listing or a file) is answered from.
+   */
+  async listFiles(options: {
+    repositoryUrl: string;
+    ref?: string;
+    /** Declared pipeline paths; one the engine could not read (`./x`, `a/../b`) is left out. */
+    paths?: string[];
+  }): Promise<PipelineFileListing> {
+    const ref = options.ref ?? 'HEAD';
+    const { remote, git } = this.#open(options.repositoryUrl, ref);
+    const declared = new Set((options.paths ?? []).filter(isPlainPath));
+    const folders = [
+      ...new Set([PIPELINES_FOLDER, ...[...declared].map(folderOf)]),
+    ];
+    const fromCache = (commit: string) => {
+      const listings = folders.map(folder =>
+        this.cache.listing(remote.fetchUrl, commit, folder),
+      );
+      if (listings.some(listing => listing === undefined)) return undefined;
+      return pipelineFilesOf(
+        listings.flatMap(listing => [...listing!]),
+        declared,
+      );
+    };
+
+    let commit = FULL_COMMIT.test(ref) ? ref : undefined;
+    if (!commit && this.cache.hasRepository(remote.fetchUrl)) {
+      commit = await git.resolve(ref);
+    }
+    const cached = commit && fromCache(commit);
+    if (commit && cached) return { commit, files: cached };
+
+    const key = `${remote.fetchUrl}\n${ref}`;
+    const previous = this.#inFlight.get(key);
+    if (previous) {
+      const done = await previous.catch(() => undefined);
+      const files = done && fromCache(done.commit);
+      if (done && files) return { commit: done.commit, files };
+    }
+    const reading = this.#fetchAndRead(git, ref, folders, [...declared]);
+    this.#inFlight.set(key, reading);
+    try {
+      const read = await reading;
+      this.cache.put(remote.fetchUrl, read.commit, read.files);
+      return {
+        commit: read.commit,
+        files: pipelineFilesOf([...read.files.files], declared),
+      };
+    } finally {
+      this.#inFlight.delete(key);
+    }
+  }
+
+  /** The remote and a git session for it, once the URL and the ref are safe to give git. */
+  #open(repositoryUrl: string, ref: string) {
+    // Both reach git as arguments: neither may look like an option (--upload-pack=… runs a
+    // command), and the ref is one word.
+    if (!isSafeGitRef(ref)) {
+      throw new InputError(`Invalid git ref ${JSON.stringify(ref)}`);
+    }
+    if (!isSafeRepositoryUrl(repositoryUrl)) {
+      throw new InputError(
+        `Invalid repository URL ${JSON.stringify(redactUrl(repositoryUrl))}`,
+      );
+    }
+    const remote = this.remotePolicy.resolve(repositoryUrl);
+    const git = new GitSession(
+      remote,
+      repositoryUrl,
+      this.remotePolicy.allowedProtocols,
+      this.timeoutMs,
+    );
+    return { remote, git };
   }
 
   #result(
@@ -358,13 +437,15 @@ export class GitPipelineSource {
   }
 
   /**
-   * Fetches the commit without file contents, lists the file's folder and `.comet/`, and reads
-   * the file and the YAML files next to it, with their contents fetched in one request.
+   * Fetches the commit without file contents, lists `folders` (the file's and `.comet/`), and
+   * reads the files of `mustRead` and the YAML files next to them, with their contents fetched
+   * in one request.
    */
   async #fetchAndRead(
     git: GitSession,
     ref: string,
-    filePath: string,
+    folders: string[],
+    mustRead: string[],
   ): Promise<{ commit: string; files: CommitFiles }> {
     return git.inTemporaryRepository(async () => {
       await git.fetchCommit(ref);
@@ -373,14 +454,13 @@ export class GitPipelineSource {
       const message = (
         await git.run(['show', '-s', '--format=%B', commit]).catch(() => '')
       ).slice(0, MAX_COMMIT_MESSAGE_LENGTH);
-      const folders = [...new Set([folderOf(filePath), PIPELINES_FOLDER])];
       const files: CommitFiles = {
         files: new Map(),
         listedFolders: new Set(),
         ...(message ? { message } : {}),
       };
       const wanted: Array<{ path: string; oid: string }> = [];
-      for (const folder of folders) {
+      for (const folder of new Set(folders)) {
         const listing = await git.list(folder);
         if (listing === undefined) {
           // No such folder: nothing in it exists
@@ -396,7 +476,7 @@ export class GitPipelineSource {
           // Listed but maybe not read: it exists, so it is not "missing" in the cache
           files.files.set(entry.path, { kind: 'unread' });
           if (
-            entry.path === filePath ||
+            mustRead.includes(entry.path) ||
             (/\.ya?ml$/i.test(entry.path) &&
               wanted.length < MAX_FILES_PER_READ &&
               !wanted.some(w => w.path === entry.path))
@@ -418,4 +498,37 @@ export class GitPipelineSource {
       return { commit, files };
     });
   }
+}
+
+/** A path as the engine reads it: relative, no empty, `.` or `..` segment, no control character. */
+function isPlainPath(filePath: string): boolean {
+  return (
+    filePath !== '' &&
+    ![...filePath].some(char => char.charCodeAt(0) < 0x20) &&
+    filePath
+      .split('/')
+      .every(segment => segment !== '' && segment !== '.' && segment !== '..')
+  );
+}
+
+/** The pipeline files among a commit's listed entries (see {@link GitPipelineSource.listFiles}). */
+function pipelineFilesOf(
+  entries: Array<[string, CachedPipelineFile]>,
+  declared: Set<string>,
+): ListedPipelineFile[] {
+  const files = new Map<string, ListedPipelineFile>();
+  for (const [filePath, file] of entries) {
+    if (file.kind === 'folder' || file.kind === 'missing') continue;
+    const inPipelinesFolder =
+      folderOf(filePath) === PIPELINES_FOLDER && /\.ya?ml$/i.test(filePath);
+    if (!inPipelinesFolder && !declared.has(filePath)) continue;
+    files.set(filePath, {
+      path: filePath,
+      ...(file.kind === 'file' ? { text: file.text } : {}),
+    });
+  }
+  // By code point, as git lists them (not by locale)
+  return [...files.values()].sort(
+    (a, b) => Number(a.path > b.path) - Number(a.path < b.path),
+  );
 }

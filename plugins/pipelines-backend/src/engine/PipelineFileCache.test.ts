@@ -69,6 +69,37 @@ describe('PipelineFileCache', () => {
     expect(cache.bytes).toBe(6);
   });
 
+  it('lists a folder only when it was listed completely, and keeps a listed commit longest', () => {
+    const cache = new PipelineFileCache({ maxCommits: 2, maxBytes: 100 });
+    cache.put('r', 'c1', {
+      files: new Map([
+        ['.comet/a.yaml', { kind: 'file' as const, text: 'a' }],
+        ['.comet/n.txt', { kind: 'unread' as const }],
+        ['.comet/sub', { kind: 'folder' as const }],
+        ['ci/x.yaml', { kind: 'file' as const, text: 'x' }],
+      ]),
+      listedFolders: new Set(['.comet']),
+    });
+    expect(cache.listing('r', 'c1', '.comet')).toEqual(
+      new Map<string, unknown>([
+        ['.comet/a.yaml', { kind: 'file', text: 'a' }],
+        ['.comet/n.txt', { kind: 'unread' }],
+        ['.comet/sub', { kind: 'folder' }],
+      ]),
+    );
+    // ci/ was not listed: one file of it read is not all of it
+    expect(cache.listing('r', 'c1', 'ci')).toBeUndefined();
+    expect(cache.listing('r', 'c2', '.comet')).toBeUndefined();
+    // A listed folder with nothing in it is an empty listing, not an unknown one
+    cache.put('r', 'c2', files({}, ['empty']));
+    expect(cache.listing('r', 'c2', 'empty')).toEqual(new Map());
+    // Listing c1 made it the most recently used: c2 goes first
+    cache.listing('r', 'c1', '.comet');
+    cache.put('r', 'c3', files({ b: 'b' }));
+    expect(cache.listing('r', 'c1', '.comet')?.size).toBe(3);
+    expect(cache.listing('r', 'c2', 'empty')).toBeUndefined();
+  });
+
   it('keeps nothing with maxCommits 0', () => {
     const cache = new PipelineFileCache({ maxCommits: 0, maxBytes: 10 });
     cache.put('r', 'c1', files({ a: '1' }));

@@ -74,6 +74,28 @@ export class PipelineFileCache {
     return found;
   }
 
+  /**
+   * What is known about every entry of `folder` at the commit (by path), or undefined when the
+   * folder was not listed completely there and must be fetched.
+   */
+  listing(
+    repositoryUrl: string,
+    commit: string,
+    folder: string,
+  ): Map<string, CachedPipelineFile> | undefined {
+    const key = cacheKey(repositoryUrl, commit);
+    const entry = this.#commits.get(key);
+    if (!entry?.listedFolders.has(folder)) return undefined;
+    // Most recently used last
+    this.#commits.delete(key);
+    this.#commits.set(key, entry);
+    const entries = new Map<string, CachedPipelineFile>();
+    for (const [filePath, file] of entry.files) {
+      if (folderOf(filePath) === folder) entries.set(filePath, file);
+    }
+    return entries;
+  }
+
   /** The commit's message, when it is kept. */
   message(repositoryUrl: string, commit: string): string | undefined {
     return this.#commits.get(cacheKey(repositoryUrl, commit))?.message;

@@ -37,6 +37,7 @@ import type {
 import {
   artifactPathSegments,
   isSafeArtifactSegment,
+  redactUrl,
 } from '@internal/plugin-pipelines-node';
 import { ApprovalEnvironments } from '../approvals/ApprovalEnvironments';
 import { GateDeciders } from '../approvals/GateDeciders';
@@ -47,6 +48,7 @@ import type { JobTimeoutLimits } from '../limits/limitsConfig';
 import { mergeProviderPages } from './mergeProviderPages';
 import { PipelineEngine, TriggerRequest } from '../engine/PipelineEngine';
 import type { PipelineStore } from '../store/PipelineStore';
+import { pipelineFileName } from './pipelineFileName';
 import { readPipelineStats } from './pipelineStats';
 import { readAtManualRef } from '../secrets/manualRunRef';
 import { secretScopeIssues } from '../secrets/jobSecrets';
@@ -526,6 +528,50 @@ export class PipelinesService {
       }),
     );
     return { repositoryUrl, pipelines };
+  }
+
+  /**
+   * The pipeline files in an entity's repository at its default branch (or `ref`): the YAML
+   * files of `.comet/` and the files its `comet.dev/pipelines` (or `paths`) names that exist,
+   * each with its `name:` when one is written plainly. For whoever may read the entity's runs.
+   */
+  async listPipelineFiles(
+    credentials: BackstageCredentials,
+    request: { entityRef: string; ref?: string; paths?: string[] },
+  ): Promise<{
+    repositoryUrl: string;
+    ref: string;
+    commit: string;
+    files: Array<{ path: string; name?: string }>;
+  }> {
+    const entity = await this.readableEntity(request.entityRef, credentials);
+    const repositoryUrl = repositoryUrlOf(entity);
+    if (!repositoryUrl) {
+      throw new InputError(
+        `${stringifyEntityRef(
+          entity,
+        )} has no ${ANNOTATION_SOURCE_LOCATION} annotation, so Comet cannot list its pipeline files`,
+      );
+    }
+    const ref = request.ref ?? 'HEAD';
+    const listing = await this.options.source.listFiles({
+      repositoryUrl,
+      ref,
+      paths: [
+        ...pipelinePathsOf(entity.metadata.annotations),
+        ...(request.paths ?? []),
+      ],
+    });
+    return {
+      repositoryUrl: redactUrl(repositoryUrl),
+      ref,
+      commit: listing.commit,
+      files: listing.files.map(file => {
+        const name =
+          file.text === undefined ? undefined : pipelineFileName(file.text);
+        return { path: file.path, ...(name ? { name } : {}) };
+      }),
+    };
   }
 
   /** The `uses:` step types registered with this backend, sorted. */

@@ -16,7 +16,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
-import { NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
@@ -89,8 +89,9 @@ export async function startIntegrationsBackend(
   options: {
     entities?: Entity[];
     /**
-     * Stand-in plugins to install: `test-recorder`, `github`, and the list actions of
-     * `jenkins`, `sonarqube` and `jira` (answering what `listAnswers` holds).
+     * Stand-in plugins to install: `test-recorder`, `github`, `pipelines` (listing what
+     * `repositoryFiles` holds), and the list actions of `jenkins`, `sonarqube` and `jira`
+     * (answering what `listAnswers` holds).
      */
     installed?: string[];
     /** Families to configure; all by default. */
@@ -118,6 +119,27 @@ export async function startIntegrationsBackend(
   const invocations: Invocation[] = [];
   const suites = new Map<string, string[]>([
     [PAYMENTS, ['payments-checkout', 'payments-refunds']],
+  ]);
+  /**
+   * Every file of each entity's repository at its default branch, for the pipelines stand-in
+   * (an Error is thrown), by entity ref.
+   */
+  const repositoryFiles = new Map<
+    string,
+    { files: Array<{ path: string; name?: string }> } | Error
+  >([
+    [
+      PAYMENTS,
+      {
+        files: [
+          { path: '.comet/pipeline.yaml', name: 'Build and test' },
+          { path: '.comet/nightly.yml' },
+          { path: '.comet/notes.md' },
+          { path: 'deploy/prod.yaml', name: 'Production' },
+          { path: 'README.md' },
+        ],
+      },
+    ],
   ]);
   /** What each family's list action answers (an Error is thrown), by action id. */
   const listAnswers = new Map<string, JsonObject | Error>([
@@ -355,6 +377,94 @@ export async function startIntegrationsBackend(
     );
   }
 
+  if (installed.includes('pipelines')) {
+    standIns.push(
+      createBackendPlugin({
+        pluginId: 'pipelines',
+        register(reg) {
+          reg.registerInit({
+            deps: { registry: actionsRegistryServiceRef },
+            async init({ registry }) {
+              registry.register({
+                name: 'list-pipeline-files',
+                title: 'List pipeline files',
+                description: "The pipeline files in an entity's repository",
+                attributes: {
+                  readOnly: true,
+                  destructive: false,
+                  idempotent: true,
+                },
+                schema: {
+                  input: z =>
+                    z.object({
+                      entityRef: z.string(),
+                      ref: z.string().min(1).max(255).optional(),
+                      paths: z.array(z.string().max(500)).max(50).optional(),
+                    }),
+                  output: z =>
+                    z.object({
+                      repositoryUrl: z.string(),
+                      ref: z.string(),
+                      commit: z.string(),
+                      files: z.array(
+                        z.object({
+                          path: z.string(),
+                          name: z.string().optional(),
+                        }),
+                      ),
+                    }),
+                },
+                action: async ({ input, credentials }) => {
+                  invocations.push({
+                    actionId: 'pipelines:list-pipeline-files',
+                    user: userOf(credentials),
+                    input,
+                  });
+                  const repository = repositoryFiles.get(input.entityRef);
+                  if (repository instanceof Error) throw repository;
+                  if (!repository) {
+                    throw new InputError(
+                      `${input.entityRef} has no backstage.io/source-location annotation, so Comet cannot list its pipeline files`,
+                    );
+                  }
+                  // As the pipelines backend lists them: .comet/'s YAML files, and the
+                  // declared and asked-for files that exist
+                  const entity = entities.find(
+                    e =>
+                      `component:default/${e.metadata.name}` ===
+                      input.entityRef,
+                  );
+                  const named = new Set([
+                    ...(
+                      entity?.metadata.annotations?.['comet.dev/pipelines'] ??
+                      '.comet/pipeline.yaml'
+                    )
+                      .split(',')
+                      .map(p => p.trim()),
+                    ...(input.paths ?? []),
+                  ]);
+                  return {
+                    output: {
+                      repositoryUrl:
+                        'https://github.com/comet-examples/payments-api.git',
+                      ref: input.ref ?? 'HEAD',
+                      commit: '0123456789abcdef0123456789abcdef01234567',
+                      files: repository.files.filter(
+                        file =>
+                          /^\.comet\/[^/]+\.ya?ml$/.test(file.path) ||
+                          named.has(file.path),
+                      ),
+                    },
+                  };
+                },
+              });
+            },
+          });
+        },
+      }),
+    );
+  }
+
   // The families' list actions, with their real names and input schemas
   const lists = [
     { pluginId: 'jenkins', name: 'search-jobs', items: 'jobs' },
@@ -501,6 +611,7 @@ export async function startIntegrationsBackend(
     auditEvents,
     invocations,
     suites,
+    repositoryFiles,
     listAnswers,
     http,
     as,

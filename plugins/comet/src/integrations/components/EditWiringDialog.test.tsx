@@ -60,7 +60,21 @@ const options: WiringOptionsResponse = {
       hint: '[instance/]key, comma-separated; the first 100 are listed, type any other',
     },
     'comet.dev/test-suites': { input: 'text', values: [], hint: 'suites' },
-    'comet.dev/pipelines': { input: 'text', values: [], hint: 'paths' },
+    'comet.dev/pipelines': {
+      input: 'list',
+      values: [
+        {
+          value: '.comet/pipeline.yaml',
+          label: 'Build and test (.comet/pipeline.yaml)',
+        },
+        { value: '.comet/nightly.yml', label: '.comet/nightly.yml' },
+        {
+          value: '.comet/release.yaml',
+          label: 'Release (.comet/release.yaml)',
+        },
+      ],
+      hint: 'Repository paths of pipeline files, comma-separated: the YAML files of .comet/ and the declared ones',
+    },
   },
 };
 
@@ -81,10 +95,10 @@ function mockApi() {
   } as unknown as jest.Mocked<IntegrationsApi>;
 }
 
-async function open(api: IntegrationsApi) {
+async function open(api: IntegrationsApi, current: WiringResponse = wiring) {
   const onDone = jest.fn();
   await renderInTestApp(
-    <EditWiringDialog wiring={wiring} onClose={jest.fn()} onDone={onDone} />,
+    <EditWiringDialog wiring={current} onClose={jest.fn()} onDone={onDone} />,
     { apis: [[integrationsApiRef, api]] },
   );
   const dialog = await screen.findByRole('dialog', { name: 'Edit wiring' });
@@ -187,5 +201,135 @@ describe('EditWiringDialog with live lists', () => {
         'Nothing changed: set or change at least one field.',
       ),
     ).toBeInTheDocument();
+  });
+
+  it('picks several pipeline files from the list with the keyboard only, and keeps a typed path', async () => {
+    const api = mockApi();
+    const { dialog, onDone } = await open(api, {
+      ...wiring,
+      annotations: {
+        ...wiring.annotations,
+        'comet.dev/pipelines': '.comet/pipeline.yaml',
+      },
+    });
+    const pipelines = within(dialog).getByLabelText(
+      'Pipeline files (comet.dev/pipelines)',
+    );
+    // The current file is a chip with its name; the hint says where the list comes from
+    expect(
+      within(dialog).getByText('Build and test (.comet/pipeline.yaml)'),
+    ).toBeInTheDocument();
+    expect(
+      within(dialog).getByText(
+        'Repository paths of pipeline files, comma-separated: the YAML files of .comet/ and the declared ones',
+      ),
+    ).toBeInTheDocument();
+
+    // Reached with Tab from the field before it, opened with the arrow key
+    within(dialog)
+      .getByLabelText('Test suites (comet.dev/test-suites)')
+      .focus();
+    await userEvent.tab();
+    expect(pipelines).toHaveFocus();
+    await userEvent.keyboard('{ArrowDown}');
+    const listbox = await screen.findByRole('listbox');
+    // What is picked already is not offered again
+    expect(
+      within(listbox)
+        .getAllByRole('option')
+        .map(o => o.textContent),
+    ).toEqual(['.comet/nightly.yml', 'Release (.comet/release.yaml)']);
+    // Found by its name, picked with Enter, which never submits the form
+    await userEvent.keyboard('rel');
+    expect(
+      (await screen.findAllByRole('option')).map(o => o.textContent),
+    ).toEqual(['Release (.comet/release.yaml)']);
+    await userEvent.keyboard('{ArrowDown}{Enter}');
+    expect(
+      within(dialog).getByText('Release (.comet/release.yaml)'),
+    ).toBeInTheDocument();
+    // A path the list does not have is typed and added with Enter (the backend checks it)
+    await userEvent.keyboard('deploy/prod.yaml{Enter}');
+    expect(api.changeWiring).not.toHaveBeenCalled();
+    expect(within(dialog).getByText('deploy/prod.yaml')).toBeInTheDocument();
+
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Save override' }),
+    );
+    await waitFor(() =>
+      expect(api.changeWiring).toHaveBeenCalledWith({
+        entityRef: PAYMENTS,
+        mode: 'override',
+        annotations: {
+          'comet.dev/pipelines':
+            '.comet/pipeline.yaml, .comet/release.yaml, deploy/prod.yaml',
+        },
+      }),
+    );
+    await waitFor(() => expect(onDone).toHaveBeenCalledTimes(1));
+  });
+
+  it('shows the backend’s refusal of a missing pipeline file at the field', async () => {
+    const api = mockApi();
+    api.changeWiring.mockRejectedValue(
+      Object.assign(new Error('Request failed with 400 Bad Request'), {
+        body: {
+          error: {
+            message:
+              'Invalid wiring field "comet.dev/pipelines": there is no file ".comet/gone.yaml" in https://github.com/comet-examples/payments-api.git at HEAD (commit 0123456789ab); its pipeline files are .comet/nightly.yml, .comet/pipeline.yaml',
+          },
+        },
+      }),
+    );
+    const { dialog } = await open(api);
+    await userEvent.type(
+      within(dialog).getByLabelText('Pipeline files (comet.dev/pipelines)'),
+      '.comet/gone.yaml{Enter}',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Save override' }),
+    );
+    expect(
+      await within(dialog).findByText(
+        'there is no file ".comet/gone.yaml" in https://github.com/comet-examples/payments-api.git at HEAD (commit 0123456789ab); its pipeline files are .comet/nightly.yml, .comet/pipeline.yaml',
+      ),
+    ).toBeInTheDocument();
+  });
+
+  it('types pipeline paths in a plain field when the list could not be read', async () => {
+    const api = mockApi();
+    api.getOptions.mockResolvedValue({
+      ...options,
+      fields: {
+        ...options.fields,
+        'comet.dev/pipelines': {
+          input: 'text',
+          values: [],
+          hint: 'Repository paths of pipeline files, comma-separated',
+          error:
+            'pipelines:list-pipeline-files answered 400: component:default/payments-api has no backstage.io/source-location annotation, so Comet cannot list its pipeline files',
+        },
+      },
+    });
+    const { dialog } = await open(api);
+    const field = within(dialog).getByLabelText(
+      'Pipeline files (comet.dev/pipelines)',
+    );
+    expect(
+      within(dialog).getByText(/has no backstage\.io\/source-location/),
+    ).toBeInTheDocument();
+    await userEvent.type(field, '.comet/a.yaml, .comet/b.yaml');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Save override' }),
+    );
+    await waitFor(() =>
+      expect(api.changeWiring).toHaveBeenCalledWith(
+        expect.objectContaining({
+          annotations: {
+            'comet.dev/pipelines': '.comet/a.yaml, .comet/b.yaml',
+          },
+        }),
+      ),
+    );
   });
 });

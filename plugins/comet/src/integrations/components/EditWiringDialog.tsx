@@ -41,13 +41,14 @@ function initialValues(wiring: WiringResponse): Values {
 
 /**
  * Comma-separated lists, picked several at a time: Jira projects, Jenkins jobs, SonarQube
- * projects and test suites.
+ * projects, test suites and pipeline files.
  */
 const MULTIPLE: ReadonlySet<WiringAnnotation> = new Set([
   'jira/project-key',
   'jenkins.io/job-full-name',
   'sonarqube.org/project-key',
   'comet.dev/test-suites',
+  'comet.dev/pipelines',
 ]);
 
 function splitList(value: string): string[] {
