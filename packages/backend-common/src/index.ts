@@ -37,3 +37,24 @@ export {
   withEntityTag,
 } from './entityTag';
 export { callerResourceFilter } from './callerResourceFilter';
+export {
+  CREATED_RESOURCE_KINDS,
+  createdLine,
+  describeCreated,
+  parseCreatedLine,
+  TaskCreationLog,
+  type CreatedResource,
+  type CreatedResourceKind,
+  type TaskActionContext,
+  type TaskCreationLogOptions,
+} from './createdResources';
+export {
+  DEFAULT_WAIT_FOR_ENTITY_SECONDS,
+  ENTITY_RETRY_INTERVAL_MS,
+  MAX_WAIT_FOR_ENTITY_SECONDS,
+  systemWaitClock,
+  waitForEntity,
+  waitForEntitySeconds,
+  type EntityAttempt,
+  type WaitClock,
+} from './waitForEntity';

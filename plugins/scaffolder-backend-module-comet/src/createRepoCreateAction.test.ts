@@ -5,7 +5,11 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { INITIATOR, runAction } from './__testUtils__/runAction';
+import {
+  INITIATOR,
+  runAction,
+  TaskEventsFake,
+} from '@internal/backend-common/testUtils';
 import { createRepoCreateAction } from './createRepoCreateAction';
 import { PortalRepositories } from './PortalRepositories';
 
@@ -131,9 +135,10 @@ describe('comet:repo:create', () => {
     expect(logs).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^Created payouts-api.git for ${ENTITY_REF} with 5 files, \\d+ bytes at ${output.commit}, served at ${remoteUrl}$`,
+          `^Committed 5 files, \\d+ bytes to main of payouts-api.git for ${ENTITY_REF} as ${output.commit}$`,
         ),
       ),
+      `Created repository payouts-api: ${remoteUrl}`,
     ]);
     // Nothing is left behind next to the repository, which is readable like the examples'
     expect(fs.readdirSync(root)).toEqual(['payouts-api.git']);
@@ -181,7 +186,8 @@ describe('comet:repo:create', () => {
       adopted: true,
     });
     expect(again.logs).toEqual([
-      `Resumed payouts-api.git of ${ENTITY_REF}: its files are unchanged, main stays at ${first.output.commit}, served at ${BASE_URL}/payouts-api.git`,
+      `Resumed payouts-api.git of ${ENTITY_REF}: its files are unchanged, main stays at ${first.output.commit}`,
+      `Adopted repository payouts-api: ${BASE_URL}/payouts-api.git`,
     ]);
 
     write('src/index.js', 'console.log("payouts v2");\n');
@@ -198,6 +204,52 @@ describe('comet:repo:create', () => {
     expect(changed.logs[0]).toMatch(
       /^Resumed payouts-api.git of component:default\/payouts-api: committed the changed files \(4 files, \d+ bytes\) as [0-9a-f]{40}/,
     );
+  });
+
+  it('a failure lists what the task created before, and its error stays a ConflictError', async () => {
+    skeleton();
+    const events = await TaskEventsFake.start();
+    try {
+      // Another template's repository of that name
+      await runAction(
+        createRepoCreateAction({ repositories }),
+        input({ entityRef: 'component:default/other-service' }),
+        { workspacePath: workspace },
+      );
+      events.log(
+        'task-1',
+        'Created Jira component payouts-api: http://jira.test/issues/?jql=project%20%3D%20PAY',
+        'jira',
+      );
+      const action = createRepoCreateAction({
+        repositories,
+        creationLog: events.creationLog(),
+      });
+      const error = await runAction(action, input(), {
+        workspacePath: workspace,
+      }).catch(e => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error.message).toBe(
+        [
+          'repository payouts-api.git already exists and belongs to component:default/other-service; pick another name',
+          '',
+          'Already created by this run:',
+          '- Jira component payouts-api (http://jira.test/issues/?jql=project%20%3D%20PAY)',
+          'Run the template again with the same name to resume: it adopts these.',
+        ].join('\n'),
+      );
+
+      // Its own success is one line a later failure lists
+      const { logs } = await runAction(action, input({ name: 'payouts-web' }), {
+        workspacePath: workspace,
+      });
+      expect(logs).toContain(
+        `Created repository payouts-web: ${BASE_URL}/payouts-web.git`,
+      );
+      expect(events.requests).toHaveLength(1);
+    } finally {
+      await events.close();
+    }
   });
 
   it("refuses another entity's repository and an example's, naming the owner", async () => {

@@ -2,6 +2,7 @@ import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { createdLine, type TaskCreationLog } from '@internal/backend-common';
 import fs from 'node:fs/promises';
 import { fullEntityRef, userEntityRefOf } from './entityRefs';
 import {
@@ -20,6 +21,8 @@ const ACTION_ID = 'comet:repo:create';
 export type CreateRepoCreateActionOptions = {
   /** Undefined when `comet.exampleRepos.sourceDir` is not set: the action then refuses. */
   repositories?: PortalRepositories;
+  /** Lists what the task created when the step fails (a real run only). */
+  creationLog?: TaskCreationLog;
 };
 
 /** The workspace folder to commit; `resolveSafeChildPath` follows links. */
@@ -78,7 +81,7 @@ function describeFiles(files: WorkspaceFile[]): string {
  * running the template again resumes it.
  */
 export function createRepoCreateAction(options: CreateRepoCreateActionOptions) {
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: ACTION_ID,
     description:
       'Creates a git repository served by the portal itself at /api/example-repos/<name>.git (branch main) from the task workspace, tagged with the entity it belongs to. A re-run by the same user resumes it (a new commit only when the files changed); a repository of another entity, or an example, is refused. Needs comet.exampleRepos.sourceDir. Dry run lists the files it would commit and creates nothing.',
@@ -227,14 +230,22 @@ export function createRepoCreateAction(options: CreateRepoCreateActionOptions) {
       });
       logger.info(
         result.created
-          ? `Created ${input.name}.git for ${entityRef} with ${describeFiles(
-              files,
-            )} at ${result.commit}, served at ${urls.remoteUrl}`
+          ? `Committed ${describeFiles(files)} to main of ${
+              input.name
+            }.git for ${entityRef} as ${result.commit}`
           : `Resumed ${input.name}.git of ${entityRef}: ${
               result.committed
                 ? `committed the changed files (${describeFiles(files)}) as`
                 : 'its files are unchanged, main stays at'
-            } ${result.commit}, served at ${urls.remoteUrl}`,
+            } ${result.commit}`,
+      );
+      logger.info(
+        createdLine({
+          how: result.created ? 'Created' : 'Adopted',
+          kind: 'repository',
+          name: input.name,
+          url: urls.remoteUrl,
+        }),
       );
       ctx.output('remoteUrl', urls.remoteUrl);
       ctx.output('sourceLocation', urls.sourceLocation);
@@ -244,4 +255,5 @@ export function createRepoCreateAction(options: CreateRepoCreateActionOptions) {
       ctx.output('adopted', result.adopted);
     },
   });
+  return options.creationLog ? options.creationLog.guard(action) : action;
 }

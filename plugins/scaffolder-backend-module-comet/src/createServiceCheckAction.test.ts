@@ -7,7 +7,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { INITIATOR, runAction } from './__testUtils__/runAction';
+import {
+  INITIATOR,
+  runAction,
+  TaskEventsFake,
+} from '@internal/backend-common/testUtils';
+import type { TaskCreationLog } from '@internal/backend-common';
 import { createServiceCheckAction } from './createServiceCheckAction';
 import { PortalRepositories } from './PortalRepositories';
 
@@ -86,6 +91,7 @@ function check(
     entities?: Entity[];
     config?: object;
     portal?: boolean;
+    creationLog?: TaskCreationLog;
   } = {},
 ) {
   const catalog = catalogServiceMock({
@@ -96,6 +102,7 @@ function check(
     catalog,
     config: new ConfigReader(options.config ?? ALL_ON),
     repositories: options.portal === false ? undefined : repositories,
+    creationLog: options.creationLog,
   });
   return { action, getEntityByRef };
 }
@@ -120,6 +127,9 @@ describe('comet:service:check', () => {
       github: true,
       testRecorder: true,
       skipped: [],
+      // Where comet:repo:create will serve it, for the skeleton's catalog-info.yaml
+      remoteUrl: `${BASE_URL}/payouts-api.git`,
+      sourceLocation: `url:${BASE_URL}/payouts-api.git`,
     });
     expect(logs).toEqual([
       'payouts-api: the name is free; owner group:default/team-a and system system:default/payouts exist',
@@ -172,6 +182,8 @@ describe('comet:service:check', () => {
       github: false,
       testRecorder: false,
       skipped,
+      remoteUrl: `${BASE_URL}/payouts-api.git`,
+      sourceLocation: `url:${BASE_URL}/payouts-api.git`,
     });
     expect(logs.slice(1)).toEqual(skipped);
   });
@@ -341,6 +353,9 @@ describe('comet:service:check', () => {
       repoHost: 'github',
     });
     expect(output).toMatchObject({ resume: false, registered: false });
+    // The template builds the GitHub URL itself
+    expect(output.remoteUrl).toBeUndefined();
+    expect(output.sourceLocation).toBeUndefined();
   });
 
   it('refuses a host that is not configured, naming what to set', async () => {
@@ -375,7 +390,11 @@ describe('comet:service:check', () => {
       ...INPUT,
       repoHost: 'github',
     });
-    expect(output).toMatchObject({ github: false, resume: false });
+    expect(output).toMatchObject({
+      github: false,
+      resume: false,
+      sourceLocation: `url:${BASE_URL}/payouts-api.git`,
+    });
     expect(logs[0]).toBe(
       'repoHost: GitHub is not configured (integrations.github has no entry with a token or an app), so the portal serves the repository instead',
     );
@@ -391,5 +410,30 @@ describe('comet:service:check', () => {
       'owner group:default/team-z does not exist in the catalog',
     );
     expect(fs.existsSync(path.join(workDir, 'git'))).toBe(false);
+  });
+
+  it('says that nothing was created yet when it stops a real run', async () => {
+    const events = await TaskEventsFake.start();
+    try {
+      const { action } = check({
+        entities: [group('team-a')],
+        creationLog: events.creationLog(),
+      });
+      const error = await runAction(action, INPUT).catch(e => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect(error.message).toBe(
+        'system system:default/payouts does not exist in the catalog\n\nNothing was created yet.',
+      );
+      // A dry run's error stays as it is, and reads no log
+      const dry = await runAction(action, INPUT, { isDryRun: true }).catch(
+        e => e,
+      );
+      expect(dry.message).toBe(
+        'system system:default/payouts does not exist in the catalog',
+      );
+      expect(events.requests).toHaveLength(1);
+    } finally {
+      await events.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { ANNOTATION_LOCATION } from '@backstage/catalog-model';
 import { ConflictError, InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import type { TaskCreationLog } from '@internal/backend-common';
 import { readConfiguredIntegrations } from './configuredIntegrations';
 import { entityRefOfKind, userEntityRefOf } from './entityRefs';
 import {
@@ -19,6 +20,8 @@ export type CreateServiceCheckActionOptions = {
   config: Config;
   /** Undefined when `comet.exampleRepos.sourceDir` is not set. */
   repositories?: PortalRepositories;
+  /** Says "Nothing was created yet" (or, in a re-ordered template, what was) on a failure. */
+  creationLog?: TaskCreationLog;
 };
 
 /**
@@ -30,8 +33,8 @@ export type CreateServiceCheckActionOptions = {
 export function createServiceCheckAction(
   options: CreateServiceCheckActionOptions,
 ) {
-  const { catalog, config, repositories } = options;
-  return createTemplateAction({
+  const { catalog, config, repositories, creationLog } = options;
+  const action = createTemplateAction({
     id: ACTION_ID,
     description:
       "Checks a new service before the comet-service template creates anything: the owner group and the system exist in the catalog (as the user who started the task sees it), the name is free or belongs to an earlier run of this template (resume), and which integrations (Jenkins, SonarQube, Jira, GitHub, the test recorder) the portal's config turns on, with a sentence for each one that is off. Creates nothing.",
@@ -103,6 +106,20 @@ export function createServiceCheckAction(
             .describe(
               'One sentence for each integration that is off: what to set, and what is skipped',
             ),
+        remoteUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "When the portal serves the repository: the URL comet:repo:create will serve it at (<backend.baseUrl>/api/example-repos/<name>.git), known before it is created, for the skeleton's catalog-info.yaml",
+            ),
+        sourceLocation: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'When the portal serves the repository: url:<remoteUrl>, the backstage.io/source-location value',
+            ),
       },
     },
     async handler(ctx) {
@@ -150,7 +167,11 @@ export function createServiceCheckAction(
       let registered = false;
       if (repoHost === 'portal') {
         const portal = repositories!;
-        const { catalogInfoUrl } = portal.urls(input.name);
+        const { catalogInfoUrl, remoteUrl, sourceLocation } = portal.urls(
+          input.name,
+        );
+        ctx.output('remoteUrl', remoteUrl);
+        ctx.output('sourceLocation', sourceLocation);
         const repository = await portal.owner(input.name);
         const location = existing?.metadata.annotations?.[ANNOTATION_LOCATION];
         if (existing && location !== `url:${catalogInfoUrl}`) {
@@ -210,4 +231,5 @@ export function createServiceCheckAction(
       ctx.output('skipped', integrations.skipped);
     },
   });
+  return creationLog ? creationLog.guard(action) : action;
 }

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runAction } from './__testUtils__/runAction';
+import { runAction } from '@internal/backend-common/testUtils';
 import { scaffolderModuleComet } from './module';
 import { PortalRepositories } from './PortalRepositories';
 

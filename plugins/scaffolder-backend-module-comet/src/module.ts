@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { TaskCreationLog } from '@internal/backend-common';
 import { createRepoCreateAction } from './createRepoCreateAction';
 import { createServiceCheckAction } from './createServiceCheckAction';
 import { PortalRepositories, SOURCE_DIR_KEY } from './PortalRepositories';
@@ -23,17 +24,26 @@ export const scaffolderModuleComet = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         catalog: catalogServiceRef,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, config, logger, catalog }) {
+      async init({ scaffolder, config, logger, catalog, discovery, auth }) {
         const repositories = PortalRepositories.fromConfig(config);
         if (!repositories) {
           logger.info(
             `comet:repo:create is off: set ${SOURCE_DIR_KEY} for the portal to serve the repositories templates create`,
           );
         }
+        // A failed run lists what the template created before it
+        const creationLog = TaskCreationLog.create({ discovery, auth });
         scaffolder.addActions(
-          createServiceCheckAction({ catalog, config, repositories }),
-          createRepoCreateAction({ repositories }),
+          createServiceCheckAction({
+            catalog,
+            config,
+            repositories,
+            creationLog,
+          }),
+          createRepoCreateAction({ repositories, creationLog }),
         );
       },
     });

@@ -24,8 +24,10 @@ import {
 import fs from 'node:fs/promises';
 import {
   belongsTo,
+  createdLine,
   ENTITY_TAG_KEY,
   entityRefInput,
+  type TaskCreationLog,
   taggedEntityRefs,
   withEntityTag,
 } from '@internal/backend-common';
@@ -113,12 +115,16 @@ async function requireJobConfigure(
   }
 }
 
-/** `jenkins:job:create` and `jenkins:job:build`, for software templates. */
+/**
+ * `jenkins:job:create` and `jenkins:job:build`, for software templates. With `creationLog`, a
+ * failure of `jenkins:job:create` in a real run lists what the task created before it.
+ */
 export function createJenkinsActions(options: {
   client: JenkinsClient;
   permissions: PermissionsService;
+  creationLog?: TaskCreationLog;
 }) {
-  const { client, permissions } = options;
+  const { client, permissions, creationLog } = options;
   /**
    * Jobs each task created (`instance:job`): a template may build the job it just created
    * without more permission. Kept in memory, for the newest tasks only; after a restart the
@@ -355,7 +361,12 @@ export function createJenkinsActions(options: {
             },
           });
           ctx.logger.info(
-            `Created Jenkins job ${jobFullName} on instance "${instance.name}": ${url}`,
+            createdLine({
+              how: 'Created',
+              kind: 'Jenkins job',
+              name: jobFullName,
+              url,
+            }),
           );
         }
         rememberCreated(ctx.task.id, `${instance.name}:${jobFullName}`);
@@ -384,7 +395,10 @@ export function createJenkinsActions(options: {
         );
       };
       /** Adopts a job tagged with the entity; any other job of that name is a conflict. */
-      const adopt = (tags: string[], how: string) => {
+      const adopt = (
+        tags: string[],
+        how: 'dry run' | 'adopted' | 'created meanwhile',
+      ) => {
         if (!tags.includes(entityRef)) {
           throw new ConflictError(
             `Jenkins job ${jobFullName} already exists on instance "${
@@ -396,15 +410,32 @@ export function createJenkinsActions(options: {
         }
         // Not remembered as created: building a job only its tag ties to the entity needs
         // jenkins.job.configure, as the tag is text anyone who can configure the job may write.
-        ctx.logger.info(
-          `${how} Jenkins job ${jobFullName} on instance "${instance.name}" (tagged with ${entityRef}); nothing changed: ${url}`,
-        );
+        const where = `Jenkins job ${jobFullName} on instance "${instance.name}" (tagged with ${entityRef})`;
+        if (how === 'dry run') {
+          ctx.logger.info(
+            `Dry run: would adopt ${where}; nothing changed: ${url}`,
+          );
+        } else {
+          ctx.logger.info(
+            how === 'adopted'
+              ? `The ${where} exists; adopting it as it is, nothing changed`
+              : `The ${where} was created meanwhile; adopting it as it is, nothing changed`,
+          );
+          ctx.logger.info(
+            createdLine({
+              how: 'Adopted',
+              kind: 'Jenkins job',
+              name: jobFullName,
+              url,
+            }),
+          );
+        }
         output({ created: false, adopted: true });
       };
 
       const tags = await existingTags();
       if (tags) {
-        adopt(tags, ctx.isDryRun ? 'Dry run: would adopt' : 'Adopted');
+        adopt(tags, ctx.isDryRun ? 'dry run' : 'adopted');
         return;
       }
       if (ctx.isDryRun) {
@@ -437,11 +468,19 @@ export function createJenkinsActions(options: {
             ? await existingTags()
             : undefined;
         if (!raced) throw error;
-        adopt(raced, 'Adopted the meanwhile created');
+        adopt(raced, 'created meanwhile');
         return;
       }
       ctx.logger.info(
-        `Created Jenkins job ${jobFullName} on instance "${instance.name}", tagged with ${entityRef}: ${url}`,
+        `The Jenkins job ${jobFullName} on instance "${instance.name}" is tagged with ${entityRef}`,
+      );
+      ctx.logger.info(
+        createdLine({
+          how: 'Created',
+          kind: 'Jenkins job',
+          name: jobFullName,
+          url,
+        }),
       );
       rememberCreated(ctx.task.id, `${instance.name}:${jobFullName}`);
       output({ created: true, adopted: false });
@@ -541,5 +580,5 @@ export function createJenkinsActions(options: {
     },
   });
 
-  return [createJob, buildJob];
+  return [creationLog ? creationLog.guard(createJob) : createJob, buildJob];
 }

@@ -5,6 +5,7 @@ import {
   JenkinsClient,
   type JenkinsInstance,
 } from '@internal/plugin-jenkins-node';
+import { TaskEventsFake } from '@internal/backend-common/testUtils';
 import { JenkinsFake } from '@internal/plugin-jenkins-node/testUtils';
 import { createServer } from 'node:net';
 import { createJenkinsActions } from './createJenkinsActions';
@@ -112,7 +113,8 @@ describe('jenkins:job:create with entityRef', () => {
       adopted: false,
     });
     expect(first.logs).toEqual([
-      `Created Jenkins job payments/refunds-api on instance "default", tagged with ${ENTITY}: ${jobUrl}`,
+      `The Jenkins job payments/refunds-api on instance "default" is tagged with ${ENTITY}`,
+      `Created Jenkins job payments/refunds-api: ${jobUrl}`,
     ]);
     const job = fake.state.jobs.get('payments/refunds-api')!;
     expect(job.description).toBe(`Refunds <API>\ncomet.dev/entity: ${ENTITY}`);
@@ -134,7 +136,8 @@ describe('jenkins:job:create with entityRef', () => {
       adopted: true,
     });
     expect(again.logs).toEqual([
-      `Adopted Jenkins job payments/refunds-api on instance "default" (tagged with ${ENTITY}); nothing changed: ${jobUrl}`,
+      `The Jenkins job payments/refunds-api on instance "default" (tagged with ${ENTITY}) exists; adopting it as it is, nothing changed`,
+      `Adopted Jenkins job payments/refunds-api: ${jobUrl}`,
     ]);
     expect(writes()).toEqual([]);
     expect(fake.requests.map(r => `${r.method} ${r.path}`)).toEqual([
@@ -257,9 +260,10 @@ describe('jenkins:job:create with entityRef', () => {
   it('adopts a job of its entity created between its check and its create', async () => {
     const { output, logs } = await raced('raced-own', ENTITY);
     expect(output).toMatchObject({ created: false, adopted: true });
-    expect(logs[0]).toMatch(
-      /^Adopted the meanwhile created Jenkins job raced-own/,
-    );
+    expect(logs).toEqual([
+      `The Jenkins job raced-own on instance "default" (tagged with ${ENTITY}) was created meanwhile; adopting it as it is, nothing changed`,
+      `Adopted Jenkins job raced-own: ${fake.url}/job/raced-own/`,
+    ]);
   });
 
   it("refuses another entity's job created between its check and its create", async () => {
@@ -330,6 +334,73 @@ describe('jenkins:job:create with entityRef', () => {
       'configXml is not well-formed XML: <project> is not closed',
     );
     expect(fake.state.jobs.has('x')).toBe(false);
+  });
+
+  it("lists what the template created before a Jenkins that fails, and reads the task's log as its user", async () => {
+    const events = await TaskEventsFake.start();
+    try {
+      events.log(
+        'task',
+        'Created repository refunds-api: http://portal.test/api/example-repos/refunds-api.git',
+        'publish-portal',
+      );
+      const client = JenkinsClient.create({
+        logger: mockServices.logger.mock(),
+        cacheTtlMs: 0,
+        maxRetries: 0,
+        instances: [instance],
+      });
+      const [create] = createJenkinsActions({
+        client,
+        permissions,
+        creationLog: events.creationLog(),
+      });
+      fake.failNext({ status: 503, pathIncludes: 'createItem' });
+      const error = await run(
+        {
+          folder: 'payments',
+          name: 'listed-on-failure',
+          repoUrl: 'https://git.example.com/acme/listed.git',
+          entityRef: ENTITY,
+        },
+        { action: create },
+      ).catch(e => e);
+      expect(error.name).toBe('ServiceUnavailableError');
+      const [reason, list] = error.message.split('\n\n');
+      expect(reason).toMatch(
+        /^Jenkins instance "default" failed \(HTTP 503\) for POST \/job\/payments\/createItem/,
+      );
+      expect(list).toBe(
+        [
+          'Already created by this run:',
+          '- repository refunds-api (http://portal.test/api/example-repos/refunds-api.git)',
+          'Run the template again with the same name to resume: it adopts these.',
+        ].join('\n'),
+      );
+      expect(events.requests).toEqual([
+        {
+          path: '/api/scaffolder/v2/tasks/task/events',
+          authorization: expect.stringContaining('user:default/template-user'),
+        },
+      ]);
+
+      // Once it succeeds, its one created-line is what a later step's failure lists
+      const retried = await run(
+        {
+          folder: 'payments',
+          name: 'listed-on-failure',
+          repoUrl: 'https://git.example.com/acme/listed.git',
+          entityRef: ENTITY,
+        },
+        { action: create },
+      );
+      expect(retried.logs).toContain(
+        `Created Jenkins job payments/listed-on-failure: ${fake.url}/job/payments/job/listed-on-failure/`,
+      );
+      expect(events.requests).toHaveLength(1);
+    } finally {
+      await events.close();
+    }
   });
 
   it('says which instance is down, where it is and why', async () => {

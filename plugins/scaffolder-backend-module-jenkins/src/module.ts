@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { TaskCreationLog } from '@internal/backend-common';
 import { jenkinsClientServiceRef } from '@internal/plugin-jenkins-node';
 import { createJenkinsActions } from './createJenkinsActions';
 
@@ -16,9 +17,18 @@ export const scaffolderModuleJenkins = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         client: jenkinsClientServiceRef,
         permissions: coreServices.permissions,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, client, permissions }) {
-        scaffolder.addActions(...createJenkinsActions({ client, permissions }));
+      async init({ scaffolder, client, permissions, discovery, auth }) {
+        scaffolder.addActions(
+          ...createJenkinsActions({
+            client,
+            permissions,
+            // A failed run lists what the template created before it
+            creationLog: TaskCreationLog.create({ discovery, auth }),
+          }),
+        );
       },
     });
   },

@@ -6,6 +6,7 @@ import {
   JiraFake,
 } from '@internal/plugin-jira-node/testUtils';
 import { createServer } from 'node:net';
+import { TaskEventsFake } from '@internal/backend-common/testUtils';
 import {
   instancesOf,
   permissionsAnswering,
@@ -68,7 +69,8 @@ describe('jira:component:create with entityRef', () => {
       adopted: false,
     });
     expect(first.logs).toEqual([
-      `Created the component "payouts-api" (id ${component.id}) led by Katherine Johnson in Jira project PAY on instance "default", tagged with ${ENTITY}`,
+      `The component "payouts-api" (id ${component.id}) led by Katherine Johnson is in Jira project PAY on instance "default", tagged with ${ENTITY}`,
+      `Created Jira component payouts-api: ${first.output.url}`,
     ]);
 
     fake.state.resetCalls();
@@ -87,6 +89,7 @@ describe('jira:component:create with entityRef', () => {
     });
     expect(again.logs).toEqual([
       `Adopted the component "payouts-api" (id ${component.id}) of Jira project PAY on instance "default" (tagged with ${ENTITY}); nothing changed`,
+      `Adopted Jira component payouts-api: ${first.output.url}`,
     ]);
     expect(writesTo(fake)).toEqual([]);
     expect(denied.authorize).not.toHaveBeenCalled();
@@ -224,6 +227,61 @@ describe('jira:component:create with entityRef', () => {
         ),
       ),
     });
+  });
+
+  it('lists what the template created before a Jira that is down, keeping the reason first', async () => {
+    const events = await TaskEventsFake.start();
+    try {
+      events.log(
+        'task-1',
+        'Created repository payouts-api: http://portal.test/api/example-repos/payouts-api.git',
+        'publish-portal',
+      );
+      events.log(
+        'task-1',
+        'Adopted SonarQube project comet-examples_payouts-api: http://sonar.test/dashboard?id=comet-examples_payouts-api',
+        'sonarqube',
+      );
+      const baseUrl = `http://127.0.0.1:${await closedPort()}`;
+      const down = createJiraComponentAction({
+        jira: JiraInstances.fromConfig(
+          new ConfigReader({
+            jira: {
+              instances: [
+                {
+                  name: 'default',
+                  baseUrl,
+                  product: 'cloud',
+                  email: JIRA_FAKE_DEMO_EMAIL,
+                  apiToken: JIRA_FAKE_DEMO_API_TOKEN,
+                },
+              ],
+            },
+          }),
+        ),
+        permissions: permissionsAnswering('ALLOW'),
+        creationLog: events.creationLog(),
+      });
+      const error = await runAction(down, {
+        projectKey: 'PAY',
+        name: 'payouts-api',
+        entityRef: ENTITY,
+      }).catch(e => e);
+      expect(error.name).toBe('JiraError');
+      expect(error.message).toBe(
+        [
+          `Jira instance "default" could not be reached at ${baseUrl} for GET /rest/api/3/project/PAY/components: ECONNREFUSED (check jira.instances[name=default].baseUrl)`,
+          '',
+          'Already created by this run:',
+          '- repository payouts-api (http://portal.test/api/example-repos/payouts-api.git)',
+          '- SonarQube project comet-examples_payouts-api (http://sonar.test/dashboard?id=comet-examples_payouts-api), adopted from an earlier run',
+          'Run the template again with the same name to resume: it adopts these.',
+        ].join('\n'),
+      );
+      expect(error.message).not.toContain(JIRA_FAKE_DEMO_API_TOKEN);
+    } finally {
+      await events.close();
+    }
   });
 
   it('refuses an entityRef that is not one', async () => {

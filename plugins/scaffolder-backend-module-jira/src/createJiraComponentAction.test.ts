@@ -69,7 +69,8 @@ describe('jira:component:create', () => {
       ),
     });
     expect(first.logs).toEqual([
-      `Created the component "payouts-api" (id ${component.id}) led by Katherine Johnson in Jira project PAY on instance "default"`,
+      `The component "payouts-api" (id ${component.id}) led by Katherine Johnson is in Jira project PAY on instance "default"`,
+      `Created Jira component payouts-api: ${first.output.url}`,
     ]);
     expect(permissions.authorize).toHaveBeenCalledWith(
       [

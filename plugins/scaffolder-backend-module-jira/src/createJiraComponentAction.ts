@@ -14,8 +14,10 @@ import {
 } from '@internal/plugin-jira-node';
 import {
   belongsTo,
+  createdLine,
   ENTITY_TAG_KEY,
   entityRefInput,
+  type TaskCreationLog,
   taggedEntityRefs,
   withEntityTag,
 } from '@internal/backend-common';
@@ -134,9 +136,11 @@ export function createJiraComponentAction(options: {
   jira: JiraInstances;
   permissions: PermissionsService;
   projectScopes?: JiraProjectScopes;
+  /** Lists what the task created when the step fails (a real run only). */
+  creationLog?: TaskCreationLog;
 }) {
-  const { jira, permissions, projectScopes } = options;
-  return createTemplateAction({
+  const { jira, permissions, projectScopes, creationLog } = options;
+  const action = createTemplateAction({
     id: ACTION_ID,
     description:
       "Creates a component in a Jira project (needs jira.component.create, a basic permission checked for the user who started the task; with comet.resourceScopes configured, the project must be within the jira scopes of one of that user's groups, unless they are an administrator). A component of that name (ignoring case) that already exists is returned as it is, with created: false, and nothing is changed. With entityRef, the new component's description ends with a line comet.dev/entity: <ref>, and an existing component of that name is adopted (adopted: true, nothing changed) only when its description carries that line; any other is a conflict. Dry run checks the project and the lead, says whether it would create, adopt or conflict, and creates nothing.",
@@ -255,6 +259,8 @@ export function createJiraComponentAction(options: {
           `You are not allowed to create the component "${name}" in ${where}: ${outOfScope}; an administrator may add the project to your group's scopes (docs/security.md, "Resource scopes")`,
         );
       }
+      const urlOf = (component: { id: string }, ref?: string) =>
+        componentUrl(instance.browseUrl, projectKey, ref ?? component.id);
       const output = (
         component: { id: string; name: string },
         outcome: { created: boolean; adopted?: boolean; ref?: string },
@@ -263,14 +269,7 @@ export function createJiraComponentAction(options: {
         ctx.output('name', component.name);
         ctx.output('created', outcome.created);
         if (entityRef) ctx.output('adopted', outcome.adopted ?? false);
-        ctx.output(
-          'url',
-          componentUrl(
-            instance.browseUrl,
-            projectKey,
-            outcome.ref ?? component.id,
-          ),
-        );
+        ctx.output('url', urlOf(component, outcome.ref));
       };
       /** Adopts a component tagged with the entity; any other is a conflict. */
       const adopt = (component: Component, how: string) => {
@@ -289,6 +288,16 @@ export function createJiraComponentAction(options: {
         logger.info(
           `${how} the component "${component.name}" (id ${component.id}) of ${where} (tagged with ${entityRef}); nothing changed`,
         );
+        if (!ctx.isDryRun) {
+          logger.info(
+            createdLine({
+              how: 'Adopted',
+              kind: 'Jira component',
+              name: component.name,
+              url: urlOf(component),
+            }),
+          );
+        }
         output(component, { created: false, adopted: true });
       };
 
@@ -344,7 +353,15 @@ export function createJiraComponentAction(options: {
           }),
         );
         logger.info(
-          `Created the component "${component.name}" (id ${component.id})${led} in ${where}${tagged}`,
+          `The component "${component.name}" (id ${component.id})${led} is in ${where}${tagged}`,
+        );
+        logger.info(
+          createdLine({
+            how: 'Created',
+            kind: 'Jira component',
+            name: component.name,
+            url: urlOf(component),
+          }),
         );
         output(component, { created: true });
       } catch (error) {
@@ -373,4 +390,5 @@ export function createJiraComponentAction(options: {
       }
     },
   });
+  return creationLog ? creationLog.guard(action) : action;
 }

@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { ResourceScopes } from '@internal/backend-common';
+import { ResourceScopes, TaskCreationLog } from '@internal/backend-common';
 import { jiraClientServiceRef } from '@internal/plugin-jira-node';
 import { createJiraComponentAction } from './createJiraComponentAction';
 import { createJiraIssueAction } from './createJiraIssueAction';
@@ -28,8 +28,19 @@ export const scaffolderModuleJira = createBackendModule({
         catalog: catalogServiceRef,
         config: coreServices.rootConfig,
         userInfo: coreServices.userInfo,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, jira, permissions, catalog, config, userInfo }) {
+      async init({
+        scaffolder,
+        jira,
+        permissions,
+        catalog,
+        config,
+        userInfo,
+        discovery,
+        auth,
+      }) {
         const projectScopes = JiraProjectScopes.create({
           scopes: ResourceScopes.fromConfig(config),
           instances: jira,
@@ -38,7 +49,13 @@ export const scaffolderModuleJira = createBackendModule({
         });
         scaffolder.addActions(
           createJiraIssueAction({ jira, permissions, catalog }),
-          createJiraComponentAction({ jira, permissions, projectScopes }),
+          createJiraComponentAction({
+            jira,
+            permissions,
+            projectScopes,
+            // A failed run lists what the template created before it
+            creationLog: TaskCreationLog.create({ discovery, auth }),
+          }),
         );
       },
     });

@@ -10,11 +10,13 @@ import {
   serializeError,
 } from '@backstage/errors';
 import type { JsonObject, JsonValue } from '@backstage/types';
-import { INITIATOR, runAction } from './__testUtils__/runAction';
+import type { WaitClock } from '@internal/backend-common';
 import {
-  createRunTriggerAction,
-  type WaitClock,
-} from './createRunTriggerAction';
+  INITIATOR,
+  runAction,
+  TaskEventsFake,
+} from '@internal/backend-common/testUtils';
+import { createRunTriggerAction } from './createRunTriggerAction';
 
 const ENTITY_REF = 'component:default/payouts-api';
 const APP = 'http://localhost:7007';
@@ -137,7 +139,8 @@ describe('pipelines:run:trigger', () => {
       status: 'queued',
     });
     expect(logs).toEqual([
-      `Started run run/42 of .comet/pipeline.yaml of ${ENTITY_REF} on main (queued): ${APP}/pipelines/runs/run%2F42`,
+      `Started run run/42 of .comet/pipeline.yaml of ${ENTITY_REF} on main (queued)`,
+      `Created pipeline run run/42: ${APP}/pipelines/runs/run%2F42`,
     ]);
     expect(clock.sleeps).toEqual([]);
   });
@@ -169,7 +172,8 @@ describe('pipelines:run:trigger', () => {
       `waiting for the catalog to ingest ${ENTITY_REF} (0 s of 120 s)`,
       `waiting for the catalog to ingest ${ENTITY_REF} (2 s of 120 s)`,
       `waiting for the catalog to ingest ${ENTITY_REF} (4 s of 120 s)`,
-      `Started run run/42 of the entity's first pipeline of ${ENTITY_REF} (queued): ${APP}/pipelines/runs/run%2F42`,
+      `Started run run/42 of the entity's first pipeline of ${ENTITY_REF} (queued)`,
+      `Created pipeline run run/42: ${APP}/pipelines/runs/run%2F42`,
     ]);
   });
 
@@ -306,6 +310,57 @@ describe('pipelines:run:trigger', () => {
     );
     expect(actions.calls).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
+  });
+
+  it("lists what the template's earlier steps created when the run cannot be started", async () => {
+    const events = await TaskEventsFake.start();
+    try {
+      events.log(
+        'task-1',
+        'Created repository payouts-api: http://localhost:7007/api/example-repos/payouts-api.git',
+        'publish-portal',
+      );
+      events.log(
+        'task-1',
+        'Created Jenkins job payments/payouts-api: http://jenkins.test/job/payments/job/payouts-api/',
+        'jenkins',
+      );
+      const actions = new FakeActions(async () => {
+        throw await answered(
+          new NotAllowedError('You may not start runs of this entity'),
+          403,
+          'Forbidden',
+        );
+      });
+      const error = await runAction(
+        createRunTriggerAction({
+          actions,
+          appBaseUrl: APP,
+          creationLog: events.creationLog(),
+        }),
+        { entityRef: ENTITY_REF },
+      ).catch(e => e);
+      expect(error.name).toBe('NotAllowedError');
+      expect(error.message).toBe(
+        [
+          `The pipelines plugin did not start the entity's first pipeline of ${ENTITY_REF}: You may not start runs of this entity`,
+          '',
+          'Already created by this run:',
+          '- repository payouts-api (http://localhost:7007/api/example-repos/payouts-api.git)',
+          '- Jenkins job payments/payouts-api (http://jenkins.test/job/payments/job/payouts-api/)',
+          'Run the template again with the same name to resume: it adopts these.',
+        ].join('\n'),
+      );
+      // Read as the user who started the task
+      expect(events.requests).toEqual([
+        {
+          path: '/api/scaffolder/v2/tasks/task-1/events',
+          authorization: expect.stringContaining('user:default/ada'),
+        },
+      ]);
+    } finally {
+      await events.close();
+    }
   });
 
   it('fails at once when another entity is not found', async () => {

@@ -12,34 +12,28 @@ import {
 } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { JsonObject } from '@backstage/types';
-import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createdLine,
+  MAX_WAIT_FOR_ENTITY_SECONDS,
+  DEFAULT_WAIT_FOR_ENTITY_SECONDS,
+  type TaskCreationLog,
+  type WaitClock,
+  waitForEntity,
+  waitForEntitySeconds,
+} from '@internal/backend-common';
 
 const ACTION_ID = 'pipelines:run:trigger';
 
 /** The pipelines plugin's own action, registered by @internal/plugin-pipelines-backend. */
 export const TRIGGER_RUN_ACTION_ID = 'pipelines:trigger-run';
 
-export const DEFAULT_WAIT_FOR_ENTITY_SECONDS = 120;
-export const MAX_WAIT_FOR_ENTITY_SECONDS = 600;
-/** How often the catalog is asked again while the new entity is not there yet. */
-export const ENTITY_RETRY_INTERVAL_MS = 2000;
-
-/** How time passes while waiting for the catalog; tests pass their own. */
-export type WaitClock = {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-};
-
-const systemClock: WaitClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-};
-
 export type CreateRunTriggerActionOptions = {
   actions: ActionsService;
   /** The frontend's base URL (`app.baseUrl`), for the run page's link; '' for a relative one. */
   appBaseUrl: string;
   clock?: WaitClock;
+  /** Lists what the task created when the step fails (a real run only). */
+  creationLog?: TaskCreationLog;
   /**
    * For dry runs, which trigger nothing: whether the initiator may start runs of the entity
    * (`pipelines.run.create`), or `missing` when the catalog does not have it yet (a template's
@@ -106,14 +100,13 @@ type TriggeredRun = { runId: string; status: string };
  * the pipelines plugin answers "not found", so that answer is retried for `waitForEntitySeconds`.
  */
 export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
-  const { actions } = options;
-  const clock = options.clock ?? systemClock;
+  const { actions, clock, creationLog } = options;
   const appBaseUrl = options.appBaseUrl.replace(/\/+$/, '');
   const runPathOf = (runId: string) =>
     `/pipelines/runs/${encodeURIComponent(runId)}`;
   const runUrlOf = (runId: string) => `${appBaseUrl}${runPathOf(runId)}`;
 
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: ACTION_ID,
     description:
       "Starts a Comet pipeline run of a catalog entity from its repository (the entity's first pipeline unless pipelinePath is given) as the user who started the task; it needs pipelines.run.create on the entity. An entity registered by an earlier step is waited for until the catalog has it (waitForEntitySeconds). Outputs the run's id, status and page. Dry run triggers nothing.",
@@ -189,17 +182,7 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
     async handler(ctx) {
       const { input, logger } = ctx;
       const entityRef = normalizedRef(input.entityRef);
-      const waitSeconds =
-        input.waitForEntitySeconds ?? DEFAULT_WAIT_FOR_ENTITY_SECONDS;
-      if (
-        !Number.isInteger(waitSeconds) ||
-        waitSeconds < 0 ||
-        waitSeconds > MAX_WAIT_FOR_ENTITY_SECONDS
-      ) {
-        throw new InputError(
-          `waitForEntitySeconds: must be a whole number of seconds from 0 to ${MAX_WAIT_FOR_ENTITY_SECONDS}`,
-        );
-      }
+      const waitSeconds = waitForEntitySeconds(input.waitForEntitySeconds);
       const credentials = await ctx.getInitiatorCredentials();
       const pipeline = input.pipelinePath ?? "the entity's first pipeline";
       const what = `${pipeline} of ${entityRef}${
@@ -235,7 +218,7 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
       };
       /** One invoke: the run, or the catalog not having the entity yet; else it throws. */
       const invokeTrigger = async (): Promise<
-        { run: TriggeredRun } | { failure: { name: string; message: string } }
+        { value: TriggeredRun } | { missing: string }
       > => {
         let output: unknown;
         try {
@@ -253,7 +236,7 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
               .toLocaleLowerCase('en-US')
               .includes(entityRef.toLocaleLowerCase('en-US'))
           ) {
-            return { failure };
+            return { missing: failure.message };
           }
           const hint =
             notFound && failure.message.includes(TRIGGER_RUN_ACTION_ID)
@@ -273,7 +256,7 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
             )} instead of a run with its runId and status`,
           );
         }
-        return { run: { runId: run.runId, status: run.status } };
+        return { value: { runId: run.runId, status: run.status } };
       };
 
       // A retried task step returns the run its first attempt started, never a second one
@@ -281,36 +264,26 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
         key: `pipelines.run.trigger.${entityRef}.${input.pipelinePath ?? ''}.${
           input.branch ?? ''
         }`,
-        fn: async (): Promise<TriggeredRun> => {
-          const start = clock.now();
-          const deadline = start + waitSeconds * 1000;
-          for (;;) {
-            const attempt = await invokeTrigger();
-            if ('run' in attempt) {
-              return attempt.run;
-            }
-            const { failure } = attempt;
-            const now = clock.now();
-            if (now >= deadline) {
-              throw new NotFoundError(
-                `The pipelines plugin did not start ${what}: the catalog has not ingested ${entityRef} after waiting ${waitSeconds} s (${failure.message}). Check that an earlier step registered it, and the catalog's processing errors for it`,
-              );
-            }
-            logger.info(
-              `waiting for the catalog to ingest ${entityRef} (${Math.floor(
-                (now - start) / 1000,
-              )} s of ${waitSeconds} s)`,
-            );
-            await clock.sleep(
-              Math.min(ENTITY_RETRY_INTERVAL_MS, deadline - now),
-              ctx.signal,
-            );
-          }
-        },
+        fn: (): Promise<TriggeredRun> =>
+          waitForEntity({
+            entityRef,
+            waitSeconds,
+            what: `The pipelines plugin did not start ${what}`,
+            attempt: invokeTrigger,
+            logger,
+            clock,
+            signal: ctx.signal,
+          }),
       });
       const runUrl = runUrlOf(run.runId);
+      logger.info(`Started run ${run.runId} of ${what} (${run.status})`);
       logger.info(
-        `Started run ${run.runId} of ${what} (${run.status}): ${runUrl}`,
+        createdLine({
+          how: 'Created',
+          kind: 'pipeline run',
+          name: run.runId,
+          url: runUrl,
+        }),
       );
       ctx.output('runId', run.runId);
       ctx.output('runUrl', runUrl);
@@ -318,4 +291,5 @@ export function createRunTriggerAction(options: CreateRunTriggerActionOptions) {
       ctx.output('status', run.status);
     },
   });
+  return creationLog ? creationLog.guard(action) : action;
 }

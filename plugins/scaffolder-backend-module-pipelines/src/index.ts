@@ -10,5 +10,5 @@ export {
 export {
   createRunTriggerAction,
   type CreateRunTriggerActionOptions,
-  type WaitClock,
 } from './createRunTriggerAction';
+export type { WaitClock } from '@internal/backend-common';

@@ -16,11 +16,9 @@ import { NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { INITIATOR, runAction } from './__testUtils__/runAction';
-import {
-  createRunTriggerAction,
-  type WaitClock,
-} from './createRunTriggerAction';
+import type { WaitClock } from '@internal/backend-common';
+import { INITIATOR, runAction } from '@internal/backend-common/testUtils';
+import { createRunTriggerAction } from './createRunTriggerAction';
 import { scaffolderModulePipelines } from './module';
 
 const APP_CONFIG = {
@@ -285,7 +283,8 @@ describe('scaffolderModulePipelines', () => {
       expect(logs).toEqual([
         'waiting for the catalog to ingest component:default/payouts-api (0 s of 120 s)',
         'waiting for the catalog to ingest component:default/payouts-api (2 s of 120 s)',
-        "Started run a1b2c3 of the entity's first pipeline of component:default/payouts-api (queued): http://localhost:3000/pipelines/runs/a1b2c3",
+        "Started run a1b2c3 of the entity's first pipeline of component:default/payouts-api (queued)",
+        'Created pipeline run a1b2c3: http://localhost:3000/pipelines/runs/a1b2c3',
       ]);
     });
 

@@ -5,7 +5,7 @@ import {
 import { actionsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { EntityAccess } from '@internal/backend-common';
+import { EntityAccess, TaskCreationLog } from '@internal/backend-common';
 import { pipelinesRunCreatePermission } from '@internal/plugin-pipelines-common';
 import { createRunTriggerAction } from './createRunTriggerAction';
 
@@ -25,14 +25,26 @@ export const scaffolderModulePipelines = createBackendModule({
         catalog: catalogServiceRef,
         permissions: coreServices.permissions,
         config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, actions, catalog, permissions, config }) {
+      async init({
+        scaffolder,
+        actions,
+        catalog,
+        permissions,
+        config,
+        discovery,
+        auth,
+      }) {
         const access = EntityAccess.create({ catalog, permissions });
         scaffolder.addActions(
           createRunTriggerAction({
             actions,
             // Without app.baseUrl the link is relative, which the scaffolder's page resolves
             appBaseUrl: config.getOptionalString('app.baseUrl') ?? '',
+            // A failed run lists what the template created before it
+            creationLog: TaskCreationLog.create({ discovery, auth }),
             // Dry runs start nothing, so they ask the permission the real run will need
             mayTrigger: async (credentials, entityRef) => {
               try {

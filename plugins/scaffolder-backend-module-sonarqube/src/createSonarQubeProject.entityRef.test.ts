@@ -1,5 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
+import type { TaskCreationLog } from '@internal/backend-common';
+import { TaskEventsFake } from '@internal/backend-common/testUtils';
 import { SonarQubeClient } from '@internal/plugin-sonarqube-node';
 import { SonarQubeFake } from '@internal/plugin-sonarqube-node/testUtils';
 import { createServer } from 'node:net';
@@ -52,10 +54,15 @@ describe('sonarqube:project:create with entityRef', () => {
 
   async function run(
     input: Record<string, unknown>,
-    options: { isDryRun?: boolean; client?: SonarQubeClient } = {},
+    options: {
+      isDryRun?: boolean;
+      client?: SonarQubeClient;
+      creationLog?: TaskCreationLog;
+    } = {},
   ) {
     const action = createSonarQubeProjectAction({
       client: options.client ?? clientFor(),
+      creationLog: options.creationLog,
       permissions: mockServices.permissions.mock({
         authorize: async (requests: any[]) =>
           requests.map(() => ({ result: 'ALLOW' as any })),
@@ -100,7 +107,8 @@ describe('sonarqube:project:create with entityRef', () => {
       created: true,
     });
     expect(first.logs).toEqual([
-      `Created the project acme_ledger-api on SonarQube instance "main", tagged with ${TAG}`,
+      `Created SonarQube project acme_ledger-api: ${fake.url}/dashboard?id=acme_ledger-api`,
+      `The project acme_ledger-api on SonarQube instance "main" is tagged with ${TAG}`,
       'Assigned the quality gate "Comet strict"',
     ]);
     const project = fake.state.projects.get('acme_ledger-api')!;
@@ -121,6 +129,7 @@ describe('sonarqube:project:create with entityRef', () => {
     });
     expect(again.logs).toEqual([
       `Adopted the project acme_ledger-api on SonarQube instance "main" (tagged with ${ENTITY}, as the project tag ${TAG}); nothing changed`,
+      `Adopted SonarQube project acme_ledger-api: ${fake.url}/dashboard?id=acme_ledger-api`,
     ]);
     expect(fake.calls.map(c => `${c.method} ${c.path}`)).toEqual([
       'GET api/projects/search',
@@ -245,6 +254,38 @@ describe('sonarqube:project:create with entityRef', () => {
     ).rejects.toThrow(
       /^Created the project acme_no-new-code on SonarQube instance "main", tagged with comet-entity\.component\.default\.ledger\+api, but could not set the new-code definition to NUMBER_OF_DAYS: .* failed with 500: .*A re-run leaves the existing project as it is: set the new-code definition NUMBER_OF_DAYS in SonarQube \(Project Settings > New Code\)$/,
     );
+  });
+
+  it('lists the project it created, and what earlier steps created, when tagging it fails', async () => {
+    const events = await TaskEventsFake.start();
+    try {
+      events.log(
+        't',
+        'Created Jenkins job payments/ledger-api: http://jenkins.test/job/payments/job/ledger-api/',
+        'jenkins',
+      );
+      fake.failNext('api/project_tags/set', 500);
+      const error = await run(
+        { projectKey: 'acme_listed', name: 'Listed', entityRef: ENTITY },
+        { creationLog: events.creationLog() },
+      ).catch(e => e);
+      expect(error.name).toBe('ServiceUnavailableError');
+      const [reason, list] = error.message.split('\n\n');
+      expect(reason).toMatch(
+        /^Created the project acme_listed on SonarQube instance "main", but could not tag it with .*the re-run refuses the untagged project$/,
+      );
+      expect(list).toBe(
+        [
+          'Already created by this run:',
+          '- Jenkins job payments/ledger-api (http://jenkins.test/job/payments/job/ledger-api/)',
+          `- SonarQube project acme_listed (${fake.url}/dashboard?id=acme_listed)`,
+          'Run the template again with the same name to resume: it adopts these.',
+        ].join('\n'),
+      );
+      expect(error.message).not.toContain(ADMIN);
+    } finally {
+      await events.close();
+    }
   });
 
   it('says which instance is down, where it is and why', async () => {

@@ -261,7 +261,7 @@ describe('sonarqube:project:create', () => {
       value: 'develop',
     });
     expect(logs).toEqual([
-      'Created the project acme_reference on SonarQube instance "main"',
+      `Created SonarQube project acme_reference: ${baseUrl}/dashboard?id=acme_reference`,
       'Quality gate is already "Sonar way"',
       'Set the new-code definition to REFERENCE_BRANCH develop',
     ]);

@@ -5,6 +5,7 @@ import {
   authorizeSonarQubeProjectConfigure,
   type SonarQubeClient,
 } from '@internal/plugin-sonarqube-node';
+import { createdLine, type TaskCreationLog } from '@internal/backend-common';
 import {
   entityRefInput,
   entityRefOfSonarTag,
@@ -45,9 +46,11 @@ function shownUrl(baseUrl: string) {
 export function createSonarQubeProjectAction(options: {
   client: SonarQubeClient;
   permissions: PermissionsService;
+  /** Lists what the task created when the step fails (a real run only). */
+  creationLog?: TaskCreationLog;
 }) {
-  const { client, permissions } = options;
-  return createTemplateAction({
+  const { client, permissions, creationLog } = options;
+  const action = createTemplateAction({
     id: 'sonarqube:project:create',
     description:
       'Creates a SonarQube project, assigns its quality gate and sets its new-code definition (needs sonarqube.project.configure). An existing project is left as it is. With entityRef, the new project gets the project tag comet-entity.<kind>.<namespace>.<name> (lower case, "_" written "+"), and a re-run adopts a project carrying that tag (created: false, adopted: true, nothing changed); any other existing project of that key is a conflict. Dry run reads only: it says whether it would create, adopt or conflict.',
@@ -214,6 +217,16 @@ export function createSonarQubeProjectAction(options: {
         logger.info(
           `${how} the ${where} (tagged with ${entityRef}, as the project tag ${entityTag}); nothing changed`,
         );
+        if (!ctx.isDryRun) {
+          logger.info(
+            createdLine({
+              how: 'Adopted',
+              kind: 'SonarQube project',
+              name: input.projectKey,
+              url,
+            }),
+          );
+        }
         ctx.output('projectKey', input.projectKey);
         ctx.output('instance', instance.name);
         ctx.output('url', url);
@@ -280,6 +293,15 @@ export function createSonarQubeProjectAction(options: {
               }),
             );
             created = true;
+            // Logged at once: a later call that fails lists it among what the task created
+            logger.info(
+              createdLine({
+                how: 'Created',
+                kind: 'SonarQube project',
+                name: input.projectKey,
+                url,
+              }),
+            );
           } catch (error) {
             // Created concurrently (e.g. a retried step): someone else's, so left as it is
             if (!/already exists/.test(String((error as Error).message))) {
@@ -307,7 +329,9 @@ export function createSonarQubeProjectAction(options: {
               where,
             );
           }
-          if (created) logger.info(`Created the ${where}${tagged}`);
+          if (created && entityTag) {
+            logger.info(`The ${where} is tagged with ${entityTag}`);
+          }
         }
       }
       // Only a project this run created, or would create, is configured
@@ -389,4 +413,5 @@ export function createSonarQubeProjectAction(options: {
       ctx.output('created', created);
     },
   });
+  return creationLog ? creationLog.guard(action) : action;
 }

@@ -3,6 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { TaskCreationLog } from '@internal/backend-common';
 import { sonarQubeClientServiceRef } from '@internal/plugin-sonarqube-node';
 import { createSonarQubeProjectAction } from './createSonarQubeProjectAction';
 
@@ -19,10 +20,17 @@ export const scaffolderModuleSonarqube = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         client: sonarQubeClientServiceRef,
         permissions: coreServices.permissions,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, client, permissions }) {
+      async init({ scaffolder, client, permissions, discovery, auth }) {
         scaffolder.addActions(
-          createSonarQubeProjectAction({ client, permissions }),
+          createSonarQubeProjectAction({
+            client,
+            permissions,
+            // A failed run lists what the template created before it
+            creationLog: TaskCreationLog.create({ discovery, auth }),
+          }),
         );
       },
     });

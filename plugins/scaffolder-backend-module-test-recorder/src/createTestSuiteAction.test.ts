@@ -23,8 +23,9 @@ import { INITIATOR, runAction } from './__testUtils__/runAction';
 import {
   createTestSuiteAction,
   MAX_SUITE_FILE_BYTES,
-  type WaitClock,
 } from './createTestSuiteAction';
+import type { WaitClock } from '@internal/backend-common';
+import { TaskEventsFake } from '@internal/backend-common/testUtils';
 
 const EXAMPLE_SUITE_FILE = resolve(
   __dirname,
@@ -211,7 +212,8 @@ describe('test-recorder:suite:create', () => {
       adopted: false,
     });
     expect(logs).toEqual([
-      `Created the test suite "payouts-api-smoke" (version 1) for ${ENTITY_REF}`,
+      `The test suite "payouts-api-smoke" (version 1) belongs to ${ENTITY_REF}`,
+      'Created test suite payouts-api-smoke: /test-recorder/suites/payouts-api-smoke',
     ]);
     expect(clock.sleeps).toEqual([]);
   });
@@ -255,7 +257,8 @@ describe('test-recorder:suite:create', () => {
       `waiting for the catalog to ingest ${ENTITY_REF} (0 s of 120 s)`,
       `waiting for the catalog to ingest ${ENTITY_REF} (2 s of 120 s)`,
       `waiting for the catalog to ingest ${ENTITY_REF} (4 s of 120 s)`,
-      `Created the test suite "payouts-api-smoke" (version 1) for ${ENTITY_REF}`,
+      `The test suite "payouts-api-smoke" (version 1) belongs to ${ENTITY_REF}`,
+      'Created test suite payouts-api-smoke: /test-recorder/suites/payouts-api-smoke',
     ]);
   });
 
@@ -402,6 +405,56 @@ describe('test-recorder:suite:create', () => {
     expect(clock.sleeps).toEqual([]);
   });
 
+  it("links the suite under app.baseUrl, and a failure lists what the template's earlier steps created", async () => {
+    const events = await TaskEventsFake.start();
+    try {
+      const creationLog = events.creationLog();
+      const ok = await runAction(
+        createTestSuiteAction({
+          actions: new FakeActions(created),
+          appBaseUrl: 'http://portal.test:3000/',
+          creationLog,
+        }),
+        { entityRef: ENTITY_REF, suite: SUITE },
+      );
+      expect(ok.logs).toContain(
+        'Created test suite payouts-api-smoke: http://portal.test:3000/test-recorder/suites/payouts-api-smoke',
+      );
+      expect(events.requests).toEqual([]);
+
+      events.log(
+        'task-1',
+        'Created SonarQube project comet-examples_payouts: http://sonar.test/dashboard?id=comet-examples_payouts',
+        'sonarqube',
+      );
+      const error = await runAction(
+        createTestSuiteAction({
+          actions: new FakeActions(async () => {
+            throw await answered(
+              new NotAllowedError('You may not edit the suites of this entity'),
+              403,
+              'Forbidden',
+            );
+          }),
+          creationLog,
+        }),
+        { entityRef: ENTITY_REF, suite: SUITE },
+      ).catch(e => e);
+      expect(error.name).toBe('NotAllowedError');
+      expect(error.message).toBe(
+        [
+          `The test recorder did not create the test suite "payouts-api-smoke" (1 test) for ${ENTITY_REF}: You may not edit the suites of this entity`,
+          '',
+          'Already created by this run:',
+          '- SonarQube project comet-examples_payouts (http://sonar.test/dashboard?id=comet-examples_payouts)',
+          'Run the template again with the same name to resume: it adopts these.',
+        ].join('\n'),
+      );
+    } finally {
+      await events.close();
+    }
+  });
+
   it('fails at once when another entity is not found', async () => {
     const clock = new FakeClock();
     const actions = new FakeActions(async () => {
@@ -469,6 +522,7 @@ describe('test-recorder:suite:create', () => {
     });
     expect(logs).toEqual([
       `Adopted the test suite "payouts-api-smoke" (version 3) of ${ENTITY_REF}, which owns it; nothing changed`,
+      'Adopted test suite payouts-api-smoke: /test-recorder/suites/payouts-api-smoke',
     ]);
     expect(actions.calls.map(c => [c.id, c.input, c.credentials])).toEqual([
       [

@@ -21,8 +21,16 @@ import {
   TestSuiteValidationError,
   type TestSuiteDefinition,
 } from '@internal/plugin-test-recorder-common';
+import {
+  createdLine,
+  DEFAULT_WAIT_FOR_ENTITY_SECONDS,
+  MAX_WAIT_FOR_ENTITY_SECONDS,
+  type TaskCreationLog,
+  type WaitClock,
+  waitForEntity,
+  waitForEntitySeconds,
+} from '@internal/backend-common';
 import { readFile, stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const ACTION_ID = 'test-recorder:suite:create';
 
@@ -30,11 +38,6 @@ const ACTION_ID = 'test-recorder:suite:create';
 export const CREATE_SUITE_ACTION_ID = 'test-recorder:create-suite';
 export const LIST_SUITES_ACTION_ID = 'test-recorder:list-suites';
 export const GET_SUITE_ACTION_ID = 'test-recorder:get-suite';
-
-export const DEFAULT_WAIT_FOR_ENTITY_SECONDS = 120;
-export const MAX_WAIT_FOR_ENTITY_SECONDS = 600;
-/** How often the catalog is asked again while the new entity is not there yet. */
-export const ENTITY_RETRY_INTERVAL_MS = 2000;
 
 /** A suite file is read whole; suites are far smaller. */
 export const MAX_SUITE_FILE_BYTES = 1024 * 1024;
@@ -44,20 +47,13 @@ export const MAX_SUITE_FILE_BYTES = 1024 * 1024;
  */
 export const MAX_INVOKE_BODY_BYTES = 100 * 1024;
 
-/** How time passes while waiting for the catalog; tests pass their own. */
-export type WaitClock = {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-};
-
-const systemClock: WaitClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-};
-
 export type CreateTestSuiteActionOptions = {
   actions: ActionsService;
   clock?: WaitClock;
+  /** The frontend's base URL (`app.baseUrl`), for the suite page's link; '' for a relative one. */
+  appBaseUrl?: string;
+  /** Lists what the task created when the step fails (a real run only). */
+  creationLog?: TaskCreationLog;
   /**
    * For dry runs, which create nothing: whether the initiator may edit the entity's suites
    * (`test-recorder.suite.edit`), or `missing` when the catalog does not have the entity yet
@@ -158,8 +154,8 @@ async function readSuiteFile(
  * test recorder answers "not found", so that answer is retried for `waitForEntitySeconds`.
  */
 export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
-  const { actions } = options;
-  const clock = options.clock ?? systemClock;
+  const { actions, clock, creationLog } = options;
+  const appBaseUrl = (options.appBaseUrl ?? '').replace(/\/+$/, '');
 
   /**
    * A read through the test recorder's actions, as the user: its output, or the name of a
@@ -236,7 +232,7 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
     return failure !== 'NotFoundError';
   };
 
-  return createTemplateAction({
+  const action = createTemplateAction({
     id: ACTION_ID,
     description:
       "Creates a browser test suite owned by a catalog entity, from a suite in Comet's step format (the suite input) or a JSON suite file in the workspace (suiteFile). It needs test-recorder.suite.edit on the entity for the user who started the task. An entity registered by an earlier step is waited for until the catalog has it (waitForEntitySeconds). A suite of that name the entity already owns is adopted as it is (created: false, adopted: true), so a re-run of the template resumes; a suite of that name owned by another entity is a conflict. Dry run validates the suite, says whether it would create, adopt or conflict, and creates nothing.",
@@ -347,17 +343,7 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
     async handler(ctx) {
       const { input, logger } = ctx;
       const entityRef = normalizedRef(input.entityRef);
-      const waitSeconds =
-        input.waitForEntitySeconds ?? DEFAULT_WAIT_FOR_ENTITY_SECONDS;
-      if (
-        !Number.isInteger(waitSeconds) ||
-        waitSeconds < 0 ||
-        waitSeconds > MAX_WAIT_FOR_ENTITY_SECONDS
-      ) {
-        throw new InputError(
-          `waitForEntitySeconds: must be a whole number of seconds from 0 to ${MAX_WAIT_FOR_ENTITY_SECONDS}`,
-        );
-      }
+      const waitSeconds = waitForEntitySeconds(input.waitForEntitySeconds);
       if ((input.suite === undefined) === (input.suiteFile === undefined)) {
         throw new InputError(
           'Give either suite (the suite itself) or suiteFile (a suite file in the workspace), not both or neither',
@@ -451,8 +437,8 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
       const credentials = await ctx.getInitiatorCredentials();
       /** One invoke: the suite, or the catalog not having the entity yet; else it throws. */
       const invokeCreateSuite = async (): Promise<
-        | { output: { name: string; version: number; adopted?: boolean } }
-        | { failure: { name: string; message: string } }
+        | { value: { name: string; version: number; adopted?: boolean } }
+        | { missing: string }
       > => {
         let output: unknown;
         try {
@@ -468,7 +454,7 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
             notFound &&
             failure.message.toLocaleLowerCase('en-US').includes(entityRef)
           ) {
-            return { failure };
+            return { missing: failure.message };
           }
           if (failure.name === 'ConflictError') {
             // The name is taken: by this entity (an earlier run of the template), it is adopted
@@ -478,7 +464,7 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
               name,
             );
             if (version !== undefined) {
-              return { output: { name, version, adopted: true } };
+              return { value: { name, version, adopted: true } };
             }
           }
           const hint =
@@ -501,46 +487,50 @@ export function createTestSuiteAction(options: CreateTestSuiteActionOptions) {
             )} instead of the suite's name and version`,
           );
         }
-        return { output: { name: result.name, version: result.version } };
+        return { value: { name: result.name, version: result.version } };
       };
       const created = await ctx.checkpoint({
         key: `test-recorder.suite.create.${entityRef}.${name}`,
-        fn: async () => {
-          const start = clock.now();
-          const deadline = start + waitSeconds * 1000;
-          for (;;) {
-            const attempt = await invokeCreateSuite();
-            if ('output' in attempt) {
-              return attempt.output;
-            }
-            const { failure } = attempt;
-            const now = clock.now();
-            if (now >= deadline) {
-              throw new NotFoundError(
-                `The test recorder did not create ${what}: the catalog has not ingested ${entityRef} after waiting ${waitSeconds} s (${failure.message}). Check that an earlier step registered it, and the catalog's processing errors for it`,
-              );
-            }
-            logger.info(
-              `waiting for the catalog to ingest ${entityRef} (${Math.floor(
-                (now - start) / 1000,
-              )} s of ${waitSeconds} s)`,
-            );
-            await clock.sleep(
-              Math.min(ENTITY_RETRY_INTERVAL_MS, deadline - now),
-              ctx.signal,
-            );
-          }
-        },
+        fn: () =>
+          waitForEntity({
+            entityRef,
+            waitSeconds,
+            what: `The test recorder did not create ${what}`,
+            attempt: invokeCreateSuite,
+            logger,
+            clock,
+            signal: ctx.signal,
+          }),
       });
+      const suiteUrl = `${appBaseUrl}/test-recorder/suites/${encodeURIComponent(
+        created.name,
+      )}`;
       if (created.adopted) {
         logger.info(adopted(created.version, 'Adopted'));
+        logger.info(
+          createdLine({
+            how: 'Adopted',
+            kind: 'test suite',
+            name: created.name,
+            url: suiteUrl,
+          }),
+        );
         outputSuite(created, { created: false, adopted: true });
         return;
       }
       logger.info(
-        `Created the test suite "${created.name}" (version ${created.version}) for ${entityRef}`,
+        `The test suite "${created.name}" (version ${created.version}) belongs to ${entityRef}`,
+      );
+      logger.info(
+        createdLine({
+          how: 'Created',
+          kind: 'test suite',
+          name: created.name,
+          url: suiteUrl,
+        }),
       );
       outputSuite(created, { created: true, adopted: false });
     },
   });
+  return creationLog ? creationLog.guard(action) : action;
 }

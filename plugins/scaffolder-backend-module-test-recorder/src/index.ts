@@ -10,5 +10,5 @@ export {
 export {
   createTestSuiteAction,
   type CreateTestSuiteActionOptions,
-  type WaitClock,
 } from './createTestSuiteAction';
+export type { WaitClock } from '@internal/backend-common';

@@ -20,8 +20,8 @@ import { INITIATOR, runAction } from './__testUtils__/runAction';
 import {
   createTestSuiteAction,
   MAX_INVOKE_BODY_BYTES,
-  type WaitClock,
 } from './createTestSuiteAction';
+import type { WaitClock } from '@internal/backend-common';
 import { scaffolderModuleTestRecorder } from './module';
 
 const SUITE = {
@@ -421,7 +421,8 @@ describe('scaffolderModuleTestRecorder', () => {
       expect(logs).toEqual([
         'waiting for the catalog to ingest component:default/payouts-api (0 s of 120 s)',
         'waiting for the catalog to ingest component:default/payouts-api (2 s of 120 s)',
-        'Created the test suite "payouts-api-smoke" (version 1) for component:default/payouts-api',
+        'The test suite "payouts-api-smoke" (version 1) belongs to component:default/payouts-api',
+        'Created test suite payouts-api-smoke: /test-recorder/suites/payouts-api-smoke',
       ]);
     });
 
@@ -465,6 +466,7 @@ describe('scaffolderModuleTestRecorder', () => {
       });
       expect(again.logs).toEqual([
         'Adopted the test suite "payouts-api-smoke" (version 1) of component:default/payouts-api, which owns it; nothing changed',
+        'Adopted test suite payouts-api-smoke: /test-recorder/suites/payouts-api-smoke',
       ]);
       expect(seen.map(call => call.action)).toEqual([
         'create-suite',

@@ -3,7 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { EntityAccess } from '@internal/backend-common';
+import { EntityAccess, TaskCreationLog } from '@internal/backend-common';
 import { testRecorderSuiteEditPermission } from '@internal/plugin-test-recorder-common';
 import { actionsServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
@@ -24,12 +24,27 @@ export const scaffolderModuleTestRecorder = createBackendModule({
         actions: actionsServiceRef,
         catalog: catalogServiceRef,
         permissions: coreServices.permissions,
+        config: coreServices.rootConfig,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
       },
-      async init({ scaffolder, actions, catalog, permissions }) {
+      async init({
+        scaffolder,
+        actions,
+        catalog,
+        permissions,
+        config,
+        discovery,
+        auth,
+      }) {
         const access = EntityAccess.create({ catalog, permissions });
         scaffolder.addActions(
           createTestSuiteAction({
             actions,
+            // Without app.baseUrl the suite's link is relative, which the task page resolves
+            appBaseUrl: config.getOptionalString('app.baseUrl') ?? '',
+            // A failed run lists what the template created before it
+            creationLog: TaskCreationLog.create({ discovery, auth }),
             // Dry runs create nothing, so they ask the permission the real run will need
             mayEdit: async (credentials, entityRef) => {
               try {

@@ -72,6 +72,9 @@ import {
 import request from 'supertest';
 import YAML from 'yaml';
 
+// Each test starts a backend with the scaffolder and every Comet module
+jest.setTimeout(60_000);
+
 const repoRoot = path.resolve(__dirname, '../../../..');
 const templateDir = path.join(repoRoot, 'examples/templates/comet-service');
 const template = YAML.parse(
@@ -170,6 +173,12 @@ const GATED_STEPS: Record<string, { parameter: string; check: string }> = {
 };
 
 const USER = 'user:default/ada.lovelace';
+/**
+ * The portal's address (backend.baseUrl) in these tests: not the example catalog's
+ * localhost:7007, so that every repository URL the template writes must come from the config.
+ */
+const PORTAL = 'http://portal.comet.test:7443';
+const REPOS = `${PORTAL}/api/example-repos`;
 const CATALOG: Entity[] = [
   {
     apiVersion: 'backstage.io/v1alpha1',
@@ -353,7 +362,7 @@ describe('the comet-service template', () => {
     expect(folders).toContain(preset.default);
   });
 
-  describe('dry run', () => {
+  describe('through the scaffolder', () => {
     let jenkins: JenkinsFake;
     let sonarqube: SonarQubeFake;
     let jira: JiraFake;
@@ -375,7 +384,8 @@ describe('the comet-service template', () => {
       return {
         app: { baseUrl: 'http://localhost:3000' },
         backend: {
-          baseUrl: 'http://localhost:7007',
+          // Not the example catalog's localhost:7007: the rendered URLs must follow it
+          baseUrl: PORTAL,
           actions: appConfig.backend.actions,
         },
         comet: {
@@ -457,6 +467,175 @@ describe('the comet-service template', () => {
       }
     }
 
+    describe('a real run that stops at a Jira that is down', () => {
+      /** A port nothing listens on: where Jira's instance is configured. */
+      let jiraDown: string;
+      const TEMPLATE_ENTITY = {
+        ...template,
+        metadata: {
+          ...template.metadata,
+          namespace: 'default',
+          // Where the scaffolder resolves ./skeletons/<preset> from
+          annotations: {
+            'backstage.io/managed-by-location': `file:${path.join(
+              templateDir,
+              'template.yaml',
+            )}`,
+          },
+        },
+      };
+      const VALUES = {
+        ...ALL_ON,
+        name: 'chargebacks',
+        description: 'Disputed card payments',
+        starterTest: false,
+      };
+
+      beforeAll(async () => {
+        const closed = await JiraFake.start();
+        jiraDown = closed.url;
+        await closed.close();
+      });
+
+      /** Starts a task of the template and waits until it has finished. */
+      async function run(config: JsonObject) {
+        const backend = await startTestBackend({
+          features: [
+            scaffolderPlugin,
+            scaffolderModuleComet,
+            scaffolderModulePipelines,
+            scaffolderModuleJenkins,
+            scaffolderModuleSonarqube,
+            scaffolderModuleJira,
+            scaffolderModuleTestRecorder,
+            testRecorderStandIn,
+            actionsRegistryServiceFactory,
+            actionsServiceFactory,
+            catalogServiceMock.factory({
+              entities: [...CATALOG, TEMPLATE_ENTITY],
+            }),
+            mockServices.rootConfig.factory({ data: config }),
+          ],
+        });
+        try {
+          const auth = mockCredentials.user.header(USER);
+          const started = await request(backend.server)
+            .post('/api/scaffolder/v2/tasks')
+            .set('authorization', auth)
+            .send({
+              templateRef: 'template:default/comet-service',
+              values: VALUES,
+            });
+          expect(started.status).toBe(201);
+          const taskId: string = started.body.id;
+          // Wait for the task to finish (the worker runs it in the background)
+          const deadline = Date.now() + 50_000;
+          let status = 'open';
+          while (!['failed', 'completed', 'cancelled'].includes(status)) {
+            if (Date.now() > deadline) {
+              throw new Error(`task ${taskId} is still ${status}`);
+            }
+            await new Promise(resolve => setTimeout(resolve, 100));
+            status = (
+              await request(backend.server)
+                .get(`/api/scaffolder/v2/tasks/${taskId}`)
+                .set('authorization', auth)
+            ).body.status;
+          }
+          const events: Array<{
+            type: string;
+            body: {
+              message: string;
+              stepId?: string;
+              status?: string;
+              error?: { name: string; message: string };
+            };
+          }> = (
+            await request(backend.server)
+              .get(`/api/scaffolder/v2/tasks/${taskId}/events`)
+              .set('authorization', auth)
+          ).body;
+          const stepLog = (stepId: string) =>
+            events
+              .filter(e => e.type === 'log' && e.body.stepId === stepId)
+              .map(e =>
+                e.body.message.replace(
+                  // eslint-disable-next-line no-control-regex
+                  /^(\u001b\[\d+m)?\w+(\u001b\[\d+m)?: /,
+                  '',
+                ),
+              );
+          const completion = events.find(e => e.type === 'completion');
+          return { status, completion, stepLog };
+        } finally {
+          await backend.stop();
+        }
+      }
+
+      function configWithJiraAt(baseUrl: string) {
+        const config = demoConfig();
+        return {
+          ...config,
+          jira: {
+            instances: [{ ...config.jira.instances[0], baseUrl }],
+          },
+        };
+      }
+
+      it('stops at the Jira step with the reason, listing the repository, the Jenkins job and the SonarQube project; a re-run adopts them', async () => {
+        const failed = await run(configWithJiraAt(jiraDown));
+        expect(failed.status).toBe('failed');
+        const error = failed.completion?.body.error;
+        expect(error?.name).toBe('JiraError');
+        const [reason, list] = error!.message.split('\n\n');
+        expect(reason).toBe(
+          `Jira instance "default" could not be reached at ${jiraDown} for GET /rest/api/3/project/PAY/components: ECONNREFUSED (check jira.instances[name=default].baseUrl)`,
+        );
+        expect(list).toBe(
+          [
+            'Already created by this run:',
+            `- repository chargebacks (${REPOS}/chargebacks.git)`,
+            `- Jenkins job payments/chargebacks (${jenkins.url}/job/payments/job/chargebacks/)`,
+            `- SonarQube project comet-examples_payments-chargebacks (${sonarqube.url}/dashboard?id=comet-examples_payments-chargebacks)`,
+            'Run the template again with the same name to resume: it adopts these.',
+          ].join('\n'),
+        );
+        expect(error!.message).not.toContain(JIRA_FAKE_DEMO_API_TOKEN);
+        expect(error!.message).not.toContain(SONARQUBE_FAKE_DEMO_TOKEN);
+        // They exist, and the failed step created nothing
+        expect(
+          fs.existsSync(mockDir.resolve('git/chargebacks.git/config')),
+        ).toBe(true);
+        expect(jenkins.state.jobs.has('payments/chargebacks')).toBe(true);
+        expect(
+          sonarqube.state.projects.has('comet-examples_payments-chargebacks'),
+        ).toBe(true);
+        expect(
+          jira.state
+            .project('PAY')
+            ?.components.some(component => component.name === 'chargebacks'),
+        ).toBe(false);
+
+        // Jira is back: the same name resumes, adopting what the first run created
+        const again = await run(configWithJiraAt(jira.url));
+        expect(again.stepLog('check')).toContain(
+          'chargebacks: resuming the earlier run of this template (repository created, entity not registered yet)',
+        );
+        expect(again.stepLog('publish-portal')).toContain(
+          `Adopted repository chargebacks: ${REPOS}/chargebacks.git`,
+        );
+        expect(again.stepLog('jenkins')).toContain(
+          `Adopted Jenkins job payments/chargebacks: ${jenkins.url}/job/payments/job/chargebacks/`,
+        );
+        expect(again.stepLog('sonarqube')).toContain(
+          `Adopted SonarQube project comet-examples_payments-chargebacks: ${sonarqube.url}/dashboard?id=comet-examples_payments-chargebacks`,
+        );
+        expect(again.stepLog('jira')).toContainEqual(
+          expect.stringMatching(/^Created Jira component chargebacks: /),
+        );
+      });
+    });
+
     describe('with every switch on', () => {
       let config: ReturnType<typeof demoConfig>;
       let result: DryRunResult;
@@ -509,8 +688,7 @@ describe('the comet-service template', () => {
         expect(stringifyEntityRef(entity)).toBe('component:default/payouts');
         expect(entity.metadata.description).toBe(ALL_ON.description);
         expect(entity.metadata.annotations).toEqual({
-          'backstage.io/source-location':
-            'url:http://localhost:7007/api/example-repos/payouts.git',
+          'backstage.io/source-location': `url:${REPOS}/payouts.git`,
           'comet.dev/pipelines': '.comet/pipeline.yaml',
           [JENKINS_ANNOTATION]: 'payments/payouts',
           [ANNOTATION_SONARQUBE_PROJECT_KEY]: 'comet-examples_payments-payouts',
@@ -650,14 +828,19 @@ describe('the comet-service template', () => {
               fileOf(result, 'catalog-info.yaml'),
             )} bytes)`,
             expect.stringMatching(
-              /^Dry run: would create payouts\.git for component:default\/payouts with .*, served at http:\/\/localhost:7007\/api\/example-repos\/payouts\.git$/,
+              /^Dry run: would create payouts\.git for component:default\/payouts with .*, served at /,
             ),
           ]),
         );
+        expect(
+          logOf(result, 'publish-portal').filter(line =>
+            line.endsWith(`, served at ${REPOS}/payouts.git`),
+          ),
+        ).toHaveLength(1);
         expect(inputsOf(result, 'jenkins')).toMatchObject({
           folder: 'payments',
           name: 'payouts',
-          repoUrl: 'http://localhost:7007/api/example-repos/payouts.git',
+          repoUrl: `${REPOS}/payouts.git`,
           scriptPath: 'Jenkinsfile',
           entityRef: 'component:default/payouts',
         });
@@ -682,8 +865,7 @@ describe('the comet-service template', () => {
           /Dry run: would create the component "payouts" in Jira project PAY on instance "default"/,
         );
         expect(inputsOf(result, 'register')).toEqual({
-          catalogInfoUrl:
-            'http://localhost:7007/api/example-repos/payouts.git/raw/main/catalog-info.yaml',
+          catalogInfoUrl: `${REPOS}/payouts.git/raw/main/catalog-info.yaml`,
         });
         expect(logOf(result, 'register')).toContain(
           'Skipping because catalog:register does not support dry-run',
@@ -726,7 +908,7 @@ describe('the comet-service template', () => {
           },
           {
             title: 'Repository',
-            url: 'http://localhost:7007/api/example-repos/payouts.git',
+            url: `${REPOS}/payouts.git`,
           },
           {
             title: 'Jenkins job payments/payouts',
@@ -849,8 +1031,7 @@ describe('the comet-service template', () => {
       );
       const entity: Entity = YAML.parse(fileOf(result, 'catalog-info.yaml'));
       expect(entity.metadata.annotations).toEqual({
-        'backstage.io/source-location':
-          'url:http://localhost:7007/api/example-repos/ledger-export.git',
+        'backstage.io/source-location': `url:${REPOS}/ledger-export.git`,
         'comet.dev/pipelines': '.comet/pipeline.yaml',
       });
       expect(entity.metadata.description).toBeUndefined();
@@ -890,7 +1071,7 @@ describe('the comet-service template', () => {
         },
         {
           title: 'Repository',
-          url: 'http://localhost:7007/api/example-repos/ledger-export.git',
+          url: `${REPOS}/ledger-export.git`,
         },
       ]);
     });
@@ -1033,8 +1214,7 @@ describe('the comet-service template', () => {
       );
       const entity: Entity = YAML.parse(fileOf(result, 'catalog-info.yaml'));
       expect(entity.metadata.annotations).toEqual({
-        'backstage.io/source-location':
-          'url:http://localhost:7007/api/example-repos/ledger-export.git',
+        'backstage.io/source-location': `url:${REPOS}/ledger-export.git`,
         'comet.dev/pipelines': '.comet/pipeline.yaml',
       });
       expect(result.body.output.text?.[0]).toEqual({
