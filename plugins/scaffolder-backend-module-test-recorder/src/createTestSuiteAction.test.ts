@@ -19,7 +19,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { INITIATOR, runAction } from './__testUtils__/runAction';
+import { INITIATOR, runAction } from '@internal/backend-common/testUtils';
 import {
   createTestSuiteAction,
   MAX_SUITE_FILE_BYTES,

@@ -16,7 +16,7 @@ import { ConflictError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { INITIATOR, runAction } from './__testUtils__/runAction';
+import { INITIATOR, runAction } from '@internal/backend-common/testUtils';
 import {
   createTestSuiteAction,
   MAX_INVOKE_BODY_BYTES,
