@@ -156,6 +156,88 @@ describe('fakesPlugin', () => {
     }
   });
 
+  it('switches a simulated outage of one fake on and off over /api/fakes/control', async () => {
+    const backend = await start({ jira: true, jenkins: true });
+    const jiraProject = () =>
+      request(backend.server)
+        .get('/api/fakes/jira/rest/api/3/project/PAY')
+        .auth('comet@example.com', 'jira_fake_demo_api_token_not_a_secret');
+    try {
+      expect((await jiraProject()).status).toBe(200);
+
+      const started = await request(backend.server)
+        .put('/api/fakes/control/outages/jira')
+        .send({});
+      expect(started.status).toBe(200);
+      expect(started.body).toEqual({ name: 'jira', status: 503 });
+      const down = await jiraProject();
+      expect(down.status).toBe(503);
+      expect(down.body.message).toContain(
+        'The jira fake is in a simulated outage',
+      );
+      // The other fakes still answer
+      const jenkins = await request(backend.server)
+        .get('/api/fakes/jenkins/api/json')
+        .auth('comet', 'comet-fake-jenkins-token');
+      expect(jenkins.status).toBe(200);
+      expect(
+        (await request(backend.server).get('/api/fakes/control/outages')).body,
+      ).toEqual({ outages: [{ name: 'jira', status: 503 }] });
+
+      // Another status replaces it
+      await request(backend.server)
+        .put('/api/fakes/control/outages/jira')
+        .send({ status: 502 })
+        .expect(200, { name: 'jira', status: 502 });
+      expect((await jiraProject()).status).toBe(502);
+
+      await request(backend.server)
+        .delete('/api/fakes/control/outages/jira')
+        .expect(200, { name: 'jira', ended: true });
+      expect((await jiraProject()).status).toBe(200);
+      await request(backend.server)
+        .delete('/api/fakes/control/outages/jira')
+        .expect(200, { name: 'jira', ended: false });
+      expect(
+        (await request(backend.server).get('/api/fakes/control/outages')).body,
+      ).toEqual({ outages: [] });
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('refuses an outage of a fake that is not served, or with another status', async () => {
+    const backend = await start({ jira: true });
+    try {
+      const unknown = await request(backend.server)
+        .put('/api/fakes/control/outages/sonarqube')
+        .send({});
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error.message).toBe(
+        'No fake named "sonarqube" is served here; the served fakes are jira (comet.fakes.<name>)',
+      );
+      expect(
+        (
+          await request(backend.server).delete(
+            '/api/fakes/control/outages/sonarqube',
+          )
+        ).status,
+      ).toBe(404);
+      const bad = await request(backend.server)
+        .put('/api/fakes/control/outages/jira')
+        .send({ status: 200 });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.message).toBe(
+        'Invalid outage status 200 for the jira fake: use one of 500, 502, 503, 504 (503 when omitted)',
+      );
+      expect(
+        (await request(backend.server).get('/api/fakes/control/outages')).body,
+      ).toEqual({ outages: [] });
+    } finally {
+      await backend.stop();
+    }
+  });
+
   it('serves nothing and loads no fake when none is on', async () => {
     const backend = await start({});
     try {

@@ -6,6 +6,7 @@ import type { Config } from '@backstage/config';
 import type express from 'express';
 import Router from 'express-promise-router';
 import { exampleCommitSource, exampleReposDir } from './exampleCommits';
+import { FakeOutages } from './FakeOutages';
 
 /** A fake this plugin can serve: its `comet.fakes.<name>` key and how to load its router. */
 export type FakeLoader = {
@@ -92,7 +93,8 @@ export const FAKE_LOADERS: FakeLoader[] = [
  * `sonarqube.instances`, `jira`, `integrations.github` and `aiAssistant.provider` can point at
  * this backend and every feature works with no external system. Each is off unless
  * `comet.fakes.<name>` is true; the preflight
- * refuses them when NODE_ENV=production.
+ * refuses them when NODE_ENV=production. `/api/fakes/control/outages/<name>` switches a
+ * simulated outage of one of them (`FakeOutages`), for end-to-end tests of failures.
  */
 export function createFakesPlugin(loaders: FakeLoader[] = FAKE_LOADERS) {
   return createBackendPlugin({
@@ -106,23 +108,30 @@ export function createFakesPlugin(loaders: FakeLoader[] = FAKE_LOADERS) {
           lifecycle: coreServices.lifecycle,
         },
         async init({ config, logger, httpRouter, lifecycle }) {
-          const router = Router();
-          const enabled: string[] = [];
+          const loaded: Array<{ name: string; router: express.Router }> = [];
           for (const fake of loaders) {
             if (!config.getOptionalBoolean(`comet.fakes.${fake.name}`)) {
               continue;
             }
             const { router: fakeRouter, close } = await fake.load(config);
-            router.use(`/${fake.name}`, fakeRouter);
+            loaded.push({ name: fake.name, router: fakeRouter });
             if (close) {
               lifecycle.addShutdownHook(async () => {
                 await close();
               });
             }
-            enabled.push(fake.name);
           }
-          if (enabled.length === 0) {
+          if (loaded.length === 0) {
             return;
+          }
+          const enabled = loaded.map(fake => fake.name);
+          // Tests switch a fake's simulated outage at /api/fakes/control/outages/<name>
+          const outages = new FakeOutages(enabled);
+          const router = Router();
+          router.use('/control', outages.controlRouter());
+          for (const fake of loaded) {
+            router.use(`/${fake.name}`, outages.middleware(fake.name));
+            router.use(`/${fake.name}`, fake.router);
           }
           logger.warn(
             `Serving fake ${enabled.join(
