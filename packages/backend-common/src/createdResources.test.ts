@@ -142,16 +142,14 @@ describe('TaskCreationLog', () => {
   it('keeps the reason first and appends the list to the same error', async () => {
     fake.log('task-1', createdLine(JOB));
     const error = new ConflictError('Jira component payouts is taken');
-    const explained = await fake
-      .creationLog()
-      .explain(error, context(), [
-        {
-          how: 'Created',
-          kind: 'SonarQube project',
-          name: 'p',
-          url: 'http://s/p',
-        },
-      ]);
+    const explained = await fake.creationLog().explain(error, context(), [
+      {
+        how: 'Created',
+        kind: 'SonarQube project',
+        name: 'p',
+        url: 'http://s/p',
+      },
+    ]);
     expect(explained).toBe(error);
     expect(explained.name).toBe('ConflictError');
     expect(explained.message).toBe(
