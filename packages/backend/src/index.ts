@@ -136,6 +136,9 @@ async function main() {
   backend.add(
     import('@backstage/plugin-scaffolder-backend-module-notifications'),
   );
+  // publish:github and the other github:* template steps, with integrations.github's
+  // credentials (the comet-service template publishes there when GitHub is configured)
+  backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
   // The golden path's own steps: comet:service:check, and comet:repo:create (a repository the
   // portal serves next to the example repositories, so the comet-service template works offline)
   backend.add(import('@internal/plugin-scaffolder-backend-module-comet'));

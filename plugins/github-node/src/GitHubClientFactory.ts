@@ -21,7 +21,18 @@ import {
 } from './GitHubClient';
 import { GitHubResponseCache } from './GitHubResponseCache';
 
-const ThrottledOctokit = Octokit.plugin(throttling, retry);
+/** An Octokit plugin as @octokit/rest's own @octokit/core types it. */
+type RestOctokitPlugin = Parameters<typeof Octokit.plugin>[0];
+
+/**
+ * The two plugins type their Octokit from the hoisted @octokit/core (5, which the scaffolder's
+ * GitHub module brings), while @octokit/rest 19 is built on core 4; at run time they only call
+ * the instance's hooks and bottleneck, which both versions share, so only the types differ.
+ */
+const ThrottledOctokit = Octokit.plugin(
+  throttling as unknown as RestOctokitPlugin,
+  retry as unknown as RestOctokitPlugin,
+);
 
 export type GitHubClientFactoryOptions = {
   logger: LoggerService;
