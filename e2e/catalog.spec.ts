@@ -5,6 +5,13 @@ test.describe('Comet portal', () => {
     await page.goto('/');
     await expect(page.getByText('Guest', { exact: true })).toBeVisible();
     await page.getByRole('button', { name: 'Enter' }).click();
+    // Signed in (the session is stored) before a test navigates by URL: otherwise the page
+    // it opens can still find no session and show the sign-in page
+    await expect(
+      page
+        .getByRole('navigation', { name: 'sidebar nav' })
+        .getByRole('link', { name: 'Catalog', exact: true }),
+    ).toBeVisible();
   });
 
   test('a guest signs in and lands on the catalog', async ({ page }) => {

@@ -10,6 +10,12 @@ async function signIn(page: Page) {
   await page.goto('/');
   await expect(page.getByText('Guest', { exact: true })).toBeVisible();
   await page.getByRole('button', { name: 'Enter' }).click();
+  // Signed in (the session is stored) before a test navigates by URL
+  await expect(
+    page
+      .getByRole('navigation', { name: 'sidebar nav' })
+      .getByRole('link', { name: 'Catalog', exact: true }),
+  ).toBeVisible();
 }
 
 async function press(
