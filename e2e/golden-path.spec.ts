@@ -104,7 +104,13 @@ test.describe('Golden path', () => {
    */
   async function fillCometService(
     page: Page,
-    options: { name: string; port: string; integrations: boolean },
+    options: {
+      name: string;
+      port: string;
+      integrations: boolean;
+      /** A repository on GitHub (the GitHub fake) instead of one the portal serves. */
+      github?: { owner: string; repo: string };
+    },
   ) {
     await page.goto('/create');
     await expect(page.getByText('Comet service').first()).toBeVisible();
@@ -114,8 +120,19 @@ test.describe('Golden path', () => {
     await page.getByRole('textbox', { name: 'Name' }).fill(options.name);
     await pickFromAutocomplete(page, 'Owner', 'payments-team');
     await page.getByRole('button', { name: 'Next' }).click();
-    // Repository: served by this portal (the default)
+    // Repository: served by this portal (the default), or on GitHub
     await expect(page.getByText('Where the repository lives')).toBeVisible();
+    if (options.github) {
+      await page.getByLabel('Where the repository lives').click();
+      await page.getByRole('option', { name: /^GitHub/ }).click();
+      await page
+        .getByRole('textbox', { name: 'Owner' })
+        .fill(options.github.owner);
+      // The repository field takes a typed name when it loses the focus (autoSelect)
+      const repository = page.getByRole('textbox', { name: 'Repository' });
+      await repository.fill(options.github.repo);
+      await repository.press('Tab');
+    }
     await page.getByRole('button', { name: 'Next' }).click();
     // Integrations
     if (options.integrations) {
@@ -179,6 +196,74 @@ test.describe('Golden path', () => {
       health
         .getByRole('row', { name: /^Quality gate/ })
         .getByRole('link', { name: 'Passed' }),
+    ).toBeVisible();
+  });
+
+  test('the template publishes to GitHub (the fake), and that repository runs green', async ({
+    page,
+    baseURL,
+  }) => {
+    test.setTimeout(360_000);
+    const port = new URL(baseURL!).port || '80';
+    const name = `gp-gh-${Date.now().toString(36)}`;
+
+    await fillCometService(page, {
+      name,
+      port,
+      integrations: false,
+      github: { owner: 'comet-examples', repo: name },
+    });
+    await page.getByRole('button', { name: 'Create' }).click();
+    const taskId = await taskIdOf(page);
+    const runLink = page.getByRole('link', { name: 'First pipeline run' });
+    await expect(runLink).toBeVisible({ timeout: 180_000 });
+    // The repository link goes to its page on GitHub, not to the portal
+    await expect(
+      page.getByRole('link', { name: 'Repository' }),
+    ).toHaveAttribute(
+      'href',
+      `https://github.com/comet-examples/${name}/blob/main`,
+    );
+    const events = await taskEvents(page.request, taskId);
+    expect(stepStatuses(events)).toMatchObject({
+      check: 'completed',
+      'publish-github': 'completed',
+      'publish-portal': 'skipped',
+      register: 'completed',
+      trigger: 'completed',
+    });
+
+    // GitHub (the fake) has the private repository with the skeleton pushed to main
+    const headers = { authorization: `token ${GITHUB_FAKE_DEMO_TOKEN}` };
+    const repo = `/api/fakes/github/repos/comet-examples/${name}`;
+    const repoResponse = await page.request.get(repo, { headers });
+    expect(repoResponse.ok(), await repoResponse.text()).toBe(true);
+    expect(await repoResponse.json()).toMatchObject({
+      private: true,
+      default_branch: 'main',
+    });
+    const file = await page.request.get(
+      `${repo}/contents/catalog-info.yaml?ref=main`,
+      { headers: { ...headers, accept: 'application/vnd.github.v3.raw' } },
+    );
+    expect(file.ok(), await file.text()).toBe(true);
+    const catalogInfo = await file.text();
+    expect(catalogInfo).toContain(
+      `backstage.io/source-location: url:https://github.com/comet-examples/${name}/tree/main/`,
+    );
+    expect(catalogInfo).toContain(
+      `github.com/project-slug: comet-examples/${name}`,
+    );
+
+    // The first run checks the repository out of GitHub and goes green
+    await page.goto((await runLink.getAttribute('href'))!);
+    await expect(page.getByTestId('run-status')).toHaveText('Succeeded', {
+      timeout: 180_000,
+    });
+    // The entity's GitHub tab reads the same repository
+    await page.goto(`/catalog/default/component/${name}`);
+    await expect(
+      page.getByText(`comet-examples/${name}`).first(),
     ).toBeVisible();
   });
 

@@ -1129,9 +1129,9 @@ describe('the comet-service template', () => {
     });
 
     it('on GitHub: names the repository in catalog-info.yaml and registers it from there', async () => {
-      // publish:github comes from @backstage/plugin-scaffolder-backend-module-github, which this
-      // backend does not install; a stand-in with its documented outputs lets the rest of the
-      // template run
+      // A stand-in for publish:github (@backstage/plugin-scaffolder-backend-module-github) with
+      // its documented outputs: this backend has no GitHub to push to (e2e/golden-path.spec.ts
+      // runs the real action against the GitHub fake)
       const publishGithub = createBackendModule({
         pluginId: 'scaffolder',
         moduleId: 'publish-github-stand-in',
@@ -1195,6 +1195,13 @@ describe('the comet-service template', () => {
       expect(inputsOf(result, 'register')).toEqual({
         catalogInfoUrl:
           'https://github.com/acme/payouts/blob/main/catalog-info.yaml',
+      });
+      // The output links the repository's page on GitHub
+      expect(
+        result.body.output.links?.find(link => link.title === 'Repository'),
+      ).toEqual({
+        title: 'Repository',
+        url: 'https://github.com/acme/payouts/blob/main',
       });
     });
 

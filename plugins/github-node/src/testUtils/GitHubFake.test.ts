@@ -354,8 +354,11 @@ describe('GitHubFake', () => {
     it('sends an ETag and answers 304 to If-None-Match, without counting it', async () => {
       const fake = new GitHubFake({ tokens: [{ token: 't', rateLimit: 10 }] });
       const app = express().use(fake.router);
+      // The repository's URLs name the host it was asked at: one host, as GitHub's
+      const host = 'github.test';
       const first = await request(app)
         .get(REPO)
+        .set('host', host)
         .set('authorization', 'token t');
       expect(first.headers).toMatchObject({
         etag: expect.stringMatching(/^W\/"[0-9a-f]{40}"$/),
@@ -367,6 +370,7 @@ describe('GitHubFake', () => {
       });
       const second = await request(app)
         .get(REPO)
+        .set('host', host)
         .set('authorization', 'token t')
         .set('if-none-match', `"other", ${first.headers.etag}`);
       expect(second.status).toBe(304);
@@ -648,6 +652,65 @@ describe('GitHubFake', () => {
         .set(auth);
       expect(badRef.status).toBe(404);
       expect(badRef.body.message).toBe('No commit found for the ref nope');
+    });
+
+    it('serves a file raw, trees, single commits and branches, as GithubUrlReader and publish:github read them', async () => {
+      const raw = await request(app)
+        .get(`${REPO}/contents/catalog-info.yaml`)
+        .query({ ref: 'main' })
+        .set(auth)
+        .set('accept', 'application/vnd.github.v3.raw');
+      expect(raw.status).toBe(200);
+      expect(raw.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(raw.text).toBe(
+        fake.state.filesAt(repo, 'main')['catalog-info.yaml'],
+      );
+      const tree = repo.commits.get(head)!.tree;
+      const recursive = await request(app)
+        .get(`${REPO}/git/trees/main`)
+        .query({ recursive: 1 })
+        .set(auth);
+      expect(recursive.body.sha).toBe(tree);
+      expect(
+        recursive.body.tree.map(
+          (e: { type: string; path: string }) => `${e.type}:${e.path}`,
+        ),
+      ).toEqual([
+        'blob:README.md',
+        'blob:catalog-info.yaml',
+        'tree:src',
+        'blob:src/refund.ts',
+      ]);
+      const top = await request(app).get(`${REPO}/git/trees/${tree}`).set(auth);
+      expect(top.body.tree.map((e: { path: string }) => e.path)).toEqual([
+        'README.md',
+        'catalog-info.yaml',
+        'src',
+      ]);
+      const blobSha = recursive.body.tree[0].sha;
+      const blob = await request(app)
+        .get(`${REPO}/git/blobs/${blobSha}`)
+        .set(auth)
+        .set('accept', 'application/vnd.github.raw');
+      expect(blob.text).toBe('# Payments API\n');
+      const commit = await request(app).get(`${REPO}/commits/main`).set(auth);
+      expect(commit.body).toMatchObject({
+        sha: head,
+        commit: { message: 'Add the refund endpoint\n\nWith tests.' },
+        files: [{ filename: 'src/refund.ts', status: 'added' }],
+      });
+      expect(
+        (await request(app).get(`${REPO}/commits/nope`).set(auth)).status,
+      ).toBe(422);
+      const branch = await request(app).get(`${REPO}/branches/main`).set(auth);
+      expect(branch.body).toMatchObject({
+        name: 'main',
+        commit: { sha: head },
+        protected: false,
+      });
+      const missing = await request(app).get(`${REPO}/branches/nope`).set(auth);
+      expect(missing.status).toBe(404);
+      expect(missing.body.message).toBe('Branch not found');
     });
 
     it('lists a directory, leaves out the content of a file over 1 MB, and needs contents=read', async () => {

@@ -6,10 +6,21 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  initBareRepository,
+  readGitRepository,
+  runGitHttpBackend,
+  setBareHead,
+} from './GitHubFakeGit';
+import {
+  blobBytes,
   EXAMPLE_GITHUB_REPOS,
   FakeRepo,
   FakeTreeEntry,
@@ -47,6 +58,11 @@ export type GitHubFakeOptions = {
   tokens?: GitHubFakeToken[];
   /** GitHub Apps whose JWTs it accepts, with their installations. */
   apps?: GitHubFakeApp[];
+  /**
+   * Organizations (`GET /users/{login}` answers `type: 'Organization'`, `POST /orgs/{org}/repos`
+   * creates in them), besides the owners of `repos` that are not a token's user.
+   */
+  organizations?: string[];
   /**
    * Milliseconds to wait before each answer, so a benchmark against the fake sees a network's
    * round trip instead of loopback's. Default 0.
@@ -95,6 +111,8 @@ type Reply = {
   body?: unknown;
   /** Sent as plain text instead of `body`. */
   text?: string;
+  /** Sent as they are instead of `body` (a binary file's raw content). */
+  bytes?: Buffer;
   headers?: Record<string, string>;
 };
 
@@ -113,9 +131,10 @@ type Route = {
   regex: RegExp;
   /**
    * `jwt`: a GitHub App's JWT; `repo`: a token that can see the repository in the path;
-   * `signed`: none, the URL's own signature (the log blobs GitHub redirects to).
+   * `signed`: none, the URL's own signature (the log blobs GitHub redirects to); `public`: a
+   * token if one is sent (checked and counted), else none.
    */
-  auth: 'jwt' | 'token' | 'repo' | 'signed';
+  auth: 'jwt' | 'token' | 'repo' | 'signed' | 'public';
   handler: (ctx: Context) => Reply | Promise<Reply>;
 };
 
@@ -137,17 +156,42 @@ class FakeError extends Error {
   }
 }
 
+/** `/<owner>/<repo>.git/<service>`: git's smart HTTP protocol, under the fake's `/_git`. */
+const GIT_PATH =
+  /^\/([^/]+)\/([^/]+)\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)$/;
+
+/** The characters a repository name may have; GitHub allows at most 100 of them. */
+const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** The media types that ask the contents API for a file's raw bytes. */
+const RAW_MEDIA_TYPE = /application\/vnd\.github(\.v3)?\.raw/;
+
 /** The largest file whose content the contents API returns: 1 MB. */
 const CONTENTS_MAX_BYTES = 1024 * 1024;
 
 /** Base64 as GitHub's contents API writes it: lines of 60 characters, each ending in "\n". */
-function wrappedBase64(text: string): string {
-  const encoded = Buffer.from(text, 'utf8').toString('base64');
+function wrappedBase64(content: string | Buffer): string {
+  const encoded = Buffer.from(content).toString('base64');
   return encoded.replace(/.{1,60}/g, line => `${line}\n`);
 }
 
 function notFound(): FakeError {
   return new FakeError(404, 'Not Found');
+}
+
+/** What GitHub answers for the commits of a repository that has none. */
+function emptyRepository(): FakeError {
+  return new FakeError(409, 'Git Repository is empty.');
+}
+
+/** A plain-text answer of git's HTTP endpoints, as GitHub's. */
+function gitText(
+  res: express.Response,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+) {
+  res.status(status).set(headers).type('text/plain; charset=utf-8').send(text);
 }
 
 function invalid(message: string, errors?: Json[]): FakeError {
@@ -176,6 +220,14 @@ function base64url(text: string): Json | undefined {
  * (`GET /app/installations`, `GET /repos/{o}/{r}/installation`,
  * `POST /app/installations/{id}/access_tokens` with an RS256 JWT whose `iss` is the app id).
  *
+ * It also does what the scaffolder's `publish:github` needs: `GET /users/{login}` (`type:
+ * 'Organization'` for the owners of its repositories), `POST /orgs/{org}/repos` and
+ * `POST /user/repos` create an empty repository whose `clone_url` is the fake's own git endpoint
+ * (`<base>/_git/{owner}/{repo}.git`, a bare repository in a temporary folder served by
+ * `git http-backend`, removed by `close()`), topics, collaborators, teams and branch protection.
+ * What is pushed there is served by the REST API under git's own SHAs: contents (also raw, as
+ * GithubUrlReader reads them), trees, blobs, commits and branches.
+ *
  * `await GitHubFake.start()` listens on 127.0.0.1 on a free port and gives its `url` (the
  * `apiBaseUrl`, with `/api/v3` when `enterprise`); `new GitHubFake().router` does not listen,
  * for mounting in a server that already runs.
@@ -196,6 +248,16 @@ export class GitHubFake {
   }> = [];
   private server?: Server;
   private baseUrl?: string;
+  /** Lowercased logins of organizations. */
+  private readonly organizations = new Set<string>();
+  /** The temporary folder of the bare repositories, made when the first one is. */
+  private gitRoot?: Promise<string>;
+  /** Lowercased `owner/repo` → its bare repository, for repositories created through the API. */
+  private readonly gitDirs = new Map<string, string>();
+  /** The `git http-backend` processes running, killed by `close()`. */
+  private readonly gitProcesses = new Set<ChildProcess>();
+  /** Per bare repository, the import of its last push: imports of one run one after another. */
+  private readonly imports = new Map<string, Promise<void>>();
 
   /** A fake listening on 127.0.0.1 on a free port; `close()` it when done. */
   static async start(
@@ -223,10 +285,27 @@ export class GitHubFake {
       this.state.addToken(token);
     }
     this.state.apps.push(...(options.apps ?? []));
+    const users = new Set(
+      [...this.state.tokens.values()].map(t =>
+        (t.login ?? 'octocat').toLowerCase(),
+      ),
+    );
+    for (const login of [
+      ...(options.repos ?? EXAMPLE_GITHUB_REPOS).map(r => r.owner),
+      ...(options.organizations ?? []),
+    ]) {
+      if (!users.has(login.toLowerCase())) {
+        this.organizations.add(login.toLowerCase());
+      }
+    }
     this.latencyMs = options.latencyMs ?? 0;
     this.commitSource = options.commitSource;
     this.defineRoutes();
     this.router = express.Router();
+    // Before the JSON parser: git's requests are streams for `git http-backend`
+    this.router.use('/_git', (req, res) => {
+      void this.handleGit(req, res);
+    });
     this.router.use(express.json({ limit: '10mb' }));
     this.router.use((req, res) => {
       void this.handle(req, res);
@@ -262,15 +341,39 @@ export class GitHubFake {
     this.calls.length = 0;
   }
 
-  /** Stops the server if it was started. */
+  /**
+   * The bare git repository of a repository created through the API (where pushes to its
+   * `clone_url` go), or undefined for the others.
+   */
+  gitRepositoryPath(owner: string, repo: string): string | undefined {
+    return this.gitDirs.get(`${owner}/${repo}`.toLowerCase());
+  }
+
+  /**
+   * Stops the server if it was started, stops the git processes still running and removes the
+   * bare repositories of the repositories created through the API.
+   */
   async close(): Promise<void> {
     const server = this.server;
-    if (!server) return;
     this.server = undefined;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) =>
-      server.close(error => (error ? reject(error) : resolve())),
-    );
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close(error => (error ? reject(error) : resolve())),
+      );
+    }
+    for (const child of this.gitProcesses) {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }
+    await Promise.all(this.imports.values());
+    const root = this.gitRoot;
+    this.gitRoot = undefined;
+    this.gitDirs.clear();
+    if (root) await rm(await root, { recursive: true, force: true });
   }
 
   private async handle(req: express.Request, res: express.Response) {
@@ -296,6 +399,189 @@ export class GitHubFake {
       });
     }
     this.calls.push({ method: req.method, path, status });
+  }
+
+  /**
+   * Git's smart HTTP protocol (`/_git/{owner}/{repo}.git/…`) for the repositories created through
+   * the API, served by `git http-backend`. As GitHub: a push needs HTTP Basic credentials whose
+   * password (or username) is a token that may write the repository's contents (401 with
+   * `WWW-Authenticate` without, 403 with a token that may only read); a clone of a private
+   * repository needs one that may read it; a token that cannot see the repository gets 404.
+   * What a push brings is then imported, so that the REST API serves it.
+   */
+  private async handleGit(req: express.Request, res: express.Response) {
+    try {
+      await this.serveGit(req, res);
+    } catch (error) {
+      if (!res.headersSent) {
+        gitText(res, 500, `Fake error: ${(error as Error).message}\n`);
+      } else {
+        res.destroy();
+      }
+    }
+    this.calls.push({
+      method: req.method,
+      path: `/_git${req.path}`,
+      status: res.statusCode,
+    });
+  }
+
+  private async serveGit(req: express.Request, res: express.Response) {
+    const match = GIT_PATH.exec(req.path);
+    const repo = match ? this.state.repo(match[1], match[2]) : undefined;
+    const gitDir = repo && this.gitDirs.get(repo.fullName.toLowerCase());
+    const endpoint = match?.[3];
+    const post =
+      endpoint === 'git-upload-pack' || endpoint === 'git-receive-pack';
+    if (!repo || !gitDir || req.method !== (post ? 'POST' : 'GET')) {
+      gitText(res, 404, 'Repository not found.\n');
+      return;
+    }
+    const push =
+      endpoint === 'git-receive-pack' ||
+      (endpoint === 'info/refs' && req.query.service === 'git-receive-pack');
+
+    const { given, token } = this.gitCredentials(req);
+    const challenge = { 'www-authenticate': 'Basic realm="GitHub"' };
+    if (given && !token) {
+      gitText(
+        res,
+        401,
+        'Invalid username or token. Password authentication is not supported for Git operations.\n',
+        challenge,
+      );
+      return;
+    }
+    if (!token && (push || repo.private)) {
+      gitText(res, 401, 'Authentication required.\n', challenge);
+      return;
+    }
+    if (token && !this.canSee(token, repo)) {
+      gitText(res, 404, 'Repository not found.\n');
+      return;
+    }
+    if (token && !this.grants(token, [['contents', push ? 'write' : 'read']])) {
+      gitText(
+        res,
+        403,
+        `Permission to ${repo.fullName}.git denied to ${
+          token.login ?? 'octocat'
+        }.\n`,
+      );
+      return;
+    }
+
+    const holdBody = push && req.method === 'POST';
+    const result = await runGitHttpBackend(req, res, {
+      projectRoot: await this.gitRoot!,
+      pathInfo: `/${repo.owner}/${repo.name}.git/${endpoint}`,
+      remoteUser: token ? token.login ?? 'octocat' : undefined,
+      holdBody,
+      onSpawn: child => {
+        this.gitProcesses.add(child);
+        child.once('close', () => this.gitProcesses.delete(child));
+      },
+    });
+    if (!holdBody) return;
+    // The push is answered once the REST API has what it brought (imported even when the
+    // client has left: the bare repository has it)
+    if (result.exitCode === 0) await this.importPush(repo, gitDir);
+    if (!res.writableEnded && !res.destroyed)
+      res.end(Buffer.concat(result.held));
+  }
+
+  /**
+   * The token of git's credentials: HTTP Basic with the token as password (`x-access-token:…`)
+   * or as username, or `token …`/`Bearer …`.
+   */
+  private gitCredentials(req: express.Request): {
+    given: boolean;
+    token?: GitHubFakeToken;
+  } {
+    const authorization = (req.header('authorization') ?? '').trim();
+    if (!authorization) return { given: false };
+    const [, scheme = '', value = ''] =
+      /^(\S+)\s+(\S+)$/.exec(authorization) ?? [];
+    let candidates = [value];
+    if (scheme.toLowerCase() === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      candidates =
+        colon < 0
+          ? [decoded]
+          : [decoded.slice(colon + 1), decoded.slice(0, colon)];
+    } else if (!['token', 'bearer'].includes(scheme.toLowerCase())) {
+      return { given: true };
+    }
+    const known = candidates.find(c => c && this.state.tokens.has(c));
+    return {
+      given: true,
+      token: known ? this.state.tokens.get(known) : undefined,
+    };
+  }
+
+  /** Imports a push, after the imports of earlier pushes to the same repository. */
+  private importPush(repo: FakeRepo, gitDir: string): Promise<void> {
+    const key = repo.fullName.toLowerCase();
+    const next = (this.imports.get(key) ?? Promise.resolve()).then(() =>
+      this.importGitObjects(repo, gitDir),
+    );
+    this.imports.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  /**
+   * Takes a bare repository's commits, trees and blobs into the repository under git's own SHAs
+   * (binary files base64), and its branches as `heads/*` refs: git is where the branches of a
+   * repository created through the API live. A first push to a repository without its default
+   * branch makes the pushed branch the default, as GitHub does.
+   */
+  private async importGitObjects(repo: FakeRepo, gitDir: string) {
+    const objects = await readGitRepository(gitDir);
+    for (const [sha, bytes] of objects.blobs) {
+      if (repo.blobs.has(sha)) continue;
+      const text = bytes.toString('utf8');
+      repo.blobs.set(
+        sha,
+        Buffer.from(text, 'utf8').equals(bytes)
+          ? { content: text, encoding: 'utf-8' }
+          : { content: bytes.toString('base64'), encoding: 'base64' },
+      );
+    }
+    for (const [sha, entries] of objects.trees) {
+      // Submodules (`commit` entries) are left out
+      repo.trees.set(
+        sha,
+        entries.filter((e): e is FakeTreeEntry => e.type !== 'commit'),
+      );
+    }
+    for (const [sha, commit] of objects.commits) {
+      if (repo.commits.has(sha)) continue;
+      const login = /^(?:\d+\+)?([^@]+)@users\.noreply\.github\.com$/.exec(
+        commit.author.email,
+      )?.[1];
+      repo.commits.set(sha, { sha, ...commit, login });
+    }
+    const wasEmpty = this.isEmpty(repo);
+    for (const ref of [...repo.refs.keys()]) {
+      if (
+        ref.startsWith('heads/') &&
+        !objects.heads.has(ref.slice('heads/'.length))
+      ) {
+        repo.refs.delete(ref);
+      }
+    }
+    for (const [branch, sha] of objects.heads) {
+      repo.refs.set(`heads/${branch}`, sha);
+    }
+    const [first] = objects.heads.keys();
+    if (wasEmpty && first && !objects.heads.has(repo.defaultBranch)) {
+      repo.defaultBranch = first;
+      await setBareHead(gitDir, first);
+    }
   }
 
   private async dispatch(
@@ -338,6 +624,15 @@ export class GitHubFake {
       });
     }
 
+    if (!credential && route.auth === 'public') {
+      return route.handler({
+        req,
+        params,
+        query,
+        body,
+        repo: undefined as unknown as FakeRepo,
+      });
+    }
     if (!credential) throw new FakeError(401, 'Requires authentication');
     const token = this.state.tokens.get(credential);
     if (!token) throw new FakeError(401, 'Bad credentials');
@@ -448,6 +743,7 @@ export class GitHubFake {
     const status = reply.status ?? 200;
     res.set(reply.headers ?? {});
     const text =
+      reply.bytes ??
       reply.text ??
       (reply.body === undefined ? '' : JSON.stringify(reply.body));
     if (req.method === 'GET' && status === 200) {
@@ -470,14 +766,19 @@ export class GitHubFake {
       }
     }
     res.status(status);
-    if (reply.text !== undefined) {
+    if (reply.bytes !== undefined) {
+      res.send(reply.bytes);
+    } else if (reply.text !== undefined) {
       res.type('text/plain; charset=utf-8').send(text);
     } else if (reply.body === undefined) res.end();
     else res.type('application/json').send(text);
     return status;
   }
 
-  private canSee(token: GitHubFakeToken, repo: FakeRepo) {
+  private canSee(
+    token: GitHubFakeToken,
+    repo: Pick<FakeRepo, 'owner' | 'name'>,
+  ) {
     if (!token.repositories) return true;
     return token.repositories.some(name => {
       const [owner, repoName] = name.toLowerCase().split('/');
@@ -493,13 +794,7 @@ export class GitHubFake {
     ctx: Context,
     ...alternatives: Array<[GitHubFakePermission, GitHubFakeAccess]>
   ) {
-    const permissions = ctx.token?.permissions;
-    if (!permissions) return;
-    const ok = alternatives.some(([permission, access]) => {
-      const granted = permissions[permission];
-      return granted === 'write' || (access === 'read' && granted === 'read');
-    });
-    if (!ok) {
+    if (!this.grants(ctx.token, alternatives)) {
       throw new FakeError(
         403,
         `Resource not accessible by ${
@@ -512,6 +807,19 @@ export class GitHubFake {
         },
       );
     }
+  }
+
+  /** Whether a token has one of the alternatives; a classic token has every permission. */
+  private grants(
+    token: GitHubFakeToken | undefined,
+    alternatives: Array<[GitHubFakePermission, GitHubFakeAccess]>,
+  ): boolean {
+    const permissions = token?.permissions;
+    if (!permissions) return true;
+    return alternatives.some(([permission, access]) => {
+      const granted = permissions[permission];
+      return granted === 'write' || (access === 'read' && granted === 'read');
+    });
   }
 
   private page<T>(
@@ -616,7 +924,13 @@ export class GitHubFake {
     }
   }
 
+  /** Whether a repository has no branches: created empty and not pushed to yet. */
+  private isEmpty(repo: FakeRepo): boolean {
+    return ![...repo.refs.keys()].some(ref => ref.startsWith('heads/'));
+  }
+
   private resolveSha(repo: FakeRepo, ref: string): string {
+    if (this.isEmpty(repo) && !repo.commits.has(ref)) throw emptyRepository();
     const sha =
       repo.refs.get(`heads/${ref}`) ??
       (repo.commits.has(ref) ? ref : undefined);
@@ -624,16 +938,71 @@ export class GitHubFake {
     return sha;
   }
 
-  private repoJson(repo: FakeRepo) {
+  /** The fake's own base URL, as the request reached it (behind the portal, its mount path). */
+  private selfUrl(req: express.Request): string {
+    return `${req.protocol}://${req.get('host')}${req.baseUrl}`;
+  }
+
+  /**
+   * A repository as GitHub's API writes it. `clone_url` is the fake's own git endpoint for a
+   * repository created through the API (so that a push reaches the fake), else GitHub's.
+   */
+  private repoJson(repo: FakeRepo, req: express.Request) {
+    const api = `${this.selfUrl(req)}/repos/${repo.fullName}`;
+    const git = this.gitDirs.has(repo.fullName.toLowerCase());
+    let bytes = 0;
+    for (const blob of repo.blobs.values()) bytes += blobBytes(blob).length;
     return {
       id: repo.id,
+      node_id: Buffer.from(`010:Repository${repo.id}`).toString('base64'),
       name: repo.name,
       full_name: repo.fullName,
-      owner: this.state.user(repo.owner),
+      owner: this.account(repo.owner),
       private: repo.private,
+      visibility: repo.visibility ?? (repo.private ? 'private' : 'public'),
+      description: repo.description,
+      homepage: repo.homepage,
+      fork: false,
+      archived: false,
+      disabled: false,
+      topics: repo.topics,
+      // In kilobytes; 0 for an empty repository
+      size: Math.ceil(bytes / 1024),
       default_branch: repo.defaultBranch,
       html_url: `https://github.com/${repo.fullName}`,
+      url: api,
+      clone_url: git
+        ? `${this.selfUrl(req)}/_git/${repo.fullName}.git`
+        : `https://github.com/${repo.fullName}.git`,
+      git_url: `git://github.com/${repo.fullName}.git`,
+      ssh_url: `git@github.com:${repo.fullName}.git`,
+      contents_url: `${api}/contents/{+path}`,
+      trees_url: `${api}/git/trees{/sha}`,
+      blobs_url: `${api}/git/blobs{/sha}`,
+      branches_url: `${api}/branches{/branch}`,
+      ...repo.settings,
     };
+  }
+
+  /** Whether the fake knows a user or organization of that login. */
+  private knows(login: string): boolean {
+    const lower = login.toLowerCase();
+    return (
+      lower === 'octocat' ||
+      this.organizations.has(lower) ||
+      [...this.state.tokens.values()].some(
+        t => (t.login ?? 'octocat').toLowerCase() === lower,
+      ) ||
+      [...this.state.repos.values()].some(r => r.owner.toLowerCase() === lower)
+    );
+  }
+
+  /** A user, or an organization (`type: 'Organization'`), as `GET /users/{login}` gives it. */
+  private account(login: string) {
+    const user = this.state.user(login);
+    return this.organizations.has(login.toLowerCase())
+      ? { ...user, type: 'Organization' }
+      : user;
   }
 
   private commitJson(repo: FakeRepo, sha: string) {
@@ -730,6 +1099,539 @@ export class GitHubFake {
     };
   }
 
+  /** `Content-Type` of a raw file: text as GitHub sends it, else bytes. */
+  private rawHeaders(blob: { encoding: 'utf-8' | 'base64' }) {
+    return {
+      'content-type':
+        blob.encoding === 'base64'
+          ? 'application/octet-stream'
+          : 'text/plain; charset=utf-8',
+    };
+  }
+
+  /** The SHA of the folder `path` in a tree whose folders are trees (pushed, or built). */
+  private subtreeSha(
+    repo: FakeRepo,
+    treeSha: string,
+    path: string,
+  ): string | undefined {
+    let sha: string | undefined = treeSha;
+    for (const name of path.split('/')) {
+      sha = repo.trees
+        .get(sha)
+        ?.find(e => e.type === 'tree' && e.path === name)?.sha;
+      if (!sha) return undefined;
+    }
+    return sha;
+  }
+
+  /**
+   * A tree's entries as `GET …/git/trees/{sha}` lists them: its files and folders, or with
+   * `recursive` everything under it (folders too) by full path.
+   */
+  private treeListing(
+    ctx: Context,
+    treeSha: string,
+    recursive: boolean,
+  ): Json[] {
+    const api = `${this.selfUrl(ctx.req)}/repos/${ctx.repo.fullName}/git`;
+    const listed = new Map<string, Json>();
+    const folder = (path: string, sha: string) => {
+      if (!listed.has(path)) {
+        listed.set(path, {
+          path,
+          mode: '040000',
+          type: 'tree',
+          sha,
+          url: `${api}/trees/${sha}`,
+        });
+      }
+    };
+    const walk = (sha: string, prefix: string) => {
+      for (const entry of ctx.repo.trees.get(sha) ?? []) {
+        const path = `${prefix}${entry.path}`;
+        if (entry.type === 'tree') {
+          folder(path, entry.sha);
+          if (recursive) walk(entry.sha, `${path}/`);
+          continue;
+        }
+        // Seeded trees are flat ("src/refund.ts"): their folders are named, not kept
+        const segments = entry.path.split('/');
+        for (let i = 1; i < segments.length; i += 1) {
+          const dir = `${prefix}${segments.slice(0, i).join('/')}`;
+          folder(dir, gitSha('tree', `${treeSha}:${dir}`));
+          if (!recursive) break;
+        }
+        if (!recursive && segments.length > 1) continue;
+        listed.set(path, {
+          path,
+          mode: entry.mode,
+          type: 'blob',
+          sha: entry.sha,
+          size: blobBytes(ctx.repo.blobs.get(entry.sha)!).length,
+          url: `${api}/blobs/${entry.sha}`,
+        });
+      }
+    };
+    walk(treeSha, '');
+    return [...listed.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  /** The files a commit changed from its first parent, as `GET …/commits/{ref}` lists them. */
+  private changedFiles(repo: FakeRepo, sha: string): Json[] {
+    const commit = repo.commits.get(sha)!;
+    const parent = commit.parents[0] && repo.commits.get(commit.parents[0]);
+    const before = parent ? this.flatten(repo, parent.tree) : new Map();
+    const after = this.flatten(repo, commit.tree);
+    const files: Json[] = [];
+    for (const [path, entry] of after) {
+      const old = before.get(path);
+      if (!old) files.push({ filename: path, status: 'added', sha: entry.sha });
+      else if (old.sha !== entry.sha) {
+        files.push({ filename: path, status: 'modified', sha: entry.sha });
+      }
+    }
+    for (const [path, entry] of before) {
+      if (!after.has(path)) {
+        files.push({ filename: path, status: 'removed', sha: entry.sha });
+      }
+    }
+    return files.sort((a, b) => (a.filename < b.filename ? -1 : 1));
+  }
+
+  /** Branch protection as GitHub's API gives it back, from what `PUT` was sent. */
+  private protectionJson(ctx: Context, branch: string, sent: Json): Json {
+    const url = `${this.selfUrl(ctx.req)}/repos/${
+      ctx.repo.fullName
+    }/branches/${encodeURIComponent(branch)}/protection`;
+    const enabled = (value: unknown) => ({ enabled: Boolean(value) });
+    const checks = sent.required_status_checks;
+    const reviews = sent.required_pull_request_reviews;
+    return {
+      url,
+      ...(checks
+        ? {
+            required_status_checks: {
+              url: `${url}/required_status_checks`,
+              strict: Boolean(checks.strict),
+              contexts: checks.contexts ?? [],
+              checks: (checks.contexts ?? []).map((context: string) => ({
+                context,
+                app_id: null,
+              })),
+            },
+          }
+        : {}),
+      ...(reviews
+        ? {
+            required_pull_request_reviews: {
+              url: `${url}/required_pull_request_reviews`,
+              dismiss_stale_reviews: Boolean(reviews.dismiss_stale_reviews),
+              require_code_owner_reviews: Boolean(
+                reviews.require_code_owner_reviews,
+              ),
+              require_last_push_approval: Boolean(
+                reviews.require_last_push_approval,
+              ),
+              required_approving_review_count:
+                reviews.required_approving_review_count ?? 1,
+            },
+          }
+        : {}),
+      ...(sent.restrictions ? { restrictions: sent.restrictions } : {}),
+      enforce_admins: {
+        url: `${url}/enforce_admins`,
+        enabled: Boolean(sent.enforce_admins),
+      },
+      required_linear_history: enabled(sent.required_linear_history),
+      allow_force_pushes: enabled(sent.allow_force_pushes),
+      allow_deletions: enabled(sent.allow_deletions),
+      block_creations: enabled(sent.block_creations),
+      required_conversation_resolution: enabled(
+        sent.required_conversation_resolution,
+      ),
+      lock_branch: enabled(sent.lock_branch),
+      allow_fork_syncing: enabled(sent.allow_fork_syncing),
+    };
+  }
+
+  /**
+   * `POST /orgs/{org}/repos` and `POST /user/repos`: an empty repository (no commits, no
+   * branches) with a bare git repository behind its `clone_url`, for a push to fill.
+   */
+  private async createRepo(ctx: Context, owner: string): Promise<Reply> {
+    const token = ctx.token!;
+    const { name } = ctx.body;
+    this.need(ctx, ['administration', 'write']);
+    if (!this.canSee(token, { owner, name: String(name ?? '') })) {
+      throw new FakeError(
+        403,
+        `Resource not accessible by ${
+          token.installationId ? 'integration' : 'personal access token'
+        }`,
+      );
+    }
+    const failed = (error: Json) =>
+      invalid('Repository creation failed.', [
+        { resource: 'Repository', field: 'name', ...error },
+      ]);
+    if (typeof name !== 'string' || name === '') {
+      throw failed({ code: 'missing_field' });
+    }
+    if (!REPO_NAME.test(name) || name === '.' || name === '..') {
+      throw failed({ code: 'custom', message: 'name is invalid' });
+    }
+    if (this.state.repo(owner, name)) {
+      throw failed({
+        code: 'custom',
+        message: 'name already exists on this account',
+      });
+    }
+    const visibility =
+      typeof ctx.body.visibility === 'string' ? ctx.body.visibility : undefined;
+    if (
+      visibility !== undefined &&
+      !['public', 'private', 'internal'].includes(visibility)
+    ) {
+      throw invalid('Validation Failed', [
+        { resource: 'Repository', code: 'invalid', field: 'visibility' },
+      ]);
+    }
+    const repo = this.state.addRepo({
+      owner,
+      name,
+      defaultBranch: 'main',
+      private: visibility ? visibility !== 'public' : Boolean(ctx.body.private),
+      commits: [],
+    });
+    repo.visibility = visibility as FakeRepo['visibility'];
+    repo.description = ctx.body.description ?? null;
+    repo.homepage = ctx.body.homepage ?? null;
+    for (const setting of [
+      'has_issues',
+      'has_projects',
+      'has_wiki',
+      'allow_merge_commit',
+      'allow_squash_merge',
+      'allow_rebase_merge',
+      'allow_auto_merge',
+      'allow_update_branch',
+      'delete_branch_on_merge',
+      'squash_merge_commit_title',
+      'squash_merge_commit_message',
+      'merge_commit_title',
+      'merge_commit_message',
+    ]) {
+      if (ctx.body[setting] !== undefined) {
+        repo.settings[setting] = ctx.body[setting];
+      }
+    }
+    try {
+      await this.createGitRepository(repo);
+    } catch (error) {
+      this.state.repos.delete(repo.fullName.toLowerCase());
+      throw error;
+    }
+    return { status: 201, body: this.repoJson(repo, ctx.req) };
+  }
+
+  /** Makes the bare git repository of a repository, under the fake's temporary folder. */
+  private async createGitRepository(repo: FakeRepo) {
+    this.gitRoot ??= mkdtemp(join(tmpdir(), 'github-fake-'));
+    const root = await this.gitRoot;
+    await mkdir(join(root, repo.owner), { recursive: true });
+    const dir = join(root, repo.owner, `${repo.name}.git`);
+    await initBareRepository(dir, repo.defaultBranch);
+    this.gitDirs.set(repo.fullName.toLowerCase(), dir);
+  }
+
+  /** A repository named in a path that is not under `/repos/{owner}/{repo}`: 404 if hidden. */
+  private visibleRepo(ctx: Context, owner: string, name: string): FakeRepo {
+    const repo = this.state.repo(owner, name);
+    if (!repo || !this.canSee(ctx.token!, repo)) throw notFound();
+    return repo;
+  }
+
+  /**
+   * Users and organizations, creating repositories (what `publish:github` does before it
+   * pushes), their topics, collaborators, teams, branches and branch protection, single
+   * commits, and reading trees and blobs.
+   */
+  private defineAccountRoutes() {
+    const state = this.state;
+    const R = '/repos/{owner}/{repo}';
+    const administration = (ctx: Context) =>
+      this.need(ctx, ['administration', 'write']);
+
+    this.route('GET', '/user', 'token', ctx => ({
+      body: this.account(ctx.token!.login ?? 'octocat'),
+    }));
+    this.route('GET', '/users/{username}', 'public', ctx => {
+      if (!this.knows(ctx.params[0])) throw notFound();
+      return { body: this.account(ctx.params[0]) };
+    });
+    this.route('GET', '/orgs/{org}', 'public', ctx => {
+      if (!this.organizations.has(ctx.params[0].toLowerCase())) {
+        throw notFound();
+      }
+      return { body: this.account(ctx.params[0]) };
+    });
+    this.route('POST', '/orgs/{org}/repos', 'token', ctx => {
+      if (!this.organizations.has(ctx.params[0].toLowerCase())) {
+        throw notFound();
+      }
+      return this.createRepo(ctx, ctx.params[0]);
+    });
+    this.route('POST', '/user/repos', 'token', ctx => {
+      if (ctx.token!.installationId) {
+        throw new FakeError(403, 'Resource not accessible by integration');
+      }
+      return this.createRepo(ctx, ctx.token!.login ?? 'octocat');
+    });
+
+    // Teams: every slug names a team of a known organization
+    const teamJson = (org: string, slug: string) => ({
+      id: Number.parseInt(gitSha('team', `${org}/${slug}`).slice(0, 6), 16),
+      slug,
+      name: slug,
+      privacy: 'closed',
+      permission: 'pull',
+      organization: this.account(org),
+      html_url: `https://github.com/orgs/${org}/teams/${slug}`,
+    });
+    this.route('GET', '/orgs/{org}/teams/{team}', 'token', ctx => {
+      if (!this.organizations.has(ctx.params[0].toLowerCase())) {
+        throw notFound();
+      }
+      return { body: teamJson(ctx.params[0], ctx.params[1]) };
+    });
+    const PERMISSIONS = ['pull', 'triage', 'push', 'maintain', 'admin'];
+    this.route(
+      'PUT',
+      '/orgs/{org}/teams/{team}/repos/{owner}/{repo}',
+      'token',
+      ctx => {
+        const [org, team, owner, name] = ctx.params;
+        if (!this.organizations.has(org.toLowerCase())) throw notFound();
+        const repo = this.visibleRepo(ctx, owner, name);
+        administration(ctx);
+        const permission = ctx.body.permission ?? 'push';
+        if (!PERMISSIONS.includes(permission)) {
+          throw invalid('Validation Failed', [
+            { resource: 'Team', code: 'invalid', field: 'permission' },
+          ]);
+        }
+        repo.teams.set(team, permission);
+        return { status: 204 };
+      },
+    );
+
+    this.route('GET', `${R}/topics`, 'repo', ctx => ({
+      body: { names: ctx.repo.topics },
+    }));
+    this.route('PUT', `${R}/topics`, 'repo', ctx => {
+      administration(ctx);
+      const names = ctx.body.names;
+      if (!Array.isArray(names)) {
+        throw invalid('Invalid request.\n\n"names" wasn\'t supplied.');
+      }
+      const bad = names.filter(
+        n => typeof n !== 'string' || !/^[a-z0-9][a-z0-9-]{0,49}$/.test(n),
+      );
+      if (bad.length > 0) {
+        throw invalid('Validation Failed', [
+          {
+            resource: 'Repository',
+            code: 'invalid',
+            field: 'topics',
+            message: `${bad.join(
+              ', ',
+            )} is not a valid topic. Topics must start with a lowercase letter or number, consist of 50 characters or less, and can include hyphens.`,
+          },
+        ]);
+      }
+      ctx.repo.topics = [...new Set(names as string[])];
+      return { body: { names: ctx.repo.topics } };
+    });
+    this.route('PUT', `${R}/collaborators/{username}`, 'repo', ctx => {
+      administration(ctx);
+      const login = ctx.params[2];
+      if (!this.knows(login)) throw notFound();
+      const permission = ctx.body.permission ?? 'push';
+      if (!PERMISSIONS.includes(permission)) {
+        throw invalid('Validation Failed', [
+          { resource: 'Repository', code: 'invalid', field: 'permission' },
+        ]);
+      }
+      const known = ctx.repo.collaborators.has(login.toLowerCase());
+      ctx.repo.collaborators.set(login.toLowerCase(), permission);
+      // An invitation the first time; 204 when the user already collaborates
+      if (known) return { status: 204 };
+      const id = state.id();
+      return {
+        status: 201,
+        body: {
+          id,
+          repository: this.repoJson(ctx.repo, ctx.req),
+          invitee: this.account(login),
+          inviter: this.account(ctx.token!.login ?? 'octocat'),
+          permissions: permission === 'push' ? 'write' : permission,
+          created_at: state.timestamp(),
+          html_url: `https://github.com/${ctx.repo.fullName}/invitations`,
+        },
+      };
+    });
+
+    // Branches and their protection
+    const branchSha = (ctx: Context, branch: string) => {
+      const sha = ctx.repo.refs.get(`heads/${branch}`);
+      if (!sha) throw new FakeError(404, 'Branch not found');
+      return sha;
+    };
+    this.route('GET', `${R}/branches`, 'repo', ctx => {
+      this.need(ctx, ['contents', 'read']);
+      const branches = [...ctx.repo.refs]
+        .filter(([ref]) => ref.startsWith('heads/'))
+        .map(([ref, sha]) => ({
+          name: ref.slice('heads/'.length),
+          commit: {
+            sha,
+            url: `${this.selfUrl(ctx.req)}/repos/${
+              ctx.repo.fullName
+            }/commits/${sha}`,
+          },
+          protected: ctx.repo.protections.has(ref.slice('heads/'.length)),
+        }))
+        .sort((a, b) => (a.name < b.name ? -1 : 1));
+      const { items, headers } = this.page(ctx, branches);
+      return { body: items, headers };
+    });
+    this.route('GET', `${R}/branches/{branch}`, 'repo', ctx => {
+      this.need(ctx, ['contents', 'read']);
+      const branch = ctx.params[2];
+      const sha = branchSha(ctx, branch);
+      const protection = ctx.repo.protections.get(branch);
+      return {
+        body: {
+          name: branch,
+          commit: this.commitJson(ctx.repo, sha),
+          protected: Boolean(protection),
+          protection: {
+            enabled: Boolean(protection),
+            required_status_checks: {
+              enforcement_level: protection?.required_status_checks
+                ? 'non_admins'
+                : 'off',
+              contexts: protection?.required_status_checks?.contexts ?? [],
+            },
+          },
+          protection_url: `${this.selfUrl(ctx.req)}/repos/${
+            ctx.repo.fullName
+          }/branches/${encodeURIComponent(branch)}/protection`,
+          _links: {
+            self: `${this.selfUrl(ctx.req)}/repos/${
+              ctx.repo.fullName
+            }/branches/${encodeURIComponent(branch)}`,
+            html: `https://github.com/${ctx.repo.fullName}/tree/${branch}`,
+          },
+        },
+      };
+    });
+    this.route('GET', `${R}/branches/{branch}/protection`, 'repo', ctx => {
+      administration(ctx);
+      branchSha(ctx, ctx.params[2]);
+      const protection = ctx.repo.protections.get(ctx.params[2]);
+      if (!protection) throw new FakeError(404, 'Branch not protected');
+      return { body: protection };
+    });
+    this.route('PUT', `${R}/branches/{branch}/protection`, 'repo', ctx => {
+      administration(ctx);
+      const branch = ctx.params[2];
+      branchSha(ctx, branch);
+      for (const field of [
+        'required_status_checks',
+        'enforce_admins',
+        'required_pull_request_reviews',
+        'restrictions',
+      ]) {
+        if (!(field in ctx.body)) {
+          throw invalid(`Invalid request.\n\n"${field}" wasn't supplied.`);
+        }
+      }
+      const protection = this.protectionJson(ctx, branch, ctx.body);
+      ctx.repo.protections.set(branch, protection);
+      return { body: protection };
+    });
+
+    // A single commit, with the files it changed
+    this.route('GET', `${R}/commits/{ref}`, 'repo', ctx => {
+      this.need(ctx, ['contents', 'read']);
+      const sha = this.resolveSha(ctx.repo, ctx.params[2]);
+      if (
+        /application\/vnd\.github(\.v3)?\.sha/.test(
+          ctx.req.header('accept') ?? '',
+        )
+      ) {
+        return { text: sha };
+      }
+      return {
+        body: {
+          ...this.commitJson(ctx.repo, sha),
+          files: this.changedFiles(ctx.repo, sha),
+        },
+      };
+    });
+
+    // Reading the git database
+    this.route('GET', `${R}/git/trees/{sha}`, 'repo', ctx => {
+      this.need(ctx, ['contents', 'read']);
+      if (this.isEmpty(ctx.repo)) throw emptyRepository();
+      const ref = ctx.params[2];
+      const commitSha =
+        ctx.repo.refs.get(`heads/${ref}`) ??
+        (ctx.repo.commits.has(ref) ? ref : undefined);
+      const treeSha = ctx.repo.trees.has(ref)
+        ? ref
+        : commitSha && ctx.repo.commits.get(commitSha)!.tree;
+      if (!treeSha) throw notFound();
+      return {
+        body: {
+          sha: treeSha,
+          url: `${this.selfUrl(ctx.req)}/repos/${
+            ctx.repo.fullName
+          }/git/trees/${treeSha}`,
+          // "Setting this parameter to any value returns the objects or subtrees referenced"
+          tree: this.treeListing(
+            ctx,
+            treeSha,
+            ctx.query.recursive !== undefined,
+          ),
+          truncated: false,
+        },
+      };
+    });
+    this.route('GET', `${R}/git/blobs/{sha}`, 'repo', ctx => {
+      this.need(ctx, ['contents', 'read']);
+      const blob = ctx.repo.blobs.get(ctx.params[2]);
+      if (!blob) throw notFound();
+      const bytes = blobBytes(blob);
+      if (RAW_MEDIA_TYPE.test(ctx.req.header('accept') ?? '')) {
+        return { bytes, headers: this.rawHeaders(blob) };
+      }
+      return {
+        body: {
+          sha: ctx.params[2],
+          size: bytes.length,
+          url: `${this.selfUrl(ctx.req)}/repos/${ctx.repo.fullName}/git/blobs/${
+            ctx.params[2]
+          }`,
+          content: wrappedBase64(bytes),
+          encoding: 'base64',
+        },
+      };
+    });
+  }
+
   private defineRoutes() {
     const state = this.state;
     const R = '/repos/{owner}/{repo}';
@@ -822,13 +1724,16 @@ export class GitHubFake {
       return {
         body: {
           total_count: visible.length,
-          repositories: items.map(r => this.repoJson(r)),
+          repositories: items.map(r => this.repoJson(r, ctx.req)),
         },
         headers,
       };
     });
 
-    this.route('GET', R, 'repo', ctx => ({ body: this.repoJson(ctx.repo) }));
+    this.route('GET', R, 'repo', ctx => ({
+      body: this.repoJson(ctx.repo, ctx.req),
+    }));
+    this.defineAccountRoutes();
 
     // Actions
     this.route('GET', `${R}/actions/runs`, 'repo', ctx => {
@@ -1175,8 +2080,11 @@ export class GitHubFake {
     });
 
     // Repository contents
-    this.route('GET', `${R}/contents/{path*}`, 'repo', ctx => {
+    const contents = (ctx: Context): Reply => {
       this.need(ctx, ['contents', 'read']);
+      if (this.isEmpty(ctx.repo)) {
+        throw new FakeError(404, 'This repository is empty.');
+      }
       const ref = (ctx.query.ref || ctx.repo.defaultBranch).replace(
         /^refs\/heads\//,
         '',
@@ -1185,12 +2093,19 @@ export class GitHubFake {
         ctx.repo.refs.get(`heads/${ref}`) ??
         (ctx.repo.commits.has(ref) ? ref : undefined);
       if (!sha) throw new FakeError(404, `No commit found for the ref ${ref}`);
-      const path = ctx.params[2].replace(/^\/+|\/+$/g, '');
-      const files = this.flatten(ctx.repo, ctx.repo.commits.get(sha)!.tree);
+      const path = (ctx.params[2] ?? '').replace(/^\/+|\/+$/g, '');
+      const rootTree = ctx.repo.commits.get(sha)!.tree;
+      const files = this.flatten(ctx.repo, rootTree);
       const file = files.get(path);
       if (file) {
-        const text = ctx.repo.blobs.get(file.sha)!.content;
-        const size = Buffer.byteLength(text);
+        const blob = ctx.repo.blobs.get(file.sha)!;
+        const bytes = blobBytes(blob);
+        const size = bytes.length;
+        // `application/vnd.github.raw`: the file itself (up to 100 MB), as GithubUrlReader
+        // reads it
+        if (RAW_MEDIA_TYPE.test(ctx.req.header('accept') ?? '')) {
+          return { bytes, headers: this.rawHeaders(blob) };
+        }
         // "Between 1-100 MB: … the content field will be an empty string and the encoding
         // field will be "none""
         const tooLarge = size > CONTENTS_MAX_BYTES;
@@ -1198,28 +2113,28 @@ export class GitHubFake {
           body: {
             ...this.contentEntry(ctx, ref, file.path, 'file', file.sha, size),
             encoding: tooLarge ? 'none' : 'base64',
-            content: tooLarge ? '' : wrappedBase64(text),
+            content: tooLarge ? '' : wrappedBase64(bytes),
           },
         };
       }
       // A directory: its files and subdirectories, without content
-      const prefix = `${path}/`;
+      const prefix = path ? `${path}/` : '';
       const entries = new Map<string, Json>();
       for (const [filePath, entry] of files) {
         if (!filePath.startsWith(prefix)) continue;
         const [name, ...deeper] = filePath.slice(prefix.length).split('/');
         const entryPath = `${prefix}${name}`;
         if (deeper.length > 0) {
-          // The fake keeps flat trees: a subdirectory's SHA only names it
-          const treeSha = gitSha('tree', `${sha}:${entryPath}`);
+          // Seeded trees are flat: a subdirectory's SHA then only names it
+          const treeSha =
+            this.subtreeSha(ctx.repo, rootTree, entryPath) ??
+            gitSha('tree', `${sha}:${entryPath}`);
           entries.set(
             entryPath,
             this.contentEntry(ctx, ref, entryPath, 'dir', treeSha, 0),
           );
         } else {
-          const size = Buffer.byteLength(
-            ctx.repo.blobs.get(entry.sha)!.content,
-          );
+          const size = blobBytes(ctx.repo.blobs.get(entry.sha)!).length;
           entries.set(
             entryPath,
             this.contentEntry(ctx, ref, entryPath, 'file', entry.sha, size),
@@ -1232,7 +2147,9 @@ export class GitHubFake {
           a.name.localeCompare(b.name),
         ),
       };
-    });
+    };
+    this.route('GET', `${R}/contents`, 'repo', contents);
+    this.route('GET', `${R}/contents/{path*}`, 'repo', contents);
 
     // Git database
     const refJson = (repo: FakeRepo, ref: string) => ({
@@ -1241,6 +2158,7 @@ export class GitHubFake {
     });
     this.route('GET', `${R}/git/ref/{ref*}`, 'repo', ctx => {
       this.need(ctx, ['contents', 'read']);
+      if (this.isEmpty(ctx.repo)) throw emptyRepository();
       if (!ctx.repo.refs.has(ctx.params[2])) throw notFound();
       return { body: refJson(ctx.repo, ctx.params[2]) };
     });

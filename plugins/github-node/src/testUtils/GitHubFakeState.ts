@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 /** Fine-grained permission names, as `X-Accepted-GitHub-Permissions` says them. */
 export type GitHubFakePermission =
   | 'actions'
+  | 'administration'
   | 'checks'
   | 'contents'
   | 'issues'
@@ -52,7 +53,10 @@ export type GitHubFakeRepoSeed = {
   name: string;
   defaultBranch?: string;
   private?: boolean;
-  /** Commits on the default branch, oldest first; one initial commit when absent. */
+  /**
+   * Commits on the default branch, oldest first; one initial commit when absent. `[]` makes an
+   * empty repository (no commits, no branches), as `POST /orgs/{org}/repos` creates.
+   */
   commits?: Array<{
     message: string;
     author?: string;
@@ -132,7 +136,32 @@ export type FakeRepo = {
   refs: Map<string, string>;
   blobs: Map<string, { content: string; encoding: 'utf-8' | 'base64' }>;
   trees: Map<string, FakeTreeEntry[]>;
+  /** `internal` for an organization's internal repository; else as `private` says. */
+  visibility?: 'public' | 'private' | 'internal';
+  description: string | null;
+  homepage: string | null;
+  /** As `PUT /repos/{o}/{r}/topics` set them. */
+  topics: string[];
+  /** The settings it was created with (`has_issues`, `allow_squash_merge`, …). */
+  settings: Json;
+  /** Branch → its protection, as `PUT …/branches/{branch}/protection` stored it. */
+  protections: Map<string, Json>;
+  /** Login → permission, as `PUT …/collaborators/{username}` gave it. */
+  collaborators: Map<string, string>;
+  /** Team slug → permission, as `PUT /orgs/{org}/teams/{team}/repos/{o}/{r}` gave it. */
+  teams: Map<string, string>;
 };
+
+/** A blob's bytes: its text, or what its base64 says (binary files pushed over git). */
+export function blobBytes(blob: {
+  content: string;
+  encoding: 'utf-8' | 'base64';
+}): Buffer {
+  return Buffer.from(
+    blob.content,
+    blob.encoding === 'base64' ? 'base64' : 'utf8',
+  );
+}
 
 export function gitSha(kind: string, content: string): string {
   return createHash('sha1')
@@ -254,6 +283,13 @@ export class GitHubFakeState {
       refs: new Map(),
       blobs: new Map(),
       trees: new Map(),
+      description: null,
+      homepage: null,
+      topics: [],
+      settings: {},
+      protections: new Map(),
+      collaborators: new Map(),
+      teams: new Map(),
     };
     this.repos.set(repo.fullName.toLowerCase(), repo);
 
@@ -285,7 +321,7 @@ export class GitHubFakeState {
         login,
       }).sha;
     }
-    repo.refs.set(`heads/${repo.defaultBranch}`, parent!);
+    if (parent) repo.refs.set(`heads/${repo.defaultBranch}`, parent);
 
     for (const w of seed.workflows ?? []) {
       repo.workflows.push({
@@ -480,7 +516,9 @@ export class GitHubFakeState {
       for (const entry of repo.trees.get(treeSha) ?? []) {
         if (entry.type === 'tree') walk(entry.sha, `${prefix}${entry.path}/`);
         else
-          files[`${prefix}${entry.path}`] = repo.blobs.get(entry.sha)!.content;
+          files[`${prefix}${entry.path}`] = blobBytes(
+            repo.blobs.get(entry.sha)!,
+          ).toString('utf8');
       }
     };
     walk(commit.tree, '');
