@@ -241,6 +241,8 @@ test.describe('Golden path', () => {
     expect(await repoResponse.json()).toMatchObject({
       private: true,
       default_branch: 'main',
+      // The entity's topic, which a re-run adopts the repository by
+      topics: [expect.stringMatching(/^comet-entity-[0-9a-f]{16}$/)],
     });
     const file = await page.request.get(
       `${repo}/contents/catalog-info.yaml?ref=main`,

@@ -172,6 +172,24 @@ describe('GitHubClient against the GitHub fake', () => {
       options,
     ).forRepository(repository);
 
+  it('describes a repository with its topics, and says when there is none', async () => {
+    fake.state.repo('comet-examples', 'payments-api')!.topics = [
+      'payments',
+      'comet-entity-0123456789abcdef',
+    ];
+    await expect(client().getRepository()).resolves.toEqual({
+      fullName: 'comet-examples/payments-api',
+      htmlUrl: 'https://github.com/comet-examples/payments-api',
+      private: expect.any(Boolean),
+      defaultBranch: 'main',
+      topics: ['payments', 'comet-entity-0123456789abcdef'],
+    });
+    const missing = factory([
+      { host: 'github.com', apiBaseUrl: fake.url, token: TOKEN },
+    ]).forRepository({ ...repository, repo: 'no-such-repo' });
+    await expect(missing.getRepository()).resolves.toBeUndefined();
+  });
+
   it("lists workflow runs a page at a time, newest first, and a run's jobs over every page", async () => {
     const c = client();
     const page = await c.listWorkflowRuns({ page: 1, perPage: 2 });

@@ -29,6 +29,16 @@ import {
 } from './mapGitHubJson';
 
 /** The core rate limit of one credential, as GitHub last reported it. */
+/** What `getRepository` tells of a repository. */
+export type GitHubRepositorySummary = {
+  /** `owner/name` as GitHub spells it. */
+  fullName: string;
+  htmlUrl: string;
+  private: boolean;
+  defaultBranch: string;
+  topics: string[];
+};
+
 export type GitHubRateLimit = {
   limit: number;
   remaining: number;
@@ -1019,6 +1029,29 @@ export class GitHubClient {
       { ...this.params, comment_id: commentId, body },
     );
     return { id: data.id, body: data.body, htmlUrl: data.html_url };
+  }
+
+  /**
+   * The repository as GitHub describes it, or undefined when GitHub answers 404 (it does not
+   * exist, or the credentials cannot see it). 1 request (revalidated with its ETag).
+   */
+  async getRepository(): Promise<GitHubRepositorySummary | undefined> {
+    try {
+      const { data } = await this.request<GitHubJson>(
+        'GET /repos/{owner}/{repo}',
+        this.params,
+      );
+      return {
+        fullName: data.full_name,
+        htmlUrl: data.html_url,
+        private: Boolean(data.private),
+        defaultBranch: data.default_branch,
+        topics: Array.isArray(data.topics) ? data.topics : [],
+      };
+    } catch (error) {
+      if ((error as Error)?.name === 'NotFoundError') return undefined;
+      throw error;
+    }
   }
 
   // Git data, for proposing a change as a pull request

@@ -13,7 +13,16 @@ import {
   TaskEventsFake,
 } from '@internal/backend-common/testUtils';
 import type { TaskCreationLog } from '@internal/backend-common';
-import { createServiceCheckAction } from './createServiceCheckAction';
+import { mockServices } from '@backstage/backend-test-utils';
+import { GitHubClientFactory } from '@internal/plugin-github-node';
+import {
+  GITHUB_FAKE_DEMO_TOKEN,
+  GitHubFake,
+} from '@internal/plugin-github-node/testUtils';
+import {
+  createServiceCheckAction,
+  entityTopic,
+} from './createServiceCheckAction';
 import { PortalRepositories } from './PortalRepositories';
 
 jest.setTimeout(30_000);
@@ -92,6 +101,7 @@ function check(
     config?: object;
     portal?: boolean;
     creationLog?: TaskCreationLog;
+    github?: GitHubClientFactory;
   } = {},
 ) {
   const catalog = catalogServiceMock({
@@ -103,9 +113,12 @@ function check(
     config: new ConfigReader(options.config ?? ALL_ON),
     repositories: options.portal === false ? undefined : repositories,
     creationLog: options.creationLog,
+    github: options.github,
   });
   return { action, getEntityByRef };
 }
+
+const GITHUB_REPO_URL = 'github.com?owner=acme&repo=payouts-api';
 
 const INPUT = {
   name: 'payouts-api',
@@ -265,7 +278,9 @@ describe('comet:service:check', () => {
           component('payouts-api'),
         ],
       });
-      await expect(runAction(action, { ...INPUT, repoHost })).rejects.toThrow(
+      await expect(
+        runAction(action, { ...INPUT, repoHost, repoUrl: GITHUB_REPO_URL }),
+      ).rejects.toThrow(
         'component:default/payouts-api already exists in the catalog (from an unknown location); pick another name',
       );
     }
@@ -351,10 +366,14 @@ describe('comet:service:check', () => {
     const { output } = await runAction(check().action, {
       ...INPUT,
       repoHost: 'github',
+      repoUrl: GITHUB_REPO_URL,
     });
     expect(output).toMatchObject({ resume: false, registered: false });
-    // The template builds the GitHub URL itself
-    expect(output.remoteUrl).toBeUndefined();
+    // GitHub's URLs, not the portal's
+    expect(output.remoteUrl).toBe('https://github.com/acme/payouts-api.git');
+    expect(output.repoContentsUrl).toBe(
+      'https://github.com/acme/payouts-api/blob/main',
+    );
     expect(output.sourceLocation).toBeUndefined();
   });
 
@@ -434,6 +453,157 @@ describe('comet:service:check', () => {
       expect(events.requests).toHaveLength(1);
     } finally {
       await events.close();
+    }
+  });
+});
+
+describe('comet:service:check on GitHub (the GitHub fake)', () => {
+  const TOPIC = entityTopic('component:default/payouts-api');
+  const GITHUB = { ...INPUT, repoHost: 'github', repoUrl: GITHUB_REPO_URL };
+  let fake: GitHubFake;
+  let github: GitHubClientFactory;
+
+  beforeEach(async () => {
+    fake = await GitHubFake.start({
+      repos: [
+        { owner: 'acme', name: 'payouts-api' },
+        { owner: 'acme', name: 'ledger' },
+      ],
+    });
+    fake.state.repo('acme', 'payouts-api')!.topics = ['payments', TOPIC];
+    github = GitHubClientFactory.fromConfig(
+      new ConfigReader({
+        integrations: {
+          github: [
+            {
+              host: 'github.com',
+              apiBaseUrl: fake.url,
+              token: GITHUB_FAKE_DEMO_TOKEN,
+            },
+          ],
+        },
+        github: { cache: { ttlSeconds: 0 } },
+      }),
+      { logger: mockServices.logger.mock() },
+    );
+  });
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('tags a new repository with a topic made from the entity ref', () => {
+    expect(TOPIC).toMatch(/^comet-entity-[0-9a-f]{16}$/);
+    // Entity refs compare case-insensitively; another entity gets another topic
+    expect(entityTopic('Component:default/Payouts-API')).toBe(TOPIC);
+    expect(entityTopic('component:default/payouts-web')).not.toBe(TOPIC);
+  });
+
+  it('passes a repository name GitHub does not have, with the URLs and topic for publish:github', async () => {
+    const { output, logs } = await runAction(check({ github }).action, {
+      ...GITHUB,
+      repoUrl: 'github.com?owner=acme&repo=payouts-web',
+      name: 'payouts-web',
+    });
+    expect(output).toMatchObject({
+      resume: false,
+      registered: false,
+      github: true,
+      githubTopic: entityTopic('component:default/payouts-web'),
+      remoteUrl: 'https://github.com/acme/payouts-web.git',
+      repoContentsUrl: 'https://github.com/acme/payouts-web/blob/main',
+    });
+    expect(logs.join('\n')).not.toContain('Adopted');
+  });
+
+  it('resumes with a repository that carries the service topic, and lists it as adopted', async () => {
+    const { output, logs } = await runAction(check({ github }).action, GITHUB);
+    expect(output).toMatchObject({
+      resume: true,
+      registered: false,
+      githubTopic: TOPIC,
+    });
+    expect(logs).toContain(
+      'Adopted repository acme/payouts-api: https://github.com/acme/payouts-api',
+    );
+    expect(logs).toContain(
+      'payouts-api: resuming the earlier run of this template (repository created, entity not registered yet)',
+    );
+  });
+
+  it('resumes a registered entity whose catalog-info.yaml is in that repository', async () => {
+    const { output } = await runAction(
+      check({
+        github,
+        entities: [
+          group('team-a'),
+          system('payouts'),
+          component(
+            'payouts-api',
+            'url:https://github.com/acme/payouts-api/blob/main/catalog-info.yaml',
+          ),
+        ],
+      }).action,
+      GITHUB,
+    );
+    expect(output).toMatchObject({ resume: true, registered: true });
+  });
+
+  it('says in a dry run that it would adopt the repository', async () => {
+    const { output, logs } = await runAction(check({ github }).action, GITHUB, {
+      isDryRun: true,
+    });
+    expect(output).toMatchObject({ resume: true });
+    expect(logs).toContain(
+      `Dry run: would adopt the GitHub repository github.com/acme/payouts-api (topic ${TOPIC})`,
+    );
+  });
+
+  it('refuses a repository without the topic, and an entity from another repository', async () => {
+    const untagged = runAction(check({ github }).action, {
+      ...GITHUB,
+      name: 'ledger',
+      repoUrl: 'github.com?owner=acme&repo=ledger',
+    });
+    await expect(untagged).rejects.toThrow(ConflictError);
+    await expect(untagged).rejects.toThrow(
+      `repoUrl: the GitHub repository github.com/acme/ledger already exists and was not created by this template for component:default/ledger (it lacks the topic ${entityTopic(
+        'component:default/ledger',
+      )}); pick another repository name`,
+    );
+    // Tagged for payouts-api, but asked for another service's name
+    await expect(
+      runAction(check({ github }).action, { ...GITHUB, name: 'payouts-web' }),
+    ).rejects.toThrow(
+      'repoUrl: the GitHub repository github.com/acme/payouts-api already exists and was not created by this template for component:default/payouts-web',
+    );
+    await expect(
+      runAction(
+        check({
+          github,
+          entities: [
+            group('team-a'),
+            system('payouts'),
+            component(
+              'payouts-api',
+              'url:https://github.com/acme/other/blob/main/catalog-info.yaml',
+            ),
+          ],
+        }).action,
+        GITHUB,
+      ),
+    ).rejects.toThrow(
+      'component:default/payouts-api already exists in the catalog (from url:https://github.com/acme/other/blob/main/catalog-info.yaml); pick another name',
+    );
+  });
+
+  it('refuses a repoUrl that names no repository', async () => {
+    for (const repoUrl of [undefined, 'github.com?owner=acme', '::']) {
+      const run = runAction(check({ github }).action, { ...GITHUB, repoUrl });
+      await expect(run).rejects.toThrow(InputError);
+      await expect(run).rejects.toThrow(
+        'does not name a GitHub repository; give one as github.com?owner=<owner>&repo=<name>',
+      );
     }
   });
 });

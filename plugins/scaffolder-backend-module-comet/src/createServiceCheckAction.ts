@@ -3,7 +3,9 @@ import { ANNOTATION_LOCATION } from '@backstage/catalog-model';
 import { ConflictError, InputError } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import type { TaskCreationLog } from '@internal/backend-common';
+import { createdLine, type TaskCreationLog } from '@internal/backend-common';
+import type { GitHubClientFactory } from '@internal/plugin-github-node';
+import { createHash } from 'node:crypto';
 import { readConfiguredIntegrations } from './configuredIntegrations';
 import { entityRefOfKind, userEntityRefOf } from './entityRefs';
 import {
@@ -22,7 +24,41 @@ export type CreateServiceCheckActionOptions = {
   repositories?: PortalRepositories;
   /** Says "Nothing was created yet" (or, in a re-ordered template, what was) on a failure. */
   creationLog?: TaskCreationLog;
+  /** Reads whether the GitHub repository exists and is this service's; absent: not checked. */
+  github?: Pick<GitHubClientFactory, 'forRepository'>;
 };
+
+/**
+ * The GitHub topic that tags a repository with the entity it was created for (topics are
+ * lower-case letters, digits and hyphens, at most 50 characters, so the ref is hashed):
+ * `publish:github` sets it, and a re-run adopts only a repository that carries it.
+ */
+export function entityTopic(entityRef: string): string {
+  return `comet-entity-${createHash('sha256')
+    .update(entityRef.toLocaleLowerCase('en-US'))
+    .digest('hex')
+    .slice(0, 16)}`;
+}
+
+/** `github.com?owner=acme&repo=payouts` (RepoUrlPicker's value) → its host, owner and repo. */
+function parseGitHubRepoUrl(repoUrl: string | undefined) {
+  let url: URL | undefined;
+  try {
+    url = repoUrl ? new URL(`https://${repoUrl}`) : undefined;
+  } catch {
+    url = undefined;
+  }
+  const owner = url?.searchParams.get('owner');
+  const repo = url?.searchParams.get('repo');
+  if (!url || !owner || !repo) {
+    throw new InputError(
+      `repoUrl: ${JSON.stringify(
+        repoUrl ?? '',
+      )} does not name a GitHub repository; give one as github.com?owner=<owner>&repo=<name>`,
+    );
+  }
+  return { host: url.host, owner, repo };
+}
 
 /**
  * `comet:service:check`: the golden-path template's first step. Fails before anything is
@@ -33,7 +69,7 @@ export type CreateServiceCheckActionOptions = {
 export function createServiceCheckAction(
   options: CreateServiceCheckActionOptions,
 ) {
-  const { catalog, config, repositories, creationLog } = options;
+  const { catalog, config, repositories, creationLog, github } = options;
   const action = createTemplateAction({
     id: ACTION_ID,
     description:
@@ -81,6 +117,13 @@ export function createServiceCheckAction(
             .describe(
               'Where the repository goes: served by the portal (comet:repo:create) or GitHub',
             ),
+        repoUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'For GitHub: the repository, as RepoUrlPicker gives it (github.com?owner=<owner>&repo=<name>); it must not exist, or be tagged with this service (resume)',
+            ),
       },
       output: {
         resume: z =>
@@ -111,7 +154,21 @@ export function createServiceCheckAction(
             .string()
             .optional()
             .describe(
-              "When the portal serves the repository: the URL comet:repo:create will serve it at (<backend.baseUrl>/api/example-repos/<name>.git), known before it is created, for the skeleton's catalog-info.yaml",
+              "The repository's clone URL, known before it is created: for the portal, where comet:repo:create will serve it (<backend.baseUrl>/api/example-repos/<name>.git); for GitHub, https://<host>/<owner>/<repo>.git",
+            ),
+        repoContentsUrl: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "For GitHub: https://<host>/<owner>/<repo>/blob/main, where catalog-info.yaml is read from (publish:github's output of the same name)",
+            ),
+        githubTopic: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'For GitHub: the topic publish:github gives the new repository (comet-entity-<hash of the entity ref>), which a re-run adopts it by',
             ),
         sourceLocation: z =>
           z
@@ -198,13 +255,50 @@ export function createServiceCheckAction(
             `${componentRef} already exists in the catalog (from ${location}), but its repository ${input.name}.git does not; unregister it or pick another name`,
           );
         }
-      } else if (existing) {
-        throw new ConflictError(
-          `${componentRef} already exists in the catalog (from ${
-            existing.metadata.annotations?.[ANNOTATION_LOCATION] ??
-            'an unknown location'
-          }); pick another name`,
-        );
+      } else {
+        const topic = entityTopic(componentRef);
+        ctx.output('githubTopic', topic);
+        const location = existing?.metadata.annotations?.[ANNOTATION_LOCATION];
+        const where = parseGitHubRepoUrl(input.repoUrl);
+        const repository = github
+          ? await github.forRepository(where).getRepository()
+          : undefined;
+        const slug = `${where.host}/${where.owner}/${where.repo}`;
+        const fromThisRepository =
+          location
+            ?.toLowerCase()
+            .startsWith(`url:https://${slug}/`.toLowerCase()) ?? false;
+        if (existing && !(repository && fromThisRepository)) {
+          throw new ConflictError(
+            `${componentRef} already exists in the catalog (from ${
+              location ?? 'an unknown location'
+            }); pick another name`,
+          );
+        }
+        if (repository) {
+          // The repository's topic decides, as the other resources' tags do
+          if (!repository.topics.includes(topic)) {
+            throw new ConflictError(
+              `repoUrl: the GitHub repository ${slug} already exists and was not created by this template for ${componentRef} (it lacks the topic ${topic}); pick another repository name`,
+            );
+          }
+          resume = true;
+          registered = existing !== undefined;
+          logger.info(
+            ctx.isDryRun
+              ? `Dry run: would adopt the GitHub repository ${slug} (topic ${topic})`
+              : createdLine({
+                  how: 'Adopted',
+                  kind: 'repository',
+                  name: `${where.owner}/${where.repo}`,
+                  url: repository.htmlUrl,
+                }),
+          );
+        }
+        // Known before publish:github runs, and when a resumed run skips it
+        const web = `https://${where.host}/${where.owner}/${where.repo}`;
+        ctx.output('remoteUrl', `${web}.git`);
+        ctx.output('repoContentsUrl', `${web}/blob/main`);
       }
 
       logger.info(

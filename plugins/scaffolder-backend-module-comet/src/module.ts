@@ -5,6 +5,7 @@ import {
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { TaskCreationLog } from '@internal/backend-common';
+import { gitHubClientFactoryServiceRef } from '@internal/plugin-github-node';
 import { createRepoCreateAction } from './createRepoCreateAction';
 import { createServiceCheckAction } from './createServiceCheckAction';
 import { PortalRepositories, SOURCE_DIR_KEY } from './PortalRepositories';
@@ -26,8 +27,17 @@ export const scaffolderModuleComet = createBackendModule({
         catalog: catalogServiceRef,
         discovery: coreServices.discovery,
         auth: coreServices.auth,
+        github: gitHubClientFactoryServiceRef,
       },
-      async init({ scaffolder, config, logger, catalog, discovery, auth }) {
+      async init({
+        scaffolder,
+        config,
+        logger,
+        catalog,
+        discovery,
+        auth,
+        github,
+      }) {
         const repositories = PortalRepositories.fromConfig(config);
         if (!repositories) {
           logger.info(
@@ -42,6 +52,8 @@ export const scaffolderModuleComet = createBackendModule({
             config,
             repositories,
             creationLog,
+            // Whether a GitHub repository of that name exists, and is this service's
+            github,
           }),
           createRepoCreateAction({ repositories, creationLog }),
         );

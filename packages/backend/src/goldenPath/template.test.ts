@@ -55,6 +55,10 @@ import { QUALITY_GATE_STEP_ID } from '@internal/plugin-pipelines-backend-module-
 import { TEST_RECORDER_SUITE_STEP_ID } from '@internal/plugin-pipelines-backend-module-test-recorder';
 import { parsePipeline } from '@internal/plugin-pipelines-common';
 import scaffolderModuleComet from '@internal/plugin-scaffolder-backend-module-comet';
+import {
+  GITHUB_FAKE_DEMO_TOKEN,
+  GitHubFake,
+} from '@internal/plugin-github-node/testUtils';
 import scaffolderModuleJenkins from '@internal/plugin-scaffolder-backend-module-jenkins';
 import scaffolderModuleJira from '@internal/plugin-scaffolder-backend-module-jira';
 import scaffolderModulePipelines from '@internal/plugin-scaffolder-backend-module-pipelines';
@@ -1156,9 +1160,21 @@ describe('the comet-service template', () => {
           });
         },
       });
+      // comet:service:check asks GitHub (the fake) whether acme/payouts exists: it does not
+      const github = await GitHubFake.start({
+        repos: [{ owner: 'acme', name: 'ledger' }],
+      });
       const config = {
         ...bareConfig(),
-        integrations: { github: [{ host: 'github.com', token: 'ghp_test' }] },
+        integrations: {
+          github: [
+            {
+              host: 'github.com',
+              apiBaseUrl: github.url,
+              token: GITHUB_FAKE_DEMO_TOKEN,
+            },
+          ],
+        },
       };
       const result = await dryRun(
         config,
@@ -1169,7 +1185,7 @@ describe('the comet-service template', () => {
           repoUrl: 'github.com?owner=acme&repo=payouts',
         },
         [publishGithub],
-      );
+      ).finally(() => github.close());
       expect(result.body.error).toBeUndefined();
       expect(result.status).toBe(200);
       expect(logOf(result, 'publish-portal')).toContain(
@@ -1178,6 +1194,8 @@ describe('the comet-service template', () => {
       expect(inputsOf(result, 'publish-github')).toMatchObject({
         repoUrl: 'github.com?owner=acme&repo=payouts',
         defaultBranch: 'main',
+        // The topic a re-run adopts the repository by
+        topics: [expect.stringMatching(/^comet-entity-[0-9a-f]{16}$/)],
       });
       const entity: Entity = YAML.parse(fileOf(result, 'catalog-info.yaml'));
       expect(entity.metadata.annotations).toEqual({
