@@ -267,6 +267,33 @@ test.describe('Golden path', () => {
     await expect(
       page.getByText(`comet-examples/${name}`).first(),
     ).toBeVisible();
+
+    // The same answers again: the repository has the entity's topic and the entity is
+    // registered from it, so the run resumes without publishing or registering again
+    await fillCometService(page, {
+      name,
+      port,
+      integrations: false,
+      github: { owner: 'comet-examples', repo: name },
+    });
+    await page.getByRole('button', { name: 'Create' }).click();
+    const againId = await taskIdOf(page);
+    await expect(
+      page.getByRole('link', { name: 'First pipeline run' }),
+    ).toBeVisible({ timeout: 180_000 });
+    await expect(
+      page.getByText(/had already started: what it created was adopted/),
+    ).toBeVisible();
+    const again = await taskEvents(page.request, againId);
+    expect(stepStatuses(again)).toMatchObject({
+      check: 'completed',
+      'publish-github': 'skipped',
+      register: 'skipped',
+      trigger: 'completed',
+    });
+    expect(stepLog(again, 'check').join('\n')).toContain(
+      `Adopted repository comet-examples/${name}: https://github.com/comet-examples/${name}`,
+    );
   });
 
   test('a run that stopped on a Jira outage resumes when run again with the same name', async ({
